@@ -1,0 +1,267 @@
+//! Status codes: what every C API function returns.
+
+use core::ffi::{CStr, c_char};
+
+use retention_core::envelope::{DecodeError, EncodeError, KeyError};
+use retention_core::money::Overflow;
+
+use crate::boundary;
+
+/// The result of every `rtn_*` function. `RTN_OK` is 0; every other value is an error.
+///
+/// Values are part of the ABI: they are never renumbered, and retired values are never reused.
+/// Ranges: 1–99 general, 100–199 blobs and keys, 200–299 rules, 300–399 punch cards,
+/// 400–499 points accounts, 500–599 churn models. `rtn_status_str` names any value.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum rtn_status {
+    /// Success.
+    RTN_OK = 0,
+    /// A required pointer argument was NULL. Nothing was written.
+    RTN_NULL_PARAMETER = 1,
+    /// An output buffer is too small. Nothing was written; the header's `RTN_*_MAX_LEN`
+    /// constants size buffers for the worst case.
+    RTN_BUFFER_TOO_SMALL = 2,
+    /// An argument is outside its documented range (an unknown kind, a length beyond
+    /// `PTRDIFF_MAX`, ...).
+    RTN_INVALID_ARGUMENT = 3,
+    /// A panic was caught at the boundary: a bug in the SDK, please report it. Host builds only.
+    RTN_PANIC = 4,
+    /// A state the SDK believes impossible: a bug in the SDK, please report it.
+    RTN_INTERNAL = 5,
+    /// An amount, count or balance would overflow its type; nothing was changed.
+    RTN_OVERFLOW = 6,
+    /// Opaque storage was not initialised by its `rtn_*_init` or `rtn_*_load` function.
+    RTN_UNINITIALIZED = 7,
+
+    /// The blob ends early.
+    RTN_DECODE_TRUNCATED = 100,
+    /// The blob does not start with the magic bytes "RT": not a Retention blob.
+    RTN_DECODE_BAD_MAGIC = 101,
+    /// The blob's kind byte names no known kind.
+    RTN_DECODE_UNKNOWN_KIND = 102,
+    /// The blob is of another kind than the function reads (a card given as an account).
+    RTN_DECODE_WRONG_KIND = 103,
+    /// The blob's format version is not one this build reads (written by a newer SDK).
+    RTN_DECODE_UNSUPPORTED_VERSION = 104,
+    /// The blob is longer than its header declares.
+    RTN_DECODE_LENGTH_MISMATCH = 105,
+    /// The blob's CRC-32 does not match: corrupt (a torn write, a bad read).
+    RTN_DECODE_BAD_CHECKSUM = 106,
+    /// The blob's authentication tag does not match: wrong key, wrong context, or forged.
+    RTN_DECODE_BAD_TAG = 107,
+    /// The blob's payload does not decode as its kind's format.
+    RTN_DECODE_PAYLOAD = 108,
+    /// The blob's payload holds more items than a capacity allows.
+    RTN_DECODE_OVER_CAPACITY = 109,
+    /// The blob's payload holds an out-of-range value.
+    RTN_DECODE_OUT_OF_RANGE = 110,
+    /// This kind of blob is tagged: a seal (key and context) is required.
+    RTN_SEAL_REQUIRED = 111,
+    /// This kind of blob is not tagged: pass NULL for the seal.
+    RTN_SEAL_NOT_APPLICABLE = 112,
+    /// The key is shorter than `RTN_KEY_MIN_LEN` bytes.
+    RTN_KEY_TOO_SHORT = 113,
+    /// The seal's context is longer than `RTN_CONTEXT_MAX_LEN` bytes.
+    RTN_CONTEXT_TOO_LONG = 114,
+    /// The payload is longer than `RTN_ENVELOPE_MAX_PAYLOAD_LEN` bytes.
+    RTN_PAYLOAD_TOO_LARGE = 115,
+}
+
+impl rtn_status {
+    /// The constant's name as a C string, e.g. `c"RTN_DECODE_BAD_TAG"`. The match is
+    /// exhaustive, so a new status cannot be added without its name.
+    #[must_use]
+    pub const fn c_name(self) -> &'static CStr {
+        match self {
+            rtn_status::RTN_OK => c"RTN_OK",
+            rtn_status::RTN_NULL_PARAMETER => c"RTN_NULL_PARAMETER",
+            rtn_status::RTN_BUFFER_TOO_SMALL => c"RTN_BUFFER_TOO_SMALL",
+            rtn_status::RTN_INVALID_ARGUMENT => c"RTN_INVALID_ARGUMENT",
+            rtn_status::RTN_PANIC => c"RTN_PANIC",
+            rtn_status::RTN_INTERNAL => c"RTN_INTERNAL",
+            rtn_status::RTN_OVERFLOW => c"RTN_OVERFLOW",
+            rtn_status::RTN_UNINITIALIZED => c"RTN_UNINITIALIZED",
+            rtn_status::RTN_DECODE_TRUNCATED => c"RTN_DECODE_TRUNCATED",
+            rtn_status::RTN_DECODE_BAD_MAGIC => c"RTN_DECODE_BAD_MAGIC",
+            rtn_status::RTN_DECODE_UNKNOWN_KIND => c"RTN_DECODE_UNKNOWN_KIND",
+            rtn_status::RTN_DECODE_WRONG_KIND => c"RTN_DECODE_WRONG_KIND",
+            rtn_status::RTN_DECODE_UNSUPPORTED_VERSION => c"RTN_DECODE_UNSUPPORTED_VERSION",
+            rtn_status::RTN_DECODE_LENGTH_MISMATCH => c"RTN_DECODE_LENGTH_MISMATCH",
+            rtn_status::RTN_DECODE_BAD_CHECKSUM => c"RTN_DECODE_BAD_CHECKSUM",
+            rtn_status::RTN_DECODE_BAD_TAG => c"RTN_DECODE_BAD_TAG",
+            rtn_status::RTN_DECODE_PAYLOAD => c"RTN_DECODE_PAYLOAD",
+            rtn_status::RTN_DECODE_OVER_CAPACITY => c"RTN_DECODE_OVER_CAPACITY",
+            rtn_status::RTN_DECODE_OUT_OF_RANGE => c"RTN_DECODE_OUT_OF_RANGE",
+            rtn_status::RTN_SEAL_REQUIRED => c"RTN_SEAL_REQUIRED",
+            rtn_status::RTN_SEAL_NOT_APPLICABLE => c"RTN_SEAL_NOT_APPLICABLE",
+            rtn_status::RTN_KEY_TOO_SHORT => c"RTN_KEY_TOO_SHORT",
+            rtn_status::RTN_CONTEXT_TOO_LONG => c"RTN_CONTEXT_TOO_LONG",
+            rtn_status::RTN_PAYLOAD_TOO_LARGE => c"RTN_PAYLOAD_TOO_LARGE",
+        }
+    }
+
+    /// The constant's name, e.g. `"RTN_DECODE_BAD_TAG"`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        self.c_name().to_str().unwrap_or("RTN_UNKNOWN_STATUS")
+    }
+
+    /// The status with numeric value `value`, if there is one.
+    #[must_use]
+    pub fn from_u32(value: u32) -> Option<rtn_status> {
+        rtn_status::ALL
+            .into_iter()
+            .find(|status| *status as u32 == value)
+    }
+
+    /// Every status, in numeric order (a test checks this list against the enum).
+    ///
+    /// cbindgen:ignore
+    pub const ALL: [rtn_status; 24] = [
+        rtn_status::RTN_OK,
+        rtn_status::RTN_NULL_PARAMETER,
+        rtn_status::RTN_BUFFER_TOO_SMALL,
+        rtn_status::RTN_INVALID_ARGUMENT,
+        rtn_status::RTN_PANIC,
+        rtn_status::RTN_INTERNAL,
+        rtn_status::RTN_OVERFLOW,
+        rtn_status::RTN_UNINITIALIZED,
+        rtn_status::RTN_DECODE_TRUNCATED,
+        rtn_status::RTN_DECODE_BAD_MAGIC,
+        rtn_status::RTN_DECODE_UNKNOWN_KIND,
+        rtn_status::RTN_DECODE_WRONG_KIND,
+        rtn_status::RTN_DECODE_UNSUPPORTED_VERSION,
+        rtn_status::RTN_DECODE_LENGTH_MISMATCH,
+        rtn_status::RTN_DECODE_BAD_CHECKSUM,
+        rtn_status::RTN_DECODE_BAD_TAG,
+        rtn_status::RTN_DECODE_PAYLOAD,
+        rtn_status::RTN_DECODE_OVER_CAPACITY,
+        rtn_status::RTN_DECODE_OUT_OF_RANGE,
+        rtn_status::RTN_SEAL_REQUIRED,
+        rtn_status::RTN_SEAL_NOT_APPLICABLE,
+        rtn_status::RTN_KEY_TOO_SHORT,
+        rtn_status::RTN_CONTEXT_TOO_LONG,
+        rtn_status::RTN_PAYLOAD_TOO_LARGE,
+    ];
+}
+
+/// Names any status value as a static NUL-terminated string: the constant's name for known
+/// values (`"RTN_DECODE_BAD_TAG"`), `"RTN_UNKNOWN_STATUS"` for any other. Never NULL; the string
+/// lives as long as the program.
+#[unsafe(no_mangle)]
+pub extern "C" fn rtn_status_str(status: u32) -> *const c_char {
+    boundary::catch_value(UNKNOWN.as_ptr(), || {
+        rtn_status::from_u32(status).map_or(UNKNOWN.as_ptr(), |known| known.c_name().as_ptr())
+    })
+}
+
+const UNKNOWN: &CStr = c"RTN_UNKNOWN_STATUS";
+
+impl From<Overflow> for rtn_status {
+    fn from(_: Overflow) -> rtn_status {
+        rtn_status::RTN_OVERFLOW
+    }
+}
+
+impl From<KeyError> for rtn_status {
+    fn from(error: KeyError) -> rtn_status {
+        match error {
+            KeyError::KeyTooShort => rtn_status::RTN_KEY_TOO_SHORT,
+            KeyError::ContextTooLong => rtn_status::RTN_CONTEXT_TOO_LONG,
+            _ => rtn_status::RTN_INVALID_ARGUMENT,
+        }
+    }
+}
+
+impl From<EncodeError> for rtn_status {
+    fn from(error: EncodeError) -> rtn_status {
+        match error {
+            EncodeError::BufferTooSmall { .. } => rtn_status::RTN_BUFFER_TOO_SMALL,
+            EncodeError::PayloadTooLarge { .. } => rtn_status::RTN_PAYLOAD_TOO_LARGE,
+            EncodeError::SealRequired => rtn_status::RTN_SEAL_REQUIRED,
+            EncodeError::SealNotApplicable => rtn_status::RTN_SEAL_NOT_APPLICABLE,
+            EncodeError::Serialize => rtn_status::RTN_INVALID_ARGUMENT,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<DecodeError> for rtn_status {
+    fn from(error: DecodeError) -> rtn_status {
+        match error {
+            DecodeError::Truncated { .. } => rtn_status::RTN_DECODE_TRUNCATED,
+            DecodeError::BadMagic => rtn_status::RTN_DECODE_BAD_MAGIC,
+            DecodeError::UnknownKind { .. } => rtn_status::RTN_DECODE_UNKNOWN_KIND,
+            DecodeError::WrongKind { .. } => rtn_status::RTN_DECODE_WRONG_KIND,
+            DecodeError::UnsupportedVersion { .. } => rtn_status::RTN_DECODE_UNSUPPORTED_VERSION,
+            DecodeError::LengthMismatch { .. } => rtn_status::RTN_DECODE_LENGTH_MISMATCH,
+            DecodeError::BadChecksum => rtn_status::RTN_DECODE_BAD_CHECKSUM,
+            DecodeError::BadTag => rtn_status::RTN_DECODE_BAD_TAG,
+            DecodeError::SealRequired => rtn_status::RTN_SEAL_REQUIRED,
+            DecodeError::SealNotApplicable => rtn_status::RTN_SEAL_NOT_APPLICABLE,
+            DecodeError::Payload => rtn_status::RTN_DECODE_PAYLOAD,
+            DecodeError::OverCapacity => rtn_status::RTN_DECODE_OVER_CAPACITY,
+            DecodeError::OutOfRange => rtn_status::RTN_DECODE_OUT_OF_RANGE,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_variant_once_in_order() {
+        // The enum's `RTN_X = n,` lines, read from this file, against ALL.
+        let source = include_str!("status.rs");
+        let enum_body = &source[source.find("pub enum rtn_status {").unwrap()..];
+        let enum_body = &enum_body[..enum_body.find("\n}").unwrap()];
+        let declared: Vec<(&str, u32)> = enum_body
+            .lines()
+            .filter_map(|line| line.trim().strip_suffix(','))
+            .filter_map(|line| line.split_once(" = "))
+            .map(|(name, value)| (name, value.parse().unwrap()))
+            .collect();
+        let listed: Vec<(&str, u32)> = rtn_status::ALL
+            .iter()
+            .map(|s| (s.name(), *s as u32))
+            .collect();
+        assert_eq!(declared, listed);
+        assert!(listed.windows(2).all(|w| w[0].1 < w[1].1));
+    }
+
+    #[test]
+    fn names_round_trip_through_c() {
+        for status in rtn_status::ALL {
+            assert_eq!(format!("{status:?}"), status.name());
+            let ptr = rtn_status_str(status as u32);
+            // SAFETY: rtn_status_str returns a static NUL-terminated string.
+            let back = unsafe { CStr::from_ptr(ptr) };
+            assert_eq!(back.to_str().unwrap(), status.name());
+        }
+    }
+
+    #[test]
+    fn values_are_pinned() {
+        // The ABI: these numbers never change.
+        assert_eq!(rtn_status::RTN_OK as u32, 0);
+        assert_eq!(rtn_status::RTN_NULL_PARAMETER as u32, 1);
+        assert_eq!(rtn_status::RTN_BUFFER_TOO_SMALL as u32, 2);
+        assert_eq!(rtn_status::RTN_UNINITIALIZED as u32, 7);
+        assert_eq!(rtn_status::RTN_DECODE_TRUNCATED as u32, 100);
+        assert_eq!(rtn_status::RTN_DECODE_BAD_TAG as u32, 107);
+        assert_eq!(rtn_status::RTN_PAYLOAD_TOO_LARGE as u32, 115);
+    }
+
+    #[test]
+    fn unknown_values_have_a_name() {
+        for value in [8u32, 99, 116, 9999, u32::MAX] {
+            // SAFETY: static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(rtn_status_str(value)) };
+            assert_eq!(name.to_str().unwrap(), "RTN_UNKNOWN_STATUS");
+        }
+    }
+}

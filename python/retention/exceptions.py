@@ -1,0 +1,42 @@
+"""Exceptions raised by :mod:`retention`.
+
+Every error the SDK raises is a :class:`RetentionError`; catch that to catch them all. The message
+is the core library's own, the same text the C API's ``rtn_status_str`` names by code.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RetentionError",
+    "DecodeError",
+    "AuthenticationError",
+    "CapacityError",
+    "ValidationError",
+    "InternalError",
+]
+
+
+class RetentionError(Exception):
+    """Base class of every error raised by the Retention SDK."""
+
+
+class DecodeError(RetentionError):
+    """A blob was refused: truncated, not a Retention blob, wrong kind, unsupported version,
+    corrupt (checksum), or a payload that does not decode."""
+
+
+class AuthenticationError(DecodeError):
+    """A blob's authentication tag did not verify: wrong key, wrong context, or forged."""
+
+
+class CapacityError(RetentionError):
+    """A fixed capacity (rules per set, terminals per card, lots per account, ...) would be
+    exceeded. Capacities are documented constants; nothing is silently dropped."""
+
+
+class ValidationError(RetentionError, ValueError):
+    """An argument or an authored document is invalid. Also a :class:`ValueError`."""
+
+
+class InternalError(RetentionError):
+    """A state the SDK believes impossible: a bug, please report it."""

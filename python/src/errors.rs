@@ -1,0 +1,89 @@
+//! Core errors to Python exceptions. The exception classes live in `retention/exceptions.py`
+//! (so that `ValidationError` can also be a `ValueError`); this file maps each core error enum,
+//! exhaustively, to one of them, with the core's message.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+use retention_core::envelope::{DecodeError, EncodeError, KeyError};
+
+/// The exception families of `retention.exceptions`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Family {
+    /// `retention.DecodeError`: a blob was refused.
+    Decode,
+    /// `retention.AuthenticationError`: a blob's tag did not verify.
+    Authentication,
+    /// `retention.CapacityError`: a fixed capacity would be exceeded.
+    Capacity,
+    /// `retention.ValidationError` (also a `ValueError`): an argument or document is invalid.
+    Validation,
+    /// `retention.InternalError`: a bug in the SDK.
+    Internal,
+}
+
+static DECODE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static AUTHENTICATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CAPACITY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+impl Family {
+    /// An exception of this family carrying `message`.
+    pub(crate) fn err(self, message: impl std::fmt::Display) -> PyErr {
+        let (cell, name) = match self {
+            Family::Decode => (&DECODE, "DecodeError"),
+            Family::Authentication => (&AUTHENTICATION, "AuthenticationError"),
+            Family::Capacity => (&CAPACITY, "CapacityError"),
+            Family::Validation => (&VALIDATION, "ValidationError"),
+            Family::Internal => (&INTERNAL, "InternalError"),
+        };
+        let message = message.to_string();
+        Python::attach(|py| match cell.import(py, "retention.exceptions", name) {
+            Ok(ty) => PyErr::from_type(ty.clone(), message),
+            Err(import_error) => import_error,
+        })
+    }
+}
+
+/// A core error that has a Python exception.
+pub(crate) trait ToPyErr {
+    /// The exception, with the core's message.
+    fn to_py(self) -> PyErr;
+}
+
+impl ToPyErr for DecodeError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            DecodeError::BadTag => Family::Authentication,
+            DecodeError::SealRequired | DecodeError::SealNotApplicable => Family::Validation,
+            DecodeError::OverCapacity => Family::Capacity,
+            _ => Family::Decode,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for EncodeError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            EncodeError::PayloadTooLarge { .. } => Family::Capacity,
+            EncodeError::Internal | EncodeError::BufferTooSmall { .. } => Family::Internal,
+            _ => Family::Validation,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for KeyError {
+    fn to_py(self) -> PyErr {
+        Family::Validation.err(self)
+    }
+}
+
+/// Checks that `retention.exceptions` is importable when the module loads, so that a broken
+/// install fails at `import retention`, not at the first error.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.py().import("retention.exceptions")?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Python bindings: `import retention`. One binding file per core module; the Python package in
+//! `python/retention/` re-exports these and adds typing. No domain logic lives here.
+
+use pyo3::prelude::*;
+
+mod envelope;
+mod errors;
+
+/// The native half of the `retention` package.
+#[pymodule]
+fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", retention_core::VERSION)?;
+    errors::register(m)?;
+    envelope::register(m)?;
+    Ok(())
+}

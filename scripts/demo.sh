@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The demo (README "Run the demo"): the SDK at a till, through Rust, C and Python, on bundled data.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+ensure_venv
+export CARGO_TERM_COLOR=never
+
+echo "=== Rust: a till using retention-core ==="
+cargo run -q --release --locked -p retention-examples --bin till
+
+echo
+echo "=== C: the C API (host build of the staticlib) ==="
+cargo build -q --release --locked -p retention-ffi
+mkdir -p target/demo
+gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -Iinclude examples/c/demo.c \
+    target/release/libretention_ffi.a "${HOST_LIBS[@]}" -o target/demo/c-demo
+target/demo/c-demo
+
+echo
+echo "=== Python: import retention ==="
+build_python_extension
+"$VENV/bin/python" examples/python/demo.py

@@ -1,0 +1,85 @@
+# Shared set-up for scripts/test.sh and scripts/demo.sh: installs what a fresh machine lacks.
+# Sourced, not run. Each function is idempotent and fast when everything is already there.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+APT_PACKAGES=(gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# The Cortex-M cross compiler, newlib and QEMU (Debian packages).
+ensure_apt() {
+    if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null \
+        && [ -f /usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/librdimon.a ]; then
+        return 0
+    fi
+    echo "setup: installing ${APT_PACKAGES[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
+}
+
+# Rust targets for the firmware builds; nightly with Miri (and rust-src) for the Miri step.
+ensure_rust() {
+    local installed
+    installed="$(rustup target list --installed)"
+    for target in thumbv7em-none-eabihf thumbv7m-none-eabi; do
+        grep -qx "$target" <<<"$installed" || rustup target add "$target"
+    done
+    rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+}
+
+ensure_nightly_miri() {
+    rustup toolchain list | grep -q '^nightly' \
+        || rustup toolchain install nightly --profile minimal
+    rustup +nightly component list --installed | grep -q '^miri' \
+        || rustup +nightly component add miri rust-src
+}
+
+# The Python virtual environment with the pinned test requirements.
+ensure_venv() {
+    local stamp="$VENV/.requirements-test.sha256" want
+    want="$(sha256sum "$ROOT/python/requirements-test.txt" | cut -d' ' -f1)"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -r "$ROOT/python/requirements-test.txt"
+    echo "$want" >"$stamp"
+}
+
+# Builds the extension into the venv (release: the fitting and back-testing tests are heavy).
+build_python_extension() {
+    (cd "$ROOT/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" \
+        "$VENV/bin/maturin" develop --release --quiet)
+}
+
+# The C API as a host staticlib (debug, std: panics caught) and the link flags it needs.
+HOST_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+
+# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z").
+FIRMWARE_TARGET=thumbv7m-none-eabi
+FIRMWARE_LIB="$ROOT/target/$FIRMWARE_TARGET/firmware/libretention_ffi.a"
+build_firmware_lib() {
+    cargo rustc -q -p retention-ffi --profile firmware --target "$FIRMWARE_TARGET" \
+        --no-default-features --features panic-handler --crate-type staticlib
+}
+
+ARM_CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -mcpu=cortex-m3 -mthumb -Os
+    -ffunction-sections -fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles)
+
+# Links a C file with the firmware staticlib into an ELF for QEMU's lm3s6965evb.
+link_arm() {
+    local source=$1 elf=$2
+    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" -I"$ROOT/include" -I"$ROOT/ffi/tests" \
+        -T "$ROOT/ffi/tests/arm/lm3s6965.ld" "$ROOT/ffi/tests/arm/startup.c" "$source" \
+        "$FIRMWARE_LIB" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
+}
+
+# Runs an ELF on an emulated Cortex-M3; semihosting carries output and the exit code.
+run_qemu() {
+    timeout 120 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
+        -semihosting-config enable=on,target=native -kernel "$1" 2> >(grep -v 'Timer with period zero' >&2)
+}

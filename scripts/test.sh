@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Every test of the Retention SDK: the one list of gates (README "Run every test"; .ci/run).
+# Runs every step even after a failure, prints each step's time, and ends with
+#   ci: N passed, M failed
+# where N and M count test cases plus one per step. Logs: target/ci-logs/<step>.log.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+
+LOGS="$ROOT/target/ci-logs"
+CTEST="$ROOT/target/ctest"
+mkdir -p "$LOGS" "$CTEST"
+export CARGO_TERM_COLOR=never
+
+cases_passed=0 cases_failed=0 steps_passed=0 steps_failed=0
+failed_steps=()
+started=$(date +%s)
+
+# Adds the test cases a log reports (cargo/libtest, the C harness, pytest) to the totals.
+count_cases() {
+    local log=$1 p f
+    read -r p f < <(awk '
+        /^test result: / { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+        /^c-tests: / { p += $2; f += $4 }
+        /^=+ .* in [0-9.]+s/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed,?$/) p += $(i-1); if ($(i) ~ /^failed,?$/) f += $(i-1) } }
+        END { print p + 0, f + 0 }' "$log")
+    cases_passed=$((cases_passed + p))
+    cases_failed=$((cases_failed + f))
+}
+
+# step NAME COMMAND...: runs one gate, times it, keeps its log, never stops the script.
+step() {
+    local name=$1; shift
+    local log="$LOGS/$name.log" t0 t1 rc
+    t0=$(date +%s)
+    "$@" >"$log" 2>&1
+    rc=$?
+    t1=$(date +%s)
+    count_cases "$log"
+    if [ $rc -eq 0 ]; then
+        steps_passed=$((steps_passed + 1))
+        printf '%-12s ok      %4ss\n' "$name" $((t1 - t0))
+        grep -E '^(size|firmware|ci-info):' "$log" | sed 's/^/             /'
+    else
+        steps_failed=$((steps_failed + 1))
+        failed_steps+=("$name")
+        printf '%-12s FAILED  %4ss  (exit %s; last lines of %s)\n' "$name" $((t1 - t0)) $rc "${log#$ROOT/}"
+        tail -n 60 "$log" | sed 's/^/    | /'
+    fi
+}
+
+# --- the gates ---------------------------------------------------------------------------------
+
+setup() {
+    ensure_apt && ensure_rust && ensure_nightly_miri && ensure_venv
+}
+
+fmt() { cargo fmt --all --check -- --color never; }
+
+clippy() {
+    cargo clippy --workspace --all-targets --locked -- -D warnings \
+        && cargo clippy -p retention-core --no-default-features --target thumbv7em-none-eabihf --locked -- -D warnings
+}
+
+doc() { RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked; }
+
+rust_tests() { cargo test --workspace --locked; }
+
+# A no_std, no-heap binary linking the core and every C API function; the core for Cortex-M4F.
+nostd_proof() {
+    cargo build --release --locked --manifest-path nostd-proof/Cargo.toml \
+        && nostd-proof/target/release/core-proof && nostd-proof/target/release/capi-proof \
+        && cargo build --locked -p retention-core --no-default-features --target thumbv7em-none-eabihf \
+        && echo "ci-info: core and C API link without std or heap; core builds for thumbv7em-none-eabihf"
+}
+
+# Regenerate every generated file; any difference from the commit fails.
+header_check() {
+    cargo xtask gen || return 1
+    local diff
+    diff="$(git status --porcelain -- include ffi/tests/generated nostd-proof/src/exports.rs)"
+    if [ -n "$diff" ]; then
+        echo "generated files differ from the committed ones (run cargo xtask gen and commit):"
+        echo "$diff"
+        git --no-pager diff --stat -- include ffi/tests/generated nostd-proof/src/exports.rs
+        return 1
+    fi
+}
+
+# The header alone, freestanding, as C99 (host and ARM) and as C++.
+c_header() {
+    local flags=(-std=c99 -Wall -Wextra -Wpedantic -Werror -ffreestanding -fsyntax-only -x c)
+    gcc "${flags[@]}" include/retention.h \
+        && arm-none-eabi-gcc "${flags[@]}" -mcpu=cortex-m3 -mthumb include/retention.h \
+        && g++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/retention.h
+}
+
+# ffi/tests/*.c against the host staticlib (std, panics caught), under ASan + UBSan.
+c_host() {
+    cargo build --locked -q -p retention-ffi || return 1
+    local rc=0 test name
+    for test in ffi/tests/test_*.c; do
+        name=$(basename "$test" .c)
+        echo "== $name (host, ASan+UBSan)"
+        gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -g -fsanitize=address,undefined \
+            -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Iffi/tests "$test" \
+            target/debug/libretention_ffi.a "${HOST_LIBS[@]}" -o "$CTEST/$name" || { rc=1; continue; }
+        "$CTEST/$name" || rc=1
+    done
+    return $rc
+}
+
+# The same C tests linked against the firmware staticlib, run on an emulated Cortex-M3.
+c_qemu() {
+    build_firmware_lib || return 1
+    local rc=0 test name
+    echo "firmware: $(arm-none-eabi-size -t "$FIRMWARE_LIB" | awk '$6 ~ /^retention_ffi-/ { t += $1; d += $2; b += $3 } END { printf "retention code in the thumbv7m staticlib (opt-level z, LTO): text %d B, data %d B, bss %d B", t, d, b }')"
+    for test in ffi/tests/test_*.c; do
+        name=$(basename "$test" .c)
+        echo "== $name (Cortex-M3, QEMU lm3s6965evb)"
+        link_arm "$test" "$CTEST/$name.elf" || { rc=1; continue; }
+        echo "size: $name.elf $(arm-none-eabi-size "$CTEST/$name.elf" | awk 'NR == 2 { printf "text %d B, data %d B, bss %d B (of 256 KiB flash, 64 KiB RAM)", $1, $2, $3 }')"
+        run_qemu "$CTEST/$name.elf" || rc=1
+    done
+    return $rc
+}
+
+miri() {
+    PROPTEST_CASES=8 MIRIFLAGS="-Zmiri-disable-isolation" timeout 900 \
+        cargo +nightly miri test --locked -p retention-core -p retention-ffi --lib
+}
+
+fuzz_check() { cargo check --locked --manifest-path fuzz/Cargo.toml --bins; }
+
+python_tests() {
+    build_python_extension || return 1
+    (cd python && "$VENV/bin/python" -m pytest -q -p no:cacheprovider) || return 1
+    (cd python && "$VENV/bin/python" -m mypy.stubtest retention --allowlist stubtest-allowlist.txt \
+        && "$VENV/bin/python" -m mypy --strict retention) \
+        && echo "stubtest: stubs match the module"
+}
+
+# -------------------------------------------------------------------------------------------------
+
+step setup setup
+step fmt fmt
+step clippy clippy
+step doc doc
+step rust-tests rust_tests
+step nostd-proof nostd_proof
+step header-check header_check
+step c-header c_header
+step c-host c_host
+step c-qemu c_qemu
+step miri miri
+step fuzz-check fuzz_check
+step python python_tests
+
+total=$(( $(date +%s) - started ))
+printf 'total       %5ss  (%d steps passed, %d failed%s)\n' "$total" "$steps_passed" "$steps_failed" \
+    "$([ ${#failed_steps[@]} -gt 0 ] && printf ': %s' "${failed_steps[*]}")"
+echo "ci: $((cases_passed + steps_passed)) passed, $((cases_failed + steps_failed)) failed"
+[ "$steps_failed" -eq 0 ] && [ "$cases_failed" -eq 0 ]
