@@ -28,8 +28,11 @@
     )
 )]
 
+pub mod card;
 pub mod envelope;
 pub mod money;
+pub mod points;
+pub mod terminal;
 pub mod time;
 
 /// The crate version, as in `Cargo.toml`.

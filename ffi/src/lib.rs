@@ -31,6 +31,9 @@
 mod boundary;
 pub mod envelope;
 pub mod status;
+// Used by the bindings of rule sets, cards, accounts and models as they land.
+#[allow(dead_code)]
+mod storage;
 pub mod version;
 
 pub use envelope::*;

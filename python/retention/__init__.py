@@ -9,11 +9,14 @@ from __future__ import annotations
 from . import envelope, exceptions
 from ._retention import __version__
 from .exceptions import (
+    AmountOverflowError,
     AuthenticationError,
     CapacityError,
+    ConvergenceError,
     DecodeError,
     InternalError,
     RetentionError,
+    StateError,
     ValidationError,
 )
 
@@ -26,5 +29,8 @@ __all__ = [
     "AuthenticationError",
     "CapacityError",
     "ValidationError",
+    "StateError",
+    "ConvergenceError",
+    "AmountOverflowError",
     "InternalError",
 ]

@@ -12,6 +12,9 @@ __all__ = [
     "AuthenticationError",
     "CapacityError",
     "ValidationError",
+    "StateError",
+    "ConvergenceError",
+    "AmountOverflowError",
     "InternalError",
 ]
 
@@ -36,6 +39,21 @@ class CapacityError(RetentionError):
 
 class ValidationError(RetentionError, ValueError):
     """An argument or an authored document is invalid. Also a :class:`ValueError`."""
+
+
+class StateError(RetentionError):
+    """The operation is not allowed in the current state: redeeming with no reward available,
+    refunding a transaction the state does not know, an older copy refused by its write counter.
+    The state is unchanged."""
+
+
+class ConvergenceError(RetentionError):
+    """A model fit did not converge; the message says how far it got and why it stopped."""
+
+
+class AmountOverflowError(RetentionError, ArithmeticError):
+    """An amount, count or balance would overflow its integer type. Nothing was changed.
+    Also an :class:`ArithmeticError`."""
 
 
 class InternalError(RetentionError):

@@ -33,12 +33,16 @@ def test_exception_hierarchy() -> None:
         retention.AuthenticationError,
         retention.CapacityError,
         retention.ValidationError,
+        retention.StateError,
+        retention.ConvergenceError,
+        retention.AmountOverflowError,
         retention.InternalError,
     ):
         assert issubclass(cls, retention.RetentionError)
         assert cls.__module__ == "retention.exceptions"
     assert issubclass(retention.AuthenticationError, retention.DecodeError)
     assert issubclass(retention.ValidationError, ValueError)
+    assert issubclass(retention.AmountOverflowError, ArithmeticError)
     assert not issubclass(retention.DecodeError, ValueError)
 
 
