@@ -28,10 +28,13 @@
     )
 )]
 
+pub mod bounded;
 pub mod card;
+pub mod customer;
 pub mod envelope;
 pub mod money;
 pub mod points;
+pub mod rules;
 pub mod terminal;
 pub mod time;
 
