@@ -575,18 +575,8 @@ impl<'a> Engine<'a> {
     fn compute(&self, rule: &Rule) -> Result<Computed, EvalError> {
         let mut computed = Computed::new();
         let lines = self.basket.len();
-        let eligible = |engine: &Engine<'_>, selector: u8, for_discount: bool| -> Result<[bool; MAX_LINES], EvalError> {
-            let selector = engine.selector(selector)?;
-            let mut picked = [false; MAX_LINES];
-            for (index, (line, slot)) in engine.basket.iter().zip(picked.iter_mut()).enumerate() {
-                let allowed = if for_discount {
-                    at(&engine.discountable, index)?
-                } else {
-                    at(&engine.earning, index)?
-                };
-                *slot = allowed && engine.selected(selector, line);
-            }
-            Ok(picked)
+        let eligible = |engine: &Engine<'_>, selector: u8, for_discount: bool| {
+            engine.eligible(selector, for_discount)
         };
         let basis = self.rules.points_basis();
         let raw: u64 = match rule.effect {
@@ -642,13 +632,13 @@ impl<'a> Engine<'a> {
                 selector,
                 basis_points,
             } => {
-                let sum = self.discount_weights(selector, &mut computed, &eligible)?;
+                let sum = self.discount_weights(selector, &mut computed)?;
                 let discount = Money::from_minor(i64::try_from(sum).map_err(|_| EvalError::Overflow)?)
                     .percent_bp(u32::from(basis_points), Rounding::HalfUp)?;
                 non_negative(discount)
             }
             Effect::AmountOff { selector, amount } => {
-                let sum = self.discount_weights(selector, &mut computed, &eligible)?;
+                let sum = self.discount_weights(selector, &mut computed)?;
                 sum.min(non_negative(amount))
             }
             Effect::FreeItem { selector, units } => {
@@ -702,13 +692,23 @@ impl<'a> Engine<'a> {
         Ok(computed)
     }
 
-    fn discount_weights(
-        &self,
-        selector: u8,
-        computed: &mut Computed,
-        eligible: &dyn Fn(&Engine<'_>, u8, bool) -> Result<[bool; MAX_LINES], EvalError>,
-    ) -> Result<u64, EvalError> {
-        let picked = eligible(self, selector, true)?;
+    /// The lines a selector picks that may earn (or, `for_discount`, be discounted).
+    fn eligible(&self, selector: u8, for_discount: bool) -> Result<[bool; MAX_LINES], EvalError> {
+        let selector = self.selector(selector)?;
+        let mut picked = [false; MAX_LINES];
+        for (index, (line, slot)) in self.basket.iter().zip(picked.iter_mut()).enumerate() {
+            let allowed = if for_discount {
+                at(&self.discountable, index)?
+            } else {
+                at(&self.earning, index)?
+            };
+            *slot = allowed && self.selected(selector, line);
+        }
+        Ok(picked)
+    }
+
+    fn discount_weights(&self, selector: u8, computed: &mut Computed) -> Result<u64, EvalError> {
+        let picked = self.eligible(selector, true)?;
         let mut sum = 0u64;
         for index in 0..self.basket.len() {
             if at(&picked, index)? {

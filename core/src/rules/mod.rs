@@ -40,6 +40,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "std")]
+pub mod authoring;
 pub mod blob;
 pub mod condition;
 pub mod effect;
@@ -50,6 +52,8 @@ pub mod redemption;
 pub mod refund;
 pub mod tiers;
 
+#[cfg(feature = "std")]
+pub use authoring::{AuthoringError, AuthoringErrorKind, RuleRef, RuleSetDoc};
 pub use blob::{LoadError, LoadOptions, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN};
 pub use condition::{Condition, ConditionKind, MAX_CHURN_RISK};
 pub use effect::{Effect, EffectKind, MAX_PERMILLE};

@@ -128,6 +128,7 @@ impl TierPolicy {
     /// reaches. A figure that recovers during grace ends it.
     ///
     /// ```
+    /// use retention_core::bounded::Bounded;
     /// use retention_core::money::Money;
     /// use retention_core::rules::{TierBasis, TierLevel, TierPolicy, TierSummary};
     /// use retention_core::time::Date;
