@@ -1158,9 +1158,16 @@ impl Compiler {
             let compiled = self.condition(&field, condition)?;
             self.conditions.push(compiled);
         }
-        let conditions = Span {
-            start: u16::try_from(start).map_err(|_| self.invalid("when", "too many conditions"))?,
-            len: u16::try_from(doc.when.len()).map_err(|_| self.invalid("when", "too many conditions"))?,
+        // An empty span is written canonically as (0, 0).
+        let conditions = if doc.when.is_empty() {
+            Span::EMPTY
+        } else {
+            Span {
+                start: u16::try_from(start)
+                    .map_err(|_| self.invalid("when", "too many conditions"))?,
+                len: u16::try_from(doc.when.len())
+                    .map_err(|_| self.invalid("when", "too many conditions"))?,
+            }
         };
         let effect = self.effect(&doc.effect, programs)?;
         let group = match doc.group {

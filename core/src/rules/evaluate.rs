@@ -55,8 +55,9 @@ impl Line {
     }
 }
 
-/// The circumstances of a sale.
+/// The circumstances of a sale. Fields missing from a serialized context take their defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Context {
     /// When (Unix seconds).
     pub now: Timestamp,

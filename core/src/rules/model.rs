@@ -380,13 +380,13 @@ impl RuleSetData {
         if overflowed {
             return Err(Inconsistent::OverCapacity);
         }
-        let ok = |condition: bool| {
+        fn ok(condition: bool) -> Result<(), Inconsistent> {
             if condition {
                 Ok(())
             } else {
                 Err(Inconsistent::OutOfRange)
             }
-        };
+        }
         let span_in = |span: Span, len: usize| {
             span.range()
                 .is_some_and(|range| range.end <= len && (span.len > 0 || span.start == 0))
