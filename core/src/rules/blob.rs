@@ -294,3 +294,346 @@ impl RuleSet {
             .to_bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounded::Bounded;
+    use crate::card::ProgramId;
+    use crate::customer::UsagePeriod;
+    use crate::money::{Money, Rounding};
+    use crate::rules::condition::Condition;
+    use crate::rules::effect::Effect;
+    use crate::rules::model::{
+        Basis, Group, GroupMode, MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
+        MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, Rule, Selector, Span,
+        StampProgram, UsageLimit,
+    };
+    use crate::rules::redemption::Redemption;
+    use crate::rules::tiers::{MAX_TIERS, TierBasis, TierLevel, TierPolicy};
+
+    const SMALL: &str = r#"{"name": "p", "serial": 2, "rules": [
+        {"id": 1, "name": "b", "effect": {"bonus_points": {"points": 5}}}]}"#;
+
+    /// The rule-set bytes of `SMALL`, worked out by hand from the postcard rules: name (0, 1),
+    /// serial 2, no dates, gross, no caps, no exclusions, no redemption, no tiers, no programs,
+    /// no groups, no ids | one selector: all, four empty spans | no conditions | one rule: id
+    /// 1, name (1, 1), priority 100 = 0x64, no group, no stop, no dates, no conditions, effect
+    /// 2 (bonus points) with selector 0 and 5 points, no cap, no limits | text "pb".
+    const SMALL_BODY: &str = "000102000000000000000000000000\
+                              01010000000000000000\
+                              00\
+                              01010101640000000000000200050000\
+                              027062";
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn small() -> RuleSet {
+        RuleSet::from_json(SMALL).unwrap()
+    }
+
+    /// A blob around `body` with the unsigned flag, CRC recomputed.
+    fn blob_of(body: &[u8]) -> Vec<u8> {
+        let mut payload = vec![UNSIGNED];
+        payload.extend_from_slice(body);
+        let mut out = vec![0u8; payload.len() + 16];
+        let used = envelope::encode_raw(Kind::RuleSet, &payload, None, &mut out).unwrap();
+        out.truncate(used);
+        out
+    }
+
+    #[test]
+    fn pinned_bytes_and_hash() {
+        let rules = small();
+        let mut buf = [0u8; 128];
+        let used = rules.encode(&mut buf).unwrap();
+        // Blob and hash computed independently (Python's zlib and hashlib) from the hand-worked
+        // body above.
+        let expected = unhex(
+            "525401102e0000000102000000000000000000000000010100000000000000000001010101640000000000000200050000027062a2478883",
+        );
+        assert_eq!(&buf[..used], &expected[..]);
+        assert_eq!(&buf[7..used - 4], &unhex(SMALL_BODY)[..]);
+        assert_eq!(used, rules.encoded_len().unwrap());
+        assert_eq!(
+            rules.hash().to_vec(),
+            unhex("2f45cdc59d741f9c63ece8a58f8105f792bf8629657c8fa9fb5e7f624bb61de6")
+        );
+        let loaded = RuleSet::load(&expected, &LoadOptions::new()).unwrap();
+        assert_eq!(loaded, rules);
+        assert_eq!(loaded.serial(), 2);
+        assert_eq!(loaded.name(), "p");
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_rejected() {
+        let mut buf = [0u8; 128];
+        let used = small().encode(&mut buf).unwrap();
+        for byte in 0..used {
+            for bit in 0..8 {
+                let mut flipped = buf;
+                flipped[byte] ^= 1 << bit;
+                assert!(
+                    RuleSet::load(&flipped[..used], &LoadOptions::new()).is_err(),
+                    "byte {byte} bit {bit}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn payload_errors() {
+        let body = unhex(SMALL_BODY);
+        assert!(RuleSet::load(&blob_of(&body), &LoadOptions::new()).is_ok());
+        // 513 ids, one over MAX_IDS: the ids' length byte 00 (offset 14) becomes 81 04, then
+        // 513 zero ids.
+        let mut over = body[..14].to_vec();
+        over.extend_from_slice(&[0x81, 0x04]);
+        over.extend(std::iter::repeat_n(0u8, 513));
+        over.extend_from_slice(&body[15..]);
+        assert_eq!(
+            RuleSet::load(&blob_of(&over), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::OverCapacity))
+        );
+        // Body offsets: 15 bytes of set fields, 10 of the selector pool (15..25), the empty
+        // condition pool (25), then the rule: length 26, id 27, name 28..30, priority 30,
+        // group 31, stop 32, dates 33 and 34, conditions 35..37, effect variant 37, its
+        // selector 38, its points 39, cap 40, limits 41.
+        // The effect's selector 0 becomes 5: there is only one selector.
+        let mut dangling = body.clone();
+        assert_eq!(dangling[38], 0x00);
+        dangling[38] = 0x05;
+        assert_eq!(
+            RuleSet::load(&blob_of(&dangling), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::OutOfRange))
+        );
+        // Serial 2 written as the non-canonical varint 82 00.
+        let mut loose = body[..2].to_vec();
+        loose.extend_from_slice(&[0x82, 0x00]);
+        loose.extend_from_slice(&body[3..]);
+        assert_eq!(
+            RuleSet::load(&blob_of(&loose), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        // Effect variant 9 does not exist.
+        let mut unknown = body.clone();
+        assert_eq!(unknown[37], 0x02);
+        unknown[37] = 0x09;
+        assert_eq!(
+            RuleSet::load(&blob_of(&unknown), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        // A trailing byte, a bad flag, an empty payload.
+        let mut trailing = body.clone();
+        trailing.push(0);
+        assert_eq!(
+            RuleSet::load(&blob_of(&trailing), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        let mut flagged = blob_of(&body);
+        flagged[6] = 0x02;
+        let mut out = vec![0u8; flagged.len()];
+        let used =
+            envelope::encode_raw(Kind::RuleSet, &flagged[6..flagged.len() - 4], None, &mut out)
+                .unwrap();
+        assert_eq!(
+            RuleSet::load(&out[..used], &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        let used = envelope::encode_raw(Kind::RuleSet, &[], None, &mut out).unwrap();
+        assert_eq!(
+            RuleSet::load(&out[..used], &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        // Another kind.
+        let used = envelope::encode_raw(Kind::Model, &[0], None, &mut out).unwrap();
+        assert!(matches!(
+            RuleSet::load(&out[..used], &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::WrongKind { .. }))
+        ));
+    }
+
+    #[test]
+    fn serial_check() {
+        let mut buf = [0u8; 128];
+        let used = small().encode(&mut buf).unwrap();
+        assert!(RuleSet::load(&buf[..used], &LoadOptions::new().min_serial(2)).is_ok());
+        assert_eq!(
+            RuleSet::load(&buf[..used], &LoadOptions::new().min_serial(3)),
+            Err(LoadError::SerialTooOld {
+                serial: 2,
+                min_serial: 3
+            })
+        );
+    }
+
+    #[cfg(feature = "signing")]
+    #[test]
+    fn signatures() {
+        let secret = [7u8; 32];
+        let public = RuleSet::public_key_of(&secret);
+        let rules = small();
+        let mut buf = [0u8; 256];
+        let used = rules.encode_signed(&secret, &mut buf).unwrap();
+        assert_eq!(used, rules.encoded_len().unwrap() + SIGNATURE_LEN);
+        let with_key = LoadOptions::new().public_key(public);
+        let loaded = RuleSet::load(&buf[..used], &with_key).unwrap();
+        // Signing does not change the identity.
+        assert_eq!(loaded.hash(), rules.hash());
+        // Without a key, a signed set loads too.
+        assert!(RuleSet::load(&buf[..used], &LoadOptions::new()).is_ok());
+        // Another operator's key.
+        let other = LoadOptions::new().public_key(RuleSet::public_key_of(&[8u8; 32]));
+        assert_eq!(
+            RuleSet::load(&buf[..used], &other),
+            Err(LoadError::BadSignature)
+        );
+        // A tampered body with a valid CRC: serial 2 -> 9 (offset 1 + 64 + 2 in the payload).
+        let mut payload = buf[6..used - 4].to_vec();
+        assert_eq!(payload[1 + SIGNATURE_LEN + 2], 0x02);
+        payload[1 + SIGNATURE_LEN + 2] = 0x09;
+        let mut tampered = [0u8; 256];
+        let n = envelope::encode_raw(Kind::RuleSet, &payload, None, &mut tampered).unwrap();
+        assert_eq!(
+            RuleSet::load(&tampered[..n], &with_key),
+            Err(LoadError::BadSignature)
+        );
+        // An unsigned set when a signature is required.
+        let n = rules.encode(&mut tampered).unwrap();
+        assert_eq!(
+            RuleSet::load(&tampered[..n], &with_key),
+            Err(LoadError::Unsigned)
+        );
+        // A public key that is not a curve point (y = 2 has no x on edwards25519).
+        let mut bad = [0u8; 32];
+        bad[0] = 2;
+        assert_eq!(
+            RuleSet::load(&buf[..used], &LoadOptions::new().public_key(bad)),
+            Err(LoadError::BadPublicKey)
+        );
+        // Every single-bit flip of a signed blob is refused.
+        for byte in 0..used {
+            let mut flipped = buf;
+            flipped[byte] ^= 0x10;
+            assert!(RuleSet::load(&flipped[..used], &with_key).is_err(), "byte {byte}");
+        }
+    }
+
+    /// A rule set with every pool full of the largest values, to pin `RULE_SET_MAX_LEN`. Not
+    /// a valid set (its references are arbitrary), only the longest encoding.
+    fn largest() -> RuleSetData {
+        let span = Span {
+            start: u16::MAX,
+            len: u16::MAX,
+        };
+        let day = Some(i32::MIN);
+        let mut data = RuleSetData {
+            name: span,
+            serial: u32::MAX,
+            valid_from: day,
+            valid_until: day,
+            points_basis: Basis::Net,
+            max_points: Some(u64::MAX),
+            max_discount: Some(Money::MIN),
+            non_earning: Some(u8::MAX),
+            non_discountable: Some(u8::MAX),
+            redemption: Some(Redemption {
+                points: u32::MAX,
+                value: Money::MIN,
+                min_points: u64::MAX,
+                step: u64::MAX,
+                max_share_bp: u16::MAX,
+            }),
+            tiers: Some(TierPolicy {
+                basis: TierBasis::Points,
+                window_days: u16::MAX,
+                grace_days: u16::MAX,
+                levels: Bounded::from_slice(
+                    &[TierLevel {
+                        tier: u8::MAX,
+                        threshold: u64::MAX,
+                    }; MAX_TIERS],
+                )
+                .unwrap(),
+            }),
+            programs: Bounded::from_slice(
+                &[StampProgram {
+                    id: ProgramId(u16::MAX),
+                    stamps_needed: u16::MAX,
+                    reward_value: Money::MIN,
+                }; MAX_PROGRAMS],
+            )
+            .unwrap(),
+            groups: Bounded::from_slice(
+                &[Group {
+                    id: u16::MAX,
+                    mode: GroupMode::Best,
+                }; MAX_GROUPS],
+            )
+            .unwrap(),
+            ids: Bounded::from_slice(&[u32::MAX; MAX_IDS]).unwrap(),
+            selectors: Bounded::from_slice(
+                &[Selector {
+                    all: true,
+                    skus: span,
+                    categories: span,
+                    exclude_skus: span,
+                    exclude_categories: span,
+                }; MAX_SELECTORS],
+            )
+            .unwrap(),
+            conditions: Bounded::from_slice(
+                &[Condition::Amount {
+                    selector: u8::MAX,
+                    basis: Basis::Net,
+                    at_least: Money::MIN,
+                }; MAX_CONDITIONS],
+            )
+            .unwrap(),
+            rules: Bounded::new(),
+            text: Bounded::from_slice(&[0xff; MAX_TEXT_LEN]).unwrap(),
+        };
+        let rule = Rule {
+            id: u16::MAX,
+            name: span,
+            priority: u16::MAX,
+            group: Some(u8::MAX),
+            stop: true,
+            valid_from: day,
+            valid_until: day,
+            conditions: span,
+            effect: Effect::PointsPerAmount {
+                selector: u8::MAX,
+                points: u32::MAX,
+                per: Money::MIN,
+                rounding: Rounding::HalfEven,
+            },
+            cap: Some(u64::MAX),
+            limits: Bounded::from_slice(
+                &[UsageLimit {
+                    counter: u16::MAX,
+                    period: UsagePeriod::Campaign,
+                    max: u16::MAX,
+                }; MAX_LIMITS_PER_RULE],
+            )
+            .unwrap(),
+        };
+        for _ in 0..MAX_RULES {
+            data.rules.push(rule.clone()).unwrap();
+        }
+        data
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // 13 KB of postcard: slow under Miri, nothing unsafe.
+    fn largest_rule_set_fits_the_published_length() {
+        let bytes = postcard::to_allocvec(&largest()).unwrap();
+        assert_eq!(bytes.len(), RULE_SET_MAX_BYTES);
+        assert_eq!(RULE_SET_MAX_LEN, 13_119);
+    }
+}
