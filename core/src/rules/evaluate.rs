@@ -234,11 +234,20 @@ struct Engine<'a> {
     visit_number: u32,
     gross: [Money; MAX_LINES],
     net: [Money; MAX_LINES],
-    base_points: [u64; MAX_LINES],
+    /// Points-per-amount rules that applied (a bit per rule index): the base of multipliers.
+    base_rules: u64,
     earning: [bool; MAX_LINES],
     discountable: [bool; MAX_LINES],
     decided: u64,
     stopped_by: Option<u16>,
+}
+
+/// The bit of rule `index` in a 64-bit rule mask.
+fn bit_of(index: usize) -> Result<u64, EvalError> {
+    u32::try_from(index)
+        .ok()
+        .and_then(|shift| 1u64.checked_shl(shift))
+        .ok_or(EvalError::Internal)
 }
 
 /// Element `index` of a fixed array, or [`EvalError::Internal`].
@@ -328,7 +337,7 @@ impl<'a> Engine<'a> {
             visit_number,
             gross,
             net: gross,
-            base_points: [0; MAX_LINES],
+            base_rules: 0,
             earning,
             discountable,
             decided: 0,
@@ -380,18 +389,11 @@ impl<'a> Engine<'a> {
     }
 
     fn is_decided(&self, index: usize) -> bool {
-        u32::try_from(index)
-            .ok()
-            .and_then(|shift| 1u64.checked_shl(shift))
-            .is_some_and(|bit| self.decided & bit != 0)
+        bit_of(index).is_ok_and(|bit| self.decided & bit != 0)
     }
 
     fn decide(&mut self, index: usize, status: Status, amount: u64) -> Result<(), EvalError> {
-        let bit = u32::try_from(index)
-            .ok()
-            .and_then(|shift| 1u64.checked_shl(shift))
-            .ok_or(EvalError::Internal)?;
-        self.decided |= bit;
+        self.decided |= bit_of(index)?;
         let entry = at_mut(&mut self.out.trace, index)?;
         entry.status = status;
         entry.amount = amount;
@@ -603,15 +605,7 @@ impl<'a> Engine<'a> {
                 u64::try_from(total).map_err(|_| EvalError::Overflow)?
             }
             Effect::Multiplier { selector, permille } => {
-                let picked = eligible(self, selector, false)?;
-                let mut base = 0u64;
-                for index in 0..lines {
-                    if at(&picked, index)? {
-                        let weight = at(&self.base_points, index)?;
-                        *at_mut(&mut computed.weights, index)? = weight;
-                        base = base.checked_add(weight).ok_or(EvalError::Overflow)?;
-                    }
-                }
+                let base = self.selected_base_points(selector, &mut computed)?;
                 let extra = i128::from(permille.saturating_sub(1_000));
                 let product = i128::from(base).checked_mul(extra).ok_or(EvalError::Overflow)?;
                 let total = div_round(product, 1_000, Rounding::Floor)?;
@@ -691,6 +685,47 @@ impl<'a> Engine<'a> {
         }
         computed.total = total;
         Ok(computed)
+    }
+
+    /// The base points the lines `selector` picks earn on their own: every points-per-amount
+    /// rule that applied, recomputed on the lines both select (with its own rounding, at most
+    /// what it gave). Monotone in spend, unlike the rounded line shares. Weights for sharing the
+    /// extra: the amounts of those lines.
+    fn selected_base_points(&self, selector: u8, computed: &mut Computed) -> Result<u64, EvalError> {
+        let picked = self.eligible(selector, false)?;
+        let basis = self.rules.points_basis();
+        let mut base = 0u64;
+        for (index, rule) in self.rules.rules().iter().enumerate() {
+            if self.base_rules & bit_of(index)? == 0 {
+                continue;
+            }
+            let Effect::PointsPerAmount {
+                selector: base_selector,
+                points,
+                per,
+                rounding,
+            } = rule.effect
+            else {
+                return Err(EvalError::Internal);
+            };
+            let earns = self.eligible(base_selector, false)?;
+            let mut amount = 0u64;
+            for line in 0..self.basket.len() {
+                if at(&picked, line)? && at(&earns, line)? {
+                    let weight = non_negative(self.amount_of(line, basis)?);
+                    *at_mut(&mut computed.weights, line)? = weight;
+                    amount = amount.checked_add(weight).ok_or(EvalError::Overflow)?;
+                }
+            }
+            let product = i128::from(amount)
+                .checked_mul(i128::from(points))
+                .ok_or(EvalError::Overflow)?;
+            let points = div_round(product, i128::from(per.minor()), rounding)?;
+            let points = u64::try_from(points).map_err(|_| EvalError::Overflow)?;
+            let given = self.out.trace.get(index).ok_or(EvalError::Internal)?.amount;
+            base = base.checked_add(points.min(given)).ok_or(EvalError::Overflow)?;
+        }
+        Ok(base)
     }
 
     /// The lines a selector picks that may earn (or, `for_discount`, be discounted).
@@ -821,11 +856,7 @@ impl<'a> Engine<'a> {
                 self.decide(index, status, 0)?;
                 continue;
             }
-            let bit = u32::try_from(index)
-                .ok()
-                .and_then(|shift| 1u64.checked_shl(shift))
-                .ok_or(EvalError::Internal)?;
-            candidates |= bit;
+            candidates |= bit_of(index)?;
             let better = match (&winner, mode) {
                 (None, _) => true,
                 (Some(_), GroupMode::First) => false,
@@ -850,11 +881,7 @@ impl<'a> Engine<'a> {
         };
         let winner_rule = rules.get(winner_index).ok_or(EvalError::Internal)?;
         for index in 0..rules.len() {
-            let bit = u32::try_from(index)
-                .ok()
-                .and_then(|shift| 1u64.checked_shl(shift))
-                .ok_or(EvalError::Internal)?;
-            if candidates & bit != 0 && index != winner_index {
+            if candidates & bit_of(index)? != 0 && index != winner_index {
                 self.decide(index, Status::SupersededBy { rule: winner_rule.id }, 0)?;
             }
         }
@@ -884,6 +911,9 @@ impl<'a> Engine<'a> {
             self.out
                 .customer
                 .record_use(limit.counter, limit.period, period_index)?;
+        }
+        if matches!(rule.effect, Effect::PointsPerAmount { .. }) {
+            self.base_rules |= bit_of(index)?;
         }
         if rule.stop {
             self.stopped_by = Some(rule.id);
@@ -964,12 +994,7 @@ impl<'a> Engine<'a> {
                 })
                 .map_err(|_| EvalError::Capacity(OutcomeCapacity::Shares))?;
             match kind {
-                ShareKind::Points => {
-                    if matches!(rule.effect, Effect::PointsPerAmount { .. }) {
-                        let base = at_mut(&mut self.base_points, index)?;
-                        *base = base.checked_add(amount).ok_or(EvalError::Overflow)?;
-                    }
-                }
+                ShareKind::Points | ShareKind::Stamps => {}
                 ShareKind::Discount => {
                     let money = Money::from_minor(i64::try_from(amount).map_err(|_| EvalError::Overflow)?);
                     let net = at_mut(&mut self.net, index)?;
@@ -977,7 +1002,6 @@ impl<'a> Engine<'a> {
                     let result = at_mut(&mut self.out.lines, index)?;
                     result.discount = result.discount.checked_add(money)?;
                 }
-                ShareKind::Stamps => {}
             }
         }
         Ok(())

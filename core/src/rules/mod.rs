@@ -48,6 +48,8 @@ pub mod effect;
 pub mod evaluate;
 pub mod model;
 pub mod outcome;
+#[cfg(test)]
+mod properties;
 pub mod redemption;
 pub mod refund;
 pub mod tiers;
