@@ -279,7 +279,7 @@ impl RuleSet {
         let body = postcard::to_allocvec(&self.data).map_err(|_| EncodeError::Serialize)?;
         let key = ed25519_dalek::SigningKey::from_bytes(secret_key);
         let signature = key.sign(&body).to_bytes();
-        let mut payload = Vec::with_capacity(1 + SIGNATURE_LEN + body.len());
+        let mut payload = Vec::with_capacity(body.len().saturating_add(1 + SIGNATURE_LEN));
         payload.push(SIGNED);
         payload.extend_from_slice(&signature);
         payload.extend_from_slice(&body);

@@ -17,7 +17,7 @@ use super::model::{MAX_PROGRAMS, MAX_RULES};
 /// Line shares (rule → line → amount) an outcome holds. A basket needing more is refused with
 /// `EvalError::Capacity`, never truncated; `earning rules × lines ≤ 96` always fits.
 pub const MAX_SHARES: usize = 96;
-/// Nearest-miss hints per outcome: the nearest ones are kept.
+/// Nearest-miss hints per outcome: those of the first rules in evaluation order are kept.
 pub const MAX_HINTS: usize = 4;
 /// Rewards granted per outcome.
 pub const MAX_REWARDS: usize = 8;
@@ -198,7 +198,7 @@ pub struct Outcome {
     pub shares: heapless::Vec<Share, MAX_SHARES>,
     /// One entry per rule, in evaluation order.
     pub trace: heapless::Vec<TraceEntry, MAX_RULES>,
-    /// Nearest misses, nearest first.
+    /// Nearest misses, in rule order (at most [`MAX_HINTS`]).
     pub hints: heapless::Vec<Hint, MAX_HINTS>,
     /// The customer record after this sale: visit counted, usage counts updated.
     pub customer: CustomerRecord,
