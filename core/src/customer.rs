@@ -5,7 +5,7 @@
 //! tagged blob ([`Kind::Customer`], at most [`CUSTOMER_MAX_LEN`] bytes), bound to the customer's
 //! id by the tag context so a record copied to another customer fails to open.
 //!
-//! [`crate::rules::evaluate`] reads a record and writes the updated one into its outcome; the
+//! [`evaluate`](fn@crate::rules::evaluate) reads a record and writes the updated one into its outcome; the
 //! caller stores that one after the sale. The record itself is plain data: every field is public,
 //! and [`CustomerRecord::validate`] checks the ranges that the types cannot.
 //!

@@ -179,3 +179,63 @@ fn every_scenario() {
         paths.len()
     );
 }
+
+/// Writes the fuzz seeds from the scenarios and programs (run by hand after changing them):
+/// `cargo test -p retention-core --test scenarios -- --ignored write_fuzz_seeds`. The evaluate
+/// input layout is documented in `fuzz/fuzz_targets/evaluate.rs`.
+#[test]
+#[ignore = "writes fuzz/seeds; run by hand"]
+// The fuzz layout's fields are narrower than the scenario's: values are cut to fit on purpose.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn write_fuzz_seeds() {
+    const MONDAY: i64 = 1_709_510_400;
+    let seeds = root().join("fuzz/seeds");
+    for program in ["coffee.json", "grocery.toml", "winback.json"] {
+        let text = fs::read(root().join("examples/programs").join(program)).unwrap();
+        fs::write(seeds.join("rule_set_authoring").join(format!("seed-{program}")), text).unwrap();
+    }
+    for entry in fs::read_dir(root().join("tests/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        let scenario: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let name = scenario["name"].as_str().unwrap();
+        let rules = rule_set_of(&scenario, name);
+        let mut blob = vec![0u8; RULE_SET_MAX_LEN];
+        let used = rules.encode(&mut blob).unwrap();
+        blob.truncate(used);
+        fs::write(seeds.join("rule_set_load").join(format!("seed-{name}")), &blob).unwrap();
+        if let Some(doc) = scenario.get("rule_set") {
+            let text = serde_json::to_string_pretty(doc).unwrap();
+            fs::write(seeds.join("rule_set_authoring").join(format!("seed-{name}.json")), text).unwrap();
+        }
+        let customer: CustomerRecord = field(&scenario, "customer", name);
+        let context: Context = field(&scenario, "context", name);
+        let basket: Vec<Line> = field(&scenario, "basket", name);
+        let mut input = Vec::new();
+        input.extend_from_slice(&u16::try_from(blob.len()).unwrap().to_le_bytes());
+        input.extend_from_slice(&blob);
+        let seconds = u32::try_from(context.now.unix() - MONDAY).unwrap();
+        input.extend_from_slice(&seconds.to_le_bytes());
+        input.extend_from_slice(&context.offset.minutes().to_le_bytes());
+        let today = context.now.local(context.offset).unwrap().day().number();
+        let since = customer.last_visit.map_or(0, |day| (today - day + 1).clamp(1, 255) as u8);
+        let (month, day) = customer.birthday.map_or((0, 0), |b| (b.month(), b.day()));
+        input.extend_from_slice(&[
+            customer.tier,
+            customer.segments as u8,
+            customer.visits.min(255) as u8,
+            since,
+            month,
+            day,
+        ]);
+        input.extend_from_slice(&context.churn_risk.unwrap_or(u16::MAX).to_le_bytes());
+        input.extend_from_slice(&[context.store as u8, context.channel]);
+        let coupon = context.coupons.first().copied().unwrap_or(0) as u16;
+        input.extend_from_slice(&coupon.to_le_bytes());
+        for line in &basket {
+            input.extend_from_slice(&(line.sku as u16).to_le_bytes());
+            input.extend_from_slice(&[line.category as u8, line.quantity as u8]);
+            input.extend_from_slice(&line.unit_price.minor().to_le_bytes());
+        }
+        fs::write(seeds.join("evaluate").join(format!("seed-{name}")), &input).unwrap();
+    }
+}

@@ -3,11 +3,11 @@
 //! - [`RuleSet`]: the compiled, validated rules ([`model`]), loaded from a blob
 //!   ([`RuleSet::load`], [`blob`]) or, on a host, compiled from JSON or TOML
 //!   (`RuleSet::from_json`, `RuleSet::from_toml`, [`authoring`]).
-//! - [`evaluate`]: a basket ([`Line`]s), a [`CustomerRecord`](crate::customer::CustomerRecord)
+//! - [`evaluate`](fn@evaluate): a basket ([`Line`]s), a [`CustomerRecord`](crate::customer::CustomerRecord)
 //!   and a [`Context`] in, an [`Outcome`] out (caller storage, no heap, bounded time): points,
 //!   discounts, free items, stamps, rewards, per-line attribution, a trace entry per rule,
 //!   nearest-miss hints and the updated customer record.
-//! - [`refund`]: what a partial return claws back, from the outcome's attribution.
+//! - [`refund`](fn@refund): what a partial return claws back, from the outcome's attribution.
 //! - [`Redemption`] (points to money) and [`TierPolicy`] (tiers from a history summary).
 //!
 //! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
