@@ -371,9 +371,15 @@ mod tests {
             0x8c, 0xb5, 0x02, 0x01,
         ];
         assert_eq!(used, OVERHEAD_LEN + payload.len() + LONG_TAG_LEN);
-        assert_eq!(&blob[..6], &[0x52, 0x54, 0x01, 0x11, payload.len() as u8, 0]);
+        assert_eq!(
+            &blob[..6],
+            &[0x52, 0x54, 0x01, 0x11, payload.len() as u8, 0]
+        );
         assert_eq!(&blob[6..6 + payload.len()], &payload);
-        assert_eq!(CustomerRecord::decode(&blob[..used], seal()).unwrap(), record);
+        assert_eq!(
+            CustomerRecord::decode(&blob[..used], seal()).unwrap(),
+            record
+        );
         // Every single-bit flip is refused.
         for byte in 0..used {
             for bit in 0..8 {
@@ -478,7 +484,10 @@ mod tests {
             full.record_use(counter, UsagePeriod::Lifetime, 0).unwrap();
         }
         let before = full.clone();
-        assert_eq!(full.record_use(999, UsagePeriod::Lifetime, 0), Err(UsageFull));
+        assert_eq!(
+            full.record_use(999, UsagePeriod::Lifetime, 0),
+            Err(UsageFull)
+        );
         assert_eq!(full, before);
         // A full table with a passed day makes room by replacing it.
         let mut days = CustomerRecord::new();
@@ -510,7 +519,10 @@ mod tests {
         record.usage.push(usage).unwrap();
         record.usage.push(usage).unwrap();
         assert_eq!(record.validate(), Err(RecordError::DuplicateUsage));
-        assert_eq!(Birthday::new(2, 29).map(|b| (b.month(), b.day())), Ok((2, 29)));
+        assert_eq!(
+            Birthday::new(2, 29).map(|b| (b.month(), b.day())),
+            Ok((2, 29))
+        );
         assert_eq!(Birthday::new(4, 31), Err(TimeError::InvalidDate));
     }
 

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use retention_core::customer::CustomerRecord;
 use retention_core::rules::{
-    Clawback, Context, EvalError, Line, LoadOptions, Outcome, RULE_SET_MAX_LEN, RuleSet,
-    RuleSetDoc, Returns, evaluate, refund,
+    Clawback, Context, EvalError, Line, LoadOptions, Outcome, RULE_SET_MAX_LEN, Returns, RuleSet,
+    RuleSetDoc, evaluate, refund,
 };
 use serde_json::Value;
 
@@ -89,7 +89,9 @@ fn run(path: &Path) -> Result<(), String> {
 
     // The blob round trip: the loaded rule set is the compiled one.
     let mut blob = vec![0u8; RULE_SET_MAX_LEN];
-    let used = rules.encode(&mut blob).map_err(|e| format!("encode: {e}"))?;
+    let used = rules
+        .encode(&mut blob)
+        .map_err(|e| format!("encode: {e}"))?;
     let loaded =
         RuleSet::load(&blob[..used], &LoadOptions::new()).map_err(|e| format!("load: {e}"))?;
     assert_eq!(loaded, rules, "{name}: blob round trip");
@@ -107,7 +109,10 @@ fn run(path: &Path) -> Result<(), String> {
     result.map_err(|e| format!("evaluate: {e}"))?;
     let mut expect = scenario.get("expect").ok_or("no expect")?.clone();
     let object = expect.as_object_mut().ok_or("expect is not an object")?;
-    object.insert("rule_set".into(), serde_json::to_value(rules.hash()).unwrap());
+    object.insert(
+        "rule_set".into(),
+        serde_json::to_value(rules.hash()).unwrap(),
+    );
     object.insert("event".into(), serde_json::to_value(context.event).unwrap());
     let expected: Outcome = serde_json::from_value(expect).map_err(|e| format!("expect: {e}"))?;
     if *outcome != expected {
@@ -131,14 +136,17 @@ fn run(path: &Path) -> Result<(), String> {
         .unwrap_or_default();
     for (index, step) in steps.iter().enumerate() {
         let returned: Vec<u32> = serde_json::from_value(step["returned"].clone()).unwrap();
-        let (clawback, after) = refund(&outcome, &returns, &returned)
-            .map_err(|e| format!("refund {index}: {e}"))?;
+        let (clawback, after) =
+            refund(&outcome, &returns, &returned).map_err(|e| format!("refund {index}: {e}"))?;
         let mut expect = step["expect"].clone();
         let object = expect
             .as_object_mut()
             .ok_or("refund expect is not an object")?;
         object.insert("event".into(), serde_json::to_value(context.event).unwrap());
-        object.insert("rule_set".into(), serde_json::to_value(rules.hash()).unwrap());
+        object.insert(
+            "rule_set".into(),
+            serde_json::to_value(rules.hash()).unwrap(),
+        );
         let expected: Clawback =
             serde_json::from_value(expect).map_err(|e| format!("refund {index} expect: {e}"))?;
         if clawback != expected {
@@ -192,7 +200,13 @@ fn write_fuzz_seeds() {
     let seeds = root().join("fuzz/seeds");
     for program in ["coffee.json", "grocery.toml", "winback.json"] {
         let text = fs::read(root().join("examples/programs").join(program)).unwrap();
-        fs::write(seeds.join("rule_set_authoring").join(format!("seed-{program}")), text).unwrap();
+        fs::write(
+            seeds
+                .join("rule_set_authoring")
+                .join(format!("seed-{program}")),
+            text,
+        )
+        .unwrap();
     }
     for entry in fs::read_dir(root().join("tests/scenarios")).unwrap() {
         let path = entry.unwrap().path();
@@ -202,10 +216,20 @@ fn write_fuzz_seeds() {
         let mut blob = vec![0u8; RULE_SET_MAX_LEN];
         let used = rules.encode(&mut blob).unwrap();
         blob.truncate(used);
-        fs::write(seeds.join("rule_set_load").join(format!("seed-{name}")), &blob).unwrap();
+        fs::write(
+            seeds.join("rule_set_load").join(format!("seed-{name}")),
+            &blob,
+        )
+        .unwrap();
         if let Some(doc) = scenario.get("rule_set") {
             let text = serde_json::to_string_pretty(doc).unwrap();
-            fs::write(seeds.join("rule_set_authoring").join(format!("seed-{name}.json")), text).unwrap();
+            fs::write(
+                seeds
+                    .join("rule_set_authoring")
+                    .join(format!("seed-{name}.json")),
+                text,
+            )
+            .unwrap();
         }
         let customer: CustomerRecord = field(&scenario, "customer", name);
         let context: Context = field(&scenario, "context", name);
@@ -217,7 +241,9 @@ fn write_fuzz_seeds() {
         input.extend_from_slice(&seconds.to_le_bytes());
         input.extend_from_slice(&context.offset.minutes().to_le_bytes());
         let today = context.now.local(context.offset).unwrap().day().number();
-        let since = customer.last_visit.map_or(0, |day| (today - day + 1).clamp(1, 255) as u8);
+        let since = customer
+            .last_visit
+            .map_or(0, |day| (today - day + 1).clamp(1, 255) as u8);
         let (month, day) = customer.birthday.map_or((0, 0), |b| (b.month(), b.day()));
         input.extend_from_slice(&[
             customer.tier,

@@ -459,12 +459,13 @@ pub struct RuleSetDoc {
 impl RuleSetDoc {
     /// Parses a JSON document (schema errors name the rule and field).
     pub fn from_json(text: &str) -> Result<RuleSetDoc, AuthoringError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|error| AuthoringError {
-            kind: AuthoringErrorKind::Syntax,
-            rule: None,
-            field: String::new(),
-            message: std::format!("invalid JSON: {error}"),
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|error| AuthoringError {
+                kind: AuthoringErrorKind::Syntax,
+                rule: None,
+                field: String::new(),
+                message: std::format!("invalid JSON: {error}"),
+            })?;
         RuleSetDoc::from_value(value)
     }
 
@@ -635,7 +636,11 @@ impl Compiler {
         }
         for span in &self.lists {
             let start = usize::from(span.start);
-            if self.ids.get(start..start.saturating_add(usize::from(span.len))) == Some(&sorted[..]) {
+            if self
+                .ids
+                .get(start..start.saturating_add(usize::from(span.len)))
+                == Some(&sorted[..])
+            {
                 return Ok(*span);
             }
         }
@@ -648,7 +653,8 @@ impl Compiler {
             ));
         }
         let span = Span {
-            start: u16::try_from(self.ids.len()).map_err(|_| self.invalid(field, "too many ids"))?,
+            start: u16::try_from(self.ids.len())
+                .map_err(|_| self.invalid(field, "too many ids"))?,
             len: u16::try_from(sorted.len()).map_err(|_| self.invalid(field, "too many ids"))?,
         };
         self.ids.extend_from_slice(&sorted);
@@ -688,7 +694,11 @@ impl Compiler {
             all: items.all,
             skus,
             categories,
-            exclude_skus: self.list(&std::format!("{field}.exclude_skus"), &items.exclude_skus, true)?,
+            exclude_skus: self.list(
+                &std::format!("{field}.exclude_skus"),
+                &items.exclude_skus,
+                true,
+            )?,
             exclude_categories: self.list(
                 &std::format!("{field}.exclude_categories"),
                 &items.exclude_categories,
@@ -753,10 +763,14 @@ impl Compiler {
                 return None;
             }
             let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
-            (m < 60).then(|| h.checked_mul(60)?.checked_add(m)).flatten()
+            (m < 60)
+                .then(|| h.checked_mul(60)?.checked_add(m))
+                .flatten()
         });
         match parsed {
-            Some(minute) if minute < MINUTES_PER_DAY || (allow_end && minute == MINUTES_PER_DAY) => {
+            Some(minute)
+                if minute < MINUTES_PER_DAY || (allow_end && minute == MINUTES_PER_DAY) =>
+            {
                 Ok(minute)
             }
             _ => Err(self.invalid(
@@ -776,10 +790,9 @@ impl Compiler {
         let mut mask = 0u32;
         for &bit in bits {
             if bit > 31 {
-                return Err(self.invalid(
-                    field,
-                    std::format!("{what} {bit} is out of range: 0..=31"),
-                ));
+                return Err(
+                    self.invalid(field, std::format!("{what} {bit} is out of range: 0..=31"))
+                );
             }
             mask |= 1 << bit;
         }
@@ -794,10 +807,9 @@ impl Compiler {
             },
             ConditionDoc::Quantity { items, at_least } => {
                 if *at_least == 0 {
-                    return Err(self.invalid(
-                        &std::format!("{field}.at_least"),
-                        "must be at least 1 unit",
-                    ));
+                    return Err(
+                        self.invalid(&std::format!("{field}.at_least"), "must be at least 1 unit")
+                    );
                 }
                 Condition::Quantity {
                     selector: self.selector(&std::format!("{field}.items"), Some(items))?,
@@ -862,7 +874,9 @@ impl Compiler {
                 if *every < 2 {
                     return Err(self.invalid(
                         field,
-                        std::format!("{every} is out of range: every Nth visit needs N of 2 or more"),
+                        std::format!(
+                            "{every} is out of range: every Nth visit needs N of 2 or more"
+                        ),
                     ));
                 }
                 Condition::NthVisit { every: *every }
@@ -908,7 +922,9 @@ impl Compiler {
                 rounding,
             } => {
                 if *points == 0 {
-                    return Err(self.invalid("effect.points_per_amount.points", "must be at least 1"));
+                    return Err(
+                        self.invalid("effect.points_per_amount.points", "must be at least 1")
+                    );
                 }
                 Effect::PointsPerAmount {
                     selector: self.selector("effect.points_per_amount.items", items.as_ref())?,
@@ -1000,10 +1016,7 @@ impl Compiler {
         let valid_until = self.day("valid_until", &doc.valid_until)?;
         if let (Some(from), Some(until)) = (valid_from, valid_until) {
             if from > until {
-                return Err(self.invalid(
-                    "valid_from",
-                    "must not be after \"valid_until\"",
-                ));
+                return Err(self.invalid("valid_from", "must not be after \"valid_until\""));
             }
         }
         let max_discount = doc
@@ -1034,12 +1047,21 @@ impl Compiler {
         for (index, program) in doc.programs.iter().enumerate() {
             let field = std::format!("programs[{index}]");
             if program.stamps_needed == 0 {
-                return Err(self.invalid(&std::format!("{field}.stamps_needed"), "must be at least 1"));
+                return Err(
+                    self.invalid(&std::format!("{field}.stamps_needed"), "must be at least 1")
+                );
             }
             if programs.iter().any(|p| p.id == ProgramId(program.id)) {
-                return Err(self.invalid(&field, std::format!("program {} is declared twice", program.id)));
+                return Err(self.invalid(
+                    &field,
+                    std::format!("program {} is declared twice", program.id),
+                ));
             }
-            let reward_value = self.money(&std::format!("{field}.reward_value"), program.reward_value, false)?;
+            let reward_value = self.money(
+                &std::format!("{field}.reward_value"),
+                program.reward_value,
+                false,
+            )?;
             let _ = programs.push(StampProgram {
                 id: ProgramId(program.id),
                 stamps_needed: program.stamps_needed,
@@ -1114,7 +1136,9 @@ impl Compiler {
                 "",
                 match error {
                     Inconsistent::OverCapacity => "a capacity is exceeded",
-                    Inconsistent::OutOfRange => "the compiled rule set is inconsistent (a bug in the SDK)",
+                    Inconsistent::OutOfRange => {
+                        "the compiled rule set is inconsistent (a bug in the SDK)"
+                    }
                 },
             )
         })
@@ -1142,7 +1166,12 @@ impl Compiler {
             }
         }
         if doc.when.len() > MAX_CONDITIONS_PER_RULE {
-            return Err(self.capacity("when", "conditions", MAX_CONDITIONS_PER_RULE, doc.when.len()));
+            return Err(self.capacity(
+                "when",
+                "conditions",
+                MAX_CONDITIONS_PER_RULE,
+                doc.when.len(),
+            ));
         }
         if self.conditions.len().saturating_add(doc.when.len()) > MAX_CONDITIONS {
             return Err(self.capacity(
@@ -1174,13 +1203,21 @@ impl Compiler {
             None => None,
             Some(id) => {
                 let index = groups.iter().position(|g| g.id == id).ok_or_else(|| {
-                    self.invalid("group", std::format!("group {id} is not declared in \"groups\""))
+                    self.invalid(
+                        "group",
+                        std::format!("group {id} is not declared in \"groups\""),
+                    )
                 })?;
                 Some(u8::try_from(index).map_err(|_| self.invalid("group", "too many groups"))?)
             }
         };
         if doc.limits.len() > MAX_LIMITS_PER_RULE {
-            return Err(self.capacity("limits", "usage limits", MAX_LIMITS_PER_RULE, doc.limits.len()));
+            return Err(self.capacity(
+                "limits",
+                "usage limits",
+                MAX_LIMITS_PER_RULE,
+                doc.limits.len(),
+            ));
         }
         let mut limits: Bounded<UsageLimit, MAX_LIMITS_PER_RULE> = Bounded::new();
         for (index, limit) in doc.limits.iter().enumerate() {
@@ -1191,7 +1228,10 @@ impl Compiler {
                 ));
             }
             let counter = limit.counter.unwrap_or(doc.id);
-            if limits.iter().any(|l| l.counter == counter && l.period == limit.per) {
+            if limits
+                .iter()
+                .any(|l| l.counter == counter && l.period == limit.per)
+            {
                 return Err(self.invalid(
                     &std::format!("limits[{index}]"),
                     std::format!("a second \"{}\" limit on the same counter", limit.per),
@@ -1257,10 +1297,7 @@ impl Compiler {
                 .collect();
             let Some((_, first)) = members.first() else {
                 self.rule = None;
-                return Err(self.invalid(
-                    "groups",
-                    std::format!("group {} has no rules", group.id),
-                ));
+                return Err(self.invalid("groups", std::format!("group {} has no rules", group.id)));
             };
             for (index, rule) in &members {
                 if rule.effect.is_discount() != first.effect.is_discount() {
@@ -1313,7 +1350,10 @@ impl Compiler {
         if doc.max_share_bp == 0 || doc.max_share_bp > 10_000 {
             return Err(self.invalid(
                 "redemption.max_share_bp",
-                std::format!("{} is out of range: 1..=10000 basis points", doc.max_share_bp),
+                std::format!(
+                    "{} is out of range: 1..=10000 basis points",
+                    doc.max_share_bp
+                ),
             ));
         }
         Ok(Redemption {
@@ -1417,7 +1457,10 @@ mod tests {
     fn syntax_errors() {
         let e = error("{\"name\": ");
         assert_eq!(e.kind, AuthoringErrorKind::Syntax);
-        assert!(e.message.starts_with("invalid JSON: EOF while parsing"), "{e}");
+        assert!(
+            e.message.starts_with("invalid JSON: EOF while parsing"),
+            "{e}"
+        );
         assert!(e.message.contains("line 1"), "{e}");
         let e = RuleSet::from_toml("name = \n").unwrap_err();
         assert_eq!(e.kind, AuthoringErrorKind::Syntax);
@@ -1432,7 +1475,8 @@ mod tests {
         assert_eq!(e.kind, AuthoringErrorKind::Schema);
         assert_eq!(e.rule.as_ref().and_then(|r| r.id), Some(4));
         assert!(
-            e.to_string().starts_with(r#"rule 4 "Coffee": whn: unknown field `whn`, expected one of"#),
+            e.to_string()
+                .starts_with(r#"rule 4 "Coffee": whn: unknown field `whn`, expected one of"#),
             "{e}"
         );
         let e = error(&one_rule(
@@ -1444,7 +1488,9 @@ mod tests {
             r#"{"id": 4, "name": "Coffee", "effect": {"points_per_amount": {"points": -1, "per": 100}}}"#,
         ));
         assert_eq!(e.field, "effect.points_per_amount.points");
-        let e = error(&one_rule(r#"{"id": 4, "name": "Coffee", "effect": {"cashback": {}}}"#));
+        let e = error(&one_rule(
+            r#"{"id": 4, "name": "Coffee", "effect": {"cashback": {}}}"#,
+        ));
         assert_eq!(e.field, "effect");
         assert!(e.message.contains("unknown variant `cashback`"), "{e}");
         let e = error(r#"{"name": "t", "serial": 1, "rules": [], "colour": "red"}"#);
@@ -1533,7 +1579,10 @@ mod tests {
         for (rule, field, message) in cases {
             let e = error(&one_rule(rule));
             assert_eq!(e.kind, AuthoringErrorKind::Invalid, "{e}");
-            assert_eq!(e.rule.as_ref().map(|r| (r.id, r.name.as_deref())), Some((Some(1), Some("x"))));
+            assert_eq!(
+                e.rule.as_ref().map(|r| (r.id, r.name.as_deref())),
+                Some((Some(1), Some("x")))
+            );
             assert_eq!((e.field.as_str(), e.message.as_str()), (*field, *message));
         }
     }
@@ -1559,23 +1608,38 @@ mod tests {
             {"id": 1, "name": "off", "group": 1, "effect": {"amount_off": {"amount": 5}}},
             {"id": 2, "name": "pts", "group": 1, "effect": {"bonus_points": {"points": 5}}}]}"#,
         );
-        assert!(e.message.contains("mixes discount and earning rules"), "{e}");
+        assert!(
+            e.message.contains("mixes discount and earning rules"),
+            "{e}"
+        );
         let e = error(
             r#"{"name": "t", "serial": 1, "rules": [
             {"id": 1, "name": "a", "effect": {"reward": {"reward": 1}}},
             {"id": 1, "name": "b", "effect": {"reward": {"reward": 1}}}]}"#,
         );
         assert_eq!(e.to_string(), r#"rule 1 "b": id: rule id 1 is used twice"#);
-        let e = error(r#"{"name": "t", "serial": 1, "valid_from": "2024-02-01", "valid_until": "2024-01-01", "rules": []}"#);
-        assert_eq!(e.to_string(), r#"valid_from: must not be after "valid_until""#);
+        let e = error(
+            r#"{"name": "t", "serial": 1, "valid_from": "2024-02-01", "valid_until": "2024-01-01", "rules": []}"#,
+        );
+        assert_eq!(
+            e.to_string(),
+            r#"valid_from: must not be after "valid_until""#
+        );
     }
 
     #[test]
     fn capacities_are_errors_not_truncation() {
         let rules: Vec<String> = (0..65)
-            .map(|i| std::format!(r#"{{"id": {i}, "name": "r{i}", "effect": {{"reward": {{"reward": 1}}}}}}"#))
+            .map(|i| {
+                std::format!(
+                    r#"{{"id": {i}, "name": "r{i}", "effect": {{"reward": {{"reward": 1}}}}}}"#
+                )
+            })
             .collect();
-        let e = error(&std::format!(r#"{{"name": "t", "serial": 1, "rules": [{}]}}"#, rules.join(",")));
+        let e = error(&std::format!(
+            r#"{{"name": "t", "serial": 1, "rules": [{}]}}"#,
+            rules.join(",")
+        ));
         assert_eq!(e.kind, AuthoringErrorKind::OverCapacity);
         assert_eq!(e.to_string(), "rules: 65 rules; at most 64 allowed");
         let when: Vec<&str> = std::iter::repeat_n(r#"{"tier_at_least": 1}"#, 9).collect();
@@ -1583,7 +1647,10 @@ mod tests {
             r#"{{"id": 1, "name": "x", "when": [{}], "effect": {{"reward": {{"reward": 1}}}}}}"#,
             when.join(",")
         )));
-        assert_eq!(e.to_string(), r#"rule 1 "x": when: 9 conditions; at most 8 allowed"#);
+        assert_eq!(
+            e.to_string(),
+            r#"rule 1 "x": when: 9 conditions; at most 8 allowed"#
+        );
         let skus: Vec<String> = (0..65).map(|i| i.to_string()).collect();
         let e = error(&one_rule(&std::format!(
             r#"{{"id": 1, "name": "x", "effect": {{"free_item": {{"items": {{"skus": [{}]}}}}}}}}"#,

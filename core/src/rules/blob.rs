@@ -100,7 +100,9 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Decode(error) => write!(f, "rule set refused: {error}"),
-            LoadError::Unsigned => f.write_str("rule set is not signed, and a signature is required"),
+            LoadError::Unsigned => {
+                f.write_str("rule set is not signed, and a signature is required")
+            }
             LoadError::BadSignature => f.write_str("rule set signature does not verify"),
             LoadError::BadPublicKey => f.write_str("not a valid Ed25519 public key"),
             LoadError::SerialTooOld { serial, min_serial } => write!(
@@ -306,8 +308,8 @@ mod tests {
     use crate::rules::effect::Effect;
     use crate::rules::model::{
         Basis, Group, GroupMode, MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
-        MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, Rule, Selector, Span,
-        StampProgram, UsageLimit,
+        MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, Rule, Selector, Span, StampProgram,
+        UsageLimit,
     };
     use crate::rules::redemption::Redemption;
     use crate::rules::tiers::{MAX_TIERS, TierBasis, TierLevel, TierPolicy};
@@ -438,9 +440,13 @@ mod tests {
         let mut flagged = blob_of(&body);
         flagged[6] = 0x02;
         let mut out = vec![0u8; flagged.len()];
-        let used =
-            envelope::encode_raw(Kind::RuleSet, &flagged[6..flagged.len() - 4], None, &mut out)
-                .unwrap();
+        let used = envelope::encode_raw(
+            Kind::RuleSet,
+            &flagged[6..flagged.len() - 4],
+            None,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(
             RuleSet::load(&out[..used], &LoadOptions::new()),
             Err(LoadError::Decode(DecodeError::Payload))
@@ -520,7 +526,10 @@ mod tests {
         for byte in 0..used {
             let mut flipped = buf;
             flipped[byte] ^= 0x10;
-            assert!(RuleSet::load(&flipped[..used], &with_key).is_err(), "byte {byte}");
+            assert!(
+                RuleSet::load(&flipped[..used], &with_key).is_err(),
+                "byte {byte}"
+            );
         }
     }
 

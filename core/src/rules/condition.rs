@@ -221,9 +221,9 @@ impl Condition {
                 from < until && until <= crate::time::MINUTES_PER_DAY
             }
             Condition::Stores { stores } => !stores.is_empty() && list_ok(stores),
-            Condition::Channels { mask } | Condition::SegmentsAny { mask } | Condition::SegmentsAll { mask } => {
-                mask != 0
-            }
+            Condition::Channels { mask }
+            | Condition::SegmentsAny { mask }
+            | Condition::SegmentsAll { mask } => mask != 0,
             Condition::NthVisit { every } => every >= 2,
             Condition::VisitsAtLeast { visits } => visits >= 1,
             Condition::ChurnRiskAtLeast { risk } => risk <= MAX_CHURN_RISK,

@@ -179,7 +179,11 @@ impl Effect {
     }
 
     /// Structural check: references and ranges.
-    pub(crate) fn check(&self, selectors: usize, program_known: impl Fn(ProgramId) -> bool) -> bool {
+    pub(crate) fn check(
+        &self,
+        selectors: usize,
+        program_known: impl Fn(ProgramId) -> bool,
+    ) -> bool {
         let selector_ok = self
             .selector()
             .is_none_or(|selector| usize::from(selector) < selectors);
@@ -189,7 +193,8 @@ impl Effect {
                 Effect::Multiplier { permille, .. } => permille > 1_000 && permille <= MAX_PERMILLE,
                 Effect::BonusPoints { points, .. } => points > 0,
                 Effect::PercentOff { basis_points, .. } => {
-                    basis_points > 0 && i64::from(basis_points) <= crate::money::BASIS_POINTS_PER_UNIT
+                    basis_points > 0
+                        && i64::from(basis_points) <= crate::money::BASIS_POINTS_PER_UNIT
                 }
                 Effect::AmountOff { amount, .. } => amount.minor() > 0,
                 Effect::FreeItem { units, .. } => units > 0,

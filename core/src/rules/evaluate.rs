@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::card::ProgramId;
 use crate::customer::{CustomerRecord, RecordError, UsageFull};
-use crate::money::{AllocateError, Money, Overflow, Rounding, allocate_largest_remainder, div_round};
+use crate::money::{
+    AllocateError, Money, Overflow, Rounding, allocate_largest_remainder, div_round,
+};
 use crate::points::Points;
 use crate::terminal::EventId;
 use crate::time::{Day, TimeError, Timestamp, UtcOffset};
@@ -297,7 +299,12 @@ impl<'a> Engine<'a> {
         let mut total = Money::ZERO;
         for (index, (line, ((amount, earns), discounts))) in basket
             .iter()
-            .zip(gross.iter_mut().zip(earning.iter_mut()).zip(discountable.iter_mut()))
+            .zip(
+                gross
+                    .iter_mut()
+                    .zip(earning.iter_mut())
+                    .zip(discountable.iter_mut()),
+            )
             .enumerate()
         {
             let position = u8::try_from(index).map_err(|_| EvalError::TooManyLines)?;
@@ -405,8 +412,14 @@ impl<'a> Engine<'a> {
     fn precheck(&mut self, rule: &Rule) -> Result<Option<Status>, EvalError> {
         let today = self.day.number();
         let (set_from, set_until) = self.rules.validity();
-        let valid = [set_from, rule.valid_from].iter().flatten().all(|&from| today >= from)
-            && [set_until, rule.valid_until].iter().flatten().all(|&until| today <= until);
+        let valid = [set_from, rule.valid_from]
+            .iter()
+            .flatten()
+            .all(|&from| today >= from)
+            && [set_until, rule.valid_until]
+                .iter()
+                .flatten()
+                .all(|&until| today <= until);
         if !valid {
             return Ok(Some(Status::OutsideValidity));
         }
@@ -438,7 +451,10 @@ impl<'a> Engine<'a> {
         let campaign = self.rules.validity().0.unwrap_or(0);
         rule.limits.iter().find_map(|limit| {
             let index = limit.period.index(self.day, campaign);
-            let used = self.out.customer.usage_count(limit.counter, limit.period, index);
+            let used = self
+                .out
+                .customer
+                .usage_count(limit.counter, limit.period, index);
             (used >= limit.max).then_some(limit.period)
         })
     }
@@ -466,7 +482,9 @@ impl<'a> Engine<'a> {
         for (index, line) in self.basket.iter().enumerate() {
             if selector.is_none_or(|s| self.selected(s, line)) {
                 amount = amount.checked_add(self.amount_of(index, basis)?)?;
-                units = units.checked_add(u64::from(line.quantity)).ok_or(EvalError::Overflow)?;
+                units = units
+                    .checked_add(u64::from(line.quantity))
+                    .ok_or(EvalError::Overflow)?;
             }
         }
         Ok((amount, units))
@@ -479,7 +497,10 @@ impl<'a> Engine<'a> {
     /// For threshold conditions: what is missing (`None` when met). Other conditions: `None`.
     fn shortfall(&self, condition: &Condition) -> Result<Option<Shortfall>, EvalError> {
         let spend = |have: Money, need: Money| -> Result<Option<Shortfall>, EvalError> {
-            Ok((have < need).then(|| need.checked_sub(have)).transpose()?.map(Shortfall::Spend))
+            Ok((have < need)
+                .then(|| need.checked_sub(have))
+                .transpose()?
+                .map(Shortfall::Spend))
         };
         match *condition {
             Condition::BasketTotal { basis, at_least } => {
@@ -509,9 +530,9 @@ impl<'a> Engine<'a> {
         let customer = self.customer;
         let context = self.context;
         Ok(match *condition {
-            Condition::BasketTotal { .. } | Condition::Amount { .. } | Condition::Quantity { .. } => {
-                true
-            }
+            Condition::BasketTotal { .. }
+            | Condition::Amount { .. }
+            | Condition::Quantity { .. } => true,
             Condition::Weekdays { mask } => mask & self.day.weekday().mask_bit() != 0,
             Condition::TimeOfDay { from, until } => from <= self.minute && self.minute < until,
             Condition::Stores { stores } => self.rules.ids(stores).contains(&context.store),
@@ -607,7 +628,9 @@ impl<'a> Engine<'a> {
             Effect::Multiplier { selector, permille } => {
                 let base = self.selected_base_points(selector, &mut computed)?;
                 let extra = i128::from(permille.saturating_sub(1_000));
-                let product = i128::from(base).checked_mul(extra).ok_or(EvalError::Overflow)?;
+                let product = i128::from(base)
+                    .checked_mul(extra)
+                    .ok_or(EvalError::Overflow)?;
                 let total = div_round(product, 1_000, Rounding::Floor)?;
                 u64::try_from(total).map_err(|_| EvalError::Overflow)?
             }
@@ -628,8 +651,9 @@ impl<'a> Engine<'a> {
                 basis_points,
             } => {
                 let sum = self.discount_weights(selector, &mut computed)?;
-                let discount = Money::from_minor(i64::try_from(sum).map_err(|_| EvalError::Overflow)?)
-                    .percent_bp(u32::from(basis_points), Rounding::HalfUp)?;
+                let discount =
+                    Money::from_minor(i64::try_from(sum).map_err(|_| EvalError::Overflow)?)
+                        .percent_bp(u32::from(basis_points), Rounding::HalfUp)?;
                 non_negative(discount)
             }
             Effect::AmountOff { selector, amount } => {
@@ -670,7 +694,8 @@ impl<'a> Engine<'a> {
         let remaining = if kind.is_points() {
             max_points.map(|max| max.saturating_sub(self.out.points.0))
         } else if kind.is_discount() {
-            max_discount.map(|max| non_negative(max).saturating_sub(non_negative(self.out.discount)))
+            max_discount
+                .map(|max| non_negative(max).saturating_sub(non_negative(self.out.discount)))
         } else {
             None
         };
@@ -691,7 +716,11 @@ impl<'a> Engine<'a> {
     /// rule that applied, recomputed on the lines both select (with its own rounding, at most
     /// what it gave). Monotone in spend, unlike the rounded line shares. Weights for sharing the
     /// extra: the amounts of those lines.
-    fn selected_base_points(&self, selector: u8, computed: &mut Computed) -> Result<u64, EvalError> {
+    fn selected_base_points(
+        &self,
+        selector: u8,
+        computed: &mut Computed,
+    ) -> Result<u64, EvalError> {
         let picked = self.eligible(selector, false)?;
         let basis = self.rules.points_basis();
         let mut base = 0u64;
@@ -723,7 +752,9 @@ impl<'a> Engine<'a> {
             let points = div_round(product, i128::from(per.minor()), rounding)?;
             let points = u64::try_from(points).map_err(|_| EvalError::Overflow)?;
             let given = self.out.trace.get(index).ok_or(EvalError::Internal)?.amount;
-            base = base.checked_add(points.min(given)).ok_or(EvalError::Overflow)?;
+            base = base
+                .checked_add(points.min(given))
+                .ok_or(EvalError::Overflow)?;
         }
         Ok(base)
     }
@@ -770,7 +801,8 @@ impl<'a> Engine<'a> {
         while left > 0 {
             let mut cheapest: Option<(usize, Money)> = None;
             for (index, line) in self.basket.iter().enumerate() {
-                if !at(picked, index)? || at(&taken, index)? || at(&self.net, index)? <= Money::ZERO {
+                if !at(picked, index)? || at(&taken, index)? || at(&self.net, index)? <= Money::ZERO
+                {
                     continue;
                 }
                 if cheapest.is_none_or(|(_, price)| line.unit_price < price) {
@@ -784,7 +816,9 @@ impl<'a> Engine<'a> {
             let line = self.basket.get(index).ok_or(EvalError::Internal)?;
             let free = left.min(line.quantity);
             left = left.saturating_sub(free);
-            let value = price.checked_mul(i64::from(free))?.min(at(&self.net, index)?);
+            let value = price
+                .checked_mul(i64::from(free))?
+                .min(at(&self.net, index)?);
             let value = non_negative(value);
             *at_mut(&mut computed.free_units, index)? = free;
             *at_mut(&mut computed.weights, index)? = value;
@@ -798,7 +832,9 @@ impl<'a> Engine<'a> {
     fn value(&self, rule: &Rule, computed: &Computed) -> Result<(i128, i128), EvalError> {
         let total = i128::from(computed.total);
         match rule.effect {
-            Effect::PointsPerAmount { .. } | Effect::Multiplier { .. } | Effect::BonusPoints { .. } => {
+            Effect::PointsPerAmount { .. }
+            | Effect::Multiplier { .. }
+            | Effect::BonusPoints { .. } => {
                 let rate = self.rules.redemption().ok_or(EvalError::Internal)?;
                 let numerator = total
                     .checked_mul(i128::from(rate.value.minor()))
@@ -882,7 +918,13 @@ impl<'a> Engine<'a> {
         let winner_rule = rules.get(winner_index).ok_or(EvalError::Internal)?;
         for index in 0..rules.len() {
             if candidates & bit_of(index)? != 0 && index != winner_index {
-                self.decide(index, Status::SupersededBy { rule: winner_rule.id }, 0)?;
+                self.decide(
+                    index,
+                    Status::SupersededBy {
+                        rule: winner_rule.id,
+                    },
+                    0,
+                )?;
             }
         }
         self.settle(winner_index, winner_rule, &computed)
@@ -930,19 +972,31 @@ impl<'a> Engine<'a> {
             allocate_largest_remainder(computed.total, weights, shares_out)?;
         }
         let (kind, program) = match rule.effect {
-            Effect::PointsPerAmount { .. } | Effect::Multiplier { .. } | Effect::BonusPoints { .. } => {
+            Effect::PointsPerAmount { .. }
+            | Effect::Multiplier { .. }
+            | Effect::BonusPoints { .. } => {
                 self.out.points = self.out.points.checked_add(Points(computed.total))?;
                 (ShareKind::Points, ProgramId(0))
             }
             Effect::PercentOff { .. } | Effect::AmountOff { .. } | Effect::FreeItem { .. } => {
-                let total = Money::from_minor(i64::try_from(computed.total).map_err(|_| EvalError::Overflow)?);
+                let total = Money::from_minor(
+                    i64::try_from(computed.total).map_err(|_| EvalError::Overflow)?,
+                );
                 self.out.discount = self.out.discount.checked_add(total)?;
                 (ShareKind::Discount, ProgramId(0))
             }
             Effect::Stamps { program, .. } => {
-                match self.out.stamps.iter_mut().find(|award| award.program == program) {
+                match self
+                    .out
+                    .stamps
+                    .iter_mut()
+                    .find(|award| award.program == program)
+                {
                     Some(award) => {
-                        award.stamps = award.stamps.checked_add(computed.total).ok_or(EvalError::Overflow)?;
+                        award.stamps = award
+                            .stamps
+                            .checked_add(computed.total)
+                            .ok_or(EvalError::Overflow)?;
                     }
                     None => self
                         .out
@@ -996,7 +1050,8 @@ impl<'a> Engine<'a> {
             match kind {
                 ShareKind::Points | ShareKind::Stamps => {}
                 ShareKind::Discount => {
-                    let money = Money::from_minor(i64::try_from(amount).map_err(|_| EvalError::Overflow)?);
+                    let money =
+                        Money::from_minor(i64::try_from(amount).map_err(|_| EvalError::Overflow)?);
                     let net = at_mut(&mut self.net, index)?;
                     *net = net.checked_sub(money)?;
                     let result = at_mut(&mut self.out.lines, index)?;

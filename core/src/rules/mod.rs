@@ -73,4 +73,6 @@ pub use outcome::{
 };
 pub use redemption::{RedeemError, Redeemed, Redemption};
 pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
-pub use tiers::{MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary, window_sum};
+pub use tiers::{
+    MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary, window_sum,
+};

@@ -15,8 +15,8 @@ use crate::money::Money;
 
 use super::condition::Condition;
 use super::effect::Effect;
-use super::tiers::TierPolicy;
 use super::redemption::Redemption;
+use super::tiers::TierPolicy;
 
 /// Rules per rule set.
 pub const MAX_RULES: usize = 64;
@@ -376,7 +376,10 @@ impl RuleSetData {
             || self.rules.overflowed()
             || self.text.overflowed()
             || self.rules.iter().any(|rule| rule.limits.overflowed())
-            || self.tiers.as_ref().is_some_and(|tiers| tiers.levels.overflowed());
+            || self
+                .tiers
+                .as_ref()
+                .is_some_and(|tiers| tiers.levels.overflowed());
         if overflowed {
             return Err(Inconsistent::OverCapacity);
         }
@@ -394,7 +397,8 @@ impl RuleSetData {
         let text_span =
             |span: Span| usize::from(span.len) <= MAX_NAME_LEN && self.text(span).is_some();
         ok(text_span(self.name))?;
-        let day_ok = |day: Option<i32>| day.is_none_or(|d| crate::time::Day::from_number(d).is_ok());
+        let day_ok =
+            |day: Option<i32>| day.is_none_or(|d| crate::time::Day::from_number(d).is_ok());
         ok(day_ok(self.valid_from) && day_ok(self.valid_until))?;
         if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
             ok(from <= until)?;
@@ -413,8 +417,10 @@ impl RuleSetData {
             ok(lists
                 .iter()
                 .all(|&s| span_in(s, self.ids.len()) && usize::from(s.len) <= MAX_LIST_LEN))?;
-            let includes = selector.all || !selector.skus.is_empty() || !selector.categories.is_empty();
-            let all_alone = !selector.all || (selector.skus.is_empty() && selector.categories.is_empty());
+            let includes =
+                selector.all || !selector.skus.is_empty() || !selector.categories.is_empty();
+            let all_alone =
+                !selector.all || (selector.skus.is_empty() && selector.categories.is_empty());
             ok(includes && all_alone)?;
         }
         if let Some(redemption) = &self.redemption {
@@ -425,7 +431,10 @@ impl RuleSetData {
         }
         for (position, program) in self.programs.iter().enumerate() {
             ok(program.stamps_needed > 0 && !program.reward_value.is_negative())?;
-            let later = self.programs.get(position.saturating_add(1)..).unwrap_or(&[]);
+            let later = self
+                .programs
+                .get(position.saturating_add(1)..)
+                .unwrap_or(&[]);
             ok(!later.iter().any(|p| p.id == program.id))?;
         }
         for (position, group) in self.groups.iter().enumerate() {
@@ -445,7 +454,9 @@ impl RuleSetData {
             ok(!later.iter().any(|r| r.id == rule.id))?;
             ok(span_in(rule.conditions, self.conditions.len())
                 && usize::from(rule.conditions.len) <= MAX_CONDITIONS_PER_RULE)?;
-            ok(rule.group.is_none_or(|g| usize::from(g) < self.groups.len()))?;
+            ok(rule
+                .group
+                .is_none_or(|g| usize::from(g) < self.groups.len()))?;
             ok(day_ok(rule.valid_from) && day_ok(rule.valid_until))?;
             if let (Some(from), Some(until)) = (rule.valid_from, rule.valid_until) {
                 ok(from <= until)?;
@@ -480,7 +491,11 @@ impl RuleSetData {
                 ok(rule.effect.is_discount() == phase)?;
             }
             if group.mode == GroupMode::Best {
-                for rule in self.rules.iter().filter(|rule| rule.group.is_some_and(|g| usize::from(g) == index)) {
+                for rule in self
+                    .rules
+                    .iter()
+                    .filter(|rule| rule.group.is_some_and(|g| usize::from(g) == index))
+                {
                     ok(self.comparable(&rule.effect))?;
                 }
             }
@@ -491,9 +506,9 @@ impl RuleSetData {
     /// True when the effect has a money value for "best" comparison.
     pub(crate) fn comparable(&self, effect: &Effect) -> bool {
         match effect {
-            Effect::PointsPerAmount { .. } | Effect::Multiplier { .. } | Effect::BonusPoints { .. } => {
-                self.redemption.is_some()
-            }
+            Effect::PointsPerAmount { .. }
+            | Effect::Multiplier { .. }
+            | Effect::BonusPoints { .. } => self.redemption.is_some(),
             Effect::Stamps { program, .. } => self
                 .programs
                 .iter()

@@ -273,4 +273,3 @@ impl Outcome {
 
 /// An outcome lives on a firmware stack or in a small static: at most 4 KiB.
 const _: () = assert!(size_of::<Outcome>() <= 4096);
-

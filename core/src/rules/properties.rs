@@ -24,9 +24,12 @@ fn items() -> impl Strategy<Value = String> {
 
 fn condition() -> impl Strategy<Value = String> {
     prop_oneof![
-        (0i64..5_000).prop_map(|a| format!(r#"{{"basket_total": {{"at_least": {a}, "basis": "net"}}}}"#)),
-        (items(), 1u32..6).prop_map(|(i, q)| format!(r#"{{"quantity": {{"items": {i}, "at_least": {q}}}}}"#)),
-        (items(), 0i64..3_000).prop_map(|(i, a)| format!(r#"{{"amount": {{"items": {i}, "at_least": {a}}}}}"#)),
+        (0i64..5_000)
+            .prop_map(|a| format!(r#"{{"basket_total": {{"at_least": {a}, "basis": "net"}}}}"#)),
+        (items(), 1u32..6)
+            .prop_map(|(i, q)| format!(r#"{{"quantity": {{"items": {i}, "at_least": {q}}}}}"#)),
+        (items(), 0i64..3_000)
+            .prop_map(|(i, a)| format!(r#"{{"amount": {{"items": {i}, "at_least": {a}}}}}"#)),
         Just(r#"{"weekdays": ["tue", "sat"]}"#.to_string()),
         Just(r#"{"time_of_day": {"from": "08:00", "until": "12:00"}}"#.to_string()),
         (0u8..3).prop_map(|t| format!(r#"{{"tier_at_least": {t}}}"#)),
@@ -97,8 +100,16 @@ fn rule_set_json() -> impl Strategy<Value = String> {
         proptest::bool::ANY,
     )
         .prop_flat_map(|(slots, net, max_points, max_discount, best)| {
-            let rules: Vec<_> = (0..slots.len()).map(|i| rule(u16::try_from(i + 1).unwrap())).collect();
-            (rules, Just(net), Just(max_points), Just(max_discount), Just(best))
+            let rules: Vec<_> = (0..slots.len())
+                .map(|i| rule(u16::try_from(i + 1).unwrap()))
+                .collect();
+            (
+                rules,
+                Just(net),
+                Just(max_points),
+                Just(max_discount),
+                Just(best),
+            )
         })
         .prop_map(|(rules, net, max_points, max_discount, best)| {
             let mode = if best { "best" } else { "first" };
@@ -135,21 +146,32 @@ fn basket(max_price: i64) -> impl Strategy<Value = Vec<Line>> {
 }
 
 fn customer() -> impl Strategy<Value = CustomerRecord> {
-    (0u8..3, 0u32..8, 0u32..5, proptest::option::of(19_750i32..19_790), proptest::bool::ANY).prop_map(
-        |(tier, segments, visits, last_visit, birthday)| CustomerRecord {
-            tier,
-            segments,
-            visits,
-            last_visit,
-            birthday: birthday.then(|| Birthday::new(3, 7).unwrap()),
-            ..CustomerRecord::new()
-        },
+    (
+        0u8..3,
+        0u32..8,
+        0u32..5,
+        proptest::option::of(19_750i32..19_790),
+        proptest::bool::ANY,
     )
+        .prop_map(
+            |(tier, segments, visits, last_visit, birthday)| CustomerRecord {
+                tier,
+                segments,
+                visits,
+                last_visit,
+                birthday: birthday.then(|| Birthday::new(3, 7).unwrap()),
+                ..CustomerRecord::new()
+            },
+        )
 }
 
 fn context() -> impl Strategy<Value = Context> {
-    (0i64..7 * 86_400, proptest::option::of(0u16..=1000), proptest::bool::ANY).prop_map(
-        |(offset, churn, coupon)| Context {
+    (
+        0i64..7 * 86_400,
+        proptest::option::of(0u16..=1000),
+        proptest::bool::ANY,
+    )
+        .prop_map(|(offset, churn, coupon)| Context {
             now: Timestamp::from_unix(1_709_596_800 + offset),
             offset: UtcOffset::UTC,
             store: 1,
@@ -161,15 +183,19 @@ fn context() -> impl Strategy<Value = Context> {
             },
             event: EventId::new(1, 9),
             churn_risk: churn,
-        },
-    )
+        })
 }
 
 /// The invariants a successful outcome keeps: totals are the sums of their shares, no line is
 /// discounted beyond its price, one trace entry per rule.
 fn check_outcome(rules: &RuleSet, basket: &[Line], outcome: &Outcome) -> Result<(), TestCaseError> {
     let sum = |kind: ShareKind| -> u128 {
-        outcome.shares.iter().filter(|s| s.kind == kind).map(|s| u128::from(s.amount)).sum()
+        outcome
+            .shares
+            .iter()
+            .filter(|s| s.kind == kind)
+            .map(|s| u128::from(s.amount))
+            .sum()
     };
     prop_assert_eq!(sum(ShareKind::Points), u128::from(outcome.points.0));
     prop_assert_eq!(sum(ShareKind::Discount), outcome.discount.minor() as u128);
@@ -179,7 +205,11 @@ fn check_outcome(rules: &RuleSet, basket: &[Line], outcome: &Outcome) -> Result<
     prop_assert_eq!(outcome.lines.len(), basket.len());
     for (index, (line, result)) in basket.iter().zip(&outcome.lines).enumerate() {
         let gross = i128::from(line.unit_price.minor()) * i128::from(line.quantity);
-        prop_assert!(i128::from(result.discount.minor()) <= gross, "line {} over-discounted", index);
+        prop_assert!(
+            i128::from(result.discount.minor()) <= gross,
+            "line {} over-discounted",
+            index
+        );
         let shares: i64 = outcome
             .shares
             .iter()
@@ -189,9 +219,19 @@ fn check_outcome(rules: &RuleSet, basket: &[Line], outcome: &Outcome) -> Result<
         prop_assert_eq!(shares, result.discount.minor());
     }
     for entry in &outcome.trace {
-        let given: u128 = outcome.shares.iter().filter(|s| s.rule == entry.rule).map(|s| u128::from(s.amount)).sum();
+        let given: u128 = outcome
+            .shares
+            .iter()
+            .filter(|s| s.rule == entry.rule)
+            .map(|s| u128::from(s.amount))
+            .sum();
         if entry.effect != EffectKind::Reward {
-            prop_assert_eq!(given, u128::from(entry.amount), "rule {} trace amount", entry.rule);
+            prop_assert_eq!(
+                given,
+                u128::from(entry.amount),
+                "rule {} trace amount",
+                entry.rule
+            );
         }
         if !entry.status.applied() {
             prop_assert_eq!(entry.amount, 0);
@@ -301,11 +341,19 @@ proptest! {
 fn earning_only_rule_set() -> impl Strategy<Value = RuleSet> {
     let rule = (
         prop_oneof![
-            (items(), 1u32..5, 1i64..500).prop_map(|(i, p, per)| format!(r#"{{"points_per_amount": {{"points": {p}, "per": {per}, "items": {i}}}}}"#)),
-            (items(), 1001u32..5000).prop_map(|(i, m)| format!(r#"{{"multiplier": {{"permille": {m}, "items": {i}}}}}"#)),
-            (items(), 1u64..500).prop_map(|(i, p)| format!(r#"{{"bonus_points": {{"points": {p}, "items": {i}}}}}"#)),
+            (items(), 1u32..5, 1i64..500).prop_map(|(i, p, per)| format!(
+                r#"{{"points_per_amount": {{"points": {p}, "per": {per}, "items": {i}}}}}"#
+            )),
+            (items(), 1001u32..5000).prop_map(|(i, m)| format!(
+                r#"{{"multiplier": {{"permille": {m}, "items": {i}}}}}"#
+            )),
+            (items(), 1u64..500).prop_map(|(i, p)| format!(
+                r#"{{"bonus_points": {{"points": {p}, "items": {i}}}}}"#
+            )),
         ],
-        proptest::option::of((0i64..5_000).prop_map(|a| format!(r#"{{"basket_total": {{"at_least": {a}}}}}"#))),
+        proptest::option::of(
+            (0i64..5_000).prop_map(|a| format!(r#"{{"basket_total": {{"at_least": {a}}}}}"#)),
+        ),
         0u16..5,
     );
     proptest::collection::vec(rule, 1..8).prop_filter_map("multiplier first", |rules| {
@@ -341,14 +389,39 @@ fn refund_errors() {
         ..Context::default()
     };
     let mut outcome = Box::new(Outcome::new());
-    evaluate(&rules, &basket, &CustomerRecord::new(), &context, &mut outcome).unwrap();
+    evaluate(
+        &rules,
+        &basket,
+        &CustomerRecord::new(),
+        &context,
+        &mut outcome,
+    )
+    .unwrap();
     let none = Returns::none(&outcome);
-    assert_eq!(refund(&outcome, &none, &[3]).unwrap_err(), RefundError::TooManyUnits { line: 0 });
-    assert_eq!(refund(&outcome, &none, &[1, 1, 1]).unwrap_err(), RefundError::UnknownLine { line: 2 });
-    let other = Returns { event: EventId::new(3, 5), ..none.clone() };
-    assert_eq!(refund(&outcome, &other, &[1]).unwrap_err(), RefundError::WrongTransaction);
-    let short = Returns { units: heapless::Vec::from_slice(&[0]).unwrap(), ..none.clone() };
-    assert_eq!(refund(&outcome, &short, &[1]).unwrap_err(), RefundError::LineCountMismatch);
+    assert_eq!(
+        refund(&outcome, &none, &[3]).unwrap_err(),
+        RefundError::TooManyUnits { line: 0 }
+    );
+    assert_eq!(
+        refund(&outcome, &none, &[1, 1, 1]).unwrap_err(),
+        RefundError::UnknownLine { line: 2 }
+    );
+    let other = Returns {
+        event: EventId::new(3, 5),
+        ..none.clone()
+    };
+    assert_eq!(
+        refund(&outcome, &other, &[1]).unwrap_err(),
+        RefundError::WrongTransaction
+    );
+    let short = Returns {
+        units: heapless::Vec::from_slice(&[0]).unwrap(),
+        ..none.clone()
+    };
+    assert_eq!(
+        refund(&outcome, &short, &[1]).unwrap_err(),
+        RefundError::LineCountMismatch
+    );
     // Nothing returned: nothing clawed back, returns unchanged.
     let (nothing, same) = refund(&outcome, &none, &[]).unwrap();
     assert_eq!(nothing.points.0, 0);
@@ -361,10 +434,23 @@ fn failed_evaluation_leaves_outcome_empty_and_inputs_alone() {
         r#"{"name": "r", "serial": 1, "rules": [{"id": 1, "name": "b", "effect": {"points_per_amount": {"points": 1, "per": 100}}}]}"#,
     )
     .unwrap();
-    let customer = CustomerRecord { visits: 3, ..CustomerRecord::new() };
-    let context = Context { now: Timestamp::from_unix(1_709_632_800), ..Context::default() };
+    let customer = CustomerRecord {
+        visits: 3,
+        ..CustomerRecord::new()
+    };
+    let context = Context {
+        now: Timestamp::from_unix(1_709_632_800),
+        ..Context::default()
+    };
     let mut outcome = Box::new(Outcome::new());
-    evaluate(&rules, &[Line::new(1, 1, 1, 100)], &customer, &context, &mut outcome).unwrap();
+    evaluate(
+        &rules,
+        &[Line::new(1, 1, 1, 100)],
+        &customer,
+        &context,
+        &mut outcome,
+    )
+    .unwrap();
     assert_eq!(outcome.points.0, 1);
     let too_many = [Line::new(1, 1, 1, 100); MAX_LINES + 1];
     assert_eq!(
@@ -373,12 +459,18 @@ fn failed_evaluation_leaves_outcome_empty_and_inputs_alone() {
     );
     assert_eq!(*outcome, Outcome::new());
     assert_eq!(customer.visits, 3);
-    let bad_channel = Context { channel: 32, ..context.clone() };
+    let bad_channel = Context {
+        channel: 32,
+        ..context.clone()
+    };
     assert_eq!(
         evaluate(&rules, &[], &customer, &bad_channel, &mut outcome),
         Err(EvalError::ChannelOutOfRange)
     );
-    let far = Context { now: Timestamp::from_unix(i64::MAX), ..context };
+    let far = Context {
+        now: Timestamp::from_unix(i64::MAX),
+        ..context
+    };
     assert!(matches!(
         evaluate(&rules, &[], &customer, &far, &mut outcome),
         Err(EvalError::Time(_))

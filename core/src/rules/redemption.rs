@@ -90,7 +90,9 @@ impl Redemption {
             .checked_mul(i128::from(self.value.minor()))
             .ok_or(Overflow)?;
         let value = div_round(numerator, i128::from(self.points), Rounding::HalfUp)?;
-        i64::try_from(value).map(Money::from_minor).map_err(|_| Overflow)
+        i64::try_from(value)
+            .map(Money::from_minor)
+            .map_err(|_| Overflow)
     }
 
     /// Redeems `requested` points out of `balance` against a basket of `basket` minor units.

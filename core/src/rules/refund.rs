@@ -103,7 +103,9 @@ impl fmt::Display for RefundError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RefundError::WrongTransaction => f.write_str("returns belong to another transaction"),
-            RefundError::LineCountMismatch => f.write_str("returns do not match the outcome's lines"),
+            RefundError::LineCountMismatch => {
+                f.write_str("returns do not match the outcome's lines")
+            }
             RefundError::UnknownLine { line } => write!(f, "line {line} is not in the outcome"),
             RefundError::TooManyUnits { line } => {
                 write!(f, "line {line}: more units returned than sold")
@@ -242,7 +244,10 @@ pub fn refund(
 fn add_stamps(clawback: &mut Clawback, program: ProgramId, stamps: u64) -> Result<(), RefundError> {
     match clawback.stamps.iter_mut().find(|s| s.program == program) {
         Some(award) => {
-            award.stamps = award.stamps.checked_add(stamps).ok_or(RefundError::Overflow)?;
+            award.stamps = award
+                .stamps
+                .checked_add(stamps)
+                .ok_or(RefundError::Overflow)?;
             Ok(())
         }
         None => clawback

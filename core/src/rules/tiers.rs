@@ -194,7 +194,9 @@ pub fn window_sum<I: IntoIterator<Item = (Day, u64)>>(
             let age = today.days_since(*day);
             age >= 0 && age < i32::from(window_days)
         })
-        .try_fold(0u64, |sum, (_, amount)| sum.checked_add(amount).ok_or(Overflow))
+        .try_fold(0u64, |sum, (_, amount)| {
+            sum.checked_add(amount).ok_or(Overflow)
+        })
 }
 
 #[cfg(test)]
@@ -243,40 +245,74 @@ mod tests {
         // 6 000 points: tier 2 at once, from tier 0.
         assert_eq!(
             p.assess(&summary(0, 6_000, None), today),
-            Ok(TierStatus { tier: 2, qualified: 2, below_since: None })
+            Ok(TierStatus {
+                tier: 2,
+                qualified: 2,
+                below_since: None
+            })
         );
         // Tier 3 customer at 6 000: grace starts today.
         assert_eq!(
             p.assess(&summary(3, 6_000, None), today),
-            Ok(TierStatus { tier: 3, qualified: 2, below_since: Some(t) })
+            Ok(TierStatus {
+                tier: 3,
+                qualified: 2,
+                below_since: Some(t)
+            })
         );
         // 29 days into grace: still tier 3.
         assert_eq!(
             p.assess(&summary(3, 6_000, Some(t - 29)), today),
-            Ok(TierStatus { tier: 3, qualified: 2, below_since: Some(t - 29) })
+            Ok(TierStatus {
+                tier: 3,
+                qualified: 2,
+                below_since: Some(t - 29)
+            })
         );
         // 30 days: down to 2.
         assert_eq!(
             p.assess(&summary(3, 6_000, Some(t - 30)), today),
-            Ok(TierStatus { tier: 2, qualified: 2, below_since: None })
+            Ok(TierStatus {
+                tier: 2,
+                qualified: 2,
+                below_since: None
+            })
         );
         // Recovery during grace ends it.
         assert_eq!(
             p.assess(&summary(3, 25_000, Some(t - 10)), today),
-            Ok(TierStatus { tier: 3, qualified: 3, below_since: None })
+            Ok(TierStatus {
+                tier: 3,
+                qualified: 3,
+                below_since: None
+            })
         );
         // Below every threshold after grace: tier 0.
         assert_eq!(
             p.assess(&summary(1, 999, Some(t - 31)), today),
-            Ok(TierStatus { tier: 0, qualified: 0, below_since: None })
+            Ok(TierStatus {
+                tier: 0,
+                qualified: 0,
+                below_since: None
+            })
         );
         assert_eq!(
             p.assess(&summary(3, 0, Some(t + 1)), today),
             Err(TierError::InvalidGraceStart)
         );
-        let spend = TierPolicy { basis: TierBasis::Spend, ..p };
-        let negative = TierSummary { current: 0, qualifying_spend: Money::from_minor(-1), ..TierSummary::default() };
-        assert_eq!(spend.assess(&negative, today), Err(TierError::NegativeSpend));
+        let spend = TierPolicy {
+            basis: TierBasis::Spend,
+            ..p
+        };
+        let negative = TierSummary {
+            current: 0,
+            qualifying_spend: Money::from_minor(-1),
+            ..TierSummary::default()
+        };
+        assert_eq!(
+            spend.assess(&negative, today),
+            Err(TierError::NegativeSpend)
+        );
     }
 
     #[test]
@@ -286,7 +322,10 @@ mod tests {
         // A 30-day window holds ages 0..=29.
         let entries = [(day(0), 10), (day(29), 20), (day(30), 40), (day(-1), 80)];
         assert_eq!(window_sum(entries, today, 30), Ok(30));
-        assert_eq!(window_sum([(day(0), u64::MAX), (day(1), 1)], today, 30), Err(Overflow));
+        assert_eq!(
+            window_sum([(day(0), u64::MAX), (day(1), 1)], today, 30),
+            Err(Overflow)
+        );
     }
 
     #[test]
