@@ -599,9 +599,6 @@ impl<'a> Engine<'a> {
     fn compute(&self, rule: &Rule) -> Result<Computed, EvalError> {
         let mut computed = Computed::new();
         let lines = self.basket.len();
-        let eligible = |engine: &Engine<'_>, selector: u8, for_discount: bool| {
-            engine.eligible(selector, for_discount)
-        };
         let basis = self.rules.points_basis();
         let raw: u64 = match rule.effect {
             Effect::PointsPerAmount {
@@ -610,7 +607,7 @@ impl<'a> Engine<'a> {
                 per,
                 rounding,
             } => {
-                let picked = eligible(self, selector, false)?;
+                let picked = self.eligible(selector, false)?;
                 let mut sum = 0u64;
                 for index in 0..lines {
                     if at(&picked, index)? {
@@ -635,7 +632,7 @@ impl<'a> Engine<'a> {
                 u64::try_from(total).map_err(|_| EvalError::Overflow)?
             }
             Effect::BonusPoints { selector, points } => {
-                let picked = eligible(self, selector, false)?;
+                let picked = self.eligible(selector, false)?;
                 let mut sum = 0u64;
                 for index in 0..lines {
                     if at(&picked, index)? {
@@ -661,13 +658,13 @@ impl<'a> Engine<'a> {
                 sum.min(non_negative(amount))
             }
             Effect::FreeItem { selector, units } => {
-                let picked = eligible(self, selector, true)?;
+                let picked = self.eligible(selector, true)?;
                 self.free_units(&picked, units, &mut computed)?
             }
             Effect::Stamps {
                 selector, per_unit, ..
             } => {
-                let picked = eligible(self, selector, false)?;
+                let picked = self.eligible(selector, false)?;
                 let mut sum = 0u64;
                 for (index, line) in self.basket.iter().enumerate() {
                     if at(&picked, index)? {

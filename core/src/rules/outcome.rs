@@ -257,8 +257,7 @@ impl Outcome {
         self.shares
             .iter()
             .filter(|s| s.rule == rule && s.line == line && s.kind == ShareKind::Points)
-            .map(|s| s.amount)
-            .sum()
+            .fold(0, |sum, s| sum.saturating_add(s.amount))
     }
 
     /// Stamps earned for `program`.
