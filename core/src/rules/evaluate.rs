@@ -3,6 +3,7 @@
 //! No heap, bounded time: O(rules × (conditions + lines × list length)) plus, per exclusive
 //! group, its members once more; everything is written into the caller's [`Outcome`].
 
+use core::cell::Cell;
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use crate::time::{Day, TimeError, Timestamp, UtcOffset};
 
 use super::condition::{Condition, MAX_CHURN_RISK};
 use super::effect::Effect;
-use super::model::{Basis, GroupMode, MAX_RULES, Rule, RuleSet, Selector};
+use super::model::{Basis, GroupMode, MAX_RULES, MAX_SELECTORS, Rule, RuleSet, Selector};
 use super::outcome::{
     FreeItem, Hint, LineResult, MAX_HINTS, Outcome, RewardGrant, Share, ShareKind, Shortfall,
     StampAward, Status, TraceEntry,
@@ -192,7 +193,10 @@ pub fn evaluate(
     out: &mut Outcome,
 ) -> Result<(), EvalError> {
     out.clear();
-    let result = Engine::new(rule_set, basket, customer, context, out).and_then(|mut e| e.run());
+    let result = Engine::new(rule_set, basket, customer, context, out).and_then(|mut engine| {
+        let mut computed = Computed::new();
+        engine.run(&mut computed)
+    });
     if result.is_err() {
         out.clear();
     }
@@ -238,10 +242,25 @@ struct Engine<'a> {
     net: [Money; MAX_LINES],
     /// Points-per-amount rules that applied (a bit per rule index): the base of multipliers.
     base_rules: u64,
+    /// The lines each selector picks (a bit per line), worked out on its first use.
+    selector_lines: [Cell<u32>; MAX_SELECTORS],
+    /// Which entries of `selector_lines` are worked out (a bit per selector).
+    selectors_known: Cell<u64>,
+    /// The last share-out (total, weights, shares): rules over the same lines with the same
+    /// total (base points, then "double points") reuse it.
+    last_shares: Option<(u64, [u64; MAX_LINES], [u64; MAX_LINES])>,
     earning: [bool; MAX_LINES],
     discountable: [bool; MAX_LINES],
     decided: u64,
     stopped_by: Option<u16>,
+}
+
+/// The bit of line `index` in a 32-bit line mask.
+fn line_bit(index: usize) -> Result<u32, EvalError> {
+    u32::try_from(index)
+        .ok()
+        .and_then(|shift| 1u32.checked_shl(shift))
+        .ok_or(EvalError::Internal)
 }
 
 /// The bit of rule `index` in a 64-bit rule mask.
@@ -293,20 +312,8 @@ impl<'a> Engine<'a> {
             customer.visits.checked_add(1).ok_or(EvalError::Overflow)?
         };
         let mut gross = [Money::ZERO; MAX_LINES];
-        let mut earning = [false; MAX_LINES];
-        let mut discountable = [false; MAX_LINES];
-        let (non_earning, non_discountable) = rules.exclusions();
         let mut total = Money::ZERO;
-        for (index, (line, ((amount, earns), discounts))) in basket
-            .iter()
-            .zip(
-                gross
-                    .iter_mut()
-                    .zip(earning.iter_mut())
-                    .zip(discountable.iter_mut()),
-            )
-            .enumerate()
-        {
+        for (index, (line, amount)) in basket.iter().zip(gross.iter_mut()).enumerate() {
             let position = u8::try_from(index).map_err(|_| EvalError::TooManyLines)?;
             if line.unit_price.is_negative() {
                 return Err(EvalError::NegativePrice { line: position });
@@ -316,11 +323,6 @@ impl<'a> Engine<'a> {
             }
             *amount = line.unit_price.checked_mul(i64::from(line.quantity))?;
             total = total.checked_add(*amount)?;
-            let excluded = |selector: Option<&Selector>| {
-                selector.is_some_and(|s| rules.matches(s, line.sku, line.category))
-            };
-            *earns = !excluded(non_earning);
-            *discounts = !excluded(non_discountable);
         }
         out.rule_set = *rules.hash();
         out.event = context.event;
@@ -333,7 +335,7 @@ impl<'a> Engine<'a> {
                 })
                 .map_err(|_| EvalError::TooManyLines)?;
         }
-        Ok(Engine {
+        let mut engine = Engine {
             rules,
             basket,
             customer,
@@ -345,14 +347,33 @@ impl<'a> Engine<'a> {
             gross,
             net: gross,
             base_rules: 0,
-            earning,
-            discountable,
+            selector_lines: [const { Cell::new(0) }; MAX_SELECTORS],
+            selectors_known: Cell::new(0),
+            last_shares: None,
+            earning: [true; MAX_LINES],
+            discountable: [true; MAX_LINES],
             decided: 0,
             stopped_by: None,
-        })
+        };
+        // Lines the rule set never lets earn, or never discounts.
+        let (non_earning, non_discountable) = rules.exclusion_selectors();
+        for (selector, earning) in [(non_earning, true), (non_discountable, false)] {
+            if let Some(selector) = selector {
+                let excluded = engine.line_mask(selector)?;
+                let flags = if earning {
+                    &mut engine.earning
+                } else {
+                    &mut engine.discountable
+                };
+                for (index, flag) in flags.iter_mut().enumerate().take(basket.len()) {
+                    *flag = excluded & line_bit(index)? == 0;
+                }
+            }
+        }
+        Ok(engine)
     }
 
-    fn run(&mut self) -> Result<(), EvalError> {
+    fn run(&mut self, computed: &mut Computed) -> Result<(), EvalError> {
         let rules = self.rules.rules();
         for rule in rules {
             self.out
@@ -378,8 +399,8 @@ impl<'a> Engine<'a> {
                     if let Some(status) = self.precheck(rule)? {
                         self.decide(index, status, 0)?;
                     } else {
-                        let computed = self.compute(rule)?;
-                        self.settle(index, rule, &computed)?;
+                        self.compute(rule, computed)?;
+                        self.settle(index, rule, computed)?;
                     }
                 }
                 Some(group) => self.resolve_group(index, group)?,
@@ -463,8 +484,28 @@ impl<'a> Engine<'a> {
         self.rules.selector(index).ok_or(EvalError::Internal)
     }
 
-    fn selected(&self, selector: &Selector, line: &Line) -> bool {
-        self.rules.matches(selector, line.sku, line.category)
+    /// The lines selector `index` picks, a bit per line; worked out once per evaluation.
+    fn line_mask(&self, index: u8) -> Result<u32, EvalError> {
+        let bit = 1u64
+            .checked_shl(u32::from(index))
+            .ok_or(EvalError::Internal)?;
+        let cell = self
+            .selector_lines
+            .get(usize::from(index))
+            .ok_or(EvalError::Internal)?;
+        if self.selectors_known.get() & bit != 0 {
+            return Ok(cell.get());
+        }
+        let selector = self.selector(index)?;
+        let mut mask = 0u32;
+        for (position, line) in self.basket.iter().enumerate() {
+            if self.rules.matches(selector, line.sku, line.category) {
+                mask |= line_bit(position)?;
+            }
+        }
+        cell.set(mask);
+        self.selectors_known.set(self.selectors_known.get() | bit);
+        Ok(mask)
     }
 
     fn amount_of(&self, index: usize, basis: Basis) -> Result<Money, EvalError> {
@@ -476,11 +517,14 @@ impl<'a> Engine<'a> {
 
     /// The amount (on `basis`) and units of the lines `selector` picks (all lines for `None`).
     fn totals(&self, selector: Option<u8>, basis: Basis) -> Result<(Money, u64), EvalError> {
-        let selector = selector.map(|s| self.selector(s)).transpose()?;
+        let mask = match selector {
+            Some(selector) => self.line_mask(selector)?,
+            None => u32::MAX,
+        };
         let mut amount = Money::ZERO;
         let mut units = 0u64;
         for (index, line) in self.basket.iter().enumerate() {
-            if selector.is_none_or(|s| self.selected(s, line)) {
+            if mask & line_bit(index)? != 0 {
                 amount = amount.checked_add(self.amount_of(index, basis)?)?;
                 units = units
                     .checked_add(u64::from(line.quantity))
@@ -596,8 +640,8 @@ impl<'a> Engine<'a> {
     }
 
     /// Works out a rule's effect on the current state, caps included, without applying it.
-    fn compute(&self, rule: &Rule) -> Result<Computed, EvalError> {
-        let mut computed = Computed::new();
+    fn compute(&self, rule: &Rule, computed: &mut Computed) -> Result<(), EvalError> {
+        *computed = Computed::new();
         let lines = self.basket.len();
         let basis = self.rules.points_basis();
         let raw: u64 = match rule.effect {
@@ -623,7 +667,7 @@ impl<'a> Engine<'a> {
                 u64::try_from(total).map_err(|_| EvalError::Overflow)?
             }
             Effect::Multiplier { selector, permille } => {
-                let base = self.selected_base_points(selector, &mut computed)?;
+                let base = self.selected_base_points(selector, computed)?;
                 let extra = i128::from(permille.saturating_sub(1_000));
                 let product = i128::from(base)
                     .checked_mul(extra)
@@ -647,19 +691,19 @@ impl<'a> Engine<'a> {
                 selector,
                 basis_points,
             } => {
-                let sum = self.discount_weights(selector, &mut computed)?;
+                let sum = self.discount_weights(selector, computed)?;
                 let discount =
                     Money::from_minor(i64::try_from(sum).map_err(|_| EvalError::Overflow)?)
                         .percent_bp(u32::from(basis_points), Rounding::HalfUp)?;
                 non_negative(discount)
             }
             Effect::AmountOff { selector, amount } => {
-                let sum = self.discount_weights(selector, &mut computed)?;
+                let sum = self.discount_weights(selector, computed)?;
                 sum.min(non_negative(amount))
             }
             Effect::FreeItem { selector, units } => {
                 let picked = self.eligible(selector, true)?;
-                self.free_units(&picked, units, &mut computed)?
+                self.free_units(&picked, units, computed)?
             }
             Effect::Stamps {
                 selector, per_unit, ..
@@ -706,7 +750,7 @@ impl<'a> Engine<'a> {
             }
         }
         computed.total = total;
-        Ok(computed)
+        Ok(())
     }
 
     /// The base points the lines `selector` picks earn on their own: every points-per-amount
@@ -758,15 +802,15 @@ impl<'a> Engine<'a> {
 
     /// The lines a selector picks that may earn (or, `for_discount`, be discounted).
     fn eligible(&self, selector: u8, for_discount: bool) -> Result<[bool; MAX_LINES], EvalError> {
-        let selector = self.selector(selector)?;
+        let mask = self.line_mask(selector)?;
         let mut picked = [false; MAX_LINES];
-        for (index, (line, slot)) in self.basket.iter().zip(picked.iter_mut()).enumerate() {
+        for (index, slot) in picked.iter_mut().enumerate().take(self.basket.len()) {
             let allowed = if for_discount {
                 at(&self.discountable, index)?
             } else {
                 at(&self.earning, index)?
             };
-            *slot = allowed && self.selected(selector, line);
+            *slot = allowed && mask & line_bit(index)? != 0;
         }
         Ok(picked)
     }
@@ -868,7 +912,9 @@ impl<'a> Engine<'a> {
             .ok_or(EvalError::Internal)?
             .mode;
         let rules = self.rules.rules();
-        let mut winner: Option<(usize, Computed, (i128, i128))> = None;
+        let mut candidate = Computed::new();
+        let mut best = Computed::new();
+        let mut winner: Option<(usize, (i128, i128))> = None;
         // Members whose conditions held: candidates; a bit per rule index.
         let mut candidates = 0u64;
         for (index, rule) in rules.iter().enumerate().skip(first) {
@@ -879,9 +925,9 @@ impl<'a> Engine<'a> {
                 self.decide(index, status, 0)?;
                 continue;
             }
-            let computed = self.compute(rule)?;
-            if computed.total == 0 {
-                let status = if computed.cap_reached {
+            self.compute(rule, &mut candidate)?;
+            if candidate.total == 0 {
+                let status = if candidate.cap_reached {
                     Status::CapReached
                 } else {
                     Status::NothingEligible
@@ -893,8 +939,8 @@ impl<'a> Engine<'a> {
             let better = match (&winner, mode) {
                 (None, _) => true,
                 (Some(_), GroupMode::First) => false,
-                (Some((_, _, (best_num, best_den))), GroupMode::Best) => {
-                    let (num, den) = self.value(rule, &computed)?;
+                (Some((_, (best_num, best_den))), GroupMode::Best) => {
+                    let (num, den) = self.value(rule, &candidate)?;
                     // num/den > best_num/best_den, denominators positive.
                     let left = num.checked_mul(*best_den).ok_or(EvalError::Overflow)?;
                     let right = best_num.checked_mul(den).ok_or(EvalError::Overflow)?;
@@ -903,13 +949,14 @@ impl<'a> Engine<'a> {
             };
             if better {
                 let value = match mode {
-                    GroupMode::Best => self.value(rule, &computed)?,
+                    GroupMode::Best => self.value(rule, &candidate)?,
                     GroupMode::First => (0, 1),
                 };
-                winner = Some((index, computed, value));
+                winner = Some((index, value));
+                core::mem::swap(&mut best, &mut candidate);
             }
         }
-        let Some((winner_index, computed, _)) = winner else {
+        let Some((winner_index, _)) = winner else {
             return Ok(());
         };
         let winner_rule = rules.get(winner_index).ok_or(EvalError::Internal)?;
@@ -924,7 +971,7 @@ impl<'a> Engine<'a> {
                 )?;
             }
         }
-        self.settle(winner_index, winner_rule, &computed)
+        self.settle(winner_index, winner_rule, &best)
     }
 
     /// Applies a computed effect (or records why it gave nothing) and traces it.
@@ -960,13 +1007,43 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// Shares `total` out by `weights` with [`allocate_largest_remainder`] (the one share-out
+    /// rule). Two shortcuts give the same shares without the division: weights that add up to
+    /// the total are the shares, and the same total over the same weights as the last share-out
+    /// gives the same shares.
+    fn share_out(
+        &mut self,
+        total: u64,
+        weights: &[u64; MAX_LINES],
+        shares: &mut [u64; MAX_LINES],
+    ) -> Result<(), EvalError> {
+        let lines = self.basket.len();
+        let used = weights.get(..lines).ok_or(EvalError::Internal)?;
+        let sum = used
+            .iter()
+            .try_fold(0u64, |sum, &weight| sum.checked_add(weight))
+            .ok_or(EvalError::Overflow)?;
+        if sum == total {
+            *shares = *weights;
+            return Ok(());
+        }
+        if let Some((last_total, last_weights, last_shares)) = &self.last_shares {
+            if *last_total == total && last_weights.get(..lines) == Some(used) {
+                *shares = *last_shares;
+                return Ok(());
+            }
+        }
+        let out = shares.get_mut(..lines).ok_or(EvalError::Internal)?;
+        allocate_largest_remainder(total, used, out)?;
+        self.last_shares = Some((total, *weights, *shares));
+        Ok(())
+    }
+
     fn apply(&mut self, rule: &Rule, computed: &Computed) -> Result<(), EvalError> {
         let lines = self.basket.len();
-        let weights = computed.weights.get(..lines).ok_or(EvalError::Internal)?;
         let mut shares = [0u64; MAX_LINES];
-        let shares_out = shares.get_mut(..lines).ok_or(EvalError::Internal)?;
         if !matches!(rule.effect, Effect::Reward { .. }) {
-            allocate_largest_remainder(computed.total, weights, shares_out)?;
+            self.share_out(computed.total, &computed.weights, &mut shares)?;
         }
         let (kind, program) = match rule.effect {
             Effect::PointsPerAmount { .. }
@@ -1060,5 +1137,5 @@ impl<'a> Engine<'a> {
     }
 }
 
-// The engine tracks decided rules in a 64-bit mask.
-const _: () = assert!(MAX_RULES <= 64);
+// The engine tracks rules and selectors in 64-bit masks, lines in 32-bit masks.
+const _: () = assert!(MAX_RULES <= 64 && MAX_SELECTORS <= 64 && MAX_LINES <= 32);

@@ -8,6 +8,7 @@
 //!   discounts, free items, stamps, rewards, per-line attribution, a trace entry per rule,
 //!   nearest-miss hints and the updated customer record.
 //! - [`refund`](fn@refund): what a partial return claws back, from the outcome's attribution.
+//! - `explain` (`std`): an outcome in plain words, for receipts and support.
 //! - [`Redemption`] (points to money) and [`TierPolicy`] (tiers from a history summary).
 //!
 //! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
@@ -46,6 +47,8 @@ pub mod blob;
 pub mod condition;
 pub mod effect;
 pub mod evaluate;
+#[cfg(feature = "std")]
+pub mod explain;
 pub mod model;
 pub mod outcome;
 #[cfg(test)]
@@ -62,6 +65,8 @@ pub use effect::{Effect, EffectKind, MAX_PERMILLE};
 pub use evaluate::{
     Context, EvalError, Line, MAX_CHANNEL, MAX_COUPONS, MAX_LINES, OutcomeCapacity, evaluate,
 };
+#[cfg(feature = "std")]
+pub use explain::explain;
 pub use model::{
     Basis, Group, GroupMode, MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS,
     MAX_LIMITS_PER_RULE, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS,

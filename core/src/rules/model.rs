@@ -323,6 +323,11 @@ impl RuleSet {
         )
     }
 
+    /// The selector indices of non-earning and non-discountable lines.
+    pub(crate) const fn exclusion_selectors(&self) -> (Option<u8>, Option<u8>) {
+        (self.data.non_earning, self.data.non_discountable)
+    }
+
     fn text(&self, span: Span) -> &str {
         self.data.text(span).unwrap_or("")
     }
@@ -334,13 +339,16 @@ impl RuleSet {
     }
 
     /// True when `selector` matches a line with `sku` and `category`.
+    #[inline]
     pub(crate) fn matches(&self, selector: &Selector, sku: u32, category: u32) -> bool {
-        let included = selector.all
-            || self.ids(selector.skus).contains(&sku)
-            || self.ids(selector.categories).contains(&category);
+        // Lists are sorted (the compiler sorts them; loading checks nothing about order, so a
+        // linear search keeps hand-made blobs correct).
+        let listed = |span: Span, id: u32| !span.is_empty() && self.ids(span).contains(&id);
+        let included =
+            selector.all || listed(selector.skus, sku) || listed(selector.categories, category);
         included
-            && !self.ids(selector.exclude_skus).contains(&sku)
-            && !self.ids(selector.exclude_categories).contains(&category)
+            && !listed(selector.exclude_skus, sku)
+            && !listed(selector.exclude_categories, category)
     }
 }
 
