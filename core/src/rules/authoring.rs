@@ -1628,6 +1628,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // A 65-rule document: slow under Miri, nothing unsafe.
     fn capacities_are_errors_not_truncation() {
         let rules: Vec<String> = (0..65)
             .map(|i| {
