@@ -229,16 +229,22 @@ impl Computed {
     }
 }
 
+/// One evaluation's state: the inputs, the basket as discounts change it, and bookkeeping.
 struct Engine<'a> {
     rules: &'a RuleSet,
     basket: &'a [Line],
     customer: &'a CustomerRecord,
     context: &'a Context,
     out: &'a mut Outcome,
+    /// The local day of the sale.
     day: Day,
+    /// The local minute of the day.
     minute: u16,
+    /// This visit's number (a second basket the same day is the same visit).
     visit_number: u32,
+    /// Line amounts before discounts.
     gross: [Money; MAX_LINES],
+    /// Line amounts net of the discounts applied so far.
     net: [Money; MAX_LINES],
     /// Points-per-amount rules that applied (a bit per rule index): the base of multipliers.
     base_rules: u64,
@@ -249,9 +255,13 @@ struct Engine<'a> {
     /// The last share-out (total, weights, shares): rules over the same lines with the same
     /// total (base points, then "double points") reuse it.
     last_shares: Option<(u64, [u64; MAX_LINES], [u64; MAX_LINES])>,
+    /// Lines that may earn (not excluded by the set's `non_earning`).
     earning: [bool; MAX_LINES],
+    /// Lines that may be discounted.
     discountable: [bool; MAX_LINES],
+    /// Rules whose trace entry is final (a bit per rule index).
     decided: u64,
+    /// The rule whose `stop` ended processing, if one did.
     stopped_by: Option<u16>,
 }
 
