@@ -9,7 +9,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::card::ProgramId;
-use crate::customer::{CustomerRecord, RecordError, UsageFull};
+use crate::customer::{CustomerRecord, RecordError, UsageFull, UsagePeriod};
 use crate::money::{
     AllocateError, Money, Overflow, Rounding, allocate_largest_remainder, div_round,
 };
@@ -242,6 +242,8 @@ struct Engine<'a> {
     minute: u16,
     /// This visit's number (a second basket the same day is the same visit).
     visit_number: u32,
+    /// Today's period indices: day, week, month, year, lifetime, campaign.
+    period_indices: [i32; 6],
     /// Line amounts before discounts.
     gross: [Money; MAX_LINES],
     /// Line amounts net of the discounts applied so far.
@@ -354,6 +356,15 @@ impl<'a> Engine<'a> {
             day,
             minute: local.minute_of_day(),
             visit_number,
+            period_indices: [
+                UsagePeriod::Day,
+                UsagePeriod::Week,
+                UsagePeriod::Month,
+                UsagePeriod::Year,
+                UsagePeriod::Lifetime,
+                UsagePeriod::Campaign,
+            ]
+            .map(|period| period.index(day, rules.validity().0.unwrap_or(0))),
             gross,
             net: gross,
             base_rules: 0,
@@ -426,6 +437,19 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// The index of today's period of `period` (worked out once per evaluation).
+    fn period_index(&self, period: UsagePeriod) -> i32 {
+        let [day, week, month, year, lifetime, campaign] = self.period_indices;
+        match period {
+            UsagePeriod::Day => day,
+            UsagePeriod::Week => week,
+            UsagePeriod::Month => month,
+            UsagePeriod::Year => year,
+            UsagePeriod::Lifetime => lifetime,
+            UsagePeriod::Campaign => campaign,
+        }
+    }
+
     fn is_decided(&self, index: usize) -> bool {
         bit_of(index).is_ok_and(|bit| self.decided & bit != 0)
     }
@@ -478,10 +502,9 @@ impl<'a> Engine<'a> {
         Ok(usage_blocked.map(|period| Status::UsageLimitReached { period }))
     }
 
-    fn usage_blocked(&self, rule: &Rule) -> Option<crate::customer::UsagePeriod> {
-        let campaign = self.rules.validity().0.unwrap_or(0);
+    fn usage_blocked(&self, rule: &Rule) -> Option<UsagePeriod> {
         rule.limits.iter().find_map(|limit| {
-            let index = limit.period.index(self.day, campaign);
+            let index = self.period_index(limit.period);
             let used = self
                 .out
                 .customer
@@ -1001,9 +1024,8 @@ impl<'a> Engine<'a> {
             Status::Applied
         };
         self.decide(index, status, computed.total)?;
-        let campaign = self.rules.validity().0.unwrap_or(0);
         for limit in &rule.limits {
-            let period_index = limit.period.index(self.day, campaign);
+            let period_index = self.period_index(limit.period);
             self.out
                 .customer
                 .record_use(limit.counter, limit.period, period_index)?;
