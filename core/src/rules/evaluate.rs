@@ -267,6 +267,23 @@ struct Engine<'a> {
     stopped_by: Option<u16>,
 }
 
+/// Today's index of each usage period (day, week, month, year, lifetime, campaign), as
+/// [`UsagePeriod::index`] gives them, with one calendar conversion for month and year.
+fn period_indices(day: Day, campaign_start: i32) -> [i32; 6] {
+    let date = day.date();
+    // year · 12 + month − 1 with year ≤ 9999: no overflow.
+    #[allow(clippy::arithmetic_side_effects)]
+    let month = date.year() * 12 + i32::from(date.month()) - 1;
+    [
+        UsagePeriod::Day.index(day, campaign_start),
+        UsagePeriod::Week.index(day, campaign_start),
+        month,
+        date.year(),
+        UsagePeriod::Lifetime.index(day, campaign_start),
+        campaign_start,
+    ]
+}
+
 /// The bit of line `index` in a 32-bit line mask.
 fn line_bit(index: usize) -> Result<u32, EvalError> {
     u32::try_from(index)
@@ -356,15 +373,7 @@ impl<'a> Engine<'a> {
             day,
             minute: local.minute_of_day(),
             visit_number,
-            period_indices: [
-                UsagePeriod::Day,
-                UsagePeriod::Week,
-                UsagePeriod::Month,
-                UsagePeriod::Year,
-                UsagePeriod::Lifetime,
-                UsagePeriod::Campaign,
-            ]
-            .map(|period| period.index(day, rules.validity().0.unwrap_or(0))),
+            period_indices: period_indices(day, rules.validity().0.unwrap_or(0)),
             gross,
             net: gross,
             base_rules: 0,
@@ -530,9 +539,10 @@ impl<'a> Engine<'a> {
             return Ok(cell.get());
         }
         let selector = self.selector(index)?;
+        let lists = self.rules.lists(selector);
         let mut mask = 0u32;
         for (position, line) in self.basket.iter().enumerate() {
-            if self.rules.matches(selector, line.sku, line.category) {
+            if lists.matches(line.sku, line.category) {
                 mask |= line_bit(position)?;
             }
         }
@@ -1171,3 +1181,26 @@ impl<'a> Engine<'a> {
 
 // The engine tracks rules and selectors in 64-bit masks, lines in 32-bit masks.
 const _: () = assert!(MAX_RULES <= 64 && MAX_SELECTORS <= 64 && MAX_LINES <= 32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Date;
+
+    #[test]
+    fn period_indices_agree_with_usage_periods() {
+        for (y, m, d) in [(2024, 3, 5), (1900, 1, 1), (9999, 12, 31), (2021, 1, 3)] {
+            let day = Date::new(y, m, d).unwrap().to_day();
+            let fast = period_indices(day, 77);
+            let periods = [
+                UsagePeriod::Day,
+                UsagePeriod::Week,
+                UsagePeriod::Month,
+                UsagePeriod::Year,
+                UsagePeriod::Lifetime,
+                UsagePeriod::Campaign,
+            ];
+            assert_eq!(fast, periods.map(|p| p.index(day, 77)));
+        }
+    }
+}

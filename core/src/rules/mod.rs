@@ -70,7 +70,7 @@ pub use explain::explain;
 pub use model::{
     Basis, Group, GroupMode, MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS,
     MAX_LIMITS_PER_RULE, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS,
-    MAX_TEXT_LEN, Rule, RuleSet, Selector, Span, StampProgram, UsageLimit,
+    MAX_TEXT_LEN, Rule, RuleSet, Selector, SelectorLists, Span, StampProgram, UsageLimit,
 };
 pub use outcome::{
     FreeItem, Hint, LineResult, MAX_FREE_ITEMS, MAX_HINTS, MAX_REWARDS, MAX_SHARES, Outcome,

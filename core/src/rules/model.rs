@@ -83,6 +83,33 @@ pub struct Selector {
     pub exclude_categories: Span,
 }
 
+/// A selector with its id lists looked up ([`RuleSet::lists`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelectorLists<'a> {
+    /// Every line.
+    pub all: bool,
+    /// Selected SKUs.
+    pub skus: &'a [u32],
+    /// Selected categories.
+    pub categories: &'a [u32],
+    /// Excluded SKUs.
+    pub exclude_skus: &'a [u32],
+    /// Excluded categories.
+    pub exclude_categories: &'a [u32],
+}
+
+impl SelectorLists<'_> {
+    /// True when the selector picks a line with `sku` and `category`: all lines, or its SKU or
+    /// category is listed; and neither is excluded.
+    #[must_use]
+    pub fn matches(&self, sku: u32, category: u32) -> bool {
+        let included = self.all || self.skus.contains(&sku) || self.categories.contains(&category);
+        included
+            && !self.exclude_skus.contains(&sku)
+            && !self.exclude_categories.contains(&category)
+    }
+}
+
 /// Which amount a threshold or earning rule reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -338,17 +365,16 @@ impl RuleSet {
             .unwrap_or(&[])
     }
 
-    /// True when `selector` matches a line with `sku` and `category`.
-    #[inline]
-    pub(crate) fn matches(&self, selector: &Selector, sku: u32, category: u32) -> bool {
-        // Lists are sorted (the compiler sorts them; loading checks nothing about order, so a
-        // linear search keeps hand-made blobs correct).
-        let listed = |span: Span, id: u32| !span.is_empty() && self.ids(span).contains(&id);
-        let included =
-            selector.all || listed(selector.skus, sku) || listed(selector.categories, category);
-        included
-            && !listed(selector.exclude_skus, sku)
-            && !listed(selector.exclude_categories, category)
+    /// The id lists of `selector`, looked up once to test many lines.
+    #[must_use]
+    pub fn lists(&self, selector: &Selector) -> SelectorLists<'_> {
+        SelectorLists {
+            all: selector.all,
+            skus: self.ids(selector.skus),
+            categories: self.ids(selector.categories),
+            exclude_skus: self.ids(selector.exclude_skus),
+            exclude_categories: self.ids(selector.exclude_categories),
+        }
     }
 }
 
