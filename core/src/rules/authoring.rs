@@ -573,7 +573,8 @@ struct Compiler {
     rule: Option<RuleRef>,
 }
 
-type Result2<T> = Result<T, AuthoringError>;
+/// A compiler step's result.
+type Step<T> = Result<T, AuthoringError>;
 
 impl Compiler {
     fn error(&self, kind: AuthoringErrorKind, field: &str, message: String) -> AuthoringError {
@@ -597,7 +598,7 @@ impl Compiler {
         )
     }
 
-    fn name(&mut self, field: &str, name: &str) -> Result2<Span> {
+    fn name(&mut self, field: &str, name: &str) -> Step<Span> {
         if name.is_empty() {
             return Err(self.invalid(field, "must not be empty"));
         }
@@ -621,7 +622,7 @@ impl Compiler {
     }
 
     /// Interns a set of ids: sorted, without duplicates; identical sets are stored once.
-    fn list(&mut self, field: &str, ids: &[u32], allow_empty: bool) -> Result2<Span> {
+    fn list(&mut self, field: &str, ids: &[u32], allow_empty: bool) -> Step<Span> {
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
@@ -662,7 +663,7 @@ impl Compiler {
         Ok(span)
     }
 
-    fn selector(&mut self, field: &str, items: Option<&ItemsDoc>) -> Result2<u8> {
+    fn selector(&mut self, field: &str, items: Option<&ItemsDoc>) -> Step<u8> {
         let everything = ItemsDoc {
             all: true,
             ..ItemsDoc::default()
@@ -723,7 +724,7 @@ impl Compiler {
         u8::try_from(index).map_err(|_| self.invalid(field, "too many selectors"))
     }
 
-    fn money(&self, field: &str, amount: i64, positive: bool) -> Result2<Money> {
+    fn money(&self, field: &str, amount: i64, positive: bool) -> Step<Money> {
         if amount < 0 || (positive && amount == 0) {
             let allowed = if positive { "above 0" } else { "0 or more" };
             return Err(self.invalid(
@@ -734,7 +735,7 @@ impl Compiler {
         Ok(Money::from_minor(amount))
     }
 
-    fn day(&self, field: &str, text: &Option<String>) -> Result2<Option<i32>> {
+    fn day(&self, field: &str, text: &Option<String>) -> Step<Option<i32>> {
         let Some(text) = text else {
             return Ok(None);
         };
@@ -757,7 +758,7 @@ impl Compiler {
         }
     }
 
-    fn minute(&self, field: &str, text: &str, allow_end: bool) -> Result2<u16> {
+    fn minute(&self, field: &str, text: &str, allow_end: bool) -> Step<u16> {
         let parsed = text.split_once(':').and_then(|(h, m)| {
             if h.len() != 2 || m.len() != 2 {
                 return None;
@@ -783,7 +784,7 @@ impl Compiler {
         }
     }
 
-    fn bits(&self, field: &str, bits: &[u8], what: &str) -> Result2<u32> {
+    fn bits(&self, field: &str, bits: &[u8], what: &str) -> Step<u32> {
         if bits.is_empty() {
             return Err(self.invalid(field, std::format!("must list at least one {what}")));
         }
@@ -799,7 +800,7 @@ impl Compiler {
         Ok(mask)
     }
 
-    fn condition(&mut self, field: &str, doc: &ConditionDoc) -> Result2<Condition> {
+    fn condition(&mut self, field: &str, doc: &ConditionDoc) -> Step<Condition> {
         Ok(match doc {
             ConditionDoc::BasketTotal { at_least, basis } => Condition::BasketTotal {
                 basis: *basis,
@@ -913,7 +914,7 @@ impl Compiler {
         })
     }
 
-    fn effect(&mut self, doc: &EffectDoc, programs: &[StampProgram]) -> Result2<Effect> {
+    fn effect(&mut self, doc: &EffectDoc, programs: &[StampProgram]) -> Step<Effect> {
         Ok(match doc {
             EffectDoc::PointsPerAmount {
                 points,
@@ -1010,7 +1011,7 @@ impl Compiler {
         })
     }
 
-    fn compile(mut self, doc: &RuleSetDoc) -> Result2<RuleSet> {
+    fn compile(mut self, doc: &RuleSetDoc) -> Step<RuleSet> {
         let name = self.name("name", &doc.name)?;
         let valid_from = self.day("valid_from", &doc.valid_from)?;
         let valid_until = self.day("valid_until", &doc.valid_until)?;
@@ -1149,7 +1150,7 @@ impl Compiler {
         doc: &RuleDoc,
         programs: &[StampProgram],
         groups: &[Group],
-    ) -> Result2<Rule> {
+    ) -> Step<Rule> {
         let name = self.name("name", &doc.name)?;
         let valid_from = self.day("valid_from", &doc.valid_from)?;
         let valid_until = self.day("valid_until", &doc.valid_until)?;
@@ -1267,7 +1268,7 @@ impl Compiler {
         groups: &[Group],
         has_redemption: bool,
         programs: &[StampProgram],
-    ) -> Result2<()> {
+    ) -> Step<()> {
         let locate = |this: &mut Compiler, index: usize| {
             let rule = doc.rules.get(index);
             this.rule = Some(RuleRef {
@@ -1340,7 +1341,7 @@ impl Compiler {
         Ok(())
     }
 
-    fn redemption(&self, doc: &RedemptionDoc) -> Result2<Redemption> {
+    fn redemption(&self, doc: &RedemptionDoc) -> Step<Redemption> {
         if doc.points == 0 {
             return Err(self.invalid("redemption.points", "must be at least 1"));
         }
@@ -1365,7 +1366,7 @@ impl Compiler {
         })
     }
 
-    fn tiers(&self, doc: &TiersDoc) -> Result2<TierPolicy> {
+    fn tiers(&self, doc: &TiersDoc) -> Step<TierPolicy> {
         if doc.window_days == 0 {
             return Err(self.invalid("tiers.window_days", "must be at least 1 day"));
         }
