@@ -32,6 +32,9 @@ pub mod risk;
 pub mod special;
 pub mod summary;
 
+#[cfg(feature = "std")]
+pub mod fit;
+
 use core::fmt;
 
 use special::SpecialError;
