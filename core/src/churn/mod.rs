@@ -34,6 +34,12 @@ pub mod summary;
 
 #[cfg(feature = "std")]
 pub mod fit;
+#[cfg(feature = "std")]
+pub mod metrics;
+#[cfg(feature = "std")]
+pub mod targeting;
+#[cfg(feature = "std")]
+pub mod transactions;
 
 use core::fmt;
 
