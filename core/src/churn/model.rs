@@ -650,6 +650,81 @@ mod tests {
         );
     }
 
+    /// `tests/vectors/churn.json`: blobs packed by Python (struct, zlib) and scores computed with
+    /// mpmath, shared with the C tests.
+    #[test]
+    fn shared_vectors() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/vectors/churn.json")).unwrap();
+        let unhex = |text: &str| -> Vec<u8> {
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let mut models = std::collections::HashMap::new();
+        for case in doc["models"].as_array().unwrap() {
+            let blob = unhex(case["blob_hex"].as_str().unwrap());
+            let model = ChurnModel::decode(&blob).unwrap();
+            // Canonical: the SDK writes the same bytes.
+            let mut buf = [0u8; MODEL_MAX_LEN];
+            let used = model.encode(&mut buf).unwrap();
+            assert_eq!(&buf[..used], &blob[..]);
+            models.insert(case["name"].as_str().unwrap().to_string(), model);
+        }
+        let num = |v: &serde_json::Value| -> f64 { v.as_str().unwrap().parse().unwrap() };
+        for case in doc["scores"].as_array().unwrap() {
+            let model = models[case["model"].as_str().unwrap()];
+            let mut summary = ChurnSummary::new(model.periods().grain);
+            for purchase in case["purchases"].as_array().unwrap() {
+                let at = crate::time::Timestamp::from_unix(purchase[0].as_i64().unwrap());
+                let day = at.local(crate::time::UtcOffset::UTC).unwrap().day();
+                summary
+                    .record_purchase(day, Money::from_minor(purchase[1].as_i64().unwrap()))
+                    .unwrap();
+            }
+            let today = crate::time::Timestamp::from_unix(case["now"].as_i64().unwrap())
+                .local(crate::time::UtcOffset::UTC)
+                .unwrap()
+                .day();
+            let score = model.score_summary(&summary, today).unwrap();
+            let what = format!("{} {}", case["model"], case["customer"]);
+            assert!(
+                (score.p_alive - num(&case["p_alive"])).abs() < 1e-12,
+                "{what}: {}",
+                score.p_alive
+            );
+            assert_eq!(
+                u64::from(score.risk),
+                case["risk"].as_u64().unwrap(),
+                "{what}"
+            );
+            assert_eq!(score.band as u64, case["band"].as_u64().unwrap(), "{what}");
+            let expected = num(&case["expected_purchases"]);
+            assert!(
+                (score.expected_purchases - expected).abs() < 1e-10 * expected,
+                "{what}"
+            );
+            assert_eq!(
+                score.clv.map(Money::minor),
+                case["clv_minor"].as_i64(),
+                "{what}"
+            );
+        }
+        for case in doc["invalid"].as_array().unwrap() {
+            let blob = unhex(case["blob_hex"].as_str().unwrap());
+            let error = ChurnModel::decode(&blob).unwrap_err();
+            let name = match error {
+                DecodeError::BadChecksum => "bad_checksum",
+                DecodeError::OutOfRange => "out_of_range",
+                DecodeError::WrongKind { .. } => "wrong_kind",
+                DecodeError::Truncated { .. } => "truncated",
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(name, case["error"].as_str().unwrap());
+        }
+    }
+
     fn any_model() -> impl Strategy<Value = ChurnModel> {
         let param = || (-8.0f64..8.0).prop_map(libm::exp);
         (
