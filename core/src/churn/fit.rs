@@ -588,8 +588,8 @@ fn run<F: Family>(
         gradient_norm: f64::NAN,
     };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(1e-10)
-        .and_then(|s| s.with_tolerance_cost(0.0))
+        .with_tolerance_grad(1e-9)
+        .and_then(|s| s.with_tolerance_cost(1e-14))
         .map_err(|_| optimizer_failed(0))?;
     let result = Executor::new(objective, solver)
         .configure(|state| state.param(theta0).max_iters(options.max_iterations))
@@ -946,6 +946,7 @@ pub(crate) mod tests {
     fn bg_nbd_cdnow() {
         let (x, t_x, t) = columns();
         let fit = fit_bg_nbd(&x, &t_x, &t, None, &FitOptions::default()).unwrap();
+        eprintln!("BG/NBD on CDNOW: {:?} LL {} SE {:?} in {} iterations", fit.params, fit.log_likelihood, fit.standard_errors, fit.iterations);
         assert_params(&fit.params, &[0.2426, 4.4135, 0.7929, 2.4258], 0.0005);
         assert!(
             (fit.log_likelihood - -9582.4).abs() <= 0.05,
@@ -965,6 +966,7 @@ pub(crate) mod tests {
     fn pareto_nbd_cdnow() {
         let (x, t_x, t) = columns();
         let fit = fit_pareto_nbd(&x, &t_x, &t, None, &FitOptions::default()).unwrap();
+        eprintln!("Pareto/NBD on CDNOW: {:?} LL {} SE {:?}", fit.params, fit.log_likelihood, fit.standard_errors);
         // Published to three decimals; β to ±0.0015: the likelihood is flat along β, and this
         // fit's optimum is at least as good as the published point (checked below).
         assert_params(&fit.params, &[0.553, 10.578, 0.606, 11.669], 0.0015);
@@ -998,6 +1000,7 @@ pub(crate) mod tests {
         let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
         let m: Vec<f64> = rows.iter().map(|r| r.3).collect();
         let fit = fit_gamma_gamma(&x, &m, None, &FitOptions::default()).unwrap();
+        eprintln!("Gamma-Gamma on CDNOW: {:?} LL {} SE {:?}", fit.params, fit.log_likelihood, fit.standard_errors);
         // p and q round to the published 6.25 and 3.74; γ is 15.448 (lifetimes reports 15.45):
         // the published 15.44 is not quite the maximum, whose log-likelihood is higher.
         assert_params(&fit.params, &[6.25, 3.74, 15.448], 0.005);
@@ -1020,6 +1023,7 @@ pub(crate) mod tests {
     fn mbg_nbd_cdnow_beats_its_neighbours() {
         let (x, t_x, t) = columns();
         let fit = fit_mbg_nbd(&x, &t_x, &t, None, &FitOptions::default()).unwrap();
+        eprintln!("MBG/NBD on CDNOW: {:?} LL {}", fit.params, fit.log_likelihood);
         // No published figure to compare with: check optimality instead. Every parameter
         // nudged by 1 % either way lowers the log-likelihood.
         for i in 0..4 {
