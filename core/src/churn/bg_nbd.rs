@@ -224,6 +224,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
         let doc = doc();
         let mut checked = 0;
@@ -378,6 +379,7 @@ mod tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore)] // long series under Miri
         fn expected_purchases_grow_with_t(model in params(), customer in customers(), t in 0.0f64..200.0, dt in 0.0f64..200.0) {
             let (Ok(early), Ok(late)) = (
                 model.expected_purchases(&customer, t),

@@ -100,6 +100,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
         let doc = doc();
         let mut checked = 0;

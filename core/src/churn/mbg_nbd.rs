@@ -101,6 +101,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
         let doc = doc();
         let mut checked = 0;
@@ -188,6 +189,7 @@ mod tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore)] // long series under Miri
         fn expected_purchases_grow_with_t(
             (r, alpha, a, b) in (-6.0f64..4.0, -3.0f64..5.0, -4.0f64..3.0, -3.0f64..5.0),
             (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),

@@ -593,6 +593,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // CLV sums 12 series
     fn scores_from_a_summary() {
         let model = full();
         let mut summary = ChurnSummary::new(Grain::Day);
@@ -653,6 +654,7 @@ mod tests {
     /// `tests/vectors/churn.json`: blobs packed by Python (struct, zlib) and scores computed with
     /// mpmath, shared with the C tests.
     #[test]
+    #[cfg_attr(miri, ignore)] // CLV sums 12 series per score
     fn shared_vectors() {
         let doc: serde_json::Value =
             serde_json::from_str(include_str!("../../../tests/vectors/churn.json")).unwrap();

@@ -130,6 +130,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
         let doc = doc();
         let mut checked = 0;
@@ -204,6 +205,7 @@ mod tests {
 
     proptest! {
         #[test]
+        #[cfg_attr(miri, ignore)] // Pareto/NBD series under Miri
         fn p_alive_is_a_probability(
             (r, alpha, s, beta) in (-5.0f64..4.0, -3.0f64..5.0, -5.0f64..3.0, -3.0f64..5.0),
             (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),
@@ -217,6 +219,7 @@ mod tests {
         }
 
         #[test]
+        #[cfg_attr(miri, ignore)] // long series under Miri
         fn expected_purchases_grow_with_t(
             (r, alpha, s, beta) in (-5.0f64..4.0, -3.0f64..5.0, -5.0f64..3.0, -3.0f64..5.0),
             (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),

@@ -545,6 +545,7 @@ mod tests {
 
     /// `tests/vectors/special.json`: 50-digit values from mpmath (scripts/special_reference.py).
     #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
         let doc: serde_json::Value =
             serde_json::from_str(include_str!("../../../tests/vectors/special.json")).unwrap();
