@@ -20,6 +20,56 @@
 #include <stdint.h>
 
 /**
+ * The longest churn model blob, in bytes.
+ */
+#define RTN_CHURN_MODEL_MAX_LEN 196
+
+/**
+ * Words of `rtn_churn_model` storage.
+ */
+#define RTN_CHURN_MODEL_STORAGE_WORDS 40
+
+/**
+ * Words of `rtn_churn_summary` storage.
+ */
+#define RTN_CHURN_SUMMARY_STORAGE_WORDS 6
+
+/**
+ * Grain: purchases on one calendar day count once.
+ */
+#define RTN_CHURN_GRAIN_DAY 0
+
+/**
+ * Grain: purchases in one ISO week (Monday to Sunday) count once.
+ */
+#define RTN_CHURN_GRAIN_WEEK 1
+
+/**
+ * The highest churn risk.
+ */
+#define RTN_CHURN_MAX_RISK 1000
+
+/**
+ * Risk band below the model's first threshold.
+ */
+#define RTN_CHURN_BAND_LOW 0
+
+/**
+ * Risk band from the first threshold.
+ */
+#define RTN_CHURN_BAND_MEDIUM 1
+
+/**
+ * Risk band from the second threshold.
+ */
+#define RTN_CHURN_BAND_HIGH 2
+
+/**
+ * Risk band from the third threshold.
+ */
+#define RTN_CHURN_BAND_CRITICAL 3
+
+/**
  * Bytes the envelope adds around a payload for untagged kinds: header 6 + CRC-32 4.
  */
 #define RTN_ENVELOPE_OVERHEAD 10
@@ -215,6 +265,50 @@ enum rtn_status
      * The payload is longer than `RTN_ENVELOPE_MAX_PAYLOAD_LEN` bytes.
      */
     RTN_PAYLOAD_TOO_LARGE = 115,
+    /**
+     * A churn model parameter is NaN, infinite or out of its domain.
+     */
+    RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
+    /**
+     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+     */
+    RTN_CHURN_INVALID_OBSERVATION = 501,
+    /**
+     * The recency (last purchase) is later than the age (now).
+     */
+    RTN_CHURN_RECENCY_AFTER_AGE = 502,
+    /**
+     * Frequency 0 with a recency above 0.
+     */
+    RTN_CHURN_RECENCY_WITHOUT_REPEAT = 503,
+    /**
+     * A series of the churn model did not converge (an argument extremely close to 1).
+     */
+    RTN_CHURN_NO_CONVERGENCE = 504,
+    /**
+     * A churn model result overflowed or is not a finite number.
+     */
+    RTN_CHURN_NOT_FINITE = 505,
+    /**
+     * The churn summary has no recorded purchase yet.
+     */
+    RTN_CHURN_NO_PURCHASES = 506,
+    /**
+     * "Now" falls in a period before the summary's last purchase.
+     */
+    RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE = 507,
+    /**
+     * The summary collapses purchases by another grain (day / week) than the model.
+     */
+    RTN_CHURN_GRAIN_MISMATCH = 508,
+    /**
+     * A purchase amount is negative.
+     */
+    RTN_CHURN_NEGATIVE_AMOUNT = 509,
+    /**
+     * A purchase falls in a period before the summary's last purchase: record purchases in order.
+     */
+    RTN_CHURN_OUT_OF_ORDER = 510,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -223,6 +317,74 @@ typedef enum rtn_status rtn_status;
 typedef uint32_t rtn_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A loaded churn model, in caller storage (`rtn_churn_model_load`). May be copied with
+ * `memcpy`; needs no clean-up.
+ */
+typedef struct rtn_churn_model {
+    /**
+     * Opaque; 8-byte aligned.
+     */
+    uint64_t opaque[RTN_CHURN_MODEL_STORAGE_WORDS];
+} rtn_churn_model;
+
+/**
+ * A customer's churn summary (first and last purchase periods, repeat purchases and their
+ * spend), in caller storage (`rtn_churn_summary_init`). May be copied with `memcpy`.
+ */
+typedef struct rtn_churn_summary {
+    /**
+     * Opaque; 8-byte aligned.
+     */
+    uint64_t opaque[RTN_CHURN_SUMMARY_STORAGE_WORDS];
+} rtn_churn_summary;
+
+/**
+ * What a model says about a customer.
+ */
+typedef struct rtn_churn_result {
+    /**
+     * Probability the customer is still active, 0..1.
+     */
+    double p_alive;
+    /**
+     * Expected purchases over the model's horizon.
+     */
+    double expected_purchases;
+    /**
+     * Customer lifetime value in minor units (cents); 0 when `has_clv` is false.
+     */
+    int64_t clv_minor;
+    /**
+     * Churn risk round(1000 * (1 - p_alive)), 0..=`RTN_CHURN_MAX_RISK`.
+     */
+    uint16_t risk;
+    /**
+     * `RTN_CHURN_BAND_*`: the risk's band under the model's thresholds.
+     */
+    uint8_t band;
+    /**
+     * True when the model has a spend model and `clv_minor` is set.
+     */
+    bool has_clv;
+    /**
+     * RFM scores 1..=5 (0 when the model has no RFM cut points).
+     */
+    uint8_t rfm_recency;
+    /**
+     * RFM frequency score 1..=5, or 0.
+     */
+    uint8_t rfm_frequency;
+    /**
+     * RFM monetary score 1..=5, or 0.
+     */
+    uint8_t rfm_monetary;
+    /**
+     * RFM segment 1..=11 (champions = 1, ..., lost = 11; see docs/churn.md), or 0.
+     */
+    uint8_t rfm_segment;
+} rtn_churn_result;
 
 /**
  * The key and context that tag a blob and verify it. `key` must point to at least
@@ -251,6 +413,120 @@ typedef struct rtn_seal {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Reads a churn model blob into `*model_out`, checking the envelope and every value.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
+ * `RTN_DECODE_TRUNCATED`, `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`,
+ * `RTN_DECODE_WRONG_KIND`, `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`,
+ * `RTN_DECODE_BAD_CHECKSUM`, `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of
+ * its domain, thresholds not increasing, ...). On error `*model_out` is unchanged.
+ *
+ * # Safety
+ * `blob` must hold `blob_len` readable bytes; a non-NULL `model_out` must be valid for writes.
+ */
+rtn_status rtn_churn_model_load(const uint8_t *blob,
+                                size_t blob_len,
+                                struct rtn_churn_model *model_out);
+
+/**
+ * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
+ * `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
+ *
+ * # Safety
+ * A non-NULL `summary_out` must be valid for writes.
+ */
+rtn_status rtn_churn_summary_init(uint8_t grain, struct rtn_churn_summary *summary_out);
+
+/**
+ * Records a purchase of `amount_minor` (cents, ≥ 0) at `unix_seconds` (local day at
+ * `utc_offset_minutes`) in `*summary`, in O(1). Purchases must come in order; one in the same
+ * period as the last is added to it.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
+ * beyond ±18:00 or time outside the years 1900–9999); `RTN_CHURN_NEGATIVE_AMOUNT`;
+ * `RTN_CHURN_OUT_OF_ORDER`; `RTN_OVERFLOW`. On error `*summary` is unchanged.
+ *
+ * # Safety
+ * A non-NULL `summary` must be valid and not accessed by anyone else during the call.
+ */
+rtn_status rtn_churn_summary_record_purchase(struct rtn_churn_summary *summary,
+                                             int64_t unix_seconds,
+                                             int16_t utc_offset_minutes,
+                                             int64_t amount_minor);
+
+/**
+ * Scores the customer of `*summary` on the local day of `now_unix_seconds` under `*model`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (model or summary);
+ * `RTN_INVALID_ARGUMENT` (offset or time out of range); `RTN_CHURN_GRAIN_MISMATCH`;
+ * `RTN_CHURN_NO_PURCHASES`; `RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE`;
+ * `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`; `RTN_OVERFLOW` (CLV beyond int64).
+ * `*score_out` is written only on success.
+ *
+ * # Safety
+ * Non-NULL pointers must be valid; `score_out` valid for writes.
+ */
+rtn_status rtn_churn_score(const struct rtn_churn_model *model,
+                           const struct rtn_churn_summary *summary,
+                           int64_t now_unix_seconds,
+                           int16_t utc_offset_minutes,
+                           struct rtn_churn_result *score_out);
+
+/**
+ * As `rtn_churn_score`, straight from a model blob (decoded on the stack, not kept).
+ *
+ * Returns the statuses of `rtn_churn_model_load` and of `rtn_churn_score`.
+ *
+ * # Safety
+ * `blob` must hold `blob_len` readable bytes; other pointers as `rtn_churn_score`.
+ */
+rtn_status rtn_churn_score_blob(const uint8_t *blob,
+                                size_t blob_len,
+                                const struct rtn_churn_summary *summary,
+                                int64_t now_unix_seconds,
+                                int16_t utc_offset_minutes,
+                                struct rtn_churn_result *score_out);
+
+/**
+ * Scores a customer given directly by `frequency` (repeat purchase periods), `recency` and
+ * `age` in the model's time unit, and their mean repeat spend in minor units.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
+ * `RTN_CHURN_INVALID_OBSERVATION` (NaN, negative, fractional frequency);
+ * `RTN_CHURN_RECENCY_AFTER_AGE`; `RTN_CHURN_RECENCY_WITHOUT_REPEAT`; `RTN_INVALID_ARGUMENT`
+ * (spend NaN or negative); `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`; `RTN_OVERFLOW`.
+ *
+ * # Safety
+ * Non-NULL pointers must be valid; `score_out` valid for writes.
+ */
+rtn_status rtn_churn_score_observation(const struct rtn_churn_model *model,
+                                       double frequency,
+                                       double recency,
+                                       double age,
+                                       double mean_spend_minor,
+                                       struct rtn_churn_result *score_out);
+
+/**
+ * Expected purchases of a customer (`frequency`, `recency`, `age` in the model's time unit)
+ * over the next `periods` time units, into `*expected_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CHURN_INVALID_OBSERVATION`;
+ * `RTN_CHURN_RECENCY_AFTER_AGE`; `RTN_CHURN_RECENCY_WITHOUT_REPEAT`; `RTN_INVALID_ARGUMENT`
+ * (`periods` NaN or negative); `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`.
+ *
+ * # Safety
+ * Non-NULL pointers must be valid; `expected_out` valid for writes.
+ */
+rtn_status rtn_churn_expected_purchases(const struct rtn_churn_model *model,
+                                        double frequency,
+                                        double recency,
+                                        double age,
+                                        double periods,
+                                        double *expected_out);
 
 /**
  * Writes the total length of a blob of `kind` with a `payload_len`-byte payload to `*len_out`:

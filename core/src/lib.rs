@@ -29,6 +29,7 @@
 )]
 
 pub mod card;
+pub mod churn;
 pub mod envelope;
 pub mod money;
 pub mod points;

@@ -29,13 +29,13 @@
 )]
 
 mod boundary;
+pub mod churn;
 pub mod envelope;
 pub mod status;
-// Used by the bindings of rule sets, cards, accounts and models as they land.
-#[allow(dead_code)]
 mod storage;
 pub mod version;
 
+pub use churn::*;
 pub use envelope::*;
 pub use status::*;
 pub use version::*;

@@ -67,6 +67,29 @@ pub enum rtn_status {
     RTN_CONTEXT_TOO_LONG = 114,
     /// The payload is longer than `RTN_ENVELOPE_MAX_PAYLOAD_LEN` bytes.
     RTN_PAYLOAD_TOO_LARGE = 115,
+
+    /// A churn model parameter is NaN, infinite or out of its domain.
+    RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
+    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+    RTN_CHURN_INVALID_OBSERVATION = 501,
+    /// The recency (last purchase) is later than the age (now).
+    RTN_CHURN_RECENCY_AFTER_AGE = 502,
+    /// Frequency 0 with a recency above 0.
+    RTN_CHURN_RECENCY_WITHOUT_REPEAT = 503,
+    /// A series of the churn model did not converge (an argument extremely close to 1).
+    RTN_CHURN_NO_CONVERGENCE = 504,
+    /// A churn model result overflowed or is not a finite number.
+    RTN_CHURN_NOT_FINITE = 505,
+    /// The churn summary has no recorded purchase yet.
+    RTN_CHURN_NO_PURCHASES = 506,
+    /// "Now" falls in a period before the summary's last purchase.
+    RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE = 507,
+    /// The summary collapses purchases by another grain (day / week) than the model.
+    RTN_CHURN_GRAIN_MISMATCH = 508,
+    /// A purchase amount is negative.
+    RTN_CHURN_NEGATIVE_AMOUNT = 509,
+    /// A purchase falls in a period before the summary's last purchase: record purchases in order.
+    RTN_CHURN_OUT_OF_ORDER = 510,
 }
 
 impl rtn_status {
@@ -99,6 +122,19 @@ impl rtn_status {
             rtn_status::RTN_KEY_TOO_SHORT => c"RTN_KEY_TOO_SHORT",
             rtn_status::RTN_CONTEXT_TOO_LONG => c"RTN_CONTEXT_TOO_LONG",
             rtn_status::RTN_PAYLOAD_TOO_LARGE => c"RTN_PAYLOAD_TOO_LARGE",
+            rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN => c"RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
+            rtn_status::RTN_CHURN_INVALID_OBSERVATION => c"RTN_CHURN_INVALID_OBSERVATION",
+            rtn_status::RTN_CHURN_RECENCY_AFTER_AGE => c"RTN_CHURN_RECENCY_AFTER_AGE",
+            rtn_status::RTN_CHURN_RECENCY_WITHOUT_REPEAT => c"RTN_CHURN_RECENCY_WITHOUT_REPEAT",
+            rtn_status::RTN_CHURN_NO_CONVERGENCE => c"RTN_CHURN_NO_CONVERGENCE",
+            rtn_status::RTN_CHURN_NOT_FINITE => c"RTN_CHURN_NOT_FINITE",
+            rtn_status::RTN_CHURN_NO_PURCHASES => c"RTN_CHURN_NO_PURCHASES",
+            rtn_status::RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE => {
+                c"RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE"
+            }
+            rtn_status::RTN_CHURN_GRAIN_MISMATCH => c"RTN_CHURN_GRAIN_MISMATCH",
+            rtn_status::RTN_CHURN_NEGATIVE_AMOUNT => c"RTN_CHURN_NEGATIVE_AMOUNT",
+            rtn_status::RTN_CHURN_OUT_OF_ORDER => c"RTN_CHURN_OUT_OF_ORDER",
         }
     }
 
@@ -119,7 +155,7 @@ impl rtn_status {
     /// Every status, in numeric order (a test checks this list against the enum).
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 24] = [
+    pub const ALL: [rtn_status; 35] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -144,6 +180,17 @@ impl rtn_status {
         rtn_status::RTN_KEY_TOO_SHORT,
         rtn_status::RTN_CONTEXT_TOO_LONG,
         rtn_status::RTN_PAYLOAD_TOO_LARGE,
+        rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN,
+        rtn_status::RTN_CHURN_INVALID_OBSERVATION,
+        rtn_status::RTN_CHURN_RECENCY_AFTER_AGE,
+        rtn_status::RTN_CHURN_RECENCY_WITHOUT_REPEAT,
+        rtn_status::RTN_CHURN_NO_CONVERGENCE,
+        rtn_status::RTN_CHURN_NOT_FINITE,
+        rtn_status::RTN_CHURN_NO_PURCHASES,
+        rtn_status::RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE,
+        rtn_status::RTN_CHURN_GRAIN_MISMATCH,
+        rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
+        rtn_status::RTN_CHURN_OUT_OF_ORDER,
     ];
 }
 
@@ -254,11 +301,13 @@ mod tests {
         assert_eq!(rtn_status::RTN_DECODE_TRUNCATED as u32, 100);
         assert_eq!(rtn_status::RTN_DECODE_BAD_TAG as u32, 107);
         assert_eq!(rtn_status::RTN_PAYLOAD_TOO_LARGE as u32, 115);
+        assert_eq!(rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN as u32, 500);
+        assert_eq!(rtn_status::RTN_CHURN_OUT_OF_ORDER as u32, 510);
     }
 
     #[test]
     fn unknown_values_have_a_name() {
-        for value in [8u32, 99, 116, 9999, u32::MAX] {
+        for value in [8u32, 99, 116, 499, 511, 9999, u32::MAX] {
             // SAFETY: static NUL-terminated string.
             let name = unsafe { CStr::from_ptr(rtn_status_str(value)) };
             assert_eq!(name.to_str().unwrap(), "RTN_UNKNOWN_STATUS");

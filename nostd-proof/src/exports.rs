@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 6]);
+pub struct Exports(pub [*const (); 13]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -11,6 +11,13 @@ unsafe impl Sync for Exports {}
 /// The table.
 #[used]
 pub static EXPORTS: Exports = Exports([
+    retention_ffi::rtn_churn_model_load as *const (),
+    retention_ffi::rtn_churn_summary_init as *const (),
+    retention_ffi::rtn_churn_summary_record_purchase as *const (),
+    retention_ffi::rtn_churn_score as *const (),
+    retention_ffi::rtn_churn_score_blob as *const (),
+    retention_ffi::rtn_churn_score_observation as *const (),
+    retention_ffi::rtn_churn_expected_purchases as *const (),
     retention_ffi::rtn_envelope_encoded_len as *const (),
     retention_ffi::rtn_envelope_encode as *const (),
     retention_ffi::rtn_envelope_decode as *const (),
