@@ -30,6 +30,7 @@
 
 pub mod card;
 pub mod envelope;
+mod fixed;
 pub mod money;
 pub mod points;
 pub mod terminal;
