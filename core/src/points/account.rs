@@ -162,6 +162,13 @@ impl Account {
         self.write_counter
     }
 
+    /// The latest local day a transition ran (expiry and pending are settled up to it);
+    /// `None` for an account no event has reached.
+    #[must_use]
+    pub const fn as_of(&self) -> Option<Day> {
+        self.as_of
+    }
+
     /// True if the event `id` was already applied to this account: applying it again changes
     /// nothing.
     #[must_use]
