@@ -315,20 +315,33 @@ impl Account {
         self.lots.get_mut(at).ok_or(AccountError::Internal)
     }
 
-    /// Merges the two oldest lots, which share an expiry day only when points never expire.
+    /// Merges the oldest lot into the second oldest; they share an expiry day only when points
+    /// never expire. (Both are more than 12 months old, outside every tier window, so the
+    /// month the merged lot carries does not change a qualification.)
     fn fold_oldest(&mut self) -> Result<(), AccountError> {
         if self.program.expiry_months != 0 {
             return Err(AccountError::LotsFull);
         }
+        let pending_days = i32::from(self.program.pending_days);
         let [oldest, second, ..] = self.lots.as_mut_slice() else {
             return Err(AccountError::LotsFull);
         };
         let sum = |a: u32, b: u32| a.checked_add(b).ok_or(AccountError::Overflow);
-        oldest.qualifying = sum(oldest.qualifying, second.qualifying)?;
-        oldest.remaining = sum(oldest.remaining, second.remaining)?;
-        oldest.pending = sum(oldest.pending, second.pending)?;
-        oldest.pending_until = oldest.pending_until.max(second.pending_until);
-        self.lots.remove(1);
+        second.qualifying = sum(oldest.qualifying, second.qualifying)?;
+        second.remaining = sum(oldest.remaining, second.remaining)?;
+        second.pending = sum(oldest.pending, second.pending)?;
+        if second.pending > 0 {
+            // Never earlier than either lot's date, and a date the second lot's month can
+            // hold: no earlier than an earning on its first day would give.
+            let earliest = month_start(u32::from(second.month))
+                .and_then(|start| start.checked_add_days(pending_days).ok())
+                .ok_or(AccountError::Internal)?;
+            second.pending_until = oldest
+                .pending_until
+                .max(second.pending_until)
+                .max(Some(earliest));
+        }
+        self.lots.remove(0);
         Ok(())
     }
 

@@ -640,8 +640,11 @@ fn never_expiring_points_fold_the_oldest_lots_when_full() {
     assert_eq!(account.lots.len(), MAX_LOTS);
     let s = account.summary(day(2021, 4, 30)).unwrap();
     assert_eq!((s.available, s.next_expiry), (Points(160), None));
-    // The 15th and 16th months folded the oldest: 2020-01 holds 2020-01..=2020-03.
-    assert_eq!(account.lots[0].remaining, 30);
+    // The 15th and 16th months folded the oldest: the lot of 2020-03 holds 2020-01..=2020-03.
+    assert_eq!(
+        (account.lots[0].month, account.lots[0].remaining),
+        (50 * 12 + 2, 30)
+    );
 }
 
 #[test]
