@@ -36,6 +36,8 @@ pub const MAX_ENCODED_LEN: usize =
     envelope::OVERHEAD_LEN + MAX_PAYLOAD_LEN + envelope::LONG_TAG_LEN;
 
 const _: () = assert!(MAX_ENCODED_LEN == 314);
+/// The month of 2149-06-06, the last day an account stores (day number 65535).
+const LAST_MONTH: u16 = (2149 - 1970) * 12 + 5;
 const _: () = assert!(Kind::Account.tag_len() == envelope::LONG_TAG_LEN);
 // Counts are single bytes.
 const _: () = assert!(MAX_TERMINALS <= 255 && MAX_LOTS <= 255);
@@ -170,8 +172,11 @@ impl Account {
             let remaining = r.u32()?;
             let pending = r.u32()?;
             let until_offset = r.u8()?;
+            // Months of the days an account stores: 1970-01 ..= 2149-06.
+            if month > LAST_MONTH {
+                return Err(DecodeError::OutOfRange);
+            }
             let start = month_start(u32::from(month)).ok_or(DecodeError::OutOfRange)?;
-            fixed::compact_day(start).ok_or(DecodeError::OutOfRange)?;
             let pending_days = program.pending_days;
             // A pending date is the earning's day (in the lot's month) + pending_days.
             let until_fits = pending_days > 0
