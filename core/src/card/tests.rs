@@ -100,6 +100,7 @@ fn error_name(error: CardError) -> &'static str {
 
 /// `tests/vectors/cards.json`, the card's steps: the same day the C and Python tests replay.
 #[test]
+#[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn shared_scenario() {
     let doc: serde_json::Value =
         serde_json::from_str(include_str!("../../../tests/vectors/cards.json")).unwrap();
@@ -396,6 +397,7 @@ fn blob_of(payload: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn payload_checks_have_their_errors() {
     let good = unhex(PINNED)[6..6 + 42].to_vec();
     assert!(Card::decode(&blob_of(&good), seal(), 0).is_ok());
@@ -841,6 +843,7 @@ proptest! {
     /// Random events on three replicas, with replays and merges in random order, against the
     /// reference model: the same events are accepted, and every summary agrees.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn replicas_agree_with_the_model(ops in proptest::collection::vec(op(), 1..60)) {
         let program = no_lapse_program();
         let per_reward = i64::from(program.stamps_per_reward);
@@ -961,6 +964,7 @@ proptest! {
     /// On one copy, with lapses: stamps in = stamps out (voids + rewards × stamps per reward)
     /// + stamps held + stamps lapsed.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn stamps_are_conserved(steps in proptest::collection::vec((0..4u8, 1..=6u16, 0..20i32), 0..60)) {
         let program = CardProgram { lapse_after_days: 10, ..no_lapse_program() };
         let per_reward = i64::from(program.stamps_per_reward);
@@ -994,6 +998,7 @@ proptest! {
 
     /// Encode-then-decode gives the card back, in exactly `encoded_len` bytes.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn encoding_round_trips(events in proptest::collection::vec((1..=8u32, 1..=6u16, any::<bool>()), 0..30)) {
         let mut card = Card::new(coffee()).unwrap();
         for (sequence, (terminal, stamps, next_day)) in (1u32..).zip(events) {

@@ -102,6 +102,7 @@ fn content(account: &Account) -> Account {
 
 /// `tests/vectors/cards.json`, the account's steps: the same day the C and Python tests replay.
 #[test]
+#[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn shared_scenario() {
     let doc: serde_json::Value =
         serde_json::from_str(include_str!("../../../tests/vectors/cards.json")).unwrap();
@@ -374,6 +375,7 @@ fn blob_of(payload: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn payload_checks_have_their_errors() {
     let good = unhex(PINNED)[6..6 + 68].to_vec();
     assert!(Account::decode(&blob_of(&good), seal(), 0).is_ok());
@@ -879,6 +881,7 @@ proptest! {
     /// reference model: the same events are accepted, balances agree, and points are
     /// conserved: earned = redeemed + clawed back + expired + held − debt.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn account_agrees_with_the_model(
         steps in proptest::collection::vec((account_event(), 0..20i64, any::<bool>()), 1..60)
     ) {
@@ -968,6 +971,7 @@ proptest! {
 
     /// Encode-then-decode gives the account back, in exactly `encoded_len` bytes.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn encoding_round_trips(events in proptest::collection::vec((account_event(), 0..40i32), 0..30)) {
         let mut account = Account::new(program()).unwrap();
         let mut on = day(2024, 1, 1);
