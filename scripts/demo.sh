@@ -21,3 +21,8 @@ echo
 echo "=== Python: import retention ==="
 build_python_extension
 "$VENV/bin/python" examples/python/demo.py
+
+echo
+echo "=== Punch cards and points: a customer's day across two offline terminals ==="
+cargo run -q --release --locked -p retention-examples --bin cards
+"$VENV/bin/python" examples/python/cards.py

@@ -30,8 +30,10 @@
 
 pub mod bounded;
 pub mod card;
+pub mod churn;
 pub mod customer;
 pub mod envelope;
+mod fixed;
 pub mod money;
 pub mod points;
 pub mod rules;

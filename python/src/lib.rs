@@ -3,8 +3,11 @@
 
 use pyo3::prelude::*;
 
+mod args;
+mod card;
 mod envelope;
 mod errors;
+mod points;
 
 /// The native half of the `retention` package.
 #[pymodule]
@@ -12,5 +15,7 @@ fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", retention_core::VERSION)?;
     errors::register(m)?;
     envelope::register(m)?;
+    card::register(m)?;
+    points::register(m)?;
     Ok(())
 }

@@ -1,0 +1,402 @@
+//! The BG/NBD model (Fader, Hardie and Lee 2005, "Counting your customers the easy way"):
+//! while alive, a customer buys as a Poisson process of rate λ ~ Gamma(r, α); after each repeat
+//! purchase they drop out with probability p ~ Beta(a, b).
+//!
+//! Under BG/NBD a customer can only drop out right after a repeat purchase, so every one-time
+//! buyer has P(alive) = 1: use [`crate::churn::mbg_nbd`] or [`crate::churn::pareto_nbd`] for
+//! churn risk (see `docs/churn.md`).
+//!
+//! ```
+//! use retention_core::churn::{bg_nbd::BgNbd, Observation, TransactionModel};
+//! // The published CDNOW fit (weeks), and its customer with x = 2, t_x = 30.43, T = 38.86.
+//! let model = BgNbd::new(0.2426, 4.4135, 0.7929, 2.4258)?;
+//! let customer = Observation::new(2.0, 30.43, 38.86)?;
+//! assert!((model.p_alive(&customer)? - 0.7266).abs() < 5e-5);
+//! assert!((model.expected_purchases(&customer, 39.0)? - 1.226).abs() < 5e-4);
+//! # Ok::<(), retention_core::churn::ChurnError>(())
+//! ```
+
+use super::special::{
+    SignedLog, exprel, hyp2f1_unit_complement, interpolate, interpolation_nodes, ln_add_exp,
+    ln_gamma_ratio, logistic_neg, sum_series,
+};
+use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
+
+/// BG/NBD parameters: `r`, `alpha` (purchase rate Gamma shape and scale; `alpha` in time units)
+/// and `a`, `b` (dropout probability Beta), all finite and above zero.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BgNbd {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+}
+
+impl BgNbd {
+    /// The model with these parameters, or [`ChurnError::ParameterOutOfDomain`].
+    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<BgNbd, ChurnError> {
+        check_positive(&[r, alpha, a, b])?;
+        Ok(BgNbd { r, alpha, a, b })
+    }
+
+    /// `[r, alpha, a, b]`, lifetimes' order.
+    #[must_use]
+    pub const fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+}
+
+impl TransactionModel for BgNbd {
+    fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        let BgNbd { r, alpha, a, b } = *self;
+        let (x, t_x, big_t) = (customer.frequency(), customer.recency(), customer.age());
+        // ln[Γ(r+x) αʳ / Γ(r)] + ln[B(a, b+x) / B(a, b)] + ln[(α+T)^−(r+x) + δ a/(b+x−1) (α+tₓ)^−(r+x)]
+        let a1 = ln_gamma_ratio(r, x)? + r * libm::log(alpha);
+        let a2 = ln_gamma_ratio(b, x)? - ln_gamma_ratio(a + b, x)?;
+        let a3 = -(r + x) * libm::log(alpha + big_t);
+        let tail = if x > 0.0 {
+            let a4 = libm::log(a) - libm::log(b + x - 1.0) - (r + x) * libm::log(alpha + t_x);
+            ln_add_exp(a3, a4)
+        } else {
+            a3
+        };
+        finite(a1 + a2 + tail)
+    }
+
+    fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = customer.frequency();
+        if x == 0.0 {
+            return Ok(1.0);
+        }
+        // 1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))
+        let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
+        let d = libm::log(a) - libm::log(b + x - 1.0) + (r + x) * libm::log1p(gap);
+        finite(logistic_neg(d))
+    }
+
+    fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
+        let t = check_horizon(t)?;
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = customer.frequency();
+        // A customer alive at T continues as a new BG/NBD customer with parameters
+        // (r + x, α + T, a, b + x): E[Y(t) | x, tₓ, T] = P(alive) · E'[X(t)].
+        let alive = self.p_alive(customer)?;
+        let forward =
+            beta_geometric_expectation(r + x, alpha + customer.age(), a, a + b + x - 1.0, t)?;
+        finite(alive * forward)
+    }
+
+    fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
+        let t = check_horizon(t)?;
+        let BgNbd { r, alpha, a, b } = *self;
+        beta_geometric_expectation(r, alpha, a, a + b - 1.0, t)
+    }
+}
+
+/// `c/(a − 1) · [1 − (1 − z)^r F(r, c − a + 1; c; z)]` with `z = t/(α + t)`: the expected
+/// purchases in `(0, t]` of a customer alive at 0 under BG/NBD (`c = a + b − 1`) and MBG/NBD
+/// (`c = a + b`, alive-forward), with the removable singularity at `a = 1` taken out. Two exact
+/// forms, chosen so that nothing cancels:
+///
+/// - **Negative-binomial mixture** (when `c > 2r`): with `N ~ NB(r, z)`,
+///   `(1 − z)^r F(r, B; c; z) = E[(B)_N / (c)_N]`, `B = c − a + 1`, so the value is
+///   `E[c (1 − (B)_N/(c)_N) / (a − 1)] = Σₙ≥₁ P(N = n) Eₙ` with `E₁ = 1`,
+///   `Eₙ₊₁ = Eₙ + ρₙ/(c + n)`, `ρ₁ = B`, `ρₙ₊₁ = ρₙ (B + n)/(c + n)`: positive terms, and the
+///   factor `r` kept exactly (small `r` loses nothing).
+/// - **Euler transform** (otherwise: many purchases, `c ≈ r`): the bracket becomes
+///   `1 − (1 − z)^(a−1) F(a − 1, c − r; c; z)`, and `(a − 1)ₙ = (a − 1)(a)ₙ₋₁` lets `a − 1` be
+///   divided out: `c·(−L)·exprel((a−1)L) − (1 − z)^(a−1) Σₙ≥₁ (a)ₙ₋₁ (c − r)ₙ / ((c + 1)ₙ₋₁ n!) zⁿ`,
+///   `L = ln(1 − z)`; the series is short because `c` is large.
+pub(crate) fn beta_geometric_expectation(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    c: f64,
+    t: f64,
+) -> Result<f64, ChurnError> {
+    if t == 0.0 {
+        return Ok(0.0);
+    }
+    let ln_one_minus_z = -libm::log1p(t / alpha);
+    let z = t / (alpha + t);
+    let one_minus_z = alpha / (alpha + t);
+    let result = if c > 2.0 * r && r * -ln_one_minus_z < 600.0 {
+        negative_binomial_mixture(r, z, ln_one_minus_z, a, c)
+    } else {
+        euler_series(r, z, ln_one_minus_z, a, c)
+    };
+    match result {
+        // z very close to 1 (a horizon far beyond α): both series are slow; ₂F₁ has a
+        // connection formula there.
+        Err(ChurnError::NoConvergence) => via_hypergeometric(r, z, one_minus_z, a, c),
+        other => other,
+    }
+}
+
+/// The Euler-transform form of [`beta_geometric_expectation`].
+fn euler_series(r: f64, z: f64, ln_one_minus_z: f64, a: f64, c: f64) -> Result<f64, ChurnError> {
+    let eps = a - 1.0;
+    let head = c * -ln_one_minus_z * exprel(eps * ln_one_minus_z);
+    let q = c - r;
+    // Ratios t_{k+1}/t_k = (a + k − 1)(q + k) / ((c + k)(k + 1)) z, k = n + 1.
+    let steady = 0.0_f64.max(-q - 1.0).max(-c - 1.0) + 1.0;
+    let series: SignedLog = sum_series(
+        q * z,
+        |n| (a + n) * (q + n + 1.0) / ((c + n + 1.0) * (n + 2.0)) * z,
+        steady,
+        z,
+    )?;
+    let correction = series.scale(eps * ln_one_minus_z).value();
+    let expected = finite(head - correction)?;
+    // The exact value is positive; a negative result is rounding of a value near zero.
+    Ok(expected.max(0.0))
+}
+
+/// [`beta_geometric_expectation`] straight from its definition with ₂F₁, for `z` near 1:
+/// `c/(a − 1) · [1 − wʳ F(r, c − a + 1; c; z)]`, `w = 1 − z`. Within 10⁻³ of `a = 1` the
+/// bracket and `a − 1` vanish together; the value is analytic in `a` (with `c − a` fixed), so it
+/// is interpolated from `a = 1 ± h, 1 ± 2h, 1 ± 3h` (h = 10⁻³).
+fn via_hypergeometric(r: f64, z: f64, w: f64, a: f64, c: f64) -> Result<f64, ChurnError> {
+    const NEAR_ONE: f64 = 1e-3;
+    let at = |a_node: f64| -> Result<f64, ChurnError> {
+        let c_node = c + (a_node - a);
+        let f = hyp2f1_unit_complement(r, c - a + 1.0, c_node, z, w)?;
+        if f.negative {
+            return Err(ChurnError::NotFinite);
+        }
+        // 1 − wʳ F = −expm1(r ln w + ln F)
+        let bracket = -libm::expm1(r * libm::log(w) + f.ln_abs);
+        finite(c_node / (a_node - 1.0) * bracket)
+    };
+    if (a - 1.0).abs() >= NEAR_ONE {
+        return Ok(at(a)?.max(0.0));
+    }
+    let nodes = interpolation_nodes(1.0, NEAR_ONE);
+    let mut values = [0.0; 6];
+    for (value, node) in values.iter_mut().zip(nodes) {
+        *value = at(node)?;
+    }
+    Ok(finite(interpolate(a, &nodes, &values))?.max(0.0))
+}
+
+/// `Σₙ≥₁ P(N = n) Eₙ`, `N ~ NB(r, z)` (see [`beta_geometric_expectation`]), summed as
+/// `(1 − z)^r Σₙ≥₁ qₙ Eₙ` with `qₙ = (r)ₙ zⁿ / n!`.
+fn negative_binomial_mixture(
+    r: f64,
+    z: f64,
+    ln_one_minus_z: f64,
+    a: f64,
+    c: f64,
+) -> Result<f64, ChurnError> {
+    let b_param = c - a + 1.0;
+    let mut e = 1.0; // E_k
+    let mut rho = b_param; // ρ_k
+    // Term k = n + 1 to k + 1: q ratio (r + k)/(k + 1) z, E ratio E_{k+1}/E_k.
+    let series = sum_series(
+        r * z,
+        |n| {
+            let k = n + 1.0;
+            let next = e + rho / (c + k);
+            let ratio = (r + k) / (k + 1.0) * z * (next / e);
+            rho *= (b_param + k) / (c + k);
+            e = next;
+            ratio
+        },
+        0.0_f64.max(1.0 - r),
+        z,
+    )?;
+    finite(series.scale(r * ln_one_minus_z).value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{close, doc, num};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The mpmath reference values for BG/NBD (textbook formulas, 50 digits).
+    /// Relative tolerance of the expectations: 1e-10, or 1e-7 for `z = t/(α + T + t)` above 0.999
+    /// (a horizon a thousand times α + T), where ₂F₁ goes through its connection formula.
+    fn tolerance(z: f64) -> f64 {
+        if z > 0.999 { 1e-7 } else { 1e-10 }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
+    fn against_mpmath() {
+        let doc = doc();
+        let mut checked = 0;
+        for case in doc["models"].as_array().unwrap() {
+            if case["model"] != "bg_nbd" {
+                continue;
+            }
+            let p: Vec<f64> = case["params"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().parse().unwrap())
+                .collect();
+            let model = BgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+            let customer =
+                Observation::new(num(&case["x"]), num(&case["t_x"]), num(&case["T"])).unwrap();
+            let t = num(&case["t"]);
+            let what = format!("{p:?} {customer:?} t={t}");
+            let ll = model
+                .log_likelihood(&customer)
+                .unwrap_or_else(|e| panic!("LL {what}: {e}"));
+            // LL sums terms like r ln α: its absolute error grows with them (1e-16 of 10⁴ is 1e-12).
+            let want = num(&case["log_likelihood"]);
+            assert!(
+                close(ll, want, 1e-12) || (ll - want).abs() < 2e-11,
+                "LL {what}: {ll}"
+            );
+            let alive = model
+                .p_alive(&customer)
+                .unwrap_or_else(|e| panic!("P {what}: {e}"));
+            assert!(
+                close(alive, num(&case["p_alive"]), 1e-12),
+                "P(alive) {what}: {alive}"
+            );
+            let cond = model
+                .expected_purchases(&customer, t)
+                .unwrap_or_else(|e| panic!("E[Y] {what}: {e}"));
+            assert!(
+                close(
+                    cond,
+                    num(&case["conditional_expected"]),
+                    tolerance(t / (p[1] + customer.age() + t))
+                ),
+                "E[Y] {what}: {cond} vs {}",
+                case["conditional_expected"]
+            );
+            let uncond = model
+                .unconditional_expected_purchases(t)
+                .unwrap_or_else(|e| panic!("E[X] {what}: {e}"));
+            assert!(
+                close(
+                    uncond,
+                    num(&case["unconditional_expected"]),
+                    tolerance(t / (p[1] + t))
+                ),
+                "E[X] {what}: {uncond} vs {}",
+                case["unconditional_expected"]
+            );
+            checked += 1;
+        }
+        assert!(checked >= 27);
+    }
+
+    /// Fader, Hardie & Lee (2005): CDNOW customer x = 2, t_x = 30.43, T = 38.86 has
+    /// E[Y(39)] = 1.226 and P(alive) = 0.7266 under the published fit.
+    #[test]
+    fn published_cdnow_customer() {
+        let model = BgNbd::new(0.2426, 4.4135, 0.7929, 2.4258).unwrap();
+        let customer = Observation::new(2.0, 30.43, 38.86).unwrap();
+        assert!((model.p_alive(&customer).unwrap() - 0.7266).abs() < 5e-5);
+        assert!((model.expected_purchases(&customer, 39.0).unwrap() - 1.226).abs() < 5e-4);
+    }
+
+    #[test]
+    fn one_time_buyers_are_always_alive() {
+        // The reason BG/NBD is not the default scoring model: x = 0 gives P(alive) = 1 however
+        // long ago the only purchase was.
+        let model = BgNbd::new(0.2426, 4.4135, 0.7929, 2.4258).unwrap();
+        let lapsed = Observation::new(0.0, 0.0, 500.0).unwrap();
+        assert_eq!(model.p_alive(&lapsed).unwrap(), 1.0);
+    }
+
+    #[test]
+    fn a_equal_one_is_continuous() {
+        // The singularity at a = 1 is removable: values at 1 and 1 ± 1e-9 agree to 1e-8.
+        let customer = Observation::new(3.0, 20.0, 30.0).unwrap();
+        let at = |a| {
+            let m = BgNbd::new(0.5, 4.0, a, 2.0).unwrap();
+            (
+                m.expected_purchases(&customer, 25.0).unwrap(),
+                m.unconditional_expected_purchases(25.0).unwrap(),
+            )
+        };
+        let (c1, u1) = at(1.0);
+        for a in [1.0 - 1e-9, 1.0 + 1e-9] {
+            let (c, u) = at(a);
+            assert!(
+                close(c, c1, 1e-8) && close(u, u1, 1e-8),
+                "a = {a}: {c} {u} vs {c1} {u1}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert_eq!(
+            BgNbd::new(0.0, 1.0, 1.0, 1.0),
+            Err(ChurnError::ParameterOutOfDomain)
+        );
+        assert_eq!(
+            BgNbd::new(1.0, f64::NAN, 1.0, 1.0),
+            Err(ChurnError::ParameterOutOfDomain)
+        );
+        assert_eq!(
+            BgNbd::new(1.0, 1.0, -1.0, 1.0),
+            Err(ChurnError::ParameterOutOfDomain)
+        );
+        let model = BgNbd::new(0.2426, 4.4135, 0.7929, 2.4258).unwrap();
+        let customer = Observation::new(1.0, 1.0, 2.0).unwrap();
+        assert_eq!(
+            model.expected_purchases(&customer, -1.0),
+            Err(ChurnError::InvalidArgument)
+        );
+        assert_eq!(
+            model.expected_purchases(&customer, f64::NAN),
+            Err(ChurnError::InvalidArgument)
+        );
+        assert_eq!(
+            model.unconditional_expected_purchases(f64::INFINITY),
+            Err(ChurnError::InvalidArgument)
+        );
+    }
+
+    fn params() -> impl Strategy<Value = BgNbd> {
+        (-6.0f64..4.0, -3.0f64..5.0, -4.0f64..3.0, -3.0f64..5.0).prop_map(|(r, alpha, a, b)| {
+            BgNbd::new(libm::exp(r), libm::exp(alpha), libm::exp(a), libm::exp(b)).unwrap()
+        })
+    }
+
+    fn customers() -> impl Strategy<Value = Observation> {
+        (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0).prop_map(|(x, share, age)| {
+            let recency = if x == 0 { 0.0 } else { share * age };
+            Observation::new(f64::from(x), recency, age).unwrap()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn p_alive_is_a_probability(model in params(), customer in customers()) {
+            let p = model.p_alive(&customer).unwrap();
+            prop_assert!((0.0..=1.0).contains(&p));
+        }
+
+        #[test]
+        #[cfg_attr(miri, ignore)] // long series under Miri
+        fn expected_purchases_grow_with_t(model in params(), customer in customers(), t in 0.0f64..200.0, dt in 0.0f64..200.0) {
+            let (Ok(early), Ok(late)) = (
+                model.expected_purchases(&customer, t),
+                model.expected_purchases(&customer, t + dt),
+            ) else {
+                // Only arguments very close to 1 may exhaust the term budget.
+                return Ok(());
+            };
+            prop_assert!(early >= 0.0);
+            prop_assert!(late >= early * (1.0 - 1e-12), "{early} then {late}");
+            let (Ok(u0), Ok(u1)) = (
+                model.unconditional_expected_purchases(t),
+                model.unconditional_expected_purchases(t + dt),
+            ) else {
+                return Ok(());
+            };
+            prop_assert!(u0 >= 0.0 && u1 >= u0 * (1.0 - 1e-12), "{u0} then {u1}");
+        }
+    }
+}

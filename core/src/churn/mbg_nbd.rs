@@ -1,0 +1,218 @@
+//! The MBG/NBD model (Batislam, Denizel and Filiztekin 2007): BG/NBD with one more chance to
+//! drop out, at time zero, so that a one-time buyer can be gone too. lifetimes'
+//! `ModifiedBetaGeoFitter`.
+//!
+//! P(alive) falls with the time since the last purchase for every customer, one-time buyers
+//! included; a customer who has just bought still has P(alive) = `(b + x)/(a + b + x)` (they may
+//! drop out right after any purchase).
+//!
+//! ```
+//! use retention_core::churn::{mbg_nbd::ModifiedBgNbd, Observation, TransactionModel};
+//! let model = ModifiedBgNbd::new(0.525, 6.183, 0.891, 1.614)?;
+//! // A one-time buyer whose only purchase was 38.86 weeks ago, and one who bought last week.
+//! let lapsed = model.p_alive(&Observation::new(0.0, 0.0, 38.86)?)?;
+//! let recent = model.p_alive(&Observation::new(0.0, 0.0, 1.0)?)?;
+//! assert!(lapsed < recent && recent < 1.0);
+//! # Ok::<(), retention_core::churn::ChurnError>(())
+//! ```
+
+use super::bg_nbd::beta_geometric_expectation;
+use super::special::{ln_add_exp, ln_gamma_ratio, logistic_neg};
+use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
+
+/// MBG/NBD parameters: `r`, `alpha` (purchase rate Gamma; `alpha` in time units) and `a`, `b`
+/// (dropout probability Beta), all finite and above zero.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ModifiedBgNbd {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+}
+
+impl ModifiedBgNbd {
+    /// The model with these parameters, or [`ChurnError::ParameterOutOfDomain`].
+    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<ModifiedBgNbd, ChurnError> {
+        check_positive(&[r, alpha, a, b])?;
+        Ok(ModifiedBgNbd { r, alpha, a, b })
+    }
+
+    /// `[r, alpha, a, b]`, lifetimes' order.
+    #[must_use]
+    pub const fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+
+    /// `ln[a/(b+x)] + (r+x) ln((α+T)/(α+tₓ))`: P(alive) is `1/(1 + e^this)`.
+    fn ln_dead_odds(&self, customer: &Observation) -> f64 {
+        let ModifiedBgNbd { r, alpha, a, b } = *self;
+        let x = customer.frequency();
+        let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
+        libm::log(a) - libm::log(b + x) + (r + x) * libm::log1p(gap)
+    }
+}
+
+impl TransactionModel for ModifiedBgNbd {
+    fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        let ModifiedBgNbd { r, alpha, a, b } = *self;
+        let (x, big_t) = (customer.frequency(), customer.age());
+        // ln[Γ(r+x) αʳ/Γ(r)] + ln[B(a, b+x+1)/B(a, b)] − (r+x) ln(α+T) + ln(1 + e^A₄)
+        let a1 = ln_gamma_ratio(r, x)? + r * libm::log(alpha);
+        let a2 = ln_gamma_ratio(b, x + 1.0)? - ln_gamma_ratio(a + b, x + 1.0)?;
+        let a3 = -(r + x) * libm::log(alpha + big_t);
+        finite(a1 + a2 + a3 + ln_add_exp(0.0, self.ln_dead_odds(customer)))
+    }
+
+    fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        finite(logistic_neg(self.ln_dead_odds(customer)))
+    }
+
+    fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
+        let t = check_horizon(t)?;
+        let ModifiedBgNbd { r, alpha, a, b } = *self;
+        let x = customer.frequency();
+        // Alive at T, the customer continues with (r + x, α + T) and dropout Beta(a, b + x):
+        // E = P(alive) · (a+b+x)/(a−1) [1 − ((α+T)/(α+T+t))^(r+x) F(r+x, b+x+1; a+b+x; z)].
+        let alive = self.p_alive(customer)?;
+        let forward = beta_geometric_expectation(r + x, alpha + customer.age(), a, a + b + x, t)?;
+        finite(alive * forward)
+    }
+
+    fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
+        let t = check_horizon(t)?;
+        let ModifiedBgNbd { r, alpha, a, b } = *self;
+        // b/(a−1) [1 − (α/(α+t))ʳ F(r, b+1; a+b; t/(α+t))] = b/(a+b) · the alive-forward value.
+        let forward = beta_geometric_expectation(r, alpha, a, a + b, t)?;
+        finite(b / (a + b) * forward)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{close, doc, num};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Relative tolerance of the expectations: 1e-10, or 1e-7 for `z = t/(α + T + t)` above 0.999
+    /// (a horizon a thousand times α + T), where ₂F₁ goes through its connection formula.
+    fn tolerance(z: f64) -> f64 {
+        if z > 0.999 { 1e-7 } else { 1e-10 }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
+    fn against_mpmath() {
+        let doc = doc();
+        let mut checked = 0;
+        for case in doc["models"].as_array().unwrap() {
+            if case["model"] != "mbg_nbd" {
+                continue;
+            }
+            let p: Vec<f64> = case["params"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().parse().unwrap())
+                .collect();
+            let model = ModifiedBgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+            let customer =
+                Observation::new(num(&case["x"]), num(&case["t_x"]), num(&case["T"])).unwrap();
+            let t = num(&case["t"]);
+            let what = format!("{p:?} {customer:?} t={t}");
+            let ll = model
+                .log_likelihood(&customer)
+                .unwrap_or_else(|e| panic!("LL {what}: {e}"));
+            // LL sums terms like r ln α: its absolute error grows with them (1e-16 of 10⁴ is 1e-12).
+            let want = num(&case["log_likelihood"]);
+            assert!(
+                close(ll, want, 1e-12) || (ll - want).abs() < 2e-11,
+                "LL {what}: {ll}"
+            );
+            let alive = model
+                .p_alive(&customer)
+                .unwrap_or_else(|e| panic!("P {what}: {e}"));
+            assert!(
+                close(alive, num(&case["p_alive"]), 1e-12),
+                "P(alive) {what}: {alive}"
+            );
+            let cond = model
+                .expected_purchases(&customer, t)
+                .unwrap_or_else(|e| panic!("E[Y] {what}: {e}"));
+            assert!(
+                close(
+                    cond,
+                    num(&case["conditional_expected"]),
+                    tolerance(t / (p[1] + customer.age() + t))
+                ),
+                "E[Y] {what}: {cond} vs {}",
+                case["conditional_expected"]
+            );
+            let uncond = model
+                .unconditional_expected_purchases(t)
+                .unwrap_or_else(|e| panic!("E[X] {what}: {e}"));
+            assert!(
+                close(
+                    uncond,
+                    num(&case["unconditional_expected"]),
+                    tolerance(t / (p[1] + t))
+                ),
+                "E[X] {what}: {uncond} vs {}",
+                case["unconditional_expected"]
+            );
+            checked += 1;
+        }
+        assert!(checked >= 27);
+    }
+
+    #[test]
+    fn a_lapsed_one_time_buyer_has_real_risk() {
+        // Worked: x = 0, tₓ = 0, T = 26 weeks, r = 0.525, α = 6.183, a = 0.891, b = 1.614:
+        // odds a/b · ((α+T)/α)^r = 0.55204 · (32.183/6.183)^0.525 = 0.55204 · 2.3776 = 1.3125,
+        // P(alive) = 1/(1 + 1.3125) = 0.4324.
+        let model = ModifiedBgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+        let lapsed = Observation::new(0.0, 0.0, 26.0).unwrap();
+        let p = model.p_alive(&lapsed).unwrap();
+        assert!((p - 0.4324).abs() < 1e-4, "{p}");
+    }
+
+    proptest! {
+        #[test]
+        fn p_alive_is_a_probability(
+            (r, alpha, a, b) in (-6.0f64..4.0, -3.0f64..5.0, -4.0f64..3.0, -3.0f64..5.0),
+            (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),
+        ) {
+            let model = ModifiedBgNbd::new(libm::exp(r), libm::exp(alpha), libm::exp(a), libm::exp(b)).unwrap();
+            let customer = Observation::new(f64::from(x), if x == 0 { 0.0 } else { share * age }, age).unwrap();
+            let p = model.p_alive(&customer).unwrap();
+            prop_assert!((0.0..=1.0).contains(&p));
+        }
+
+        #[test]
+        #[cfg_attr(miri, ignore)] // long series under Miri
+        fn expected_purchases_grow_with_t(
+            (r, alpha, a, b) in (-6.0f64..4.0, -3.0f64..5.0, -4.0f64..3.0, -3.0f64..5.0),
+            (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),
+            t in 0.0f64..200.0, dt in 0.0f64..200.0,
+        ) {
+            let model = ModifiedBgNbd::new(libm::exp(r), libm::exp(alpha), libm::exp(a), libm::exp(b)).unwrap();
+            let customer = Observation::new(f64::from(x), if x == 0 { 0.0 } else { share * age }, age).unwrap();
+            for (early, late) in [
+                (model.expected_purchases(&customer, t), model.expected_purchases(&customer, t + dt)),
+                (model.unconditional_expected_purchases(t), model.unconditional_expected_purchases(t + dt)),
+            ] {
+                match (early, late) {
+                    (Ok(early), Ok(late)) => {
+                        prop_assert!(early >= 0.0);
+                        prop_assert!(late >= early * (1.0 - 1e-12), "{early} then {late}");
+                    }
+                    // Only arguments very close to 1 may exhaust the term budget.
+                    (e1, e2) => prop_assert!(
+                        [e1, e2].iter().all(|e| matches!(e, Ok(_) | Err(ChurnError::NoConvergence))),
+                        "{e1:?} {e2:?}"
+                    ),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Churn scoring and customer value: who is slipping away, and what they are worth.
+//!
+//! The *buy-till-you-die* models of the customer-base analysis literature, as fitted by the
+//! Python library `lifetimes` (same parameter names, same definitions), scored here without heap
+//! or panics so that a till can score a customer at checkout:
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`special`] | log-gamma, log-beta, digamma, the hypergeometric ₂F₁ with its sign tracked |
+//! | [`summary`] | the online customer summary: frequency, recency, age, mean spend, O(1) per purchase |
+//! | [`bg_nbd`], [`mbg_nbd`], [`pareto_nbd`] | the purchase-and-dropout models: likelihood, P(alive), expected purchases |
+//! | [`gamma_gamma`] | the spend model: expected mean spend |
+//! | [`clv`] | customer lifetime value, lifetimes' discounted monthly sum |
+//! | [`risk`] | churn risk 0..=1000 and its band, the value the rule engine reads |
+//! | [`rfm`] | recency / frequency / monetary scores 1..=5 and named segments |
+//! | [`model`] | the model blob (`Kind::Model`) a till scores from |
+//! | `fit`, `transactions`, `metrics`, `targeting` (`std`) | host tools: fitting, summaries from transaction tables, retention metrics, offer targeting |
+//!
+//! **Units.** A customer is described by an [`Observation`]: `frequency` x (repeat purchase
+//! periods), `recency` t_x (time from first to last purchase) and `age` T (time from first
+//! purchase to now), with times in the model's time unit (days or weeks, see
+//! [`summary::Periods`]). The full formulas and definitions are in `docs/churn.md`.
+
+pub mod bg_nbd;
+pub mod clv;
+pub mod gamma_gamma;
+pub mod mbg_nbd;
+pub mod model;
+pub mod pareto_nbd;
+pub mod rfm;
+pub mod risk;
+pub mod special;
+pub mod summary;
+
+#[cfg(feature = "std")]
+pub mod fit;
+#[cfg(feature = "std")]
+pub mod metrics;
+#[cfg(feature = "std")]
+pub mod targeting;
+#[cfg(feature = "std")]
+pub mod transactions;
+
+use core::fmt;
+
+use special::SpecialError;
+
+/// Why a churn model gave no value. Never a NaN: every failure is one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChurnError {
+    /// A model parameter is NaN, infinite, or not above zero (Gamma-Gamma's `q` must exceed 1).
+    ParameterOutOfDomain,
+    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+    InvalidObservation,
+    /// The recency (last purchase) is later than the age (now).
+    RecencyAfterAge,
+    /// The frequency is 0 but the recency is not: a customer without repeat purchases has
+    /// recency 0.
+    RecencyWithoutRepeat,
+    /// A horizon or spend is NaN, infinite or negative.
+    InvalidArgument,
+    /// A series did not converge within its term budget (an argument very close to 1).
+    NoConvergence,
+    /// The result overflowed or is otherwise not a finite number.
+    NotFinite,
+}
+
+impl fmt::Display for ChurnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChurnError::ParameterOutOfDomain => "model parameter out of its domain",
+            ChurnError::InvalidObservation => {
+                "frequency, recency and age must be finite and non-negative, frequency whole"
+            }
+            ChurnError::RecencyAfterAge => "recency is greater than age (T)",
+            ChurnError::RecencyWithoutRepeat => "frequency 0 requires recency 0",
+            ChurnError::InvalidArgument => "horizon or spend must be finite and non-negative",
+            ChurnError::NoConvergence => "series did not converge",
+            ChurnError::NotFinite => "result is not a finite number",
+        })
+    }
+}
+
+impl core::error::Error for ChurnError {}
+
+impl From<SpecialError> for ChurnError {
+    fn from(error: SpecialError) -> ChurnError {
+        match error {
+            SpecialError::NoConvergence => ChurnError::NoConvergence,
+            SpecialError::Domain | SpecialError::Pole => ChurnError::NotFinite,
+        }
+    }
+}
+
+/// One customer as the models see them, validated: `frequency` x ≥ 0 whole (repeat purchase
+/// periods), `0 ≤ recency ≤ age`, recency 0 when x is 0. Times are in the model's time unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Observation {
+    frequency: f64,
+    recency: f64,
+    age: f64,
+}
+
+impl Observation {
+    /// Checks and builds an observation: lifetimes' `frequency`, `recency`, `T`.
+    ///
+    /// Errors: [`ChurnError::InvalidObservation`], [`ChurnError::RecencyAfterAge`],
+    /// [`ChurnError::RecencyWithoutRepeat`].
+    pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Observation, ChurnError> {
+        let valid = |v: f64| v.is_finite() && v >= 0.0;
+        if !valid(frequency)
+            || !valid(recency)
+            || !valid(age)
+            || libm::floor(frequency) != frequency
+        {
+            return Err(ChurnError::InvalidObservation);
+        }
+        if recency > age {
+            return Err(ChurnError::RecencyAfterAge);
+        }
+        if frequency == 0.0 && recency != 0.0 {
+            return Err(ChurnError::RecencyWithoutRepeat);
+        }
+        Ok(Observation {
+            frequency,
+            recency,
+            age,
+        })
+    }
+
+    /// Repeat purchase periods, x.
+    #[must_use]
+    pub const fn frequency(&self) -> f64 {
+        self.frequency
+    }
+
+    /// Time from the first to the last purchase, t_x.
+    #[must_use]
+    pub const fn recency(&self) -> f64 {
+        self.recency
+    }
+
+    /// Time from the first purchase to now, T.
+    #[must_use]
+    pub const fn age(&self) -> f64 {
+        self.age
+    }
+}
+
+/// What every purchase-and-dropout model answers about a customer.
+pub trait TransactionModel {
+    /// The log-likelihood of one customer's observation under the model.
+    fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError>;
+    /// The probability that the customer is still active ("alive") now, in `[0, 1]`.
+    fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError>;
+    /// Expected purchases in the next `t` time units, given the customer's history.
+    fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError>;
+    /// Expected purchases in `t` time units of a new customer (from their first purchase).
+    fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError>;
+}
+
+/// A parameter must be finite and above zero.
+pub(crate) fn check_positive(values: &[f64]) -> Result<(), ChurnError> {
+    if values.iter().all(|v| v.is_finite() && *v > 0.0) {
+        Ok(())
+    } else {
+        Err(ChurnError::ParameterOutOfDomain)
+    }
+}
+
+/// A horizon must be finite and non-negative.
+pub(crate) fn check_horizon(t: f64) -> Result<f64, ChurnError> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(t)
+    } else {
+        Err(ChurnError::InvalidArgument)
+    }
+}
+
+/// A result must be a finite number.
+pub(crate) fn finite(value: f64) -> Result<f64, ChurnError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ChurnError::NotFinite)
+    }
+}
+
+/// Why a batch call failed: the first failing row and its error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The input and output slices differ in length.
+    LengthMismatch,
+    /// Row `index` failed with `error`; rows before it were written, rows after it were not.
+    Row {
+        /// Index of the failing row.
+        index: usize,
+        /// Its error.
+        error: ChurnError,
+    },
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::LengthMismatch => f.write_str("input and output lengths differ"),
+            BatchError::Row { index, error } => write!(f, "row {index}: {error}"),
+        }
+    }
+}
+
+impl core::error::Error for BatchError {}
+
+/// Which per-customer quantity a batch computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BatchQuantity {
+    /// [`TransactionModel::p_alive`].
+    PAlive,
+    /// [`TransactionModel::expected_purchases`] over `t` time units.
+    ExpectedPurchases {
+        /// The horizon, in time units.
+        t: f64,
+    },
+    /// [`TransactionModel::log_likelihood`].
+    LogLikelihood,
+}
+
+/// Computes `quantity` for every row of the columns `frequency`, `recency`, `age` into `out`
+/// (lifetimes' vectorised methods). All four slices must have one length.
+///
+/// Errors: [`BatchError::LengthMismatch`]; [`BatchError::Row`] with the first bad row.
+pub fn batch<M: TransactionModel + ?Sized>(
+    model: &M,
+    quantity: BatchQuantity,
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+) -> Result<(), BatchError> {
+    let n = out.len();
+    if frequency.len() != n || recency.len() != n || age.len() != n {
+        return Err(BatchError::LengthMismatch);
+    }
+    let rows = frequency.iter().zip(recency).zip(age).zip(out.iter_mut());
+    for (index, (((&x, &t_x), &big_t), slot)) in rows.enumerate() {
+        let row = |error| BatchError::Row { index, error };
+        let customer = Observation::new(x, t_x, big_t).map_err(row)?;
+        *slot = match quantity {
+            BatchQuantity::PAlive => model.p_alive(&customer),
+            BatchQuantity::ExpectedPurchases { t } => model.expected_purchases(&customer, t),
+            BatchQuantity::LogLikelihood => model.log_likelihood(&customer),
+        }
+        .map_err(row)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod reference {
+    //! The mpmath reference table, shared by the model tests.
+
+    /// `tests/vectors/special.json`.
+    pub(crate) fn doc() -> serde_json::Value {
+        serde_json::from_str(include_str!("../../../tests/vectors/special.json")).unwrap()
+    }
+
+    /// A decimal string as f64.
+    pub(crate) fn num(value: &serde_json::Value) -> f64 {
+        value.as_str().unwrap().parse().unwrap()
+    }
+
+    /// Relative closeness, with an absolute floor for values near zero.
+    pub(crate) fn close(got: f64, want: f64, rel: f64) -> bool {
+        (got - want).abs() <= rel * want.abs().max(1e-300)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observations_are_checked() {
+        assert!(Observation::new(2.0, 30.43, 38.86).is_ok());
+        assert!(Observation::new(0.0, 0.0, 0.0).is_ok());
+        assert_eq!(
+            Observation::new(f64::NAN, 0.0, 1.0),
+            Err(ChurnError::InvalidObservation)
+        );
+        assert_eq!(
+            Observation::new(-1.0, 0.0, 1.0),
+            Err(ChurnError::InvalidObservation)
+        );
+        assert_eq!(
+            Observation::new(1.5, 1.0, 2.0),
+            Err(ChurnError::InvalidObservation)
+        );
+        assert_eq!(
+            Observation::new(1.0, 1.0, f64::INFINITY),
+            Err(ChurnError::InvalidObservation)
+        );
+        assert_eq!(
+            Observation::new(1.0, 3.0, 2.0),
+            Err(ChurnError::RecencyAfterAge)
+        );
+        assert_eq!(
+            Observation::new(0.0, 1.0, 2.0),
+            Err(ChurnError::RecencyWithoutRepeat)
+        );
+    }
+}

@@ -1,0 +1,804 @@
+//! The churn model blob (`Kind::Model`, 0x30): what a till needs to score a customer — the
+//! purchase model and its parameters, the period definition, the risk thresholds, the scoring
+//! horizon, and optionally the spend model with its CLV settings and the RFM cut points.
+//! Fitted on the host, written once, scored from on every terminal. Its payload format is in
+//! `docs/formats.md`.
+//!
+//! ```
+//! use retention_core::churn::model::{ChurnModel, PurchaseModel, MODEL_MAX_LEN};
+//! use retention_core::churn::pareto_nbd::ParetoNbd;
+//! use retention_core::churn::summary::{ChurnSummary, Grain, Periods};
+//! use retention_core::money::Money;
+//! use retention_core::time::Date;
+//!
+//! let model = ChurnModel::new(
+//!     PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690)?),
+//!     Periods::DAYS_IN_WEEKS,
+//! );
+//! let mut blob = [0u8; MODEL_MAX_LEN];
+//! let used = model.encode(&mut blob)?;
+//! let model = ChurnModel::decode(&blob[..used])?;
+//!
+//! let mut summary = ChurnSummary::new(Grain::Day);
+//! summary.record_purchase(Date::new(2024, 1, 5)?.to_day(), Money::from_minor(12_50))?;
+//! let score = model.score_summary(&summary, Date::new(2024, 7, 5)?.to_day())?;
+//! assert!(score.risk > 500); // a one-time buyer, six months ago
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::bg_nbd::BgNbd;
+use super::clv::{MAX_CLV_MONTHS, customer_lifetime_value};
+use super::gamma_gamma::GammaGamma;
+use super::mbg_nbd::ModifiedBgNbd;
+use super::pareto_nbd::ParetoNbd;
+use super::rfm::{RfmCuts, RfmScore, Segment};
+use super::risk::{RiskBand, RiskThresholds, churn_risk};
+use super::summary::{ChurnSummary, ObserveError, Periods};
+use super::{ChurnError, Observation, TransactionModel};
+use crate::envelope::{self, DecodeError, EncodeError, Kind};
+use crate::money::Money;
+use crate::time::Day;
+
+/// The longest model blob, envelope included, in bytes.
+pub const MODEL_MAX_LEN: usize = 196;
+
+/// The default horizon of [`Score::expected_purchases`]: 52 weeks (or 364 days).
+pub const DEFAULT_HORIZON_DAYS: f64 = 364.0;
+
+/// Which purchase-and-dropout model, with its parameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PurchaseModel {
+    /// BG/NBD: a one-time buyer always has P(alive) = 1; not for churn risk.
+    BgNbd(BgNbd),
+    /// MBG/NBD.
+    ModifiedBgNbd(ModifiedBgNbd),
+    /// Pareto/NBD: the default scoring model.
+    ParetoNbd(ParetoNbd),
+}
+
+impl PurchaseModel {
+    fn inner(&self) -> &dyn TransactionModel {
+        match self {
+            PurchaseModel::BgNbd(m) => m,
+            PurchaseModel::ModifiedBgNbd(m) => m,
+            PurchaseModel::ParetoNbd(m) => m,
+        }
+    }
+}
+
+impl TransactionModel for PurchaseModel {
+    fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        self.inner().log_likelihood(customer)
+    }
+    fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        self.inner().p_alive(customer)
+    }
+    fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
+        self.inner().expected_purchases(customer, t)
+    }
+    fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
+        self.inner().unconditional_expected_purchases(t)
+    }
+}
+
+/// The spend model and how CLV is computed from it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpendModel {
+    /// Gamma-Gamma parameters, fitted on amounts in the model's money unit; `q > 1`.
+    pub gamma_gamma: GammaGamma,
+    /// CLV horizon in months, 1..=[`MAX_CLV_MONTHS`].
+    pub clv_months: u16,
+    /// Monthly discount rate for CLV, finite, in `[0, 1]` (0.01 is 1 % a month).
+    pub monthly_discount_rate: f64,
+}
+
+/// A fitted churn model, ready to score (see the module docs). Built with [`ChurnModel::new`]
+/// and the `with_*` methods, or decoded from a blob.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChurnModel {
+    purchases: PurchaseModel,
+    periods: Periods,
+    thresholds: RiskThresholds,
+    horizon: f64,
+    money_unit_minor: u32,
+    spend: Option<SpendModel>,
+    rfm: Option<RfmCuts>,
+}
+
+/// Why a customer could not be scored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScoreError {
+    /// The summary gives no observation (no purchases, or today before the last one).
+    Summary(ObserveError),
+    /// The summary collapses purchases by another grain than the model was fitted with.
+    GrainMismatch,
+    /// The model gave no value.
+    Model(ChurnError),
+    /// The CLV does not fit in [`Money`].
+    Overflow,
+}
+
+impl fmt::Display for ScoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScoreError::Summary(e) => e.fmt(f),
+            ScoreError::GrainMismatch => f.write_str("summary grain differs from the model's"),
+            ScoreError::Model(e) => e.fmt(f),
+            ScoreError::Overflow => f.write_str("customer lifetime value overflows"),
+        }
+    }
+}
+
+impl core::error::Error for ScoreError {}
+
+impl From<ChurnError> for ScoreError {
+    fn from(error: ChurnError) -> ScoreError {
+        ScoreError::Model(error)
+    }
+}
+
+impl From<ObserveError> for ScoreError {
+    fn from(error: ObserveError) -> ScoreError {
+        ScoreError::Summary(error)
+    }
+}
+
+/// Everything a till learns about a customer from the model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Score {
+    /// Probability the customer is still active, `[0, 1]`.
+    pub p_alive: f64,
+    /// Churn risk `round(1000 · (1 − p_alive))`, 0..=1000.
+    pub risk: u16,
+    /// The risk's band under the model's thresholds.
+    pub band: RiskBand,
+    /// Expected purchases over the model's horizon.
+    pub expected_purchases: f64,
+    /// Customer lifetime value in minor units, when the model has a spend model.
+    pub clv: Option<Money>,
+    /// RFM scores and segment, when the model has cut points.
+    pub rfm: Option<(RfmScore, Segment)>,
+}
+
+impl ChurnModel {
+    /// A model scoring with `purchases` on `periods`, with the default thresholds
+    /// ([`RiskThresholds::DEFAULT`]), a horizon of 52 weeks (364 days), amounts in minor units
+    /// (money unit 1), and no spend model or RFM cut points.
+    #[must_use]
+    pub fn new(purchases: PurchaseModel, periods: Periods) -> ChurnModel {
+        ChurnModel {
+            purchases,
+            periods,
+            thresholds: RiskThresholds::DEFAULT,
+            horizon: DEFAULT_HORIZON_DAYS / periods.unit.days(),
+            money_unit_minor: 1,
+            spend: None,
+            rfm: None,
+        }
+    }
+
+    /// Sets the risk thresholds.
+    #[must_use]
+    pub const fn with_thresholds(mut self, thresholds: RiskThresholds) -> ChurnModel {
+        self.thresholds = thresholds;
+        self
+    }
+
+    /// Sets the horizon of [`Score::expected_purchases`], in time units (finite, ≥ 0).
+    pub fn with_horizon(mut self, horizon: f64) -> Result<ChurnModel, ChurnError> {
+        self.horizon = super::check_horizon(horizon)?;
+        Ok(self)
+    }
+
+    /// Sets the money unit of the model's amounts (spend model, RFM monetary cuts) in minor
+    /// units: 100 when they were fitted in dollars or euros, 1 in cents. At least 1.
+    pub fn with_money_unit(mut self, minor_units: u32) -> Result<ChurnModel, ChurnError> {
+        if minor_units == 0 {
+            return Err(ChurnError::InvalidArgument);
+        }
+        self.money_unit_minor = minor_units;
+        Ok(self)
+    }
+
+    /// Adds the spend model. Errors: [`ChurnError::ParameterOutOfDomain`] when `q ≤ 1`,
+    /// [`ChurnError::InvalidArgument`] for months outside 1..=[`MAX_CLV_MONTHS`] or a discount
+    /// rate outside `[0, 1]`.
+    pub fn with_spend(mut self, spend: SpendModel) -> Result<ChurnModel, ChurnError> {
+        check_spend(&spend)?;
+        self.spend = Some(spend);
+        Ok(self)
+    }
+
+    /// Adds RFM cut points (R in time units, M in the model's money unit).
+    #[must_use]
+    pub const fn with_rfm(mut self, cuts: RfmCuts) -> ChurnModel {
+        self.rfm = Some(cuts);
+        self
+    }
+
+    /// The purchase model.
+    #[must_use]
+    pub const fn purchases(&self) -> &PurchaseModel {
+        &self.purchases
+    }
+
+    /// The period definition the model was fitted with.
+    #[must_use]
+    pub const fn periods(&self) -> Periods {
+        self.periods
+    }
+
+    /// The risk thresholds.
+    #[must_use]
+    pub const fn thresholds(&self) -> RiskThresholds {
+        self.thresholds
+    }
+
+    /// The horizon of [`Score::expected_purchases`], in time units.
+    #[must_use]
+    pub const fn horizon(&self) -> f64 {
+        self.horizon
+    }
+
+    /// Minor units per money unit of the model's amounts.
+    #[must_use]
+    pub const fn money_unit(&self) -> u32 {
+        self.money_unit_minor
+    }
+
+    /// The spend model, if any.
+    #[must_use]
+    pub const fn spend(&self) -> Option<SpendModel> {
+        self.spend
+    }
+
+    /// The RFM cut points, if any.
+    #[must_use]
+    pub const fn rfm(&self) -> Option<RfmCuts> {
+        self.rfm
+    }
+
+    /// Scores a customer given as an observation (times in the model's unit) and their mean
+    /// repeat spend in minor units.
+    ///
+    /// Errors: [`ScoreError::Model`] for bad input or a failed computation,
+    /// [`ScoreError::Overflow`] for a CLV beyond [`Money`].
+    pub fn score(
+        &self,
+        customer: &Observation,
+        mean_spend_minor: f64,
+    ) -> Result<Score, ScoreError> {
+        let p_alive = self.purchases.p_alive(customer)?;
+        let risk = churn_risk(p_alive)?;
+        let expected_purchases = self.purchases.expected_purchases(customer, self.horizon)?;
+        if !(mean_spend_minor.is_finite() && mean_spend_minor >= 0.0) {
+            return Err(ScoreError::Model(ChurnError::InvalidArgument));
+        }
+        let unit = f64::from(self.money_unit_minor);
+        let mean_spend = mean_spend_minor / unit;
+        let clv = match self.spend {
+            None => None,
+            Some(spend) => {
+                let per_purchase = spend
+                    .gamma_gamma
+                    .expected_spend(customer.frequency(), mean_spend)?;
+                let value = customer_lifetime_value(
+                    &self.purchases,
+                    customer,
+                    per_purchase,
+                    spend.clv_months,
+                    spend.monthly_discount_rate,
+                    self.periods.unit,
+                )?;
+                Some(to_money(value * unit)?)
+            }
+        };
+        let rfm = match self.rfm {
+            None => None,
+            Some(cuts) => {
+                let since_last = customer.age() - customer.recency();
+                let score = cuts.score(since_last, customer.frequency(), mean_spend)?;
+                Some((score, score.segment()))
+            }
+        };
+        Ok(Score {
+            p_alive,
+            risk,
+            band: self.thresholds.band(risk),
+            expected_purchases,
+            clv,
+            rfm,
+        })
+    }
+
+    /// Scores a customer from their summary on `today`.
+    ///
+    /// Errors: [`ScoreError::GrainMismatch`], [`ScoreError::Summary`], and those of
+    /// [`ChurnModel::score`].
+    pub fn score_summary(&self, summary: &ChurnSummary, today: Day) -> Result<Score, ScoreError> {
+        if summary.grain() != self.periods.grain {
+            return Err(ScoreError::GrainMismatch);
+        }
+        let customer = summary.observe(today, self.periods.unit)?;
+        self.score(&customer, summary.mean_spend())
+    }
+
+    /// Writes the model as a `Kind::Model` blob into `out` (at most [`MODEL_MAX_LEN`] bytes),
+    /// returning the length used.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        envelope::encode(Kind::Model, &Wire::from(*self), None, out)
+    }
+
+    /// Reads a model blob, checking the envelope and then every value: parameters finite and
+    /// above zero (Gamma-Gamma `q > 1`), thresholds strictly increasing in 1..=1000, horizon
+    /// finite and ≥ 0, money unit ≥ 1, CLV months 1..=1200, discount rate in `[0, 1]`, RFM cut
+    /// points finite and non-decreasing. A value out of range is `DecodeError::OutOfRange`.
+    pub fn decode(blob: &[u8]) -> Result<ChurnModel, DecodeError> {
+        let wire: Wire = envelope::decode(blob, Kind::Model, None)?;
+        ChurnModel::try_from(wire).map_err(|_| DecodeError::OutOfRange)
+    }
+}
+
+fn check_spend(spend: &SpendModel) -> Result<(), ChurnError> {
+    let [_, q, _] = spend.gamma_gamma.params();
+    if q <= 1.0 {
+        return Err(ChurnError::ParameterOutOfDomain);
+    }
+    let rate = spend.monthly_discount_rate;
+    if spend.clv_months == 0
+        || spend.clv_months > MAX_CLV_MONTHS
+        || !(rate.is_finite() && (0.0..=1.0).contains(&rate))
+    {
+        return Err(ChurnError::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// `value` minor units rounded half away from zero, if it fits.
+fn to_money(value: f64) -> Result<Money, ScoreError> {
+    let rounded = libm::round(value);
+    // i64::MAX as f64 rounds up to 2^63, so `<` excludes it.
+    #[allow(clippy::cast_precision_loss)]
+    let limit = i64::MAX as f64;
+    if rounded.is_finite() && rounded.abs() < limit {
+        // |rounded| < 2^63 and integral: the cast is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(Money::from_minor(rounded as i64))
+    } else {
+        Err(ScoreError::Overflow)
+    }
+}
+
+// --- the payload format (docs/formats.md, "Churn model") ----------------------------------------
+
+/// The payload, field by field in format order. Only primitive values, checked by
+/// `TryFrom<Wire> for ChurnModel`.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    purchases: PurchasesWire,
+    periods: Periods,
+    thresholds: [u16; 3],
+    horizon: f64,
+    money_unit_minor: u32,
+    spend: Option<SpendWire>,
+    rfm: Option<[[f64; 4]; 3]>,
+}
+
+/// The variant names are the models' names.
+#[allow(clippy::enum_variant_names)]
+#[derive(Serialize, Deserialize)]
+enum PurchasesWire {
+    BgNbd([f64; 4]),
+    ModifiedBgNbd([f64; 4]),
+    ParetoNbd([f64; 4]),
+}
+
+#[derive(Serialize, Deserialize)]
+struct SpendWire {
+    gamma_gamma: [f64; 3],
+    clv_months: u16,
+    monthly_discount_rate: f64,
+}
+
+impl From<ChurnModel> for Wire {
+    fn from(model: ChurnModel) -> Wire {
+        Wire {
+            purchases: match model.purchases {
+                PurchaseModel::BgNbd(m) => PurchasesWire::BgNbd(m.params()),
+                PurchaseModel::ModifiedBgNbd(m) => PurchasesWire::ModifiedBgNbd(m.params()),
+                PurchaseModel::ParetoNbd(m) => PurchasesWire::ParetoNbd(m.params()),
+            },
+            periods: model.periods,
+            thresholds: model.thresholds.get(),
+            horizon: model.horizon,
+            money_unit_minor: model.money_unit_minor,
+            spend: model.spend.map(|s| SpendWire {
+                gamma_gamma: s.gamma_gamma.params(),
+                clv_months: s.clv_months,
+                monthly_discount_rate: s.monthly_discount_rate,
+            }),
+            rfm: model.rfm.map(|cuts| {
+                let (r, f, m) = cuts.get();
+                [r, f, m]
+            }),
+        }
+    }
+}
+
+impl TryFrom<Wire> for ChurnModel {
+    type Error = ChurnError;
+    fn try_from(wire: Wire) -> Result<ChurnModel, ChurnError> {
+        let purchases = match wire.purchases {
+            PurchasesWire::BgNbd([r, alpha, a, b]) => {
+                PurchaseModel::BgNbd(BgNbd::new(r, alpha, a, b)?)
+            }
+            PurchasesWire::ModifiedBgNbd([r, alpha, a, b]) => {
+                PurchaseModel::ModifiedBgNbd(ModifiedBgNbd::new(r, alpha, a, b)?)
+            }
+            PurchasesWire::ParetoNbd([r, alpha, s, beta]) => {
+                PurchaseModel::ParetoNbd(ParetoNbd::new(r, alpha, s, beta)?)
+            }
+        };
+        let thresholds =
+            RiskThresholds::new(wire.thresholds).map_err(|_| ChurnError::InvalidArgument)?;
+        let mut model = ChurnModel::new(purchases, wire.periods)
+            .with_thresholds(thresholds)
+            .with_horizon(wire.horizon)?
+            .with_money_unit(wire.money_unit_minor)?;
+        if let Some(spend) = wire.spend {
+            let [p, q, v] = spend.gamma_gamma;
+            model = model.with_spend(SpendModel {
+                gamma_gamma: GammaGamma::new(p, q, v)?,
+                clv_months: spend.clv_months,
+                monthly_discount_rate: spend.monthly_discount_rate,
+            })?;
+        }
+        if let Some([r, f, m]) = wire.rfm {
+            model = model.with_rfm(RfmCuts::new(r, f, m)?);
+        }
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::summary::{Grain, TimeUnit};
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pareto() -> ChurnModel {
+        ChurnModel::new(
+            PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap()),
+            Periods::DAYS_IN_WEEKS,
+        )
+    }
+
+    fn full() -> ChurnModel {
+        pareto()
+            .with_thresholds(RiskThresholds::new([300, 600, 900]).unwrap())
+            .with_horizon(39.0)
+            .unwrap()
+            .with_money_unit(100)
+            .unwrap()
+            .with_spend(SpendModel {
+                gamma_gamma: GammaGamma::new(6.25, 3.74, 15.44).unwrap(),
+                clv_months: 12,
+                monthly_discount_rate: 0.01,
+            })
+            .unwrap()
+            .with_rfm(
+                RfmCuts::new(
+                    [1.0, 5.0, 10.0, 20.0],
+                    [0.0, 0.0, 1.0, 2.0],
+                    [0.0, 0.0, 15.0, 30.0],
+                )
+                .unwrap(),
+            )
+    }
+
+    /// The bytes of the smallest model, worked out field by field (docs/formats.md).
+    #[test]
+    fn pinned_bytes() {
+        let model = ChurnModel::new(
+            PurchaseModel::BgNbd(BgNbd::new(0.25, 4.0, 0.75, 2.5).unwrap()),
+            Periods::DAYS_IN_WEEKS,
+        );
+        let mut buf = [0u8; MODEL_MAX_LEN];
+        let used = model.encode(&mut buf).unwrap();
+        #[rustfmt::skip]
+        let payload: [u8; 52] = [
+            0x00,                                           // purchases: BgNbd
+            0, 0, 0, 0, 0, 0, 0xd0, 0x3f,                   // r = 0.25
+            0, 0, 0, 0, 0, 0, 0x10, 0x40,                   // alpha = 4.0
+            0, 0, 0, 0, 0, 0, 0xe8, 0x3f,                   // a = 0.75
+            0, 0, 0, 0, 0, 0, 0x04, 0x40,                   // b = 2.5
+            0x00, 0x01,                                     // periods: grain Day, unit Weeks
+            0xfa, 0x01, 0xf4, 0x03, 0xee, 0x05,             // thresholds 250, 500, 750
+            0, 0, 0, 0, 0, 0, 0x4a, 0x40,                   // horizon 52.0 weeks
+            0x01,                                           // money unit: 1 minor unit
+            0x00,                                           // no spend model
+            0x00,                                           // no RFM cuts
+        ];
+        assert_eq!(used, envelope::OVERHEAD_LEN + payload.len());
+        assert_eq!(&buf[..6], &[0x52, 0x54, 0x01, 0x30, 52, 0x00]);
+        assert_eq!(&buf[6..6 + 52], &payload);
+        assert_eq!(ChurnModel::decode(&buf[..used]).unwrap(), model);
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_rejected() {
+        let mut buf = [0u8; MODEL_MAX_LEN];
+        let used = full().encode(&mut buf).unwrap();
+        for byte in 0..used {
+            for bit in 0..8 {
+                let mut flipped = buf;
+                flipped[byte] ^= 1 << bit;
+                assert!(
+                    ChurnModel::decode(&flipped[..used]).is_err(),
+                    "byte {byte} bit {bit}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_domain_values_are_refused() {
+        // Sealed with a valid CRC, so only the value checks can refuse them.
+        let cases: [fn(&mut Wire); 9] = [
+            |w| w.purchases = PurchasesWire::BgNbd([0.0, 1.0, 1.0, 1.0]),
+            |w| w.purchases = PurchasesWire::ParetoNbd([1.0, f64::NAN, 1.0, 1.0]),
+            |w| w.thresholds = [500, 400, 900],
+            |w| w.horizon = -1.0,
+            |w| w.money_unit_minor = 0,
+            |w| w.spend.as_mut().unwrap().gamma_gamma = [6.25, 0.9, 15.44],
+            |w| w.spend.as_mut().unwrap().clv_months = 0,
+            |w| w.spend.as_mut().unwrap().monthly_discount_rate = f64::INFINITY,
+            |w| w.rfm = Some([[3.0, 2.0, 1.0, 0.0], [0.0; 4], [0.0; 4]]),
+        ];
+        for (i, change) in cases.iter().enumerate() {
+            let mut wire = Wire::from(ChurnModel::try_from(Wire::from(full())).unwrap());
+            change(&mut wire);
+            let mut buf = [0u8; MODEL_MAX_LEN];
+            let used = envelope::encode(Kind::Model, &wire, None, &mut buf).unwrap();
+            assert_eq!(
+                ChurnModel::decode(&buf[..used]),
+                Err(DecodeError::OutOfRange),
+                "case {i}"
+            );
+        }
+        // A payload that is not a model, and one with a trailing byte.
+        let mut buf = [0u8; MODEL_MAX_LEN];
+        let used = envelope::encode_raw(Kind::Model, &[0x07], None, &mut buf).unwrap();
+        assert_eq!(ChurnModel::decode(&buf[..used]), Err(DecodeError::Payload));
+        assert_eq!(
+            ChurnModel::decode(&buf[..3]),
+            Err(DecodeError::Truncated { needed: 6 })
+        );
+    }
+
+    #[test]
+    fn longest_blob_fits() {
+        let mut wire = Wire::from(full());
+        wire.money_unit_minor = u32::MAX;
+        wire.thresholds = [998, 999, 1000];
+        wire.spend.as_mut().unwrap().clv_months = MAX_CLV_MONTHS;
+        let mut buf = [0u8; 512];
+        let used = envelope::encode(Kind::Model, &wire, None, &mut buf).unwrap();
+        assert_eq!(used, MODEL_MAX_LEN);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // CLV sums 12 series
+    fn scores_from_a_summary() {
+        let model = full();
+        let mut summary = ChurnSummary::new(Grain::Day);
+        let day = |n| Day::from_number(n).unwrap();
+        summary
+            .record_purchase(day(10_000), Money::from_minor(2933))
+            .unwrap();
+        summary
+            .record_purchase(day(10_017), Money::from_minor(2973))
+            .unwrap();
+        summary
+            .record_purchase(day(10_213), Money::from_minor(1496))
+            .unwrap();
+        let score = model.score_summary(&summary, day(10_272)).unwrap();
+        // The same customer as an observation: x = 2, t_x = 213/7, T = 272/7, z̄ = 2234.5 cents.
+        let customer = Observation::new(2.0, 213.0 / 7.0, 272.0 / 7.0).unwrap();
+        let direct = model.score(&customer, 2234.5).unwrap();
+        assert_eq!(score, direct);
+        let p = model.purchases().p_alive(&customer).unwrap();
+        assert_eq!(score.p_alive, p);
+        assert_eq!(score.risk, churn_risk(p).unwrap());
+        assert_eq!(score.band, model.thresholds().band(score.risk));
+        // CLV: 12 months at 1 %, Gamma-Gamma spend of z̄ = 22.345 dollars, in cents.
+        let spend = GammaGamma::new(6.25, 3.74, 15.44)
+            .unwrap()
+            .expected_spend(2.0, 22.345)
+            .unwrap();
+        let clv = customer_lifetime_value(
+            model.purchases(),
+            &customer,
+            spend,
+            12,
+            0.01,
+            TimeUnit::Weeks,
+        )
+        .unwrap();
+        assert_eq!(
+            score.clv,
+            Some(Money::from_minor(libm::round(clv * 100.0) as i64))
+        );
+        // R: T − t_x = 59/7 = 8.43 weeks exceeds cuts 1 and 5 → 3; F: 2 > 0, 0, 1 → 4;
+        // M: 22.345 > 0, 0, 15 → 4. Segment of R3 F4: loyal.
+        let (rfm, segment) = score.rfm.unwrap();
+        assert_eq!((rfm.recency, rfm.frequency, rfm.monetary), (3, 4, 4));
+        assert_eq!(segment, Segment::Loyal);
+        // A weekly summary does not fit a daily model.
+        let weekly = ChurnSummary::new(Grain::Week);
+        assert_eq!(
+            model.score_summary(&weekly, day(1)),
+            Err(ScoreError::GrainMismatch)
+        );
+        assert_eq!(
+            model.score_summary(&ChurnSummary::new(Grain::Day), day(1)),
+            Err(ScoreError::Summary(ObserveError::NoPurchases))
+        );
+    }
+
+    /// `tests/vectors/churn.json`: blobs packed by Python (struct, zlib) and scores computed with
+    /// mpmath, shared with the C tests.
+    #[test]
+    #[cfg_attr(miri, ignore)] // CLV sums 12 series per score
+    fn shared_vectors() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/vectors/churn.json")).unwrap();
+        let unhex = |text: &str| -> Vec<u8> {
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let mut models = std::collections::HashMap::new();
+        for case in doc["models"].as_array().unwrap() {
+            let blob = unhex(case["blob_hex"].as_str().unwrap());
+            let model = ChurnModel::decode(&blob).unwrap();
+            // Canonical: the SDK writes the same bytes.
+            let mut buf = [0u8; MODEL_MAX_LEN];
+            let used = model.encode(&mut buf).unwrap();
+            assert_eq!(&buf[..used], &blob[..]);
+            models.insert(case["name"].as_str().unwrap().to_string(), model);
+        }
+        let num = |v: &serde_json::Value| -> f64 { v.as_str().unwrap().parse().unwrap() };
+        for case in doc["scores"].as_array().unwrap() {
+            let model = models[case["model"].as_str().unwrap()];
+            let mut summary = ChurnSummary::new(model.periods().grain);
+            for purchase in case["purchases"].as_array().unwrap() {
+                let at = crate::time::Timestamp::from_unix(purchase[0].as_i64().unwrap());
+                let day = at.local(crate::time::UtcOffset::UTC).unwrap().day();
+                summary
+                    .record_purchase(day, Money::from_minor(purchase[1].as_i64().unwrap()))
+                    .unwrap();
+            }
+            let today = crate::time::Timestamp::from_unix(case["now"].as_i64().unwrap())
+                .local(crate::time::UtcOffset::UTC)
+                .unwrap()
+                .day();
+            let score = model.score_summary(&summary, today).unwrap();
+            let what = format!("{} {}", case["model"], case["customer"]);
+            assert!(
+                (score.p_alive - num(&case["p_alive"])).abs() < 1e-12,
+                "{what}: {}",
+                score.p_alive
+            );
+            assert_eq!(
+                u64::from(score.risk),
+                case["risk"].as_u64().unwrap(),
+                "{what}"
+            );
+            assert_eq!(score.band as u64, case["band"].as_u64().unwrap(), "{what}");
+            let expected = num(&case["expected_purchases"]);
+            assert!(
+                (score.expected_purchases - expected).abs() < 1e-10 * expected,
+                "{what}"
+            );
+            assert_eq!(
+                score.clv.map(Money::minor),
+                case["clv_minor"].as_i64(),
+                "{what}"
+            );
+        }
+        for case in doc["invalid"].as_array().unwrap() {
+            let blob = unhex(case["blob_hex"].as_str().unwrap());
+            let error = ChurnModel::decode(&blob).unwrap_err();
+            let name = match error {
+                DecodeError::BadChecksum => "bad_checksum",
+                DecodeError::OutOfRange => "out_of_range",
+                DecodeError::WrongKind { .. } => "wrong_kind",
+                DecodeError::Truncated { .. } => "truncated",
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(name, case["error"].as_str().unwrap());
+        }
+    }
+
+    fn any_model() -> impl Strategy<Value = ChurnModel> {
+        let param = || (-8.0f64..8.0).prop_map(libm::exp);
+        (
+            0u8..3,
+            [param(), param(), param(), param()],
+            any::<bool>(),
+            any::<bool>(),
+            (1u16..998),
+            (0.0f64..1000.0),
+            (1u32..=u32::MAX),
+            proptest::option::of((param(), 1.0001f64..50.0, param(), 1u16..=1200, 0.0f64..=1.0)),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(kind, [p0, p1, p2, p3], week, weeks, t0, horizon, unit, spend, rfm)| {
+                    let purchases = match kind {
+                        0 => PurchaseModel::BgNbd(BgNbd::new(p0, p1, p2, p3).unwrap()),
+                        1 => PurchaseModel::ModifiedBgNbd(
+                            ModifiedBgNbd::new(p0, p1, p2, p3).unwrap(),
+                        ),
+                        _ => PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3).unwrap()),
+                    };
+                    let periods = Periods {
+                        grain: if week { Grain::Week } else { Grain::Day },
+                        unit: if weeks {
+                            TimeUnit::Weeks
+                        } else {
+                            TimeUnit::Days
+                        },
+                    };
+                    let mut model = ChurnModel::new(purchases, periods)
+                        .with_thresholds(RiskThresholds::new([t0, t0 + 1, t0 + 2]).unwrap())
+                        .with_horizon(horizon)
+                        .unwrap()
+                        .with_money_unit(unit)
+                        .unwrap();
+                    if let Some((p, q, v, months, rate)) = spend {
+                        model = model
+                            .with_spend(SpendModel {
+                                gamma_gamma: GammaGamma::new(p, q, v).unwrap(),
+                                clv_months: months,
+                                monthly_discount_rate: rate,
+                            })
+                            .unwrap();
+                    }
+                    if rfm {
+                        model = model.with_rfm(
+                            RfmCuts::new(
+                                [1.0, 2.0, 3.0, 4.0],
+                                [0.0, 1.0, 1.0, 9.0],
+                                [p0, p0, p0 + 1.0, p0 + 2.0],
+                            )
+                            .unwrap(),
+                        );
+                    }
+                    model
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(model in any_model()) {
+            let mut buf = [0u8; MODEL_MAX_LEN];
+            let used = model.encode(&mut buf).unwrap();
+            prop_assert!(used <= MODEL_MAX_LEN);
+            prop_assert_eq!(ChurnModel::decode(&buf[..used]).unwrap(), model);
+        }
+
+        #[test]
+        fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = ChurnModel::decode(&bytes);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The Pareto/NBD model (Schmittlein, Morrison and Colombo 1987): while alive, a customer buys
+//! as a Poisson process of rate λ ~ Gamma(r, α); their lifetime is exponential with rate
+//! μ ~ Gamma(s, β). lifetimes' `ParetoNBDFitter`; the likelihood as in Fader and Hardie's
+//! "A Note on Deriving the Pareto/NBD Model and Related Expressions" (2005).
+//!
+//! Dropout happens in continuous time, so a one-time buyer's P(alive) falls with the time since
+//! their purchase, and a customer who has just bought has P(alive) = 1. This is the default
+//! scoring model (see `docs/churn.md`).
+//!
+//! ```
+//! use retention_core::churn::{pareto_nbd::ParetoNbd, Observation, TransactionModel};
+//! let model = ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690)?;
+//! let just_bought = model.p_alive(&Observation::new(0.0, 0.0, 0.0)?)?;
+//! let lapsed = model.p_alive(&Observation::new(0.0, 0.0, 38.86)?)?;
+//! assert!((just_bought - 1.0).abs() < 1e-12 && lapsed < 0.6);
+//! # Ok::<(), retention_core::churn::ChurnError>(())
+//! ```
+
+use super::special::{
+    SignedLog, exprel, hyp2f1_unit_complement, ln_add_exp, ln_gamma_ratio, ln_sub_exp, logistic_neg,
+};
+use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
+
+/// Pareto/NBD parameters: `r`, `alpha` (purchase rate Gamma; `alpha` in time units) and `s`,
+/// `beta` (dropout rate Gamma; `beta` in time units), all finite and above zero.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ParetoNbd {
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+}
+
+/// The two pieces of the likelihood, in logs: `ln[(α+T)^−(r+x) (β+T)^−s]` (alive at T) and
+/// `ln[s/(r+s+x) · A₀]` (dropped out between tₓ and T).
+struct Pieces {
+    alive: f64,
+    dropped: f64,
+}
+
+impl ParetoNbd {
+    /// The model with these parameters, or [`ChurnError::ParameterOutOfDomain`].
+    pub fn new(r: f64, alpha: f64, s: f64, beta: f64) -> Result<ParetoNbd, ChurnError> {
+        check_positive(&[r, alpha, s, beta])?;
+        Ok(ParetoNbd { r, alpha, s, beta })
+    }
+
+    /// `[r, alpha, s, beta]`, lifetimes' order.
+    #[must_use]
+    pub const fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.s, self.beta]
+    }
+
+    fn pieces(&self, customer: &Observation) -> Result<Pieces, ChurnError> {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let (x, t_x, big_t) = (customer.frequency(), customer.recency(), customer.age());
+        let alive = -(r + x) * libm::log(alpha + big_t) - s * libm::log(beta + big_t);
+        // A₀ = P(tₓ) − P(T), P(t) = F(r+s+x, b'; r+s+x+1; |α−β|/(max+t)) / (max+t)^(r+s+x),
+        // b' = s+1 when α ≥ β, r+x otherwise. F is positive here (positive parameters, z < 1).
+        let rsx = r + s + x;
+        let (high, low, b_param) = if alpha >= beta {
+            (alpha, beta, s + 1.0)
+        } else {
+            (beta, alpha, r + x)
+        };
+        let ln_p = |t: f64| -> Result<f64, ChurnError> {
+            // z and 1 − z = (low + t)/(high + t), both exact.
+            let z = (high - low) / (high + t);
+            let f = if z == 0.0 {
+                SignedLog::ONE
+            } else {
+                hyp2f1_unit_complement(rsx, b_param, rsx + 1.0, z, (low + t) / (high + t))?
+            };
+            Ok(f.ln_positive()? - rsx * libm::log(high + t))
+        };
+        let ln_a0 = if big_t > t_x {
+            // Mathematically P(tₓ) > P(T); equal after rounding means A₀ ≈ 0.
+            ln_sub_exp(ln_p(t_x)?, ln_p(big_t)?).unwrap_or(f64::NEG_INFINITY)
+        } else {
+            f64::NEG_INFINITY
+        };
+        Ok(Pieces {
+            alive,
+            dropped: libm::log(s / rsx) + ln_a0,
+        })
+    }
+}
+
+impl TransactionModel for ParetoNbd {
+    fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let pieces = self.pieces(customer)?;
+        // ln[Γ(r+x) αʳ βˢ / Γ(r)] + ln[alive + dropped]
+        let front =
+            ln_gamma_ratio(r, customer.frequency())? + r * libm::log(alpha) + s * libm::log(beta);
+        finite(front + ln_add_exp(pieces.alive, pieces.dropped))
+    }
+
+    fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
+        let pieces = self.pieces(customer)?;
+        // alive / (alive + dropped) = 1 / (1 + e^(dropped − alive))
+        finite(logistic_neg(pieces.dropped - pieces.alive))
+    }
+
+    fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
+        let t = check_horizon(t)?;
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let (x, big_t) = (customer.frequency(), customer.age());
+        // P(alive) (r+x)(β+T) / ((α+T)(s−1)) [1 − ((β+T)/(β+T+t))^(s−1)], where
+        // [1 − e^(−(s−1)ℓ)]/(s−1) = ℓ exprel(−(s−1)ℓ), ℓ = ln(1 + t/(β+T)): no singularity at s = 1.
+        let ell = libm::log1p(t / (beta + big_t));
+        let alive = self.p_alive(customer)?;
+        finite(alive * (r + x) * (beta + big_t) / (alpha + big_t) * ell * exprel(-(s - 1.0) * ell))
+    }
+
+    fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
+        let t = check_horizon(t)?;
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        // rβ/(α(s−1)) [1 − (β/(β+t))^(s−1)]
+        let ell = libm::log1p(t / beta);
+        finite(r * beta / alpha * ell * exprel(-(s - 1.0) * ell))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reference::{close, doc, num};
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // hundreds of series evaluations
+    fn against_mpmath() {
+        let doc = doc();
+        let mut checked = 0;
+        for case in doc["models"].as_array().unwrap() {
+            if case["model"] != "pareto_nbd" {
+                continue;
+            }
+            let p: Vec<f64> = case["params"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().parse().unwrap())
+                .collect();
+            let model = ParetoNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+            let customer =
+                Observation::new(num(&case["x"]), num(&case["t_x"]), num(&case["T"])).unwrap();
+            let t = num(&case["t"]);
+            let what = format!("{p:?} {customer:?} t={t}");
+            let ll = model
+                .log_likelihood(&customer)
+                .unwrap_or_else(|e| panic!("LL {what}: {e}"));
+            // LL sums terms like r ln α: its absolute error grows with them (1e-16 of 10⁴ is 1e-12).
+            let want = num(&case["log_likelihood"]);
+            assert!(
+                close(ll, want, 1e-12) || (ll - want).abs() < 2e-11,
+                "LL {what}: {ll} vs {want}"
+            );
+            let alive = model
+                .p_alive(&customer)
+                .unwrap_or_else(|e| panic!("P {what}: {e}"));
+            assert!(
+                close(alive, num(&case["p_alive"]), 1e-11),
+                "P(alive) {what}: {alive} vs {}",
+                case["p_alive"]
+            );
+            let cond = model
+                .expected_purchases(&customer, t)
+                .unwrap_or_else(|e| panic!("E[Y] {what}: {e}"));
+            assert!(
+                close(cond, num(&case["conditional_expected"]), 1e-11),
+                "E[Y] {what}: {cond} vs {}",
+                case["conditional_expected"]
+            );
+            let uncond = model
+                .unconditional_expected_purchases(t)
+                .unwrap_or_else(|e| panic!("E[X] {what}: {e}"));
+            assert!(
+                close(uncond, num(&case["unconditional_expected"]), 1e-12),
+                "E[X] {what}: {uncond} vs {}",
+                case["unconditional_expected"]
+            );
+            checked += 1;
+        }
+        assert!(checked >= 45);
+    }
+
+    #[test]
+    fn a_lapsed_one_time_buyer_has_real_risk() {
+        // The published CDNOW fit (weeks). A one-time buyer's P(alive) is
+        // 1 / (1 + s/(r+s) · A₀ / ((α+T)^−r (β+T)^−s)); it is 1 at T = 0 and falls with T.
+        let model = ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690).unwrap();
+        let mut previous = 1.0 + 1e-15;
+        for weeks in [0.0, 4.0, 13.0, 26.0, 52.0, 104.0] {
+            let p = model
+                .p_alive(&Observation::new(0.0, 0.0, weeks).unwrap())
+                .unwrap();
+            assert!(p < previous, "{weeks} weeks: {p}");
+            previous = p;
+        }
+        assert!(previous < 0.5);
+    }
+
+    proptest! {
+        #[test]
+        #[cfg_attr(miri, ignore)] // Pareto/NBD series under Miri
+        fn p_alive_is_a_probability(
+            (r, alpha, s, beta) in (-5.0f64..4.0, -3.0f64..5.0, -5.0f64..3.0, -3.0f64..5.0),
+            (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),
+        ) {
+            let model = ParetoNbd::new(libm::exp(r), libm::exp(alpha), libm::exp(s), libm::exp(beta)).unwrap();
+            let customer = Observation::new(f64::from(x), if x == 0 { 0.0 } else { share * age }, age).unwrap();
+            match model.p_alive(&customer) {
+                Ok(p) => prop_assert!((0.0..=1.0).contains(&p)),
+                Err(error) => prop_assert_eq!(error, ChurnError::NoConvergence),
+            }
+        }
+
+        #[test]
+        #[cfg_attr(miri, ignore)] // long series under Miri
+        fn expected_purchases_grow_with_t(
+            (r, alpha, s, beta) in (-5.0f64..4.0, -3.0f64..5.0, -5.0f64..3.0, -3.0f64..5.0),
+            (x, share, age) in (0u32..500, 0.0f64..=1.0, 0.0f64..2000.0),
+            t in 0.0f64..200.0, dt in 0.0f64..200.0,
+        ) {
+            let model = ParetoNbd::new(libm::exp(r), libm::exp(alpha), libm::exp(s), libm::exp(beta)).unwrap();
+            let customer = Observation::new(f64::from(x), if x == 0 { 0.0 } else { share * age }, age).unwrap();
+            if let (Ok(early), Ok(late)) = (model.expected_purchases(&customer, t), model.expected_purchases(&customer, t + dt)) {
+                prop_assert!(early >= 0.0 && late >= early * (1.0 - 1e-12), "{early} then {late}");
+            }
+            let u0 = model.unconditional_expected_purchases(t).unwrap();
+            let u1 = model.unconditional_expected_purchases(t + dt).unwrap();
+            prop_assert!(u0 >= 0.0 && u1 >= u0 * (1.0 - 1e-12));
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! From a transaction table to the models' inputs (`std`): lifetimes'
+//! `summary_data_from_transaction_data` and `calibration_and_holdout_data`, over columns.
+//!
+//! Customers are integer ids (a Python caller factorises its own ids); days are [`Day`]s;
+//! amounts are optional and in any unit. The summary is computed by sorting, independently of
+//! the online [`super::summary::ChurnSummary`], and the two agree (tested on CDNOW).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::summary::Periods;
+use crate::time::Day;
+
+/// One customer's summary row (lifetimes' columns), times in the periods' unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// The customer id.
+    pub customer: u64,
+    /// Repeat purchase periods, x.
+    pub frequency: f64,
+    /// First to last purchase period, t_x.
+    pub recency: f64,
+    /// First purchase period to the end of observation, T.
+    pub age: f64,
+    /// Mean amount of the repeat periods (0 without repeats, or without amounts).
+    pub monetary_value: f64,
+}
+
+/// Why a transaction table could not be summarised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransactionError {
+    /// The columns differ in length.
+    LengthMismatch,
+    /// Row `index` has an amount that is NaN or infinite.
+    InvalidAmount {
+        /// The row.
+        index: usize,
+    },
+    /// The calibration end is after the observation end.
+    InvalidPeriod,
+}
+
+impl fmt::Display for TransactionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransactionError::LengthMismatch => f.write_str("columns differ in length"),
+            TransactionError::InvalidAmount { index } => {
+                write!(f, "row {index}: amount is not a finite number")
+            }
+            TransactionError::InvalidPeriod => {
+                f.write_str("calibration period ends after the observation period")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TransactionError {}
+
+/// The purchase periods of each customer up to and including `end`, with their summed amounts:
+/// customer → (period index → amount), sorted.
+fn periods_by_customer(
+    customers: &[u64],
+    days: &[Day],
+    amounts: Option<&[f64]>,
+    periods: Periods,
+    end: Day,
+) -> Result<BTreeMap<u64, BTreeMap<i32, f64>>, TransactionError> {
+    if days.len() != customers.len() || amounts.is_some_and(|a| a.len() != customers.len()) {
+        return Err(TransactionError::LengthMismatch);
+    }
+    let mut table: BTreeMap<u64, BTreeMap<i32, f64>> = BTreeMap::new();
+    for (index, (&customer, &day)) in customers.iter().zip(days).enumerate() {
+        let amount = amounts.and_then(|a| a.get(index)).copied().unwrap_or(0.0);
+        if !amount.is_finite() {
+            return Err(TransactionError::InvalidAmount { index });
+        }
+        // lifetimes keeps transactions whose period starts on or before the end's period start.
+        if periods.grain.period_index(day) > periods.grain.period_index(end) {
+            continue;
+        }
+        *table
+            .entry(customer)
+            .or_default()
+            .entry(periods.grain.period_index(day))
+            .or_insert(0.0) += amount;
+    }
+    Ok(table)
+}
+
+/// Days from period `from` to period `to` of `periods`' grain.
+fn days_between(periods: Periods, from: i32, to: i32) -> f64 {
+    let per_period = match periods.grain {
+        super::summary::Grain::Day => 1.0,
+        super::summary::Grain::Week => 7.0,
+    };
+    (f64::from(to) - f64::from(from)) * per_period
+}
+
+/// lifetimes' `summary_data_from_transaction_data`: one row per customer with a purchase up to
+/// `observation_period_end` (inclusive), sorted by customer id. Transactions after it are
+/// ignored.
+///
+/// Errors: [`TransactionError::LengthMismatch`], [`TransactionError::InvalidAmount`].
+pub fn summary_from_transactions(
+    customers: &[u64],
+    days: &[Day],
+    amounts: Option<&[f64]>,
+    observation_period_end: Day,
+    periods: Periods,
+) -> Result<Vec<SummaryRow>, TransactionError> {
+    let table = periods_by_customer(customers, days, amounts, periods, observation_period_end)?;
+    let end = periods.grain.period_index(observation_period_end);
+    let unit = periods.unit.days();
+    Ok(table
+        .into_iter()
+        .filter_map(|(customer, by_period)| {
+            let (&first, _) = by_period.first_key_value()?;
+            let (&last, _) = by_period.last_key_value()?;
+            let repeats = by_period.len().saturating_sub(1);
+            let repeat_spend: f64 = by_period.values().skip(1).sum();
+            // usize → f64: exact for any real count.
+            #[allow(clippy::cast_precision_loss)]
+            let frequency = repeats as f64;
+            Some(SummaryRow {
+                customer,
+                frequency,
+                recency: days_between(periods, first, last) / unit,
+                age: days_between(periods, first, end) / unit,
+                monetary_value: if repeats > 0 {
+                    repeat_spend / frequency
+                } else {
+                    0.0
+                },
+            })
+        })
+        .collect())
+}
+
+/// A customer's calibration summary and what they did in the holdout period.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HoldoutRow {
+    /// The summary over the calibration period.
+    pub calibration: SummaryRow,
+    /// Purchase periods in the holdout period (after the calibration end, up to the
+    /// observation end).
+    pub frequency_holdout: f64,
+    /// Mean amount of the holdout purchase periods (0 without any).
+    pub monetary_value_holdout: f64,
+    /// Length of the holdout period, in the periods' unit.
+    pub duration_holdout: f64,
+}
+
+/// lifetimes' `calibration_and_holdout_data`: the summary up to `calibration_period_end` for
+/// the customers who bought by then, and their purchases in the holdout period
+/// `(calibration_period_end, observation_period_end]`.
+///
+/// Errors: [`TransactionError::InvalidPeriod`] when the calibration ends after the observation,
+/// and those of [`summary_from_transactions`].
+pub fn calibration_and_holdout(
+    customers: &[u64],
+    days: &[Day],
+    amounts: Option<&[f64]>,
+    calibration_period_end: Day,
+    observation_period_end: Day,
+    periods: Periods,
+) -> Result<Vec<HoldoutRow>, TransactionError> {
+    if calibration_period_end > observation_period_end {
+        return Err(TransactionError::InvalidPeriod);
+    }
+    let calibration =
+        summary_from_transactions(customers, days, amounts, calibration_period_end, periods)?;
+    let all = periods_by_customer(customers, days, amounts, periods, observation_period_end)?;
+    let cut = periods.grain.period_index(calibration_period_end);
+    let duration_holdout = days_between(
+        periods,
+        cut,
+        periods.grain.period_index(observation_period_end),
+    ) / periods.unit.days();
+    Ok(calibration
+        .into_iter()
+        .map(|row| {
+            let holdout: Vec<f64> = all
+                .get(&row.customer)
+                .map(|by_period| {
+                    by_period
+                        .range(cut.saturating_add(1)..)
+                        .map(|(_, a)| *a)
+                        .collect()
+                })
+                .unwrap_or_default();
+            #[allow(clippy::cast_precision_loss)]
+            let count = holdout.len() as f64;
+            HoldoutRow {
+                calibration: row,
+                frequency_holdout: count,
+                monetary_value_holdout: if holdout.is_empty() {
+                    0.0
+                } else {
+                    holdout.iter().sum::<f64>() / count
+                },
+                duration_holdout,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::summary::{ChurnSummary, Grain};
+    use super::*;
+    use crate::money::Money;
+    use crate::time::Date;
+
+    /// `data/cdnow/CDNOW_sample.txt`: (customer, day, amount in cents).
+    pub(crate) fn cdnow_transactions() -> Vec<(u64, Day, i64)> {
+        include_str!("../../../data/cdnow/CDNOW_sample.txt")
+            .lines()
+            .map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let date = f[2];
+                let day = Date::new(
+                    date[..4].parse().unwrap(),
+                    date[4..6].parse().unwrap(),
+                    date[6..].parse().unwrap(),
+                )
+                .unwrap()
+                .to_day();
+                let (dollars, cents) = f[4].split_once('.').unwrap();
+                (
+                    f[1].parse().unwrap(),
+                    day,
+                    dollars.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The published summary in hundredths: (id, x, t_x·100, T·100, z̄·100).
+    fn published() -> Vec<(u64, i64, i64, i64, i64)> {
+        let hundredths = |v: &str| {
+            let (whole, frac) = v.split_once('.').unwrap();
+            whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap()
+        };
+        include_str!("../../../data/cdnow/cdnow_customers_summary_with_transactions.csv")
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let c: Vec<&str> = line.split(',').collect();
+                (
+                    c[0].parse().unwrap(),
+                    c[1].parse().unwrap(),
+                    hundredths(c[2]),
+                    hundredths(c[3]),
+                    hundredths(c[4]),
+                )
+            })
+            .collect()
+    }
+
+    fn to_hundredths(v: f64) -> i64 {
+        (v * 100.0).round() as i64
+    }
+
+    /// data/cdnow/README.md: day resolution, in weeks, calibration 1997-01-01..=1997-09-30
+    /// reproduces every row. Both the batch and the online summary, customer by customer.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn cdnow_summary_reproduces_the_published_csv() {
+        let transactions = cdnow_transactions();
+        let end = Date::new(1997, 9, 30).unwrap().to_day();
+        let customers: Vec<u64> = transactions.iter().map(|t| t.0).collect();
+        let days: Vec<Day> = transactions.iter().map(|t| t.1).collect();
+        // Amounts in cents as f64: integer sums are exact, so the mean is exact to a half cent.
+        #[allow(clippy::cast_precision_loss)]
+        let cents: Vec<f64> = transactions.iter().map(|t| t.2 as f64).collect();
+        let batch =
+            summary_from_transactions(&customers, &days, Some(&cents), end, Periods::DAYS_IN_WEEKS)
+                .unwrap();
+        let published = published();
+        assert_eq!(batch.len(), published.len());
+        for (row, (id, x, t_x, big_t, zbar)) in batch.iter().zip(&published) {
+            assert_eq!(row.customer, *id);
+            assert_eq!(row.frequency as i64, *x, "customer {id}");
+            assert_eq!(to_hundredths(row.recency), *t_x, "customer {id}");
+            assert_eq!(to_hundredths(row.age), *big_t, "customer {id}");
+            // Cents rounded half up (the published rounding), e.g. (29.73 + 14.96)/2 = 22.345 → 22.35.
+            let mean_cents = (row.monetary_value + 0.5).floor() as i64;
+            assert_eq!(mean_cents, *zbar, "customer {id}");
+        }
+        // The online summary, one purchase at a time, in file order (by customer, then date).
+        let mut online: BTreeMap<u64, ChurnSummary> = BTreeMap::new();
+        for &(customer, day, amount) in &transactions {
+            if day > end {
+                continue;
+            }
+            online
+                .entry(customer)
+                .or_insert_with(|| ChurnSummary::new(Grain::Day))
+                .record_purchase(day, Money::from_minor(amount))
+                .unwrap();
+        }
+        assert_eq!(online.len(), published.len());
+        for ((id, summary), row) in online.iter().zip(&batch) {
+            assert_eq!(*id, row.customer);
+            let observed = summary.observe(end, Periods::DAYS_IN_WEEKS.unit).unwrap();
+            assert_eq!(observed.frequency(), row.frequency);
+            assert_eq!(observed.recency(), row.recency);
+            assert_eq!(observed.age(), row.age);
+            assert_eq!(summary.mean_spend(), row.monetary_value);
+        }
+    }
+
+    #[test]
+    fn holdout_split() {
+        // Customer 7 buys on days 0, 2 (calibration, ends day 3) and 5, 5, 9 (holdout, ends 10).
+        let days: Vec<Day> = [0, 2, 5, 5, 9]
+            .iter()
+            .map(|&d| Day::from_number(d).unwrap())
+            .collect();
+        let customers = [7u64; 5];
+        let amounts = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let rows = calibration_and_holdout(
+            &customers,
+            &days,
+            Some(&amounts),
+            Day::from_number(3).unwrap(),
+            Day::from_number(10).unwrap(),
+            Periods::DAYS,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = rows[0];
+        assert_eq!(
+            (
+                row.calibration.frequency,
+                row.calibration.recency,
+                row.calibration.age
+            ),
+            (1.0, 2.0, 3.0)
+        );
+        assert_eq!(row.calibration.monetary_value, 2.0);
+        // Holdout periods: day 5 (3 + 4 = 7) and day 9 (5): 2 periods, mean 6.
+        assert_eq!(
+            (
+                row.frequency_holdout,
+                row.monetary_value_holdout,
+                row.duration_holdout
+            ),
+            (2.0, 6.0, 7.0)
+        );
+        assert_eq!(
+            calibration_and_holdout(
+                &customers,
+                &days,
+                None,
+                Day::from_number(11).unwrap(),
+                Day::from_number(10).unwrap(),
+                Periods::DAYS
+            ),
+            Err(TransactionError::InvalidPeriod)
+        );
+        assert_eq!(
+            summary_from_transactions(&customers, &days[..2], None, Day::EPOCH, Periods::DAYS),
+            Err(TransactionError::LengthMismatch)
+        );
+        assert_eq!(
+            summary_from_transactions(
+                &[1],
+                &days[..1],
+                Some(&[f64::NAN]),
+                Day::EPOCH,
+                Periods::DAYS
+            ),
+            Err(TransactionError::InvalidAmount { index: 0 })
+        );
+    }
+}

@@ -1,0 +1,519 @@
+//! Churn scoring in C: load a model blob, keep a customer's churn summary up to date with each
+//! purchase, and score the customer (P(alive), churn risk and band, expected purchases, CLV,
+//! RFM). Caller storage only; nothing allocates.
+
+use core::mem::MaybeUninit;
+
+use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score, ScoreError};
+use retention_core::churn::summary::{ChurnSummary, Grain, ObserveError, PurchaseError};
+use retention_core::churn::{ChurnError, Observation, TransactionModel};
+use retention_core::money::Money;
+use retention_core::time::{Day, Timestamp, UtcOffset};
+
+use crate::boundary::{self, input, out_ptr, write_out};
+use crate::status::rtn_status;
+use crate::storage::{self, Stored, Words};
+
+/// The longest churn model blob, in bytes.
+pub const RTN_CHURN_MODEL_MAX_LEN: usize = 196;
+/// Words of `rtn_churn_model` storage.
+pub const RTN_CHURN_MODEL_STORAGE_WORDS: usize = 40;
+/// Words of `rtn_churn_summary` storage.
+pub const RTN_CHURN_SUMMARY_STORAGE_WORDS: usize = 6;
+/// Grain: purchases on one calendar day count once.
+pub const RTN_CHURN_GRAIN_DAY: u8 = 0;
+/// Grain: purchases in one ISO week (Monday to Sunday) count once.
+pub const RTN_CHURN_GRAIN_WEEK: u8 = 1;
+/// The highest churn risk.
+pub const RTN_CHURN_MAX_RISK: u16 = 1000;
+/// Risk band below the model's first threshold.
+pub const RTN_CHURN_BAND_LOW: u8 = 0;
+/// Risk band from the first threshold.
+pub const RTN_CHURN_BAND_MEDIUM: u8 = 1;
+/// Risk band from the second threshold.
+pub const RTN_CHURN_BAND_HIGH: u8 = 2;
+/// Risk band from the third threshold.
+pub const RTN_CHURN_BAND_CRITICAL: u8 = 3;
+
+const _: () = {
+    assert!(RTN_CHURN_MODEL_MAX_LEN == MODEL_MAX_LEN);
+    assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
+};
+
+/// A loaded churn model, in caller storage (`rtn_churn_model_load`). May be copied with
+/// `memcpy`; needs no clean-up.
+#[repr(C)]
+#[derive(Debug)]
+pub struct rtn_churn_model {
+    /// Opaque; 8-byte aligned.
+    pub opaque: [MaybeUninit<u64>; RTN_CHURN_MODEL_STORAGE_WORDS],
+}
+
+/// A customer's churn summary (first and last purchase periods, repeat purchases and their
+/// spend), in caller storage (`rtn_churn_summary_init`). May be copied with `memcpy`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct rtn_churn_summary {
+    /// Opaque; 8-byte aligned.
+    pub opaque: [MaybeUninit<u64>; RTN_CHURN_SUMMARY_STORAGE_WORDS],
+}
+
+/// What a model says about a customer.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct rtn_churn_result {
+    /// Probability the customer is still active, 0..1.
+    pub p_alive: f64,
+    /// Expected purchases over the model's horizon.
+    pub expected_purchases: f64,
+    /// Customer lifetime value in minor units (cents); 0 when `has_clv` is false.
+    pub clv_minor: i64,
+    /// Churn risk round(1000 * (1 - p_alive)), 0..=`RTN_CHURN_MAX_RISK`.
+    pub risk: u16,
+    /// `RTN_CHURN_BAND_*`: the risk's band under the model's thresholds.
+    pub band: u8,
+    /// True when the model has a spend model and `clv_minor` is set.
+    pub has_clv: bool,
+    /// RFM scores 1..=5 (0 when the model has no RFM cut points).
+    pub rfm_recency: u8,
+    /// RFM frequency score 1..=5, or 0.
+    pub rfm_frequency: u8,
+    /// RFM monetary score 1..=5, or 0.
+    pub rfm_monetary: u8,
+    /// RFM segment 1..=11 (champions = 1, ..., lost = 11; see docs/churn.md), or 0.
+    pub rfm_segment: u8,
+}
+
+impl Stored for ChurnModel {
+    const MAGIC: u64 = u64::from_le_bytes(*b"rtnCHRM1");
+}
+
+impl Stored for ChurnSummary {
+    const MAGIC: u64 = u64::from_le_bytes(*b"rtnCHRS1");
+}
+
+impl From<ChurnError> for rtn_status {
+    fn from(error: ChurnError) -> rtn_status {
+        match error {
+            ChurnError::ParameterOutOfDomain => rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN,
+            ChurnError::InvalidObservation => rtn_status::RTN_CHURN_INVALID_OBSERVATION,
+            ChurnError::RecencyAfterAge => rtn_status::RTN_CHURN_RECENCY_AFTER_AGE,
+            ChurnError::RecencyWithoutRepeat => rtn_status::RTN_CHURN_RECENCY_WITHOUT_REPEAT,
+            ChurnError::InvalidArgument => rtn_status::RTN_INVALID_ARGUMENT,
+            ChurnError::NoConvergence => rtn_status::RTN_CHURN_NO_CONVERGENCE,
+            ChurnError::NotFinite => rtn_status::RTN_CHURN_NOT_FINITE,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<ObserveError> for rtn_status {
+    fn from(error: ObserveError) -> rtn_status {
+        match error {
+            ObserveError::NoPurchases => rtn_status::RTN_CHURN_NO_PURCHASES,
+            ObserveError::TodayBeforeLastPurchase => {
+                rtn_status::RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE
+            }
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<ScoreError> for rtn_status {
+    fn from(error: ScoreError) -> rtn_status {
+        match error {
+            ScoreError::Summary(e) => e.into(),
+            ScoreError::GrainMismatch => rtn_status::RTN_CHURN_GRAIN_MISMATCH,
+            ScoreError::Model(e) => e.into(),
+            ScoreError::Overflow => rtn_status::RTN_OVERFLOW,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<PurchaseError> for rtn_status {
+    fn from(error: PurchaseError) -> rtn_status {
+        match error {
+            PurchaseError::NegativeAmount => rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
+            PurchaseError::OutOfOrder => rtn_status::RTN_CHURN_OUT_OF_ORDER,
+            PurchaseError::Overflow => rtn_status::RTN_OVERFLOW,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<Score> for rtn_churn_result {
+    fn from(score: Score) -> rtn_churn_result {
+        let (rfm_recency, rfm_frequency, rfm_monetary, rfm_segment) = match score.rfm {
+            Some((rfm, segment)) => (rfm.recency, rfm.frequency, rfm.monetary, segment as u8),
+            None => (0, 0, 0, 0),
+        };
+        rtn_churn_result {
+            p_alive: score.p_alive,
+            expected_purchases: score.expected_purchases,
+            clv_minor: score.clv.map_or(0, Money::minor),
+            risk: score.risk,
+            band: score.band as u8,
+            has_clv: score.clv.is_some(),
+            rfm_recency,
+            rfm_frequency,
+            rfm_monetary,
+            rfm_segment,
+        }
+    }
+}
+
+/// The terminal's local day of `unix_seconds` at `utc_offset_minutes`.
+fn local_day(unix_seconds: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
+    let offset = UtcOffset::from_minutes(utc_offset_minutes)
+        .map_err(|_| rtn_status::RTN_INVALID_ARGUMENT)?;
+    Timestamp::from_unix(unix_seconds)
+        .local(offset)
+        .map(|local| local.day())
+        .map_err(|_| rtn_status::RTN_INVALID_ARGUMENT)
+}
+
+/// Reads a churn model blob into `*model_out`, checking the envelope and every value.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
+/// `RTN_DECODE_TRUNCATED`, `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`,
+/// `RTN_DECODE_WRONG_KIND`, `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`,
+/// `RTN_DECODE_BAD_CHECKSUM`, `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of
+/// its domain, thresholds not increasing, ...). On error `*model_out` is unchanged.
+///
+/// # Safety
+/// `blob` must hold `blob_len` readable bytes; a non-NULL `model_out` must be valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_model_load(
+    blob: *const u8,
+    blob_len: usize,
+    model_out: *mut rtn_churn_model,
+) -> rtn_status {
+    boundary::catch(|| {
+        let model_out = out_ptr(model_out)?;
+        // SAFETY: the caller promises `blob` holds `blob_len` bytes.
+        let blob = unsafe { input(blob, blob_len)? };
+        let model = ChurnModel::decode(blob)?;
+        // SAFETY: checked non-NULL; valid for writes per the caller.
+        let storage = unsafe { &mut (*model_out).opaque };
+        storage::put::<ChurnModel, RTN_CHURN_MODEL_STORAGE_WORDS>(storage, model);
+        Ok(())
+    })
+}
+
+/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
+/// `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
+///
+/// # Safety
+/// A non-NULL `summary_out` must be valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_summary_init(
+    grain: u8,
+    summary_out: *mut rtn_churn_summary,
+) -> rtn_status {
+    boundary::catch(|| {
+        let summary_out = out_ptr(summary_out)?;
+        let grain = match grain {
+            RTN_CHURN_GRAIN_DAY => Grain::Day,
+            RTN_CHURN_GRAIN_WEEK => Grain::Week,
+            _ => return Err(rtn_status::RTN_INVALID_ARGUMENT),
+        };
+        // SAFETY: checked non-NULL; valid for writes per the caller.
+        let storage = unsafe { &mut (*summary_out).opaque };
+        storage::put::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(
+            storage,
+            ChurnSummary::new(grain),
+        );
+        Ok(())
+    })
+}
+
+/// Records a purchase of `amount_minor` (cents, ≥ 0) at `unix_seconds` (local day at
+/// `utc_offset_minutes`) in `*summary`, in O(1). Purchases must come in order; one in the same
+/// period as the last is added to it.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
+/// beyond ±18:00 or time outside the years 1900–9999); `RTN_CHURN_NEGATIVE_AMOUNT`;
+/// `RTN_CHURN_OUT_OF_ORDER`; `RTN_OVERFLOW`. On error `*summary` is unchanged.
+///
+/// # Safety
+/// A non-NULL `summary` must be valid and not accessed by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_summary_record_purchase(
+    summary: *mut rtn_churn_summary,
+    unix_seconds: i64,
+    utc_offset_minutes: i16,
+    amount_minor: i64,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: valid and exclusive per the caller.
+        let storage = unsafe { storage::deref_mut(summary)? };
+        let summary =
+            storage::get_mut::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(&mut storage.opaque)?;
+        let day = local_day(unix_seconds, utc_offset_minutes)?;
+        summary.record_purchase(day, Money::from_minor(amount_minor))?;
+        Ok(())
+    })
+}
+
+fn model_ref(storage: &Words<RTN_CHURN_MODEL_STORAGE_WORDS>) -> Result<&ChurnModel, rtn_status> {
+    storage::get::<ChurnModel, RTN_CHURN_MODEL_STORAGE_WORDS>(storage)
+}
+
+fn score_into(
+    model: &ChurnModel,
+    summary: *const rtn_churn_summary,
+    now_unix_seconds: i64,
+    utc_offset_minutes: i16,
+    score_out: *mut rtn_churn_result,
+) -> Result<(), rtn_status> {
+    let score_out = out_ptr(score_out)?;
+    // SAFETY: a non-NULL `summary` is valid per the caller.
+    let storage = unsafe { storage::deref(summary)? };
+    let summary = storage::get::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(&storage.opaque)?;
+    let today = local_day(now_unix_seconds, utc_offset_minutes)?;
+    let score = model.score_summary(summary, today)?;
+    // SAFETY: checked non-NULL; valid for a write per the caller.
+    unsafe { write_out(score_out, score.into()) };
+    Ok(())
+}
+
+/// Scores the customer of `*summary` on the local day of `now_unix_seconds` under `*model`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (model or summary);
+/// `RTN_INVALID_ARGUMENT` (offset or time out of range); `RTN_CHURN_GRAIN_MISMATCH`;
+/// `RTN_CHURN_NO_PURCHASES`; `RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE`;
+/// `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`; `RTN_OVERFLOW` (CLV beyond int64).
+/// `*score_out` is written only on success.
+///
+/// # Safety
+/// Non-NULL pointers must be valid; `score_out` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_score(
+    model: *const rtn_churn_model,
+    summary: *const rtn_churn_summary,
+    now_unix_seconds: i64,
+    utc_offset_minutes: i16,
+    score_out: *mut rtn_churn_result,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: a non-NULL `model` is valid per the caller.
+        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        score_into(
+            model,
+            summary,
+            now_unix_seconds,
+            utc_offset_minutes,
+            score_out,
+        )
+    })
+}
+
+/// As `rtn_churn_score`, straight from a model blob (decoded on the stack, not kept).
+///
+/// Returns the statuses of `rtn_churn_model_load` and of `rtn_churn_score`.
+///
+/// # Safety
+/// `blob` must hold `blob_len` readable bytes; other pointers as `rtn_churn_score`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_score_blob(
+    blob: *const u8,
+    blob_len: usize,
+    summary: *const rtn_churn_summary,
+    now_unix_seconds: i64,
+    utc_offset_minutes: i16,
+    score_out: *mut rtn_churn_result,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the caller promises `blob` holds `blob_len` bytes.
+        let model = ChurnModel::decode(unsafe { input(blob, blob_len)? })?;
+        score_into(
+            &model,
+            summary,
+            now_unix_seconds,
+            utc_offset_minutes,
+            score_out,
+        )
+    })
+}
+
+/// Scores a customer given directly by `frequency` (repeat purchase periods), `recency` and
+/// `age` in the model's time unit, and their mean repeat spend in minor units.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
+/// `RTN_CHURN_INVALID_OBSERVATION` (NaN, negative, fractional frequency);
+/// `RTN_CHURN_RECENCY_AFTER_AGE`; `RTN_CHURN_RECENCY_WITHOUT_REPEAT`; `RTN_INVALID_ARGUMENT`
+/// (spend NaN or negative); `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`; `RTN_OVERFLOW`.
+///
+/// # Safety
+/// Non-NULL pointers must be valid; `score_out` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_score_observation(
+    model: *const rtn_churn_model,
+    frequency: f64,
+    recency: f64,
+    age: f64,
+    mean_spend_minor: f64,
+    score_out: *mut rtn_churn_result,
+) -> rtn_status {
+    boundary::catch(|| {
+        let score_out = out_ptr(score_out)?;
+        // SAFETY: a non-NULL `model` is valid per the caller.
+        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        let customer = Observation::new(frequency, recency, age)?;
+        let score = model.score(&customer, mean_spend_minor)?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(score_out, score.into()) };
+        Ok(())
+    })
+}
+
+/// Expected purchases of a customer (`frequency`, `recency`, `age` in the model's time unit)
+/// over the next `periods` time units, into `*expected_out`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CHURN_INVALID_OBSERVATION`;
+/// `RTN_CHURN_RECENCY_AFTER_AGE`; `RTN_CHURN_RECENCY_WITHOUT_REPEAT`; `RTN_INVALID_ARGUMENT`
+/// (`periods` NaN or negative); `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`.
+///
+/// # Safety
+/// Non-NULL pointers must be valid; `expected_out` valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_expected_purchases(
+    model: *const rtn_churn_model,
+    frequency: f64,
+    recency: f64,
+    age: f64,
+    periods: f64,
+    expected_out: *mut f64,
+) -> rtn_status {
+    boundary::catch(|| {
+        let expected_out = out_ptr(expected_out)?;
+        // SAFETY: a non-NULL `model` is valid per the caller.
+        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        let customer = Observation::new(frequency, recency, age)?;
+        let expected = model.purchases().expected_purchases(&customer, periods)?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(expected_out, expected) };
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use retention_core::churn::model::PurchaseModel;
+    use retention_core::churn::pareto_nbd::ParetoNbd;
+    use retention_core::churn::summary::Periods;
+
+    fn blob() -> ([u8; MODEL_MAX_LEN], usize) {
+        let model = ChurnModel::new(
+            PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap()),
+            Periods::DAYS_IN_WEEKS,
+        );
+        let mut buf = [0u8; MODEL_MAX_LEN];
+        let used = model.encode(&mut buf).unwrap();
+        (buf, used)
+    }
+
+    #[test]
+    fn load_record_and_score() {
+        let (buf, used) = blob();
+        let mut model = rtn_churn_model {
+            opaque: [MaybeUninit::new(0); RTN_CHURN_MODEL_STORAGE_WORDS],
+        };
+        let mut summary = rtn_churn_summary {
+            opaque: [MaybeUninit::new(0); RTN_CHURN_SUMMARY_STORAGE_WORDS],
+        };
+        let mut score = rtn_churn_result::default();
+        // SAFETY: every pointer is valid for its use.
+        unsafe {
+            assert_eq!(
+                rtn_churn_score(&model, &summary, 0, 0, &mut score),
+                rtn_status::RTN_UNINITIALIZED
+            );
+            assert_eq!(
+                rtn_churn_model_load(buf.as_ptr(), used, &mut model),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_churn_summary_init(RTN_CHURN_GRAIN_DAY, &mut summary),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_churn_score(&model, &summary, 0, 0, &mut score),
+                rtn_status::RTN_CHURN_NO_PURCHASES
+            );
+            assert_eq!(
+                rtn_churn_summary_record_purchase(&mut summary, 86_400 * 100, 0, 1_250),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_churn_summary_record_purchase(&mut summary, 86_400 * 99, 0, 1_250),
+                rtn_status::RTN_CHURN_OUT_OF_ORDER
+            );
+            assert_eq!(
+                rtn_churn_score(&model, &summary, 86_400 * 282, 0, &mut score),
+                rtn_status::RTN_OK
+            );
+            // A one-time buyer 26 weeks later: real risk under Pareto/NBD.
+            assert!(score.risk > 500 && !score.has_clv);
+            let mut direct = rtn_churn_result::default();
+            assert_eq!(
+                rtn_churn_score_observation(&model, 0.0, 0.0, 26.0, 0.0, &mut direct),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(direct, score);
+            assert_eq!(
+                rtn_churn_score_observation(&model, 0.0, 1.0, 26.0, 0.0, &mut direct),
+                rtn_status::RTN_CHURN_RECENCY_WITHOUT_REPEAT
+            );
+            let mut from_blob = rtn_churn_result::default();
+            assert_eq!(
+                rtn_churn_score_blob(
+                    buf.as_ptr(),
+                    used,
+                    &summary,
+                    86_400 * 282,
+                    0,
+                    &mut from_blob
+                ),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(from_blob, score);
+            let mut weekly = rtn_churn_summary {
+                opaque: [MaybeUninit::new(0); RTN_CHURN_SUMMARY_STORAGE_WORDS],
+            };
+            assert_eq!(
+                rtn_churn_summary_init(RTN_CHURN_GRAIN_WEEK, &mut weekly),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_churn_summary_record_purchase(&mut weekly, 0, 0, 1),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_churn_score(&model, &weekly, 86_400, 0, &mut score),
+                rtn_status::RTN_CHURN_GRAIN_MISMATCH
+            );
+            assert_eq!(
+                rtn_churn_summary_init(7, &mut weekly),
+                rtn_status::RTN_INVALID_ARGUMENT
+            );
+            let mut expected = 0.0;
+            assert_eq!(
+                rtn_churn_expected_purchases(&model, 2.0, 30.43, 38.86, -1.0, &mut expected),
+                rtn_status::RTN_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                rtn_churn_model_load(buf.as_ptr(), used - 1, &mut model),
+                rtn_status::RTN_DECODE_TRUNCATED
+            );
+            assert_eq!(
+                rtn_churn_model_load(core::ptr::null(), used, &mut model),
+                rtn_status::RTN_NULL_PARAMETER
+            );
+        }
+    }
+}

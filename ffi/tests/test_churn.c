@@ -1,0 +1,163 @@
+/* Churn scoring through the C API: model blobs, summaries, scores. Expected values come from
+ * tests/vectors/churn.json (mpmath and Python's struct/zlib), shared with the Rust tests. */
+#include "harness.h"
+
+#include "generated/churn_vectors.h"
+
+static rtn_churn_model model;
+static rtn_churn_summary summary;
+
+static double absd(double x) { return x < 0 ? -x : x; }
+
+static int close_rel(double got, double want, double rel) {
+    return absd(got - want) <= rel * (absd(want) > 1e-300 ? absd(want) : 1e-300);
+}
+
+static int fill_summary(const churn_score_vector *v, rtn_churn_summary *out) {
+    size_t i;
+    if (rtn_churn_summary_init(RTN_CHURN_GRAIN_DAY, out) != RTN_OK) {
+        return 0;
+    }
+    for (i = 0; i < v->purchase_count; i++) {
+        if (rtn_churn_summary_record_purchase(out, v->purchases[i].unix_seconds, v->utc_offset_minutes,
+                                              v->purchases[i].amount_minor) != RTN_OK) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void check_score(const rtn_churn_result *s, const churn_score_vector *v) {
+    CHECK(close_rel(s->p_alive, v->p_alive, 1e-12));
+    CHECK(s->risk == v->risk);
+    CHECK(s->band == v->band);
+    CHECK(close_rel(s->expected_purchases, v->expected_purchases, 1e-10));
+    CHECK(s->has_clv == v->has_clv);
+    CHECK(s->clv_minor == v->clv_minor);
+    CHECK(s->rfm_segment == 0);
+}
+
+/* The published CDNOW customer (BG/NBD P(alive) 0.7266, E[Y(39)] 1.226) and a lapsed one-time
+ * buyer, from purchases, from the observation, and straight from the blob. */
+static void shared_scores(void) {
+    size_t i;
+    for (i = 0; i < CHURN_SCORES_COUNT; i++) {
+        const churn_score_vector *v = &CHURN_SCORES[i];
+        const churn_model_vector *m = &CHURN_MODELS[v->model];
+        rtn_churn_result score;
+        CHECK_STATUS(rtn_churn_model_load(m->blob, m->blob_len, &model), RTN_OK);
+        CHECK(fill_summary(v, &summary));
+        CHECK_STATUS(rtn_churn_score(&model, &summary, v->now, v->utc_offset_minutes, &score), RTN_OK);
+        check_score(&score, v);
+        CHECK_STATUS(rtn_churn_score_observation(&model, v->frequency, v->recency, v->age,
+                                                 v->mean_spend_minor, &score),
+                     RTN_OK);
+        check_score(&score, v);
+        CHECK_STATUS(rtn_churn_score_blob(m->blob, m->blob_len, &summary, v->now, v->utc_offset_minutes,
+                                          &score),
+                     RTN_OK);
+        check_score(&score, v);
+        if (harness_current_failed) {
+            printf("  in vector %s\n", v->name);
+            return;
+        }
+    }
+}
+
+static void published_cdnow_figures(void) {
+    /* Fader, Hardie & Lee (2005): x = 2, t_x = 30.43, T = 38.86 has P(alive) = 0.7266 and
+     * E[Y(39)] = 1.226 under r = 0.2426, alpha = 4.4135, a = 0.7929, b = 2.4258. */
+    rtn_churn_result score;
+    double expected = 0;
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[0].blob, CHURN_MODELS[0].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_score_observation(&model, 2, 30.43, 38.86, 2235, &score), RTN_OK);
+    CHECK(absd(score.p_alive - 0.7266) < 5e-5);
+    CHECK(score.risk == 273 && score.band == RTN_CHURN_BAND_MEDIUM);
+    CHECK_STATUS(rtn_churn_expected_purchases(&model, 2, 30.43, 38.86, 39, &expected), RTN_OK);
+    CHECK(absd(expected - 1.226) < 5e-4);
+}
+
+static void invalid_blobs_are_refused(void) {
+    size_t i;
+    static rtn_churn_model fresh;
+    rtn_churn_result score;
+    memset(&fresh, 0, sizeof fresh);
+    for (i = 0; i < CHURN_INVALID_COUNT; i++) {
+        const churn_invalid_vector *v = &CHURN_INVALID[i];
+        CHECK_STATUS(rtn_churn_model_load(v->blob, v->blob_len, &fresh), v->error);
+        if (harness_current_failed) {
+            printf("  in vector %s\n", v->name);
+            return;
+        }
+    }
+    /* Nothing was written: the storage is still uninitialised. */
+    CHECK_STATUS(rtn_churn_score_observation(&fresh, 1, 1, 2, 0, &score), RTN_UNINITIALIZED);
+}
+
+static void every_bit_flip_is_refused(void) {
+    static uint8_t blob[RTN_CHURN_MODEL_MAX_LEN];
+    static rtn_churn_model scratch;
+    size_t len = CHURN_MODELS[0].blob_len;
+    size_t byte;
+    int bit;
+    int refused = 0;
+    memcpy(blob, CHURN_MODELS[0].blob, len);
+    for (byte = 0; byte < len; byte++) {
+        for (bit = 0; bit < 8; bit++) {
+            blob[byte] ^= (uint8_t)(1u << bit);
+            if (rtn_churn_model_load(blob, len, &scratch) != RTN_OK) {
+                refused++;
+            }
+            blob[byte] ^= (uint8_t)(1u << bit);
+        }
+    }
+    CHECK(refused == (int)(len * 8));
+}
+
+static void summary_errors(void) {
+    rtn_churn_result score;
+    memset(&score, 0x5A, sizeof score);
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[1].blob, CHURN_MODELS[1].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_summary_init(RTN_CHURN_GRAIN_DAY, &summary), RTN_OK);
+    CHECK_STATUS(rtn_churn_score(&model, &summary, 86400, 0, &score), RTN_CHURN_NO_PURCHASES);
+    CHECK_STATUS(rtn_churn_summary_record_purchase(&summary, 10 * 86400, 0, -1), RTN_CHURN_NEGATIVE_AMOUNT);
+    CHECK_STATUS(rtn_churn_summary_record_purchase(&summary, 10 * 86400, 0, 500), RTN_OK);
+    CHECK_STATUS(rtn_churn_summary_record_purchase(&summary, 9 * 86400, 0, 500), RTN_CHURN_OUT_OF_ORDER);
+    CHECK_STATUS(rtn_churn_summary_record_purchase(&summary, 10 * 86400, 2000, 500), RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_churn_score(&model, &summary, 9 * 86400, 0, &score),
+                 RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE);
+    CHECK_STATUS(rtn_churn_score(&model, &summary, 10 * 86400, 0, NULL), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_score(NULL, &summary, 10 * 86400, 0, &score), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_score_observation(&model, 1.5, 1, 2, 0, &score), RTN_CHURN_INVALID_OBSERVATION);
+    CHECK_STATUS(rtn_churn_score_observation(&model, 1, 3, 2, 0, &score), RTN_CHURN_RECENCY_AFTER_AGE);
+    CHECK_STATUS(rtn_churn_score_observation(&model, 0, 1, 2, 0, &score), RTN_CHURN_RECENCY_WITHOUT_REPEAT);
+    CHECK_STATUS(rtn_churn_summary_init(9, &summary), RTN_INVALID_ARGUMENT);
+    /* Nothing was written on failure. */
+    CHECK(score.risk == 0x5A5A);
+    /* A just-scored one-time buyer: risk 0 on the day of the purchase under Pareto/NBD. */
+    CHECK_STATUS(rtn_churn_score(&model, &summary, 10 * 86400 + 3600, 0, &score), RTN_OK);
+    CHECK(score.risk == 0 && score.band == RTN_CHURN_BAND_LOW);
+}
+
+static void expected_purchases_grow_with_the_horizon(void) {
+    double previous = -1;
+    double expected = 0;
+    int weeks;
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[0].blob, CHURN_MODELS[0].blob_len, &model), RTN_OK);
+    for (weeks = 0; weeks <= 104; weeks += 13) {
+        CHECK_STATUS(rtn_churn_expected_purchases(&model, 3, 20, 38, weeks, &expected), RTN_OK);
+        CHECK(expected >= previous);
+        previous = expected;
+    }
+    CHECK_STATUS(rtn_churn_expected_purchases(&model, 3, 20, 38, -1, &expected), RTN_INVALID_ARGUMENT);
+}
+
+int main(void) {
+    RUN(shared_scores);
+    RUN(published_cdnow_figures);
+    RUN(invalid_blobs_are_refused);
+    RUN(every_bit_flip_is_refused);
+    RUN(summary_errors);
+    RUN(expected_purchases_grow_with_the_horizon);
+    return HARNESS_SUMMARY();
+}
