@@ -1,7 +1,10 @@
 //! Profiling aid for the rules engine (`perf record target/release/examples/prof_rules`):
 //! evaluates the coffee program on the 20-line basket in a loop, then the hand-written
-//! equivalent, and prints ns per evaluation of each. The measured figures are criterion's
-//! (`cargo bench -p retention-benches --bench rules`); this is for looking inside.
+//! equivalent, and prints ns per evaluation of each. With arguments `engine` or `hand` and a round
+//! count it runs only that one (for `valgrind --tool=callgrind`, whose instruction counts a busy
+//! machine does not disturb). The
+//! measured figures are criterion's (`cargo bench -p retention-benches --bench rules`); this is
+//! for looking inside.
 
 use retention_benches::rules::{basket, coffee, hand_written_coffee};
 use retention_core::customer::{Birthday, CustomerRecord};
@@ -24,7 +27,37 @@ fn main() {
         ..Context::default()
     };
     let mut outcome = Box::new(Outcome::new());
-    let rounds = 1_000_000u32;
+    let rounds: u32 = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    match std::env::args().nth(1).as_deref() {
+        Some("engine") => {
+            for _ in 0..rounds {
+                let _ = evaluate(
+                    &rules,
+                    black_box(&basket),
+                    &customer,
+                    &context,
+                    &mut outcome,
+                );
+            }
+            return;
+        }
+        Some("hand") => {
+            for _ in 0..rounds {
+                let _ = hand_written_coffee(
+                    rules.hash(),
+                    black_box(&basket),
+                    &customer,
+                    &context,
+                    &mut outcome,
+                );
+            }
+            return;
+        }
+        _ => {}
+    }
     for _ in 0..3 {
         let start = Instant::now();
         for _ in 0..rounds {

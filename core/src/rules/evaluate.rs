@@ -257,10 +257,10 @@ struct Engine<'a> {
     /// The last share-out (total, weights, shares): rules over the same lines with the same
     /// total (base points, then "double points") reuse it.
     last_shares: Option<(u64, [u64; MAX_LINES], [u64; MAX_LINES])>,
-    /// Lines that may earn (not excluded by the set's `non_earning`).
-    earning: [bool; MAX_LINES],
-    /// Lines that may be discounted.
-    discountable: [bool; MAX_LINES],
+    /// Lines that may earn (not excluded by the set's `non_earning`), a bit per line.
+    earning: u32,
+    /// Lines that may be discounted, a bit per line.
+    discountable: u32,
     /// Rules whose trace entry is final (a bit per rule index).
     decided: u64,
     /// The rule whose `stop` ended processing, if one did.
@@ -282,6 +282,11 @@ fn period_indices(day: Day, campaign_start: i32) -> [i32; 6] {
         UsagePeriod::Lifetime.index(day, campaign_start),
         campaign_start,
     ]
+}
+
+/// True when line `index`'s bit is set in `mask`.
+fn has(mask: u32, index: usize) -> bool {
+    line_bit(index).is_ok_and(|bit| mask & bit != 0)
 }
 
 /// The bit of line `index` in a 32-bit line mask.
@@ -380,25 +385,18 @@ impl<'a> Engine<'a> {
             selector_lines: [const { Cell::new(0) }; MAX_SELECTORS],
             selectors_known: Cell::new(0),
             last_shares: None,
-            earning: [true; MAX_LINES],
-            discountable: [true; MAX_LINES],
+            earning: u32::MAX,
+            discountable: u32::MAX,
             decided: 0,
             stopped_by: None,
         };
         // Lines the rule set never lets earn, or never discounts.
         let (non_earning, non_discountable) = rules.exclusion_selectors();
-        for (selector, earning) in [(non_earning, true), (non_discountable, false)] {
-            if let Some(selector) = selector {
-                let excluded = engine.line_mask(selector)?;
-                let flags = if earning {
-                    &mut engine.earning
-                } else {
-                    &mut engine.discountable
-                };
-                for (index, flag) in flags.iter_mut().enumerate().take(basket.len()) {
-                    *flag = excluded & line_bit(index)? == 0;
-                }
-            }
+        if let Some(selector) = non_earning {
+            engine.earning = !engine.line_mask(selector)?;
+        }
+        if let Some(selector) = non_discountable {
+            engine.discountable = !engine.line_mask(selector)?;
         }
         Ok(engine)
     }
@@ -541,9 +539,13 @@ impl<'a> Engine<'a> {
         let selector = self.selector(index)?;
         let lists = self.rules.lists(selector);
         let mut mask = 0u32;
-        for (position, line) in self.basket.iter().enumerate() {
-            if lists.matches(line.sku, line.category) {
-                mask |= line_bit(position)?;
+        if lists.is_everything() {
+            mask = u32::MAX;
+        } else {
+            for (position, line) in self.basket.iter().enumerate() {
+                if lists.matches(line.sku, line.category) {
+                    mask |= line_bit(position)?;
+                }
             }
         }
         cell.set(mask);
@@ -697,7 +699,7 @@ impl<'a> Engine<'a> {
                 let picked = self.eligible(selector, false)?;
                 let mut sum = 0u64;
                 for index in 0..lines {
-                    if at(&picked, index)? {
+                    if has(picked, index) {
                         let weight = non_negative(self.amount_of(index, basis)?);
                         *at_mut(&mut computed.weights, index)? = weight;
                         sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
@@ -722,7 +724,7 @@ impl<'a> Engine<'a> {
                 let picked = self.eligible(selector, false)?;
                 let mut sum = 0u64;
                 for index in 0..lines {
-                    if at(&picked, index)? {
+                    if has(picked, index) {
                         let weight = non_negative(self.amount_of(index, basis)?);
                         *at_mut(&mut computed.weights, index)? = weight;
                         sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
@@ -746,7 +748,7 @@ impl<'a> Engine<'a> {
             }
             Effect::FreeItem { selector, units } => {
                 let picked = self.eligible(selector, true)?;
-                self.free_units(&picked, units, computed)?
+                self.free_units(picked, units, computed)?
             }
             Effect::Stamps {
                 selector, per_unit, ..
@@ -754,7 +756,7 @@ impl<'a> Engine<'a> {
                 let picked = self.eligible(selector, false)?;
                 let mut sum = 0u64;
                 for (index, line) in self.basket.iter().enumerate() {
-                    if at(&picked, index)? {
+                    if has(picked, index) {
                         let stamps = u64::from(line.quantity)
                             .checked_mul(u64::from(per_unit))
                             .ok_or(EvalError::Overflow)?;
@@ -824,7 +826,7 @@ impl<'a> Engine<'a> {
             let earns = self.eligible(base_selector, false)?;
             let mut amount = 0u64;
             for line in 0..self.basket.len() {
-                if at(&picked, line)? && at(&earns, line)? {
+                if has(picked, line) && has(earns, line) {
                     let weight = non_negative(self.amount_of(line, basis)?);
                     *at_mut(&mut computed.weights, line)? = weight;
                     amount = amount.checked_add(weight).ok_or(EvalError::Overflow)?;
@@ -844,25 +846,21 @@ impl<'a> Engine<'a> {
     }
 
     /// The lines a selector picks that may earn (or, `for_discount`, be discounted).
-    fn eligible(&self, selector: u8, for_discount: bool) -> Result<[bool; MAX_LINES], EvalError> {
-        let mask = self.line_mask(selector)?;
-        let mut picked = [false; MAX_LINES];
-        for (index, slot) in picked.iter_mut().enumerate().take(self.basket.len()) {
-            let allowed = if for_discount {
-                at(&self.discountable, index)?
-            } else {
-                at(&self.earning, index)?
-            };
-            *slot = allowed && mask & line_bit(index)? != 0;
-        }
-        Ok(picked)
+    /// A bit per line.
+    fn eligible(&self, selector: u8, for_discount: bool) -> Result<u32, EvalError> {
+        let allowed = if for_discount {
+            self.discountable
+        } else {
+            self.earning
+        };
+        Ok(self.line_mask(selector)? & allowed)
     }
 
     fn discount_weights(&self, selector: u8, computed: &mut Computed) -> Result<u64, EvalError> {
         let picked = self.eligible(selector, true)?;
         let mut sum = 0u64;
         for index in 0..self.basket.len() {
-            if at(&picked, index)? {
+            if has(picked, index) {
                 let weight = non_negative(at(&self.net, index)?);
                 *at_mut(&mut computed.weights, index)? = weight;
                 sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
@@ -875,7 +873,7 @@ impl<'a> Engine<'a> {
     /// returns their value: per line, units × unit price, at most the line's net amount.
     fn free_units(
         &self,
-        picked: &[bool; MAX_LINES],
+        picked: u32,
         units: u32,
         computed: &mut Computed,
     ) -> Result<u64, EvalError> {
@@ -885,7 +883,7 @@ impl<'a> Engine<'a> {
         while left > 0 {
             let mut cheapest: Option<(usize, Money)> = None;
             for (index, line) in self.basket.iter().enumerate() {
-                if !at(picked, index)? || at(&taken, index)? || at(&self.net, index)? <= Money::ZERO
+                if !has(picked, index) || at(&taken, index)? || at(&self.net, index)? <= Money::ZERO
                 {
                     continue;
                 }

@@ -103,10 +103,23 @@ impl SelectorLists<'_> {
     /// category is listed; and neither is excluded.
     #[must_use]
     pub fn matches(&self, sku: u32, category: u32) -> bool {
-        let included = self.all || self.skus.contains(&sku) || self.categories.contains(&category);
-        included
-            && !self.exclude_skus.contains(&sku)
-            && !self.exclude_categories.contains(&category)
+        // A plain loop: the lists are short, and `<[u32]>::contains` costs more on them.
+        fn listed(list: &[u32], id: u32) -> bool {
+            for &entry in list {
+                if entry == id {
+                    return true;
+                }
+            }
+            false
+        }
+        let included = self.all || listed(self.skus, sku) || listed(self.categories, category);
+        included && !listed(self.exclude_skus, sku) && !listed(self.exclude_categories, category)
+    }
+
+    /// True for "every line, none excluded".
+    #[must_use]
+    pub const fn is_everything(&self) -> bool {
+        self.all && self.exclude_skus.is_empty() && self.exclude_categories.is_empty()
     }
 }
 
