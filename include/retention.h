@@ -90,6 +90,21 @@
 #define RTN_CHURN_BAND_CRITICAL 3
 
 /**
+ * The largest customer-record blob in bytes (envelope and 16-byte tag included).
+ */
+#define RTN_CUSTOMER_MAX_LEN 430
+
+/**
+ * Usage counters a customer record holds (one per limited rule and period used).
+ */
+#define RTN_CUSTOMER_MAX_USAGE_COUNTS 32
+
+/**
+ * Size of `rtn_customer` in 64-bit words.
+ */
+#define RTN_CUSTOMER_STORAGE_WORDS 64
+
+/**
  * Bytes the envelope adds around a payload for untagged kinds: header 6 + CRC-32 4.
  */
 #define RTN_ENVELOPE_OVERHEAD 10
@@ -189,6 +204,91 @@
  * Size of `rtn_account` in 64-bit words.
  */
 #define RTN_ACCOUNT_STORAGE_WORDS 64
+
+/**
+ * The largest rule-set blob in bytes (envelope and signature included).
+ */
+#define RTN_RULE_SET_MAX_LEN 13119
+
+/**
+ * Bytes of an operator's Ed25519 public key (`rtn_rule_set_load`).
+ */
+#define RTN_RULE_SET_PUBLIC_KEY_LEN 32
+
+/**
+ * Bytes of a rule set's identity, the SHA-256 of its compiled content.
+ */
+#define RTN_RULE_SET_HASH_LEN 32
+
+/**
+ * Bytes of a rule set's name (UTF-8, without the terminating NUL).
+ */
+#define RTN_RULE_SET_NAME_MAX_LEN 48
+
+/**
+ * Size of `rtn_rule_set` in 64-bit words (16 KiB and the type word).
+ */
+#define RTN_RULE_SET_STORAGE_WORDS 2049
+
+/**
+ * Size of `rtn_outcome` in 64-bit words (4 KiB and the type word).
+ */
+#define RTN_OUTCOME_STORAGE_WORDS 513
+
+/**
+ * Lines per basket.
+ */
+#define RTN_RULES_MAX_LINES 32
+
+/**
+ * Rules per rule set, and so trace entries per outcome.
+ */
+#define RTN_RULES_MAX_RULES 64
+
+/**
+ * Line shares (attribution entries) per outcome.
+ */
+#define RTN_RULES_MAX_SHARES 96
+
+/**
+ * Nearest-miss hints per outcome (those of the first rules in evaluation order).
+ */
+#define RTN_RULES_MAX_HINTS 4
+
+/**
+ * Rewards granted per outcome.
+ */
+#define RTN_RULES_MAX_REWARDS 8
+
+/**
+ * Free-item entries per outcome.
+ */
+#define RTN_RULES_MAX_FREE_ITEMS 8
+
+/**
+ * Punch-card programs a rule set awards stamps to.
+ */
+#define RTN_RULES_MAX_PROGRAMS 4
+
+/**
+ * Coupons presented per sale.
+ */
+#define RTN_RULES_MAX_COUPONS 8
+
+/**
+ * The highest sales channel id.
+ */
+#define RTN_RULES_MAX_CHANNEL 31
+
+/**
+ * The highest churn risk (thousandths).
+ */
+#define RTN_RULES_MAX_CHURN_RISK 1000
+
+/**
+ * `rtn_rules_context.churn_risk` when the customer's churn risk is not known.
+ */
+#define RTN_RULES_CHURN_RISK_UNKNOWN -1
 
 /**
  * Major version of the header (`RTN_VERSION_NUMBER / 10000`).
@@ -321,6 +421,83 @@ enum rtn_status
      * The payload is longer than `RTN_ENVELOPE_MAX_PAYLOAD_LEN` bytes.
      */
     RTN_PAYLOAD_TOO_LARGE = 115,
+    /**
+     * The basket has more than `RTN_RULES_MAX_LINES` lines.
+     */
+    RTN_RULES_TOO_MANY_LINES = 200,
+    /**
+     * A basket line's unit price is negative.
+     */
+    RTN_RULES_NEGATIVE_PRICE = 201,
+    /**
+     * A basket line's quantity is 0.
+     */
+    RTN_RULES_ZERO_QUANTITY = 202,
+    /**
+     * The context's churn risk is neither -1 (unknown) nor in 0..=1000.
+     */
+    RTN_RULES_CHURN_RISK_OUT_OF_RANGE = 203,
+    /**
+     * The context's channel is above `RTN_RULES_MAX_CHANNEL`.
+     */
+    RTN_RULES_CHANNEL_OUT_OF_RANGE = 204,
+    /**
+     * The sale's local time falls outside the years 1900..=9999.
+     */
+    RTN_RULES_TIME_OUT_OF_RANGE = 205,
+    /**
+     * The customer record holds an invalid value.
+     */
+    RTN_RULES_INVALID_CUSTOMER = 206,
+    /**
+     * The outcome cannot hold the result (line shares, free items or rewards).
+     */
+    RTN_RULES_OUTCOME_FULL = 207,
+    /**
+     * The customer record's usage counters are full of current periods.
+     */
+    RTN_RULES_USAGE_COUNTS_FULL = 208,
+    /**
+     * The context names more than `RTN_RULES_MAX_COUPONS` coupons.
+     */
+    RTN_RULES_TOO_MANY_COUPONS = 209,
+    /**
+     * A public key was given and the rule set is not signed.
+     */
+    RTN_RULES_UNSIGNED = 210,
+    /**
+     * The rule set's signature does not verify with the public key: another operator's, or
+     * altered.
+     */
+    RTN_RULES_BAD_SIGNATURE = 211,
+    /**
+     * The public key is not a valid Ed25519 key.
+     */
+    RTN_RULES_BAD_PUBLIC_KEY = 212,
+    /**
+     * The rule set's serial is older than `min_serial`.
+     */
+    RTN_RULES_SERIAL_TOO_OLD = 213,
+    /**
+     * A public key was given to a library built without the `signing` feature.
+     */
+    RTN_RULES_SIGNING_NOT_BUILT = 214,
+    /**
+     * The returns so far belong to another sale than the outcome's.
+     */
+    RTN_RULES_REFUND_WRONG_SALE = 215,
+    /**
+     * The returns name more lines than the sale had, or their line count differs from it.
+     */
+    RTN_RULES_REFUND_LINE_COUNT_MISMATCH = 216,
+    /**
+     * A line would have more units returned than were sold.
+     */
+    RTN_RULES_REFUND_TOO_MANY_UNITS = 217,
+    /**
+     * A birthday that is not a calendar day (or only one of month and day is 0).
+     */
+    RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
     /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
@@ -488,6 +665,302 @@ typedef enum rtn_status rtn_status;
 typedef uint32_t rtn_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * The calendar period a usage limit counts in (terminal's local time). `RTN_PERIOD_NONE`
+ * where a field has no period.
+ */
+enum rtn_period
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * No period (the field does not apply).
+     */
+    RTN_PERIOD_NONE = 0,
+    /**
+     * A local calendar day.
+     */
+    RTN_PERIOD_DAY = 1,
+    /**
+     * An ISO week, Monday to Sunday.
+     */
+    RTN_PERIOD_WEEK = 2,
+    /**
+     * A calendar month.
+     */
+    RTN_PERIOD_MONTH = 3,
+    /**
+     * A calendar year.
+     */
+    RTN_PERIOD_YEAR = 4,
+    /**
+     * All time.
+     */
+    RTN_PERIOD_LIFETIME = 5,
+    /**
+     * The rule set's validity.
+     */
+    RTN_PERIOD_CAMPAIGN = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rtn_period rtn_period;
+#else
+typedef uint8_t rtn_period;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a line share is an amount of.
+ */
+enum rtn_share_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Points.
+     */
+    RTN_SHARE_POINTS = 0,
+    /**
+     * Discount in minor units.
+     */
+    RTN_SHARE_DISCOUNT = 1,
+    /**
+     * Stamps to the share's program.
+     */
+    RTN_SHARE_STAMPS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rtn_share_kind rtn_share_kind;
+#else
+typedef uint8_t rtn_share_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of a rule's effect, and so the unit of its amounts.
+ */
+enum rtn_effect
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Base points (amount: points).
+     */
+    RTN_EFFECT_POINTS_PER_AMOUNT = 0,
+    /**
+     * Extra points from a multiplier (amount: points).
+     */
+    RTN_EFFECT_MULTIPLIER = 1,
+    /**
+     * Bonus points (amount: points).
+     */
+    RTN_EFFECT_BONUS_POINTS = 2,
+    /**
+     * A percentage discount (amount: minor units).
+     */
+    RTN_EFFECT_PERCENT_OFF = 3,
+    /**
+     * An amount off (amount: minor units).
+     */
+    RTN_EFFECT_AMOUNT_OFF = 4,
+    /**
+     * Free units (amount: their value in minor units).
+     */
+    RTN_EFFECT_FREE_ITEM = 5,
+    /**
+     * Stamps (amount: stamps).
+     */
+    RTN_EFFECT_STAMPS = 6,
+    /**
+     * A reward (amount: 1).
+     */
+    RTN_EFFECT_REWARD = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rtn_effect rtn_effect;
+#else
+typedef uint8_t rtn_effect;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Whether a rule applied, or the first reason it did not.
+ */
+enum rtn_trace_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * It applied; `amount` is what it gave.
+     */
+    RTN_TRACE_APPLIED = 0,
+    /**
+     * It applied, cut by its own or the transaction's cap.
+     */
+    RTN_TRACE_CAPPED = 1,
+    /**
+     * Condition number `condition` (0 first), of kind `condition_kind`, failed.
+     */
+    RTN_TRACE_CONDITION_FAILED = 2,
+    /**
+     * Outside the rule's or the rule set's validity dates.
+     */
+    RTN_TRACE_OUTSIDE_VALIDITY = 3,
+    /**
+     * Rule `other_rule` of its exclusive group applied instead.
+     */
+    RTN_TRACE_SUPERSEDED_BY = 4,
+    /**
+     * Rule `other_rule` applied and stops later rules.
+     */
+    RTN_TRACE_STOPPED_BY = 5,
+    /**
+     * The transaction's cap was used up.
+     */
+    RTN_TRACE_CAP_REACHED = 6,
+    /**
+     * The customer used it as often as its limit allows in `period`.
+     */
+    RTN_TRACE_USAGE_LIMIT_REACHED = 7,
+    /**
+     * Its conditions held but nothing in the basket was eligible.
+     */
+    RTN_TRACE_NOTHING_ELIGIBLE = 8,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rtn_trace_status rtn_trace_status;
+#else
+typedef uint8_t rtn_trace_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of a condition (the one that failed, in a trace entry).
+ */
+enum rtn_condition
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * No condition (the field does not apply).
+     */
+    RTN_CONDITION_NONE = 0,
+    /**
+     * Basket total at least.
+     */
+    RTN_CONDITION_BASKET_TOTAL = 1,
+    /**
+     * Quantity of selected items at least.
+     */
+    RTN_CONDITION_QUANTITY = 2,
+    /**
+     * Amount of selected items at least.
+     */
+    RTN_CONDITION_AMOUNT = 3,
+    /**
+     * Day of the week.
+     */
+    RTN_CONDITION_WEEKDAYS = 4,
+    /**
+     * Time of day.
+     */
+    RTN_CONDITION_TIME_OF_DAY = 5,
+    /**
+     * Store.
+     */
+    RTN_CONDITION_STORES = 6,
+    /**
+     * Sales channel.
+     */
+    RTN_CONDITION_CHANNELS = 7,
+    /**
+     * Tier at least.
+     */
+    RTN_CONDITION_TIER_AT_LEAST = 8,
+    /**
+     * In any of the segments.
+     */
+    RTN_CONDITION_SEGMENTS_ANY = 9,
+    /**
+     * In all of the segments.
+     */
+    RTN_CONDITION_SEGMENTS_ALL = 10,
+    /**
+     * Every Nth visit.
+     */
+    RTN_CONDITION_NTH_VISIT = 11,
+    /**
+     * Visit number at least.
+     */
+    RTN_CONDITION_VISITS_AT_LEAST = 12,
+    /**
+     * First purchase.
+     */
+    RTN_CONDITION_FIRST_PURCHASE = 13,
+    /**
+     * Birthday within N days.
+     */
+    RTN_CONDITION_BIRTHDAY = 14,
+    /**
+     * Lapsed at least N days.
+     */
+    RTN_CONDITION_LAPSED_DAYS = 15,
+    /**
+     * Churn risk at least.
+     */
+    RTN_CONDITION_CHURN_RISK_AT_LEAST = 16,
+    /**
+     * Coupon presented.
+     */
+    RTN_CONDITION_COUPON = 17,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rtn_condition rtn_condition;
+#else
+typedef uint8_t rtn_condition;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a basket lacks for a rule to fire.
+ */
+enum rtn_shortfall
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Spend `shortfall` more minor units.
+     */
+    RTN_SHORTFALL_SPEND = 0,
+    /**
+     * Add `shortfall` more units of the condition's items.
+     */
+    RTN_SHORTFALL_UNITS = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum rtn_shortfall rtn_shortfall;
+#else
+typedef uint8_t rtn_shortfall;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A rule set at a glance.
+ */
+typedef struct rtn_rule_set_info rtn_rule_set_info;
 
 /**
  * A punch-card program: how cards of it earn and lose stamps.
@@ -699,6 +1172,77 @@ typedef struct rtn_churn_result {
 } rtn_churn_result;
 
 /**
+ * A customer record in caller-owned storage (`uint64_t opaque[RTN_CUSTOMER_STORAGE_WORDS]`,
+ * 512 bytes). Initialise it with `rtn_customer_init`, `rtn_customer_decode` or
+ * `rtn_outcome_customer`; copy it with `memcpy`; it needs no clean-up.
+ */
+typedef struct rtn_customer {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_CUSTOMER_STORAGE_WORDS];
+} rtn_customer;
+
+/**
+ * A customer record's fields at a glance (`rtn_customer_profile`). Days are days since
+ * 1970-01-01, 0 meaning none.
+ */
+typedef struct rtn_customer_profile {
+    /**
+     * Segment flags, one bit per operator-defined segment (bit 0 ... bit 31).
+     */
+    uint32_t segments;
+    /**
+     * Visits so far (local days with a purchase).
+     */
+    uint32_t visits;
+    /**
+     * The local day of the last visit; 0 before the first purchase.
+     */
+    int32_t last_visit;
+    /**
+     * The tier, 0 (none) upward.
+     */
+    uint8_t tier;
+    /**
+     * Birthday month 1..=12; 0 when the customer gave no birthday.
+     */
+    uint8_t birthday_month;
+    /**
+     * Birthday day of the month 1..=31; 0 when none.
+     */
+    uint8_t birthday_day;
+    /**
+     * Usage counters held, 0..=`RTN_CUSTOMER_MAX_USAGE_COUNTS`.
+     */
+    uint8_t usage_count;
+} rtn_customer_profile;
+
+/**
+ * How often a customer used one usage counter (a limited rule, or rules sharing a counter)
+ * in one period.
+ */
+typedef struct rtn_usage_count {
+    /**
+     * The index of the period the count belongs to (the local day number for days; ISO week,
+     * month and year numbers otherwise).
+     */
+    int32_t index;
+    /**
+     * The counter: the rule's id, or the counter id rules share.
+     */
+    uint16_t counter;
+    /**
+     * Uses in that period.
+     */
+    uint16_t count;
+    /**
+     * The period the limit counts in.
+     */
+    rtn_period period;
+} rtn_usage_count;
+
+/**
  * How an account's points age.
  */
 typedef struct rtn_account_program {
@@ -764,6 +1308,370 @@ typedef struct rtn_account_summary {
      */
     uint8_t lots;
 } rtn_account_summary;
+
+/**
+ * A loaded, verified rule set in caller-owned storage
+ * (`uint64_t opaque[RTN_RULE_SET_STORAGE_WORDS]`, 16 KiB + 8 bytes). Initialise it with
+ * `rtn_rule_set_load`; read-only afterwards; copy it with `memcpy`; it needs no clean-up.
+ */
+typedef struct rtn_rule_set {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_RULE_SET_STORAGE_WORDS];
+} rtn_rule_set;
+
+/**
+ * One basket line: an item, how many, at what unit price.
+ */
+typedef struct rtn_line {
+    /**
+     * The item's SKU id.
+     */
+    uint32_t sku;
+    /**
+     * The item's category id.
+     */
+    uint32_t category;
+    /**
+     * Units, at least 1.
+     */
+    uint32_t quantity;
+    /**
+     * Price of one unit in minor units (cents), not negative.
+     */
+    int64_t unit_price;
+} rtn_line;
+
+/**
+ * The circumstances of a sale.
+ */
+typedef struct rtn_rules_context {
+    /**
+     * When, in Unix seconds.
+     */
+    int64_t now;
+    /**
+     * The transaction (terminal and sequence), named by the outcome and its refunds.
+     */
+    struct rtn_event_id event;
+    /**
+     * The store's id.
+     */
+    uint32_t store;
+    /**
+     * The churn scorer's risk for the customer, 0..=`RTN_RULES_MAX_CHURN_RISK`, or
+     * `RTN_RULES_CHURN_RISK_UNKNOWN` (-1).
+     */
+    int32_t churn_risk;
+    /**
+     * The terminal's UTC offset in minutes east of UTC (±1080): local days, weekdays and
+     * times of day follow it.
+     */
+    int16_t utc_offset_minutes;
+    /**
+     * The sales channel, 0..=`RTN_RULES_MAX_CHANNEL`.
+     */
+    uint8_t channel;
+    /**
+     * How many entries of `coupons` are used, 0..=`RTN_RULES_MAX_COUPONS`.
+     */
+    uint8_t coupon_count;
+    /**
+     * Coupons the customer presented (the first `coupon_count`).
+     */
+    uint32_t coupons[RTN_RULES_MAX_COUPONS];
+} rtn_rules_context;
+
+/**
+ * The outcome of an evaluation in caller-owned storage
+ * (`uint64_t opaque[RTN_OUTCOME_STORAGE_WORDS]`, 4 KiB + 8 bytes): written by
+ * `rtn_rules_evaluate`, read with the `rtn_outcome_*` functions. Keep it (with its
+ * `rtn_returns`) for as long as the sale can be returned: refunds read its attribution.
+ */
+typedef struct rtn_outcome {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_OUTCOME_STORAGE_WORDS];
+} rtn_outcome;
+
+/**
+ * An outcome at a glance: totals and the length of each of its arrays.
+ */
+typedef struct rtn_outcome_summary {
+    /**
+     * The SHA-256 of the rule set that produced it (`rtn_rule_set_info.hash`).
+     */
+    uint8_t rule_set_hash[RTN_RULE_SET_HASH_LEN];
+    /**
+     * The transaction.
+     */
+    struct rtn_event_id event;
+    /**
+     * Points earned, all rules.
+     */
+    uint64_t points;
+    /**
+     * Discount, all rules, in minor units.
+     */
+    int64_t discount;
+    /**
+     * Lines (`rtn_outcome_lines`), as many as the basket had.
+     */
+    size_t line_count;
+    /**
+     * Attribution entries (`rtn_outcome_attribution`).
+     */
+    size_t share_count;
+    /**
+     * Trace entries (`rtn_outcome_trace`): one per rule.
+     */
+    size_t trace_count;
+    /**
+     * Hints (`rtn_outcome_hints`).
+     */
+    size_t hint_count;
+    /**
+     * Programs with stamps (`rtn_outcome_stamps`).
+     */
+    size_t stamp_count;
+    /**
+     * Rewards (`rtn_outcome_rewards`).
+     */
+    size_t reward_count;
+    /**
+     * Free-item entries (`rtn_outcome_free_items`).
+     */
+    size_t free_item_count;
+} rtn_outcome_summary;
+
+/**
+ * Per line: the quantity sold and the line's total discount.
+ */
+typedef struct rtn_line_result {
+    /**
+     * The line's discount from every rule, in minor units.
+     */
+    int64_t discount;
+    /**
+     * Units sold.
+     */
+    uint32_t quantity;
+} rtn_line_result;
+
+/**
+ * Attribution: what one rule gave one basket line.
+ */
+typedef struct rtn_share {
+    /**
+     * Points, minor units of discount, or stamps.
+     */
+    uint64_t amount;
+    /**
+     * The rule's id.
+     */
+    uint16_t rule;
+    /**
+     * The punch-card program, for stamps (0 otherwise).
+     */
+    uint16_t program;
+    /**
+     * The line's index in the basket.
+     */
+    uint8_t line;
+    /**
+     * What `amount` counts.
+     */
+    rtn_share_kind kind;
+} rtn_share;
+
+/**
+ * The trace entry of one rule, in evaluation order.
+ */
+typedef struct rtn_trace_entry {
+    /**
+     * What it gave, in its effect's unit; 0 if nothing.
+     */
+    uint64_t amount;
+    /**
+     * The rule's id.
+     */
+    uint16_t rule;
+    /**
+     * For `RTN_TRACE_SUPERSEDED_BY` and `RTN_TRACE_STOPPED_BY`: the other rule's id; else 0.
+     */
+    uint16_t other_rule;
+    /**
+     * The rule's effect.
+     */
+    rtn_effect effect;
+    /**
+     * Applied, or why not.
+     */
+    rtn_trace_status status;
+    /**
+     * For `RTN_TRACE_CONDITION_FAILED`: the failed condition's position (0 first); else 0.
+     */
+    uint8_t condition;
+    /**
+     * For `RTN_TRACE_CONDITION_FAILED`: its kind; else `RTN_CONDITION_NONE`.
+     */
+    rtn_condition condition_kind;
+    /**
+     * For `RTN_TRACE_USAGE_LIMIT_REACHED`: the limit's period; else `RTN_PERIOD_NONE`.
+     */
+    rtn_period period;
+} rtn_trace_entry;
+
+/**
+ * A nearest miss: the smallest basket change that makes a rule fire.
+ */
+typedef struct rtn_hint {
+    /**
+     * Minor units to spend, or units to add (`shortfall_kind`).
+     */
+    int64_t shortfall;
+    /**
+     * What the rule would give as things stand, where that does not depend on what is added
+     * (a bonus, an amount off, a reward: 1); 0 when it does.
+     */
+    uint64_t amount;
+    /**
+     * The rule that would fire.
+     */
+    uint16_t rule;
+    /**
+     * The position of its failing threshold condition.
+     */
+    uint8_t condition;
+    /**
+     * Spend or units.
+     */
+    rtn_shortfall shortfall_kind;
+    /**
+     * The rule's effect.
+     */
+    rtn_effect effect;
+} rtn_hint;
+
+/**
+ * Stamps earned (or clawed back) for one punch-card program.
+ */
+typedef struct rtn_stamp_award {
+    /**
+     * Stamps.
+     */
+    uint64_t stamps;
+    /**
+     * The program.
+     */
+    uint16_t program;
+} rtn_stamp_award;
+
+/**
+ * A reward granted.
+ */
+typedef struct rtn_reward_grant {
+    /**
+     * The reward id (the operator's).
+     */
+    uint32_t reward;
+    /**
+     * The rule's id.
+     */
+    uint16_t rule;
+} rtn_reward_grant;
+
+/**
+ * Units of a line given free by a rule.
+ */
+typedef struct rtn_free_item {
+    /**
+     * Units free.
+     */
+    uint32_t units;
+    /**
+     * The rule's id.
+     */
+    uint16_t rule;
+    /**
+     * The line's index.
+     */
+    uint8_t line;
+} rtn_free_item;
+
+/**
+ * Units of each line of one sale returned so far: kept by the caller with the sale's
+ * outcome, started by `rtn_returns_init`, advanced by `rtn_rules_refund`.
+ */
+typedef struct rtn_returns {
+    /**
+     * The sale.
+     */
+    struct rtn_event_id event;
+    /**
+     * Lines of the sale (the first `line_count` entries of `units` count).
+     */
+    uint32_t line_count;
+    /**
+     * Units returned so far, per line.
+     */
+    uint32_t units[RTN_RULES_MAX_LINES];
+} rtn_returns;
+
+/**
+ * Points clawed back from one rule.
+ */
+typedef struct rtn_rule_points {
+    /**
+     * Points.
+     */
+    uint64_t points;
+    /**
+     * The rule's id.
+     */
+    uint16_t rule;
+} rtn_rule_points;
+
+/**
+ * What a return takes back, for the points account, the punch cards and the till
+ * (about 1.2 KiB: keep it static on a small stack).
+ */
+typedef struct rtn_clawback {
+    /**
+     * The rule set that produced the original outcome.
+     */
+    uint8_t rule_set_hash[RTN_RULE_SET_HASH_LEN];
+    /**
+     * The original sale.
+     */
+    struct rtn_event_id event;
+    /**
+     * Points to take back, all rules (for `rtn_account_clawback`).
+     */
+    uint64_t points;
+    /**
+     * Discount the returned units had, in minor units.
+     */
+    int64_t discount;
+    /**
+     * Programs with stamps to take back (the first `stamp_count` entries of `stamps`).
+     */
+    uint32_t stamp_count;
+    /**
+     * Stamps to take back per program (for `rtn_card_void`).
+     */
+    struct rtn_stamp_award stamps[RTN_RULES_MAX_PROGRAMS];
+    /**
+     * Rules with points to take back (the first `rule_count` entries of `points_by_rule`).
+     */
+    uint32_t rule_count;
+    /**
+     * Points to take back per rule, in trace order.
+     */
+    struct rtn_rule_points points_by_rule[RTN_RULES_MAX_RULES];
+} rtn_clawback;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1069,6 +1977,101 @@ rtn_status rtn_churn_expected_purchases(const struct rtn_churn_model *model,
                                         double *expected_out);
 
 /**
+ * Initialises `*customer_out` with a new customer: no tier, no segments, no visits, no
+ * birthday, no usage.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`.
+ *
+ * # Safety
+ * `customer_out` must be NULL or valid for a write.
+ */
+rtn_status rtn_customer_init(struct rtn_customer *customer_out);
+
+/**
+ * Sets the fields the operator manages: the tier, the segment flags and the birthday
+ * (`birthday_month` 0 and `birthday_day` 0: none; 29 February is allowed). Visits and usage
+ * counts are the rules' to update.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CUSTOMER_INVALID_BIRTHDAY`
+ * (not a calendar day, or only one of the two is 0). On error the record is unchanged.
+ *
+ * # Safety
+ * `customer` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_customer_set_profile(struct rtn_customer *customer,
+                                    uint8_t tier,
+                                    uint32_t segments,
+                                    uint8_t birthday_month,
+                                    uint8_t birthday_day);
+
+/**
+ * Writes the record's fields to `*profile_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `customer` must be NULL or valid; `profile_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_profile(const struct rtn_customer *customer,
+                                struct rtn_customer_profile *profile_out);
+
+/**
+ * Copies the record's usage counters into `usage_out` (room for `capacity` entries;
+ * `RTN_CUSTOMER_MAX_USAGE_COUNTS` always suffices) and writes their number to `*count_out`.
+ * `usage_out` may be NULL when `capacity` is 0.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL` (nothing
+ * written).
+ *
+ * # Safety
+ * `customer` must be NULL or valid; `usage_out` valid for `capacity` entries; `count_out`
+ * NULL or valid for a write.
+ */
+rtn_status rtn_customer_usage(const struct rtn_customer *customer,
+                              struct rtn_usage_count *usage_out,
+                              size_t capacity,
+                              size_t *count_out);
+
+/**
+ * Writes the record's blob to `out` (`out_len` bytes; `RTN_CUSTOMER_MAX_LEN` always
+ * suffices), tagged with `*seal` (the operator's key; context: the customer id), and its
+ * length to `*written_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
+ * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
+ * written.
+ *
+ * # Safety
+ * `customer` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
+ * overlapping the record; `written_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_encode(const struct rtn_customer *customer,
+                               const struct rtn_seal *seal,
+                               uint8_t *out,
+                               size_t out_len,
+                               size_t *written_out);
+
+/**
+ * Verifies a customer-record blob with `*seal` (key and customer id) and initialises
+ * `*customer_out` with it.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
+ * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
+ * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key,
+ * another customer's record, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
+ * `RTN_DECODE_OUT_OF_RANGE`. On error `*customer_out` is not written.
+ *
+ * # Safety
+ * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `customer_out` NULL or
+ * valid for a write and not overlapping `blob`.
+ */
+rtn_status rtn_customer_decode(const uint8_t *blob,
+                               size_t blob_len,
+                               const struct rtn_seal *seal,
+                               struct rtn_customer *customer_out);
+
+/**
  * Writes the total length of a blob of `kind` with a `payload_len`-byte payload to `*len_out`:
  * `RTN_ENVELOPE_OVERHEAD + payload_len` plus the kind's tag length.
  *
@@ -1327,6 +2330,301 @@ rtn_status rtn_account_decode(const uint8_t *blob,
                               const struct rtn_seal *seal,
                               uint32_t min_write_counter,
                               struct rtn_account *account_out);
+
+/**
+ * Verifies a rule-set blob and loads it into `*rule_set_out`.
+ *
+ * `min_serial`: rule sets with an older serial are refused (keep the serial last loaded, so an
+ * older set cannot be replayed onto the terminal). `public_key`: NULL, or the operator's
+ * Ed25519 public key (`RTN_RULE_SET_PUBLIC_KEY_LEN` bytes): then only sets signed with its
+ * secret key load. Signature checks need the library built with the `signing` feature
+ * (host builds have it; firmware adds `--features signing`, about 20 KiB of flash); without
+ * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (`blob_len` beyond
+ * `PTRDIFF_MAX`); `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
+ * `RTN_DECODE_OUT_OF_RANGE`; `RTN_RULES_UNSIGNED`; `RTN_RULES_BAD_SIGNATURE`;
+ * `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`. On
+ * error `*rule_set_out` is not written.
+ *
+ * # Safety
+ * `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for
+ * `RTN_RULE_SET_PUBLIC_KEY_LEN` bytes; `rule_set_out` NULL or valid for a write and not
+ * overlapping the inputs.
+ */
+rtn_status rtn_rule_set_load(const uint8_t *blob,
+                             size_t blob_len,
+                             uint32_t min_serial,
+                             const uint8_t *public_key,
+                             struct rtn_rule_set *rule_set_out);
+
+/**
+ * Writes the rule set's identity, name, serial and rule count to `*info_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `rule_set` must be NULL or valid; `info_out` NULL or valid for a write.
+ */
+rtn_status rtn_rule_set_info(const struct rtn_rule_set *rule_set,
+                             struct rtn_rule_set_info *info_out);
+
+/**
+ * Evaluates a basket of `line_count` lines for `*customer` in `*context` against
+ * `*rule_set`, writing the outcome into `*outcome_out`: points, discounts, stamps, rewards,
+ * attribution, trace, hints and the updated customer record (`rtn_outcome_customer`).
+ *
+ * **`*outcome_out` is the evaluation's working memory** (no second outcome is kept on the
+ * stack): `RTN_NULL_PARAMETER`, `RTN_UNINITIALIZED`, `RTN_INVALID_ARGUMENT`,
+ * `RTN_RULES_TOO_MANY_COUPONS` and `RTN_RULES_TOO_MANY_LINES` leave it untouched; every other
+ * error is found while evaluating and leaves it holding **no outcome** (every `rtn_outcome_*` read then answers
+ * `RTN_UNINITIALIZED`), never a partial one. To keep the previous outcome through a failed
+ * evaluation, evaluate into a second `rtn_outcome` and swap pointers on success.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`lines` may be NULL only when `line_count` is 0);
+ * `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (UTC offset beyond ±18:00);
+ * `RTN_RULES_TOO_MANY_COUPONS`; `RTN_RULES_TOO_MANY_LINES`; `RTN_RULES_NEGATIVE_PRICE`;
+ * `RTN_RULES_ZERO_QUANTITY`; `RTN_RULES_CHURN_RISK_OUT_OF_RANGE`;
+ * `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_TIME_OUT_OF_RANGE`;
+ * `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`; `RTN_RULES_USAGE_COUNTS_FULL`;
+ * `RTN_OVERFLOW`. The rule set and the customer are never changed.
+ *
+ * # Safety
+ * `rule_set`, `customer` and `context` must be NULL or valid; `lines` valid for `line_count`
+ * entries; `outcome_out` NULL or valid for a write and overlapping no other argument.
+ */
+rtn_status rtn_rules_evaluate(const struct rtn_rule_set *rule_set,
+                              const struct rtn_line *lines,
+                              size_t line_count,
+                              const struct rtn_customer *customer,
+                              const struct rtn_rules_context *context,
+                              struct rtn_outcome *outcome_out);
+
+/**
+ * Evaluates straight from a rule-set blob: `rtn_rule_set_load` into `*scratch`, then
+ * `rtn_rules_evaluate`, in one call. For firmware that keeps the blob in flash and lends
+ * the 16 KiB of `*scratch` to other work between sales (every call verifies the blob again:
+ * its checksum, hash and, with a key, its signature). On success `*scratch` holds the loaded
+ * set; on a load error it is not written.
+ *
+ * Returns the statuses of `rtn_rule_set_load` and of `rtn_rules_evaluate`; `*outcome_out`
+ * behaves as there (a load error leaves it untouched).
+ *
+ * # Safety
+ * As `rtn_rule_set_load` (with `scratch` as `rule_set_out`) and `rtn_rules_evaluate`;
+ * `scratch` and `outcome_out` must not overlap each other or any input.
+ */
+rtn_status rtn_rules_evaluate_blob(const uint8_t *blob,
+                                   size_t blob_len,
+                                   uint32_t min_serial,
+                                   const uint8_t *public_key,
+                                   struct rtn_rule_set *scratch,
+                                   const struct rtn_line *lines,
+                                   size_t line_count,
+                                   const struct rtn_customer *customer,
+                                   const struct rtn_rules_context *context,
+                                   struct rtn_outcome *outcome_out);
+
+/**
+ * Writes the outcome's totals and array lengths to `*summary_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (no outcome: never evaluated,
+ * or the last evaluation into it failed).
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `summary_out` NULL or valid for a write.
+ */
+rtn_status rtn_outcome_summarize(const struct rtn_outcome *outcome,
+                                 struct rtn_outcome_summary *summary_out);
+
+/**
+ * Copies the per-line results (quantity sold, the line's discount), in basket order.
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_lines(const struct rtn_outcome *outcome,
+                             struct rtn_line_result *items_out,
+                             size_t capacity,
+                             size_t *count_out);
+
+/**
+ * Copies the attribution: which rule gave which line how many points, minor units of
+ * discount or stamps (what refunds claw back).
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_attribution(const struct rtn_outcome *outcome,
+                                   struct rtn_share *items_out,
+                                   size_t capacity,
+                                   size_t *count_out);
+
+/**
+ * Copies the trace: one entry per rule, in evaluation order, applied (with its amount) or
+ * the first reason it did not.
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_trace(const struct rtn_outcome *outcome,
+                             struct rtn_trace_entry *items_out,
+                             size_t capacity,
+                             size_t *count_out);
+
+/**
+ * Copies the nearest-miss hints ("spend 2.00 more for 50 bonus points"), in rule order.
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_hints(const struct rtn_outcome *outcome,
+                             struct rtn_hint *items_out,
+                             size_t capacity,
+                             size_t *count_out);
+
+/**
+ * Copies the stamps earned per punch-card program (for `rtn_card_stamp`).
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_stamps(const struct rtn_outcome *outcome,
+                              struct rtn_stamp_award *items_out,
+                              size_t capacity,
+                              size_t *count_out);
+
+/**
+ * Copies the rewards granted.
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_rewards(const struct rtn_outcome *outcome,
+                               struct rtn_reward_grant *items_out,
+                               size_t capacity,
+                               size_t *count_out);
+
+/**
+ * Copies the free items given (rule, line, units).
+ *
+ * `items_out` has room for `capacity` entries (the summary's count, or the `RTN_RULES_MAX_*`
+ * constant, always suffices) and may be NULL when `capacity` is 0; the number of entries goes
+ * to `*count_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_BUFFER_TOO_SMALL`. On
+ * error nothing is written.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `items_out` valid for `capacity` entries; `count_out` NULL
+ * or valid for a write.
+ */
+rtn_status rtn_outcome_free_items(const struct rtn_outcome *outcome,
+                                  struct rtn_free_item *items_out,
+                                  size_t capacity,
+                                  size_t *count_out);
+
+/**
+ * Initialises `*customer_out` with the customer record after the sale of `*outcome` (visit
+ * counted, usage counts updated): store it (`rtn_customer_encode`) once the sale completes.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `customer_out` NULL or valid for a write.
+ */
+rtn_status rtn_outcome_customer(const struct rtn_outcome *outcome,
+                                struct rtn_customer *customer_out);
+
+/**
+ * Initialises `*returns_out` for the sale of `*outcome`: nothing returned yet.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `outcome` must be NULL or valid; `returns_out` NULL or valid for a write.
+ */
+rtn_status rtn_returns_init(const struct rtn_outcome *outcome, struct rtn_returns *returns_out);
+
+/**
+ * Works out what a return of the sale of `*outcome` claws back, from the outcome's
+ * attribution (no re-evaluation; thresholds are not re-tested): for every share `P` of a
+ * line sold `q` units whose returned count goes from `r_before` to `r_after`,
+ * `floor(P·r_after/q) − floor(P·r_before/q)` points, stamps and discount.
+ *
+ * `returned_units[l]` is the number of units of line `l` returned **in total** once this
+ * return is done (cumulative, so presenting the same return twice claws back nothing the
+ * second time); lines past `line_count` are unchanged, and a count below the one already in
+ * `*returned_so_far` changes nothing for its line. Writes the clawback to `*clawback_out` and
+ * the new returns so far to `*returns_out` (which may be `returned_so_far`).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`returned_units` may be NULL only when
+ * `line_count` is 0); `RTN_UNINITIALIZED`; `RTN_RULES_REFUND_WRONG_SALE` (the returns belong
+ * to another sale); `RTN_RULES_REFUND_LINE_COUNT_MISMATCH` (more lines than the sale had, or
+ * returns of another basket size); `RTN_RULES_REFUND_TOO_MANY_UNITS`; `RTN_OVERFLOW`. On error
+ * nothing is written.
+ *
+ * # Safety
+ * `outcome` and `returned_so_far` must be NULL or valid; `returned_units` valid for
+ * `line_count` entries; `clawback_out` and `returns_out` NULL or valid for a write, not
+ * overlapping each other or `outcome`.
+ */
+rtn_status rtn_rules_refund(const struct rtn_outcome *outcome,
+                            const struct rtn_returns *returned_so_far,
+                            const uint32_t *returned_units,
+                            size_t line_count,
+                            struct rtn_clawback *clawback_out,
+                            struct rtn_returns *returns_out);
 
 /**
  * Names any status value as a static NUL-terminated string: the constant's name for known

@@ -31,8 +31,10 @@
 mod boundary;
 pub mod card;
 pub mod churn;
+pub mod customer;
 pub mod envelope;
 pub mod points;
+pub mod rules;
 pub mod status;
 mod storage;
 pub mod terminal;
@@ -40,8 +42,10 @@ pub mod version;
 
 pub use card::*;
 pub use churn::*;
+pub use customer::*;
 pub use envelope::*;
 pub use points::*;
+pub use rules::*;
 pub use status::*;
 pub use terminal::*;
 pub use version::*;

@@ -68,6 +68,46 @@ pub enum rtn_status {
     /// The payload is longer than `RTN_ENVELOPE_MAX_PAYLOAD_LEN` bytes.
     RTN_PAYLOAD_TOO_LARGE = 115,
 
+    /// The basket has more than `RTN_RULES_MAX_LINES` lines.
+    RTN_RULES_TOO_MANY_LINES = 200,
+    /// A basket line's unit price is negative.
+    RTN_RULES_NEGATIVE_PRICE = 201,
+    /// A basket line's quantity is 0.
+    RTN_RULES_ZERO_QUANTITY = 202,
+    /// The context's churn risk is neither -1 (unknown) nor in 0..=1000.
+    RTN_RULES_CHURN_RISK_OUT_OF_RANGE = 203,
+    /// The context's channel is above `RTN_RULES_MAX_CHANNEL`.
+    RTN_RULES_CHANNEL_OUT_OF_RANGE = 204,
+    /// The sale's local time falls outside the years 1900..=9999.
+    RTN_RULES_TIME_OUT_OF_RANGE = 205,
+    /// The customer record holds an invalid value.
+    RTN_RULES_INVALID_CUSTOMER = 206,
+    /// The outcome cannot hold the result (line shares, free items or rewards).
+    RTN_RULES_OUTCOME_FULL = 207,
+    /// The customer record's usage counters are full of current periods.
+    RTN_RULES_USAGE_COUNTS_FULL = 208,
+    /// The context names more than `RTN_RULES_MAX_COUPONS` coupons.
+    RTN_RULES_TOO_MANY_COUPONS = 209,
+    /// A public key was given and the rule set is not signed.
+    RTN_RULES_UNSIGNED = 210,
+    /// The rule set's signature does not verify with the public key: another operator's, or
+    /// altered.
+    RTN_RULES_BAD_SIGNATURE = 211,
+    /// The public key is not a valid Ed25519 key.
+    RTN_RULES_BAD_PUBLIC_KEY = 212,
+    /// The rule set's serial is older than `min_serial`.
+    RTN_RULES_SERIAL_TOO_OLD = 213,
+    /// A public key was given to a library built without the `signing` feature.
+    RTN_RULES_SIGNING_NOT_BUILT = 214,
+    /// The returns so far belong to another sale than the outcome's.
+    RTN_RULES_REFUND_WRONG_SALE = 215,
+    /// The returns name more lines than the sale had, or their line count differs from it.
+    RTN_RULES_REFUND_LINE_COUNT_MISMATCH = 216,
+    /// A line would have more units returned than were sold.
+    RTN_RULES_REFUND_TOO_MANY_UNITS = 217,
+    /// A birthday that is not a calendar day (or only one of month and day is 0).
+    RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
+
     /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
     /// outside 1..=65535.
     RTN_CARD_INVALID_PROGRAM = 300,
@@ -183,6 +223,27 @@ impl rtn_status {
             rtn_status::RTN_KEY_TOO_SHORT => c"RTN_KEY_TOO_SHORT",
             rtn_status::RTN_CONTEXT_TOO_LONG => c"RTN_CONTEXT_TOO_LONG",
             rtn_status::RTN_PAYLOAD_TOO_LARGE => c"RTN_PAYLOAD_TOO_LARGE",
+            rtn_status::RTN_RULES_TOO_MANY_LINES => c"RTN_RULES_TOO_MANY_LINES",
+            rtn_status::RTN_RULES_NEGATIVE_PRICE => c"RTN_RULES_NEGATIVE_PRICE",
+            rtn_status::RTN_RULES_ZERO_QUANTITY => c"RTN_RULES_ZERO_QUANTITY",
+            rtn_status::RTN_RULES_CHURN_RISK_OUT_OF_RANGE => c"RTN_RULES_CHURN_RISK_OUT_OF_RANGE",
+            rtn_status::RTN_RULES_CHANNEL_OUT_OF_RANGE => c"RTN_RULES_CHANNEL_OUT_OF_RANGE",
+            rtn_status::RTN_RULES_TIME_OUT_OF_RANGE => c"RTN_RULES_TIME_OUT_OF_RANGE",
+            rtn_status::RTN_RULES_INVALID_CUSTOMER => c"RTN_RULES_INVALID_CUSTOMER",
+            rtn_status::RTN_RULES_OUTCOME_FULL => c"RTN_RULES_OUTCOME_FULL",
+            rtn_status::RTN_RULES_USAGE_COUNTS_FULL => c"RTN_RULES_USAGE_COUNTS_FULL",
+            rtn_status::RTN_RULES_TOO_MANY_COUPONS => c"RTN_RULES_TOO_MANY_COUPONS",
+            rtn_status::RTN_RULES_UNSIGNED => c"RTN_RULES_UNSIGNED",
+            rtn_status::RTN_RULES_BAD_SIGNATURE => c"RTN_RULES_BAD_SIGNATURE",
+            rtn_status::RTN_RULES_BAD_PUBLIC_KEY => c"RTN_RULES_BAD_PUBLIC_KEY",
+            rtn_status::RTN_RULES_SERIAL_TOO_OLD => c"RTN_RULES_SERIAL_TOO_OLD",
+            rtn_status::RTN_RULES_SIGNING_NOT_BUILT => c"RTN_RULES_SIGNING_NOT_BUILT",
+            rtn_status::RTN_RULES_REFUND_WRONG_SALE => c"RTN_RULES_REFUND_WRONG_SALE",
+            rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH => {
+                c"RTN_RULES_REFUND_LINE_COUNT_MISMATCH"
+            }
+            rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => c"RTN_RULES_REFUND_TOO_MANY_UNITS",
+            rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
             rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN => c"RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
             rtn_status::RTN_CHURN_INVALID_OBSERVATION => c"RTN_CHURN_INVALID_OBSERVATION",
             rtn_status::RTN_CHURN_RECENCY_AFTER_AGE => c"RTN_CHURN_RECENCY_AFTER_AGE",
@@ -244,7 +305,7 @@ impl rtn_status {
     /// Every status, in numeric order (a test checks this list against the enum).
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 63] = [
+    pub const ALL: [rtn_status; 82] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -269,6 +330,25 @@ impl rtn_status {
         rtn_status::RTN_KEY_TOO_SHORT,
         rtn_status::RTN_CONTEXT_TOO_LONG,
         rtn_status::RTN_PAYLOAD_TOO_LARGE,
+        rtn_status::RTN_RULES_TOO_MANY_LINES,
+        rtn_status::RTN_RULES_NEGATIVE_PRICE,
+        rtn_status::RTN_RULES_ZERO_QUANTITY,
+        rtn_status::RTN_RULES_CHURN_RISK_OUT_OF_RANGE,
+        rtn_status::RTN_RULES_CHANNEL_OUT_OF_RANGE,
+        rtn_status::RTN_RULES_TIME_OUT_OF_RANGE,
+        rtn_status::RTN_RULES_INVALID_CUSTOMER,
+        rtn_status::RTN_RULES_OUTCOME_FULL,
+        rtn_status::RTN_RULES_USAGE_COUNTS_FULL,
+        rtn_status::RTN_RULES_TOO_MANY_COUPONS,
+        rtn_status::RTN_RULES_UNSIGNED,
+        rtn_status::RTN_RULES_BAD_SIGNATURE,
+        rtn_status::RTN_RULES_BAD_PUBLIC_KEY,
+        rtn_status::RTN_RULES_SERIAL_TOO_OLD,
+        rtn_status::RTN_RULES_SIGNING_NOT_BUILT,
+        rtn_status::RTN_RULES_REFUND_WRONG_SALE,
+        rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH,
+        rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
+        rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
         rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -418,6 +498,8 @@ mod tests {
         assert_eq!(rtn_status::RTN_DECODE_TRUNCATED as u32, 100);
         assert_eq!(rtn_status::RTN_DECODE_BAD_TAG as u32, 107);
         assert_eq!(rtn_status::RTN_PAYLOAD_TOO_LARGE as u32, 115);
+        assert_eq!(rtn_status::RTN_RULES_TOO_MANY_LINES as u32, 200);
+        assert_eq!(rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY as u32, 218);
         assert_eq!(rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN as u32, 500);
         assert_eq!(rtn_status::RTN_CHURN_OUT_OF_ORDER as u32, 510);
         assert_eq!(rtn_status::RTN_CARD_INVALID_PROGRAM as u32, 300);
@@ -428,7 +510,7 @@ mod tests {
 
     #[test]
     fn unknown_values_have_a_name() {
-        for value in [8u32, 99, 116, 499, 511, 9999, u32::MAX] {
+        for value in [8u32, 99, 116, 219, 299, 499, 511, 9999, u32::MAX] {
             // SAFETY: static NUL-terminated string.
             let name = unsafe { CStr::from_ptr(rtn_status_str(value)) };
             assert_eq!(name.to_str().unwrap(), "RTN_UNKNOWN_STATUS");

@@ -101,6 +101,14 @@ pub(crate) fn get_mut<T: Stored, const WORDS: usize>(
     }
 }
 
+/// Marks `storage` as holding no value (its magic cleared): reads answer `RTN_UNINITIALIZED`.
+/// The value is not dropped (stored types own no resources).
+pub(crate) fn forget<const WORDS: usize>(storage: &mut Words<WORDS>) {
+    if let Some(magic) = storage.first_mut() {
+        magic.write(0);
+    }
+}
+
 /// A shared reference to C-owned storage from a pointer: NULL is `RTN_NULL_PARAMETER`.
 ///
 /// # Safety

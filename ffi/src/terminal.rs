@@ -7,7 +7,7 @@ use retention_core::time::{Day, TimeError, Timestamp, UtcOffset};
 /// events 1, 2, 3, ... and never reuses a number; sequence 0 is never issued. Replaying an
 /// event id that a card or account already holds changes nothing.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct rtn_event_id {
     /// The terminal (till) that made the event.
     pub terminal: u32,

@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 36]);
+pub struct Exports(pub [*const (); 57]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -29,6 +29,12 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_churn_score_blob as *const (),
     retention_ffi::rtn_churn_score_observation as *const (),
     retention_ffi::rtn_churn_expected_purchases as *const (),
+    retention_ffi::rtn_customer_init as *const (),
+    retention_ffi::rtn_customer_set_profile as *const (),
+    retention_ffi::rtn_customer_profile as *const (),
+    retention_ffi::rtn_customer_usage as *const (),
+    retention_ffi::rtn_customer_encode as *const (),
+    retention_ffi::rtn_customer_decode as *const (),
     retention_ffi::rtn_envelope_encoded_len as *const (),
     retention_ffi::rtn_envelope_encode as *const (),
     retention_ffi::rtn_envelope_decode as *const (),
@@ -44,6 +50,21 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_account_qualifying_points as *const (),
     retention_ffi::rtn_account_encode as *const (),
     retention_ffi::rtn_account_decode as *const (),
+    retention_ffi::rtn_rule_set_load as *const (),
+    retention_ffi::rtn_rule_set_info as *const (),
+    retention_ffi::rtn_rules_evaluate as *const (),
+    retention_ffi::rtn_rules_evaluate_blob as *const (),
+    retention_ffi::rtn_outcome_summarize as *const (),
+    retention_ffi::rtn_outcome_lines as *const (),
+    retention_ffi::rtn_outcome_attribution as *const (),
+    retention_ffi::rtn_outcome_trace as *const (),
+    retention_ffi::rtn_outcome_hints as *const (),
+    retention_ffi::rtn_outcome_stamps as *const (),
+    retention_ffi::rtn_outcome_rewards as *const (),
+    retention_ffi::rtn_outcome_free_items as *const (),
+    retention_ffi::rtn_outcome_customer as *const (),
+    retention_ffi::rtn_returns_init as *const (),
+    retention_ffi::rtn_rules_refund as *const (),
     retention_ffi::rtn_status_str as *const (),
     retention_ffi::rtn_version as *const (),
     retention_ffi::rtn_version_number as *const (),
