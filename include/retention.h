@@ -226,6 +226,11 @@
 #define RTN_RULE_SET_NAME_MAX_LEN 48
 
 /**
+ * Bytes of `rtn_rule_set_info.name`: the longest name and its terminating NUL.
+ */
+#define RTN_RULE_SET_NAME_BUF_LEN 49
+
+/**
  * Size of `rtn_rule_set` in 64-bit words (16 KiB and the type word).
  */
 #define RTN_RULE_SET_STORAGE_WORDS 2049
@@ -958,11 +963,6 @@ typedef uint8_t rtn_shortfall;
 #endif // __cplusplus
 
 /**
- * A rule set at a glance.
- */
-typedef struct rtn_rule_set_info rtn_rule_set_info;
-
-/**
  * A punch-card program: how cards of it earn and lose stamps.
  */
 typedef struct rtn_card_program {
@@ -1184,7 +1184,7 @@ typedef struct rtn_customer {
 } rtn_customer;
 
 /**
- * A customer record's fields at a glance (`rtn_customer_profile`). Days are days since
+ * A customer record's fields at a glance (`rtn_customer_get_profile`). Days are days since
  * 1970-01-01, 0 meaning none.
  */
 typedef struct rtn_customer_profile {
@@ -1322,6 +1322,28 @@ typedef struct rtn_rule_set {
 } rtn_rule_set;
 
 /**
+ * A rule set at a glance.
+ */
+typedef struct rtn_rule_set_info {
+    /**
+     * Its identity: the SHA-256 of its compiled content (signing does not change it).
+     */
+    uint8_t hash[RTN_RULE_SET_HASH_LEN];
+    /**
+     * Its name, UTF-8, NUL-terminated.
+     */
+    char name[RTN_RULE_SET_NAME_BUF_LEN];
+    /**
+     * The program's version number.
+     */
+    uint32_t serial;
+    /**
+     * Rules in the set.
+     */
+    uint8_t rule_count;
+} rtn_rule_set_info;
+
+/**
  * One basket line: an item, how many, at what unit price.
  */
 typedef struct rtn_line {
@@ -1401,7 +1423,7 @@ typedef struct rtn_outcome {
  */
 typedef struct rtn_outcome_summary {
     /**
-     * The SHA-256 of the rule set that produced it (`rtn_rule_set_info.hash`).
+     * The SHA-256 of the rule set that produced it (`rtn_rule_set_describe`).
      */
     uint8_t rule_set_hash[RTN_RULE_SET_HASH_LEN];
     /**
@@ -2012,8 +2034,8 @@ rtn_status rtn_customer_set_profile(struct rtn_customer *customer,
  * # Safety
  * `customer` must be NULL or valid; `profile_out` NULL or valid for a write.
  */
-rtn_status rtn_customer_profile(const struct rtn_customer *customer,
-                                struct rtn_customer_profile *profile_out);
+rtn_status rtn_customer_get_profile(const struct rtn_customer *customer,
+                                    struct rtn_customer_profile *profile_out);
 
 /**
  * Copies the record's usage counters into `usage_out` (room for `capacity` entries;
@@ -2368,8 +2390,8 @@ rtn_status rtn_rule_set_load(const uint8_t *blob,
  * # Safety
  * `rule_set` must be NULL or valid; `info_out` NULL or valid for a write.
  */
-rtn_status rtn_rule_set_info(const struct rtn_rule_set *rule_set,
-                             struct rtn_rule_set_info *info_out);
+rtn_status rtn_rule_set_describe(const struct rtn_rule_set *rule_set,
+                                 struct rtn_rule_set_info *info_out);
 
 /**
  * Evaluates a basket of `line_count` lines for `*customer` in `*context` against

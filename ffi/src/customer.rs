@@ -72,7 +72,7 @@ impl From<UsagePeriod> for rtn_period {
     }
 }
 
-/// A customer record's fields at a glance (`rtn_customer_profile`). Days are days since
+/// A customer record's fields at a glance (`rtn_customer_get_profile`). Days are days since
 /// 1970-01-01, 0 meaning none.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn rtn_customer_set_profile(
 /// # Safety
 /// `customer` must be NULL or valid; `profile_out` NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn rtn_customer_profile(
+pub unsafe extern "C" fn rtn_customer_get_profile(
     customer: *const rtn_customer,
     profile_out: *mut rtn_customer_profile,
 ) -> rtn_status {
@@ -353,7 +353,7 @@ pub(crate) mod tests {
         // SAFETY: valid pointers and lengths; NULL and zeroed storage are rejected first.
         unsafe {
             assert_eq!(
-                rtn_customer_profile(&customer, &mut profile),
+                rtn_customer_get_profile(&customer, &mut profile),
                 rtn_status::RTN_UNINITIALIZED
             );
             assert_eq!(rtn_customer_init(&mut customer), rtn_status::RTN_OK);
@@ -394,7 +394,7 @@ pub(crate) mod tests {
                 rtn_status::RTN_OK
             );
             assert_eq!(
-                rtn_customer_profile(&back, &mut profile),
+                rtn_customer_get_profile(&back, &mut profile),
                 rtn_status::RTN_OK
             );
         }
@@ -432,7 +432,7 @@ pub(crate) mod tests {
                 rtn_status::RTN_DECODE_BAD_TAG
             );
             assert_eq!(
-                rtn_customer_profile(&untouched, &mut profile),
+                rtn_customer_get_profile(&untouched, &mut profile),
                 rtn_status::RTN_UNINITIALIZED
             );
         }

@@ -31,6 +31,8 @@ pub const RTN_RULE_SET_PUBLIC_KEY_LEN: usize = 32;
 pub const RTN_RULE_SET_HASH_LEN: usize = 32;
 /// Bytes of a rule set's name (UTF-8, without the terminating NUL).
 pub const RTN_RULE_SET_NAME_MAX_LEN: usize = 48;
+/// Bytes of `rtn_rule_set_info.name`: the longest name and its terminating NUL.
+pub const RTN_RULE_SET_NAME_BUF_LEN: usize = 49;
 /// Size of `rtn_rule_set` in 64-bit words (16 KiB and the type word).
 pub const RTN_RULE_SET_STORAGE_WORDS: usize = 2_049;
 /// Size of `rtn_outcome` in 64-bit words (4 KiB and the type word).
@@ -62,6 +64,7 @@ const _: () = {
     assert!(RTN_RULE_SET_MAX_LEN == rules::RULE_SET_MAX_LEN);
     assert!(RTN_RULE_SET_PUBLIC_KEY_LEN == rules::PUBLIC_KEY_LEN);
     assert!(RTN_RULE_SET_NAME_MAX_LEN == rules::MAX_NAME_LEN);
+    assert!(RTN_RULE_SET_NAME_BUF_LEN == RTN_RULE_SET_NAME_MAX_LEN + 1);
     assert!(RTN_RULES_MAX_LINES == rules::MAX_LINES);
     assert!(RTN_RULES_MAX_RULES == rules::MAX_RULES);
     assert!(RTN_RULES_MAX_SHARES == rules::MAX_SHARES);
@@ -255,7 +258,7 @@ pub enum rtn_shortfall {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct rtn_outcome_summary {
-    /// The SHA-256 of the rule set that produced it (`rtn_rule_set_info.hash`).
+    /// The SHA-256 of the rule set that produced it (`rtn_rule_set_describe`).
     pub rule_set_hash: [u8; RTN_RULE_SET_HASH_LEN],
     /// The transaction.
     pub event: rtn_event_id,
@@ -385,7 +388,7 @@ pub struct rtn_rule_set_info {
     /// Its identity: the SHA-256 of its compiled content (signing does not change it).
     pub hash: [u8; RTN_RULE_SET_HASH_LEN],
     /// Its name, UTF-8, NUL-terminated.
-    pub name: [c_char; RTN_RULE_SET_NAME_MAX_LEN + 1],
+    pub name: [c_char; RTN_RULE_SET_NAME_BUF_LEN],
     /// The program's version number.
     pub serial: u32,
     /// Rules in the set.
@@ -668,7 +671,7 @@ unsafe fn load_into(
 /// # Safety
 /// `rule_set` must be NULL or valid; `info_out` NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn rtn_rule_set_info(
+pub unsafe extern "C" fn rtn_rule_set_describe(
     rule_set: *const rtn_rule_set,
     info_out: *mut rtn_rule_set_info,
 ) -> rtn_status {
@@ -676,7 +679,7 @@ pub unsafe extern "C" fn rtn_rule_set_info(
         let info_out = out_ptr(info_out)?;
         // SAFETY: promised by the caller.
         let rule_set = unsafe { read_rule_set(rule_set)? };
-        let mut name = [0 as c_char; RTN_RULE_SET_NAME_MAX_LEN + 1];
+        let mut name = [0 as c_char; RTN_RULE_SET_NAME_BUF_LEN];
         for (slot, byte) in name.iter_mut().zip(rule_set.name().bytes()) {
             *slot = c_char::from_ne_bytes([byte]);
         }
@@ -1376,7 +1379,7 @@ mod tests {
     use super::*;
     use crate::customer::tests::empty as empty_customer;
     use crate::customer::{
-        rtn_customer_init, rtn_customer_profile, rtn_customer_profile as Profile,
+        rtn_customer_get_profile, rtn_customer_init, rtn_customer_profile as Profile,
     };
 
     fn rule_set_storage() -> Box<rtn_rule_set> {
@@ -1462,7 +1465,7 @@ mod tests {
                 rtn_status::RTN_OK
             );
             assert_eq!(
-                rtn_rule_set_info(&*rule_set, info.as_mut_ptr()),
+                rtn_rule_set_describe(&*rule_set, info.as_mut_ptr()),
                 rtn_status::RTN_OK
             );
             assert_eq!(rtn_customer_init(&mut customer), rtn_status::RTN_OK);
@@ -1482,7 +1485,7 @@ mod tests {
                 rtn_status::RTN_OK
             );
         }
-        // SAFETY: written by rtn_rule_set_info.
+        // SAFETY: written by rtn_rule_set_describe.
         let info = unsafe { info.assume_init() };
         assert_eq!((info.serial, info.rule_count), (4, 2));
         assert_eq!(&info.name.map(|c| c.to_ne_bytes()[0])[..5], b"Demo\0");
@@ -1547,7 +1550,7 @@ mod tests {
                 rtn_status::RTN_OK
             );
             assert_eq!(
-                rtn_customer_profile(&updated, &mut profile),
+                rtn_customer_get_profile(&updated, &mut profile),
                 rtn_status::RTN_OK
             );
         }
