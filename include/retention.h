@@ -2368,8 +2368,14 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
  * `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
  * `RTN_DECODE_OUT_OF_RANGE`; `RTN_RULES_UNSIGNED`; `RTN_RULES_BAD_SIGNATURE`;
- * `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`. On
- * error `*rule_set_out` is not written.
+ * `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`.
+ *
+ * The blob is decoded straight into `*rule_set_out` (loading needs well under 1 KiB of
+ * stack, not a second 16 KiB copy). Every check that does not need the decoded content comes
+ * first, so on error `*rule_set_out` keeps the rule set it held — a terminal offered an older,
+ * forged or corrupt set keeps its current one — except after `RTN_DECODE_PAYLOAD`,
+ * `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` (a payload that passed the checksum
+ * and signature but does not decode): then it holds no rule set (`RTN_UNINITIALIZED`).
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for

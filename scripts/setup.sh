@@ -59,12 +59,13 @@ build_python_extension() {
 # The C API as a host staticlib (debug, std: panics caught) and the link flags it needs.
 HOST_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 
-# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z").
+# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"), with
+# rule-set signature checks (feature `signing`, about 25 KB of flash) so the C tests cover them.
 FIRMWARE_TARGET=thumbv7m-none-eabi
 FIRMWARE_LIB="$ROOT/target/$FIRMWARE_TARGET/firmware/libretention_ffi.a"
 build_firmware_lib() {
     cargo rustc -q -p retention-ffi --profile firmware --target "$FIRMWARE_TARGET" \
-        --no-default-features --features panic-handler --crate-type staticlib
+        --no-default-features --features panic-handler,signing --crate-type staticlib
 }
 
 ARM_CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -mcpu=cortex-m3 -mthumb -Os

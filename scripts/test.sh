@@ -114,7 +114,7 @@ c_host() {
 c_qemu() {
     build_firmware_lib || return 1
     local rc=0 test name
-    echo "firmware: $(arm-none-eabi-size -t "$FIRMWARE_LIB" | awk '$6 ~ /^retention_ffi-/ { t += $1; d += $2; b += $3 } END { printf "retention code in the thumbv7m staticlib (opt-level z, LTO): text %d B, data %d B, bss %d B", t, d, b }')"
+    echo "firmware: $(arm-none-eabi-size -t "$FIRMWARE_LIB" | awk '$6 ~ /^retention_ffi-/ { t += $1; d += $2; b += $3 } END { printf "retention code in the thumbv7m staticlib (opt-level z, LTO, signing): text %d B, data %d B, bss %d B", t, d, b }')"
     for test in ffi/tests/test_*.c; do
         name=$(basename "$test" .c)
         echo "== $name (Cortex-M3, QEMU lm3s6965evb)"

@@ -125,6 +125,35 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Bounded<T, N
 
         deserializer.deserialize_seq(BoundedVisitor::<T, N>(PhantomData))
     }
+
+    /// Decodes into `place`, one item at a time: no `N`-item temporary on the stack, which is
+    /// what lets a 16 KiB rule set load on a small firmware stack.
+    fn deserialize_in_place<D: Deserializer<'de>>(
+        deserializer: D,
+        place: &mut Self,
+    ) -> Result<(), D::Error> {
+        struct InPlaceVisitor<'p, T, const N: usize>(&'p mut Bounded<T, N>);
+
+        impl<'de, T: Deserialize<'de>, const N: usize> Visitor<'de> for InPlaceVisitor<'_, T, N> {
+            type Value = ();
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a sequence of at most {N} items")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                self.0.clear();
+                while let Some(item) = seq.next_element::<T>()? {
+                    if self.0.items.push(item).is_err() {
+                        self.0.overflowed = true;
+                    }
+                }
+                Ok(())
+            }
+        }
+
+        deserializer.deserialize_seq(InPlaceVisitor(place))
+    }
 }
 
 #[cfg(test)]

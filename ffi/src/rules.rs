@@ -617,8 +617,14 @@ unsafe fn load_options(min_serial: u32, public_key: *const u8) -> Result<LoadOpt
 /// `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
 /// `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
 /// `RTN_DECODE_OUT_OF_RANGE`; `RTN_RULES_UNSIGNED`; `RTN_RULES_BAD_SIGNATURE`;
-/// `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`. On
-/// error `*rule_set_out` is not written.
+/// `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`.
+///
+/// The blob is decoded straight into `*rule_set_out` (loading needs well under 1 KiB of
+/// stack, not a second 16 KiB copy). Every check that does not need the decoded content comes
+/// first, so on error `*rule_set_out` keeps the rule set it held — a terminal offered an older,
+/// forged or corrupt set keeps its current one — except after `RTN_DECODE_PAYLOAD`,
+/// `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` (a payload that passed the checksum
+/// and signature but does not decode): then it holds no rule set (`RTN_UNINITIALIZED`).
 ///
 /// # Safety
 /// `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for
@@ -639,7 +645,7 @@ pub unsafe extern "C" fn rtn_rule_set_load(
     })
 }
 
-/// Loads a blob into checked-non-NULL storage.
+/// Loads a blob into checked-non-NULL storage, in place (see `rtn_rule_set_load`).
 ///
 /// # Safety
 /// As [`rtn_rule_set_load`], with `rule_set_out` non-NULL.
@@ -657,11 +663,23 @@ unsafe fn load_into(
             load_options(min_serial, public_key)?,
         )
     };
-    let rule_set = RuleSet::load(blob, &options)?;
     // SAFETY: non-NULL; valid for a write per the caller.
     let storage = unsafe { storage::deref_mut(rule_set_out)? };
-    storage::put::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&mut storage.opaque, rule_set);
-    Ok(())
+    if storage::get::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&storage.opaque).is_err() {
+        storage::put::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&mut storage.opaque, RuleSet::empty());
+    }
+    let rule_set = storage::get_mut::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&mut storage.opaque)?;
+    match RuleSet::load_into(blob, &options, rule_set) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            // Refused before the payload (envelope, signature, serial): the set held before is
+            // untouched. Refused in the payload: `load_into` emptied it, so it holds none.
+            if rule_set.rules().is_empty() && rule_set.hash() == &[0; 32] {
+                storage::forget(&mut storage.opaque);
+            }
+            Err(error.into())
+        }
+    }
 }
 
 /// Writes the rule set's identity, name, serial and rule count to `*info_out`.
@@ -759,7 +777,11 @@ unsafe fn evaluate_into(
     let basket = basket.get(..line_count).ok_or(rtn_status::RTN_INTERNAL)?;
     // SAFETY: non-NULL; valid for a write and not aliased, per the caller.
     let storage = unsafe { storage::deref_mut(outcome_out)? };
-    storage::put::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&mut storage.opaque, Outcome::new());
+    // A storage that already holds an outcome is reused as it is (`evaluate` empties it in
+    // place); only a fresh one gets an empty outcome written into it.
+    if storage::get::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&storage.opaque).is_err() {
+        storage::put::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&mut storage.opaque, Outcome::new());
+    }
     let outcome = storage::get_mut::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&mut storage.opaque)?;
     match rules::evaluate(rule_set, basket, customer, &context, outcome) {
         Ok(()) => Ok(()),

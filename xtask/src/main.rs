@@ -5,7 +5,8 @@
 //!   proof links all of them;
 //! - `ffi/tests/generated/*.h`, the shared test data (`tests/vectors/`) as C arrays, because the
 //!   C tests also run bare-metal, where there is no JSON parser (`envelope_vectors.h`,
-//!   `churn_vectors.h`, `cards_scenario.h`).
+//!   `churn_vectors.h`, `cards_scenario.h`, `rule_scenarios.h`: every `tests/scenarios/*.json` with
+//!   its rule set compiled to a blob).
 //!
 //! The test command runs `gen` and then fails if `git status` shows a difference.
 
@@ -509,6 +510,515 @@ fn generate_cards_scenario(root: &Path) -> Result<String, Box<dyn Error>> {
     Ok(out)
 }
 
+/// A C string literal of `text`.
+fn c_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A C array of `rows` (designated initializers) named `name`, or NULL when empty (C99 has no
+/// empty arrays); returns the pointer expression and the count.
+fn c_rows(out: &mut String, ty: &str, name: &str, rows: &[String]) -> (String, usize) {
+    if rows.is_empty() {
+        return ("NULL".to_string(), 0);
+    }
+    out.push_str(&format!(
+        "static const {ty} {name}[] = {{\n    {}\n}};\n",
+        rows.join(",\n    ")
+    ));
+    (name.to_string(), rows.len())
+}
+
+/// An upper-case C constant from a snake-case name: `basket_total` -> `BASKET_TOTAL`.
+fn constant(prefix: &str, name: &str) -> String {
+    format!("{prefix}{}", name.to_uppercase())
+}
+
+fn number(value: &serde_json::Value, key: &str) -> Result<i64, Box<dyn Error>> {
+    field(value, key)?
+        .as_i64()
+        .ok_or_else(|| format!("`{key}` is not an integer: {value}").into())
+}
+
+/// The C status of a scenario's `expect_error` name (the names `core/tests/scenarios.rs` uses).
+fn eval_status(name: &str) -> Result<&'static str, Box<dyn Error>> {
+    Ok(match name {
+        "too_many_lines" => "RTN_RULES_TOO_MANY_LINES",
+        "negative_price" => "RTN_RULES_NEGATIVE_PRICE",
+        "zero_quantity" => "RTN_RULES_ZERO_QUANTITY",
+        "overflow" => "RTN_OVERFLOW",
+        "churn_risk_out_of_range" => "RTN_RULES_CHURN_RISK_OUT_OF_RANGE",
+        "channel_out_of_range" => "RTN_RULES_CHANNEL_OUT_OF_RANGE",
+        "time" => "RTN_RULES_TIME_OUT_OF_RANGE",
+        "customer" => "RTN_RULES_INVALID_CUSTOMER",
+        other => return Err(format!("no C status for expect_error `{other}`").into()),
+    })
+}
+
+/// A serde enum value: `"applied"` or `{"condition_failed": {...}}` as (variant, fields).
+fn variant(value: &serde_json::Value) -> Result<(String, serde_json::Value), Box<dyn Error>> {
+    match value {
+        serde_json::Value::String(name) => Ok((name.clone(), serde_json::Value::Null)),
+        serde_json::Value::Object(map) if map.len() == 1 => {
+            let (name, fields) = map.iter().next().ok_or("empty enum object")?;
+            Ok((name.clone(), fields.clone()))
+        }
+        other => Err(format!("not an enum value: {other}").into()),
+    }
+}
+
+/// The customer-record seal of the generated rule scenarios.
+const SCENARIO_CUSTOMER_KEY: [u8; 32] = [0x42; 32];
+const SCENARIO_CUSTOMER_ID: &[u8] = b"customer-1";
+/// The operator's Ed25519 secret key that signs the coffee program for the C test (a test key).
+const OPERATOR_SECRET: [u8; 32] = [0x5e; 32];
+
+/// A customer record (the scenario JSON's shape) as its tagged blob.
+fn customer_blob(value: &serde_json::Value) -> Result<Vec<u8>, Box<dyn Error>> {
+    use retention_core::customer::CustomerRecord;
+    use retention_core::envelope::Seal;
+    let record: CustomerRecord = serde_json::from_value(value.clone())?;
+    let seal = Seal::new(&SCENARIO_CUSTOMER_KEY, SCENARIO_CUSTOMER_ID)
+        .map_err(|e| format!("seal: {e}"))?;
+    let mut blob = vec![0u8; retention_core::customer::CUSTOMER_MAX_LEN];
+    let used = record
+        .encode(seal, &mut blob)
+        .map_err(|e| format!("customer: {e}"))?;
+    blob.truncate(used);
+    Ok(blob)
+}
+
+/// The rule set of a scenario (`rule_set` document or `program` file), compiled by the core.
+fn scenario_rule_set(
+    root: &Path,
+    scenario: &serde_json::Value,
+) -> Result<retention_core::rules::RuleSet, Box<dyn Error>> {
+    use retention_core::rules::RuleSetDoc;
+    let doc = match (scenario.get("rule_set"), scenario.get("program")) {
+        (Some(doc), None) => RuleSetDoc::from_value(doc.clone())?,
+        (None, Some(serde_json::Value::String(file))) => {
+            let text = fs::read_to_string(root.join("examples/programs").join(file))?;
+            if file.ends_with(".toml") {
+                RuleSetDoc::from_toml(&text)?
+            } else {
+                RuleSetDoc::from_json(&text)?
+            }
+        }
+        _ => return Err("a scenario gives exactly one of rule_set and program".into()),
+    };
+    Ok(doc.compile()?)
+}
+
+/// `tests/scenarios/*.json` as `ffi/tests/generated/scenarios.h`: each scenario's rule set
+/// compiled to a blob by the core, its customer record as a tagged blob, its basket and
+/// context, and its expected outcome and refunds **as the JSON states them** (never computed
+/// here), so the C tests check the hand-worked values. Plus the coffee program signed with a
+/// test operator key.
+fn generate_rule_scenarios(root: &Path) -> Result<String, Box<dyn Error>> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(root.join("tests/scenarios"))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    paths.retain(|path| path.extension().is_some_and(|e| e == "json"));
+    paths.sort();
+    let mut out = String::from(
+        "/* GENERATED by `cargo xtask gen` from the scenarios in tests/scenarios and examples/programs; do not\n\
+         \x20* edit. Rule sets are compiled to blobs by the core; expected values are the scenarios'\n\
+         \x20* hand-worked ones, copied from the JSON. */\n\
+         #ifndef RTN_RULE_SCENARIOS_H\n#define RTN_RULE_SCENARIOS_H\n\n\
+         #include <stddef.h>\n#include <stdint.h>\n\n#include \"retention.h\"\n\n\
+         typedef struct rules_blob {\n    const uint8_t *bytes;\n    size_t len;\n} rules_blob;\n\n\
+         typedef struct rules_refund_step {\n    const uint32_t *returned; /* cumulative units per line */\n\
+         \x20   size_t returned_count;\n    uint64_t points;\n    int64_t discount;\n\
+         \x20   const rtn_rule_points *points_by_rule;\n    size_t rule_count;\n\
+         \x20   const rtn_stamp_award *stamps;\n    size_t stamp_count;\n} rules_refund_step;\n\n\
+         typedef struct rules_scenario {\n    const char *name;\n    size_t blob; /* index in RULES_BLOBS */\n\
+         \x20   const uint8_t *customer; /* sealed with RULES_CUSTOMER_KEY / RULES_CUSTOMER_ID */\n\
+         \x20   size_t customer_len;\n    rtn_rules_context context;\n    const rtn_line *lines;\n\
+         \x20   size_t line_count;\n    rtn_status error; /* RTN_OK: an outcome is expected */\n\
+         \x20   uint64_t points;\n    int64_t discount;\n    const rtn_line_result *results;\n\
+         \x20   size_t result_count;\n    const rtn_stamp_award *stamps;\n    size_t stamp_count;\n\
+         \x20   const rtn_free_item *free_items;\n    size_t free_item_count;\n\
+         \x20   const rtn_reward_grant *rewards;\n    size_t reward_count;\n    const rtn_share *shares;\n\
+         \x20   size_t share_count;\n    const rtn_trace_entry *trace;\n    size_t trace_count;\n\
+         \x20   const rtn_hint *hints;\n    size_t hint_count;\n\
+         \x20   const uint8_t *updated_customer; /* the expected record, sealed as above */\n\
+         \x20   size_t updated_customer_len;\n    const rules_refund_step *refunds;\n\
+         \x20   size_t refund_count;\n} rules_scenario;\n\n",
+    );
+    out.push_str(&format!(
+        "static const uint8_t RULES_CUSTOMER_KEY[{}] = {};\n",
+        SCENARIO_CUSTOMER_KEY.len(),
+        c_bytes(&SCENARIO_CUSTOMER_KEY)
+    ));
+    out.push_str(&format!(
+        "static const uint8_t RULES_CUSTOMER_ID[{}] = {};\n\n",
+        SCENARIO_CUSTOMER_ID.len(),
+        c_bytes(SCENARIO_CUSTOMER_ID)
+    ));
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    let mut rows = Vec::new();
+    for (index, path) in paths.iter().enumerate() {
+        let text = fs::read_to_string(path)?;
+        let scenario: serde_json::Value = serde_json::from_str(&text)?;
+        let name = field(&scenario, "name")?.as_str().ok_or("name")?;
+        let located =
+            |error: Box<dyn Error>| -> Box<dyn Error> { format!("{name}: {error}").into() };
+        let rules = scenario_rule_set(root, &scenario).map_err(located)?;
+        let mut blob = vec![0u8; retention_core::rules::RULE_SET_MAX_LEN];
+        let used = rules
+            .encode(&mut blob)
+            .map_err(|e| format!("{name}: {e}"))?;
+        blob.truncate(used);
+        let blob_index = blobs.iter().position(|b| *b == blob).unwrap_or_else(|| {
+            blobs.push(blob);
+            blobs.len() - 1
+        });
+        let p = format!("s{index}");
+        let empty = serde_json::json!({});
+        let customer =
+            customer_blob(scenario.get("customer").unwrap_or(&empty)).map_err(located)?;
+        out.push_str(&format!("/* {index}: {name} */\n"));
+        out.push_str(&format!(
+            "static const uint8_t {p}_customer[] = {};\n",
+            c_bytes(&customer)
+        ));
+        let context = scenario.get("context").unwrap_or(&empty);
+        let get = |key: &str| {
+            context
+                .get(key)
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0)
+        };
+        let coupons: Vec<String> = context
+            .get("coupons")
+            .and_then(serde_json::Value::as_array)
+            .map(|list| list.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        let event = context
+            .get("event")
+            .cloned()
+            .unwrap_or(serde_json::json!({}));
+        let churn_risk = context
+            .get("churn_risk")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(-1);
+        let context_c = format!(
+            "{{.now = {}, .event = {{{}, {}}}, .store = {}, .churn_risk = {churn_risk}, \
+             .utc_offset_minutes = {}, .channel = {}, .coupon_count = {}, .coupons = {{{}}}}}",
+            get("now"),
+            event
+                .get("terminal")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            event
+                .get("sequence")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            get("store"),
+            get("offset"),
+            get("channel"),
+            coupons.len(),
+            if coupons.is_empty() {
+                "0".to_string()
+            } else {
+                coupons.join(", ")
+            },
+        );
+        let lines: Vec<String> = scenario
+            .get("basket")
+            .and_then(serde_json::Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|line| {
+                Ok(format!(
+                    "{{.sku = {}, .category = {}, .quantity = {}, .unit_price = {}LL}}",
+                    number(line, "sku")?,
+                    number(line, "category")?,
+                    number(line, "quantity")?,
+                    number(line, "unit_price")?
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()
+            .map_err(located)?;
+        let (lines_ptr, line_count) = c_rows(&mut out, "rtn_line", &format!("{p}_lines"), &lines);
+        let mut row = format!(
+            "    {{{}, {blob_index}, {p}_customer, {}, {context_c},\n     {lines_ptr}, {line_count}, ",
+            c_string(name),
+            customer.len()
+        );
+        if let Some(error) = scenario.get("expect_error") {
+            let status = eval_status(error.as_str().ok_or("expect_error")?).map_err(located)?;
+            row.push_str(&format!(
+                "{status}, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0}}"
+            ));
+            rows.push(row);
+            continue;
+        }
+        let expect = field(&scenario, "expect")?;
+        let array = |key: &str| -> Result<Vec<serde_json::Value>, Box<dyn Error>> {
+            Ok(field(expect, key)?
+                .as_array()
+                .ok_or(key.to_string())?
+                .clone())
+        };
+        let results: Vec<String> = array("lines")?
+            .iter()
+            .map(|l| {
+                Ok(format!(
+                    "{{.discount = {}LL, .quantity = {}}}",
+                    number(l, "discount")?,
+                    number(l, "quantity")?
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let stamps: Vec<String> = array("stamps")?
+            .iter()
+            .map(|a| {
+                Ok(format!(
+                    "{{.stamps = {}, .program = {}}}",
+                    number(a, "stamps")?,
+                    number(a, "program")?
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let free_items: Vec<String> = array("free_items")?
+            .iter()
+            .map(|f| {
+                Ok(format!(
+                    "{{.units = {}, .rule = {}, .line = {}}}",
+                    number(f, "units")?,
+                    number(f, "rule")?,
+                    number(f, "line")?
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let rewards: Vec<String> = array("rewards")?
+            .iter()
+            .map(|r| {
+                Ok(format!(
+                    "{{.reward = {}, .rule = {}}}",
+                    number(r, "reward")?,
+                    number(r, "rule")?
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let shares: Vec<String> = array("shares")?
+            .iter()
+            .map(|s| {
+                Ok(format!(
+                    "{{.amount = {}, .rule = {}, .program = {}, .line = {}, .kind = {}}}",
+                    number(s, "amount")?,
+                    number(s, "rule")?,
+                    number(s, "program")?,
+                    number(s, "line")?,
+                    constant("RTN_SHARE_", field(s, "kind")?.as_str().ok_or("kind")?)
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let trace: Vec<String> = array("trace")?
+            .iter()
+            .map(|t| {
+                let (status, detail) = variant(field(t, "status")?)?;
+                let mut extra = String::new();
+                match status.as_str() {
+                    "condition_failed" => {
+                        extra = format!(
+                            ", .condition = {}, .condition_kind = {}",
+                            number(&detail, "condition")?,
+                            constant(
+                                "RTN_CONDITION_",
+                                field(&detail, "kind")?.as_str().ok_or("kind")?
+                            )
+                        )
+                    }
+                    "superseded_by" | "stopped_by" => {
+                        extra = format!(", .other_rule = {}", number(&detail, "rule")?);
+                    }
+                    "usage_limit_reached" => {
+                        extra = format!(
+                            ", .period = {}",
+                            constant(
+                                "RTN_PERIOD_",
+                                field(&detail, "period")?.as_str().ok_or("period")?
+                            )
+                        )
+                    }
+                    _ => {}
+                }
+                Ok(format!(
+                    "{{.amount = {}, .rule = {}, .effect = {}, .status = {}{extra}}}",
+                    number(t, "amount")?,
+                    number(t, "rule")?,
+                    constant("RTN_EFFECT_", field(t, "effect")?.as_str().ok_or("effect")?),
+                    constant("RTN_TRACE_", &status)
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let hints: Vec<String> = array("hints")?
+            .iter()
+            .map(|h| {
+                let (kind, value) = variant(field(h, "shortfall")?)?;
+                Ok(format!(
+                    "{{.shortfall = {}LL, .amount = {}, .rule = {}, .condition = {}, .shortfall_kind = {}, .effect = {}}}",
+                    value.as_i64().ok_or("shortfall")?,
+                    number(h, "amount")?,
+                    number(h, "rule")?,
+                    number(h, "condition")?,
+                    constant("RTN_SHORTFALL_", &kind),
+                    constant("RTN_EFFECT_", field(h, "effect")?.as_str().ok_or("effect")?)
+                ))
+            })
+            .collect::<Result<_, Box<dyn Error>>>()?;
+        let updated = customer_blob(field(expect, "customer")?).map_err(located)?;
+        out.push_str(&format!(
+            "static const uint8_t {p}_updated[] = {};\n",
+            c_bytes(&updated)
+        ));
+        let parts = [
+            c_rows(
+                &mut out,
+                "rtn_line_result",
+                &format!("{p}_results"),
+                &results,
+            ),
+            c_rows(&mut out, "rtn_stamp_award", &format!("{p}_stamps"), &stamps),
+            c_rows(&mut out, "rtn_free_item", &format!("{p}_free"), &free_items),
+            c_rows(
+                &mut out,
+                "rtn_reward_grant",
+                &format!("{p}_rewards"),
+                &rewards,
+            ),
+            c_rows(&mut out, "rtn_share", &format!("{p}_shares"), &shares),
+            c_rows(&mut out, "rtn_trace_entry", &format!("{p}_trace"), &trace),
+            c_rows(&mut out, "rtn_hint", &format!("{p}_hints"), &hints),
+        ];
+        let mut steps = Vec::new();
+        let refunds = scenario
+            .get("refunds")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (step_index, step) in refunds.iter().enumerate() {
+            let sp = format!("{p}_refund{step_index}");
+            let returned: Vec<String> = field(step, "returned")?
+                .as_array()
+                .ok_or("returned")?
+                .iter()
+                .map(|u| u.to_string())
+                .collect();
+            let (returned_ptr, returned_count) = if returned.is_empty() {
+                ("NULL".to_string(), 0)
+            } else {
+                out.push_str(&format!(
+                    "static const uint32_t {sp}_returned[] = {{{}}};\n",
+                    returned.join(", ")
+                ));
+                (format!("{sp}_returned"), returned.len())
+            };
+            let step_expect = field(step, "expect")?;
+            let by_rule: Vec<String> = field(step_expect, "points_by_rule")?
+                .as_array()
+                .ok_or("points_by_rule")?
+                .iter()
+                .map(|r| {
+                    Ok(format!(
+                        "{{.points = {}, .rule = {}}}",
+                        number(r, "points")?,
+                        number(r, "rule")?
+                    ))
+                })
+                .collect::<Result<_, Box<dyn Error>>>()?;
+            let step_stamps: Vec<String> = field(step_expect, "stamps")?
+                .as_array()
+                .ok_or("stamps")?
+                .iter()
+                .map(|a| {
+                    Ok(format!(
+                        "{{.stamps = {}, .program = {}}}",
+                        number(a, "stamps")?,
+                        number(a, "program")?
+                    ))
+                })
+                .collect::<Result<_, Box<dyn Error>>>()?;
+            let (by_rule_ptr, by_rule_count) = c_rows(
+                &mut out,
+                "rtn_rule_points",
+                &format!("{sp}_by_rule"),
+                &by_rule,
+            );
+            let (stamps_ptr, stamps_count) = c_rows(
+                &mut out,
+                "rtn_stamp_award",
+                &format!("{sp}_stamps"),
+                &step_stamps,
+            );
+            steps.push(format!(
+                "{{{returned_ptr}, {returned_count}, {}, {}LL, {by_rule_ptr}, {by_rule_count}, {stamps_ptr}, {stamps_count}}}",
+                number(step_expect, "points")?,
+                number(step_expect, "discount")?
+            ));
+        }
+        let (steps_ptr, steps_count) = c_rows(
+            &mut out,
+            "rules_refund_step",
+            &format!("{p}_refunds"),
+            &steps,
+        );
+        let parts: Vec<String> = parts
+            .iter()
+            .map(|(ptr, count)| format!("{ptr}, {count}"))
+            .collect();
+        row.push_str(&format!(
+            "RTN_OK, {}, {}LL,\n     {},\n     {p}_updated, {}, {steps_ptr}, {steps_count}}}",
+            number(expect, "points")?,
+            number(expect, "discount")?,
+            parts.join(", "),
+            updated.len()
+        ));
+        rows.push(row);
+        out.push('\n');
+    }
+    let mut blob_rows = Vec::new();
+    for (index, blob) in blobs.iter().enumerate() {
+        out.push_str(&format!(
+            "static const uint8_t rules_blob{index}[] = {};\n",
+            c_bytes(blob)
+        ));
+        blob_rows.push(format!("    {{rules_blob{index}, {}}},", blob.len()));
+    }
+    out.push_str(&format!(
+        "\nstatic const rules_blob RULES_BLOBS[] = {{\n{}\n}};\n#define RULES_BLOB_COUNT {}\n\n",
+        blob_rows.join("\n"),
+        blob_rows.len()
+    ));
+    out.push_str(&format!(
+        "static const rules_scenario RULES_SCENARIOS[] = {{\n{}\n}};\n#define RULES_SCENARIO_COUNT {}\n\n",
+        rows.join(",\n"),
+        rows.len()
+    ));
+    // The coffee program of the issue, signed by a test operator key.
+    let coffee = retention_core::rules::RuleSet::from_json(&fs::read_to_string(
+        root.join("examples/programs/coffee.json"),
+    )?)?;
+    let mut signed = vec![0u8; retention_core::rules::RULE_SET_MAX_LEN];
+    let used = coffee
+        .encode_signed(&OPERATOR_SECRET, &mut signed)
+        .map_err(|e| format!("coffee: {e}"))?;
+    signed.truncate(used);
+    out.push_str(&format!(
+        "/* examples/programs/coffee.json, signed with a test operator key. */\n\
+         static const uint8_t RULES_COFFEE_SIGNED[] = {};\n\
+         static const uint8_t RULES_OPERATOR_PUBLIC_KEY[RTN_RULE_SET_PUBLIC_KEY_LEN] = {};\n\n\
+         #endif /* RTN_RULE_SCENARIOS_H */\n",
+        c_bytes(&signed),
+        c_bytes(&retention_core::rules::RuleSet::public_key_of(
+            &OPERATOR_SECRET
+        ))
+    ));
+    Ok(out)
+}
+
 fn generate() -> Result<(), Box<dyn Error>> {
     let root = root();
     let header = generate_header(&root)?;
@@ -533,6 +1043,10 @@ fn generate() -> Result<(), Box<dyn Error>> {
         (
             root.join("ffi/tests/generated/cards_scenario.h"),
             generate_cards_scenario(&root)?,
+        ),
+        (
+            root.join("ffi/tests/generated/rule_scenarios.h"),
+            generate_rule_scenarios(&root)?,
         ),
     ] {
         let changed = write_if_changed(&path, &contents)?;

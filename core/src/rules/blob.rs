@@ -159,6 +159,7 @@ impl Serialize for Unsigned<'_> {
 
 impl RuleSet {
     /// A rule set from compiled content: checks it and computes its hash.
+    #[cfg(any(feature = "std", test))]
     pub(crate) fn from_data(data: RuleSetData) -> Result<RuleSet, Inconsistent> {
         data.check()?;
         let hash = content_hash(&data).map_err(|_| Inconsistent::OutOfRange)?;
@@ -182,9 +183,9 @@ impl RuleSet {
     }
 
     /// Loads a rule-set blob: the envelope's checks, then (with a public key) the signature,
-    /// then the payload (`Payload` for bytes that do not decode or are not in canonical form,
-    /// `OverCapacity` for a pool over its capacity, `OutOfRange` for a bad reference or value),
-    /// then the serial.
+    /// then the serial, then the payload (`Payload` for bytes that do not decode or are not in
+    /// canonical form, `OverCapacity` for a pool over its capacity, `OutOfRange` for a bad
+    /// reference or value). [`RuleSet::load_into`] does the same in place, with little stack.
     ///
     /// ```
     /// use retention_core::rules::{LoadOptions, RuleSet, LoadError};
@@ -202,6 +203,25 @@ impl RuleSet {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(blob: &[u8], options: &LoadOptions) -> Result<RuleSet, LoadError> {
+        let mut rule_set = RuleSet::empty();
+        RuleSet::load_into(blob, options, &mut rule_set)?;
+        Ok(rule_set)
+    }
+
+    /// Loads a rule-set blob into `out` in place: the checks of [`RuleSet::load`], with the
+    /// payload decoded straight into `out`'s pools, so loading needs a few hundred bytes of
+    /// stack instead of copies of a 13–16 KiB rule set (firmware keeps `out` in a static).
+    ///
+    /// The envelope, the signature and the serial (read from the payload's head) are checked
+    /// before `out` is touched: those errors leave it as it was (a terminal keeps its current
+    /// set when an older or forged one is offered). An error in the payload itself
+    /// ([`DecodeError::Payload`], [`DecodeError::OverCapacity`], [`DecodeError::OutOfRange`])
+    /// leaves `out` empty ([`RuleSet::empty`]), never half loaded.
+    pub fn load_into(
+        blob: &[u8],
+        options: &LoadOptions,
+        out: &mut RuleSet,
+    ) -> Result<(), LoadError> {
         let opened = envelope::open(blob, Kind::RuleSet, None)?;
         if opened.version != Kind::RuleSet.version() {
             return Err(DecodeError::UnsupportedVersion {
@@ -222,25 +242,57 @@ impl RuleSet {
             _ => return Err(DecodeError::Payload.into()),
         };
         verify(options, signature, body)?;
-        let data: RuleSetData = envelope::decode_payload(body)?;
-        let hash: [u8; 32] = Sha256::digest(body).into();
-        let rule_set = RuleSet::from_data(data).map_err(|error| match error {
-            Inconsistent::OverCapacity => DecodeError::OverCapacity,
-            Inconsistent::OutOfRange => DecodeError::OutOfRange,
-        })?;
-        // Canonical bytes only: the content re-encodes to exactly the bytes read, so one rule
-        // set has one identity.
-        if rule_set.hash != hash {
-            return Err(DecodeError::Payload.into());
-        }
-        if rule_set.serial() < options.min_serial {
+        // The serial is the payload's second field: an older set is refused before `out` is
+        // touched.
+        let (head, _) =
+            postcard::take_from_bytes::<Head>(body).map_err(|_| DecodeError::Payload)?;
+        if head.serial < options.min_serial {
             return Err(LoadError::SerialTooOld {
-                serial: rule_set.serial(),
+                serial: head.serial,
                 min_serial: options.min_serial,
             });
         }
-        Ok(rule_set)
+        match decode_in_place(body, &mut out.data) {
+            Ok(hash) => {
+                out.hash = hash;
+                Ok(())
+            }
+            Err(error) => {
+                out.data.clear();
+                out.hash = [0; 32];
+                Err(error.into())
+            }
+        }
     }
+}
+
+/// The first fields of the rule-set bytes, read before the rest.
+#[derive(serde::Deserialize)]
+struct Head {
+    _name: super::model::Span,
+    serial: u32,
+}
+
+/// Decodes the rule-set bytes `body` into `data` in place and checks them: decodable,
+/// consumed exactly, consistent, and canonical (they re-encode to exactly `body`, so one rule
+/// set has one identity). Gives the set's hash.
+fn decode_in_place(body: &[u8], data: &mut RuleSetData) -> Result<[u8; 32], DecodeError> {
+    use serde::Deserialize as _;
+    let mut deserializer = postcard::Deserializer::from_bytes(body);
+    RuleSetData::deserialize_in_place(&mut deserializer, data).map_err(|_| DecodeError::Payload)?;
+    match deserializer.finalize() {
+        Ok([]) => {}
+        _ => return Err(DecodeError::Payload),
+    }
+    data.check().map_err(|error| match error {
+        Inconsistent::OverCapacity => DecodeError::OverCapacity,
+        Inconsistent::OutOfRange => DecodeError::OutOfRange,
+    })?;
+    let hash: [u8; 32] = Sha256::digest(body).into();
+    if content_hash(data).map_err(|_| DecodeError::Payload)? != hash {
+        return Err(DecodeError::Payload);
+    }
+    Ok(hash)
 }
 
 #[cfg(feature = "signing")]
@@ -370,6 +422,42 @@ mod tests {
         assert_eq!(loaded, rules);
         assert_eq!(loaded.serial(), 2);
         assert_eq!(loaded.name(), "p");
+    }
+
+    #[test]
+    fn load_into_keeps_the_set_on_early_errors_and_empties_it_on_payload_errors() {
+        let rules = small();
+        let mut buf = [0u8; 128];
+        let used = rules.encode(&mut buf).unwrap();
+        let mut storage = RuleSet::empty();
+        RuleSet::load_into(&buf[..used], &LoadOptions::new(), &mut storage).unwrap();
+        assert_eq!(storage, rules);
+        // Serial 2 against a minimum of 3: refused before the payload, the set is kept.
+        assert_eq!(
+            RuleSet::load_into(
+                &buf[..used],
+                &LoadOptions::new().min_serial(3),
+                &mut storage
+            ),
+            Err(LoadError::SerialTooOld {
+                serial: 2,
+                min_serial: 3
+            })
+        );
+        assert_eq!(storage, rules);
+        // A corrupt checksum: kept as well.
+        let mut corrupt = buf;
+        corrupt[used - 1] ^= 0x01;
+        assert!(RuleSet::load_into(&corrupt[..used], &LoadOptions::new(), &mut storage).is_err());
+        assert_eq!(storage, rules);
+        // A body with one byte too many, checksum recomputed: a payload error empties it.
+        let mut body = unhex(SMALL_BODY);
+        body.push(0x00);
+        assert_eq!(
+            RuleSet::load_into(&blob_of(&body), &LoadOptions::new(), &mut storage),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        assert_eq!(storage, RuleSet::empty());
     }
 
     #[test]

@@ -256,6 +256,35 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// A rule set without rules (evaluating it gives nothing): the starting value of the
+    /// storage [`RuleSet::load_into`] loads into.
+    #[must_use]
+    pub const fn empty() -> RuleSet {
+        RuleSet {
+            data: RuleSetData {
+                name: Span::EMPTY,
+                serial: 0,
+                valid_from: None,
+                valid_until: None,
+                points_basis: Basis::Gross,
+                max_points: None,
+                max_discount: None,
+                non_earning: None,
+                non_discountable: None,
+                redemption: None,
+                tiers: None,
+                programs: Bounded::new(),
+                groups: Bounded::new(),
+                ids: Bounded::new(),
+                selectors: Bounded::new(),
+                conditions: Bounded::new(),
+                rules: Bounded::new(),
+                text: Bounded::new(),
+            },
+            hash: [0; 32],
+        }
+    }
+
     /// The SHA-256 of the compiled payload: the rule set's identity, named by every outcome.
     #[must_use]
     pub const fn hash(&self) -> &[u8; 32] {
@@ -406,6 +435,28 @@ pub(crate) enum Inconsistent {
 }
 
 impl RuleSetData {
+    /// Empties every field in place (no rule-set-sized temporary on the stack).
+    pub(crate) fn clear(&mut self) {
+        self.name = Span::EMPTY;
+        self.serial = 0;
+        self.valid_from = None;
+        self.valid_until = None;
+        self.points_basis = Basis::Gross;
+        self.max_points = None;
+        self.max_discount = None;
+        self.non_earning = None;
+        self.non_discountable = None;
+        self.redemption = None;
+        self.tiers = None;
+        self.programs.clear();
+        self.groups.clear();
+        self.ids.clear();
+        self.selectors.clear();
+        self.conditions.clear();
+        self.rules.clear();
+        self.text.clear();
+    }
+
     /// The text of `span` in the text pool, if it is valid UTF-8 there.
     pub(crate) fn text(&self, span: Span) -> Option<&str> {
         let bytes = self.text.get(span.range()?)?;
