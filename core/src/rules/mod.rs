@@ -9,6 +9,7 @@
 //!   nearest-miss hints and the updated customer record.
 //! - [`refund`](fn@refund): what a partial return claws back, from the outcome's attribution.
 //! - `explain` (`std`): an outcome in plain words, for receipts and support.
+//! - `backtest` (`std`): a rule set over a history of sales, per rule and per segment.
 //! - [`Redemption`] (points to money) and [`TierPolicy`] (tiers from a history summary).
 //!
 //! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
@@ -43,6 +44,8 @@
 
 #[cfg(feature = "std")]
 pub mod authoring;
+#[cfg(feature = "std")]
+pub mod backtest;
 pub mod blob;
 pub mod condition;
 pub mod effect;
