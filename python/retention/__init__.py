@@ -6,7 +6,7 @@ Loyalty rules, punch cards and points accounts, churn scoring and customer value
 
 from __future__ import annotations
 
-from . import envelope, exceptions
+from . import envelope, exceptions, rules
 from ._retention import (
     ACCOUNT_MAX_EXPIRY_MONTHS,
     ACCOUNT_MAX_LEN,
@@ -17,10 +17,23 @@ from ._retention import (
     CARD_MAX_LEN,
     CARD_MAX_TERMINALS,
     CARD_MAX_WRITE_COUNTER,
+    CUSTOMER_MAX_LEN,
+    RULE_SET_MAX_LEN,
+    RULES_MAX_COUPONS,
+    RULES_MAX_LINES,
+    RULES_MAX_RULES,
     AccountSummary,
     CardSummary,
     PointsAccount,
     PunchCard,
+    Customer,
+    Hint,
+    Line,
+    Outcome,
+    Refund,
+    RuleSet,
+    Share,
+    TraceEntry,
     __version__,
 )
 from .exceptions import (
@@ -61,4 +74,18 @@ __all__ = [
     "ACCOUNT_MAX_EXPIRY_MONTHS",
     "ACCOUNT_MAX_PENDING_DAYS",
     "ACCOUNT_MAX_TIER_WINDOW_MONTHS",
+    "rules",
+    "RuleSet",
+    "Line",
+    "Customer",
+    "Outcome",
+    "TraceEntry",
+    "Share",
+    "Hint",
+    "Refund",
+    "RULE_SET_MAX_LEN",
+    "CUSTOMER_MAX_LEN",
+    "RULES_MAX_RULES",
+    "RULES_MAX_LINES",
+    "RULES_MAX_COUPONS",
 ]

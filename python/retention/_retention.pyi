@@ -1,6 +1,9 @@
 # Stubs of the native extension; checked against it by `python -m mypy.stubtest retention`.
-from datetime import date
-from typing import Optional, final
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Mapping, Optional, Union, final
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "ACCOUNT_MAX_EXPIRY_MONTHS",
@@ -14,6 +17,19 @@ __all__ = [
     "CARD_MAX_TERMINALS",
     "CARD_MAX_WRITE_COUNTER",
     "CardSummary",
+    "Customer",
+    "CUSTOMER_MAX_LEN",
+    "Hint",
+    "Line",
+    "Outcome",
+    "Refund",
+    "RULE_SET_MAX_LEN",
+    "RULES_MAX_COUPONS",
+    "RULES_MAX_LINES",
+    "RULES_MAX_RULES",
+    "RuleSet",
+    "Share",
+    "TraceEntry",
     "PointsAccount",
     "PunchCard",
     "CONTEXT_MAX_LEN",
@@ -21,6 +37,7 @@ __all__ = [
     "ENVELOPE_OVERHEAD_LEN",
     "KEY_MIN_LEN",
     "__version__",
+    "_backtest",
     "envelope_decode",
     "envelope_encode",
     "envelope_encoded_len",
@@ -191,3 +208,217 @@ class PointsAccount:
     def last_events(self) -> list[tuple[int, int]]: ...
     @property
     def as_of(self) -> Optional[date]: ...
+
+RULE_SET_MAX_LEN: int
+CUSTOMER_MAX_LEN: int
+RULES_MAX_RULES: int
+RULES_MAX_LINES: int
+RULES_MAX_COUPONS: int
+
+@final
+class Line:
+    """One basket line; prices in minor units."""
+
+    def __new__(cls, sku: int, category: int, quantity: int, unit_price: int) -> Line: ...
+    @property
+    def sku(self) -> int: ...
+    @property
+    def category(self) -> int: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def unit_price(self) -> int: ...
+
+_BasketLine = Union[Line, tuple[int, int, int, int], Mapping[str, int]]
+
+@final
+class Customer:
+    """The per-customer state the rules read and update; immutable."""
+
+    def __new__(
+        cls,
+        tier: int = 0,
+        segments: int = 0,
+        visits: int = 0,
+        last_visit: Optional[date] = None,
+        birthday: Optional[tuple[int, int]] = None,
+        usage: list[tuple[int, str, int, int]] = ...,
+    ) -> Customer: ...
+    @property
+    def tier(self) -> int: ...
+    @property
+    def segments(self) -> int: ...
+    @property
+    def visits(self) -> int: ...
+    @property
+    def last_visit(self) -> Optional[date]: ...
+    @property
+    def birthday(self) -> Optional[tuple[int, int]]: ...
+    @property
+    def usage(self) -> list[tuple[int, str, int, int]]: ...
+    def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes, key: bytes, customer_id: bytes) -> Customer: ...
+
+@final
+class TraceEntry:
+    """Why a rule did or did not apply."""
+
+    @property
+    def rule(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def effect(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def condition(self) -> Optional[int]: ...
+    @property
+    def condition_kind(self) -> Optional[str]: ...
+    @property
+    def by_rule(self) -> Optional[int]: ...
+    @property
+    def period(self) -> Optional[str]: ...
+    @property
+    def applied(self) -> bool: ...
+
+@final
+class Share:
+    """Attribution: what one rule gave one basket line."""
+
+    @property
+    def rule(self) -> int: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def program(self) -> int: ...
+    @property
+    def amount(self) -> int: ...
+
+@final
+class Hint:
+    """A nearest miss: spend or add this much more for the rule to fire."""
+
+    @property
+    def rule(self) -> int: ...
+    @property
+    def condition(self) -> int: ...
+    @property
+    def spend(self) -> Optional[int]: ...
+    @property
+    def units(self) -> Optional[int]: ...
+    @property
+    def effect(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+
+@final
+class Refund:
+    """What a return claws back."""
+
+    @property
+    def points(self) -> int: ...
+    @property
+    def points_by_rule(self) -> list[tuple[int, int]]: ...
+    @property
+    def stamps(self) -> list[tuple[int, int]]: ...
+    @property
+    def discount(self) -> int: ...
+    @property
+    def returned(self) -> list[int]: ...
+
+@final
+class Outcome:
+    """Everything an evaluation decided; immutable."""
+
+    @property
+    def points(self) -> int: ...
+    @property
+    def discount(self) -> int: ...
+    @property
+    def stamps(self) -> dict[int, int]: ...
+    @property
+    def rewards(self) -> list[tuple[int, int]]: ...
+    @property
+    def free_items(self) -> list[tuple[int, int, int]]: ...
+    @property
+    def lines(self) -> list[tuple[int, int]]: ...
+    @property
+    def trace(self) -> list[TraceEntry]: ...
+    @property
+    def attribution(self) -> list[Share]: ...
+    @property
+    def hints(self) -> list[Hint]: ...
+    @property
+    def customer(self) -> Customer: ...
+    @property
+    def rule_set_hash(self) -> bytes: ...
+    @property
+    def event(self) -> tuple[int, int]: ...
+    def explain(self) -> str: ...
+    def refund(self, returned: list[int], before: Optional[list[int]] = None) -> Refund: ...
+
+@final
+class RuleSet:
+    """A compiled, validated loyalty rule set; immutable."""
+
+    @staticmethod
+    def from_json(text: str) -> RuleSet: ...
+    @staticmethod
+    def from_toml(text: str) -> RuleSet: ...
+    @staticmethod
+    def from_bytes(data: bytes, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def to_bytes(self, signing_key: Optional[bytes] = None) -> bytes: ...
+    @staticmethod
+    def public_key_of(signing_key: bytes) -> bytes: ...
+    @property
+    def hash(self) -> bytes: ...
+    @property
+    def serial(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def rules(self) -> list[tuple[int, str]]: ...
+    def evaluate(
+        self,
+        basket: Iterable[_BasketLine],
+        customer: Optional[Customer] = None,
+        at: Union[datetime, int, None] = None,
+        *,
+        utc_offset_minutes: Optional[int] = None,
+        store: int = 0,
+        channel: int = 0,
+        coupons: list[int] = ...,
+        event: tuple[int, int] = ...,
+        churn_risk: Optional[int] = None,
+    ) -> Outcome: ...
+    def backtest(self, transactions: Any, customers: Any = None, **options: Any) -> Any: ...
+
+def _backtest(
+    rule_set: RuleSet,
+    customer: npt.NDArray[np.uint32],
+    basket: npt.NDArray[np.uint64],
+    time: npt.NDArray[np.int64],
+    sku: npt.NDArray[np.uint32],
+    category: npt.NDArray[np.uint32],
+    quantity: npt.NDArray[np.uint32],
+    unit_price: npt.NDArray[np.int64],
+    store: npt.NDArray[np.uint32],
+    channel: npt.NDArray[np.uint8],
+    coupon: npt.NDArray[np.uint32],
+    churn_risk: npt.NDArray[np.int32],
+    utc_offset_minutes: int,
+    tier: npt.NDArray[np.uint8],
+    segments: npt.NDArray[np.uint32],
+    birthday_month: npt.NDArray[np.uint8],
+    birthday_day: npt.NDArray[np.uint8],
+    segment: npt.NDArray[np.uint32],
+    segment_count: int,
+    skip_invalid: bool,
+    progress: Optional[Callable[[int, int], object]] = None,
+) -> dict[str, Any]: ...

@@ -6,9 +6,14 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use retention_core::card::{CardError, CardMergeError, CardReadError, ProgramError};
+use retention_core::customer::RecordError;
 use retention_core::envelope::{DecodeError, EncodeError, KeyError};
 use retention_core::points::{
     AccountError, AccountMergeError, AccountProgramError, AccountReadError,
+};
+use retention_core::rules::backtest::BacktestError;
+use retention_core::rules::{
+    AuthoringError, AuthoringErrorKind, EvalError, LoadError, RefundError,
 };
 
 /// The exception families of `retention.exceptions`.
@@ -182,6 +187,93 @@ impl ToPyErr for AccountReadError {
             AccountReadError::Blob(error) => error.to_py(),
             AccountReadError::OlderCopy { .. } => Family::State.err(self),
             _ => Family::Internal.err(self),
+        }
+    }
+}
+
+impl ToPyErr for AuthoringError {
+    /// `ValidationError` (`CapacityError` for a document over a capacity) with the core's
+    /// message, and the attributes `rule_id`, `rule_name` (None outside a rule) and `field`.
+    fn to_py(self) -> PyErr {
+        let family = match self.kind {
+            AuthoringErrorKind::OverCapacity => Family::Capacity,
+            _ => Family::Validation,
+        };
+        let error = family.err(&self);
+        let rule = self.rule.as_ref();
+        let attached = Python::attach(|py| {
+            let value = error.value(py);
+            value
+                .setattr("rule_id", rule.and_then(|r| r.id))
+                .and_then(|()| value.setattr("rule_name", rule.and_then(|r| r.name.clone())))
+                .and_then(|()| value.setattr("field", self.field.clone()))
+        });
+        match attached {
+            Ok(()) => error,
+            Err(failed) => failed,
+        }
+    }
+}
+
+impl ToPyErr for LoadError {
+    fn to_py(self) -> PyErr {
+        match self {
+            LoadError::Decode(error) => error.to_py(),
+            LoadError::Unsigned | LoadError::BadSignature => Family::Authentication.err(self),
+            LoadError::BadPublicKey => Family::Validation.err(self),
+            LoadError::SerialTooOld { .. } => Family::State.err(self),
+            _ => Family::Internal.err(self),
+        }
+    }
+}
+
+/// The family of an evaluation error.
+fn eval_family(error: EvalError) -> Family {
+    match error {
+        EvalError::NegativePrice { .. }
+        | EvalError::ZeroQuantity { .. }
+        | EvalError::ChurnRiskOutOfRange
+        | EvalError::ChannelOutOfRange
+        | EvalError::Time(_)
+        | EvalError::Customer(_) => Family::Validation,
+        EvalError::TooManyLines | EvalError::Capacity(_) => Family::Capacity,
+        EvalError::Overflow => Family::Overflow,
+        _ => Family::Internal,
+    }
+}
+
+impl ToPyErr for EvalError {
+    fn to_py(self) -> PyErr {
+        eval_family(self).err(self)
+    }
+}
+
+impl ToPyErr for RefundError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            RefundError::WrongTransaction
+            | RefundError::LineCountMismatch
+            | RefundError::UnknownLine { .. }
+            | RefundError::TooManyUnits { .. } => Family::Validation,
+            RefundError::Overflow => Family::Overflow,
+            _ => Family::Internal,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for RecordError {
+    fn to_py(self) -> PyErr {
+        Family::Validation.err(self)
+    }
+}
+
+impl ToPyErr for BacktestError {
+    fn to_py(self) -> PyErr {
+        match self {
+            BacktestError::Basket { error, .. } => eval_family(error).err(self),
+            BacktestError::Interrupted => Family::Internal.err(self),
+            _ => Family::Validation.err(self),
         }
     }
 }

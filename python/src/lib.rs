@@ -8,6 +8,7 @@ mod card;
 mod envelope;
 mod errors;
 mod points;
+mod rules;
 
 /// The native half of the `retention` package.
 #[pymodule]
@@ -17,5 +18,6 @@ fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
     envelope::register(m)?;
     card::register(m)?;
     points::register(m)?;
+    rules::register(m)?;
     Ok(())
 }

@@ -1,0 +1,336 @@
+"""Loyalty rules from Python: back-testing a rule set over a history of sales.
+
+:class:`retention.RuleSet` (compile, load, evaluate, refund) is native; this module turns data
+frame columns into the arrays the native back-test reads, and its totals back into data frames.
+The heavy loop runs in Rust with the GIL released: every basket goes through the same
+``evaluate`` the till runs.
+
+Transactions (a pandas or polars data frame; **one row per basket line**, or one row per basket
+without ``basket_id``):
+
+============== ========================================================================= ========
+column         meaning                                                                   default
+============== ========================================================================= ========
+customer_id    the customer (any hashable values: ints, strings)                          required
+timestamp      when: Unix seconds (int), or datetimes (naive ones are UTC; aware ones are  required
+               converted); local time is UTC + ``utc_offset_minutes``
+unit_price     price of one unit, **integer minor units** (cents); floats are refused:    required
+               multiply decimals by 100 and round first
+quantity       units, at least 1                                                          1
+sku, category  item ids (integers)                                                        0
+basket_id      rows of one customer with the same basket id are one basket (at most 32    one row,
+               lines); a basket's time is its first row's                                 one basket
+store, channel the sale's store id and channel (0..31)                                    0
+coupon         a coupon id presented with the line (0 or missing: none)                   none
+churn_risk     the churn risk 0..1000 at the time (missing: unknown)                      unknown
+============== ========================================================================= ========
+
+Customers (optional; one row per customer): ``customer_id``; ``tier`` (the starting tier; with a
+tier policy in the rule set tiers are then re-assessed before every basket from the spend or
+points in its window, with its grace period); ``segments`` (an int of segment flags for the
+rules' segment conditions); ``birthday`` (dates; only month and day count); ``segment`` (a
+reporting label: the per-segment totals group by it; customers without one are segment
+``None``; without the column everyone is segment ``"all"``).
+
+Each customer's record (visits, last visit, usage counts, tier) is carried forward through the
+history in time order, exactly as the till would have kept it. Memory: about 0.5 KB per
+customer and 24 bytes per basket line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ._retention import RuleSet, _backtest
+from .exceptions import ValidationError
+
+__all__ = ["BacktestResult", "backtest"]
+
+Progress = Union[bool, Callable[[int, int], object], None]
+
+# Rows from which a back-test shows a progress bar unless told otherwise.
+_AUTO_PROGRESS_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What a rule set would have given and cost over a history.
+
+    Money columns (``discount``, ``spend``) are integer minor units. ``by_rule``: per rule, in
+    evaluation order: ``rule``, ``name``, ``applied`` (baskets), ``customers`` (distinct),
+    ``points``, ``discount`` (free items at their price), ``stamps``, ``rewards``.
+    ``by_segment``: per reporting segment: ``segment``, ``customers`` (with a basket),
+    ``baskets``, ``spend`` (before discounts), ``points``, ``discount``, ``stamps``,
+    ``rewards``. ``by_rule_segment``: ``by_rule``'s columns per rule and segment.
+    ``customers``: every customer's ``tier`` and ``visits`` after the history. Data frames
+    are of the transactions' library (pandas or polars).
+    """
+
+    baskets: int
+    skipped: int
+    first_skipped: Optional[tuple[int, str]]
+    by_rule: Any
+    by_segment: Any
+    by_rule_segment: Any
+    customers: Any
+
+    def __repr__(self) -> str:
+        return (
+            f"BacktestResult(baskets={self.baskets}, skipped={self.skipped}, "
+            f"rules={len(self.by_rule)}, segments={len(self.by_segment)})"
+        )
+
+
+def _library(frame: Any) -> Any:
+    name = "polars" if type(frame).__module__.split(".")[0] == "polars" else "pandas"
+    return importlib.import_module(name)
+
+
+def _has(frame: Any, column: str) -> bool:
+    return column in list(frame.columns)
+
+
+def _values(frame: Any, column: str) -> npt.NDArray[Any]:
+    """A column as a NumPy array; aware datetimes as naive UTC."""
+    series = frame[column]
+    dtype = series.dtype
+    if getattr(dtype, "tz", None) is not None:  # pandas, aware
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif getattr(dtype, "time_zone", None) is not None:  # polars, aware
+        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return np.asarray(series.to_numpy())
+
+
+def _integers(values: npt.NDArray[Any], column: str, dtype: Any, missing: Optional[int] = None) -> Any:
+    """`values` as contiguous integers of `dtype`, range-checked; NaN/None -> `missing`."""
+    info = np.iinfo(dtype)
+    if values.dtype == object:
+        values = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if np.issubdtype(values.dtype, np.floating):
+        nan = np.isnan(values)
+        if nan.any():
+            if missing is None:
+                raise ValidationError(f"column `{column}` has missing values")
+            values = np.where(nan, missing, values)
+        if not np.all(np.mod(values, 1) == 0):
+            raise ValidationError(
+                f"column `{column}` must hold integers (amounts in minor units: multiply "
+                "decimals by 100 and round)"
+            )
+    elif not (np.issubdtype(values.dtype, np.integer) or values.dtype == np.bool_):
+        raise ValidationError(f"column `{column}` must hold integers, not {values.dtype}")
+    if values.size and (values.min() < info.min or values.max() > info.max):
+        raise ValidationError(f"column `{column}` has values outside {info.min}..={info.max}")
+    return np.ascontiguousarray(values, dtype=dtype)
+
+
+def _seconds(values: npt.NDArray[Any], column: str) -> Any:
+    """Timestamps as Unix seconds: ints as they are, datetimes (naive = UTC) converted."""
+    if np.issubdtype(values.dtype, np.datetime64):
+        if np.isnat(values).any():
+            raise ValidationError(f"column `{column}` has missing times")
+        return np.ascontiguousarray(values.astype("datetime64[s]").astype(np.int64))
+    if values.dtype == object and values.size and hasattr(values[0], "timestamp"):
+        converted = np.array(values, dtype="datetime64[s]")
+        return np.ascontiguousarray(converted.astype(np.int64))
+    return _integers(values, column, np.int64)
+
+
+def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
+    """Unique values (sorted) and each value's index among them."""
+    if values.dtype == object:
+        values = values.astype(str)
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return uniques, np.ascontiguousarray(inverse.reshape(-1), dtype=np.uint32)
+
+
+def _birthdays(values: npt.NDArray[Any]) -> tuple[Any, Any]:
+    """Month and day arrays (0 for none) from dates."""
+    if values.dtype == object:
+        months = np.array([0 if v is None or v != v else v.month for v in values], dtype=np.uint8)
+        days = np.array([0 if v is None or v != v else v.day for v in values], dtype=np.uint8)
+        return months, days
+    dates = values.astype("datetime64[D]")
+    missing = np.isnat(dates)
+    month_start = dates.astype("datetime64[M]")
+    months = (month_start.astype(np.int64) % 12 + 1).astype(np.uint8)
+    days = ((dates - month_start).astype(np.int64) + 1).astype(np.uint8)
+    return np.where(missing, 0, months).astype(np.uint8), np.where(missing, 0, days).astype(np.uint8)
+
+
+class _Bar:
+    """A small progress bar on stderr (or tqdm's, when installed)."""
+
+    def __init__(self) -> None:
+        self._tqdm: Any = None
+        self._done = 0
+        try:
+            self._tqdm_module: Any = importlib.import_module("tqdm")
+        except ImportError:
+            self._tqdm_module = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._tqdm_module is not None:
+            if self._tqdm is None:
+                self._tqdm = self._tqdm_module.tqdm(total=total, unit="basket", desc="back-test")
+            self._tqdm.update(done - self._done)
+            self._done = done
+            if done >= total:
+                self._tqdm.close()
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(
+            f"\rback-test [{'#' * filled}{'.' * (width - filled)}] "
+            f"{100 * done // max(total, 1):3d}% {done:,}/{total:,} baskets"
+        )
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def backtest(
+    rule_set: RuleSet,
+    transactions: Any,
+    customers: Any = None,
+    *,
+    utc_offset_minutes: int = 0,
+    skip_invalid: bool = False,
+    progress: Progress = None,
+) -> BacktestResult:
+    """Runs ``rule_set`` over a history of sales (see the module docs for the columns).
+
+    ``utc_offset_minutes``: the terminals' offset from UTC (local days, weekdays and times of
+    day follow it). ``skip_invalid``: baskets evaluation refuses (a negative price, more than
+    32 lines) are counted in ``skipped`` instead of raising. ``progress``: ``True`` for a
+    progress bar on stderr (tqdm's if installed), ``False`` for none, a callable
+    ``(done, total)``, or ``None``: a bar from 200 000 rows on.
+
+    Raises ``ValidationError`` (a missing or malformed column, an unknown customer, a refused
+    basket without ``skip_invalid``), ``CapacityError`` (a basket over 32 lines),
+    ``AmountOverflowError``; ``KeyboardInterrupt`` stops it between baskets.
+    """
+    frames = _library(transactions)
+    for column in ("customer_id", "timestamp", "unit_price"):
+        if not _has(transactions, column):
+            raise ValidationError(f"transactions need a `{column}` column")
+    rows = len(transactions)
+    transaction_ids = _values(transactions, "customer_id")
+    customer_ids = (
+        _values(customers, "customer_id") if customers is not None else transaction_ids[:0]
+    )
+    if transaction_ids.dtype.kind in "iu" and customer_ids.dtype.kind in "iu":
+        all_ids = np.concatenate([transaction_ids, customer_ids]).astype(np.int64)
+    else:
+        all_ids = np.concatenate([transaction_ids.astype(str), customer_ids.astype(str)])
+    uniques, inverse = _factorize(all_ids)
+    row_customer = np.ascontiguousarray(inverse[:rows])
+    count = len(uniques)
+
+    def optional(column: str, dtype: Any, missing: Optional[int] = None) -> Any:
+        if not _has(transactions, column):
+            return np.zeros(0, dtype=dtype)
+        return _integers(_values(transactions, column), column, dtype, missing)
+
+    if _has(transactions, "basket_id"):
+        keys = _values(transactions, "basket_id")
+        if np.issubdtype(keys.dtype, np.integer) and (keys.size == 0 or keys.min() >= 0):
+            basket = np.ascontiguousarray(keys, dtype=np.uint64)
+        else:
+            basket = _factorize(keys)[1].astype(np.uint64)
+    else:
+        basket = np.zeros(0, dtype=np.uint64)
+
+    tier = np.zeros(count, dtype=np.uint8)
+    segments = np.zeros(count, dtype=np.uint32)
+    birthday_month = np.zeros(count, dtype=np.uint8)
+    birthday_day = np.zeros(count, dtype=np.uint8)
+    segment = np.zeros(count, dtype=np.uint32)
+    labels: list[Any] = ["all"]
+    if customers is not None:
+        index = inverse[rows:]
+        if len(np.unique(index)) != len(index):
+            raise ValidationError("customers: a customer_id appears twice")
+        if _has(customers, "tier"):
+            tier[index] = _integers(_values(customers, "tier"), "tier", np.uint8, 0)
+        if _has(customers, "segments"):
+            segments[index] = _integers(_values(customers, "segments"), "segments", np.uint32, 0)
+        if _has(customers, "birthday"):
+            months, days = _birthdays(_values(customers, "birthday"))
+            birthday_month[index] = months
+            birthday_day[index] = days
+        if _has(customers, "segment"):
+            given = list(_values(customers, "segment"))
+            labels = sorted({label for label in given if label is not None}, key=str)
+            position = {label: i for i, label in enumerate(labels)}
+            if len(index) < count or any(label is None for label in given):
+                labels.append(None)
+            segment[:] = len(labels) - 1 if labels and labels[-1] is None else 0
+            segment[index] = [position.get(label, len(labels) - 1) for label in given]
+
+    if progress is None:
+        progress = rows >= _AUTO_PROGRESS_ROWS
+    callback: Optional[Callable[[int, int], object]]
+    if progress is True:
+        callback = _Bar()
+    elif progress is False:
+        callback = None
+    else:
+        callback = progress
+
+    native = _backtest(
+        rule_set,
+        row_customer,
+        basket,
+        _seconds(_values(transactions, "timestamp"), "timestamp"),
+        optional("sku", np.uint32),
+        optional("category", np.uint32),
+        optional("quantity", np.uint32),
+        _integers(_values(transactions, "unit_price"), "unit_price", np.int64),
+        optional("store", np.uint32),
+        optional("channel", np.uint8),
+        optional("coupon", np.uint32, 0),
+        optional("churn_risk", np.int32, -1),
+        utc_offset_minutes,
+        tier,
+        segments,
+        birthday_month,
+        birthday_day,
+        segment,
+        len(labels),
+        skip_invalid,
+        callback,
+    )
+
+    frame = frames.DataFrame
+    by_rule = native["by_rule"]
+    names = dict(zip(by_rule["rule"], by_rule["name"]))
+    by_rule_columns = {"rule": by_rule["rule"], "name": by_rule["name"]}
+    by_rule_columns.update({k: v for k, v in by_rule.items() if k not in ("rule", "name")})
+    cells = native["by_rule_segment"]
+    by_rule_segment = {
+        "rule": cells["rule"],
+        "name": [names[rule] for rule in cells["rule"]],
+        "segment": [labels[i] for i in cells["segment"]],
+    }
+    by_rule_segment.update({k: v for k, v in cells.items() if k not in ("rule", "segment")})
+    by_segment = dict(native["by_segment"])
+    by_segment["segment"] = [labels[i] for i in by_segment["segment"]]
+    ids = uniques.tolist()
+    return BacktestResult(
+        baskets=native["baskets"],
+        skipped=native["skipped"],
+        first_skipped=native["first_skipped"],
+        by_rule=frame(by_rule_columns),
+        by_segment=frame(by_segment),
+        by_rule_segment=frame(by_rule_segment),
+        customers=frame(
+            {"customer_id": ids, "tier": native["tiers"], "visits": native["visits"]}
+        ),
+    )
