@@ -1036,15 +1036,20 @@ fn _backtest<'py>(
         .collect();
     let rule_columns = |totals: &[backtest::RuleTotals]| -> PyResult<Bound<'py, PyDict>> {
         let columns = PyDict::new(py);
-        let column =
-            |f: fn(&backtest::RuleTotals) -> i128| totals.iter().map(f).collect::<Vec<_>>();
+        let counts = |f: fn(&backtest::RuleTotals) -> u64| totals.iter().map(f).collect::<Vec<_>>();
         columns.set_item("rule", totals.iter().map(|t| t.rule).collect::<Vec<_>>())?;
-        columns.set_item("applied", column(|t| i128::from(t.applied)))?;
-        columns.set_item("customers", column(|t| i128::from(t.customers)))?;
-        columns.set_item("points", column(|t| i128::from(t.points)))?;
-        columns.set_item("discount", column(|t| i128::from(t.discount.minor())))?;
-        columns.set_item("stamps", column(|t| i128::from(t.stamps)))?;
-        columns.set_item("rewards", column(|t| i128::from(t.rewards)))?;
+        columns.set_item("applied", counts(|t| t.applied))?;
+        columns.set_item("customers", counts(|t| t.customers))?;
+        columns.set_item("points", counts(|t| t.points))?;
+        columns.set_item(
+            "discount",
+            totals
+                .iter()
+                .map(|t| t.discount.minor())
+                .collect::<Vec<_>>(),
+        )?;
+        columns.set_item("stamps", counts(|t| t.stamps))?;
+        columns.set_item("rewards", counts(|t| t.rewards))?;
         Ok(columns)
     };
     let by_rule = rule_columns(&result.by_rule)?;
@@ -1113,15 +1118,4 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RULES_MAX_LINES", rules::MAX_LINES)?;
     m.add("RULES_MAX_COUPONS", rules::MAX_COUPONS)?;
     Ok(())
-}        let counts = |f: fn(&backtest::RuleTotals) -> u64| totals.iter().map(f).collect::<Vec<_>>();
-        columns.set_item("rule", totals.iter().map(|t| t.rule).collect::<Vec<_>>())?;
-        columns.set_item("applied", counts(|t| t.applied))?;
-        columns.set_item("customers", counts(|t| t.customers))?;
-        columns.set_item("points", counts(|t| t.points))?;
-        columns.set_item(
-            "discount",
-            totals.iter().map(|t| t.discount.minor()).collect::<Vec<_>>(),
-        )?;
-        columns.set_item("stamps", counts(|t| t.stamps))?;
-        columns.set_item("rewards", counts(|t| t.rewards))?;
-
+}
