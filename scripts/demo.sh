@@ -26,3 +26,8 @@ echo
 echo "=== Punch cards and points: a customer's day across two offline terminals ==="
 cargo run -q --release --locked -p retention-examples --bin cards
 "$VENV/bin/python" examples/python/cards.py
+
+echo
+echo "=== Loyalty rules: receipts at the till (Rust), back-tests on CDNOW and a synthetic grocery year (Python) ==="
+cargo run -q --release --locked -p retention-examples --bin rules
+"$VENV/bin/python" examples/python/rules.py

@@ -28,7 +28,8 @@ churn_risk     the churn risk 0..1000 at the time (missing: unknown)            
 Customers (optional; one row per customer): ``customer_id``; ``tier`` (the starting tier; with a
 tier policy in the rule set tiers are then re-assessed before every basket from the spend or
 points in its window, with its grace period); ``segments`` (an int of segment flags for the
-rules' segment conditions); ``birthday`` (dates; only month and day count); ``segment`` (a
+rules' segment conditions); ``birthday`` (dates, or ISO ``YYYY-MM-DD`` strings; only month
+and day count); ``segment`` (a
 reporting label: the per-segment totals group by it; customers without one are segment
 ``None``; without the column everyone is segment ``"all"``).
 
@@ -39,6 +40,7 @@ customer and 24 bytes per basket line.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import sys
 from dataclasses import dataclass
@@ -151,10 +153,14 @@ def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
 
 
 def _birthdays(values: npt.NDArray[Any]) -> tuple[Any, Any]:
-    """Month and day arrays (0 for none) from dates."""
-    if values.dtype == object:
-        months = np.array([0 if v is None or v != v else v.month for v in values], dtype=np.uint8)
-        days = np.array([0 if v is None or v != v else v.day for v in values], dtype=np.uint8)
+    """Month and day arrays (0 for none) from dates, datetimes or ISO strings."""
+    if values.dtype == object or values.dtype.kind == "U":
+        dates = [
+            None if v is None or v != v else dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v
+            for v in values.tolist()
+        ]
+        months = np.array([0 if d is None else d.month for d in dates], dtype=np.uint8)
+        days = np.array([0 if d is None else d.day for d in dates], dtype=np.uint8)
         return months, days
     dates = values.astype("datetime64[D]")
     missing = np.isnat(dates)
