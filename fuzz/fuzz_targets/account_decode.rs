@@ -13,7 +13,9 @@ const KEY: [u8; 32] = [0x5a; 32];
 
 fn exercise(account: &Account, blob: &[u8], seal: Seal<'_>) {
     let mut again = [0u8; MAX_ENCODED_LEN];
-    let used = account.encode(seal, &mut again).expect("an accepted account re-encodes");
+    let used = account
+        .encode(seal, &mut again)
+        .expect("an accepted account re-encodes");
     assert_eq!(&again[..used], blob, "accepted account blob is canonical");
     for number in [1, 20_000, 65_535] {
         let today = Day::from_number(number).expect("a day");
@@ -22,8 +24,14 @@ fn exercise(account: &Account, blob: &[u8], seal: Seal<'_>) {
         let _ = account.qualifying_points(today, 12);
         let _ = account.expire(today);
         for event in [
-            AccountEvent::Earn { id: EventId::new(1, u32::MAX), points: Points(7) },
-            AccountEvent::Redeem { id: EventId::new(2, u32::MAX), points: Points(3) },
+            AccountEvent::Earn {
+                id: EventId::new(1, u32::MAX),
+                points: Points(7),
+            },
+            AccountEvent::Redeem {
+                id: EventId::new(2, u32::MAX),
+                points: Points(3),
+            },
             AccountEvent::Clawback {
                 id: EventId::new(3, u32::MAX),
                 original: EventId::new(1, 1),
@@ -33,7 +41,9 @@ fn exercise(account: &Account, blob: &[u8], seal: Seal<'_>) {
             if let Ok(next) = account.apply(&event, today) {
                 // Encoding can only fail for a pending date the layout cannot hold, which a
                 // decoded account never has; a fresh transition keeps that true.
-                let used = next.encode(seal, &mut again).expect("a new account encodes");
+                let used = next
+                    .encode(seal, &mut again)
+                    .expect("a new account encodes");
                 assert_eq!(Account::decode(&again[..used], seal, 0).as_ref(), Ok(&next));
             }
         }

@@ -14,7 +14,9 @@ const KEY: [u8; 32] = [0x5a; 32];
 
 fn exercise(card: &Card, blob: &[u8], seal: Seal<'_>) {
     let mut again = [0u8; MAX_ENCODED_LEN];
-    let used = card.encode(seal, &mut again).expect("an accepted card re-encodes");
+    let used = card
+        .encode(seal, &mut again)
+        .expect("an accepted card re-encodes");
     assert_eq!(&again[..used], blob, "accepted card blob is canonical");
     let _ = card.summary();
     let merged = card.merge(card).map(|m| m.summary());
@@ -24,8 +26,15 @@ fn exercise(card: &Card, blob: &[u8], seal: Seal<'_>) {
     let today = Day::from_number(20_000).expect("a day");
     let program = card.program().program;
     for event in [
-        CardEvent::Stamp { id: EventId::new(1, u32::MAX), program, stamps: 1 },
-        CardEvent::Redeem { id: EventId::new(2, u32::MAX), program },
+        CardEvent::Stamp {
+            id: EventId::new(1, u32::MAX),
+            program,
+            stamps: 1,
+        },
+        CardEvent::Redeem {
+            id: EventId::new(2, u32::MAX),
+            program,
+        },
     ] {
         if let Ok(next) = card.apply(&event, today) {
             let used = next.encode(seal, &mut again).expect("a new card encodes");

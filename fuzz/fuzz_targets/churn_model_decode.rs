@@ -3,14 +3,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use retention_core::churn::Observation;
 use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN};
 use retention_core::churn::summary::ChurnSummary;
-use retention_core::churn::Observation;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(model) = ChurnModel::decode(data) {
         let mut again = [0u8; MODEL_MAX_LEN];
-        let used = model.encode(&mut again).expect("an accepted model re-encodes");
+        let used = model
+            .encode(&mut again)
+            .expect("an accepted model re-encodes");
         assert_eq!(&again[..used], data, "accepted blob is canonical");
         let customer = Observation::new(3.0, 10.0, 30.0).expect("valid observation");
         let _ = model.score(&customer, 1234.0);

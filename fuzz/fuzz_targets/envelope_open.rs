@@ -11,7 +11,9 @@ const KEY: [u8; 32] = [0x5a; 32];
 fuzz_target!(|data: &[u8]| {
     let _ = Header::peek(data);
     for kind in Kind::ALL {
-        let seal = (kind.tag_len() > 0).then(|| Seal::new(&KEY, b"fuzz").ok()).flatten();
+        let seal = (kind.tag_len() > 0)
+            .then(|| Seal::new(&KEY, b"fuzz").ok())
+            .flatten();
         for attempt in [seal, None] {
             if let Ok(opened) = envelope::open(data, kind, attempt) {
                 // Anything accepted is canonical: sealing its payload again gives the same bytes.

@@ -18,7 +18,9 @@
 use libfuzzer_sys::fuzz_target;
 use retention_core::customer::{Birthday, CustomerRecord};
 use retention_core::money::Money;
-use retention_core::rules::{evaluate, refund, Context, Line, LoadOptions, Outcome, Returns, RuleSet, ShareKind};
+use retention_core::rules::{
+    Context, Line, LoadOptions, Outcome, Returns, RuleSet, ShareKind, evaluate, refund,
+};
 use retention_core::terminal::EventId;
 use retention_core::time::{Timestamp, UtcOffset};
 
@@ -85,14 +87,29 @@ fn run(data: &[u8]) -> Option<()> {
     }
     let mut outcome = Box::new(Outcome::new());
     match evaluate(&rules, &basket, &customer, &context, &mut outcome) {
-        Err(_) => assert_eq!(*outcome, Outcome::new(), "a failed evaluation leaves the outcome empty"),
+        Err(_) => assert_eq!(
+            *outcome,
+            Outcome::new(),
+            "a failed evaluation leaves the outcome empty"
+        ),
         Ok(()) => {
-            let sum = |kind| outcome.shares.iter().filter(|s| s.kind == kind).map(|s| u128::from(s.amount)).sum::<u128>();
+            let sum = |kind| {
+                outcome
+                    .shares
+                    .iter()
+                    .filter(|s| s.kind == kind)
+                    .map(|s| u128::from(s.amount))
+                    .sum::<u128>()
+            };
             assert_eq!(sum(ShareKind::Points), u128::from(outcome.points.0));
-            assert_eq!(sum(ShareKind::Discount), u128::try_from(outcome.discount.minor()).unwrap());
+            assert_eq!(
+                sum(ShareKind::Discount),
+                u128::try_from(outcome.discount.minor()).unwrap()
+            );
             assert_eq!(outcome.trace.len(), rules.rules().len());
             let all: Vec<u32> = basket.iter().map(|line| line.quantity).collect();
-            let (clawback, _) = refund(&outcome, &Returns::none(&outcome), &all).expect("a full refund works");
+            let (clawback, _) =
+                refund(&outcome, &Returns::none(&outcome), &all).expect("a full refund works");
             assert_eq!(clawback.points, outcome.points);
             assert_eq!(clawback.discount, outcome.discount);
         }

@@ -3,13 +3,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use retention_core::rules::{LoadOptions, RuleSet, RULE_SET_MAX_LEN};
+use retention_core::rules::{LoadOptions, RULE_SET_MAX_LEN, RuleSet};
 
 fn check(compiled: Result<RuleSet, retention_core::rules::AuthoringError>) {
     match compiled {
         Ok(rules) => {
             let mut blob = vec![0u8; RULE_SET_MAX_LEN];
-            let used = rules.encode(&mut blob).expect("a compiled rule set encodes");
+            let used = rules
+                .encode(&mut blob)
+                .expect("a compiled rule set encodes");
             let loaded = RuleSet::load(&blob[..used], &LoadOptions::new()).expect("and loads");
             assert_eq!(loaded, rules);
         }
