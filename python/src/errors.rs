@@ -18,6 +18,10 @@ pub(crate) enum Family {
     Capacity,
     /// `retention.ValidationError` (also a `ValueError`): an argument or document is invalid.
     Validation,
+    /// `retention.ConvergenceError`: a fit or a series did not converge.
+    Convergence,
+    /// `retention.AmountOverflowError` (also an `ArithmeticError`): a value overflowed.
+    Overflow,
     /// `retention.InternalError`: a bug in the SDK.
     Internal,
 }
@@ -26,6 +30,8 @@ static DECODE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static AUTHENTICATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CAPACITY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CONVERGENCE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static OVERFLOW: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 impl Family {
@@ -36,6 +42,8 @@ impl Family {
             Family::Authentication => (&AUTHENTICATION, "AuthenticationError"),
             Family::Capacity => (&CAPACITY, "CapacityError"),
             Family::Validation => (&VALIDATION, "ValidationError"),
+            Family::Convergence => (&CONVERGENCE, "ConvergenceError"),
+            Family::Overflow => (&OVERFLOW, "AmountOverflowError"),
             Family::Internal => (&INTERNAL, "InternalError"),
         };
         let message = message.to_string();

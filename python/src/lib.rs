@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod churn;
 mod envelope;
 mod errors;
 
@@ -12,5 +13,6 @@ fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", retention_core::VERSION)?;
     errors::register(m)?;
     envelope::register(m)?;
+    churn::register(m)?;
     Ok(())
 }
