@@ -1,5 +1,5 @@
 # Stubs of the native extension; checked against it by `python -m mypy.stubtest retention`.
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, final
 
 import numpy as np
 import numpy.typing as npt
@@ -9,6 +9,7 @@ _U64 = npt.NDArray[np.uint64]
 _I64 = npt.NDArray[np.int64]
 _U8 = npt.NDArray[np.uint8]
 _Cuts = tuple[tuple[float, float, float, float], tuple[float, float, float, float], tuple[float, float, float, float]]
+_CutsIn = tuple[Sequence[float], Sequence[float], Sequence[float]]
 _FitResult = tuple[list[float], Optional[list[float]], float, int, int]
 _Summary = tuple[_U64, _F64, _F64, _F64, _F64]
 
@@ -117,7 +118,7 @@ def churn_calibration_holdout(
 ) -> tuple[_Summary, _F64, _F64, float]: ...
 def churn_rfm_fit(since_last_purchase: _F64, frequency: _F64, monetary_value: _F64) -> _Cuts: ...
 def churn_rfm_score(
-    cuts: _Cuts, since_last_purchase: _F64, frequency: _F64, monetary_value: _F64
+    cuts: _CutsIn, since_last_purchase: _F64, frequency: _F64, monetary_value: _F64
 ) -> tuple[_U8, _U8, _U8, _U8]: ...
 def churn_rfm_segments() -> list[tuple[int, str]]: ...
 def churn_cohort_retention(
@@ -130,6 +131,7 @@ def churn_target(
     p_alive: _F64, clv: _F64, cost: float, uplift: float, budget: Optional[int] = None
 ) -> tuple[_U64, _F64]: ...
 
+@final
 class _ChurnModel:
     def __new__(
         cls,
@@ -138,11 +140,11 @@ class _ChurnModel:
         *,
         grain: str = "D",
         unit: str = "D",
-        thresholds: tuple[int, int, int] = (250, 500, 750),
+        thresholds: tuple[int, int, int] = ...,
         horizon: Optional[float] = None,
         money_unit: int = 1,
         spend: Optional[tuple[list[float], int, float]] = None,
-        rfm: Optional[_Cuts] = None,
+        rfm: Optional[_CutsIn] = None,
     ) -> _ChurnModel: ...
     @staticmethod
     def from_bytes(blob: bytes) -> _ChurnModel: ...
@@ -168,4 +170,4 @@ class _ChurnModel:
     def score(
         self, frequency: _F64, recency: _F64, age: _F64, mean_spend_minor: _F64
     ) -> list[tuple[str, npt.NDArray[Any]]]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...

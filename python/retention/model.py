@@ -61,16 +61,17 @@ class ChurnModel:
         spend: Optional[tuple[Any, int, float]] = None,
         rfm: Optional[tuple[Any, Any, Any]] = None,
     ) -> None:
+        medium, high, critical = (int(t) for t in thresholds)
         self._native = _retention._ChurnModel(
             model,
             [float(p) for p in params],
             grain=grain,
             unit=unit,
-            thresholds=tuple(int(t) for t in thresholds),
+            thresholds=(medium, high, critical),
             horizon=None if horizon is None else float(horizon),
             money_unit=int(money_unit),
             spend=None if spend is None else ([float(p) for p in spend[0]], int(spend[1]), float(spend[2])),
-            rfm=None if rfm is None else tuple(tuple(float(c) for c in cuts) for cuts in rfm),
+            rfm=None if rfm is None else ([float(c) for c in rfm[0]], [float(c) for c in rfm[1]], [float(c) for c in rfm[2]]),
         )
 
     @classmethod

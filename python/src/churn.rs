@@ -580,6 +580,13 @@ fn churn_calibration_holdout<'py>(
 // --- RFM, metrics, targeting -------------------------------------------------------------------
 
 type Cuts = ([f64; 4], [f64; 4], [f64; 4]);
+type Cut = (f64, f64, f64, f64);
+
+/// Cut points as Python tuples.
+fn cut_tuples((r, f, m): Cuts) -> (Cut, Cut, Cut) {
+    let tuple = |[a, b, c, d]: [f64; 4]| (a, b, c, d);
+    (tuple(r), tuple(f), tuple(m))
+}
 
 /// The 20/40/60/80th percentiles of time since last purchase, frequency and mean spend.
 #[pyfunction]
@@ -588,7 +595,7 @@ fn churn_rfm_fit(
     since_last_purchase: PyReadonlyArray1<'_, f64>,
     frequency: PyReadonlyArray1<'_, f64>,
     monetary_value: PyReadonlyArray1<'_, f64>,
-) -> PyResult<Cuts> {
+) -> PyResult<(Cut, Cut, Cut)> {
     let (r, f, m) = (
         column(&since_last_purchase),
         column(&frequency),
@@ -597,7 +604,7 @@ fn churn_rfm_fit(
     let cuts = py
         .detach(|| rfm::fit_cuts(&r, &f, &m))
         .map_err(ToPyErr::to_py)?;
-    Ok(cuts.get())
+    Ok(cut_tuples(cuts.get()))
 }
 
 type RfmColumns<'py> = (
@@ -884,8 +891,8 @@ impl PyChurnModel {
 
     /// The RFM cut points `(recency, frequency, monetary)`, or None.
     #[getter]
-    fn rfm(&self) -> Option<Cuts> {
-        self.inner.rfm().map(|c| c.get())
+    fn rfm(&self) -> Option<(Cut, Cut, Cut)> {
+        self.inner.rfm().map(|c| cut_tuples(c.get()))
     }
 
     /// Scores every row: `p_alive`, `risk`, `band`, `expected_purchases`, and `clv_minor`
