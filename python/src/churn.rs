@@ -354,7 +354,17 @@ fn churn_evaluate<'py>(
     let out = py
         .detach(|| {
             let mut out = vec![0.0; x.len()];
-            batch_parallel(&model, quantity, &x, &t_x, &big_t, &mut out).map(|()| out)
+            // The concrete model, so that the per-row calls inline.
+            match model {
+                PurchaseModel::BgNbd(m) => batch_parallel(&m, quantity, &x, &t_x, &big_t, &mut out),
+                PurchaseModel::ModifiedBgNbd(m) => {
+                    batch_parallel(&m, quantity, &x, &t_x, &big_t, &mut out)
+                }
+                PurchaseModel::ParetoNbd(m) => {
+                    batch_parallel(&m, quantity, &x, &t_x, &big_t, &mut out)
+                }
+            }
+            .map(|()| out)
         })
         .map_err(ToPyErr::to_py)?;
     Ok(f64_array(py, out))

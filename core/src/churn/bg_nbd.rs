@@ -47,6 +47,15 @@ impl BgNbd {
     }
 }
 
+impl BgNbd {
+    /// Expected purchases in the next `t` of a customer alive at age T with x repeat purchases:
+    /// a new customer with parameters (r + x, α + T) and dropout odds updated by x.
+    fn forward(&self, x: f64, age: f64, t: f64) -> Result<f64, ChurnError> {
+        let BgNbd { r, alpha, a, b } = *self;
+        beta_geometric_expectation(r + x, alpha + age, a, a + b + x - 1.0, t)
+    }
+}
+
 impl TransactionModel for BgNbd {
     fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
         let BgNbd { r, alpha, a, b } = *self;
@@ -72,19 +81,17 @@ impl TransactionModel for BgNbd {
         }
         // 1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))
         let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        let d = libm::log(a) - libm::log(b + x - 1.0) + (r + x) * libm::log1p(gap);
+        let d = libm::log(a / (b + x - 1.0)) + (r + x) * libm::log1p(gap);
         finite(logistic_neg(d))
     }
 
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
         let t = check_horizon(t)?;
-        let BgNbd { r, alpha, a, b } = *self;
         let x = customer.frequency();
         // A customer alive at T continues as a new BG/NBD customer with parameters
         // (r + x, α + T, a, b + x): E[Y(t) | x, tₓ, T] = P(alive) · E'[X(t)].
         let alive = self.p_alive(customer)?;
-        let forward =
-            beta_geometric_expectation(r + x, alpha + customer.age(), a, a + b + x - 1.0, t)?;
+        let forward = self.forward(x, customer.age(), t)?;
         finite(alive * forward)
     }
 
@@ -92,6 +99,10 @@ impl TransactionModel for BgNbd {
         let t = check_horizon(t)?;
         let BgNbd { r, alpha, a, b } = *self;
         beta_geometric_expectation(r, alpha, a, a + b - 1.0, t)
+    }
+
+    fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
+        self.forward(frequency, age, check_horizon(t)?).map(Some)
     }
 }
 

@@ -53,6 +53,15 @@ impl ModifiedBgNbd {
     }
 }
 
+impl ModifiedBgNbd {
+    /// Expected purchases in the next `t` of a customer alive at age T with x repeat purchases:
+    /// a new customer with parameters (r + x, α + T) and dropout odds updated by x.
+    fn forward(&self, x: f64, age: f64, t: f64) -> Result<f64, ChurnError> {
+        let ModifiedBgNbd { r, alpha, a, b } = *self;
+        beta_geometric_expectation(r + x, alpha + age, a, a + b + x, t)
+    }
+}
+
 impl TransactionModel for ModifiedBgNbd {
     fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
@@ -70,12 +79,11 @@ impl TransactionModel for ModifiedBgNbd {
 
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
         let t = check_horizon(t)?;
-        let ModifiedBgNbd { r, alpha, a, b } = *self;
         let x = customer.frequency();
         // Alive at T, the customer continues with (r + x, α + T) and dropout Beta(a, b + x):
         // E = P(alive) · (a+b+x)/(a−1) [1 − ((α+T)/(α+T+t))^(r+x) F(r+x, b+x+1; a+b+x; z)].
         let alive = self.p_alive(customer)?;
-        let forward = beta_geometric_expectation(r + x, alpha + customer.age(), a, a + b + x, t)?;
+        let forward = self.forward(x, customer.age(), t)?;
         finite(alive * forward)
     }
 
@@ -85,6 +93,10 @@ impl TransactionModel for ModifiedBgNbd {
         // b/(a−1) [1 − (α/(α+t))ʳ F(r, b+1; a+b; t/(α+t))] = b/(a+b) · the alive-forward value.
         let forward = beta_geometric_expectation(r, alpha, a, a + b, t)?;
         finite(b / (a + b) * forward)
+    }
+
+    fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
+        self.forward(frequency, age, check_horizon(t)?).map(Some)
     }
 }
 

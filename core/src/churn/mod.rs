@@ -110,11 +110,7 @@ impl Observation {
     /// [`ChurnError::RecencyWithoutRepeat`].
     pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Observation, ChurnError> {
         let valid = |v: f64| v.is_finite() && v >= 0.0;
-        if !valid(frequency)
-            || !valid(recency)
-            || !valid(age)
-            || libm::floor(frequency) != frequency
-        {
+        if !valid(frequency) || !valid(recency) || !valid(age) || !whole(frequency) {
             return Err(ChurnError::InvalidObservation);
         }
         if recency > age {
@@ -149,6 +145,13 @@ impl Observation {
     }
 }
 
+/// Whether a finite `v ≥ 0` is a whole number: adding 2⁵² rounds it to one (every double from
+/// 2⁵² up is whole), two additions instead of a call to `floor`.
+fn whole(v: f64) -> bool {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    v >= TWO_52 || (v + TWO_52) - TWO_52 == v
+}
+
 /// What every purchase-and-dropout model answers about a customer.
 pub trait TransactionModel {
     /// The log-likelihood of one customer's observation under the model.
@@ -159,6 +162,15 @@ pub trait TransactionModel {
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError>;
     /// Expected purchases in `t` time units of a new customer (from their first purchase).
     fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError>;
+    /// For models where `expected_purchases(x, tₓ, T; t) = p_alive(x, tₓ, T) · f(x, T; t)`
+    /// (BG/NBD and MBG/NBD: a customer alive at T goes on as a new one with updated
+    /// parameters), `Some(f(x, T; t))`, the expected purchases of a customer known to be alive;
+    /// `None` for other models. Batch scoring computes `f` once per distinct `(x, T)`. Inputs
+    /// are a valid observation's frequency and age and a valid horizon.
+    fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
+        let _ = (frequency, age, t);
+        Ok(None)
+    }
 }
 
 /// A parameter must be finite and above zero.
@@ -244,27 +256,117 @@ pub fn batch<M: TransactionModel + ?Sized>(
     if frequency.len() != n || recency.len() != n || age.len() != n {
         return Err(BatchError::LengthMismatch);
     }
+    match quantity {
+        BatchQuantity::PAlive => each_row(frequency, recency, age, out, |c| model.p_alive(c)),
+        BatchQuantity::ExpectedPurchases { t } => each_row(frequency, recency, age, out, |c| {
+            model.expected_purchases(c, t)
+        }),
+        BatchQuantity::LogLikelihood => {
+            each_row(frequency, recency, age, out, |c| model.log_likelihood(c))
+        }
+    }
+}
+
+/// `value` of every row's observation into `out` (equal lengths checked by the caller).
+fn each_row<F>(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+    mut value: F,
+) -> Result<(), BatchError>
+where
+    F: FnMut(&Observation) -> Result<f64, ChurnError>,
+{
     let rows = frequency.iter().zip(recency).zip(age).zip(out.iter_mut());
     for (index, (((&x, &t_x), &big_t), slot)) in rows.enumerate() {
         let row = |error| BatchError::Row { index, error };
         let customer = Observation::new(x, t_x, big_t).map_err(row)?;
-        *slot = match quantity {
-            BatchQuantity::PAlive => model.p_alive(&customer),
-            BatchQuantity::ExpectedPurchases { t } => model.expected_purchases(&customer, t),
-            BatchQuantity::LogLikelihood => model.log_likelihood(&customer),
-        }
-        .map_err(row)?;
+        *slot = value(&customer).map_err(row)?;
     }
     Ok(())
 }
+
+/// [`batch`] of expected purchases for a model with [`TransactionModel::alive_forward`]: the
+/// forward expectation once per distinct `(x, T)` (a few thousand for a customer base at day
+/// resolution), times each row's P(alive) — the same operations, so the same values, as
+/// [`TransactionModel::expected_purchases`]. `None` when the model has no forward form.
+#[cfg(feature = "std")]
+fn batch_expected_memoized<M: TransactionModel + ?Sized>(
+    model: &M,
+    t: f64,
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+) -> Option<Result<(), BatchError>> {
+    let first = BatchError::Row {
+        index: 0,
+        error: ChurnError::InvalidArgument,
+    };
+    let t = match check_horizon(t) {
+        Ok(t) => t,
+        Err(_) if out.is_empty() => return Some(Ok(())),
+        Err(_) => return Some(Err(first)),
+    };
+    if !matches!(model.alive_forward(0.0, 0.0, t), Ok(Some(_))) {
+        return None;
+    }
+    let mut memo: std::collections::HashMap<(u64, u64), f64, PairHash> =
+        std::collections::HashMap::with_capacity_and_hasher(1024, PairHash::default());
+    Some(each_row(frequency, recency, age, out, |customer| {
+        let key = (customer.frequency().to_bits(), customer.age().to_bits());
+        let forward = match memo.get(&key) {
+            Some(&forward) => forward,
+            None => {
+                let forward = model
+                    .alive_forward(customer.frequency(), customer.age(), t)?
+                    .ok_or(ChurnError::NotFinite)?;
+                memo.insert(key, forward);
+                forward
+            }
+        };
+        finite(model.p_alive(customer)? * forward)
+    }))
+}
+
+/// A fast hash for pairs of `f64` bits (multiply-rotate, as rustc's FxHash, with the halves
+/// folded): the memo's keys are not attacker-chosen in a way that matters (a worse distribution
+/// only slows it down).
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Default)]
+struct PairHasher(u64);
+
+#[cfg(feature = "std")]
+impl core::hash::Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        // The high bits into the low ones, which pick the bucket.
+        self.0 ^ (self.0 >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        // Doubles of small whole numbers have all-zero low bits: fold the high half in first.
+        let folded = value ^ (value >> 32);
+        self.0 = (self.0.rotate_left(5) ^ folded).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+#[cfg(feature = "std")]
+type PairHash = core::hash::BuildHasherDefault<PairHasher>;
 
 /// Rows from which [`batch_parallel`] splits the work across threads.
 #[cfg(feature = "std")]
 pub const PARALLEL_BATCH_FROM: usize = 16_384;
 
 /// [`batch`] on every available core (`std`): the rows are split into one contiguous chunk per
-/// thread, each computed as [`batch`] does. Below [`PARALLEL_BATCH_FROM`] rows, or on one core, it
-/// is [`batch`] itself. The values are bit-for-bit those of [`batch`].
+/// thread, each computed as [`batch`] does (below [`PARALLEL_BATCH_FROM`] rows, or on one core,
+/// on the calling thread). Expected purchases of a model with
+/// [`TransactionModel::alive_forward`] compute the forward part once per distinct `(x, T)` in
+/// each chunk. The values are bit-for-bit those of [`batch`].
 ///
 /// Errors: as [`batch`], with the lowest failing row; on error `out` holds partial results.
 #[cfg(feature = "std")]
@@ -281,9 +383,17 @@ pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
         return Err(BatchError::LengthMismatch);
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let one_thread = |x: &[f64], t_x: &[f64], big_t: &[f64], out: &mut [f64]| match quantity {
+        BatchQuantity::ExpectedPurchases { t } => {
+            batch_expected_memoized(model, t, x, t_x, big_t, out)
+                .unwrap_or_else(|| batch(model, quantity, x, t_x, big_t, out))
+        }
+        _ => batch(model, quantity, x, t_x, big_t, out),
+    };
     if n < PARALLEL_BATCH_FROM || threads < 2 {
-        return batch(model, quantity, frequency, recency, age, out);
+        return one_thread(frequency, recency, age, out);
     }
+    let one_thread = &one_thread;
     let chunk = n.div_ceil(threads);
     let results: Vec<Result<(), BatchError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = out
@@ -293,7 +403,7 @@ pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
             .enumerate()
             .map(|(part, ((out, x), (t_x, big_t)))| {
                 scope.spawn(move || {
-                    batch(model, quantity, x, t_x, big_t, out).map_err(|error| match error {
+                    one_thread(x, t_x, big_t, out).map_err(|error| match error {
                         // Row numbers within the chunk become row numbers of the whole.
                         BatchError::Row { index, error } => BatchError::Row {
                             index: index.saturating_add(part.saturating_mul(chunk)),
@@ -348,10 +458,10 @@ mod tests {
         let model = bg_nbd::BgNbd::new(0.2426, 4.4135, 0.7929, 2.4258).unwrap();
         let n = 40_000;
         // Customers with x = k mod 7 repeats, t_x = x weeks, T = 40 weeks.
-        let x: std::vec::Vec<f64> = (0..n).map(|k| f64::from(k % 7)).collect();
+        let x: Vec<f64> = (0..n).map(|k| f64::from(k % 7)).collect();
         let t_x = x.clone();
-        let t = std::vec![40.0; x.len()];
-        let (mut serial, mut parallel) = (std::vec![0.0; x.len()], std::vec![0.0; x.len()]);
+        let t = vec![40.0; x.len()];
+        let (mut serial, mut parallel) = (vec![0.0; x.len()], vec![0.0; x.len()]);
         let quantity = BatchQuantity::ExpectedPurchases { t: 10.0 };
         batch(&model, quantity, &x, &t_x, &t, &mut serial).unwrap();
         batch_parallel(&model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
