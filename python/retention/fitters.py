@@ -61,11 +61,12 @@ class _BaseFitter:
     penalizer_coef: float
     params_: pd.Series
     standard_errors_: pd.Series
-    confidence_intervals_: pd.DataFrame
     log_likelihood_: float
     iterations_: int
     distinct_rows_: int
-    data: pd.DataFrame
+    _data: Optional[pd.DataFrame]
+    _data_columns: dict[str, FloatArray]
+    _data_index: Any
 
     def __init__(self, penalizer_coef: float = 0.0) -> None:
         """``penalizer_coef``: L2 penalty on the (time-scaled) parameters, as lifetimes' (≥ 0)."""
@@ -75,7 +76,7 @@ class _BaseFitter:
         name = type(self).__name__
         if not hasattr(self, "params_"):
             return f"<retention.{name}>"
-        subjects = f" fitted with {len(self.data)} subjects,"
+        subjects = f" fitted with {len(self._data_columns['frequency'])} subjects,"
         params = ", ".join(f"{k}: {v:.2f}" for k, v in sorted(self.params_.items()))
         return f"<retention.{name}:{subjects} {params}>"
 
@@ -90,13 +91,6 @@ class _BaseFitter:
         self.standard_errors_ = pd.Series(
             errors if errors is not None else [np.nan] * len(names), index=names, dtype=float
         )
-        self.confidence_intervals_ = pd.DataFrame(
-            {
-                "lower 95% bound": self.params_ - _Z95 * self.standard_errors_,
-                "upper 95% bound": self.params_ + _Z95 * self.standard_errors_,
-            },
-            index=names,
-        )
         self.log_likelihood_ = float(log_likelihood)
         self.iterations_ = int(iterations)
         self.distinct_rows_ = int(distinct_rows)
@@ -105,6 +99,32 @@ class _BaseFitter:
                 f"{type(self).__name__}: converged in {iterations} iterations on {distinct_rows} "
                 f"distinct rows, log-likelihood {log_likelihood:.6f}"
             )
+
+    def _keep_data(self, columns: dict[str, FloatArray], index: Any) -> None:
+        """Keeps the fitted columns; :attr:`data` makes the DataFrame when first asked."""
+        self._data, self._data_columns, self._data_index = None, columns, index
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The data the model was fitted on, as lifetimes keeps it (with a ``weights``
+        column, indexed by the ``index`` given to :meth:`fit`)."""
+        if not hasattr(self, "_data_columns"):
+            raise ValidationError("Model has not been fit yet. Please call the .fit method first.")
+        if self._data is None:
+            self._data = pd.DataFrame(self._data_columns, index=self._data_index)
+        return self._data
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """``lower 95% bound`` and ``upper 95% bound`` per parameter: coef ∓ 1.96 se."""
+        self._params()
+        return pd.DataFrame(
+            {
+                "lower 95% bound": self.params_ - _Z95 * self.standard_errors_,
+                "upper 95% bound": self.params_ + _Z95 * self.standard_errors_,
+            },
+            index=self.params_.index,
+        )
 
     def _params(self) -> list[float]:
         if not hasattr(self, "params_"):
@@ -180,14 +200,9 @@ class _PurchaseFitter(_BaseFitter):
             ),
             verbose,
         )
-        self.data = pd.DataFrame(
-            {
-                "frequency": x,
-                "recency": t_x,
-                "T": age,
-                "weights": np.ones(len(x)) if w is None else w,
-            },
-            index=index,
+        self._keep_data(
+            {"frequency": x, "recency": t_x, "T": age, "weights": np.ones(len(x)) if w is None else w},
+            index,
         )
         return self
 
@@ -410,9 +425,8 @@ class GammaGammaFitter(_BaseFitter):
         if q_constraint and result[0][1] <= 1.0:
             raise ValidationError(f"the fitted q = {result[0][1]:.4f} is not above 1")
         self._store(result, verbose)
-        self.data = pd.DataFrame(
-            {"monetary_value": m, "frequency": x, "weights": np.ones(len(x)) if w is None else w},
-            index=index,
+        self._keep_data(
+            {"monetary_value": m, "frequency": x, "weights": np.ones(len(x)) if w is None else w}, index
         )
         return self
 
