@@ -106,6 +106,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Expected purchases never fall with the horizon, up to their documented accuracy
+    /// (docs/churn.md: 1e-10 relative, a few 1e-10 for r in the tens with t ≫ α): a series of
+    /// tens of thousands of terms rounds at that level.
+    const MONOTONE_SLACK: f64 = 1e-9;
+
     /// Relative tolerance of the expectations: 1e-10, or 1e-7 for `z = t/(α + T + t)` above 0.999
     /// (a horizon a thousand times α + T), where ₂F₁ goes through its connection formula.
     fn tolerance(z: f64) -> f64 {
@@ -216,7 +221,7 @@ mod tests {
                 match (early, late) {
                     (Ok(early), Ok(late)) => {
                         prop_assert!(early >= 0.0);
-                        prop_assert!(late >= early * (1.0 - 1e-12), "{early} then {late}");
+                        prop_assert!(late >= early * (1.0 - MONOTONE_SLACK), "{early} then {late}");
                     }
                     // Only arguments very close to 1 may exhaust the term budget.
                     (e1, e2) => prop_assert!(

@@ -312,8 +312,8 @@ fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     if !matches!(model.alive_forward(0.0, 0.0, t), Ok(Some(_))) {
         return None;
     }
-    let mut memo: std::collections::HashMap<(u64, u64), f64, PairHash> =
-        std::collections::HashMap::with_capacity_and_hasher(1024, PairHash::default());
+    let mut memo: std::collections::HashMap<(u64, u64), f64, FoldHash> =
+        std::collections::HashMap::with_capacity_and_hasher(1024, FoldHash::default());
     Some(each_row(frequency, recency, age, out, |customer| {
         let key = (customer.frequency().to_bits(), customer.age().to_bits());
         let forward = match memo.get(&key) {
@@ -330,33 +330,43 @@ fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     }))
 }
 
-/// A fast hash for pairs of `f64` bits (multiply-rotate, as rustc's FxHash, with the halves
-/// folded): the memo's keys are not attacker-chosen in a way that matters (a worse distribution
-/// only slows it down).
+/// A fast hash for keys made of `f64` bits (multiply-rotate, as rustc's FxHash, with each
+/// word's halves folded: the doubles of small whole numbers have all-zero low bits). The keys
+/// (customers' observations) are not attacker-chosen in a way that matters: a bad distribution
+/// only slows a batch down.
 #[cfg(feature = "std")]
 #[derive(Clone, Copy, Default)]
-struct PairHasher(u64);
+pub(crate) struct FoldHasher(u64);
 
 #[cfg(feature = "std")]
-impl core::hash::Hasher for PairHasher {
+impl core::hash::Hasher for FoldHasher {
     fn finish(&self) -> u64 {
         // The high bits into the low ones, which pick the bucket.
         self.0 ^ (self.0 >> 32)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(word);
+            self.write_u64(u64::from_le_bytes(le));
+        }
+        for &byte in words.remainder() {
             self.write_u64(u64::from(byte));
         }
     }
     fn write_u64(&mut self, value: u64) {
-        // Doubles of small whole numbers have all-zero low bits: fold the high half in first.
         let folded = value ^ (value >> 32);
         self.0 = (self.0.rotate_left(5) ^ folded).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
 }
 
+/// Hash maps keyed by `f64` bits.
 #[cfg(feature = "std")]
-type PairHash = core::hash::BuildHasherDefault<PairHasher>;
+pub(crate) type FoldHash = core::hash::BuildHasherDefault<FoldHasher>;
 
 /// Rows from which [`batch_parallel`] splits the work across threads.
 #[cfg(feature = "std")]

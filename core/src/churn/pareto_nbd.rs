@@ -198,6 +198,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Expected purchases never fall with the horizon, up to their documented accuracy
+    /// (docs/churn.md: 1e-10 relative, a few 1e-10 for r in the tens with t ≫ α): a series of
+    /// tens of thousands of terms rounds at that level.
+    const MONOTONE_SLACK: f64 = 1e-9;
+
     #[test]
     #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
@@ -297,11 +302,11 @@ mod tests {
             let model = ParetoNbd::new(libm::exp(r), libm::exp(alpha), libm::exp(s), libm::exp(beta)).unwrap();
             let customer = Observation::new(f64::from(x), if x == 0 { 0.0 } else { share * age }, age).unwrap();
             if let (Ok(early), Ok(late)) = (model.expected_purchases(&customer, t), model.expected_purchases(&customer, t + dt)) {
-                prop_assert!(early >= 0.0 && late >= early * (1.0 - 1e-12), "{early} then {late}");
+                prop_assert!(early >= 0.0 && late >= early * (1.0 - MONOTONE_SLACK), "{early} then {late}");
             }
             let u0 = model.unconditional_expected_purchases(t).unwrap();
             let u1 = model.unconditional_expected_purchases(t + dt).unwrap();
-            prop_assert!(u0 >= 0.0 && u1 >= u0 * (1.0 - 1e-12));
+            prop_assert!(u0 >= 0.0 && u1 >= u0 * (1.0 - MONOTONE_SLACK));
         }
     }
 }
