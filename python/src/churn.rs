@@ -254,6 +254,9 @@ fn unit_name(unit: TimeUnit) -> &'static str {
 /// distinct rows.
 type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
 
+/// A core fit over (frequency, recency, age, weights), as a [`FitTuple`].
+type FitFn = fn(&[f64], &[f64], &[f64], Option<&[f64]>, &FitOptions) -> Result<FitTuple, FitError>;
+
 fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
     (
         fitted.params,
@@ -290,13 +293,7 @@ fn churn_fit(
     let (x, t_x, big_t) = (column(&frequency), column(&recency), column(&age));
     let w = weights.as_ref().map(column);
     let options = options(penalizer, max_iterations, initial);
-    let run = |f: fn(
-        &[f64],
-        &[f64],
-        &[f64],
-        Option<&[f64]>,
-        &FitOptions,
-    ) -> Result<FitTuple, FitError>| {
+    let run = |f: FitFn| {
         py.detach(|| f(&x, &t_x, &big_t, w.as_deref(), &options))
             .map_err(ToPyErr::to_py)
     };
@@ -747,6 +744,9 @@ fn churn_retention_rates(
     })
 }
 
+/// Row indices and expected values of the customers worth an offer.
+type Targets<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>);
+
 /// Customers worth a retention offer, best first: `(row indices, expected values)`.
 #[pyfunction]
 #[pyo3(signature = (p_alive, clv, cost, uplift, budget=None))]
@@ -757,7 +757,7 @@ fn churn_target<'py>(
     cost: f64,
     uplift: f64,
     budget: Option<usize>,
-) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<Targets<'py>> {
     let (p, value) = (column(&p_alive), column(&clv));
     let targets = py
         .detach(|| targeting::target(&p, &value, Offer { cost, uplift }, budget))

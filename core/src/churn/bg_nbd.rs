@@ -400,6 +400,7 @@ mod tests {
     /// Euler series alternate and lose 3e-10. mpmath (50 digits): E[X(137.346…)] =
     /// 1.0178328722832683507, E[X(137.401…)] = 1.0178328722832685449.
     #[test]
+    #[cfg_attr(miri, ignore)] // a series of hundreds of terms
     fn large_r_small_c_keeps_its_digits() {
         let model = BgNbd::new(
             51.73580220663886,
