@@ -20,6 +20,26 @@
 #include <stdint.h>
 
 /**
+ * The largest card blob in bytes (an NTAG213's user memory): size NFC buffers with it.
+ */
+#define RTN_CARD_MAX_LEN 144
+
+/**
+ * Terminals a card has room for; a ninth is `RTN_CARD_TERMINAL_SLOTS_FULL`.
+ */
+#define RTN_CARD_MAX_TERMINALS 8
+
+/**
+ * The largest write counter a card holds (3 bytes).
+ */
+#define RTN_CARD_MAX_WRITE_COUNTER 16777215
+
+/**
+ * Size of `rtn_card` in 64-bit words.
+ */
+#define RTN_CARD_STORAGE_WORDS 32
+
+/**
  * The longest churn model blob, in bytes.
  */
 #define RTN_CHURN_MODEL_MAX_LEN 196
@@ -133,6 +153,42 @@
  * Kind byte: a churn model.
  */
 #define RTN_KIND_MODEL 48
+
+/**
+ * The largest account blob in bytes: size flash records and buffers with it.
+ */
+#define RTN_ACCOUNT_MAX_LEN 314
+
+/**
+ * Lots (calendar months of points) an account holds.
+ */
+#define RTN_ACCOUNT_MAX_LOTS 14
+
+/**
+ * Terminals an account keeps sequence numbers for; a ninth is
+ * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`.
+ */
+#define RTN_ACCOUNT_MAX_TERMINALS 8
+
+/**
+ * The longest expiry, in months after the month of earning.
+ */
+#define RTN_ACCOUNT_MAX_EXPIRY_MONTHS 13
+
+/**
+ * The longest pending period (returns window), in days.
+ */
+#define RTN_ACCOUNT_MAX_PENDING_DAYS 90
+
+/**
+ * The longest tier-qualification window, in calendar months.
+ */
+#define RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS 12
+
+/**
+ * Size of `rtn_account` in 64-bit words.
+ */
+#define RTN_ACCOUNT_STORAGE_WORDS 64
 
 /**
  * Major version of the header (`RTN_VERSION_NUMBER / 10000`).
@@ -266,6 +322,121 @@ enum rtn_status
      */
     RTN_PAYLOAD_TOO_LARGE = 115,
     /**
+     * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
+     * outside 1..=65535.
+     */
+    RTN_CARD_INVALID_PROGRAM = 300,
+    /**
+     * The event is for another punch-card program than the card's.
+     */
+    RTN_CARD_WRONG_PROGRAM = 301,
+    /**
+     * A card event's sequence number is 0 (terminals number events from 1).
+     */
+    RTN_CARD_INVALID_EVENT_ID = 302,
+    /**
+     * A stamp or void of zero stamps.
+     */
+    RTN_CARD_ZERO_STAMPS = 303,
+    /**
+     * The stamps would exceed the card's daily limit.
+     */
+    RTN_CARD_DAILY_LIMIT_REACHED = 304,
+    /**
+     * A redemption on a card with no reward available.
+     */
+    RTN_CARD_NO_REWARD_AVAILABLE = 305,
+    /**
+     * A void of a transaction the card has never seen (or compacted away).
+     */
+    RTN_CARD_UNKNOWN_TRANSACTION = 306,
+    /**
+     * The card already holds `RTN_CARD_MAX_TERMINALS` terminals: the back office compacts it.
+     */
+    RTN_CARD_TERMINAL_SLOTS_FULL = 307,
+    /**
+     * The card is past its expiry date.
+     */
+    RTN_CARD_EXPIRED = 308,
+    /**
+     * `now` is outside the days a card stores (1970-01-02..=2149-06-06).
+     */
+    RTN_CARD_DATE_OUT_OF_RANGE = 309,
+    /**
+     * A terminal's counter on the card is full: the back office compacts it.
+     */
+    RTN_CARD_COUNTER_FULL = 310,
+    /**
+     * The card's write counter is at `RTN_CARD_MAX_WRITE_COUNTER`.
+     */
+    RTN_CARD_WRITE_COUNTER_EXHAUSTED = 311,
+    /**
+     * The card has lapsed 255 times; its generation counter is full.
+     */
+    RTN_CARD_GENERATION_EXHAUSTED = 312,
+    /**
+     * Two copies to merge belong to different programs.
+     */
+    RTN_CARD_PROGRAM_MISMATCH = 313,
+    /**
+     * An authentic card older than `min_write_counter`: a replayed or stale image.
+     */
+    RTN_CARD_OLDER_COPY = 314,
+    /**
+     * An account program is invalid: expiry above `RTN_ACCOUNT_MAX_EXPIRY_MONTHS` or pending
+     * above `RTN_ACCOUNT_MAX_PENDING_DAYS`.
+     */
+    RTN_ACCOUNT_INVALID_PROGRAM = 400,
+    /**
+     * An account event's sequence number is 0.
+     */
+    RTN_ACCOUNT_INVALID_EVENT_ID = 401,
+    /**
+     * An earning, redemption or clawback of zero points.
+     */
+    RTN_ACCOUNT_ZERO_POINTS = 402,
+    /**
+     * A redemption beyond the available points.
+     */
+    RTN_ACCOUNT_INSUFFICIENT_POINTS = 403,
+    /**
+     * A clawback of a transaction the account has never seen.
+     */
+    RTN_ACCOUNT_UNKNOWN_TRANSACTION = 404,
+    /**
+     * The account already holds `RTN_ACCOUNT_MAX_TERMINALS` terminals.
+     */
+    RTN_ACCOUNT_TERMINAL_SLOTS_FULL = 405,
+    /**
+     * An earning dated more than the expiry before the newest lot (a clock far behind) found
+     * no lot.
+     */
+    RTN_ACCOUNT_LOTS_FULL = 406,
+    /**
+     * `now` is outside the days an account stores (1970-01-02..=2149-06-06).
+     */
+    RTN_ACCOUNT_DATE_OUT_OF_RANGE = 407,
+    /**
+     * A tier window of 0 or above `RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS` months.
+     */
+    RTN_ACCOUNT_INVALID_WINDOW = 408,
+    /**
+     * Two account copies to merge have different programs.
+     */
+    RTN_ACCOUNT_PROGRAM_MISMATCH = 409,
+    /**
+     * Each account copy holds events the other lacks: replay one onto the other, then merge.
+     */
+    RTN_ACCOUNT_CONCURRENT_COPIES = 410,
+    /**
+     * Two account copies hold the same events but different balances.
+     */
+    RTN_ACCOUNT_DIVERGED = 411,
+    /**
+     * An authentic account older than `min_write_counter`.
+     */
+    RTN_ACCOUNT_OLDER_COPY = 412,
+    /**
      * A churn model parameter is NaN, infinite or out of its domain.
      */
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
@@ -317,6 +488,147 @@ typedef enum rtn_status rtn_status;
 typedef uint32_t rtn_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * A punch-card program: how cards of it earn and lose stamps.
+ */
+typedef struct rtn_card_program {
+    /**
+     * The program id the rule engine stamps.
+     */
+    uint16_t program;
+    /**
+     * Stamps that make one reward, 1..=255.
+     */
+    uint8_t stamps_per_reward;
+    /**
+     * The most stamps a card takes on one local day, 1..=255.
+     */
+    uint8_t daily_limit;
+    /**
+     * Held stamps lapse when no terminal has stamped for this many days; 0: never.
+     */
+    uint16_t lapse_after_days;
+    /**
+     * The card's last valid day, as days since 1970-01-01 (1..=65535); 0: no expiry date.
+     */
+    int32_t expires_on;
+} rtn_card_program;
+
+/**
+ * A punch card in caller-owned storage (`uint64_t opaque[RTN_CARD_STORAGE_WORDS]`, 256
+ * bytes). Initialise it with `rtn_card_init` or `rtn_card_decode`; copy it with `memcpy`; it
+ * needs no clean-up.
+ */
+typedef struct rtn_card {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_CARD_STORAGE_WORDS];
+} rtn_card;
+
+/**
+ * One event of one terminal: the terminal and its sequence number. A terminal numbers its
+ * events 1, 2, 3, ... and never reuses a number; sequence 0 is never issued. Replaying an
+ * event id that a card or account already holds changes nothing.
+ */
+typedef struct rtn_event_id {
+    /**
+     * The terminal (till) that made the event.
+     */
+    uint32_t terminal;
+    /**
+     * The terminal's sequence number for it, from 1.
+     */
+    uint32_t sequence;
+} rtn_event_id;
+
+/**
+ * A card at a glance (`rtn_card_summarize`). Days are days since 1970-01-01; 0 means none.
+ */
+typedef struct rtn_card_summary {
+    /**
+     * The card's program.
+     */
+    uint16_t program;
+    /**
+     * Lapses so far.
+     */
+    uint8_t generation;
+    /**
+     * Terminals with an entry on the card, 0..=8.
+     */
+    uint8_t terminals;
+    /**
+     * Stamps toward the next reward.
+     */
+    uint32_t stamps;
+    /**
+     * Stamps still needed for the next reward (stamps owed first).
+     */
+    uint32_t stamps_to_next_reward;
+    /**
+     * Rewards that can be redeemed now.
+     */
+    uint32_t rewards_available;
+    /**
+     * Stamps the card owes (a reward redeemed on two offline copies, a void after a
+     * redemption); 0 in good standing.
+     */
+    uint32_t owed_stamps;
+    /**
+     * Rewards redeemed beyond those earned.
+     */
+    uint32_t overdrawn_rewards;
+    /**
+     * Stamps counted on `last_stamp_day` over every terminal.
+     */
+    uint32_t stamps_on_last_day;
+    /**
+     * Stamps beyond the daily limit on `last_stamp_day` (offline copies merged).
+     */
+    uint32_t daily_excess;
+    /**
+     * The card's write counter.
+     */
+    uint32_t write_counter;
+    /**
+     * The latest day a terminal stamped.
+     */
+    int32_t last_stamp_day;
+    /**
+     * The last day held stamps are kept without a new stamp; 0 when nothing lapses.
+     */
+    int32_t lapses_after;
+    /**
+     * The card's last valid day; 0: no expiry date.
+     */
+    int32_t expires_on;
+} rtn_card_summary;
+
+/**
+ * The key and context that tag a blob and verify it. `key` must point to at least
+ * `RTN_KEY_MIN_LEN` bytes; `context` (a card's UID, a customer id) to at most
+ * `RTN_CONTEXT_MAX_LEN` bytes, and may be NULL when `context_len` is 0.
+ */
+typedef struct rtn_seal {
+    /**
+     * The secret key.
+     */
+    const uint8_t *key;
+    /**
+     * Length of `key` in bytes.
+     */
+    size_t key_len;
+    /**
+     * The holder the blob is bound to; NULL allowed when `context_len` is 0.
+     */
+    const uint8_t *context;
+    /**
+     * Length of `context` in bytes.
+     */
+    size_t context_len;
+} rtn_seal;
 
 /**
  * A loaded churn model, in caller storage (`rtn_churn_model_load`). May be copied with
@@ -387,32 +699,260 @@ typedef struct rtn_churn_result {
 } rtn_churn_result;
 
 /**
- * The key and context that tag a blob and verify it. `key` must point to at least
- * `RTN_KEY_MIN_LEN` bytes; `context` (a card's UID, a customer id) to at most
- * `RTN_CONTEXT_MAX_LEN` bytes, and may be NULL when `context_len` is 0.
+ * How an account's points age.
  */
-typedef struct rtn_seal {
+typedef struct rtn_account_program {
     /**
-     * The secret key.
+     * Points expire at the end of the month this many months after the month they were
+     * earned, 1..=`RTN_ACCOUNT_MAX_EXPIRY_MONTHS`; 0: never.
      */
-    const uint8_t *key;
+    uint8_t expiry_months;
     /**
-     * Length of `key` in bytes.
+     * Days earned points stay pending (not spendable, not counted for tiers),
+     * 0..=`RTN_ACCOUNT_MAX_PENDING_DAYS`.
      */
-    size_t key_len;
+    uint8_t pending_days;
+} rtn_account_program;
+
+/**
+ * A points account in caller-owned storage (`uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS]`,
+ * 512 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
+ * `memcpy`; it needs no clean-up.
+ */
+typedef struct rtn_account {
     /**
-     * The holder the blob is bound to; NULL allowed when `context_len` is 0.
+     * Opaque; only the SDK reads it.
      */
-    const uint8_t *context;
+    uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS];
+} rtn_account;
+
+/**
+ * An account at a glance as of a day (`rtn_account_summarize`). Points are counts; days are
+ * days since 1970-01-01, 0 meaning none.
+ */
+typedef struct rtn_account_summary {
     /**
-     * Length of `context` in bytes.
+     * Points that can be redeemed now.
      */
-    size_t context_len;
-} rtn_seal;
+    uint64_t available;
+    /**
+     * Points in their returns window: not spendable, not counted for tiers.
+     */
+    uint64_t pending;
+    /**
+     * Points owed (clawbacks beyond the balance); repaid by the next earnings.
+     */
+    uint64_t debt;
+    /**
+     * Points (pending included) that expire after `next_expiry`.
+     */
+    uint64_t next_expiry_points;
+    /**
+     * The next day on which points expire (their last valid day); 0 if none will.
+     */
+    int32_t next_expiry;
+    /**
+     * The account's write counter.
+     */
+    uint32_t write_counter;
+    /**
+     * Terminals with a sequence number on the account, 0..=8.
+     */
+    uint8_t terminals;
+    /**
+     * Lots held, 0..=14.
+     */
+    uint8_t lots;
+} rtn_account_summary;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Initialises `*card_out` with a new, empty card of `*program` (write counter 0).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`program` or `card_out` NULL);
+ * `RTN_CARD_INVALID_PROGRAM` (`stamps_per_reward` or `daily_limit` 0, `expires_on` outside
+ * 1..=65535). On error `*card_out` is not written.
+ *
+ * # Safety
+ * `program` must be NULL or valid; `card_out` NULL or valid for a write.
+ */
+rtn_status rtn_card_init(const struct rtn_card_program *program, struct rtn_card *card_out);
+
+/**
+ * Gives `stamps` stamps of `program` to the card for the transaction `id`, on `now` (Unix
+ * seconds) at `utc_offset_minutes` east of UTC (the daily limit counts local days). Held
+ * stamps that have lapsed by then lapse first. An event the card already holds changes
+ * nothing and returns `RTN_OK`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
+ * beyond ±18:00); `RTN_CARD_WRONG_PROGRAM`; `RTN_CARD_INVALID_EVENT_ID` (sequence 0);
+ * `RTN_CARD_DATE_OUT_OF_RANGE`; `RTN_CARD_EXPIRED`; `RTN_CARD_ZERO_STAMPS`;
+ * `RTN_CARD_DAILY_LIMIT_REACHED`; `RTN_CARD_TERMINAL_SLOTS_FULL`; `RTN_CARD_COUNTER_FULL`;
+ * `RTN_CARD_WRITE_COUNTER_EXHAUSTED`; `RTN_CARD_GENERATION_EXHAUSTED`. On error the card is
+ * unchanged.
+ *
+ * # Safety
+ * `card` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_card_stamp(struct rtn_card *card,
+                          uint16_t program,
+                          struct rtn_event_id id,
+                          uint16_t stamps,
+                          int64_t now,
+                          int16_t utc_offset_minutes);
+
+/**
+ * Redeems one reward of `program` from the card (redemption `id`), on `now`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_CARD_WRONG_PROGRAM`; `RTN_CARD_INVALID_EVENT_ID`; `RTN_CARD_DATE_OUT_OF_RANGE`;
+ * `RTN_CARD_EXPIRED`; `RTN_CARD_NO_REWARD_AVAILABLE`; `RTN_CARD_TERMINAL_SLOTS_FULL`;
+ * `RTN_CARD_COUNTER_FULL`; `RTN_CARD_WRITE_COUNTER_EXHAUSTED`;
+ * `RTN_CARD_GENERATION_EXHAUSTED`. On error the card is unchanged.
+ *
+ * # Safety
+ * `card` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_card_redeem(struct rtn_card *card,
+                           uint16_t program,
+                           struct rtn_event_id id,
+                           int64_t now,
+                           int16_t utc_offset_minutes);
+
+/**
+ * Takes back `stamps` stamps of `program` given by the earlier transaction `original` (a
+ * refund or void, event `id`), on `now`. Stamps already redeemed leave the card owing them
+ * (see `rtn_card_summary.owed_stamps`).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_CARD_WRONG_PROGRAM`; `RTN_CARD_INVALID_EVENT_ID`; `RTN_CARD_DATE_OUT_OF_RANGE`;
+ * `RTN_CARD_EXPIRED`; `RTN_CARD_UNKNOWN_TRANSACTION` (the card never saw `original`);
+ * `RTN_CARD_ZERO_STAMPS`; `RTN_CARD_TERMINAL_SLOTS_FULL`; `RTN_CARD_COUNTER_FULL`;
+ * `RTN_CARD_WRITE_COUNTER_EXHAUSTED`; `RTN_CARD_GENERATION_EXHAUSTED`. On error the card is
+ * unchanged.
+ *
+ * # Safety
+ * `card` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_card_void(struct rtn_card *card,
+                         uint16_t program,
+                         struct rtn_event_id id,
+                         struct rtn_event_id original,
+                         uint16_t stamps,
+                         int64_t now,
+                         int16_t utc_offset_minutes);
+
+/**
+ * Lapses the card's held stamps and rewards if no terminal has stamped for more than
+ * `lapse_after_days` days, or the card is past its expiry date, on `now`; otherwise leaves
+ * it unchanged. Call it before showing a card's summary.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_CARD_DATE_OUT_OF_RANGE`; `RTN_CARD_GENERATION_EXHAUSTED`;
+ * `RTN_CARD_WRITE_COUNTER_EXHAUSTED`. On error the card is unchanged.
+ *
+ * # Safety
+ * `card` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_card_expire(struct rtn_card *card, int64_t now, int16_t utc_offset_minutes);
+
+/**
+ * Merges two copies of one card (same UID) that terminals updated offline into
+ * `*merged_out`, which may be `a` or `b`. Per terminal the larger counters win; a reward
+ * redeemed on both copies shows as `owed_stamps`, stamps beyond the daily limit as
+ * `daily_excess`; the write counter becomes one more than the larger of the two.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CARD_PROGRAM_MISMATCH`;
+ * `RTN_CARD_TERMINAL_SLOTS_FULL` (more than 8 terminals together);
+ * `RTN_CARD_WRITE_COUNTER_EXHAUSTED`. On error `*merged_out` is not written.
+ *
+ * # Safety
+ * `a` and `b` must be NULL or valid; `merged_out` NULL or valid for a write.
+ */
+rtn_status rtn_card_merge(const struct rtn_card *a,
+                          const struct rtn_card *b,
+                          struct rtn_card *merged_out);
+
+/**
+ * The back office's compaction, in place: one entry for the terminal of `office` holds the
+ * card's balance; the other terminals' entries are dropped (see the README, *Punch cards*).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CARD_INVALID_EVENT_ID`;
+ * `RTN_CARD_COUNTER_FULL`; `RTN_CARD_WRITE_COUNTER_EXHAUSTED`. On error the card is unchanged.
+ *
+ * # Safety
+ * `card` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_card_compact(struct rtn_card *card, struct rtn_event_id office);
+
+/**
+ * Writes to `*applied_out` whether the card already holds event `id` (applying it again
+ * would change nothing).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `card` must be NULL or valid; `applied_out` NULL or valid for a write.
+ */
+rtn_status rtn_card_has_applied(const struct rtn_card *card,
+                                struct rtn_event_id id,
+                                bool *applied_out);
+
+/**
+ * Writes the card at a glance to `*summary_out`. It does not lapse stamps: call
+ * `rtn_card_expire` with today's date first.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `card` must be NULL or valid; `summary_out` NULL or valid for a write.
+ */
+rtn_status rtn_card_summarize(const struct rtn_card *card, struct rtn_card_summary *summary_out);
+
+/**
+ * Writes the card's blob to `out` (`out_len` bytes; `RTN_CARD_MAX_LEN` always suffices),
+ * tagged with `*seal` (the terminals' key; context: the card's UID), and its length to
+ * `*written_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal`
+ * NULL); `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error
+ * nothing is written.
+ *
+ * # Safety
+ * `card` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
+ * overlapping the card; `written_out` NULL or valid for a write.
+ */
+rtn_status rtn_card_encode(const struct rtn_card *card,
+                           const struct rtn_seal *seal,
+                           uint8_t *out,
+                           size_t out_len,
+                           size_t *written_out);
+
+/**
+ * Verifies a card blob read from the tag with `*seal` (key and UID) and initialises
+ * `*card_out` with it. A card whose write counter is below `min_write_counter` — the highest
+ * this terminal has seen for the UID, or 0 — is refused as an older copy.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
+ * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
+ * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn);
+ * `RTN_DECODE_BAD_TAG` (wrong key, another card's UID, forged); `RTN_DECODE_PAYLOAD`;
+ * `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_CARD_OLDER_COPY`. On error
+ * `*card_out` is not written.
+ *
+ * # Safety
+ * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `card_out` NULL or valid
+ * for a write and not overlapping `blob`.
+ */
+rtn_status rtn_card_decode(const uint8_t *blob,
+                           size_t blob_len,
+                           const struct rtn_seal *seal,
+                           uint32_t min_write_counter,
+                           struct rtn_card *card_out);
 
 /**
  * Reads a churn model blob into `*model_out`, checking the envelope and every value.
@@ -587,6 +1127,206 @@ rtn_status rtn_envelope_decode(const uint8_t *blob,
                                uint8_t *payload_out,
                                size_t payload_cap,
                                size_t *payload_len_out);
+
+/**
+ * Initialises `*account_out` with a new, empty account of `*program`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_ACCOUNT_INVALID_PROGRAM` (expiry above
+ * `RTN_ACCOUNT_MAX_EXPIRY_MONTHS` or pending above `RTN_ACCOUNT_MAX_PENDING_DAYS`). On error
+ * `*account_out` is not written.
+ *
+ * # Safety
+ * `program` must be NULL or valid; `account_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_init(const struct rtn_account_program *program,
+                            struct rtn_account *account_out);
+
+/**
+ * Credits `points` earned by the transaction `id` on `now` (Unix seconds, at
+ * `utc_offset_minutes` east of UTC): pending for the program's `pending_days`, expiring with
+ * the month's lot; any debt is repaid first. An event the account already holds changes
+ * nothing and returns `RTN_OK`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
+ * beyond ±18:00); `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
+ * `RTN_ACCOUNT_ZERO_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_ACCOUNT_LOTS_FULL`;
+ * `RTN_OVERFLOW` (a lot beyond 2^32 − 1 points). On error the account is unchanged.
+ *
+ * # Safety
+ * `account` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_account_earn(struct rtn_account *account,
+                            struct rtn_event_id id,
+                            uint64_t points,
+                            int64_t now,
+                            int16_t utc_offset_minutes);
+
+/**
+ * Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_ACCOUNT_ZERO_POINTS`;
+ * `RTN_ACCOUNT_INSUFFICIENT_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW`. On
+ * error the account is unchanged.
+ *
+ * # Safety
+ * `account` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_account_redeem(struct rtn_account *account,
+                              struct rtn_event_id id,
+                              uint64_t points,
+                              int64_t now,
+                              int16_t utc_offset_minutes);
+
+/**
+ * Takes back `points` earned by the refunded transaction `original` (refund event `id`) on
+ * `now`: from pending points first, then available ones; the rest becomes debt.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
+ * `RTN_ACCOUNT_UNKNOWN_TRANSACTION`; `RTN_ACCOUNT_ZERO_POINTS`;
+ * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (debt beyond 2^32 − 1). On error the
+ * account is unchanged.
+ *
+ * # Safety
+ * `account` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_account_clawback(struct rtn_account *account,
+                                struct rtn_event_id id,
+                                struct rtn_event_id original,
+                                uint64_t points,
+                                int64_t now,
+                                int16_t utc_offset_minutes);
+
+/**
+ * Settles expiry and pending up to `now` in place (lots past their expiry lose their points;
+ * closed returns windows release pending points). Queries settle on their own; call this to
+ * store the settled account.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_OVERFLOW` (write counter). On error the account is
+ * unchanged.
+ *
+ * # Safety
+ * `account` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_account_expire(struct rtn_account *account, int64_t now, int16_t utc_offset_minutes);
+
+/**
+ * Merges two copies of one account into `*merged_out` (which may be `a` or `b`): when one
+ * copy holds every event of the other, the result is that copy with a write counter one more
+ * than the larger. Copies that each hold events the other lacks are refused: replay the
+ * missing events onto one of them first (events are idempotent).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
+ * `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_CONCURRENT_COPIES`; `RTN_ACCOUNT_DIVERGED`;
+ * `RTN_OVERFLOW` (write counter). On error `*merged_out` is not written.
+ *
+ * # Safety
+ * `a` and `b` must be NULL or valid; `merged_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_merge(const struct rtn_account *a,
+                             const struct rtn_account *b,
+                             struct rtn_account *merged_out);
+
+/**
+ * Writes to `*applied_out` whether the account already holds event `id`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `account` must be NULL or valid; `applied_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_has_applied(const struct rtn_account *account,
+                                   struct rtn_event_id id,
+                                   bool *applied_out);
+
+/**
+ * Writes the account at a glance as of `now` to `*summary_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+ *
+ * # Safety
+ * `account` must be NULL or valid; `summary_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_summarize(const struct rtn_account *account,
+                                 int64_t now,
+                                 int16_t utc_offset_minutes,
+                                 struct rtn_account_summary *summary_out);
+
+/**
+ * Writes to `*points_out` the points (pending included) that expire within `days` days of
+ * `now` (their last valid day is today .. today + days − 1).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+ *
+ * # Safety
+ * `account` must be NULL or valid; `points_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_expiring_within(const struct rtn_account *account,
+                                       int64_t now,
+                                       int16_t utc_offset_minutes,
+                                       uint16_t days,
+                                       uint64_t *points_out);
+
+/**
+ * Writes to `*points_out` the tier-qualifying points as of `now`: earned over the last
+ * `window_months` calendar months (the current one included), net of clawbacks, not pending.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+ * `RTN_ACCOUNT_INVALID_WINDOW` (0 or above `RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS`);
+ * `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+ *
+ * # Safety
+ * `account` must be NULL or valid; `points_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_qualifying_points(const struct rtn_account *account,
+                                         int64_t now,
+                                         int16_t utc_offset_minutes,
+                                         uint8_t window_months,
+                                         uint64_t *points_out);
+
+/**
+ * Writes the account's blob to `out` (`out_len` bytes; `RTN_ACCOUNT_MAX_LEN` always
+ * suffices), tagged with `*seal` (key; context: the customer id), and its length to
+ * `*written_out`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
+ * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
+ * written.
+ *
+ * # Safety
+ * `account` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
+ * overlapping the account; `written_out` NULL or valid for a write.
+ */
+rtn_status rtn_account_encode(const struct rtn_account *account,
+                              const struct rtn_seal *seal,
+                              uint8_t *out,
+                              size_t out_len,
+                              size_t *written_out);
+
+/**
+ * Verifies an account blob with `*seal` (key and customer id) and initialises `*account_out`
+ * with it; an account whose write counter is below `min_write_counter` is refused.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
+ * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
+ * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`;
+ * `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
+ * `RTN_ACCOUNT_OLDER_COPY`. On error `*account_out` is not written.
+ *
+ * # Safety
+ * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `account_out` NULL or valid
+ * for a write and not overlapping `blob`.
+ */
+rtn_status rtn_account_decode(const uint8_t *blob,
+                              size_t blob_len,
+                              const struct rtn_seal *seal,
+                              uint32_t min_write_counter,
+                              struct rtn_account *account_out);
 
 /**
  * Names any status value as a static NUL-terminated string: the constant's name for known

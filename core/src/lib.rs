@@ -31,6 +31,7 @@
 pub mod card;
 pub mod churn;
 pub mod envelope;
+mod fixed;
 pub mod money;
 pub mod points;
 pub mod terminal;

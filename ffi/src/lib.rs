@@ -29,15 +29,21 @@
 )]
 
 mod boundary;
+pub mod card;
 pub mod churn;
 pub mod envelope;
+pub mod points;
 pub mod status;
 mod storage;
+pub mod terminal;
 pub mod version;
 
+pub use card::*;
 pub use churn::*;
 pub use envelope::*;
+pub use points::*;
 pub use status::*;
+pub use terminal::*;
 pub use version::*;
 
 /// Firmware builds of the staticlib: a panic is a bug (the core has none by construction, see

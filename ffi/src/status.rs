@@ -68,6 +68,67 @@ pub enum rtn_status {
     /// The payload is longer than `RTN_ENVELOPE_MAX_PAYLOAD_LEN` bytes.
     RTN_PAYLOAD_TOO_LARGE = 115,
 
+    /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
+    /// outside 1..=65535.
+    RTN_CARD_INVALID_PROGRAM = 300,
+    /// The event is for another punch-card program than the card's.
+    RTN_CARD_WRONG_PROGRAM = 301,
+    /// A card event's sequence number is 0 (terminals number events from 1).
+    RTN_CARD_INVALID_EVENT_ID = 302,
+    /// A stamp or void of zero stamps.
+    RTN_CARD_ZERO_STAMPS = 303,
+    /// The stamps would exceed the card's daily limit.
+    RTN_CARD_DAILY_LIMIT_REACHED = 304,
+    /// A redemption on a card with no reward available.
+    RTN_CARD_NO_REWARD_AVAILABLE = 305,
+    /// A void of a transaction the card has never seen (or compacted away).
+    RTN_CARD_UNKNOWN_TRANSACTION = 306,
+    /// The card already holds `RTN_CARD_MAX_TERMINALS` terminals: the back office compacts it.
+    RTN_CARD_TERMINAL_SLOTS_FULL = 307,
+    /// The card is past its expiry date.
+    RTN_CARD_EXPIRED = 308,
+    /// `now` is outside the days a card stores (1970-01-02..=2149-06-06).
+    RTN_CARD_DATE_OUT_OF_RANGE = 309,
+    /// A terminal's counter on the card is full: the back office compacts it.
+    RTN_CARD_COUNTER_FULL = 310,
+    /// The card's write counter is at `RTN_CARD_MAX_WRITE_COUNTER`.
+    RTN_CARD_WRITE_COUNTER_EXHAUSTED = 311,
+    /// The card has lapsed 255 times; its generation counter is full.
+    RTN_CARD_GENERATION_EXHAUSTED = 312,
+    /// Two copies to merge belong to different programs.
+    RTN_CARD_PROGRAM_MISMATCH = 313,
+    /// An authentic card older than `min_write_counter`: a replayed or stale image.
+    RTN_CARD_OLDER_COPY = 314,
+
+    /// An account program is invalid: expiry above `RTN_ACCOUNT_MAX_EXPIRY_MONTHS` or pending
+    /// above `RTN_ACCOUNT_MAX_PENDING_DAYS`.
+    RTN_ACCOUNT_INVALID_PROGRAM = 400,
+    /// An account event's sequence number is 0.
+    RTN_ACCOUNT_INVALID_EVENT_ID = 401,
+    /// An earning, redemption or clawback of zero points.
+    RTN_ACCOUNT_ZERO_POINTS = 402,
+    /// A redemption beyond the available points.
+    RTN_ACCOUNT_INSUFFICIENT_POINTS = 403,
+    /// A clawback of a transaction the account has never seen.
+    RTN_ACCOUNT_UNKNOWN_TRANSACTION = 404,
+    /// The account already holds `RTN_ACCOUNT_MAX_TERMINALS` terminals.
+    RTN_ACCOUNT_TERMINAL_SLOTS_FULL = 405,
+    /// An earning dated more than the expiry before the newest lot (a clock far behind) found
+    /// no lot.
+    RTN_ACCOUNT_LOTS_FULL = 406,
+    /// `now` is outside the days an account stores (1970-01-02..=2149-06-06).
+    RTN_ACCOUNT_DATE_OUT_OF_RANGE = 407,
+    /// A tier window of 0 or above `RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS` months.
+    RTN_ACCOUNT_INVALID_WINDOW = 408,
+    /// Two account copies to merge have different programs.
+    RTN_ACCOUNT_PROGRAM_MISMATCH = 409,
+    /// Each account copy holds events the other lacks: replay one onto the other, then merge.
+    RTN_ACCOUNT_CONCURRENT_COPIES = 410,
+    /// Two account copies hold the same events but different balances.
+    RTN_ACCOUNT_DIVERGED = 411,
+    /// An authentic account older than `min_write_counter`.
+    RTN_ACCOUNT_OLDER_COPY = 412,
+
     /// A churn model parameter is NaN, infinite or out of its domain.
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
     /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
@@ -135,6 +196,34 @@ impl rtn_status {
             rtn_status::RTN_CHURN_GRAIN_MISMATCH => c"RTN_CHURN_GRAIN_MISMATCH",
             rtn_status::RTN_CHURN_NEGATIVE_AMOUNT => c"RTN_CHURN_NEGATIVE_AMOUNT",
             rtn_status::RTN_CHURN_OUT_OF_ORDER => c"RTN_CHURN_OUT_OF_ORDER",
+            rtn_status::RTN_CARD_INVALID_PROGRAM => c"RTN_CARD_INVALID_PROGRAM",
+            rtn_status::RTN_CARD_WRONG_PROGRAM => c"RTN_CARD_WRONG_PROGRAM",
+            rtn_status::RTN_CARD_INVALID_EVENT_ID => c"RTN_CARD_INVALID_EVENT_ID",
+            rtn_status::RTN_CARD_ZERO_STAMPS => c"RTN_CARD_ZERO_STAMPS",
+            rtn_status::RTN_CARD_DAILY_LIMIT_REACHED => c"RTN_CARD_DAILY_LIMIT_REACHED",
+            rtn_status::RTN_CARD_NO_REWARD_AVAILABLE => c"RTN_CARD_NO_REWARD_AVAILABLE",
+            rtn_status::RTN_CARD_UNKNOWN_TRANSACTION => c"RTN_CARD_UNKNOWN_TRANSACTION",
+            rtn_status::RTN_CARD_TERMINAL_SLOTS_FULL => c"RTN_CARD_TERMINAL_SLOTS_FULL",
+            rtn_status::RTN_CARD_EXPIRED => c"RTN_CARD_EXPIRED",
+            rtn_status::RTN_CARD_DATE_OUT_OF_RANGE => c"RTN_CARD_DATE_OUT_OF_RANGE",
+            rtn_status::RTN_CARD_COUNTER_FULL => c"RTN_CARD_COUNTER_FULL",
+            rtn_status::RTN_CARD_WRITE_COUNTER_EXHAUSTED => c"RTN_CARD_WRITE_COUNTER_EXHAUSTED",
+            rtn_status::RTN_CARD_GENERATION_EXHAUSTED => c"RTN_CARD_GENERATION_EXHAUSTED",
+            rtn_status::RTN_CARD_PROGRAM_MISMATCH => c"RTN_CARD_PROGRAM_MISMATCH",
+            rtn_status::RTN_CARD_OLDER_COPY => c"RTN_CARD_OLDER_COPY",
+            rtn_status::RTN_ACCOUNT_INVALID_PROGRAM => c"RTN_ACCOUNT_INVALID_PROGRAM",
+            rtn_status::RTN_ACCOUNT_INVALID_EVENT_ID => c"RTN_ACCOUNT_INVALID_EVENT_ID",
+            rtn_status::RTN_ACCOUNT_ZERO_POINTS => c"RTN_ACCOUNT_ZERO_POINTS",
+            rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS => c"RTN_ACCOUNT_INSUFFICIENT_POINTS",
+            rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION => c"RTN_ACCOUNT_UNKNOWN_TRANSACTION",
+            rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL => c"RTN_ACCOUNT_TERMINAL_SLOTS_FULL",
+            rtn_status::RTN_ACCOUNT_LOTS_FULL => c"RTN_ACCOUNT_LOTS_FULL",
+            rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE => c"RTN_ACCOUNT_DATE_OUT_OF_RANGE",
+            rtn_status::RTN_ACCOUNT_INVALID_WINDOW => c"RTN_ACCOUNT_INVALID_WINDOW",
+            rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH => c"RTN_ACCOUNT_PROGRAM_MISMATCH",
+            rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES => c"RTN_ACCOUNT_CONCURRENT_COPIES",
+            rtn_status::RTN_ACCOUNT_DIVERGED => c"RTN_ACCOUNT_DIVERGED",
+            rtn_status::RTN_ACCOUNT_OLDER_COPY => c"RTN_ACCOUNT_OLDER_COPY",
         }
     }
 
@@ -155,7 +244,7 @@ impl rtn_status {
     /// Every status, in numeric order (a test checks this list against the enum).
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 35] = [
+    pub const ALL: [rtn_status; 63] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -180,6 +269,34 @@ impl rtn_status {
         rtn_status::RTN_KEY_TOO_SHORT,
         rtn_status::RTN_CONTEXT_TOO_LONG,
         rtn_status::RTN_PAYLOAD_TOO_LARGE,
+        rtn_status::RTN_CARD_INVALID_PROGRAM,
+        rtn_status::RTN_CARD_WRONG_PROGRAM,
+        rtn_status::RTN_CARD_INVALID_EVENT_ID,
+        rtn_status::RTN_CARD_ZERO_STAMPS,
+        rtn_status::RTN_CARD_DAILY_LIMIT_REACHED,
+        rtn_status::RTN_CARD_NO_REWARD_AVAILABLE,
+        rtn_status::RTN_CARD_UNKNOWN_TRANSACTION,
+        rtn_status::RTN_CARD_TERMINAL_SLOTS_FULL,
+        rtn_status::RTN_CARD_EXPIRED,
+        rtn_status::RTN_CARD_DATE_OUT_OF_RANGE,
+        rtn_status::RTN_CARD_COUNTER_FULL,
+        rtn_status::RTN_CARD_WRITE_COUNTER_EXHAUSTED,
+        rtn_status::RTN_CARD_GENERATION_EXHAUSTED,
+        rtn_status::RTN_CARD_PROGRAM_MISMATCH,
+        rtn_status::RTN_CARD_OLDER_COPY,
+        rtn_status::RTN_ACCOUNT_INVALID_PROGRAM,
+        rtn_status::RTN_ACCOUNT_INVALID_EVENT_ID,
+        rtn_status::RTN_ACCOUNT_ZERO_POINTS,
+        rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS,
+        rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION,
+        rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
+        rtn_status::RTN_ACCOUNT_LOTS_FULL,
+        rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
+        rtn_status::RTN_ACCOUNT_INVALID_WINDOW,
+        rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH,
+        rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES,
+        rtn_status::RTN_ACCOUNT_DIVERGED,
+        rtn_status::RTN_ACCOUNT_OLDER_COPY,
         rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN,
         rtn_status::RTN_CHURN_INVALID_OBSERVATION,
         rtn_status::RTN_CHURN_RECENCY_AFTER_AGE,
@@ -303,6 +420,10 @@ mod tests {
         assert_eq!(rtn_status::RTN_PAYLOAD_TOO_LARGE as u32, 115);
         assert_eq!(rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN as u32, 500);
         assert_eq!(rtn_status::RTN_CHURN_OUT_OF_ORDER as u32, 510);
+        assert_eq!(rtn_status::RTN_CARD_INVALID_PROGRAM as u32, 300);
+        assert_eq!(rtn_status::RTN_CARD_OLDER_COPY as u32, 314);
+        assert_eq!(rtn_status::RTN_ACCOUNT_INVALID_PROGRAM as u32, 400);
+        assert_eq!(rtn_status::RTN_ACCOUNT_OLDER_COPY as u32, 412);
     }
 
     #[test]

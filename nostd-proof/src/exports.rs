@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 13]);
+pub struct Exports(pub [*const (); 36]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -11,6 +11,17 @@ unsafe impl Sync for Exports {}
 /// The table.
 #[used]
 pub static EXPORTS: Exports = Exports([
+    retention_ffi::rtn_card_init as *const (),
+    retention_ffi::rtn_card_stamp as *const (),
+    retention_ffi::rtn_card_redeem as *const (),
+    retention_ffi::rtn_card_void as *const (),
+    retention_ffi::rtn_card_expire as *const (),
+    retention_ffi::rtn_card_merge as *const (),
+    retention_ffi::rtn_card_compact as *const (),
+    retention_ffi::rtn_card_has_applied as *const (),
+    retention_ffi::rtn_card_summarize as *const (),
+    retention_ffi::rtn_card_encode as *const (),
+    retention_ffi::rtn_card_decode as *const (),
     retention_ffi::rtn_churn_model_load as *const (),
     retention_ffi::rtn_churn_summary_init as *const (),
     retention_ffi::rtn_churn_summary_record_purchase as *const (),
@@ -21,6 +32,18 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_envelope_encoded_len as *const (),
     retention_ffi::rtn_envelope_encode as *const (),
     retention_ffi::rtn_envelope_decode as *const (),
+    retention_ffi::rtn_account_init as *const (),
+    retention_ffi::rtn_account_earn as *const (),
+    retention_ffi::rtn_account_redeem as *const (),
+    retention_ffi::rtn_account_clawback as *const (),
+    retention_ffi::rtn_account_expire as *const (),
+    retention_ffi::rtn_account_merge as *const (),
+    retention_ffi::rtn_account_has_applied as *const (),
+    retention_ffi::rtn_account_summarize as *const (),
+    retention_ffi::rtn_account_expiring_within as *const (),
+    retention_ffi::rtn_account_qualifying_points as *const (),
+    retention_ffi::rtn_account_encode as *const (),
+    retention_ffi::rtn_account_decode as *const (),
     retention_ffi::rtn_status_str as *const (),
     retention_ffi::rtn_version as *const (),
     retention_ffi::rtn_version_number as *const (),

@@ -7,7 +7,22 @@ Loyalty rules, punch cards and points accounts, churn scoring and customer value
 from __future__ import annotations
 
 from . import envelope, exceptions, metrics, rfm, targeting
-from ._retention import __version__
+from ._retention import (
+    ACCOUNT_MAX_EXPIRY_MONTHS,
+    ACCOUNT_MAX_LEN,
+    ACCOUNT_MAX_LOTS,
+    ACCOUNT_MAX_PENDING_DAYS,
+    ACCOUNT_MAX_TERMINALS,
+    ACCOUNT_MAX_TIER_WINDOW_MONTHS,
+    CARD_MAX_LEN,
+    CARD_MAX_TERMINALS,
+    CARD_MAX_WRITE_COUNTER,
+    AccountSummary,
+    CardSummary,
+    PointsAccount,
+    PunchCard,
+    __version__,
+)
 from .exceptions import (
     AmountOverflowError,
     AuthenticationError,
@@ -48,4 +63,17 @@ __all__ = [
     "metrics",
     "rfm",
     "targeting",
+    "PunchCard",
+    "CardSummary",
+    "PointsAccount",
+    "AccountSummary",
+    "CARD_MAX_LEN",
+    "CARD_MAX_TERMINALS",
+    "CARD_MAX_WRITE_COUNTER",
+    "ACCOUNT_MAX_LEN",
+    "ACCOUNT_MAX_LOTS",
+    "ACCOUNT_MAX_TERMINALS",
+    "ACCOUNT_MAX_EXPIRY_MONTHS",
+    "ACCOUNT_MAX_PENDING_DAYS",
+    "ACCOUNT_MAX_TIER_WINDOW_MONTHS",
 ]

@@ -1,4 +1,5 @@
 # Stubs of the native extension; checked against it by `python -m mypy.stubtest retention`.
+from datetime import date
 from typing import Any, Optional, Sequence, final
 
 import numpy as np
@@ -14,14 +15,32 @@ _FitResult = tuple[list[float], Optional[list[float]], float, int, int]
 _Summary = tuple[_U64, _F64, _F64, _F64, _F64]
 
 __all__ = [
-    "CHURN_MAX_CLV_MONTHS",
-    "CHURN_MAX_SERIES_TERMS",
-    "CHURN_MODEL_MAX_LEN",
+    "ACCOUNT_MAX_EXPIRY_MONTHS",
+    "ACCOUNT_MAX_LEN",
+    "ACCOUNT_MAX_LOTS",
+    "ACCOUNT_MAX_PENDING_DAYS",
+    "ACCOUNT_MAX_TERMINALS",
+    "ACCOUNT_MAX_TIER_WINDOW_MONTHS",
+    "AccountSummary",
+    "CARD_MAX_LEN",
+    "CARD_MAX_TERMINALS",
+    "CARD_MAX_WRITE_COUNTER",
+    "CardSummary",
+    "PointsAccount",
+    "PunchCard",
     "CONTEXT_MAX_LEN",
     "ENVELOPE_MAX_PAYLOAD_LEN",
     "ENVELOPE_OVERHEAD_LEN",
     "KEY_MIN_LEN",
     "__version__",
+    "envelope_decode",
+    "envelope_encode",
+    "envelope_encoded_len",
+    "envelope_kinds",
+    "envelope_peek",
+    "CHURN_MAX_CLV_MONTHS",
+    "CHURN_MAX_SERIES_TERMS",
+    "CHURN_MODEL_MAX_LEN",
     "_ChurnModel",
     "churn_calibration_holdout",
     "churn_clv",
@@ -37,11 +56,6 @@ __all__ = [
     "churn_summary",
     "churn_target",
     "churn_unconditional",
-    "envelope_decode",
-    "envelope_encode",
-    "envelope_encoded_len",
-    "envelope_kinds",
-    "envelope_peek",
 ]
 __version__: str
 
@@ -59,6 +73,154 @@ def envelope_decode(
 def envelope_peek(blob: bytes) -> tuple[int, int, int]: ...
 def envelope_encoded_len(kind: int, payload_len: int) -> int: ...
 def envelope_kinds() -> list[tuple[str, int, int, int]]: ...
+
+CARD_MAX_LEN: int
+CARD_MAX_TERMINALS: int
+CARD_MAX_WRITE_COUNTER: int
+ACCOUNT_MAX_LEN: int
+ACCOUNT_MAX_LOTS: int
+ACCOUNT_MAX_TERMINALS: int
+ACCOUNT_MAX_EXPIRY_MONTHS: int
+ACCOUNT_MAX_PENDING_DAYS: int
+ACCOUNT_MAX_TIER_WINDOW_MONTHS: int
+
+@final
+class CardSummary:
+    """A card at a glance (from ``PunchCard.summary()``)."""
+
+    @property
+    def program(self) -> int: ...
+    @property
+    def stamps(self) -> int: ...
+    @property
+    def stamps_to_next_reward(self) -> int: ...
+    @property
+    def rewards_available(self) -> int: ...
+    @property
+    def owed_stamps(self) -> int: ...
+    @property
+    def overdrawn_rewards(self) -> int: ...
+    @property
+    def stamps_on_last_day(self) -> int: ...
+    @property
+    def daily_excess(self) -> int: ...
+    @property
+    def last_stamp_day(self) -> Optional[date]: ...
+    @property
+    def lapses_after(self) -> Optional[date]: ...
+    @property
+    def expires_on(self) -> Optional[date]: ...
+    @property
+    def generation(self) -> int: ...
+    @property
+    def write_counter(self) -> int: ...
+    @property
+    def terminals(self) -> int: ...
+
+@final
+class PunchCard:
+    """A punch card of one program; immutable, every operation returns a new card.
+
+    Event ids are ``(terminal, sequence)`` tuples; ``today`` is the local calendar day.
+    """
+
+    def __new__(
+        cls,
+        program: int,
+        stamps_per_reward: int,
+        daily_limit: int,
+        lapse_after_days: int = 0,
+        expires_on: Optional[date] = None,
+    ) -> PunchCard: ...
+    def stamp(
+        self, event: tuple[int, int], stamps: int, today: date, program: Optional[int] = None
+    ) -> PunchCard: ...
+    def redeem(
+        self, event: tuple[int, int], today: date, program: Optional[int] = None
+    ) -> PunchCard: ...
+    def void(
+        self,
+        event: tuple[int, int],
+        original: tuple[int, int],
+        stamps: int,
+        today: date,
+        program: Optional[int] = None,
+    ) -> PunchCard: ...
+    def expire(self, today: date) -> PunchCard: ...
+    def merge(self, other: PunchCard) -> PunchCard: ...
+    def compact(self, office: tuple[int, int]) -> PunchCard: ...
+    def has_applied(self, event: tuple[int, int]) -> bool: ...
+    def summary(self) -> CardSummary: ...
+    def to_bytes(self, key: bytes, uid: bytes) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
+    @property
+    def program(self) -> int: ...
+    @property
+    def stamps_per_reward(self) -> int: ...
+    @property
+    def daily_limit(self) -> int: ...
+    @property
+    def lapse_after_days(self) -> int: ...
+    @property
+    def expires_on(self) -> Optional[date]: ...
+    @property
+    def write_counter(self) -> int: ...
+    @property
+    def last_events(self) -> list[tuple[int, int]]: ...
+
+@final
+class AccountSummary:
+    """An account at a glance as of a day (from ``PointsAccount.summary(today)``)."""
+
+    @property
+    def available(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+    @property
+    def debt(self) -> int: ...
+    @property
+    def next_expiry(self) -> Optional[date]: ...
+    @property
+    def next_expiry_points(self) -> int: ...
+    @property
+    def write_counter(self) -> int: ...
+    @property
+    def terminals(self) -> int: ...
+    @property
+    def lots(self) -> int: ...
+
+@final
+class PointsAccount:
+    """A customer's points by monthly lot; immutable, every operation returns a new account."""
+
+    def __new__(cls, expiry_months: int = 0, pending_days: int = 0) -> PointsAccount: ...
+    def earn(self, event: tuple[int, int], points: int, today: date) -> PointsAccount: ...
+    def redeem(self, event: tuple[int, int], points: int, today: date) -> PointsAccount: ...
+    def clawback(
+        self, event: tuple[int, int], original: tuple[int, int], points: int, today: date
+    ) -> PointsAccount: ...
+    def expire(self, today: date) -> PointsAccount: ...
+    def merge(self, other: PointsAccount) -> PointsAccount: ...
+    def has_applied(self, event: tuple[int, int]) -> bool: ...
+    def summary(self, today: date) -> AccountSummary: ...
+    def expiring_within(self, today: date, days: int) -> int: ...
+    def qualifying_points(self, today: date, window_months: int = 12) -> int: ...
+    def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
+    @staticmethod
+    def from_bytes(
+        data: bytes, key: bytes, customer_id: bytes, min_write_counter: int = 0
+    ) -> PointsAccount: ...
+    @property
+    def expiry_months(self) -> int: ...
+    @property
+    def pending_days(self) -> int: ...
+    @property
+    def write_counter(self) -> int: ...
+    @property
+    def last_events(self) -> list[tuple[int, int]]: ...
+    @property
+    def as_of(self) -> Optional[date]: ...
 
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int

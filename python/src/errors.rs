@@ -5,7 +5,11 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
+use retention_core::card::{CardError, CardMergeError, CardReadError, ProgramError};
 use retention_core::envelope::{DecodeError, EncodeError, KeyError};
+use retention_core::points::{
+    AccountError, AccountMergeError, AccountProgramError, AccountReadError,
+};
 
 /// The exception families of `retention.exceptions`.
 #[derive(Clone, Copy, Debug)]
@@ -18,9 +22,12 @@ pub(crate) enum Family {
     Capacity,
     /// `retention.ValidationError` (also a `ValueError`): an argument or document is invalid.
     Validation,
+    /// `retention.StateError`: not allowed in the current state (no reward, an older copy).
+    State,
     /// `retention.ConvergenceError`: a fit or a series did not converge.
     Convergence,
-    /// `retention.AmountOverflowError` (also an `ArithmeticError`): a value overflowed.
+    /// `retention.AmountOverflowError` (also an `ArithmeticError`): a count, balance or model
+    /// value would overflow.
     Overflow,
     /// `retention.InternalError`: a bug in the SDK.
     Internal,
@@ -30,6 +37,7 @@ static DECODE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static AUTHENTICATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CAPACITY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static STATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CONVERGENCE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static OVERFLOW: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -42,6 +50,7 @@ impl Family {
             Family::Authentication => (&AUTHENTICATION, "AuthenticationError"),
             Family::Capacity => (&CAPACITY, "CapacityError"),
             Family::Validation => (&VALIDATION, "ValidationError"),
+            Family::State => (&STATE, "StateError"),
             Family::Convergence => (&CONVERGENCE, "ConvergenceError"),
             Family::Overflow => (&OVERFLOW, "AmountOverflowError"),
             Family::Internal => (&INTERNAL, "InternalError"),
@@ -86,6 +95,99 @@ impl ToPyErr for EncodeError {
 impl ToPyErr for KeyError {
     fn to_py(self) -> PyErr {
         Family::Validation.err(self)
+    }
+}
+
+impl ToPyErr for ProgramError {
+    fn to_py(self) -> PyErr {
+        Family::Validation.err(self)
+    }
+}
+
+impl ToPyErr for CardError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            CardError::WrongProgram { .. }
+            | CardError::InvalidEventId
+            | CardError::ZeroStamps
+            | CardError::DateOutOfRange => Family::Validation,
+            CardError::DailyLimitReached { .. }
+            | CardError::NoRewardAvailable
+            | CardError::UnknownTransaction
+            | CardError::CardExpired => Family::State,
+            CardError::TerminalSlotsFull | CardError::CounterFull => Family::Capacity,
+            CardError::WriteCounterExhausted | CardError::GenerationExhausted => Family::Overflow,
+            _ => Family::Internal,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for CardMergeError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            CardMergeError::ProgramMismatch => Family::Validation,
+            CardMergeError::TerminalSlotsFull => Family::Capacity,
+            CardMergeError::WriteCounterExhausted => Family::Overflow,
+            _ => Family::Internal,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for CardReadError {
+    fn to_py(self) -> PyErr {
+        match self {
+            CardReadError::Blob(error) => error.to_py(),
+            CardReadError::OlderCopy { .. } => Family::State.err(self),
+            _ => Family::Internal.err(self),
+        }
+    }
+}
+
+impl ToPyErr for AccountProgramError {
+    fn to_py(self) -> PyErr {
+        Family::Validation.err(self)
+    }
+}
+
+impl ToPyErr for AccountError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            AccountError::InvalidEventId
+            | AccountError::ZeroPoints
+            | AccountError::DateOutOfRange
+            | AccountError::InvalidWindow => Family::Validation,
+            AccountError::InsufficientPoints { .. } | AccountError::UnknownTransaction => {
+                Family::State
+            }
+            AccountError::TerminalSlotsFull | AccountError::LotsFull => Family::Capacity,
+            AccountError::Overflow => Family::Overflow,
+            _ => Family::Internal,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for AccountMergeError {
+    fn to_py(self) -> PyErr {
+        let family = match self {
+            AccountMergeError::ProgramMismatch => Family::Validation,
+            AccountMergeError::ConcurrentCopies | AccountMergeError::Diverged => Family::State,
+            AccountMergeError::WriteCounterExhausted => Family::Overflow,
+            _ => Family::Internal,
+        };
+        family.err(self)
+    }
+}
+
+impl ToPyErr for AccountReadError {
+    fn to_py(self) -> PyErr {
+        match self {
+            AccountReadError::Blob(error) => error.to_py(),
+            AccountReadError::OlderCopy { .. } => Family::State.err(self),
+            _ => Family::Internal.err(self),
+        }
     }
 }
 

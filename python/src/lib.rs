@@ -3,9 +3,12 @@
 
 use pyo3::prelude::*;
 
+mod args;
+mod card;
 mod churn;
 mod envelope;
 mod errors;
+mod points;
 
 /// The native half of the `retention` package.
 #[pymodule]
@@ -14,5 +17,7 @@ fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     envelope::register(m)?;
     churn::register(m)?;
+    card::register(m)?;
+    points::register(m)?;
     Ok(())
 }

@@ -1,0 +1,126 @@
+//! Punch cards and points accounts, ns per operation: apply + encode + tag, decode + verify,
+//! merge of two 8-terminal cards (goal: each under 2 µs on the host). The baseline, measured in
+//! the same run, is the envelope alone sealing a payload of the same size as the 8-terminal
+//! card (CRC-32 and 8-byte HMAC tag): the ratios say what the card's own logic costs on top.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use retention_benches::KEY;
+use retention_core::card::{self, Card, CardEvent, CardProgram, ProgramId};
+use retention_core::envelope::{self, Kind, Seal};
+use retention_core::points::{self, Account, AccountEvent, AccountProgram, Points};
+use retention_core::terminal::EventId;
+use retention_core::time::{Date, Day};
+use std::hint::black_box;
+
+const UID: &[u8] = b"04A1B2C3D4E5F6";
+
+fn day(year: i32, month: u8, day: u8) -> Day {
+    Date::new(year, month, day).expect("a date").to_day()
+}
+
+/// A card stamped by 8 terminals (the largest card: 144 bytes), with `offset` varying the
+/// counters so that two such cards differ.
+fn eight_terminal_card(offset: u32) -> Card {
+    let program = CardProgram {
+        program: ProgramId(7),
+        stamps_per_reward: 10,
+        daily_limit: 200,
+        lapse_after_days: 180,
+        expires_on: None,
+    };
+    let mut card = Card::new(program).expect("valid program");
+    for terminal in 1..=8u32 {
+        for sequence in 1..=3 + (terminal + offset) % 4 {
+            let stamp = CardEvent::Stamp {
+                id: EventId::new(terminal, sequence),
+                program: ProgramId(7),
+                stamps: 2,
+            };
+            card = card.apply(&stamp, day(2024, 3, 5)).expect("stamp");
+        }
+    }
+    card
+}
+
+fn cards(c: &mut Criterion) {
+    let seal = Seal::new(&KEY, UID).expect("valid key");
+    let card = eight_terminal_card(0);
+    let other = eight_terminal_card(1);
+    let mut blob = [0u8; card::MAX_ENCODED_LEN];
+    let used = card.encode(seal, &mut blob).expect("fits");
+    assert_eq!(used, 144);
+    let payload = [0x5au8; card::MAX_PAYLOAD_LEN];
+    let stamp = CardEvent::Stamp {
+        id: EventId::new(5, 100),
+        program: ProgramId(7),
+        stamps: 1,
+    };
+    let today = day(2024, 3, 6);
+
+    let mut group = c.benchmark_group("cards");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("baseline_envelope_seal_126_bytes", |b| {
+        let mut out = [0u8; card::MAX_ENCODED_LEN];
+        b.iter(|| envelope::encode_raw(Kind::Card, black_box(&payload), Some(seal), &mut out))
+    });
+    group.bench_function("apply_encode_tag", |b| {
+        let mut out = [0u8; card::MAX_ENCODED_LEN];
+        b.iter(|| {
+            let next = black_box(&card).apply(&stamp, today).expect("stamp");
+            next.encode(seal, &mut out).expect("fits")
+        })
+    });
+    group.bench_function("decode_verify", |b| {
+        b.iter(|| Card::decode(black_box(&blob), seal, 0).map(|c| c.write_counter()))
+    });
+    group.bench_function("merge_two_8_terminal_cards", |b| {
+        b.iter(|| {
+            black_box(&card)
+                .merge(black_box(&other))
+                .map(|m| m.write_counter())
+        })
+    });
+
+    // The account, for scale: 3 terminals, 13 monthly lots.
+    let mut account = Account::new(AccountProgram {
+        expiry_months: 12,
+        pending_days: 14,
+    })
+    .expect("valid program");
+    for (sequence, month) in (1u32..).zip(1..=13u8) {
+        let on = day(2023 + i32::from(month / 13), (month - 1) % 12 + 1, 10);
+        let earn = AccountEvent::Earn {
+            id: EventId::new(sequence % 3 + 1, sequence),
+            points: Points(100),
+        };
+        account = account.apply(&earn, on).expect("earn");
+    }
+    let account_seal = Seal::new(&KEY, b"cust-0042").expect("valid key");
+    let mut account_blob = [0u8; points::MAX_ENCODED_LEN];
+    let account_len = account
+        .encode(account_seal, &mut account_blob)
+        .expect("fits");
+    let redeem = AccountEvent::Redeem {
+        id: EventId::new(1, 1000),
+        points: Points(250),
+    };
+    group.bench_function("account_apply_encode_tag", |b| {
+        let mut out = [0u8; points::MAX_ENCODED_LEN];
+        b.iter(|| {
+            let next = black_box(&account)
+                .apply(&redeem, day(2024, 1, 20))
+                .expect("redeem");
+            next.encode(account_seal, &mut out).expect("fits")
+        })
+    });
+    group.bench_function("account_decode_verify", |b| {
+        b.iter(|| {
+            Account::decode(black_box(&account_blob[..account_len]), account_seal, 0)
+                .map(|a| a.write_counter())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, cards);
+criterion_main!(benches);

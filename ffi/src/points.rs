@@ -1,0 +1,699 @@
+//! Points accounts in C: an account lives in caller-owned `rtn_account` storage; events update
+//! it in place (only on success); it travels as a tagged blob of at most `RTN_ACCOUNT_MAX_LEN`
+//! bytes.
+
+use core::mem::MaybeUninit;
+
+use retention_core::points::{
+    self, Account, AccountError, AccountEvent, AccountMergeError, AccountProgram,
+    AccountProgramError, AccountReadError, Points,
+};
+use retention_core::terminal::EventId;
+use retention_core::time::{Day, TimeError};
+
+use crate::boundary::{self, input, out_ptr, output, write_out};
+use crate::envelope::rtn_seal;
+use crate::status::rtn_status;
+use crate::storage::{self, Stored};
+use crate::terminal::{day_number, local_day, rtn_event_id};
+
+/// The largest account blob in bytes: size flash records and buffers with it.
+pub const RTN_ACCOUNT_MAX_LEN: usize = 314;
+/// Lots (calendar months of points) an account holds.
+pub const RTN_ACCOUNT_MAX_LOTS: usize = 14;
+/// Terminals an account keeps sequence numbers for; a ninth is
+/// `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`.
+pub const RTN_ACCOUNT_MAX_TERMINALS: usize = 8;
+/// The longest expiry, in months after the month of earning.
+pub const RTN_ACCOUNT_MAX_EXPIRY_MONTHS: u8 = 13;
+/// The longest pending period (returns window), in days.
+pub const RTN_ACCOUNT_MAX_PENDING_DAYS: u8 = 90;
+/// The longest tier-qualification window, in calendar months.
+pub const RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS: u8 = 12;
+/// Size of `rtn_account` in 64-bit words.
+pub const RTN_ACCOUNT_STORAGE_WORDS: usize = 64;
+
+const _: () = {
+    assert!(RTN_ACCOUNT_MAX_LEN == points::MAX_ENCODED_LEN);
+    assert!(RTN_ACCOUNT_MAX_LOTS == points::MAX_LOTS);
+    assert!(RTN_ACCOUNT_MAX_TERMINALS == points::MAX_TERMINALS);
+    assert!(RTN_ACCOUNT_MAX_EXPIRY_MONTHS == points::MAX_EXPIRY_MONTHS);
+    assert!(RTN_ACCOUNT_MAX_PENDING_DAYS == points::MAX_PENDING_DAYS);
+    assert!(RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS == points::MAX_TIER_WINDOW_MONTHS);
+};
+
+/// A points account in caller-owned storage (`uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS]`,
+/// 512 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
+/// `memcpy`; it needs no clean-up.
+#[repr(C)]
+#[derive(Debug)]
+pub struct rtn_account {
+    /// Opaque; only the SDK reads it.
+    pub opaque: [MaybeUninit<u64>; RTN_ACCOUNT_STORAGE_WORDS],
+}
+
+impl Stored for Account {
+    const MAGIC: u64 = u64::from_le_bytes(*b"rtnACCT1");
+}
+
+/// How an account's points age.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct rtn_account_program {
+    /// Points expire at the end of the month this many months after the month they were
+    /// earned, 1..=`RTN_ACCOUNT_MAX_EXPIRY_MONTHS`; 0: never.
+    pub expiry_months: u8,
+    /// Days earned points stay pending (not spendable, not counted for tiers),
+    /// 0..=`RTN_ACCOUNT_MAX_PENDING_DAYS`.
+    pub pending_days: u8,
+}
+
+/// An account at a glance as of a day (`rtn_account_summarize`). Points are counts; days are
+/// days since 1970-01-01, 0 meaning none.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct rtn_account_summary {
+    /// Points that can be redeemed now.
+    pub available: u64,
+    /// Points in their returns window: not spendable, not counted for tiers.
+    pub pending: u64,
+    /// Points owed (clawbacks beyond the balance); repaid by the next earnings.
+    pub debt: u64,
+    /// Points (pending included) that expire after `next_expiry`.
+    pub next_expiry_points: u64,
+    /// The next day on which points expire (their last valid day); 0 if none will.
+    pub next_expiry: i32,
+    /// The account's write counter.
+    pub write_counter: u32,
+    /// Terminals with a sequence number on the account, 0..=8.
+    pub terminals: u8,
+    /// Lots held, 0..=14.
+    pub lots: u8,
+}
+
+impl From<AccountProgramError> for rtn_status {
+    fn from(_: AccountProgramError) -> rtn_status {
+        rtn_status::RTN_ACCOUNT_INVALID_PROGRAM
+    }
+}
+
+impl From<AccountError> for rtn_status {
+    fn from(error: AccountError) -> rtn_status {
+        match error {
+            AccountError::InvalidEventId => rtn_status::RTN_ACCOUNT_INVALID_EVENT_ID,
+            AccountError::ZeroPoints => rtn_status::RTN_ACCOUNT_ZERO_POINTS,
+            AccountError::InsufficientPoints { .. } => rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS,
+            AccountError::UnknownTransaction => rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION,
+            AccountError::TerminalSlotsFull => rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
+            AccountError::LotsFull => rtn_status::RTN_ACCOUNT_LOTS_FULL,
+            AccountError::DateOutOfRange => rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
+            AccountError::InvalidWindow => rtn_status::RTN_ACCOUNT_INVALID_WINDOW,
+            AccountError::Overflow => rtn_status::RTN_OVERFLOW,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<AccountMergeError> for rtn_status {
+    fn from(error: AccountMergeError) -> rtn_status {
+        match error {
+            AccountMergeError::ProgramMismatch => rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH,
+            AccountMergeError::ConcurrentCopies => rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES,
+            AccountMergeError::Diverged => rtn_status::RTN_ACCOUNT_DIVERGED,
+            AccountMergeError::WriteCounterExhausted => rtn_status::RTN_OVERFLOW,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+impl From<AccountReadError> for rtn_status {
+    fn from(error: AccountReadError) -> rtn_status {
+        match error {
+            AccountReadError::Blob(error) => error.into(),
+            AccountReadError::OlderCopy { .. } => rtn_status::RTN_ACCOUNT_OLDER_COPY,
+            _ => rtn_status::RTN_INTERNAL,
+        }
+    }
+}
+
+/// `now` and the UTC offset as the account's local day.
+fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
+    local_day(now, utc_offset_minutes).map_err(|error| match error {
+        TimeError::InvalidOffset => rtn_status::RTN_INVALID_ARGUMENT,
+        _ => rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
+    })
+}
+
+/// The account in initialised storage.
+///
+/// # Safety
+/// `account` must be NULL or valid, and not written elsewhere for `'a`.
+unsafe fn read<'a>(account: *const rtn_account) -> Result<&'a Account, rtn_status> {
+    // SAFETY: promised by the caller.
+    let storage = unsafe { storage::deref(account)? };
+    storage::get::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&storage.opaque)
+}
+
+/// Replaces the account in `account` with `change(account)`, only on success.
+///
+/// # Safety
+/// `account` must be NULL or valid and not accessed elsewhere during the call.
+unsafe fn update(
+    account: *mut rtn_account,
+    change: impl FnOnce(&Account) -> Result<Account, rtn_status>,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: promised by the caller.
+        let storage = unsafe { storage::deref_mut(account)? };
+        let current = storage::get_mut::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque)?;
+        let next = change(current)?;
+        *current = next;
+        Ok(())
+    })
+}
+
+/// Applies `event` on `now` in place.
+///
+/// # Safety
+/// As [`update`].
+unsafe fn apply(
+    account: *mut rtn_account,
+    event: AccountEvent,
+    now: i64,
+    utc_offset_minutes: i16,
+) -> rtn_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update(account, |current| {
+            Ok(current.apply(&event, today(now, utc_offset_minutes)?)?)
+        })
+    }
+}
+
+/// Initialises `*account_out` with a new, empty account of `*program`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_ACCOUNT_INVALID_PROGRAM` (expiry above
+/// `RTN_ACCOUNT_MAX_EXPIRY_MONTHS` or pending above `RTN_ACCOUNT_MAX_PENDING_DAYS`). On error
+/// `*account_out` is not written.
+///
+/// # Safety
+/// `program` must be NULL or valid; `account_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_init(
+    program: *const rtn_account_program,
+    account_out: *mut rtn_account,
+) -> rtn_status {
+    boundary::catch(|| {
+        let account_out = out_ptr(account_out)?;
+        // SAFETY: promised by the caller.
+        let program = unsafe { storage::deref(program)? };
+        let account = Account::new(AccountProgram {
+            expiry_months: program.expiry_months,
+            pending_days: program.pending_days,
+        })?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        let storage = unsafe { storage::deref_mut(account_out)? };
+        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, account);
+        Ok(())
+    })
+}
+
+/// Credits `points` earned by the transaction `id` on `now` (Unix seconds, at
+/// `utc_offset_minutes` east of UTC): pending for the program's `pending_days`, expiring with
+/// the month's lot; any debt is repaid first. An event the account already holds changes
+/// nothing and returns `RTN_OK`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
+/// beyond ±18:00); `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
+/// `RTN_ACCOUNT_ZERO_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_ACCOUNT_LOTS_FULL`;
+/// `RTN_OVERFLOW` (a lot beyond 2^32 − 1 points). On error the account is unchanged.
+///
+/// # Safety
+/// `account` must be NULL or valid and not accessed elsewhere during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_earn(
+    account: *mut rtn_account,
+    id: rtn_event_id,
+    points: u64,
+    now: i64,
+    utc_offset_minutes: i16,
+) -> rtn_status {
+    let event = AccountEvent::Earn {
+        id: id.into(),
+        points: Points(points),
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { apply(account, event, now, utc_offset_minutes) }
+}
+
+/// Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+/// `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_ACCOUNT_ZERO_POINTS`;
+/// `RTN_ACCOUNT_INSUFFICIENT_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW`. On
+/// error the account is unchanged.
+///
+/// # Safety
+/// `account` must be NULL or valid and not accessed elsewhere during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_redeem(
+    account: *mut rtn_account,
+    id: rtn_event_id,
+    points: u64,
+    now: i64,
+    utc_offset_minutes: i16,
+) -> rtn_status {
+    let event = AccountEvent::Redeem {
+        id: id.into(),
+        points: Points(points),
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { apply(account, event, now, utc_offset_minutes) }
+}
+
+/// Takes back `points` earned by the refunded transaction `original` (refund event `id`) on
+/// `now`: from pending points first, then available ones; the rest becomes debt.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+/// `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
+/// `RTN_ACCOUNT_UNKNOWN_TRANSACTION`; `RTN_ACCOUNT_ZERO_POINTS`;
+/// `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (debt beyond 2^32 − 1). On error the
+/// account is unchanged.
+///
+/// # Safety
+/// `account` must be NULL or valid and not accessed elsewhere during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_clawback(
+    account: *mut rtn_account,
+    id: rtn_event_id,
+    original: rtn_event_id,
+    points: u64,
+    now: i64,
+    utc_offset_minutes: i16,
+) -> rtn_status {
+    let event = AccountEvent::Clawback {
+        id: id.into(),
+        original: original.into(),
+        points: Points(points),
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { apply(account, event, now, utc_offset_minutes) }
+}
+
+/// Settles expiry and pending up to `now` in place (lots past their expiry lose their points;
+/// closed returns windows release pending points). Queries settle on their own; call this to
+/// store the settled account.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+/// `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_OVERFLOW` (write counter). On error the account is
+/// unchanged.
+///
+/// # Safety
+/// `account` must be NULL or valid and not accessed elsewhere during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_expire(
+    account: *mut rtn_account,
+    now: i64,
+    utc_offset_minutes: i16,
+) -> rtn_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update(account, |current| {
+            Ok(current.expire(today(now, utc_offset_minutes)?)?)
+        })
+    }
+}
+
+/// Merges two copies of one account into `*merged_out` (which may be `a` or `b`): when one
+/// copy holds every event of the other, the result is that copy with a write counter one more
+/// than the larger. Copies that each hold events the other lacks are refused: replay the
+/// missing events onto one of them first (events are idempotent).
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
+/// `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_CONCURRENT_COPIES`; `RTN_ACCOUNT_DIVERGED`;
+/// `RTN_OVERFLOW` (write counter). On error `*merged_out` is not written.
+///
+/// # Safety
+/// `a` and `b` must be NULL or valid; `merged_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_merge(
+    a: *const rtn_account,
+    b: *const rtn_account,
+    merged_out: *mut rtn_account,
+) -> rtn_status {
+    boundary::catch(|| {
+        let merged_out = out_ptr(merged_out)?;
+        // SAFETY: promised by the caller; the shared borrows end before the write below, so
+        // `merged_out` may alias `a` or `b`.
+        let merged = unsafe { read(a)?.merge(read(b)?)? };
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        let storage = unsafe { storage::deref_mut(merged_out)? };
+        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, merged);
+        Ok(())
+    })
+}
+
+/// Writes to `*applied_out` whether the account already holds event `id`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+///
+/// # Safety
+/// `account` must be NULL or valid; `applied_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_has_applied(
+    account: *const rtn_account,
+    id: rtn_event_id,
+    applied_out: *mut bool,
+) -> rtn_status {
+    boundary::catch(|| {
+        let applied_out = out_ptr(applied_out)?;
+        // SAFETY: promised by the caller.
+        let applied = unsafe { read(account)? }.has_applied(EventId::from(id));
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(applied_out, applied) };
+        Ok(())
+    })
+}
+
+/// Writes the account at a glance as of `now` to `*summary_out`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+/// `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+///
+/// # Safety
+/// `account` must be NULL or valid; `summary_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_summarize(
+    account: *const rtn_account,
+    now: i64,
+    utc_offset_minutes: i16,
+    summary_out: *mut rtn_account_summary,
+) -> rtn_status {
+    boundary::catch(|| {
+        let summary_out = out_ptr(summary_out)?;
+        // SAFETY: promised by the caller.
+        let s = unsafe { read(account)? }.summary(today(now, utc_offset_minutes)?)?;
+        let summary = rtn_account_summary {
+            available: s.available.0,
+            pending: s.pending.0,
+            debt: s.debt.0,
+            next_expiry_points: s.next_expiry_points.0,
+            next_expiry: day_number(s.next_expiry),
+            write_counter: s.write_counter,
+            terminals: s.terminals,
+            lots: s.lots,
+        };
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(summary_out, summary) };
+        Ok(())
+    })
+}
+
+/// Writes to `*points_out` the points (pending included) that expire within `days` days of
+/// `now` (their last valid day is today .. today + days − 1).
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+/// `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+///
+/// # Safety
+/// `account` must be NULL or valid; `points_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_expiring_within(
+    account: *const rtn_account,
+    now: i64,
+    utc_offset_minutes: i16,
+    days: u16,
+    points_out: *mut u64,
+) -> rtn_status {
+    boundary::catch(|| {
+        let points_out = out_ptr(points_out)?;
+        // SAFETY: promised by the caller.
+        let points =
+            unsafe { read(account)? }.expiring_within(today(now, utc_offset_minutes)?, days)?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(points_out, points.0) };
+        Ok(())
+    })
+}
+
+/// Writes to `*points_out` the tier-qualifying points as of `now`: earned over the last
+/// `window_months` calendar months (the current one included), net of clawbacks, not pending.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
+/// `RTN_ACCOUNT_INVALID_WINDOW` (0 or above `RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS`);
+/// `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+///
+/// # Safety
+/// `account` must be NULL or valid; `points_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_qualifying_points(
+    account: *const rtn_account,
+    now: i64,
+    utc_offset_minutes: i16,
+    window_months: u8,
+    points_out: *mut u64,
+) -> rtn_status {
+    boundary::catch(|| {
+        let points_out = out_ptr(points_out)?;
+        // SAFETY: promised by the caller.
+        let points = unsafe { read(account)? }
+            .qualifying_points(today(now, utc_offset_minutes)?, window_months)?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(points_out, points.0) };
+        Ok(())
+    })
+}
+
+/// Writes the account's blob to `out` (`out_len` bytes; `RTN_ACCOUNT_MAX_LEN` always
+/// suffices), tagged with `*seal` (key; context: the customer id), and its length to
+/// `*written_out`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
+/// `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
+/// written.
+///
+/// # Safety
+/// `account` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
+/// overlapping the account; `written_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_encode(
+    account: *const rtn_account,
+    seal: *const rtn_seal,
+    out: *mut u8,
+    out_len: usize,
+    written_out: *mut usize,
+) -> rtn_status {
+    boundary::catch(|| {
+        let written_out = out_ptr(written_out)?;
+        // SAFETY: promised by the caller.
+        let (account, out, seal) =
+            unsafe { (read(account)?, output(out, out_len)?, rtn_seal::read(seal)?) };
+        let written = account.encode(seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?, out)?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(written_out, written) };
+        Ok(())
+    })
+}
+
+/// Verifies an account blob with `*seal` (key and customer id) and initialises `*account_out`
+/// with it; an account whose write counter is below `min_write_counter` is refused.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+/// `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
+/// `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
+/// `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`;
+/// `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
+/// `RTN_ACCOUNT_OLDER_COPY`. On error `*account_out` is not written.
+///
+/// # Safety
+/// `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `account_out` NULL or valid
+/// for a write and not overlapping `blob`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_account_decode(
+    blob: *const u8,
+    blob_len: usize,
+    seal: *const rtn_seal,
+    min_write_counter: u32,
+    account_out: *mut rtn_account,
+) -> rtn_status {
+    boundary::catch(|| {
+        let account_out = out_ptr(account_out)?;
+        // SAFETY: promised by the caller.
+        let (blob, seal) = unsafe { (input(blob, blob_len)?, rtn_seal::read(seal)?) };
+        let account = Account::decode(
+            blob,
+            seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?,
+            min_write_counter,
+        )?;
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        let storage = unsafe { storage::deref_mut(account_out)? };
+        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, account);
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 32] = [0x42; 32];
+    // 2024-03-05T12:00:00Z.
+    const NOON: i64 = 1_709_640_000;
+    const DAY: i64 = 86_400;
+
+    fn empty() -> rtn_account {
+        rtn_account {
+            opaque: [MaybeUninit::new(0); RTN_ACCOUNT_STORAGE_WORDS],
+        }
+    }
+
+    fn id(terminal: u32, sequence: u32) -> rtn_event_id {
+        rtn_event_id { terminal, sequence }
+    }
+
+    fn summary(account: &rtn_account, now: i64) -> rtn_account_summary {
+        let mut s = rtn_account_summary::default();
+        // SAFETY: valid pointers.
+        assert_eq!(
+            unsafe { rtn_account_summarize(account, now, 0, &mut s) },
+            rtn_status::RTN_OK
+        );
+        s
+    }
+
+    #[test]
+    fn earn_redeem_clawback_and_round_trip() {
+        assert!(size_of::<Account>() + 8 <= RTN_ACCOUNT_STORAGE_WORDS * 8);
+        let program = rtn_account_program {
+            expiry_months: 12,
+            pending_days: 14,
+        };
+        let mut account = empty();
+        // SAFETY: valid pointers.
+        unsafe {
+            assert_eq!(rtn_account_init(&program, &mut account), rtn_status::RTN_OK);
+            assert_eq!(
+                rtn_account_earn(&mut account, id(1, 1), 100, NOON, 0),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_account_redeem(&mut account, id(1, 2), 1, NOON, 0),
+                rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS
+            );
+            assert_eq!(
+                rtn_account_clawback(&mut account, id(2, 1), id(3, 1), 10, NOON, 0),
+                rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION
+            );
+            assert_eq!(
+                rtn_account_clawback(&mut account, id(2, 1), id(1, 1), 130, NOON, 0),
+                rtn_status::RTN_OK
+            );
+        }
+        // 100 pending, 130 clawed back: 30 owed.
+        let s = summary(&account, NOON);
+        assert_eq!((s.available, s.pending, s.debt), (0, 0, 30));
+        // SAFETY: valid pointers.
+        unsafe {
+            assert_eq!(
+                rtn_account_earn(&mut account, id(1, 2), 50, NOON + DAY, 0),
+                rtn_status::RTN_OK
+            );
+        }
+        // 20 of the 50 are left after the debt, spendable 14 days later.
+        assert_eq!(summary(&account, NOON + 15 * DAY).available, 20);
+        let mut points = 0u64;
+        // SAFETY: valid pointers.
+        unsafe {
+            assert_eq!(
+                rtn_account_qualifying_points(&account, NOON + 15 * DAY, 0, 12, &mut points),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_account_qualifying_points(&account, NOON, 0, 13, &mut points),
+                rtn_status::RTN_ACCOUNT_INVALID_WINDOW
+            );
+        }
+        assert_eq!(points, 20);
+        let seal = rtn_seal {
+            key: KEY.as_ptr(),
+            key_len: KEY.len(),
+            context: b"cust-1".as_ptr(),
+            context_len: 6,
+        };
+        let mut blob = [0u8; RTN_ACCOUNT_MAX_LEN];
+        let mut written = 0usize;
+        let mut back = empty();
+        // SAFETY: valid pointers and lengths.
+        unsafe {
+            assert_eq!(
+                rtn_account_encode(&account, &seal, blob.as_mut_ptr(), 20, &mut written),
+                rtn_status::RTN_BUFFER_TOO_SMALL
+            );
+            assert_eq!(
+                rtn_account_encode(&account, &seal, blob.as_mut_ptr(), blob.len(), &mut written),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_account_decode(blob.as_ptr(), written, &seal, 0, &mut back),
+                rtn_status::RTN_OK
+            );
+        }
+        assert_eq!(
+            summary(&back, NOON + 15 * DAY),
+            summary(&account, NOON + 15 * DAY)
+        );
+    }
+
+    #[test]
+    fn nulls_and_concurrent_copies() {
+        let program = rtn_account_program {
+            expiry_months: 0,
+            pending_days: 0,
+        };
+        let mut a = empty();
+        let mut s = rtn_account_summary::default();
+        // SAFETY: NULL and zeroed storage are rejected before any read; other pointers valid.
+        unsafe {
+            assert_eq!(
+                rtn_account_summarize(&a, NOON, 0, &mut s),
+                rtn_status::RTN_UNINITIALIZED
+            );
+            assert_eq!(
+                rtn_account_init(
+                    &rtn_account_program {
+                        expiry_months: 14,
+                        pending_days: 0
+                    },
+                    &mut a
+                ),
+                rtn_status::RTN_ACCOUNT_INVALID_PROGRAM
+            );
+            assert_eq!(rtn_account_init(&program, &mut a), rtn_status::RTN_OK);
+            let mut b = rtn_account { opaque: a.opaque };
+            assert_eq!(
+                rtn_account_earn(&mut a, id(1, 1), 5, NOON, 0),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                rtn_account_earn(&mut b, id(2, 1), 5, NOON, 0),
+                rtn_status::RTN_OK
+            );
+            let mut merged = empty();
+            assert_eq!(
+                rtn_account_merge(&a, &b, &mut merged),
+                rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES
+            );
+            assert_eq!(
+                rtn_account_earn(&mut a, id(2, 1), 5, NOON, 0),
+                rtn_status::RTN_OK
+            );
+            let a_ptr: *mut rtn_account = &mut a;
+            assert_eq!(rtn_account_merge(a_ptr, &b, a_ptr), rtn_status::RTN_OK);
+            assert_eq!(
+                rtn_account_merge(&a, core::ptr::null(), &mut merged),
+                rtn_status::RTN_NULL_PARAMETER
+            );
+        }
+        assert_eq!(summary(&a, NOON).available, 10);
+    }
+}
