@@ -36,39 +36,32 @@ use crate::errors::{Family, ToPyErr};
 
 impl ToPyErr for ChurnError {
     fn to_py(self) -> PyErr {
-        let family = match self {
-            ChurnError::NoConvergence => Family::Convergence,
-            ChurnError::NotFinite => Family::Overflow,
-            ChurnError::ParameterOutOfDomain
-            | ChurnError::InvalidObservation
-            | ChurnError::RecencyAfterAge
-            | ChurnError::RecencyWithoutRepeat
-            | ChurnError::InvalidArgument => Family::Validation,
-            _ => Family::Internal,
-        };
-        family.err(self)
+        error_family(self).err(self)
     }
 }
 
 impl ToPyErr for BatchError {
     fn to_py(self) -> PyErr {
         match self {
-            BatchError::Row { error, .. } => {
-                // The core's error family, with the row in the message.
-                let family = error_family(error);
-                family.err(self)
-            }
+            // The row's error family, with the row in the message.
+            BatchError::Row { error, .. } => error_family(error).err(self),
             BatchError::LengthMismatch => Family::Validation.err(self),
             _ => Family::Internal.err(self),
         }
     }
 }
 
+/// The exception family of a model error.
 fn error_family(error: ChurnError) -> Family {
     match error {
         ChurnError::NoConvergence => Family::Convergence,
         ChurnError::NotFinite => Family::Overflow,
-        _ => Family::Validation,
+        ChurnError::ParameterOutOfDomain
+        | ChurnError::InvalidObservation
+        | ChurnError::RecencyAfterAge
+        | ChurnError::RecencyWithoutRepeat
+        | ChurnError::InvalidArgument => Family::Validation,
+        _ => Family::Internal,
     }
 }
 
