@@ -185,6 +185,27 @@ struct Data {
 /// and its weight.
 type Keyed = ([u64; 3], f64);
 
+/// Merges identical rows as they come, summing their weights in row order (a hash map: only the
+/// distinct rows are sorted afterwards, and a customer base at day resolution has a fraction of
+/// its rows distinct).
+#[derive(Default)]
+struct Merger {
+    index: HashMap<[u64; 3], usize, FoldHash>,
+    rows: Vec<Keyed>,
+}
+
+impl Merger {
+    fn add(&mut self, key: [u64; 3], weight: f64) {
+        match self.index.get(&key).and_then(|&i| self.rows.get_mut(i)) {
+            Some((_, total)) => *total += weight,
+            None => {
+                self.index.insert(key, self.rows.len());
+                self.rows.push((key, weight));
+            }
+        }
+    }
+}
+
 impl Data {
     fn new(
         frequency: &[f64],
@@ -199,7 +220,7 @@ impl Data {
         if n == 0 {
             return Err(FitError::Empty);
         }
-        let mut keyed: Vec<Keyed> = Vec::with_capacity(n);
+        let mut merger = Merger::default();
         let mut max_age = 0.0_f64;
         let columns = frequency.iter().zip(recency).zip(age).enumerate();
         for (index, ((&x, &t_x), &big_t)) in columns {
@@ -212,35 +233,21 @@ impl Data {
             max_age = max_age.max(customer.age());
             // +0.0 for −0.0, so that equal values have equal bits.
             let bits = |v: f64| (v + 0.0).to_bits();
-            keyed.push((
+            merger.add(
                 [
                     bits(customer.frequency()),
                     bits(customer.recency()),
                     bits(customer.age()),
                 ],
                 weight,
-            ));
+            );
         }
         let scale = if max_age > 0.0 { 10.0 / max_age } else { 1.0 };
-        Ok(Data::from_keyed(keyed, scale))
+        Ok(Data::from_merged(merger.rows, scale))
     }
 
-    /// Merges identical keys (summing weights, in row order), sorted by x, then t_x, then T.
-    /// Merging first (a hash map) leaves only the distinct rows to sort: a customer base at day
-    /// resolution has a fraction of its rows distinct.
-    fn from_keyed(keyed: Vec<Keyed>, scale: f64) -> Data {
-        let mut index: HashMap<[u64; 3], usize, FoldHash> =
-            HashMap::with_capacity_and_hasher(keyed.len().min(1 << 16), FoldHash::default());
-        let mut merged: Vec<Keyed> = Vec::new();
-        for (key, weight) in keyed {
-            match index.get(&key).and_then(|&i| merged.get_mut(i)) {
-                Some((_, total)) => *total += weight,
-                None => {
-                    index.insert(key, merged.len());
-                    merged.push((key, weight));
-                }
-            }
-        }
+    /// The data of distinct rows, sorted by x, then t_x, then T.
+    fn from_merged(mut merged: Vec<Keyed>, scale: f64) -> Data {
         merged.sort_unstable_by_key(|(key, _)| *key);
         let mut times: Vec<f64> = merged
             .iter()
@@ -272,25 +279,32 @@ impl Data {
             });
             total_weight += weight;
         }
-        let mut pairs: Vec<(usize, usize)> = rows
+        Data {
+            rows,
+            frequencies,
+            times,
+            pairs: Vec::new(),
+            total_weight,
+            scale,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+
+    /// The same data with its distinct (frequency, time) pairs, which Pareto/NBD needs.
+    fn with_pairs(mut self) -> Data {
+        let mut pairs: Vec<(usize, usize)> = self
+            .rows
             .iter()
             .flat_map(|row| [(row.group, row.t_x_at), (row.group, row.big_t_at)])
             .collect();
         pairs.sort_unstable();
         pairs.dedup();
-        for row in &mut rows {
+        for row in &mut self.rows {
             row.t_x_pair = pairs.partition_point(|p| *p < (row.group, row.t_x_at));
             row.big_t_pair = pairs.partition_point(|p| *p < (row.group, row.big_t_at));
         }
-        Data {
-            rows,
-            frequencies,
-            times,
-            pairs,
-            total_weight,
-            scale,
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
-        }
+        self.pairs = pairs;
+        self
     }
 
     /// The same rows in the original time unit.
@@ -1091,7 +1105,7 @@ pub fn fit_pareto_nbd(
     weights: Option<&[f64]>,
     options: &FitOptions,
 ) -> Result<Fitted<ParetoNbd>, FitError> {
-    let data = Data::new(frequency, recency, age, weights)?;
+    let data = Data::new(frequency, recency, age, weights)?.with_pairs();
     let Solution {
         params,
         standard_errors,
@@ -1125,7 +1139,7 @@ pub fn fit_gamma_gamma(
     if n == 0 {
         return Err(FitError::Empty);
     }
-    let mut keyed: Vec<Keyed> = Vec::with_capacity(n);
+    let mut merger = Merger::default();
     for (index, (&x, &m)) in frequency.iter().zip(mean_spend).enumerate() {
         let row_error = |error| FitError::Row { index, error };
         if !(x.is_finite() && x >= 1.0 && x.floor() == x) {
@@ -1138,9 +1152,9 @@ pub fn fit_gamma_gamma(
         if !(weight.is_finite() && weight > 0.0) {
             return Err(FitError::InvalidWeight { index });
         }
-        keyed.push(([x.to_bits(), m.to_bits(), 0], weight));
+        merger.add([x.to_bits(), m.to_bits(), 0], weight);
     }
-    let data = Data::from_keyed(keyed, 1.0);
+    let data = Data::from_merged(merger.rows, 1.0);
     let Solution {
         params,
         standard_errors,
