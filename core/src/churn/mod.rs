@@ -290,7 +290,8 @@ where
 /// [`batch`] of expected purchases for a model with [`TransactionModel::alive_forward`]: the
 /// forward expectation once per distinct `(x, T)` (a few thousand for a customer base at day
 /// resolution), times each row's P(alive) — the same operations, so the same values, as
-/// [`TransactionModel::expected_purchases`]. `None` when the model has no forward form.
+/// [`TransactionModel::expected_purchases`]. `None` when the model has no forward form or the
+/// horizon is invalid (the plain batch then reports it).
 #[cfg(feature = "std")]
 fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     model: &M,
@@ -300,21 +301,16 @@ fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     age: &[f64],
     out: &mut [f64],
 ) -> Option<Result<(), BatchError>> {
-    let first = BatchError::Row {
-        index: 0,
-        error: ChurnError::InvalidArgument,
-    };
-    let t = match check_horizon(t) {
-        Ok(t) => t,
-        Err(_) if out.is_empty() => return Some(Ok(())),
-        Err(_) => return Some(Err(first)),
-    };
+    // A bad horizon, or a model without the forward form: the plain batch (and its errors).
+    let t = check_horizon(t).ok()?;
     if !matches!(model.alive_forward(0.0, 0.0, t), Ok(Some(_))) {
         return None;
     }
     let mut memo: std::collections::HashMap<(u64, u64), f64, FoldHash> =
         std::collections::HashMap::with_capacity_and_hasher(1024, FoldHash::default());
     Some(each_row(frequency, recency, age, out, |customer| {
+        // In the order of `expected_purchases`, so that a failing row fails alike.
+        let alive = model.p_alive(customer)?;
         let key = (customer.frequency().to_bits(), customer.age().to_bits());
         let forward = match memo.get(&key) {
             Some(&forward) => forward,
@@ -326,7 +322,7 @@ fn batch_expected_memoized<M: TransactionModel + ?Sized>(
                 forward
             }
         };
-        finite(model.p_alive(customer)? * forward)
+        finite(alive * forward)
     }))
 }
 
@@ -476,6 +472,20 @@ mod tests {
         batch(&model, quantity, &x, &t_x, &t, &mut serial).unwrap();
         batch_parallel(&model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
         assert_eq!(serial, parallel);
+        // MBG/NBD (also memoised) and Pareto/NBD (not): the same values too.
+        let mbg = mbg_nbd::ModifiedBgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+        let pareto = pareto_nbd::ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap();
+        for model in [&mbg as &(dyn TransactionModel + Sync), &pareto] {
+            batch(model, quantity, &x, &t_x, &t, &mut serial).unwrap();
+            batch_parallel(model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
+            assert_eq!(serial, parallel);
+        }
+        // A bad horizon is reported as the plain batch reports it.
+        let bad_horizon = BatchQuantity::ExpectedPurchases { t: -1.0 };
+        assert_eq!(
+            batch_parallel(&model, bad_horizon, &x, &t_x, &t, &mut parallel),
+            batch(&model, bad_horizon, &x, &t_x, &t, &mut serial)
+        );
         // Row 30,001 is bad (recency after age): the error names that row.
         let mut bad = t_x.clone();
         bad[30_001] = 50.0;
