@@ -29,7 +29,7 @@ till.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,7 @@ __all__ = [
 #: z of the two-sided 95 % interval, as lifetimes.
 _Z95 = 1.96
 
-Scalar = Union[float, int]
+_Fitter = TypeVar("_Fitter", bound="_PurchaseFitter")
 
 
 class _BaseFitter:
@@ -162,7 +162,7 @@ class _PurchaseFitter(_BaseFitter):
     _PARAM_NAMES: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
 
     def fit(
-        self,
+        self: _Fitter,
         frequency: Any,
         recency: Any,
         T: Any,
@@ -173,7 +173,7 @@ class _PurchaseFitter(_BaseFitter):
         index: Any = None,
         max_iterations: int = 1000,
         **kwargs: Any,
-    ) -> Any:
+    ) -> _Fitter:
         """Fits the model by maximum likelihood to customers' ``frequency`` (x, repeat purchase
         periods, whole numbers ≥ 0), ``recency`` (t_x, first to last purchase) and ``T`` (age:
         first purchase to the end of observation), times in one unit (days or weeks). NumPy
