@@ -28,12 +28,15 @@
     )
 )]
 
+pub mod bounded;
 pub mod card;
 pub mod churn;
+pub mod customer;
 pub mod envelope;
 mod fixed;
 pub mod money;
 pub mod points;
+pub mod rules;
 pub mod terminal;
 pub mod time;
 

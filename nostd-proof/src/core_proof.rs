@@ -5,7 +5,9 @@
 
 use core::panic::PanicInfo;
 
+use retention_core::customer::CustomerRecord;
 use retention_core::envelope::{self, Kind, Seal};
+use retention_core::rules::{self, Context, Line, LoadOptions, Outcome, RuleSet};
 use retention_core::money::{Money, Rounding};
 use retention_core::time::{Timestamp, UtcOffset, Weekday};
 
@@ -38,8 +40,56 @@ fn run() -> Result<(), u8> {
     if local.weekday() != Weekday::Tuesday || local.minute_of_day() != 16 * 60 + 10 {
         return Err(10);
     }
+    rules_work()
+}
+
+/// The rule set of `docs/formats.md`'s worked example: one rule, 5 bonus points.
+const RULE_SET: [u8; 56] = [
+    0x52, 0x54, 0x01, 0x10, 0x2e, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
+    0x00, 0x05, 0x00, 0x00, 0x02, 0x70, 0x62, 0xa2, 0x47, 0x88, 0x83,
+];
+
+/// Loads a rule set, evaluates a basket into a static outcome, refunds it, round-trips the
+/// customer record: the rule engine without std or heap.
+fn rules_work() -> Result<(), u8> {
+    static mut OUTCOME: Outcome = Outcome::new();
+    let rule_set = RuleSet::load(&RULE_SET, &LoadOptions::new()).map_err(|_| 11)?;
+    let context = Context {
+        now: Timestamp::from_unix(1_709_651_400),
+        ..Context::default()
+    };
+    // SAFETY: single-threaded program; the only reference to OUTCOME is this one.
+    let outcome = unsafe { &mut *core::ptr::addr_of_mut!(OUTCOME) };
+    let basket = [Line::new(1, 1, 2, 250)];
+    rules::evaluate(&rule_set, &basket, &CustomerRecord::new(), &context, outcome)
+        .map_err(|_| 12)?;
+    if outcome.points.0 != 5 || outcome.customer.visits != 1 {
+        return Err(13);
+    }
+    let (clawback, _) =
+        rules::refund(outcome, &rules::Returns::none(outcome), &[2]).map_err(|_| 14)?;
+    if clawback.points.0 != 5 {
+        return Err(15);
+    }
+    let key = [0x24u8; 32];
+    let seal = Seal::new(&key, b"customer-1").map_err(|_| 16)?;
+    let mut blob = [0u8; retention_core::customer::CUSTOMER_MAX_LEN];
+    let used = outcome.customer.encode(seal, &mut blob).map_err(|_| 17)?;
+    let back = CustomerRecord::decode(blob.get(..used).ok_or(18)?, seal).map_err(|_| 19)?;
+    if back != outcome.customer {
+        return Err(20);
+    }
     Ok(())
 }
+
+/// The host's precompiled `compiler_builtins` is built for unwinding, and the objects holding
+/// its 128-bit division routines (which the rule engine's largest-remainder shares use) refer to
+/// the unwinding personality routine. Nothing unwinds in this program (`panic = "abort"`), so an
+/// empty one satisfies the linker. Firmware targets' builtins are built for abort and need none.
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}
 
 // The host's C runtime starts the program and calls `main`; nothing else comes from libc (the
 // compiler may still emit calls to memcpy/memset/bcmp, which libc provides on the host).

@@ -1,0 +1,152 @@
+//! [`Bounded`]: a fixed-capacity vector for the payloads of blobs, whose decoder tells a count
+//! over capacity apart from malformed bytes.
+//!
+//! `heapless::Vec` refuses an over-long sequence with a serde error that postcard reports like
+//! any other (`DecodeError::Payload`). A [`Bounded`] instead reads the whole sequence, keeps the
+//! first `N` items and remembers that there were more, so a decoder can answer
+//! `DecodeError::OverCapacity`, as `docs/formats.md` promises. Its bytes are those of a
+//! postcard sequence (a varint length, then the items), the same as a `heapless::Vec`.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::Deref;
+
+use serde::de::{SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A vector of at most `N` items, plain data, no heap.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Bounded<T, const N: usize> {
+    items: heapless::Vec<T, N>,
+    overflowed: bool,
+}
+
+impl<T, const N: usize> Bounded<T, N> {
+    /// An empty vector.
+    #[must_use]
+    pub const fn new() -> Bounded<T, N> {
+        Bounded {
+            items: heapless::Vec::new(),
+            overflowed: false,
+        }
+    }
+
+    /// Appends `item`, or hands it back when the vector holds `N` items already.
+    pub fn push(&mut self, item: T) -> Result<(), T> {
+        self.items.push(item)
+    }
+
+    /// Removes every item.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.overflowed = false;
+    }
+
+    /// The items, mutably.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.items
+    }
+
+    /// True when this value was decoded from a sequence longer than `N` (the extra items were
+    /// read and dropped); decoders turn it into an over-capacity error.
+    #[must_use]
+    pub const fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+}
+
+impl<T: Clone, const N: usize> Bounded<T, N> {
+    /// A vector holding `items`, or `None` when there are more than `N`.
+    #[must_use]
+    pub fn from_slice(items: &[T]) -> Option<Bounded<T, N>> {
+        Some(Bounded {
+            items: heapless::Vec::from_slice(items).ok()?,
+            overflowed: false,
+        })
+    }
+}
+
+impl<T, const N: usize> Default for Bounded<T, N> {
+    fn default() -> Bounded<T, N> {
+        Bounded::new()
+    }
+}
+
+impl<T, const N: usize> Deref for Bounded<T, N> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<'a, T, const N: usize> IntoIterator for &'a Bounded<T, N> {
+    type Item = &'a T;
+    type IntoIter = core::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl<T: fmt::Debug, const N: usize> fmt::Debug for Bounded<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.items.iter()).finish()
+    }
+}
+
+impl<T: Serialize, const N: usize> Serialize for Bounded<T, N> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter())
+    }
+}
+
+impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Bounded<T, N> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BoundedVisitor<T, const N: usize>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>, const N: usize> Visitor<'de> for BoundedVisitor<T, N> {
+            type Value = Bounded<T, N>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a sequence of at most {N} items")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut value = Bounded::new();
+                // Every item takes at least one byte of input, so this loop is bounded by the
+                // input's length.
+                while let Some(item) = seq.next_element::<T>()? {
+                    if value.items.push(item).is_err() {
+                        value.overflowed = true;
+                    }
+                }
+                Ok(value)
+            }
+        }
+
+        deserializer.deserialize_seq(BoundedVisitor::<T, N>(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_as_heapless_and_overflow_is_reported() {
+        let bounded: Bounded<u16, 4> = Bounded::from_slice(&[1, 300, 7]).unwrap();
+        let heap: heapless::Vec<u16, 4> = heapless::Vec::from_slice(&[1, 300, 7]).unwrap();
+        let a = postcard::to_allocvec(&bounded).unwrap();
+        assert_eq!(a, postcard::to_allocvec(&heap).unwrap());
+        // 03 | 01 | ac 02 | 07
+        assert_eq!(a, [0x03, 0x01, 0xac, 0x02, 0x07]);
+        let back: Bounded<u16, 4> = postcard::from_bytes(&a).unwrap();
+        assert_eq!(back, bounded);
+        assert!(!back.overflowed());
+        let five: Bounded<u16, 2> = postcard::from_bytes(&[0x03, 0x01, 0x02, 0x03]).unwrap();
+        assert!(five.overflowed());
+        assert_eq!(&*five, &[1, 2]);
+        let mut full: Bounded<u8, 1> = Bounded::new();
+        assert_eq!(full.push(1), Ok(()));
+        assert_eq!(full.push(2), Err(2));
+    }
+}

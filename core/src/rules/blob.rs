@@ -1,0 +1,649 @@
+//! The rule-set blob: the compiled rule set in a [`Kind::RuleSet`] envelope, its content hash,
+//! an optional Ed25519 signature, and the loader's checks.
+//!
+//! Payload layout (raw bytes inside the envelope; see `docs/formats.md`):
+//!
+//! ```text
+//! offset  size  field
+//! 0       1     signature flag: 0x00 unsigned, 0x01 signed
+//! 1       64    Ed25519 signature over the rule-set bytes (signed blobs only)
+//! 1|65    rest  the rule-set bytes: the compiled rule set, postcard
+//! ```
+//!
+//! The rule-set bytes hold the `serial`, so a signature covers it. The rule set's identity is
+//! the SHA-256 of the rule-set bytes: signing does not change it.
+
+use core::fmt;
+
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::envelope::{self, DecodeError, EncodeError, Kind, OVERHEAD_LEN};
+
+use super::model::{Inconsistent, RuleSet, RuleSetData};
+
+/// Bytes of an Ed25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
+/// Bytes of an Ed25519 public (verifying) key.
+pub const PUBLIC_KEY_LEN: usize = 32;
+
+/// The longest rule-set blob, envelope and signature included: 13 119 bytes (the C header will
+/// mirror it as `RTN_RULE_SET_MAX_LEN`). Worked out field by field in `docs/formats.md` and
+/// checked by a test that encodes a rule set with every pool full of the largest values.
+pub const RULE_SET_MAX_LEN: usize = OVERHEAD_LEN + 1 + SIGNATURE_LEN + RULE_SET_MAX_BYTES;
+
+/// The longest rule-set bytes (the postcard part).
+pub(crate) const RULE_SET_MAX_BYTES: usize = 13_044;
+
+const UNSIGNED: u8 = 0x00;
+const SIGNED: u8 = 0x01;
+
+/// How a rule set is loaded: the oldest acceptable serial, and the operator's public key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    min_serial: u32,
+    #[cfg(feature = "signing")]
+    public_key: Option<[u8; PUBLIC_KEY_LEN]>,
+}
+
+impl LoadOptions {
+    /// Any serial, no signature check.
+    #[must_use]
+    pub const fn new() -> LoadOptions {
+        LoadOptions {
+            min_serial: 0,
+            #[cfg(feature = "signing")]
+            public_key: None,
+        }
+    }
+
+    /// Refuse rule sets whose serial is below `serial` (a terminal keeps the serial it last
+    /// loaded, so an older set cannot be replayed onto it).
+    #[must_use]
+    pub const fn min_serial(mut self, serial: u32) -> LoadOptions {
+        self.min_serial = serial;
+        self
+    }
+
+    /// Accept only rule sets signed with the secret key of this Ed25519 public key. Without
+    /// it, signed and unsigned sets both load and signatures are not checked.
+    #[cfg(feature = "signing")]
+    #[must_use]
+    pub const fn public_key(mut self, key: [u8; PUBLIC_KEY_LEN]) -> LoadOptions {
+        self.public_key = Some(key);
+        self
+    }
+}
+
+/// Why a rule-set blob was refused. Nothing was loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The envelope or payload was refused (see [`DecodeError`]).
+    Decode(DecodeError),
+    /// A public key was given, and the blob is not signed.
+    Unsigned,
+    /// The signature does not verify with the public key: not the operator's, or altered.
+    BadSignature,
+    /// The public key is not a valid Ed25519 point.
+    BadPublicKey,
+    /// The rule set's serial is older than the loader's `min_serial`.
+    SerialTooOld {
+        /// The blob's serial.
+        serial: u32,
+        /// The oldest serial accepted.
+        min_serial: u32,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Decode(error) => write!(f, "rule set refused: {error}"),
+            LoadError::Unsigned => {
+                f.write_str("rule set is not signed, and a signature is required")
+            }
+            LoadError::BadSignature => f.write_str("rule set signature does not verify"),
+            LoadError::BadPublicKey => f.write_str("not a valid Ed25519 public key"),
+            LoadError::SerialTooOld { serial, min_serial } => write!(
+                f,
+                "rule set serial {serial} is older than the minimum {min_serial}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for LoadError {}
+
+impl From<DecodeError> for LoadError {
+    fn from(error: DecodeError) -> LoadError {
+        LoadError::Decode(error)
+    }
+}
+
+/// A postcard flavor that hashes what is written, so a hash needs no buffer.
+struct HashFlavor(Sha256);
+
+impl postcard::ser_flavors::Flavor for HashFlavor {
+    type Output = [u8; 32];
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.update([byte]);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.update(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<[u8; 32]> {
+        Ok(self.0.finalize().into())
+    }
+}
+
+/// The SHA-256 of the rule-set bytes of `data`, computed while serializing.
+pub(crate) fn content_hash(data: &RuleSetData) -> Result<[u8; 32], EncodeError> {
+    postcard::serialize_with_flavor(data, HashFlavor(Sha256::new()))
+        .map_err(|_| EncodeError::Serialize)
+}
+
+/// The payload of an unsigned blob, serialized in place: flag, then the rule-set bytes.
+struct Unsigned<'a>(&'a RuleSetData);
+
+impl Serialize for Unsigned<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (UNSIGNED, self.0).serialize(serializer)
+    }
+}
+
+impl RuleSet {
+    /// A rule set from compiled content: checks it and computes its hash.
+    pub(crate) fn from_data(data: RuleSetData) -> Result<RuleSet, Inconsistent> {
+        data.check()?;
+        let hash = content_hash(&data).map_err(|_| Inconsistent::OutOfRange)?;
+        Ok(RuleSet { data, hash })
+    }
+
+    /// Length of the unsigned blob ([`RuleSet::encode`]); a signed one is 64 bytes longer.
+    pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        let payload = postcard::serialize_with_flavor::<_, _, usize>(
+            &Unsigned(&self.data),
+            postcard::ser_flavors::Size::default(),
+        )
+        .map_err(|_| EncodeError::Serialize)?;
+        Ok(envelope::encoded_len(Kind::RuleSet, payload))
+    }
+
+    /// Writes the rule set as an unsigned [`Kind::RuleSet`] blob into `out` (at most
+    /// [`RULE_SET_MAX_LEN`] bytes); returns the length used.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        envelope::encode(Kind::RuleSet, &Unsigned(&self.data), None, out)
+    }
+
+    /// Loads a rule-set blob: the envelope's checks, then (with a public key) the signature,
+    /// then the payload (`Payload` for bytes that do not decode or are not in canonical form,
+    /// `OverCapacity` for a pool over its capacity, `OutOfRange` for a bad reference or value),
+    /// then the serial.
+    ///
+    /// ```
+    /// use retention_core::rules::{LoadOptions, RuleSet, LoadError};
+    /// let rules = RuleSet::from_json(r#"{"name": "demo", "serial": 3, "rules": [
+    ///     {"id": 1, "name": "1 point per 1.00", "effect": {"points_per_amount": {"points": 1, "per": 100}}}
+    /// ]}"#)?;
+    /// let mut blob = [0u8; 256];
+    /// let used = rules.encode(&mut blob)?;
+    /// let loaded = RuleSet::load(&blob[..used], &LoadOptions::new().min_serial(3))?;
+    /// assert_eq!(loaded.hash(), rules.hash());
+    /// assert_eq!(
+    ///     RuleSet::load(&blob[..used], &LoadOptions::new().min_serial(4)),
+    ///     Err(LoadError::SerialTooOld { serial: 3, min_serial: 4 })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn load(blob: &[u8], options: &LoadOptions) -> Result<RuleSet, LoadError> {
+        let opened = envelope::open(blob, Kind::RuleSet, None)?;
+        if opened.version != Kind::RuleSet.version() {
+            return Err(DecodeError::UnsupportedVersion {
+                found: opened.version,
+                newest: Kind::RuleSet.version(),
+            }
+            .into());
+        }
+        let (flag, rest) = opened.payload.split_first().ok_or(DecodeError::Payload)?;
+        let (signature, body) = match *flag {
+            UNSIGNED => (None, rest),
+            SIGNED => {
+                let (signature, body) = rest
+                    .split_first_chunk::<SIGNATURE_LEN>()
+                    .ok_or(DecodeError::Payload)?;
+                (Some(signature), body)
+            }
+            _ => return Err(DecodeError::Payload.into()),
+        };
+        verify(options, signature, body)?;
+        let data: RuleSetData = envelope::decode_payload(body)?;
+        let hash: [u8; 32] = Sha256::digest(body).into();
+        let rule_set = RuleSet::from_data(data).map_err(|error| match error {
+            Inconsistent::OverCapacity => DecodeError::OverCapacity,
+            Inconsistent::OutOfRange => DecodeError::OutOfRange,
+        })?;
+        // Canonical bytes only: the content re-encodes to exactly the bytes read, so one rule
+        // set has one identity.
+        if rule_set.hash != hash {
+            return Err(DecodeError::Payload.into());
+        }
+        if rule_set.serial() < options.min_serial {
+            return Err(LoadError::SerialTooOld {
+                serial: rule_set.serial(),
+                min_serial: options.min_serial,
+            });
+        }
+        Ok(rule_set)
+    }
+}
+
+#[cfg(feature = "signing")]
+fn verify(
+    options: &LoadOptions,
+    signature: Option<&[u8; SIGNATURE_LEN]>,
+    body: &[u8],
+) -> Result<(), LoadError> {
+    let Some(key) = options.public_key else {
+        return Ok(());
+    };
+    let signature = signature.ok_or(LoadError::Unsigned)?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| LoadError::BadPublicKey)?;
+    let signature = ed25519_dalek::Signature::from_bytes(signature);
+    key.verify_strict(body, &signature)
+        .map_err(|_| LoadError::BadSignature)
+}
+
+#[cfg(not(feature = "signing"))]
+fn verify(
+    _options: &LoadOptions,
+    _signature: Option<&[u8; SIGNATURE_LEN]>,
+    _body: &[u8],
+) -> Result<(), LoadError> {
+    Ok(())
+}
+
+#[cfg(all(feature = "signing", feature = "std"))]
+impl RuleSet {
+    /// Writes the rule set as a blob signed with the Ed25519 secret key `secret_key` (its
+    /// 32-byte seed) into `out`; returns the length used. Host only (`std` and `signing`).
+    pub fn encode_signed(
+        &self,
+        secret_key: &[u8; 32],
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        use ed25519_dalek::Signer;
+        let body = postcard::to_allocvec(&self.data).map_err(|_| EncodeError::Serialize)?;
+        let key = ed25519_dalek::SigningKey::from_bytes(secret_key);
+        let signature = key.sign(&body).to_bytes();
+        let mut payload = Vec::with_capacity(body.len().saturating_add(1 + SIGNATURE_LEN));
+        payload.push(SIGNED);
+        payload.extend_from_slice(&signature);
+        payload.extend_from_slice(&body);
+        envelope::encode_raw(Kind::RuleSet, &payload, None, out)
+    }
+
+    /// The Ed25519 public key of the secret key `secret_key`, for [`LoadOptions::public_key`].
+    #[must_use]
+    pub fn public_key_of(secret_key: &[u8; 32]) -> [u8; PUBLIC_KEY_LEN] {
+        ed25519_dalek::SigningKey::from_bytes(secret_key)
+            .verifying_key()
+            .to_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounded::Bounded;
+    use crate::card::ProgramId;
+    use crate::customer::UsagePeriod;
+    use crate::money::{Money, Rounding};
+    use crate::rules::condition::Condition;
+    use crate::rules::effect::Effect;
+    use crate::rules::model::{
+        Basis, Group, GroupMode, MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
+        MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, Rule, Selector, Span, StampProgram,
+        UsageLimit,
+    };
+    use crate::rules::redemption::Redemption;
+    use crate::rules::tiers::{MAX_TIERS, TierBasis, TierLevel, TierPolicy};
+
+    const SMALL: &str = r#"{"name": "p", "serial": 2, "rules": [
+        {"id": 1, "name": "b", "effect": {"bonus_points": {"points": 5}}}]}"#;
+
+    /// The rule-set bytes of `SMALL`, worked out by hand from the postcard rules: name (0, 1),
+    /// serial 2, no dates, gross, no caps, no exclusions, no redemption, no tiers, no programs,
+    /// no groups, no ids | one selector: all, four empty spans | no conditions | one rule: id
+    /// 1, name (1, 1), priority 100 = 0x64, no group, no stop, no dates, no conditions, effect
+    /// 2 (bonus points) with selector 0 and 5 points, no cap, no limits | text "pb".
+    const SMALL_BODY: &str = "000102000000000000000000000000\
+                              01010000000000000000\
+                              00\
+                              01010101640000000000000200050000\
+                              027062";
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn small() -> RuleSet {
+        RuleSet::from_json(SMALL).unwrap()
+    }
+
+    /// A blob around `body` with the unsigned flag, CRC recomputed.
+    fn blob_of(body: &[u8]) -> Vec<u8> {
+        let mut payload = vec![UNSIGNED];
+        payload.extend_from_slice(body);
+        let mut out = vec![0u8; payload.len() + 16];
+        let used = envelope::encode_raw(Kind::RuleSet, &payload, None, &mut out).unwrap();
+        out.truncate(used);
+        out
+    }
+
+    #[test]
+    fn pinned_bytes_and_hash() {
+        let rules = small();
+        let mut buf = [0u8; 128];
+        let used = rules.encode(&mut buf).unwrap();
+        // Blob and hash computed independently (Python's zlib and hashlib) from the hand-worked
+        // body above.
+        let expected = unhex(
+            "525401102e0000000102000000000000000000000000010100000000000000000001010101640000000000000200050000027062a2478883",
+        );
+        assert_eq!(&buf[..used], &expected[..]);
+        assert_eq!(&buf[7..used - 4], &unhex(SMALL_BODY)[..]);
+        assert_eq!(used, rules.encoded_len().unwrap());
+        assert_eq!(
+            rules.hash().to_vec(),
+            unhex("2f45cdc59d741f9c63ece8a58f8105f792bf8629657c8fa9fb5e7f624bb61de6")
+        );
+        let loaded = RuleSet::load(&expected, &LoadOptions::new()).unwrap();
+        assert_eq!(loaded, rules);
+        assert_eq!(loaded.serial(), 2);
+        assert_eq!(loaded.name(), "p");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // 448 loads with SHA-256: slow under Miri, nothing unsafe.
+    fn every_single_bit_flip_is_rejected() {
+        let mut buf = [0u8; 128];
+        let used = small().encode(&mut buf).unwrap();
+        for byte in 0..used {
+            for bit in 0..8 {
+                let mut flipped = buf;
+                flipped[byte] ^= 1 << bit;
+                assert!(
+                    RuleSet::load(&flipped[..used], &LoadOptions::new()).is_err(),
+                    "byte {byte} bit {bit}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn payload_errors() {
+        let body = unhex(SMALL_BODY);
+        assert!(RuleSet::load(&blob_of(&body), &LoadOptions::new()).is_ok());
+        // 513 ids, one over MAX_IDS: the ids' length byte 00 (offset 14) becomes 81 04, then
+        // 513 zero ids.
+        let mut over = body[..14].to_vec();
+        over.extend_from_slice(&[0x81, 0x04]);
+        over.extend(std::iter::repeat_n(0u8, 513));
+        over.extend_from_slice(&body[15..]);
+        assert_eq!(
+            RuleSet::load(&blob_of(&over), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::OverCapacity))
+        );
+        // Body offsets: 15 bytes of set fields, 10 of the selector pool (15..25), the empty
+        // condition pool (25), then the rule: length 26, id 27, name 28..30, priority 30,
+        // group 31, stop 32, dates 33 and 34, conditions 35..37, effect variant 37, its
+        // selector 38, its points 39, cap 40, limits 41.
+        // The effect's selector 0 becomes 5: there is only one selector.
+        let mut dangling = body.clone();
+        assert_eq!(dangling[38], 0x00);
+        dangling[38] = 0x05;
+        assert_eq!(
+            RuleSet::load(&blob_of(&dangling), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::OutOfRange))
+        );
+        // Serial 2 written as the non-canonical varint 82 00.
+        let mut loose = body[..2].to_vec();
+        loose.extend_from_slice(&[0x82, 0x00]);
+        loose.extend_from_slice(&body[3..]);
+        assert_eq!(
+            RuleSet::load(&blob_of(&loose), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        // Effect variant 9 does not exist.
+        let mut unknown = body.clone();
+        assert_eq!(unknown[37], 0x02);
+        unknown[37] = 0x09;
+        assert_eq!(
+            RuleSet::load(&blob_of(&unknown), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        // A trailing byte, a bad flag, an empty payload.
+        let mut trailing = body.clone();
+        trailing.push(0);
+        assert_eq!(
+            RuleSet::load(&blob_of(&trailing), &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        let mut flagged = blob_of(&body);
+        flagged[6] = 0x02;
+        let mut out = vec![0u8; flagged.len()];
+        let used = envelope::encode_raw(
+            Kind::RuleSet,
+            &flagged[6..flagged.len() - 4],
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            RuleSet::load(&out[..used], &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        let used = envelope::encode_raw(Kind::RuleSet, &[], None, &mut out).unwrap();
+        assert_eq!(
+            RuleSet::load(&out[..used], &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::Payload))
+        );
+        // Another kind.
+        let used = envelope::encode_raw(Kind::Model, &[0], None, &mut out).unwrap();
+        assert!(matches!(
+            RuleSet::load(&out[..used], &LoadOptions::new()),
+            Err(LoadError::Decode(DecodeError::WrongKind { .. }))
+        ));
+    }
+
+    #[test]
+    fn serial_check() {
+        let mut buf = [0u8; 128];
+        let used = small().encode(&mut buf).unwrap();
+        assert!(RuleSet::load(&buf[..used], &LoadOptions::new().min_serial(2)).is_ok());
+        assert_eq!(
+            RuleSet::load(&buf[..used], &LoadOptions::new().min_serial(3)),
+            Err(LoadError::SerialTooOld {
+                serial: 2,
+                min_serial: 3
+            })
+        );
+    }
+
+    #[cfg(feature = "signing")]
+    #[test]
+    fn signatures() {
+        let secret = [7u8; 32];
+        let public = RuleSet::public_key_of(&secret);
+        let rules = small();
+        let mut buf = [0u8; 256];
+        let used = rules.encode_signed(&secret, &mut buf).unwrap();
+        assert_eq!(used, rules.encoded_len().unwrap() + SIGNATURE_LEN);
+        let with_key = LoadOptions::new().public_key(public);
+        let loaded = RuleSet::load(&buf[..used], &with_key).unwrap();
+        // Signing does not change the identity.
+        assert_eq!(loaded.hash(), rules.hash());
+        // Without a key, a signed set loads too.
+        assert!(RuleSet::load(&buf[..used], &LoadOptions::new()).is_ok());
+        // Another operator's key.
+        let other = LoadOptions::new().public_key(RuleSet::public_key_of(&[8u8; 32]));
+        assert_eq!(
+            RuleSet::load(&buf[..used], &other),
+            Err(LoadError::BadSignature)
+        );
+        // A tampered body with a valid CRC: serial 2 -> 9 (offset 1 + 64 + 2 in the payload).
+        let mut payload = buf[6..used - 4].to_vec();
+        assert_eq!(payload[1 + SIGNATURE_LEN + 2], 0x02);
+        payload[1 + SIGNATURE_LEN + 2] = 0x09;
+        let mut tampered = [0u8; 256];
+        let n = envelope::encode_raw(Kind::RuleSet, &payload, None, &mut tampered).unwrap();
+        assert_eq!(
+            RuleSet::load(&tampered[..n], &with_key),
+            Err(LoadError::BadSignature)
+        );
+        // An unsigned set when a signature is required.
+        let n = rules.encode(&mut tampered).unwrap();
+        assert_eq!(
+            RuleSet::load(&tampered[..n], &with_key),
+            Err(LoadError::Unsigned)
+        );
+        // A public key that is not a curve point (y = 2 has no x on edwards25519).
+        let mut bad = [0u8; 32];
+        bad[0] = 2;
+        assert_eq!(
+            RuleSet::load(&buf[..used], &LoadOptions::new().public_key(bad)),
+            Err(LoadError::BadPublicKey)
+        );
+        // Every single-bit flip of a signed blob is refused.
+        for byte in 0..used {
+            let mut flipped = buf;
+            flipped[byte] ^= 0x10;
+            assert!(
+                RuleSet::load(&flipped[..used], &with_key).is_err(),
+                "byte {byte}"
+            );
+        }
+    }
+
+    /// A rule set with every pool full of the largest values, to pin `RULE_SET_MAX_LEN`. Not
+    /// a valid set (its references are arbitrary), only the longest encoding.
+    fn largest() -> RuleSetData {
+        let span = Span {
+            start: u16::MAX,
+            len: u16::MAX,
+        };
+        let day = Some(i32::MIN);
+        let mut data = RuleSetData {
+            name: span,
+            serial: u32::MAX,
+            valid_from: day,
+            valid_until: day,
+            points_basis: Basis::Net,
+            max_points: Some(u64::MAX),
+            max_discount: Some(Money::MIN),
+            non_earning: Some(u8::MAX),
+            non_discountable: Some(u8::MAX),
+            redemption: Some(Redemption {
+                points: u32::MAX,
+                value: Money::MIN,
+                min_points: u64::MAX,
+                step: u64::MAX,
+                max_share_bp: u16::MAX,
+            }),
+            tiers: Some(TierPolicy {
+                basis: TierBasis::Points,
+                window_days: u16::MAX,
+                grace_days: u16::MAX,
+                levels: Bounded::from_slice(
+                    &[TierLevel {
+                        tier: u8::MAX,
+                        threshold: u64::MAX,
+                    }; MAX_TIERS],
+                )
+                .unwrap(),
+            }),
+            programs: Bounded::from_slice(
+                &[StampProgram {
+                    id: ProgramId(u16::MAX),
+                    stamps_needed: u16::MAX,
+                    reward_value: Money::MIN,
+                }; MAX_PROGRAMS],
+            )
+            .unwrap(),
+            groups: Bounded::from_slice(
+                &[Group {
+                    id: u16::MAX,
+                    mode: GroupMode::Best,
+                }; MAX_GROUPS],
+            )
+            .unwrap(),
+            ids: Bounded::from_slice(&[u32::MAX; MAX_IDS]).unwrap(),
+            selectors: Bounded::from_slice(
+                &[Selector {
+                    all: true,
+                    skus: span,
+                    categories: span,
+                    exclude_skus: span,
+                    exclude_categories: span,
+                }; MAX_SELECTORS],
+            )
+            .unwrap(),
+            conditions: Bounded::from_slice(
+                &[Condition::Amount {
+                    selector: u8::MAX,
+                    basis: Basis::Net,
+                    at_least: Money::MIN,
+                }; MAX_CONDITIONS],
+            )
+            .unwrap(),
+            rules: Bounded::new(),
+            text: Bounded::from_slice(&[0xff; MAX_TEXT_LEN]).unwrap(),
+        };
+        let rule = Rule {
+            id: u16::MAX,
+            name: span,
+            priority: u16::MAX,
+            group: Some(u8::MAX),
+            stop: true,
+            valid_from: day,
+            valid_until: day,
+            conditions: span,
+            effect: Effect::PointsPerAmount {
+                selector: u8::MAX,
+                points: u32::MAX,
+                per: Money::MIN,
+                rounding: Rounding::HalfEven,
+            },
+            cap: Some(u64::MAX),
+            limits: Bounded::from_slice(
+                &[UsageLimit {
+                    counter: u16::MAX,
+                    period: UsagePeriod::Campaign,
+                    max: u16::MAX,
+                }; MAX_LIMITS_PER_RULE],
+            )
+            .unwrap(),
+        };
+        for _ in 0..MAX_RULES {
+            data.rules.push(rule.clone()).unwrap();
+        }
+        data
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // 13 KB of postcard: slow under Miri, nothing unsafe.
+    fn largest_rule_set_fits_the_published_length() {
+        let bytes = postcard::to_allocvec(&largest()).unwrap();
+        assert_eq!(bytes.len(), RULE_SET_MAX_BYTES);
+        assert_eq!(RULE_SET_MAX_LEN, 13_119);
+    }
+}

@@ -1,0 +1,237 @@
+//! Conditions: what must hold for a rule to apply (all of a rule's conditions).
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+
+use super::model::{Basis, Span};
+
+/// One condition of a rule. A rule applies only when all its conditions hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Condition {
+    /// The whole basket's amount (every line) is at least `at_least` minor units.
+    BasketTotal {
+        /// Before discounts, or net of the discounts applied so far.
+        basis: Basis,
+        /// The threshold, in minor units.
+        at_least: Money,
+    },
+    /// The selected lines hold at least `at_least` units.
+    Quantity {
+        /// The lines counted (a selector index).
+        selector: u8,
+        /// The threshold, in units.
+        at_least: u32,
+    },
+    /// The selected lines' amount is at least `at_least` minor units.
+    Amount {
+        /// The lines counted (a selector index).
+        selector: u8,
+        /// Before discounts, or net of the discounts applied so far.
+        basis: Basis,
+        /// The threshold, in minor units.
+        at_least: Money,
+    },
+    /// The local day of the week is in the mask (bit 0 Monday ... bit 6 Sunday).
+    Weekdays {
+        /// The allowed days.
+        mask: u8,
+    },
+    /// The local time of day is in `from..until` (minutes since midnight; `from < until`).
+    TimeOfDay {
+        /// First minute, inclusive.
+        from: u16,
+        /// Last minute, exclusive (at most 1440).
+        until: u16,
+    },
+    /// The sale is in one of these stores (a list in the id pool).
+    Stores {
+        /// The store ids.
+        stores: Span,
+    },
+    /// The sale comes through one of these channels (bit n: channel n, 0..=31).
+    Channels {
+        /// The allowed channels.
+        mask: u32,
+    },
+    /// The customer's tier is at least `tier`.
+    TierAtLeast {
+        /// The lowest tier that qualifies.
+        tier: u8,
+    },
+    /// The customer is in at least one of the segments of the mask.
+    SegmentsAny {
+        /// Segment bits.
+        mask: u32,
+    },
+    /// The customer is in every segment of the mask.
+    SegmentsAll {
+        /// Segment bits.
+        mask: u32,
+    },
+    /// This visit's number is a multiple of `every` (the 10th, 20th, ... visit).
+    NthVisit {
+        /// The period, at least 2.
+        every: u32,
+    },
+    /// This visit's number is at least `visits` (1 is the first visit).
+    VisitsAtLeast {
+        /// The lowest visit number that qualifies.
+        visits: u32,
+    },
+    /// This is the customer's first purchase.
+    FirstPurchase,
+    /// The customer's birthday is at most `within_days` days away (before or after; 0: the day).
+    Birthday {
+        /// Days either side.
+        within_days: u16,
+    },
+    /// The customer's last visit was at least `days` days ago (a customer who never visited is
+    /// not lapsed: that is a first purchase).
+    LapsedDays {
+        /// Days since the last visit.
+        days: u16,
+    },
+    /// The churn scorer's risk for the customer is at least `risk` (0..=1000). A context
+    /// without a churn risk fails it.
+    ChurnRiskAtLeast {
+        /// The threshold, in thousandths.
+        risk: u16,
+    },
+    /// The customer presented this coupon.
+    Coupon {
+        /// The coupon id.
+        coupon: u32,
+    },
+}
+
+/// The kind of a condition, without its parameters: what the trace names when one fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ConditionKind {
+    /// [`Condition::BasketTotal`].
+    BasketTotal,
+    /// [`Condition::Quantity`].
+    Quantity,
+    /// [`Condition::Amount`].
+    Amount,
+    /// [`Condition::Weekdays`].
+    Weekdays,
+    /// [`Condition::TimeOfDay`].
+    TimeOfDay,
+    /// [`Condition::Stores`].
+    Stores,
+    /// [`Condition::Channels`].
+    Channels,
+    /// [`Condition::TierAtLeast`].
+    TierAtLeast,
+    /// [`Condition::SegmentsAny`].
+    SegmentsAny,
+    /// [`Condition::SegmentsAll`].
+    SegmentsAll,
+    /// [`Condition::NthVisit`].
+    NthVisit,
+    /// [`Condition::VisitsAtLeast`].
+    VisitsAtLeast,
+    /// [`Condition::FirstPurchase`].
+    FirstPurchase,
+    /// [`Condition::Birthday`].
+    Birthday,
+    /// [`Condition::LapsedDays`].
+    LapsedDays,
+    /// [`Condition::ChurnRiskAtLeast`].
+    ChurnRiskAtLeast,
+    /// [`Condition::Coupon`].
+    Coupon,
+}
+
+impl ConditionKind {
+    /// The name used in documents, traces and messages (`basket_total`, `weekdays`, ...).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ConditionKind::BasketTotal => "basket_total",
+            ConditionKind::Quantity => "quantity",
+            ConditionKind::Amount => "amount",
+            ConditionKind::Weekdays => "weekdays",
+            ConditionKind::TimeOfDay => "time_of_day",
+            ConditionKind::Stores => "stores",
+            ConditionKind::Channels => "channels",
+            ConditionKind::TierAtLeast => "tier_at_least",
+            ConditionKind::SegmentsAny => "segments_any",
+            ConditionKind::SegmentsAll => "segments_all",
+            ConditionKind::NthVisit => "nth_visit",
+            ConditionKind::VisitsAtLeast => "visits_at_least",
+            ConditionKind::FirstPurchase => "first_purchase",
+            ConditionKind::Birthday => "birthday",
+            ConditionKind::LapsedDays => "lapsed_days",
+            ConditionKind::ChurnRiskAtLeast => "churn_risk_at_least",
+            ConditionKind::Coupon => "coupon",
+        }
+    }
+}
+
+impl fmt::Display for ConditionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The largest churn risk (1000 thousandths).
+pub const MAX_CHURN_RISK: u16 = 1_000;
+
+impl Condition {
+    /// The condition's kind.
+    #[must_use]
+    pub const fn kind(&self) -> ConditionKind {
+        match self {
+            Condition::BasketTotal { .. } => ConditionKind::BasketTotal,
+            Condition::Quantity { .. } => ConditionKind::Quantity,
+            Condition::Amount { .. } => ConditionKind::Amount,
+            Condition::Weekdays { .. } => ConditionKind::Weekdays,
+            Condition::TimeOfDay { .. } => ConditionKind::TimeOfDay,
+            Condition::Stores { .. } => ConditionKind::Stores,
+            Condition::Channels { .. } => ConditionKind::Channels,
+            Condition::TierAtLeast { .. } => ConditionKind::TierAtLeast,
+            Condition::SegmentsAny { .. } => ConditionKind::SegmentsAny,
+            Condition::SegmentsAll { .. } => ConditionKind::SegmentsAll,
+            Condition::NthVisit { .. } => ConditionKind::NthVisit,
+            Condition::VisitsAtLeast { .. } => ConditionKind::VisitsAtLeast,
+            Condition::FirstPurchase => ConditionKind::FirstPurchase,
+            Condition::Birthday { .. } => ConditionKind::Birthday,
+            Condition::LapsedDays { .. } => ConditionKind::LapsedDays,
+            Condition::ChurnRiskAtLeast { .. } => ConditionKind::ChurnRiskAtLeast,
+            Condition::Coupon { .. } => ConditionKind::Coupon,
+        }
+    }
+
+    /// Structural check of a compiled condition: references and ranges.
+    pub(crate) fn check(&self, selectors: usize, list_ok: impl Fn(Span) -> bool) -> bool {
+        match *self {
+            Condition::BasketTotal { at_least, .. } => !at_least.is_negative(),
+            Condition::Quantity { selector, .. } => usize::from(selector) < selectors,
+            Condition::Amount {
+                selector, at_least, ..
+            } => usize::from(selector) < selectors && !at_least.is_negative(),
+            Condition::Weekdays { mask } => mask != 0 && mask < 0x80,
+            Condition::TimeOfDay { from, until } => {
+                from < until && until <= crate::time::MINUTES_PER_DAY
+            }
+            Condition::Stores { stores } => !stores.is_empty() && list_ok(stores),
+            Condition::Channels { mask }
+            | Condition::SegmentsAny { mask }
+            | Condition::SegmentsAll { mask } => mask != 0,
+            Condition::NthVisit { every } => every >= 2,
+            Condition::VisitsAtLeast { visits } => visits >= 1,
+            Condition::ChurnRiskAtLeast { risk } => risk <= MAX_CHURN_RISK,
+            Condition::TierAtLeast { .. }
+            | Condition::FirstPurchase
+            | Condition::Birthday { .. }
+            | Condition::LapsedDays { .. }
+            | Condition::Coupon { .. } => true,
+        }
+    }
+}

@@ -1,0 +1,1204 @@
+//! Evaluation: a basket, a customer and a context against a rule set, into an [`Outcome`].
+//!
+//! No heap, bounded time: O(rules × (conditions + lines × list length)) plus, per exclusive
+//! group, its members once more; everything is written into the caller's [`Outcome`].
+
+use core::cell::Cell;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::card::ProgramId;
+use crate::customer::{CustomerRecord, RecordError, UsageFull, UsagePeriod};
+use crate::money::{
+    AllocateError, Money, Overflow, Rounding, allocate_largest_remainder, div_round,
+};
+use crate::points::Points;
+use crate::terminal::EventId;
+use crate::time::{Day, TimeError, Timestamp, UtcOffset};
+
+use super::condition::{Condition, MAX_CHURN_RISK};
+use super::effect::Effect;
+use super::model::{Basis, GroupMode, MAX_RULES, MAX_SELECTORS, Rule, RuleSet, Selector};
+use super::outcome::{
+    FreeItem, Hint, LineResult, MAX_HINTS, Outcome, RewardGrant, Share, ShareKind, Shortfall,
+    StampAward, Status, TraceEntry,
+};
+
+/// Lines per basket.
+pub const MAX_LINES: usize = 32;
+/// Coupons presented per transaction.
+pub const MAX_COUPONS: usize = 8;
+/// The highest channel id (channels are bits of a 32-bit mask).
+pub const MAX_CHANNEL: u8 = 31;
+
+/// One basket line: an item, how many, at what unit price.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Line {
+    /// The item's SKU id.
+    pub sku: u32,
+    /// The item's category id.
+    pub category: u32,
+    /// Units, at least 1.
+    pub quantity: u32,
+    /// Price of one unit in minor units, not negative.
+    pub unit_price: Money,
+}
+
+impl Line {
+    /// A line of `quantity` units of `sku` (in `category`) at `unit_price` minor units each.
+    #[must_use]
+    pub const fn new(sku: u32, category: u32, quantity: u32, unit_price: i64) -> Line {
+        Line {
+            sku,
+            category,
+            quantity,
+            unit_price: Money::from_minor(unit_price),
+        }
+    }
+}
+
+/// The circumstances of a sale. Fields missing from a serialized context take their defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Context {
+    /// When (Unix seconds).
+    pub now: Timestamp,
+    /// The terminal's UTC offset: local days, weekdays and times of day follow it.
+    pub offset: UtcOffset,
+    /// The store's id.
+    pub store: u32,
+    /// The sales channel, 0..=[`MAX_CHANNEL`].
+    pub channel: u8,
+    /// Coupons the customer presented.
+    pub coupons: heapless::Vec<u32, MAX_COUPONS>,
+    /// The transaction's id (terminal and sequence), named by the outcome and its refunds.
+    pub event: EventId,
+    /// The churn scorer's risk for the customer, 0..=1000, if known.
+    pub churn_risk: Option<u16>,
+}
+
+/// Which outcome capacity a basket would exceed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OutcomeCapacity {
+    /// Line shares ([`super::outcome::MAX_SHARES`]).
+    Shares,
+    /// Free-item entries ([`super::outcome::MAX_FREE_ITEMS`]).
+    FreeItems,
+    /// Rewards ([`super::outcome::MAX_REWARDS`]).
+    Rewards,
+    /// Usage counters of the customer record ([`crate::customer::MAX_USAGE_COUNTS`]).
+    UsageCounts,
+}
+
+/// Why a basket could not be evaluated. The outcome is left empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// The basket has more than [`MAX_LINES`] lines.
+    TooManyLines,
+    /// A line's unit price is negative.
+    NegativePrice {
+        /// The line's index.
+        line: u8,
+    },
+    /// A line's quantity is zero.
+    ZeroQuantity {
+        /// The line's index.
+        line: u8,
+    },
+    /// An amount overflowed (a line's price × quantity, the basket total, a points total).
+    Overflow,
+    /// The churn risk is above 1000.
+    ChurnRiskOutOfRange,
+    /// The channel is above [`MAX_CHANNEL`].
+    ChannelOutOfRange,
+    /// The time cannot be turned into a local day (years 1900..=9999).
+    Time(TimeError),
+    /// The customer record is invalid.
+    Customer(RecordError),
+    /// The outcome cannot hold the result.
+    Capacity(OutcomeCapacity),
+    /// A state the engine believes impossible (a bug).
+    Internal,
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalError::TooManyLines => write!(f, "basket has more than {MAX_LINES} lines"),
+            EvalError::NegativePrice { line } => write!(f, "line {line} has a negative price"),
+            EvalError::ZeroQuantity { line } => write!(f, "line {line} has quantity 0"),
+            EvalError::Overflow => f.write_str("arithmetic overflow"),
+            EvalError::ChurnRiskOutOfRange => {
+                write!(f, "churn risk above {MAX_CHURN_RISK}")
+            }
+            EvalError::ChannelOutOfRange => write!(f, "channel above {MAX_CHANNEL}"),
+            EvalError::Time(error) => write!(f, "time: {error}"),
+            EvalError::Customer(error) => write!(f, "customer record: {error}"),
+            EvalError::Capacity(which) => write!(
+                f,
+                "outcome capacity exceeded: {}",
+                match which {
+                    OutcomeCapacity::Shares => "line shares",
+                    OutcomeCapacity::FreeItems => "free items",
+                    OutcomeCapacity::Rewards => "rewards",
+                    OutcomeCapacity::UsageCounts => "customer usage counters",
+                }
+            ),
+            EvalError::Internal => f.write_str("internal error (a bug in the SDK)"),
+        }
+    }
+}
+
+impl core::error::Error for EvalError {}
+
+impl From<Overflow> for EvalError {
+    fn from(_: Overflow) -> EvalError {
+        EvalError::Overflow
+    }
+}
+
+impl From<AllocateError> for EvalError {
+    fn from(error: AllocateError) -> EvalError {
+        match error {
+            AllocateError::Overflow => EvalError::Overflow,
+            _ => EvalError::Internal,
+        }
+    }
+}
+
+impl From<UsageFull> for EvalError {
+    fn from(_: UsageFull) -> EvalError {
+        EvalError::Capacity(OutcomeCapacity::UsageCounts)
+    }
+}
+
+/// Evaluates `basket` for `customer` in `context` against `rule_set`, writing the outcome into
+/// `out`.
+///
+/// Order: discount rules first, in priority order, each on the basket net of earlier
+/// discounts; then earning rules in priority order, on the rule set's basis (gross or net).
+/// Each rule rounds once on its eligible amount (points: floor unless the rule states
+/// otherwise; money: half up) and shares its total out to lines by largest remainder. An
+/// exclusive group is decided where its first member comes in that order. See `docs/rules.md`.
+///
+/// On error `out` is left empty ([`Outcome::clear`]); the rule set and record are never changed.
+pub fn evaluate(
+    rule_set: &RuleSet,
+    basket: &[Line],
+    customer: &CustomerRecord,
+    context: &Context,
+    out: &mut Outcome,
+) -> Result<(), EvalError> {
+    out.clear();
+    let result = Engine::new(rule_set, basket, customer, context, out).and_then(|mut engine| {
+        let mut computed = Computed::new();
+        engine.run(&mut computed)
+    });
+    if result.is_err() {
+        out.clear();
+    }
+    result
+}
+
+/// A rule's effect worked out against the current basket state.
+struct Computed {
+    /// What the rule gives after caps.
+    total: u64,
+    /// Reduced by the rule's or the transaction's cap.
+    capped: bool,
+    /// The transaction's cap was used up before this rule.
+    cap_reached: bool,
+    /// Per-line weights the total is shared by (exact values for stamps and free items).
+    weights: [u64; MAX_LINES],
+    /// Free units per line (free-item effects).
+    free_units: [u32; MAX_LINES],
+}
+
+impl Computed {
+    const fn new() -> Computed {
+        Computed {
+            total: 0,
+            capped: false,
+            cap_reached: false,
+            weights: [0; MAX_LINES],
+            free_units: [0; MAX_LINES],
+        }
+    }
+}
+
+/// One evaluation's state: the inputs, the basket as discounts change it, and bookkeeping.
+struct Engine<'a> {
+    rules: &'a RuleSet,
+    basket: &'a [Line],
+    customer: &'a CustomerRecord,
+    context: &'a Context,
+    out: &'a mut Outcome,
+    /// The local day of the sale.
+    day: Day,
+    /// The local minute of the day.
+    minute: u16,
+    /// This visit's number (a second basket the same day is the same visit).
+    visit_number: u32,
+    /// Today's period indices: day, week, month, year, lifetime, campaign.
+    period_indices: [i32; 6],
+    /// Line amounts before discounts.
+    gross: [Money; MAX_LINES],
+    /// Line amounts net of the discounts applied so far.
+    net: [Money; MAX_LINES],
+    /// Points-per-amount rules that applied (a bit per rule index): the base of multipliers.
+    base_rules: u64,
+    /// The lines each selector picks (a bit per line), worked out on its first use.
+    selector_lines: [Cell<u32>; MAX_SELECTORS],
+    /// Which entries of `selector_lines` are worked out (a bit per selector).
+    selectors_known: Cell<u64>,
+    /// The last share-out (total, weights, shares): rules over the same lines with the same
+    /// total (base points, then "double points") reuse it.
+    last_shares: Option<(u64, [u64; MAX_LINES], [u64; MAX_LINES])>,
+    /// Lines that may earn (not excluded by the set's `non_earning`), a bit per line.
+    earning: u32,
+    /// Lines that may be discounted, a bit per line.
+    discountable: u32,
+    /// Rules whose trace entry is final (a bit per rule index).
+    decided: u64,
+    /// The rule whose `stop` ended processing, if one did.
+    stopped_by: Option<u16>,
+}
+
+/// Today's index of each usage period (day, week, month, year, lifetime, campaign), as
+/// [`UsagePeriod::index`] gives them, with one calendar conversion for month and year.
+fn period_indices(day: Day, campaign_start: i32) -> [i32; 6] {
+    let date = day.date();
+    // year · 12 + month − 1 with year ≤ 9999: no overflow.
+    #[allow(clippy::arithmetic_side_effects)]
+    let month = date.year() * 12 + i32::from(date.month()) - 1;
+    [
+        UsagePeriod::Day.index(day, campaign_start),
+        UsagePeriod::Week.index(day, campaign_start),
+        month,
+        date.year(),
+        UsagePeriod::Lifetime.index(day, campaign_start),
+        campaign_start,
+    ]
+}
+
+/// True when line `index`'s bit is set in `mask`.
+fn has(mask: u32, index: usize) -> bool {
+    line_bit(index).is_ok_and(|bit| mask & bit != 0)
+}
+
+/// The bit of line `index` in a 32-bit line mask.
+fn line_bit(index: usize) -> Result<u32, EvalError> {
+    u32::try_from(index)
+        .ok()
+        .and_then(|shift| 1u32.checked_shl(shift))
+        .ok_or(EvalError::Internal)
+}
+
+/// The bit of rule `index` in a 64-bit rule mask.
+fn bit_of(index: usize) -> Result<u64, EvalError> {
+    u32::try_from(index)
+        .ok()
+        .and_then(|shift| 1u64.checked_shl(shift))
+        .ok_or(EvalError::Internal)
+}
+
+/// Element `index` of a fixed array, or [`EvalError::Internal`].
+fn at<T: Copy>(items: &[T], index: usize) -> Result<T, EvalError> {
+    items.get(index).copied().ok_or(EvalError::Internal)
+}
+
+fn at_mut<T>(items: &mut [T], index: usize) -> Result<&mut T, EvalError> {
+    items.get_mut(index).ok_or(EvalError::Internal)
+}
+
+fn non_negative(amount: Money) -> u64 {
+    u64::try_from(amount.minor()).unwrap_or(0)
+}
+
+impl<'a> Engine<'a> {
+    fn new(
+        rules: &'a RuleSet,
+        basket: &'a [Line],
+        customer: &'a CustomerRecord,
+        context: &'a Context,
+        out: &'a mut Outcome,
+    ) -> Result<Engine<'a>, EvalError> {
+        if basket.len() > MAX_LINES {
+            return Err(EvalError::TooManyLines);
+        }
+        if context.churn_risk.is_some_and(|risk| risk > MAX_CHURN_RISK) {
+            return Err(EvalError::ChurnRiskOutOfRange);
+        }
+        if context.channel > MAX_CHANNEL {
+            return Err(EvalError::ChannelOutOfRange);
+        }
+        customer.validate().map_err(EvalError::Customer)?;
+        let local = context.now.local(context.offset).map_err(EvalError::Time)?;
+        let day = local.day();
+        let last_visit = customer.last_visit_day().map_err(EvalError::Customer)?;
+        let same_day = last_visit == Some(day);
+        let visit_number = if same_day {
+            customer.visits.max(1)
+        } else {
+            customer.visits.checked_add(1).ok_or(EvalError::Overflow)?
+        };
+        let mut gross = [Money::ZERO; MAX_LINES];
+        let mut total = Money::ZERO;
+        for (index, (line, amount)) in basket.iter().zip(gross.iter_mut()).enumerate() {
+            let position = u8::try_from(index).map_err(|_| EvalError::TooManyLines)?;
+            if line.unit_price.is_negative() {
+                return Err(EvalError::NegativePrice { line: position });
+            }
+            if line.quantity == 0 {
+                return Err(EvalError::ZeroQuantity { line: position });
+            }
+            *amount = line.unit_price.checked_mul(i64::from(line.quantity))?;
+            total = total.checked_add(*amount)?;
+        }
+        out.rule_set = *rules.hash();
+        out.event = context.event;
+        out.customer.clone_from(customer);
+        for line in basket {
+            out.lines
+                .push(LineResult {
+                    quantity: line.quantity,
+                    discount: Money::ZERO,
+                })
+                .map_err(|_| EvalError::TooManyLines)?;
+        }
+        let mut engine = Engine {
+            rules,
+            basket,
+            customer,
+            context,
+            out,
+            day,
+            minute: local.minute_of_day(),
+            visit_number,
+            period_indices: period_indices(day, rules.validity().0.unwrap_or(0)),
+            gross,
+            net: gross,
+            base_rules: 0,
+            selector_lines: [const { Cell::new(0) }; MAX_SELECTORS],
+            selectors_known: Cell::new(0),
+            last_shares: None,
+            earning: u32::MAX,
+            discountable: u32::MAX,
+            decided: 0,
+            stopped_by: None,
+        };
+        // Lines the rule set never lets earn, or never discounts.
+        let (non_earning, non_discountable) = rules.exclusion_selectors();
+        if let Some(selector) = non_earning {
+            engine.earning = !engine.line_mask(selector)?;
+        }
+        if let Some(selector) = non_discountable {
+            engine.discountable = !engine.line_mask(selector)?;
+        }
+        Ok(engine)
+    }
+
+    fn run(&mut self, computed: &mut Computed) -> Result<(), EvalError> {
+        let rules = self.rules.rules();
+        for rule in rules {
+            self.out
+                .trace
+                .push(TraceEntry {
+                    rule: rule.id,
+                    effect: rule.effect.kind(),
+                    status: Status::NothingEligible,
+                    amount: 0,
+                })
+                .map_err(|_| EvalError::Internal)?;
+        }
+        for (index, rule) in rules.iter().enumerate() {
+            if self.is_decided(index) {
+                continue;
+            }
+            if let Some(by) = self.stopped_by {
+                self.decide(index, Status::StoppedBy { rule: by }, 0)?;
+                continue;
+            }
+            match rule.group {
+                None => {
+                    if let Some(status) = self.precheck(rule)? {
+                        self.decide(index, status, 0)?;
+                    } else {
+                        self.compute(rule, computed)?;
+                        self.settle(index, rule, computed)?;
+                    }
+                }
+                Some(group) => self.resolve_group(index, group)?,
+            }
+        }
+        // The visit: one per local day with a purchase.
+        self.out.customer.visits = self.visit_number;
+        let today = self.day.number();
+        self.out.customer.last_visit = Some(match self.customer.last_visit {
+            Some(last) if last > today => last,
+            _ => today,
+        });
+        Ok(())
+    }
+
+    /// The index of today's period of `period` (worked out once per evaluation).
+    fn period_index(&self, period: UsagePeriod) -> i32 {
+        let [day, week, month, year, lifetime, campaign] = self.period_indices;
+        match period {
+            UsagePeriod::Day => day,
+            UsagePeriod::Week => week,
+            UsagePeriod::Month => month,
+            UsagePeriod::Year => year,
+            UsagePeriod::Lifetime => lifetime,
+            UsagePeriod::Campaign => campaign,
+        }
+    }
+
+    fn is_decided(&self, index: usize) -> bool {
+        bit_of(index).is_ok_and(|bit| self.decided & bit != 0)
+    }
+
+    fn decide(&mut self, index: usize, status: Status, amount: u64) -> Result<(), EvalError> {
+        self.decided |= bit_of(index)?;
+        let entry = at_mut(&mut self.out.trace, index)?;
+        entry.status = status;
+        entry.amount = amount;
+        Ok(())
+    }
+
+    /// Validity, conditions and usage limits, in that order: the first reason the rule cannot
+    /// apply, or `None`. Records a hint for a near miss.
+    fn precheck(&mut self, rule: &Rule) -> Result<Option<Status>, EvalError> {
+        let today = self.day.number();
+        let (set_from, set_until) = self.rules.validity();
+        let valid = [set_from, rule.valid_from]
+            .iter()
+            .flatten()
+            .all(|&from| today >= from)
+            && [set_until, rule.valid_until]
+                .iter()
+                .flatten()
+                .all(|&until| today <= until);
+        if !valid {
+            return Ok(Some(Status::OutsideValidity));
+        }
+        let mut first_failed: Option<(u8, &Condition)> = None;
+        let mut failures = 0u32;
+        for (position, condition) in self.rules.conditions(rule).iter().enumerate() {
+            if !self.holds(condition)? {
+                failures = failures.saturating_add(1);
+                if first_failed.is_none() {
+                    let position = u8::try_from(position).map_err(|_| EvalError::Internal)?;
+                    first_failed = Some((position, condition));
+                }
+            }
+        }
+        let usage_blocked = self.usage_blocked(rule);
+        if let Some((position, condition)) = first_failed {
+            if failures == 1 && usage_blocked.is_none() {
+                self.hint(rule, position, condition)?;
+            }
+            return Ok(Some(Status::ConditionFailed {
+                condition: position,
+                kind: condition.kind(),
+            }));
+        }
+        Ok(usage_blocked.map(|period| Status::UsageLimitReached { period }))
+    }
+
+    fn usage_blocked(&self, rule: &Rule) -> Option<UsagePeriod> {
+        rule.limits.iter().find_map(|limit| {
+            let index = self.period_index(limit.period);
+            let used = self
+                .out
+                .customer
+                .usage_count(limit.counter, limit.period, index);
+            (used >= limit.max).then_some(limit.period)
+        })
+    }
+
+    fn selector(&self, index: u8) -> Result<&'a Selector, EvalError> {
+        self.rules.selector(index).ok_or(EvalError::Internal)
+    }
+
+    /// The lines selector `index` picks, a bit per line; worked out once per evaluation.
+    fn line_mask(&self, index: u8) -> Result<u32, EvalError> {
+        let bit = 1u64
+            .checked_shl(u32::from(index))
+            .ok_or(EvalError::Internal)?;
+        let cell = self
+            .selector_lines
+            .get(usize::from(index))
+            .ok_or(EvalError::Internal)?;
+        if self.selectors_known.get() & bit != 0 {
+            return Ok(cell.get());
+        }
+        let selector = self.selector(index)?;
+        let lists = self.rules.lists(selector);
+        let mut mask = 0u32;
+        if lists.is_everything() {
+            mask = u32::MAX;
+        } else {
+            for (position, line) in self.basket.iter().enumerate() {
+                if lists.matches(line.sku, line.category) {
+                    mask |= line_bit(position)?;
+                }
+            }
+        }
+        cell.set(mask);
+        self.selectors_known.set(self.selectors_known.get() | bit);
+        Ok(mask)
+    }
+
+    fn amount_of(&self, index: usize, basis: Basis) -> Result<Money, EvalError> {
+        match basis {
+            Basis::Gross => at(&self.gross, index),
+            Basis::Net => at(&self.net, index),
+        }
+    }
+
+    /// The amount (on `basis`) and units of the lines `selector` picks (all lines for `None`).
+    fn totals(&self, selector: Option<u8>, basis: Basis) -> Result<(Money, u64), EvalError> {
+        let mask = match selector {
+            Some(selector) => self.line_mask(selector)?,
+            None => u32::MAX,
+        };
+        let mut amount = Money::ZERO;
+        let mut units = 0u64;
+        for (index, line) in self.basket.iter().enumerate() {
+            if mask & line_bit(index)? != 0 {
+                amount = amount.checked_add(self.amount_of(index, basis)?)?;
+                units = units
+                    .checked_add(u64::from(line.quantity))
+                    .ok_or(EvalError::Overflow)?;
+            }
+        }
+        Ok((amount, units))
+    }
+
+    fn holds(&self, condition: &Condition) -> Result<bool, EvalError> {
+        Ok(self.shortfall(condition)?.is_none() && self.holds_simple(condition)?)
+    }
+
+    /// For threshold conditions: what is missing (`None` when met). Other conditions: `None`.
+    fn shortfall(&self, condition: &Condition) -> Result<Option<Shortfall>, EvalError> {
+        let spend = |have: Money, need: Money| -> Result<Option<Shortfall>, EvalError> {
+            Ok((have < need)
+                .then(|| need.checked_sub(have))
+                .transpose()?
+                .map(Shortfall::Spend))
+        };
+        match *condition {
+            Condition::BasketTotal { basis, at_least } => {
+                let (have, _) = self.totals(None, basis)?;
+                spend(have, at_least)
+            }
+            Condition::Amount {
+                selector,
+                basis,
+                at_least,
+            } => {
+                let (have, _) = self.totals(Some(selector), basis)?;
+                spend(have, at_least)
+            }
+            Condition::Quantity { selector, at_least } => {
+                let (_, have) = self.totals(Some(selector), Basis::Gross)?;
+                let need = u64::from(at_least);
+                Ok((have < need)
+                    .then(|| u32::try_from(need.saturating_sub(have)).unwrap_or(u32::MAX))
+                    .map(Shortfall::Units))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn holds_simple(&self, condition: &Condition) -> Result<bool, EvalError> {
+        let customer = self.customer;
+        let context = self.context;
+        Ok(match *condition {
+            Condition::BasketTotal { .. }
+            | Condition::Amount { .. }
+            | Condition::Quantity { .. } => true,
+            Condition::Weekdays { mask } => mask & self.day.weekday().mask_bit() != 0,
+            Condition::TimeOfDay { from, until } => from <= self.minute && self.minute < until,
+            Condition::Stores { stores } => self.rules.ids(stores).contains(&context.store),
+            Condition::Channels { mask } => 1u32
+                .checked_shl(u32::from(context.channel))
+                .is_some_and(|bit| mask & bit != 0),
+            Condition::TierAtLeast { tier } => customer.tier >= tier,
+            Condition::SegmentsAny { mask } => customer.segments & mask != 0,
+            Condition::SegmentsAll { mask } => customer.segments & mask == mask,
+            Condition::NthVisit { every } => self
+                .visit_number
+                .checked_rem(every)
+                .is_some_and(|rest| rest == 0),
+            Condition::VisitsAtLeast { visits } => self.visit_number >= visits,
+            Condition::FirstPurchase => customer.is_first_purchase(),
+            Condition::Birthday { within_days } => match customer.birthday {
+                Some(birthday) => {
+                    let distance = self
+                        .day
+                        .days_to_anniversary(birthday.month(), birthday.day())
+                        .map_err(EvalError::Time)?;
+                    distance.unsigned_abs() <= u32::from(within_days)
+                }
+                None => false,
+            },
+            Condition::LapsedDays { days } => {
+                match customer.last_visit_day().map_err(EvalError::Customer)? {
+                    Some(last) => self.day.days_since(last) >= i32::from(days),
+                    None => false,
+                }
+            }
+            Condition::ChurnRiskAtLeast { risk } => context.churn_risk.is_some_and(|r| r >= risk),
+            Condition::Coupon { coupon } => context.coupons.contains(&coupon),
+        })
+    }
+
+    fn hint(&mut self, rule: &Rule, position: u8, condition: &Condition) -> Result<(), EvalError> {
+        let Some(shortfall) = self.shortfall(condition)? else {
+            return Ok(());
+        };
+        if self.out.hints.len() >= MAX_HINTS {
+            return Ok(());
+        }
+        let fixed = match rule.effect {
+            Effect::BonusPoints { points, .. } => points,
+            Effect::AmountOff { amount, .. } => non_negative(amount),
+            Effect::Reward { .. } => 1,
+            _ => 0,
+        };
+        let amount = rule.cap.map_or(fixed, |cap| fixed.min(cap));
+        self.out
+            .hints
+            .push(Hint {
+                rule: rule.id,
+                condition: position,
+                shortfall,
+                effect: rule.effect.kind(),
+                amount,
+            })
+            .map_err(|_| EvalError::Internal)
+    }
+
+    /// Works out a rule's effect on the current state, caps included, without applying it.
+    fn compute(&self, rule: &Rule, computed: &mut Computed) -> Result<(), EvalError> {
+        *computed = Computed::new();
+        let lines = self.basket.len();
+        let basis = self.rules.points_basis();
+        let raw: u64 = match rule.effect {
+            Effect::PointsPerAmount {
+                selector,
+                points,
+                per,
+                rounding,
+            } => {
+                let picked = self.eligible(selector, false)?;
+                let mut sum = 0u64;
+                for index in 0..lines {
+                    if has(picked, index) {
+                        let weight = non_negative(self.amount_of(index, basis)?);
+                        *at_mut(&mut computed.weights, index)? = weight;
+                        sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
+                    }
+                }
+                let product = i128::from(sum)
+                    .checked_mul(i128::from(points))
+                    .ok_or(EvalError::Overflow)?;
+                let total = div_round(product, i128::from(per.minor()), rounding)?;
+                u64::try_from(total).map_err(|_| EvalError::Overflow)?
+            }
+            Effect::Multiplier { selector, permille } => {
+                let base = self.selected_base_points(selector, computed)?;
+                let extra = i128::from(permille.saturating_sub(1_000));
+                let product = i128::from(base)
+                    .checked_mul(extra)
+                    .ok_or(EvalError::Overflow)?;
+                let total = div_round(product, 1_000, Rounding::Floor)?;
+                u64::try_from(total).map_err(|_| EvalError::Overflow)?
+            }
+            Effect::BonusPoints { selector, points } => {
+                let picked = self.eligible(selector, false)?;
+                let mut sum = 0u64;
+                for index in 0..lines {
+                    if has(picked, index) {
+                        let weight = non_negative(self.amount_of(index, basis)?);
+                        *at_mut(&mut computed.weights, index)? = weight;
+                        sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
+                    }
+                }
+                if sum == 0 { 0 } else { points }
+            }
+            Effect::PercentOff {
+                selector,
+                basis_points,
+            } => {
+                let sum = self.discount_weights(selector, computed)?;
+                let discount =
+                    Money::from_minor(i64::try_from(sum).map_err(|_| EvalError::Overflow)?)
+                        .percent_bp(u32::from(basis_points), Rounding::HalfUp)?;
+                non_negative(discount)
+            }
+            Effect::AmountOff { selector, amount } => {
+                let sum = self.discount_weights(selector, computed)?;
+                sum.min(non_negative(amount))
+            }
+            Effect::FreeItem { selector, units } => {
+                let picked = self.eligible(selector, true)?;
+                self.free_units(picked, units, computed)?
+            }
+            Effect::Stamps {
+                selector, per_unit, ..
+            } => {
+                let picked = self.eligible(selector, false)?;
+                let mut sum = 0u64;
+                for (index, line) in self.basket.iter().enumerate() {
+                    if has(picked, index) {
+                        let stamps = u64::from(line.quantity)
+                            .checked_mul(u64::from(per_unit))
+                            .ok_or(EvalError::Overflow)?;
+                        *at_mut(&mut computed.weights, index)? = stamps;
+                        sum = sum.checked_add(stamps).ok_or(EvalError::Overflow)?;
+                    }
+                }
+                sum
+            }
+            Effect::Reward { .. } => 1,
+        };
+        let mut total = raw;
+        if let Some(cap) = rule.cap {
+            if total > cap {
+                total = cap;
+                computed.capped = true;
+            }
+        }
+        let kind = rule.effect.kind();
+        let (max_points, max_discount) = self.rules.caps();
+        let remaining = if kind.is_points() {
+            max_points.map(|max| max.saturating_sub(self.out.points.0))
+        } else if kind.is_discount() {
+            max_discount
+                .map(|max| non_negative(max).saturating_sub(non_negative(self.out.discount)))
+        } else {
+            None
+        };
+        if let Some(remaining) = remaining {
+            if remaining == 0 && total > 0 {
+                computed.cap_reached = true;
+                total = 0;
+            } else if total > remaining {
+                total = remaining;
+                computed.capped = true;
+            }
+        }
+        computed.total = total;
+        Ok(())
+    }
+
+    /// The base points the lines `selector` picks earn on their own: every points-per-amount
+    /// rule that applied, recomputed on the lines both select (with its own rounding, at most
+    /// what it gave). Monotone in spend, unlike the rounded line shares. Weights for sharing the
+    /// extra: the amounts of those lines.
+    fn selected_base_points(
+        &self,
+        selector: u8,
+        computed: &mut Computed,
+    ) -> Result<u64, EvalError> {
+        let picked = self.eligible(selector, false)?;
+        let basis = self.rules.points_basis();
+        let mut base = 0u64;
+        for (index, rule) in self.rules.rules().iter().enumerate() {
+            if self.base_rules & bit_of(index)? == 0 {
+                continue;
+            }
+            let Effect::PointsPerAmount {
+                selector: base_selector,
+                points,
+                per,
+                rounding,
+            } = rule.effect
+            else {
+                return Err(EvalError::Internal);
+            };
+            let earns = self.eligible(base_selector, false)?;
+            let mut amount = 0u64;
+            for line in 0..self.basket.len() {
+                if has(picked, line) && has(earns, line) {
+                    let weight = non_negative(self.amount_of(line, basis)?);
+                    *at_mut(&mut computed.weights, line)? = weight;
+                    amount = amount.checked_add(weight).ok_or(EvalError::Overflow)?;
+                }
+            }
+            let product = i128::from(amount)
+                .checked_mul(i128::from(points))
+                .ok_or(EvalError::Overflow)?;
+            let points = div_round(product, i128::from(per.minor()), rounding)?;
+            let points = u64::try_from(points).map_err(|_| EvalError::Overflow)?;
+            let given = self.out.trace.get(index).ok_or(EvalError::Internal)?.amount;
+            base = base
+                .checked_add(points.min(given))
+                .ok_or(EvalError::Overflow)?;
+        }
+        Ok(base)
+    }
+
+    /// The lines a selector picks that may earn (or, `for_discount`, be discounted).
+    /// A bit per line.
+    fn eligible(&self, selector: u8, for_discount: bool) -> Result<u32, EvalError> {
+        let allowed = if for_discount {
+            self.discountable
+        } else {
+            self.earning
+        };
+        Ok(self.line_mask(selector)? & allowed)
+    }
+
+    fn discount_weights(&self, selector: u8, computed: &mut Computed) -> Result<u64, EvalError> {
+        let picked = self.eligible(selector, true)?;
+        let mut sum = 0u64;
+        for index in 0..self.basket.len() {
+            if has(picked, index) {
+                let weight = non_negative(at(&self.net, index)?);
+                *at_mut(&mut computed.weights, index)? = weight;
+                sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Picks the cheapest `units` units among the picked lines (ties to the lower line) and
+    /// returns their value: per line, units × unit price, at most the line's net amount.
+    fn free_units(
+        &self,
+        picked: u32,
+        units: u32,
+        computed: &mut Computed,
+    ) -> Result<u64, EvalError> {
+        let mut left = units;
+        let mut taken = [false; MAX_LINES];
+        let mut total = 0u64;
+        while left > 0 {
+            let mut cheapest: Option<(usize, Money)> = None;
+            for (index, line) in self.basket.iter().enumerate() {
+                if !has(picked, index) || at(&taken, index)? || at(&self.net, index)? <= Money::ZERO
+                {
+                    continue;
+                }
+                if cheapest.is_none_or(|(_, price)| line.unit_price < price) {
+                    cheapest = Some((index, line.unit_price));
+                }
+            }
+            let Some((index, price)) = cheapest else {
+                break;
+            };
+            *at_mut(&mut taken, index)? = true;
+            let line = self.basket.get(index).ok_or(EvalError::Internal)?;
+            let free = left.min(line.quantity);
+            left = left.saturating_sub(free);
+            let value = price
+                .checked_mul(i64::from(free))?
+                .min(at(&self.net, index)?);
+            let value = non_negative(value);
+            *at_mut(&mut computed.free_units, index)? = free;
+            *at_mut(&mut computed.weights, index)? = value;
+            total = total.checked_add(value).ok_or(EvalError::Overflow)?;
+        }
+        Ok(total)
+    }
+
+    /// The money value of a computed effect, as a fraction (numerator, denominator > 0), for
+    /// "best" comparisons.
+    fn value(&self, rule: &Rule, computed: &Computed) -> Result<(i128, i128), EvalError> {
+        let total = i128::from(computed.total);
+        match rule.effect {
+            Effect::PointsPerAmount { .. }
+            | Effect::Multiplier { .. }
+            | Effect::BonusPoints { .. } => {
+                let rate = self.rules.redemption().ok_or(EvalError::Internal)?;
+                let numerator = total
+                    .checked_mul(i128::from(rate.value.minor()))
+                    .ok_or(EvalError::Overflow)?;
+                Ok((numerator, i128::from(rate.points)))
+            }
+            Effect::Stamps { program, .. } => {
+                let program = self
+                    .rules
+                    .programs()
+                    .iter()
+                    .find(|p| p.id == program)
+                    .ok_or(EvalError::Internal)?;
+                let numerator = total
+                    .checked_mul(i128::from(program.reward_value.minor()))
+                    .ok_or(EvalError::Overflow)?;
+                Ok((numerator, i128::from(program.stamps_needed)))
+            }
+            Effect::PercentOff { .. } | Effect::AmountOff { .. } | Effect::FreeItem { .. } => {
+                Ok((total, 1))
+            }
+            Effect::Reward { .. } => Err(EvalError::Internal),
+        }
+    }
+
+    /// Decides a group at the position of its first undecided member: every member is checked
+    /// against the state here; the first (or best) that gives something applies, the others
+    /// that could have applied are superseded by it.
+    fn resolve_group(&mut self, first: usize, group: u8) -> Result<(), EvalError> {
+        let mode = self
+            .rules
+            .groups()
+            .get(usize::from(group))
+            .ok_or(EvalError::Internal)?
+            .mode;
+        let rules = self.rules.rules();
+        let mut candidate = Computed::new();
+        let mut best = Computed::new();
+        let mut winner: Option<(usize, (i128, i128))> = None;
+        // Members whose conditions held: candidates; a bit per rule index.
+        let mut candidates = 0u64;
+        for (index, rule) in rules.iter().enumerate().skip(first) {
+            if rule.group != Some(group) || self.is_decided(index) {
+                continue;
+            }
+            if let Some(status) = self.precheck(rule)? {
+                self.decide(index, status, 0)?;
+                continue;
+            }
+            self.compute(rule, &mut candidate)?;
+            if candidate.total == 0 {
+                let status = if candidate.cap_reached {
+                    Status::CapReached
+                } else {
+                    Status::NothingEligible
+                };
+                self.decide(index, status, 0)?;
+                continue;
+            }
+            candidates |= bit_of(index)?;
+            let better = match (&winner, mode) {
+                (None, _) => true,
+                (Some(_), GroupMode::First) => false,
+                (Some((_, (best_num, best_den))), GroupMode::Best) => {
+                    let (num, den) = self.value(rule, &candidate)?;
+                    // num/den > best_num/best_den, denominators positive.
+                    let left = num.checked_mul(*best_den).ok_or(EvalError::Overflow)?;
+                    let right = best_num.checked_mul(den).ok_or(EvalError::Overflow)?;
+                    left > right
+                }
+            };
+            if better {
+                let value = match mode {
+                    GroupMode::Best => self.value(rule, &candidate)?,
+                    GroupMode::First => (0, 1),
+                };
+                winner = Some((index, value));
+                core::mem::swap(&mut best, &mut candidate);
+            }
+        }
+        let Some((winner_index, _)) = winner else {
+            return Ok(());
+        };
+        let winner_rule = rules.get(winner_index).ok_or(EvalError::Internal)?;
+        for index in 0..rules.len() {
+            if candidates & bit_of(index)? != 0 && index != winner_index {
+                self.decide(
+                    index,
+                    Status::SupersededBy {
+                        rule: winner_rule.id,
+                    },
+                    0,
+                )?;
+            }
+        }
+        self.settle(winner_index, winner_rule, &best)
+    }
+
+    /// Applies a computed effect (or records why it gave nothing) and traces it.
+    fn settle(&mut self, index: usize, rule: &Rule, computed: &Computed) -> Result<(), EvalError> {
+        if computed.total == 0 {
+            let status = if computed.cap_reached {
+                Status::CapReached
+            } else {
+                Status::NothingEligible
+            };
+            return self.decide(index, status, 0);
+        }
+        self.apply(rule, computed)?;
+        let status = if computed.capped {
+            Status::Capped
+        } else {
+            Status::Applied
+        };
+        self.decide(index, status, computed.total)?;
+        for limit in &rule.limits {
+            let period_index = self.period_index(limit.period);
+            self.out
+                .customer
+                .record_use(limit.counter, limit.period, period_index)?;
+        }
+        if matches!(rule.effect, Effect::PointsPerAmount { .. }) {
+            self.base_rules |= bit_of(index)?;
+        }
+        if rule.stop {
+            self.stopped_by = Some(rule.id);
+        }
+        Ok(())
+    }
+
+    /// Shares `total` out by `weights` with [`allocate_largest_remainder`] (the one share-out
+    /// rule). Two shortcuts give the same shares without the division: weights that add up to
+    /// the total are the shares, and the same total over the same weights as the last share-out
+    /// gives the same shares.
+    fn share_out(
+        &mut self,
+        total: u64,
+        weights: &[u64; MAX_LINES],
+        shares: &mut [u64; MAX_LINES],
+    ) -> Result<(), EvalError> {
+        let lines = self.basket.len();
+        let used = weights.get(..lines).ok_or(EvalError::Internal)?;
+        let sum = used
+            .iter()
+            .try_fold(0u64, |sum, &weight| sum.checked_add(weight))
+            .ok_or(EvalError::Overflow)?;
+        if sum == total {
+            *shares = *weights;
+            return Ok(());
+        }
+        if let Some((last_total, last_weights, last_shares)) = &self.last_shares {
+            if *last_total == total && last_weights.get(..lines) == Some(used) {
+                *shares = *last_shares;
+                return Ok(());
+            }
+        }
+        let out = shares.get_mut(..lines).ok_or(EvalError::Internal)?;
+        allocate_largest_remainder(total, used, out)?;
+        self.last_shares = Some((total, *weights, *shares));
+        Ok(())
+    }
+
+    fn apply(&mut self, rule: &Rule, computed: &Computed) -> Result<(), EvalError> {
+        let lines = self.basket.len();
+        let mut shares = [0u64; MAX_LINES];
+        if !matches!(rule.effect, Effect::Reward { .. }) {
+            self.share_out(computed.total, &computed.weights, &mut shares)?;
+        }
+        let (kind, program) = match rule.effect {
+            Effect::PointsPerAmount { .. }
+            | Effect::Multiplier { .. }
+            | Effect::BonusPoints { .. } => {
+                self.out.points = self.out.points.checked_add(Points(computed.total))?;
+                (ShareKind::Points, ProgramId(0))
+            }
+            Effect::PercentOff { .. } | Effect::AmountOff { .. } | Effect::FreeItem { .. } => {
+                let total = Money::from_minor(
+                    i64::try_from(computed.total).map_err(|_| EvalError::Overflow)?,
+                );
+                self.out.discount = self.out.discount.checked_add(total)?;
+                (ShareKind::Discount, ProgramId(0))
+            }
+            Effect::Stamps { program, .. } => {
+                match self
+                    .out
+                    .stamps
+                    .iter_mut()
+                    .find(|award| award.program == program)
+                {
+                    Some(award) => {
+                        award.stamps = award
+                            .stamps
+                            .checked_add(computed.total)
+                            .ok_or(EvalError::Overflow)?;
+                    }
+                    None => self
+                        .out
+                        .stamps
+                        .push(StampAward {
+                            program,
+                            stamps: computed.total,
+                        })
+                        .map_err(|_| EvalError::Internal)?,
+                }
+                (ShareKind::Stamps, program)
+            }
+            Effect::Reward { reward } => {
+                return self
+                    .out
+                    .rewards
+                    .push(RewardGrant {
+                        rule: rule.id,
+                        reward,
+                    })
+                    .map_err(|_| EvalError::Capacity(OutcomeCapacity::Rewards));
+            }
+        };
+        for index in 0..lines {
+            let amount = at(&shares, index)?;
+            let free = at(&computed.free_units, index)?;
+            let line = u8::try_from(index).map_err(|_| EvalError::Internal)?;
+            if free > 0 {
+                self.out
+                    .free_items
+                    .push(FreeItem {
+                        rule: rule.id,
+                        line,
+                        units: free,
+                    })
+                    .map_err(|_| EvalError::Capacity(OutcomeCapacity::FreeItems))?;
+            }
+            if amount == 0 {
+                continue;
+            }
+            self.out
+                .shares
+                .push(Share {
+                    rule: rule.id,
+                    line,
+                    kind,
+                    program,
+                    amount,
+                })
+                .map_err(|_| EvalError::Capacity(OutcomeCapacity::Shares))?;
+            match kind {
+                ShareKind::Points | ShareKind::Stamps => {}
+                ShareKind::Discount => {
+                    let money =
+                        Money::from_minor(i64::try_from(amount).map_err(|_| EvalError::Overflow)?);
+                    let net = at_mut(&mut self.net, index)?;
+                    *net = net.checked_sub(money)?;
+                    let result = at_mut(&mut self.out.lines, index)?;
+                    result.discount = result.discount.checked_add(money)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// The engine tracks rules and selectors in 64-bit masks, lines in 32-bit masks.
+const _: () = assert!(MAX_RULES <= 64 && MAX_SELECTORS <= 64 && MAX_LINES <= 32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Date;
+
+    #[test]
+    fn period_indices_agree_with_usage_periods() {
+        for (y, m, d) in [(2024, 3, 5), (1900, 1, 1), (9999, 12, 31), (2021, 1, 3)] {
+            let day = Date::new(y, m, d).unwrap().to_day();
+            let fast = period_indices(day, 77);
+            let periods = [
+                UsagePeriod::Day,
+                UsagePeriod::Week,
+                UsagePeriod::Month,
+                UsagePeriod::Year,
+                UsagePeriod::Lifetime,
+                UsagePeriod::Campaign,
+            ];
+            assert_eq!(fast, periods.map(|p| p.index(day, 77)));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Plain-words receipts of an outcome (`std`): what the customer got, why each rule did or did
+//! not apply, and what would make the nearest rules fire. The C and Python layers show this
+//! text as it is.
+
+use std::fmt::Write as _;
+use std::string::String;
+
+use crate::money::Money;
+
+use super::effect::EffectKind;
+use super::model::RuleSet;
+use super::outcome::{Outcome, Shortfall, Status};
+
+fn unit(kind: EffectKind, amount: u64) -> String {
+    let money = || Money::from_minor(i64::try_from(amount).unwrap_or(i64::MAX));
+    match kind {
+        EffectKind::PointsPerAmount | EffectKind::Multiplier => std::format!("{amount} points"),
+        EffectKind::BonusPoints => std::format!("{amount} bonus points"),
+        EffectKind::PercentOff | EffectKind::AmountOff => std::format!("{} off", money()),
+        EffectKind::FreeItem => std::format!("free items worth {}", money()),
+        EffectKind::Stamps => std::format!("{amount} stamps"),
+        EffectKind::Reward => "a reward".into(),
+    }
+}
+
+/// The outcome in plain words, one line per fact, amounts with two decimals. `rule_set` is the
+/// set that produced it (its names are used; a rule it lacks is named by id).
+///
+/// ```
+/// use retention_core::customer::CustomerRecord;
+/// use retention_core::rules::{evaluate, explain, Context, Line, Outcome, RuleSet};
+/// let rules = RuleSet::from_json(r#"{"name": "demo", "serial": 1, "rules": [
+///     {"id": 1, "name": "Base", "effect": {"points_per_amount": {"points": 1, "per": 100}}},
+///     {"id": 2, "name": "Big basket", "when": [{"basket_total": {"at_least": 2000}}],
+///      "effect": {"bonus_points": {"points": 50}}}]}"#)?;
+/// let mut outcome = Outcome::new();
+/// evaluate(&rules, &[Line::new(1, 1, 1, 18_00)], &CustomerRecord::new(), &Context::default(), &mut outcome)?;
+/// let text = explain(&rules, &outcome);
+/// assert!(text.contains("Base: applied, 18 points"));
+/// assert!(text.contains("Big basket: not applied: condition 1 (basket_total) not met"));
+/// assert!(text.contains("Spend 2.00 more for 50 bonus points (Big basket)"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn explain(rule_set: &RuleSet, outcome: &Outcome) -> String {
+    let name = |id: u16| -> String {
+        rule_set.rule(id).map_or_else(
+            || std::format!("rule {id}"),
+            |rule| rule_set.rule_name(rule).into(),
+        )
+    };
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "Points: {}   Discount: {}",
+        outcome.points.0, outcome.discount
+    );
+    for award in &outcome.stamps {
+        let _ = writeln!(text, "Stamps: {} for {}", award.stamps, award.program);
+    }
+    for grant in &outcome.rewards {
+        let _ = writeln!(text, "Reward {} ({})", grant.reward, name(grant.rule));
+    }
+    for item in &outcome.free_items {
+        let _ = writeln!(
+            text,
+            "Free: {} unit(s) of line {} ({})",
+            item.units,
+            item.line,
+            name(item.rule)
+        );
+    }
+    for entry in &outcome.trace {
+        let rule = name(entry.rule);
+        let reason = match entry.status {
+            Status::Applied => std::format!("applied, {}", unit(entry.effect, entry.amount)),
+            Status::Capped => std::format!(
+                "applied up to its cap, {}",
+                unit(entry.effect, entry.amount)
+            ),
+            Status::ConditionFailed { condition, kind } => std::format!(
+                "not applied: condition {} ({kind}) not met",
+                u16::from(condition).saturating_add(1)
+            ),
+            Status::OutsideValidity => "not applied: outside its validity dates".into(),
+            Status::SupersededBy { rule: by } => {
+                std::format!("not applied: {} applied instead (same group)", name(by))
+            }
+            Status::StoppedBy { rule: by } => {
+                std::format!("not applied: {} stops later rules", name(by))
+            }
+            Status::CapReached => "not applied: the transaction's cap was reached".into(),
+            Status::UsageLimitReached { period } => {
+                std::format!("not applied: already used as often as allowed this {period}")
+            }
+            Status::NothingEligible => "not applied: nothing in the basket qualifies".into(),
+        };
+        let _ = writeln!(text, "  {rule}: {reason}");
+    }
+    for hint in &outcome.hints {
+        let change = match hint.shortfall {
+            Shortfall::Spend(amount) => std::format!("Spend {amount} more"),
+            Shortfall::Units(units) => std::format!("Add {units} more item(s)"),
+        };
+        let gain = if hint.amount > 0 {
+            unit(hint.effect, hint.amount)
+        } else {
+            String::from(hint.effect.name())
+        };
+        let _ = writeln!(text, "{change} for {gain} ({})", name(hint.rule));
+    }
+    text
+}

@@ -1,0 +1,83 @@
+//! Loyalty rule evaluation: a rule set is data, compiled once, evaluated at the till.
+//!
+//! - [`RuleSet`]: the compiled, validated rules ([`model`]), loaded from a blob
+//!   ([`RuleSet::load`], [`blob`]) or, on a host, compiled from JSON or TOML
+//!   (`RuleSet::from_json`, `RuleSet::from_toml`, [`authoring`]).
+//! - [`evaluate`](fn@evaluate): a basket ([`Line`]s), a [`CustomerRecord`](crate::customer::CustomerRecord)
+//!   and a [`Context`] in, an [`Outcome`] out (caller storage, no heap, bounded time): points,
+//!   discounts, free items, stamps, rewards, per-line attribution, a trace entry per rule,
+//!   nearest-miss hints and the updated customer record.
+//! - [`refund`](fn@refund): what a partial return claws back, from the outcome's attribution.
+//! - `explain` (`std`): an outcome in plain words, for receipts and support.
+//! - [`Redemption`] (points to money) and [`TierPolicy`] (tiers from a history summary).
+//!
+//! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
+//! rules run first, in priority order, each on the basket net of the discounts before it; then
+//! earning rules in priority order, on the rule set's basis (gross or net of all discounts).
+//! Each rule rounds once, on its eligible amount (points: floor unless the rule states another
+//! rounding; money: half up, via [`money::div_round`](crate::money::div_round)), then shares its
+//! total out to lines by largest remainder
+//! ([`money::allocate_largest_remainder`](crate::money::allocate_largest_remainder)), so line
+//! shares always add up to the rule's total. "Best for the customer" compares effects in money:
+//! points at the rule set's redemption rate, stamps at the program's reward value divided by the
+//! stamps it needs, discounts and free items at their amount.
+//!
+//! ```
+//! use retention_core::customer::CustomerRecord;
+//! use retention_core::rules::{evaluate, Context, Line, Outcome, RuleSet};
+//! use retention_core::time::Timestamp;
+//! let rules = RuleSet::from_json(r#"{"name": "demo", "serial": 1, "rules": [
+//!     {"id": 1, "name": "1 point per 1.00", "effect": {"points_per_amount": {"points": 1, "per": 100}}},
+//!     {"id": 2, "name": "50 bonus over 20.00", "when": [{"basket_total": {"at_least": 2000}}],
+//!      "effect": {"bonus_points": {"points": 50}}}
+//! ]}"#)?;
+//! let basket = [Line::new(1001, 7, 2, 4_50), Line::new(1002, 7, 1, 9_00)]; // 18.00
+//! let context = Context { now: Timestamp::from_unix(1_709_651_400), ..Context::default() };
+//! let mut outcome = Outcome::new();
+//! evaluate(&rules, &basket, &CustomerRecord::new(), &context, &mut outcome)?;
+//! assert_eq!(outcome.points.0, 18); // floor(18.00 × 1 / 1.00)
+//! // Nearest miss: 2.00 more for the 50 bonus points.
+//! assert_eq!(outcome.hints[0].shortfall, retention_core::rules::Shortfall::Spend(retention_core::money::Money::from_minor(200)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#[cfg(feature = "std")]
+pub mod authoring;
+pub mod blob;
+pub mod condition;
+pub mod effect;
+pub mod evaluate;
+#[cfg(feature = "std")]
+pub mod explain;
+pub mod model;
+pub mod outcome;
+#[cfg(test)]
+mod properties;
+pub mod redemption;
+pub mod refund;
+pub mod tiers;
+
+#[cfg(feature = "std")]
+pub use authoring::{AuthoringError, AuthoringErrorKind, RuleRef, RuleSetDoc};
+pub use blob::{LoadError, LoadOptions, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN};
+pub use condition::{Condition, ConditionKind, MAX_CHURN_RISK};
+pub use effect::{Effect, EffectKind, MAX_PERMILLE};
+pub use evaluate::{
+    Context, EvalError, Line, MAX_CHANNEL, MAX_COUPONS, MAX_LINES, OutcomeCapacity, evaluate,
+};
+#[cfg(feature = "std")]
+pub use explain::explain;
+pub use model::{
+    Basis, Group, GroupMode, MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS,
+    MAX_LIMITS_PER_RULE, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS,
+    MAX_TEXT_LEN, Rule, RuleSet, Selector, SelectorLists, Span, StampProgram, UsageLimit,
+};
+pub use outcome::{
+    FreeItem, Hint, LineResult, MAX_FREE_ITEMS, MAX_HINTS, MAX_REWARDS, MAX_SHARES, Outcome,
+    RewardGrant, Share, ShareKind, Shortfall, StampAward, Status, TraceEntry,
+};
+pub use redemption::{RedeemError, Redeemed, Redemption};
+pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
+pub use tiers::{
+    MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary, window_sum,
+};
