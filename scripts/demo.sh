@@ -23,6 +23,13 @@ build_python_extension
 "$VENV/bin/python" examples/python/demo.py
 
 echo
+echo "=== Churn: fit on CDNOW in Python, score one customer at the till in C from the model blob ==="
+"$VENV/bin/python" examples/python/churn.py
+gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -Iinclude examples/c/churn.c \
+    target/release/libretention_ffi.a "${HOST_LIBS[@]}" -o target/demo/churn-demo
+target/demo/churn-demo target/demo/churn_model.bin target/demo/churn_customer.txt
+
+echo
 echo "=== Punch cards and points: a customer's day across two offline terminals ==="
 cargo run -q --release --locked -p retention-examples --bin cards
 "$VENV/bin/python" examples/python/cards.py

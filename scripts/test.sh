@@ -136,6 +136,7 @@ python_tests() {
     build_python_extension || return 1
     (cd python && "$VENV/bin/python" -m pytest -q -p no:cacheprovider) || return 1
     (cd python && "$VENV/bin/python" -m mypy.stubtest retention --allowlist stubtest-allowlist.txt \
+            --mypy-config-file pyproject.toml \
         && "$VENV/bin/python" -m mypy --strict retention) \
         && echo "stubtest: stubs match the module"
 }

@@ -1,7 +1,8 @@
 //! Churn scoring and fitting, per customer and per fit. The P(alive) of BG/NBD (a closed form)
 //! is the baseline the other figures are read against: MBG/NBD P(alive) (also closed form),
 //! Pareto/NBD P(alive) (two ₂F₁ series), conditional expected purchases (one series), a full
-//! till score from the model blob, and BG/NBD / Pareto/NBD fits on CDNOW.
+//! till score from the model blob, BG/NBD / Pareto/NBD fits on CDNOW, and batch scoring of
+//! 200,000 customers (`batch`, the per-row baseline, against `batch_parallel`).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use retention_core::churn::bg_nbd::BgNbd;
@@ -10,7 +11,7 @@ use retention_core::churn::mbg_nbd::ModifiedBgNbd;
 use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, PurchaseModel};
 use retention_core::churn::pareto_nbd::ParetoNbd;
 use retention_core::churn::summary::Periods;
-use retention_core::churn::{Observation, TransactionModel};
+use retention_core::churn::{BatchQuantity, Observation, TransactionModel, batch, batch_parallel};
 use std::hint::black_box;
 
 /// The CDNOW calibration summary: (x, t_x, T) columns.
@@ -116,5 +117,71 @@ fn fits(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_customer, fits);
+/// 200,000 customers at day resolution (x up to 20, ages 30..365 days, recency a whole day),
+/// from a fixed linear congruential sequence: the repeated (x, T) pairs of a real customer base.
+fn day_resolution_customers() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut state: u64 = 20_240_601;
+    let mut next = move |modulus: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % modulus
+    };
+    let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..200_000 {
+        let age = 30 + next(336);
+        let repeats = if next(100) < 64 { 0 } else { 1 + next(20) };
+        let recency = if repeats == 0 { 0 } else { next(age + 1) };
+        x.push(repeats as f64);
+        t_x.push(recency as f64);
+        t.push(age as f64);
+    }
+    (x, t_x, t)
+}
+
+/// Batch scoring of 200,000 customers: the per-row loop (`batch`, the baseline) against
+/// `batch_parallel`, which runs on every core and, for expected purchases, computes the
+/// forward expectation once per distinct (x, T).
+fn batches(c: &mut Criterion) {
+    let (x, t_x, t) = day_resolution_customers();
+    let bg = BgNbd::new(0.2426, 30.89, 0.7929, 2.4258).expect("valid");
+    let mut out = vec![0.0; x.len()];
+    let mut group = c.benchmark_group("churn/batch_200k");
+    group.throughput(Throughput::Elements(x.len() as u64));
+    group.sample_size(10);
+    let expected = BatchQuantity::ExpectedPurchases { t: 30.0 };
+    group.bench_function("expected_purchases/batch (baseline)", |b| {
+        b.iter(|| batch(&bg, expected, black_box(&x), &t_x, &t, &mut out))
+    });
+    group.bench_function("expected_purchases/batch_parallel", |b| {
+        b.iter(|| batch_parallel(&bg, expected, black_box(&x), &t_x, &t, &mut out))
+    });
+    group.bench_function("p_alive/batch", |b| {
+        b.iter(|| {
+            batch(
+                &bg,
+                BatchQuantity::PAlive,
+                black_box(&x),
+                &t_x,
+                &t,
+                &mut out,
+            )
+        })
+    });
+    group.bench_function("p_alive/batch_parallel", |b| {
+        b.iter(|| {
+            batch_parallel(
+                &bg,
+                BatchQuantity::PAlive,
+                black_box(&x),
+                &t_x,
+                &t,
+                &mut out,
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, per_customer, fits, batches);
 criterion_main!(benches);

@@ -6,7 +6,7 @@ Loyalty rules, punch cards and points accounts, churn scoring and customer value
 
 from __future__ import annotations
 
-from . import envelope, exceptions, rules
+from . import envelope, exceptions, metrics, rfm, rules, targeting
 from ._retention import (
     ACCOUNT_MAX_EXPIRY_MONTHS,
     ACCOUNT_MAX_LEN,
@@ -47,6 +47,10 @@ from .exceptions import (
     StateError,
     ValidationError,
 )
+from .fitters import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from .model import MODEL_MAX_LEN as CHURN_MODEL_MAX_LEN
+from .model import ChurnModel
+from .transactions import calibration_and_holdout_data, summary_data_from_transaction_data
 
 __all__ = [
     "__version__",
@@ -61,6 +65,17 @@ __all__ = [
     "ConvergenceError",
     "AmountOverflowError",
     "InternalError",
+    "BetaGeoFitter",
+    "ModifiedBetaGeoFitter",
+    "ParetoNBDFitter",
+    "GammaGammaFitter",
+    "ChurnModel",
+    "CHURN_MODEL_MAX_LEN",
+    "summary_data_from_transaction_data",
+    "calibration_and_holdout_data",
+    "metrics",
+    "rfm",
+    "targeting",
     "PunchCard",
     "CardSummary",
     "PointsAccount",

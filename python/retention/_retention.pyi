@@ -1,9 +1,18 @@
 # Stubs of the native extension; checked against it by `python -m mypy.stubtest retention`.
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping, Optional, Union, final
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
+
+_F64 = npt.NDArray[np.float64]
+_U64 = npt.NDArray[np.uint64]
+_I64 = npt.NDArray[np.int64]
+_U8 = npt.NDArray[np.uint8]
+_Cuts = tuple[tuple[float, float, float, float], tuple[float, float, float, float], tuple[float, float, float, float]]
+_CutsIn = tuple[Sequence[float], Sequence[float], Sequence[float]]
+_FitResult = tuple[list[float], Optional[list[float]], float, int, int]
+_Summary = tuple[_U64, _F64, _F64, _F64, _F64]
 
 __all__ = [
     "ACCOUNT_MAX_EXPIRY_MONTHS",
@@ -43,6 +52,24 @@ __all__ = [
     "envelope_encoded_len",
     "envelope_kinds",
     "envelope_peek",
+    "CHURN_MAX_CLV_MONTHS",
+    "CHURN_MAX_SERIES_TERMS",
+    "CHURN_MODEL_MAX_LEN",
+    "_ChurnModel",
+    "churn_calibration_holdout",
+    "churn_clv",
+    "churn_cohort_retention",
+    "churn_evaluate",
+    "churn_expected_spend",
+    "churn_fit",
+    "churn_fit_gamma_gamma",
+    "churn_retention_rates",
+    "churn_rfm_fit",
+    "churn_rfm_score",
+    "churn_rfm_segments",
+    "churn_summary",
+    "churn_target",
+    "churn_unconditional",
 ]
 __version__: str
 
@@ -422,3 +449,114 @@ def _backtest(
     skip_invalid: bool,
     progress: Optional[Callable[[int, int], object]] = None,
 ) -> dict[str, Any]: ...
+CHURN_MODEL_MAX_LEN: int
+CHURN_MAX_CLV_MONTHS: int
+CHURN_MAX_SERIES_TERMS: int
+
+def churn_fit(
+    model: str,
+    frequency: _F64,
+    recency: _F64,
+    age: _F64,
+    weights: Optional[_F64],
+    penalizer: float,
+    max_iterations: int,
+    initial: Optional[list[float]],
+) -> _FitResult: ...
+def churn_fit_gamma_gamma(
+    frequency: _F64,
+    monetary_value: _F64,
+    weights: Optional[_F64],
+    penalizer: float,
+    max_iterations: int,
+    initial: Optional[list[float]],
+) -> _FitResult: ...
+def churn_evaluate(
+    model: str, params: list[float], quantity: str, t: float, frequency: _F64, recency: _F64, age: _F64
+) -> _F64: ...
+def churn_unconditional(model: str, params: list[float], t: _F64) -> _F64: ...
+def churn_expected_spend(params: list[float], frequency: _F64, monetary_value: _F64) -> _F64: ...
+def churn_clv(
+    model: str,
+    params: list[float],
+    spend_params: list[float],
+    frequency: _F64,
+    recency: _F64,
+    age: _F64,
+    monetary_value: _F64,
+    months: int,
+    discount_rate: float,
+    unit: str,
+) -> _F64: ...
+def churn_summary(
+    customers: _U64,
+    day_numbers: _I64,
+    amounts: Optional[_F64],
+    observation_period_end: int,
+    grain: str,
+    unit: str,
+) -> _Summary: ...
+def churn_calibration_holdout(
+    customers: _U64,
+    day_numbers: _I64,
+    amounts: Optional[_F64],
+    calibration_period_end: int,
+    observation_period_end: int,
+    grain: str,
+    unit: str,
+) -> tuple[_Summary, _F64, _F64, float]: ...
+def churn_rfm_fit(since_last_purchase: _F64, frequency: _F64, monetary_value: _F64) -> _Cuts: ...
+def churn_rfm_score(
+    cuts: _CutsIn, since_last_purchase: _F64, frequency: _F64, monetary_value: _F64
+) -> tuple[_U8, _U8, _U8, _U8]: ...
+def churn_rfm_segments() -> list[tuple[int, str]]: ...
+def churn_cohort_retention(
+    customers: _U64, day_numbers: _I64, period_name: str, max_periods_after: int
+) -> list[tuple[int, int, list[float]]]: ...
+def churn_retention_rates(
+    customers: _U64, day_numbers: _I64, period_name: str, churn: bool
+) -> list[tuple[int, float]]: ...
+def churn_target(
+    p_alive: _F64, clv: _F64, cost: float, uplift: float, budget: Optional[int] = None
+) -> tuple[_U64, _F64]: ...
+
+@final
+class _ChurnModel:
+    def __new__(
+        cls,
+        model: str,
+        params: list[float],
+        *,
+        grain: str = "D",
+        unit: str = "D",
+        thresholds: tuple[int, int, int] = ...,
+        horizon: Optional[float] = None,
+        money_unit: int = 1,
+        spend: Optional[tuple[list[float], int, float]] = None,
+        rfm: Optional[_CutsIn] = None,
+    ) -> _ChurnModel: ...
+    @staticmethod
+    def from_bytes(blob: bytes) -> _ChurnModel: ...
+    def to_bytes(self) -> bytes: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def params(self) -> list[float]: ...
+    @property
+    def grain(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def thresholds(self) -> tuple[int, int, int]: ...
+    @property
+    def horizon(self) -> float: ...
+    @property
+    def money_unit(self) -> int: ...
+    @property
+    def spend(self) -> Optional[tuple[list[float], int, float]]: ...
+    @property
+    def rfm(self) -> Optional[_Cuts]: ...
+    def score(
+        self, frequency: _F64, recency: _F64, age: _F64, mean_spend_minor: _F64
+    ) -> list[tuple[str, npt.NDArray[Any]]]: ...
+    def __eq__(self, value: object, /) -> bool: ...

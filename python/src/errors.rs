@@ -29,7 +29,10 @@ pub(crate) enum Family {
     Validation,
     /// `retention.StateError`: not allowed in the current state (no reward, an older copy).
     State,
-    /// `retention.AmountOverflowError`: a count or balance would overflow.
+    /// `retention.ConvergenceError`: a fit or a series did not converge.
+    Convergence,
+    /// `retention.AmountOverflowError` (also an `ArithmeticError`): a count, balance or model
+    /// value would overflow.
     Overflow,
     /// `retention.InternalError`: a bug in the SDK.
     Internal,
@@ -40,6 +43,7 @@ static AUTHENTICATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CAPACITY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static VALIDATION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static STATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CONVERGENCE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static OVERFLOW: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INTERNAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
@@ -52,6 +56,7 @@ impl Family {
             Family::Capacity => (&CAPACITY, "CapacityError"),
             Family::Validation => (&VALIDATION, "ValidationError"),
             Family::State => (&STATE, "StateError"),
+            Family::Convergence => (&CONVERGENCE, "ConvergenceError"),
             Family::Overflow => (&OVERFLOW, "AmountOverflowError"),
             Family::Internal => (&INTERNAL, "InternalError"),
         };

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod args;
 mod card;
+mod churn;
 mod envelope;
 mod errors;
 mod points;
@@ -16,6 +17,7 @@ fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", retention_core::VERSION)?;
     errors::register(m)?;
     envelope::register(m)?;
+    churn::register(m)?;
     card::register(m)?;
     points::register(m)?;
     rules::register(m)?;

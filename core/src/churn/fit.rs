@@ -15,7 +15,7 @@
 //! - **Convergence** is checked: a fit whose gradient is not small is
 //!   [`FitError::NoConvergence`], never a silently wrong answer.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt;
 
 use argmin::core::{CostFunction, Executor, Gradient, State};
@@ -25,9 +25,9 @@ use argmin::solver::quasinewton::LBFGS;
 use super::bg_nbd::BgNbd;
 use super::gamma_gamma::GammaGamma;
 use super::mbg_nbd::ModifiedBgNbd;
-use super::pareto_nbd::ParetoNbd;
-use super::special::{digamma, ln_add_exp, ln_gamma_ratio};
-use super::{ChurnError, Observation, TransactionModel};
+use super::pareto_nbd::{self, ParetoNbd};
+use super::special::{digamma, ln_gamma_ratio};
+use super::{ChurnError, FoldHash, Observation};
 
 /// How to fit.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,16 +152,58 @@ struct Row {
     weight: f64,
     /// Index of `x` in the distinct frequencies.
     group: usize,
+    /// Index of `t_x` in the distinct times.
+    t_x_at: usize,
+    /// Index of `big_t` in the distinct times.
+    big_t_at: usize,
+    /// Index of `(group, t_x_at)` in the distinct pairs.
+    t_x_pair: usize,
+    /// Index of `(group, big_t_at)` in the distinct pairs.
+    big_t_pair: usize,
 }
 
-/// The data, deduplicated, with the distinct frequencies.
+/// The data, deduplicated, with the distinct frequencies and times: the beta-geometric
+/// likelihoods take `ln(α + t)` once per distinct time rather than twice per row (customer data
+/// at day resolution has a few hundred distinct times for any number of customers).
 #[derive(Clone, Debug)]
 struct Data {
     rows: Vec<Row>,
     frequencies: Vec<f64>,
+    /// Every distinct recency and age, ascending (for Gamma-Gamma: the mean spends).
+    times: Vec<f64>,
+    /// Every distinct (frequency group, time index) of a recency or an age, ascending: the
+    /// Pareto/NBD likelihood's series depend on these alone.
+    pairs: Vec<(usize, usize)>,
     total_weight: f64,
     /// Times were multiplied by this.
     scale: f64,
+    /// Threads to sum the likelihood on.
+    threads: usize,
+}
+
+/// A row before merging: the bits of (x, t_x, T) (non-negative floats sort like their bits)
+/// and its weight.
+type Keyed = ([u64; 3], f64);
+
+/// Merges identical rows as they come, summing their weights in row order (a hash map: only the
+/// distinct rows are sorted afterwards, and a customer base at day resolution has a fraction of
+/// its rows distinct).
+#[derive(Default)]
+struct Merger {
+    index: HashMap<[u64; 3], usize, FoldHash>,
+    rows: Vec<Keyed>,
+}
+
+impl Merger {
+    fn add(&mut self, key: [u64; 3], weight: f64) {
+        match self.index.get(&key).and_then(|&i| self.rows.get_mut(i)) {
+            Some((_, total)) => *total += weight,
+            None => {
+                self.index.insert(key, self.rows.len());
+                self.rows.push((key, weight));
+            }
+        }
+    }
 }
 
 impl Data {
@@ -178,7 +220,7 @@ impl Data {
         if n == 0 {
             return Err(FitError::Empty);
         }
-        let mut merged: BTreeMap<(u64, u64, u64), f64> = BTreeMap::new();
+        let mut merger = Merger::default();
         let mut max_age = 0.0_f64;
         let columns = frequency.iter().zip(recency).zip(age).enumerate();
         for (index, ((&x, &t_x), &big_t)) in columns {
@@ -189,43 +231,80 @@ impl Data {
                 return Err(FitError::InvalidWeight { index });
             }
             max_age = max_age.max(customer.age());
-            *merged
-                .entry((
-                    customer.frequency().to_bits(),
-                    customer.recency().to_bits(),
-                    customer.age().to_bits(),
-                ))
-                .or_insert(0.0) += weight;
+            // +0.0 for −0.0, so that equal values have equal bits.
+            let bits = |v: f64| (v + 0.0).to_bits();
+            merger.add(
+                [
+                    bits(customer.frequency()),
+                    bits(customer.recency()),
+                    bits(customer.age()),
+                ],
+                weight,
+            );
         }
         let scale = if max_age > 0.0 { 10.0 / max_age } else { 1.0 };
-        Ok(Data::from_merged(&merged, scale))
+        Ok(Data::from_merged(merger.rows, scale))
     }
 
-    fn from_merged(merged: &BTreeMap<(u64, u64, u64), f64>, scale: f64) -> Data {
+    /// The data of distinct rows, sorted by x, then t_x, then T.
+    fn from_merged(mut merged: Vec<Keyed>, scale: f64) -> Data {
+        merged.sort_unstable_by_key(|(key, _)| *key);
+        let mut times: Vec<f64> = merged
+            .iter()
+            .flat_map(|([_, t_x, big_t], _)| [f64::from_bits(*t_x), f64::from_bits(*big_t)])
+            .map(|t| t * scale)
+            .collect();
+        times.sort_unstable_by(f64::total_cmp);
+        times.dedup();
+        let at = |t: f64| times.partition_point(|v| *v < t);
         let mut frequencies: Vec<f64> = Vec::new();
         let mut rows = Vec::with_capacity(merged.len());
         let mut total_weight = 0.0;
-        for (&(x, t_x, big_t), &weight) in merged {
+        for ([x, t_x, big_t], weight) in merged {
             let x = f64::from_bits(x);
-            // Keys are sorted by x first (non-negative floats sort like their bits).
             if frequencies.last() != Some(&x) {
                 frequencies.push(x);
             }
+            let (t_x, big_t) = (f64::from_bits(t_x) * scale, f64::from_bits(big_t) * scale);
             rows.push(Row {
                 x,
-                t_x: f64::from_bits(t_x) * scale,
-                big_t: f64::from_bits(big_t) * scale,
+                t_x,
+                big_t,
                 weight,
                 group: frequencies.len().saturating_sub(1),
+                t_x_at: at(t_x),
+                big_t_at: at(big_t),
+                t_x_pair: 0,
+                big_t_pair: 0,
             });
             total_weight += weight;
         }
         Data {
             rows,
             frequencies,
+            times,
+            pairs: Vec::new(),
             total_weight,
             scale,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
+    }
+
+    /// The same data with its distinct (frequency, time) pairs, which Pareto/NBD needs.
+    fn with_pairs(mut self) -> Data {
+        let mut pairs: Vec<(usize, usize)> = self
+            .rows
+            .iter()
+            .flat_map(|row| [(row.group, row.t_x_at), (row.group, row.big_t_at)])
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for row in &mut self.rows {
+            row.t_x_pair = pairs.partition_point(|p| *p < (row.group, row.t_x_at));
+            row.big_t_pair = pairs.partition_point(|p| *p < (row.group, row.big_t_at));
+        }
+        self.pairs = pairs;
+        self
     }
 
     /// The same rows in the original time unit.
@@ -235,8 +314,30 @@ impl Data {
             row.t_x /= self.scale;
             row.big_t /= self.scale;
         }
+        for t in &mut data.times {
+            *t /= self.scale;
+        }
         data.scale = 1.0;
         data
+    }
+
+    /// `(ln(α + t), 1/(α + t))` for every distinct time `t`.
+    fn log_times(&self, alpha: f64) -> Vec<LogTime> {
+        self.times
+            .iter()
+            .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
+            .collect()
+    }
+}
+
+/// `(ln(1 + eᵈ), 1/(1 + e⁻ᵈ))`: softplus and logistic of `d` with one `exp` and one `ln_1p`,
+/// without overflow.
+fn softplus_logistic(d: f64) -> (f64, f64) {
+    let e = (-d.abs()).exp();
+    if d > 0.0 {
+        (d + e.ln_1p(), 1.0 / (1.0 + e))
+    } else {
+        (e.ln_1p(), e / (1.0 + e))
     }
 }
 
@@ -258,7 +359,12 @@ trait Family: Sync {
 }
 
 /// Sums `per_row` (LL and gradient of one row) over the rows, on several threads when large.
-fn sum_rows<F>(rows: &[Row], n_params: usize, per_row: F) -> Result<(f64, Vec<f64>), ChurnError>
+fn sum_rows<F>(
+    rows: &[Row],
+    threads: usize,
+    n_params: usize,
+    per_row: F,
+) -> Result<(f64, Vec<f64>), ChurnError>
 where
     F: Fn(&Row, &mut [f64]) -> Result<f64, ChurnError> + Sync,
 {
@@ -275,7 +381,6 @@ where
         }
         Ok((total, grad))
     };
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if rows.len() < PARALLEL_FROM || threads < 2 {
         return chunk_sum(rows);
     }
@@ -336,6 +441,28 @@ fn per_frequency(
         .collect()
 }
 
+/// `(ln(α + t), 1/(α + t))` of one time `t`.
+type LogTime = (f64, f64);
+
+/// `ln(α + t)` and `1/(α + t)` of a row's recency and age, from the table of distinct times.
+fn row_times(table: &[LogTime], row: &Row) -> Result<(LogTime, LogTime), ChurnError> {
+    let at = |i: usize| table.get(i).copied().ok_or(ChurnError::NotFinite);
+    Ok((at(row.t_x_at)?, at(row.big_t_at)?))
+}
+
+/// Per frequency: `ln a − ln(b + x − 1 + k)` and `1/(b + x − 1 + k)`, the dropout odds terms
+/// (BG/NBD: `k` = 0, used for x > 0 only; MBG/NBD: `k` = 1).
+fn dropout_terms(frequencies: &[f64], a: f64, b: f64, k: f64) -> Vec<(f64, f64)> {
+    let ln_a = a.ln();
+    frequencies
+        .iter()
+        .map(|&x| {
+            let d = b + x - 1.0 + k;
+            (ln_a - d.ln(), 1.0 / d)
+        })
+        .collect()
+}
+
 struct BgFamily;
 
 impl Family for BgFamily {
@@ -346,10 +473,12 @@ impl Family for BgFamily {
         let [r, alpha, a, b] = params4(p)?;
         let with_grad = grad.is_some();
         let by_x = per_frequency(&data.frequencies, [r, alpha, a, b], 0.0, with_grad)?;
-        let (total, g) = sum_rows(&data.rows, 4, |row, g| {
+        let odds = dropout_terms(&data.frequencies, a, b, 0.0);
+        let table = data.log_times(alpha);
+        let (total, g) = sum_rows(&data.rows, data.threads, 4, |row, g| {
             let (head, head_grad) = by_x.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
+            let ((ln_tx, inv_tx), (ln_t, inv_t)) = row_times(&table, row)?;
             let x = row.x;
-            let ln_t = (alpha + row.big_t).ln();
             let a3 = -(r + x) * ln_t;
             let [h0, h1, h2, h3] = head_grad;
             let [g0, g1, g2, g3] = g else {
@@ -357,21 +486,23 @@ impl Family for BgFamily {
             };
             if x == 0.0 {
                 if with_grad {
-                    (*g0, *g1, *g2, *g3) = (h0 - ln_t, h1 - (r + x) / (alpha + row.big_t), h2, h3);
+                    (*g0, *g1, *g2, *g3) = (h0 - ln_t, h1 - r * inv_t, h2, h3);
                 }
                 return Ok(head + a3);
             }
-            let ln_tx = (alpha + row.t_x).ln();
-            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * ln_tx;
-            let tail = ln_add_exp(a3, a4);
+            let (ln_odds, inv_d) = odds.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
+            // ln(e^a3 + e^a4) = a3 + softplus(a4 − a3); the weights of the two terms are
+            // 1 − σ and σ, σ the logistic of a4 − a3.
+            let a4 = ln_odds - (r + x) * ln_tx;
+            let (softplus, w4) = softplus_logistic(a4 - a3);
             if with_grad {
-                let (w3, w4) = ((a3 - tail).exp(), (a4 - tail).exp());
+                let w3 = 1.0 - w4;
                 *g0 = h0 - w3 * ln_t - w4 * ln_tx;
-                *g1 = h1 - (r + x) * (w3 / (alpha + row.big_t) + w4 / (alpha + row.t_x));
+                *g1 = h1 - (r + x) * (w3 * inv_t + w4 * inv_tx);
                 *g2 = h2 + w4 / a;
-                *g3 = h3 - w4 / (b + x - 1.0);
+                *g3 = h3 - w4 * inv_d;
             }
-            Ok(head + tail)
+            Ok(head + a3 + softplus)
         })?;
         if let Some(out) = grad {
             out.copy_from_slice(&g);
@@ -390,25 +521,25 @@ impl Family for MbgFamily {
         let [r, alpha, a, b] = params4(p)?;
         let with_grad = grad.is_some();
         let by_x = per_frequency(&data.frequencies, [r, alpha, a, b], 1.0, with_grad)?;
-        let (total, g) = sum_rows(&data.rows, 4, |row, g| {
+        let odds = dropout_terms(&data.frequencies, a, b, 1.0);
+        let table = data.log_times(alpha);
+        let (total, g) = sum_rows(&data.rows, data.threads, 4, |row, g| {
             let (head, head_grad) = by_x.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
+            let ((ln_tx, inv_tx), (ln_t, inv_t)) = row_times(&table, row)?;
+            let (ln_odds, inv_d) = odds.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
             let x = row.x;
-            let ln_t = (alpha + row.big_t).ln();
-            let ln_tx = (alpha + row.t_x).ln();
             let a3 = -(r + x) * ln_t;
-            let a4 = a.ln() - (b + x).ln() + (r + x) * (ln_t - ln_tx);
-            let softplus = ln_add_exp(0.0, a4);
+            let a4 = ln_odds + (r + x) * (ln_t - ln_tx);
+            let (softplus, sigma) = softplus_logistic(a4);
             if with_grad {
                 let [h0, h1, h2, h3] = head_grad;
                 let [g0, g1, g2, g3] = g else {
                     return Err(ChurnError::NotFinite);
                 };
-                let sigma = (a4 - softplus).exp();
                 *g0 = h0 - ln_t + sigma * (ln_t - ln_tx);
-                *g1 = h1 - (r + x) / (alpha + row.big_t)
-                    + sigma * (r + x) * (1.0 / (alpha + row.big_t) - 1.0 / (alpha + row.t_x));
+                *g1 = h1 - (r + x) * inv_t + sigma * (r + x) * (inv_t - inv_tx);
                 *g2 = h2 + sigma / a;
-                *g3 = h3 - sigma / (b + x);
+                *g3 = h3 - sigma * inv_d;
             }
             Ok(head + a3 + softplus)
         })?;
@@ -428,11 +559,79 @@ impl Family for ParetoFamily {
     fn ll_grad(&self, data: &Data, p: &[f64], _: Option<&mut [f64]>) -> Result<f64, ChurnError> {
         let [r, alpha, s, beta] = params4(p)?;
         let model = ParetoNbd::new(r, alpha, s, beta)?;
-        let (total, _) = sum_rows(&data.rows, 0, |row, _| {
-            model.log_likelihood(&Observation::new(row.x, row.t_x, row.big_t)?)
+        // The series once per distinct (x, t), then the rows from them.
+        let ln_p = map_parallel(&data.pairs, data.threads, |&(group, at)| {
+            let x = data.frequencies.get(group).copied();
+            let t = data.times.get(at).copied();
+            match (x, t) {
+                (Some(x), Some(t)) => model.ln_p(x, t),
+                _ => Err(ChurnError::NotFinite),
+            }
+        })?;
+        // The parts that depend on the frequency alone, or on a time alone.
+        let by_x = data
+            .frequencies
+            .iter()
+            .map(|&x| Ok((model.ln_front(x)?, libm::log(s / (r + s + x)))))
+            .collect::<Result<Vec<(f64, f64)>, ChurnError>>()?;
+        let by_t: Vec<(f64, f64)> = data
+            .times
+            .iter()
+            .map(|&t| (libm::log(alpha + t), libm::log(beta + t)))
+            .collect();
+        let (total, _) = sum_rows(&data.rows, data.threads, 0, |row, _| {
+            let lookup = |table: &[f64], i: usize| table.get(i).copied();
+            let pair = |table: &[(f64, f64)], i: usize| table.get(i).copied();
+            let (Some((front, ln_share)), Some((ln_alpha_t, ln_beta_t))) =
+                (pair(&by_x, row.group), pair(&by_t, row.big_t_at))
+            else {
+                return Err(ChurnError::NotFinite);
+            };
+            let (Some(ln_p_tx), Some(ln_p_t)) =
+                (lookup(&ln_p, row.t_x_pair), lookup(&ln_p, row.big_t_pair))
+            else {
+                return Err(ChurnError::NotFinite);
+            };
+            let alive = -(r + row.x) * ln_alpha_t - s * ln_beta_t;
+            pareto_nbd::log_likelihood_from(
+                front,
+                alive,
+                ln_share,
+                row.big_t > row.t_x,
+                ln_p_tx,
+                ln_p_t,
+            )
         })?;
         Ok(total)
     }
+}
+
+/// `f` of every item, on `threads` threads when there are many.
+fn map_parallel<T: Sync, F>(items: &[T], threads: usize, f: F) -> Result<Vec<f64>, ChurnError>
+where
+    F: Fn(&T) -> Result<f64, ChurnError> + Sync,
+{
+    const PARALLEL_ITEMS_FROM: usize = 1_000;
+    if items.len() < PARALLEL_ITEMS_FROM || threads < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk_len = items.len().div_ceil(threads);
+    let f = &f;
+    let parts: Vec<Result<Vec<f64>, ChurnError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk_len)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(ChurnError::NotFinite)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// Gamma-Gamma rows: `x` is the frequency, `t_x` holds the mean spend (no time scaling).
@@ -450,7 +649,7 @@ impl Family for GammaGammaFamily {
         let model = GammaGamma::new(p_shape, q, v)?;
         let with_grad = grad.is_some();
         let psi_q = if with_grad { digamma(q)? } else { 0.0 };
-        let (total, g) = sum_rows(&data.rows, 3, |row, g| {
+        let (total, g) = sum_rows(&data.rows, data.threads, 3, |row, g| {
             let (x, m) = (row.x, row.t_x);
             let ll = model.log_likelihood(x, m)?;
             if with_grad {
@@ -485,12 +684,19 @@ struct Objective<'a, F: Family> {
     family: &'a F,
     data: &'a Data,
     penalizer: f64,
+    /// The last point evaluated with its value and gradient (analytic families): the line
+    /// search asks for the cost and then the gradient at the same point, and the likelihood
+    /// gives both in one pass.
+    last: std::sync::Mutex<Option<Evaluated>>,
 }
+
+/// A point (log-parameters), the objective's value there and its gradient.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
 /// Log-parameters are clamped here, so that no line-search step overflows.
 const LOG_PARAM_LIMIT: f64 = 30.0;
 
-impl<F: Family> Objective<'_, F> {
+impl<'a, F: Family> Objective<'a, F> {
     fn natural(theta: &[f64]) -> Vec<f64> {
         theta
             .iter()
@@ -498,7 +704,45 @@ impl<F: Family> Objective<'_, F> {
             .collect()
     }
 
+    fn new(family: &'a F, data: &'a Data, penalizer: f64) -> Objective<'a, F> {
+        Objective {
+            family,
+            data,
+            penalizer,
+            last: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Value and gradient (analytic families), from the cache when `theta` was the last point.
+    fn value_and_gradient(&self, theta: &[f64]) -> Result<(f64, Vec<f64>), ChurnError> {
+        if let Ok(last) = self.last.lock() {
+            if let Some((point, value, gradient)) = last.as_ref() {
+                if point.as_slice() == theta {
+                    return Ok((*value, gradient.clone()));
+                }
+            }
+        }
+        let params = Self::natural(theta);
+        let mut grad = vec![0.0; F::N];
+        let ll = self.family.ll_grad(self.data, &params, Some(&mut grad))?;
+        let penalty: f64 = params.iter().map(|p| p * p).sum();
+        let value = -ll / self.data.total_weight + self.penalizer * penalty;
+        // d/dθ = p · d/dp, for −LL/W + λ Σ p².
+        let gradient: Vec<f64> = grad
+            .iter()
+            .zip(&params)
+            .map(|(g, p)| p * (-g / self.data.total_weight + 2.0 * self.penalizer * p))
+            .collect();
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((theta.to_vec(), value, gradient.clone()));
+        }
+        Ok((value, gradient))
+    }
+
     fn value(&self, theta: &[f64]) -> Result<f64, ChurnError> {
+        if F::ANALYTIC {
+            return self.value_and_gradient(theta).map(|(value, _)| value);
+        }
         let params = Self::natural(theta);
         let ll = self.family.ll_grad(self.data, &params, None)?;
         let penalty: f64 = params.iter().map(|p| p * p).sum();
@@ -506,16 +750,8 @@ impl<F: Family> Objective<'_, F> {
     }
 
     fn gradient(&self, theta: &[f64]) -> Result<Vec<f64>, ChurnError> {
-        let params = Self::natural(theta);
         if F::ANALYTIC {
-            let mut grad = vec![0.0; F::N];
-            self.family.ll_grad(self.data, &params, Some(&mut grad))?;
-            // d/dθ = p · d/dp, for −LL/W + λ Σ p².
-            Ok(grad
-                .iter()
-                .zip(&params)
-                .map(|(g, p)| p * (-g / self.data.total_weight + 2.0 * self.penalizer * p))
-                .collect())
+            self.value_and_gradient(theta).map(|(_, gradient)| gradient)
         } else {
             const H: f64 = 1e-6;
             (0..F::N)
@@ -578,44 +814,7 @@ fn run<F: Family>(
                 .collect()
         }
     };
-    let objective = Objective {
-        family,
-        data,
-        penalizer: options.penalizer,
-    };
-    let optimizer_failed = |iterations| FitError::NoConvergence {
-        iterations,
-        gradient_norm: f64::NAN,
-    };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(1e-9)
-        .and_then(|s| s.with_tolerance_cost(1e-14))
-        .map_err(|_| optimizer_failed(0))?;
-    let result = Executor::new(objective, solver)
-        .configure(|state| state.param(theta0).max_iters(options.max_iterations))
-        .run()
-        .map_err(|_| optimizer_failed(0))?;
-    let state = result.state();
-    let iterations = state.get_iter();
-    let theta = state
-        .get_best_param()
-        .cloned()
-        .ok_or_else(|| optimizer_failed(iterations))?;
-    // Converged means: the gradient vanishes at the answer, whatever stopped the optimizer.
-    let objective = Objective {
-        family,
-        data,
-        penalizer: options.penalizer,
-    };
-    let gradient = objective.gradient(&theta).map_err(FitError::Numeric)?;
-    let gradient_norm = norm(&gradient);
-    let converged = gradient_norm < GRADIENT_TOLERANCE;
-    if !converged || theta.iter().any(|t| t.abs() >= LOG_PARAM_LIMIT) {
-        return Err(FitError::NoConvergence {
-            iterations,
-            gradient_norm,
-        });
-    }
+    let (theta, iterations) = optimize(family, data, options, theta0)?;
     let params = theta
         .iter()
         .enumerate()
@@ -631,6 +830,47 @@ fn run<F: Family>(
     Ok((params, iterations))
 }
 
+/// L-BFGS from `theta0` (log-parameters in scaled time) to a point where the gradient
+/// vanishes: that point and the iterations used, or [`FitError::NoConvergence`].
+fn optimize<F: Family>(
+    family: &F,
+    data: &Data,
+    options: &FitOptions,
+    theta0: Vec<f64>,
+) -> Result<(Vec<f64>, u64), FitError> {
+    let objective = Objective::new(family, data, options.penalizer);
+    let optimizer_failed = |iterations| FitError::NoConvergence {
+        iterations,
+        gradient_norm: f64::NAN,
+    };
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(1e-8)
+        .and_then(|s| s.with_tolerance_cost(1e-14))
+        .map_err(|_| optimizer_failed(0))?;
+    let result = Executor::new(objective, solver)
+        .configure(|state| state.param(theta0).max_iters(options.max_iterations))
+        .run()
+        .map_err(|_| optimizer_failed(0))?;
+    let state = result.state();
+    let iterations = state.get_iter();
+    let theta = state
+        .get_best_param()
+        .cloned()
+        .ok_or_else(|| optimizer_failed(iterations))?;
+    // Converged means: the gradient vanishes at the answer, whatever stopped the optimizer.
+    let objective = Objective::new(family, data, options.penalizer);
+    let gradient = objective.gradient(&theta).map_err(FitError::Numeric)?;
+    let gradient_norm = norm(&gradient);
+    let converged = gradient_norm < GRADIENT_TOLERANCE;
+    if !converged || theta.iter().any(|t| t.abs() >= LOG_PARAM_LIMIT) {
+        return Err(FitError::NoConvergence {
+            iterations,
+            gradient_norm,
+        });
+    }
+    Ok((theta, iterations))
+}
+
 /// `values` with `delta` added to element `i`.
 fn nudge(values: &[f64], i: usize, delta: f64) -> Vec<f64> {
     values
@@ -640,47 +880,18 @@ fn nudge(values: &[f64], i: usize, delta: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Standard errors from the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural parameters, by
-/// central differences of the gradient (analytic, or itself central differences).
+/// Standard errors from the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural parameters: by
+/// forward differences of the analytic gradient (`N + 1` gradients), or by second differences
+/// of the likelihood (`1 + 2N + 2N(N − 1)` values) for a family without one.
 fn standard_errors<F: Family>(family: &F, data: &Data, params: &[f64]) -> Option<Vec<f64>> {
-    let gradient = |p: &[f64]| -> Option<Vec<f64>> {
-        if F::ANALYTIC {
-            let mut g = vec![0.0; F::N];
-            family.ll_grad(data, p, Some(&mut g)).ok()?;
-            Some(g)
-        } else {
-            p.iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let h = 1e-5 * v;
-                    let f_up = family.ll_grad(data, &nudge(p, i, h), None).ok()?;
-                    let f_down = family.ll_grad(data, &nudge(p, i, -h), None).ok()?;
-                    Some((f_up - f_down) / (2.0 * h))
-                })
-                .collect()
-        }
+    // cell(i, j) = ∂²LL/∂pᵢ∂pⱼ.
+    let cells = if F::ANALYTIC {
+        hessian_from_gradients(family, data, params)?
+    } else {
+        hessian_from_values(family, data, params)?
     };
-    let step = if F::ANALYTIC { 1e-5 } else { 1e-3 };
-    // columns[j][i] = ∂²LL/∂pᵢ∂pⱼ from differences in pⱼ.
-    let columns: Vec<Vec<f64>> = params
-        .iter()
-        .enumerate()
-        .map(|(j, p)| {
-            let h = step * p;
-            let (up, down) = (
-                gradient(&nudge(params, j, h))?,
-                gradient(&nudge(params, j, -h))?,
-            );
-            Some(
-                up.iter()
-                    .zip(&down)
-                    .map(|(u, d)| (u - d) / (2.0 * h))
-                    .collect(),
-            )
-        })
-        .collect::<Option<_>>()?;
+    let cell = |i: usize, j: usize| cells.get(j).and_then(|c| c.get(i)).copied();
     // The Hessian of −LL, symmetrised.
-    let cell = |i: usize, j: usize| columns.get(j).and_then(|c| c.get(i)).copied();
     let hessian: Vec<Vec<f64>> = (0..F::N)
         .map(|i| {
             (0..F::N)
@@ -697,6 +908,62 @@ fn standard_errors<F: Family>(family: &F, data: &Data, params: &[f64]) -> Option
             (variance.is_finite() && variance > 0.0).then(|| variance.sqrt())
         })
         .collect()
+}
+
+/// `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ` by forward differences of the gradient, steps `10⁻⁵ pⱼ`
+/// (relative error about 10⁻⁵, ample for standard errors).
+fn hessian_from_gradients<F: Family>(
+    family: &F,
+    data: &Data,
+    params: &[f64],
+) -> Option<Vec<Vec<f64>>> {
+    let gradient = |p: &[f64]| -> Option<Vec<f64>> {
+        let mut g = vec![0.0; F::N];
+        family.ll_grad(data, p, Some(&mut g)).ok()?;
+        Some(g)
+    };
+    let at = gradient(params)?;
+    params
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let h = 1e-5 * p;
+            let up = gradient(&nudge(params, j, h))?;
+            Some(up.iter().zip(&at).map(|(u, g)| (u - g) / h).collect())
+        })
+        .collect()
+}
+
+/// `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ` by central second differences of the likelihood, steps
+/// `10⁻³ p` (relative error about 10⁻⁶).
+fn hessian_from_values<F: Family>(
+    family: &F,
+    data: &Data,
+    params: &[f64],
+) -> Option<Vec<Vec<f64>>> {
+    let value = |p: &[f64]| family.ll_grad(data, p, None).ok();
+    let steps: Vec<f64> = params.iter().map(|p| 1e-3 * p).collect();
+    let step = |i: usize| steps.get(i).copied();
+    let at = value(params)?;
+    let mut columns = vec![vec![0.0; F::N]; F::N];
+    for i in 0..F::N {
+        let hi = step(i)?;
+        let (up, down) = (
+            value(&nudge(params, i, hi))?,
+            value(&nudge(params, i, -hi))?,
+        );
+        *columns.get_mut(i)?.get_mut(i)? = (up - 2.0 * at + down) / (hi * hi);
+        for j in 0..i {
+            let hj = step(j)?;
+            let corner = |si: f64, sj: f64| value(&nudge(&nudge(params, i, si * hi), j, sj * hj));
+            let mixed = (corner(1.0, 1.0)? - corner(1.0, -1.0)? - corner(-1.0, 1.0)?
+                + corner(-1.0, -1.0)?)
+                / (4.0 * hi * hj);
+            *columns.get_mut(j)?.get_mut(i)? = mixed;
+            *columns.get_mut(i)?.get_mut(j)? = mixed;
+        }
+    }
+    Some(columns)
 }
 
 /// The inverse of a small square matrix by Gauss–Jordan elimination with partial pivoting;
@@ -838,7 +1105,7 @@ pub fn fit_pareto_nbd(
     weights: Option<&[f64]>,
     options: &FitOptions,
 ) -> Result<Fitted<ParetoNbd>, FitError> {
-    let data = Data::new(frequency, recency, age, weights)?;
+    let data = Data::new(frequency, recency, age, weights)?.with_pairs();
     let Solution {
         params,
         standard_errors,
@@ -872,7 +1139,7 @@ pub fn fit_gamma_gamma(
     if n == 0 {
         return Err(FitError::Empty);
     }
-    let mut merged: BTreeMap<(u64, u64, u64), f64> = BTreeMap::new();
+    let mut merger = Merger::default();
     for (index, (&x, &m)) in frequency.iter().zip(mean_spend).enumerate() {
         let row_error = |error| FitError::Row { index, error };
         if !(x.is_finite() && x >= 1.0 && x.floor() == x) {
@@ -885,9 +1152,9 @@ pub fn fit_gamma_gamma(
         if !(weight.is_finite() && weight > 0.0) {
             return Err(FitError::InvalidWeight { index });
         }
-        *merged.entry((x.to_bits(), m.to_bits(), 0)).or_insert(0.0) += weight;
+        merger.add([x.to_bits(), m.to_bits(), 0], weight);
     }
-    let data = Data::from_merged(&merged, 1.0);
+    let data = Data::from_merged(merger.rows, 1.0);
     let Solution {
         params,
         standard_errors,
@@ -911,6 +1178,7 @@ pub fn fit_gamma_gamma(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::churn::TransactionModel;
 
     /// `data/cdnow/cdnow_customers_summary_with_transactions.csv`: (x, t_x, T, z̄) per customer.
     pub(crate) fn cdnow() -> Vec<(f64, f64, f64, f64)> {

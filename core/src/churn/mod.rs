@@ -110,11 +110,7 @@ impl Observation {
     /// [`ChurnError::RecencyWithoutRepeat`].
     pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Observation, ChurnError> {
         let valid = |v: f64| v.is_finite() && v >= 0.0;
-        if !valid(frequency)
-            || !valid(recency)
-            || !valid(age)
-            || libm::floor(frequency) != frequency
-        {
+        if !valid(frequency) || !valid(recency) || !valid(age) || !whole(frequency) {
             return Err(ChurnError::InvalidObservation);
         }
         if recency > age {
@@ -149,6 +145,13 @@ impl Observation {
     }
 }
 
+/// Whether a finite `v ≥ 0` is a whole number: adding 2⁵² rounds it to one (every double from
+/// 2⁵² up is whole), two additions instead of a call to `floor`.
+fn whole(v: f64) -> bool {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    v >= TWO_52 || (v + TWO_52) - TWO_52 == v
+}
+
 /// What every purchase-and-dropout model answers about a customer.
 pub trait TransactionModel {
     /// The log-likelihood of one customer's observation under the model.
@@ -159,6 +162,15 @@ pub trait TransactionModel {
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError>;
     /// Expected purchases in `t` time units of a new customer (from their first purchase).
     fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError>;
+    /// For models where `expected_purchases(x, tₓ, T; t) = p_alive(x, tₓ, T) · f(x, T; t)`
+    /// (BG/NBD and MBG/NBD: a customer alive at T goes on as a new one with updated
+    /// parameters), `Some(f(x, T; t))`, the expected purchases of a customer known to be alive;
+    /// `None` for other models. Batch scoring computes `f` once per distinct `(x, T)`. Inputs
+    /// are a valid observation's frequency and age and a valid horizon.
+    fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
+        let _ = (frequency, age, t);
+        Ok(None)
+    }
 }
 
 /// A parameter must be finite and above zero.
@@ -244,18 +256,181 @@ pub fn batch<M: TransactionModel + ?Sized>(
     if frequency.len() != n || recency.len() != n || age.len() != n {
         return Err(BatchError::LengthMismatch);
     }
+    match quantity {
+        BatchQuantity::PAlive => each_row(frequency, recency, age, out, |c| model.p_alive(c)),
+        BatchQuantity::ExpectedPurchases { t } => each_row(frequency, recency, age, out, |c| {
+            model.expected_purchases(c, t)
+        }),
+        BatchQuantity::LogLikelihood => {
+            each_row(frequency, recency, age, out, |c| model.log_likelihood(c))
+        }
+    }
+}
+
+/// `value` of every row's observation into `out` (equal lengths checked by the caller).
+fn each_row<F>(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+    mut value: F,
+) -> Result<(), BatchError>
+where
+    F: FnMut(&Observation) -> Result<f64, ChurnError>,
+{
     let rows = frequency.iter().zip(recency).zip(age).zip(out.iter_mut());
     for (index, (((&x, &t_x), &big_t), slot)) in rows.enumerate() {
         let row = |error| BatchError::Row { index, error };
         let customer = Observation::new(x, t_x, big_t).map_err(row)?;
-        *slot = match quantity {
-            BatchQuantity::PAlive => model.p_alive(&customer),
-            BatchQuantity::ExpectedPurchases { t } => model.expected_purchases(&customer, t),
-            BatchQuantity::LogLikelihood => model.log_likelihood(&customer),
-        }
-        .map_err(row)?;
+        *slot = value(&customer).map_err(row)?;
     }
     Ok(())
+}
+
+/// [`batch`] of expected purchases for a model with [`TransactionModel::alive_forward`]: the
+/// forward expectation once per distinct `(x, T)` (a few thousand for a customer base at day
+/// resolution), times each row's P(alive) — the same operations, so the same values, as
+/// [`TransactionModel::expected_purchases`]. `None` when the model has no forward form or the
+/// horizon is invalid (the plain batch then reports it).
+#[cfg(feature = "std")]
+fn batch_expected_memoized<M: TransactionModel + ?Sized>(
+    model: &M,
+    t: f64,
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+) -> Option<Result<(), BatchError>> {
+    // A bad horizon, or a model without the forward form: the plain batch (and its errors).
+    let t = check_horizon(t).ok()?;
+    if !matches!(model.alive_forward(0.0, 0.0, t), Ok(Some(_))) {
+        return None;
+    }
+    let mut memo: std::collections::HashMap<(u64, u64), f64, FoldHash> =
+        std::collections::HashMap::with_capacity_and_hasher(1024, FoldHash::default());
+    Some(each_row(frequency, recency, age, out, |customer| {
+        // In the order of `expected_purchases`, so that a failing row fails alike.
+        let alive = model.p_alive(customer)?;
+        let key = (customer.frequency().to_bits(), customer.age().to_bits());
+        let forward = match memo.get(&key) {
+            Some(&forward) => forward,
+            None => {
+                let forward = model
+                    .alive_forward(customer.frequency(), customer.age(), t)?
+                    .ok_or(ChurnError::NotFinite)?;
+                memo.insert(key, forward);
+                forward
+            }
+        };
+        finite(alive * forward)
+    }))
+}
+
+/// A fast hash for keys made of `f64` bits (multiply-rotate, as rustc's FxHash, with each
+/// word's halves folded: the doubles of small whole numbers have all-zero low bits). The keys
+/// (customers' observations) are not attacker-chosen in a way that matters: a bad distribution
+/// only slows a batch down.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FoldHasher(u64);
+
+#[cfg(feature = "std")]
+impl core::hash::Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        // The high bits into the low ones, which pick the bucket.
+        self.0 ^ (self.0 >> 32)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            let mut le = [0u8; 8];
+            le.copy_from_slice(word);
+            self.write_u64(u64::from_le_bytes(le));
+        }
+        for &byte in words.remainder() {
+            self.write_u64(u64::from(byte));
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        let folded = value ^ (value >> 32);
+        self.0 = (self.0.rotate_left(5) ^ folded).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
+
+/// Hash maps keyed by `f64` bits.
+#[cfg(feature = "std")]
+pub(crate) type FoldHash = core::hash::BuildHasherDefault<FoldHasher>;
+
+/// Rows from which [`batch_parallel`] splits the work across threads.
+#[cfg(feature = "std")]
+pub const PARALLEL_BATCH_FROM: usize = 16_384;
+
+/// [`batch`] on every available core (`std`): the rows are split into one contiguous chunk per
+/// thread, each computed as [`batch`] does (below [`PARALLEL_BATCH_FROM`] rows, or on one core,
+/// on the calling thread). Expected purchases of a model with
+/// [`TransactionModel::alive_forward`] compute the forward part once per distinct `(x, T)` in
+/// each chunk. The values are bit-for-bit those of [`batch`].
+///
+/// Errors: as [`batch`], with the lowest failing row; on error `out` holds partial results.
+#[cfg(feature = "std")]
+pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
+    model: &M,
+    quantity: BatchQuantity,
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+) -> Result<(), BatchError> {
+    let n = out.len();
+    if frequency.len() != n || recency.len() != n || age.len() != n {
+        return Err(BatchError::LengthMismatch);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let one_thread = |x: &[f64], t_x: &[f64], big_t: &[f64], out: &mut [f64]| match quantity {
+        BatchQuantity::ExpectedPurchases { t } => {
+            batch_expected_memoized(model, t, x, t_x, big_t, out)
+                .unwrap_or_else(|| batch(model, quantity, x, t_x, big_t, out))
+        }
+        _ => batch(model, quantity, x, t_x, big_t, out),
+    };
+    if n < PARALLEL_BATCH_FROM || threads < 2 {
+        return one_thread(frequency, recency, age, out);
+    }
+    let one_thread = &one_thread;
+    let chunk = n.div_ceil(threads);
+    let results: Vec<Result<(), BatchError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = out
+            .chunks_mut(chunk)
+            .zip(frequency.chunks(chunk))
+            .zip(recency.chunks(chunk).zip(age.chunks(chunk)))
+            .enumerate()
+            .map(|(part, ((out, x), (t_x, big_t)))| {
+                scope.spawn(move || {
+                    one_thread(x, t_x, big_t, out).map_err(|error| match error {
+                        // Row numbers within the chunk become row numbers of the whole.
+                        BatchError::Row { index, error } => BatchError::Row {
+                            index: index.saturating_add(part.saturating_mul(chunk)),
+                            error,
+                        },
+                        other => other,
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or(Err(BatchError::Row {
+                    index: 0,
+                    error: ChurnError::NotFinite,
+                }))
+            })
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -281,6 +456,47 @@ pub(crate) mod reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(feature = "std")]
+    #[cfg_attr(miri, ignore)] // 40,000 rows on threads
+    fn parallel_batch_equals_batch() {
+        let model = bg_nbd::BgNbd::new(0.2426, 4.4135, 0.7929, 2.4258).unwrap();
+        let n = 40_000;
+        // Customers with x = k mod 7 repeats, t_x = x weeks, T = 40 weeks.
+        let x: Vec<f64> = (0..n).map(|k| f64::from(k % 7)).collect();
+        let t_x = x.clone();
+        let t = vec![40.0; x.len()];
+        let (mut serial, mut parallel) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        let quantity = BatchQuantity::ExpectedPurchases { t: 10.0 };
+        batch(&model, quantity, &x, &t_x, &t, &mut serial).unwrap();
+        batch_parallel(&model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
+        assert_eq!(serial, parallel);
+        // MBG/NBD (also memoised) and Pareto/NBD (not): the same values too.
+        let mbg = mbg_nbd::ModifiedBgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+        let pareto = pareto_nbd::ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap();
+        for model in [&mbg as &(dyn TransactionModel + Sync), &pareto] {
+            batch(model, quantity, &x, &t_x, &t, &mut serial).unwrap();
+            batch_parallel(model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
+            assert_eq!(serial, parallel);
+        }
+        // A bad horizon is reported as the plain batch reports it.
+        let bad_horizon = BatchQuantity::ExpectedPurchases { t: -1.0 };
+        assert_eq!(
+            batch_parallel(&model, bad_horizon, &x, &t_x, &t, &mut parallel),
+            batch(&model, bad_horizon, &x, &t_x, &t, &mut serial)
+        );
+        // Row 30,001 is bad (recency after age): the error names that row.
+        let mut bad = t_x.clone();
+        bad[30_001] = 50.0;
+        assert_eq!(
+            batch_parallel(&model, quantity, &x, &bad, &t, &mut parallel),
+            Err(BatchError::Row {
+                index: 30_001,
+                error: ChurnError::RecencyAfterAge
+            })
+        );
+    }
 
     #[test]
     fn observations_are_checked() {

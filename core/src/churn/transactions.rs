@@ -5,7 +5,6 @@
 //! amounts are optional and in any unit. The summary is computed by sorting, independently of
 //! the online [`super::summary::ChurnSummary`], and the two agree (tested on CDNOW).
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use super::summary::Periods;
@@ -57,33 +56,88 @@ impl fmt::Display for TransactionError {
 
 impl std::error::Error for TransactionError {}
 
-/// The purchase periods of each customer up to and including `end`, with their summed amounts:
-/// customer → (period index → amount), sorted.
+/// The purchase periods of each customer, flattened: customer `c`'s periods, ascending, with
+/// their summed amounts, are `periods[start..end]` for its entry `(c, start, end)` in
+/// `customers` (sorted by id).
+struct Table {
+    customers: Vec<(u64, usize, usize)>,
+    periods: Vec<(i32, f64)>,
+}
+
+impl Table {
+    /// The periods of the customer at `entry`.
+    fn of(&self, entry: &(u64, usize, usize)) -> &[(i32, f64)] {
+        self.periods.get(entry.1..entry.2).unwrap_or_default()
+    }
+
+    /// The periods of customer `customer` (none if they have none).
+    fn find(&self, customer: u64) -> &[(i32, f64)] {
+        self.customers
+            .binary_search_by_key(&customer, |entry| entry.0)
+            .ok()
+            .and_then(|i| self.customers.get(i))
+            .map_or(&[], |entry| self.of(entry))
+    }
+}
+
+/// The purchase periods of each customer up to and including `end`, with their summed amounts
+/// (summed in row order, so the result does not depend on the sort).
+///
+/// Sorting by (customer, period, row) dominates; a table already grouped by customer (each
+/// customer's rows together, as exports and lifetimes' own sort produce) is only sorted within
+/// each customer.
 fn periods_by_customer(
     customers: &[u64],
     days: &[Day],
     amounts: Option<&[f64]>,
     periods: Periods,
     end: Day,
-) -> Result<BTreeMap<u64, BTreeMap<i32, f64>>, TransactionError> {
+) -> Result<Table, TransactionError> {
     if days.len() != customers.len() || amounts.is_some_and(|a| a.len() != customers.len()) {
         return Err(TransactionError::LengthMismatch);
     }
-    let mut table: BTreeMap<u64, BTreeMap<i32, f64>> = BTreeMap::new();
+    let last = periods.grain.period_index(end);
+    let mut keyed: Vec<(u64, i32, usize)> = Vec::with_capacity(customers.len());
     for (index, (&customer, &day)) in customers.iter().zip(days).enumerate() {
         let amount = amounts.and_then(|a| a.get(index)).copied().unwrap_or(0.0);
         if !amount.is_finite() {
             return Err(TransactionError::InvalidAmount { index });
         }
         // lifetimes keeps transactions whose period starts on or before the end's period start.
-        if periods.grain.period_index(day) > periods.grain.period_index(end) {
-            continue;
+        let period = periods.grain.period_index(day);
+        if period <= last {
+            keyed.push((customer, period, index));
         }
-        *table
-            .entry(customer)
-            .or_default()
-            .entry(periods.grain.period_index(day))
-            .or_insert(0.0) += amount;
+    }
+    if keyed.windows(2).all(|w| matches!(w, [a, b] if a.0 <= b.0)) {
+        for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
+            run.sort_unstable();
+        }
+    } else {
+        keyed.sort_unstable();
+    }
+    let mut table = Table {
+        customers: Vec::new(),
+        periods: Vec::with_capacity(keyed.len()),
+    };
+    for (customer, period, index) in keyed {
+        let amount = amounts.and_then(|a| a.get(index)).copied().unwrap_or(0.0);
+        let next = table.periods.len();
+        match table.customers.last_mut() {
+            Some(entry) if entry.0 == customer => match table.periods.last_mut() {
+                Some(last) if last.0 == period => last.1 += amount,
+                _ => {
+                    table.periods.push((period, amount));
+                    entry.2 = next.saturating_add(1);
+                }
+            },
+            _ => {
+                table.periods.push((period, amount));
+                table
+                    .customers
+                    .push((customer, next, next.saturating_add(1)));
+            }
+        }
     }
     Ok(table)
 }
@@ -113,20 +167,22 @@ pub fn summary_from_transactions(
     let end = periods.grain.period_index(observation_period_end);
     let unit = periods.unit.days();
     Ok(table
-        .into_iter()
-        .filter_map(|(customer, by_period)| {
-            let (&first, _) = by_period.first_key_value()?;
-            let (&last, _) = by_period.last_key_value()?;
+        .customers
+        .iter()
+        .filter_map(|entry| {
+            let by_period = table.of(entry);
+            let (first, _) = by_period.first()?;
+            let (last, _) = by_period.last()?;
             let repeats = by_period.len().saturating_sub(1);
-            let repeat_spend: f64 = by_period.values().skip(1).sum();
+            let repeat_spend: f64 = by_period.iter().skip(1).map(|(_, a)| a).sum();
             // usize → f64: exact for any real count.
             #[allow(clippy::cast_precision_loss)]
             let frequency = repeats as f64;
             Some(SummaryRow {
-                customer,
+                customer: entry.0,
                 frequency,
-                recency: days_between(periods, first, last) / unit,
-                age: days_between(periods, first, end) / unit,
+                recency: days_between(periods, *first, *last) / unit,
+                age: days_between(periods, *first, end) / unit,
                 monetary_value: if repeats > 0 {
                     repeat_spend / frequency
                 } else {
@@ -181,14 +237,11 @@ pub fn calibration_and_holdout(
         .into_iter()
         .map(|row| {
             let holdout: Vec<f64> = all
-                .get(&row.customer)
-                .map(|by_period| {
-                    by_period
-                        .range(cut.saturating_add(1)..)
-                        .map(|(_, a)| *a)
-                        .collect()
-                })
-                .unwrap_or_default();
+                .find(row.customer)
+                .iter()
+                .filter(|(period, _)| *period > cut)
+                .map(|(_, a)| *a)
+                .collect();
             #[allow(clippy::cast_precision_loss)]
             let count = holdout.len() as f64;
             HoldoutRow {
@@ -207,6 +260,8 @@ pub fn calibration_and_holdout(
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::collections::BTreeMap;
+
     use super::super::summary::{ChurnSummary, Grain};
     use super::*;
     use crate::money::Money;

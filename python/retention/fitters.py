@@ -1,0 +1,499 @@
+"""lifetimes-compatible fitters: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma, fitted and
+evaluated by the Rust core (the same code that scores customers at the till).
+
+Existing lifetimes scripts switch by changing the import::
+
+    from retention import BetaGeoFitter, GammaGammaFitter   # was: from lifetimes import ...
+
+Names, parameters and results follow lifetimes 0.11.3. Differences, each also stated where it
+applies:
+
+- Inputs are checked, never coerced: a NaN or negative value, a fractional frequency, a recency
+  above ``T``, or a frequency of 0 with a recency above 0 raise
+  :class:`~retention.ValidationError` naming the row (lifetimes truncates frequencies to integers
+  and returns NaN for some of these). A fit that does not converge raises
+  :class:`~retention.ConvergenceError`; no method returns NaN.
+- The optimizer is L-BFGS on the log-parameters with analytic gradients (numerical for
+  Pareto/NBD), on the rows deduplicated into weights; a fit has converged when the gradient of
+  the mean log-likelihood is below 1e-6. ``tol``, ``fit_method`` and other scipy options are
+  accepted for compatibility and not used; ``maxiter`` / ``max_iterations`` bound the iterations.
+- ``initial_params`` are the natural parameters in the data's time unit (lifetimes: the
+  logarithms of the time-scaled parameters).
+- Standard errors come from the Hessian of the log-likelihood in the natural parameters
+  (lifetimes: a delta-method approximation); ``variance_matrix_`` is not provided.
+- ``log_likelihood_`` is the weighted log-likelihood at the optimum, without the penalty.
+
+Times are in whatever unit the data uses (days or weeks); :meth:`to_bytes` records which, for the
+till.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Optional, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from . import _retention
+from ._columns import FloatArray, float_column, float_columns, index_of, is_scalar, optional_weights
+from .exceptions import ValidationError
+from .model import ChurnModel
+from .transactions import periods
+
+__all__ = [
+    "BetaGeoFitter",
+    "ModifiedBetaGeoFitter",
+    "ParetoNBDFitter",
+    "GammaGammaFitter",
+]
+
+#: z of the two-sided 95 % interval, as lifetimes.
+_Z95 = 1.96
+
+_Fitter = TypeVar("_Fitter", bound="_PurchaseFitter")
+
+
+class _BaseFitter:
+    """What every fitter has: parameters, their standard errors, the summary table."""
+
+    _PARAM_NAMES: ClassVar[tuple[str, ...]] = ()
+
+    penalizer_coef: float
+    params_: pd.Series
+    standard_errors_: pd.Series
+    log_likelihood_: float
+    iterations_: int
+    distinct_rows_: int
+    _data: Optional[pd.DataFrame]
+    _data_columns: dict[str, FloatArray]
+    _data_index: Any
+
+    def __init__(self, penalizer_coef: float = 0.0) -> None:
+        """``penalizer_coef``: L2 penalty on the (time-scaled) parameters, as lifetimes' (≥ 0)."""
+        self.penalizer_coef = penalizer_coef
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"<retention.{name}>"
+        subjects = f" fitted with {len(self._data_columns['frequency'])} subjects,"
+        params = ", ".join(f"{k}: {v:.2f}" for k, v in sorted(self.params_.items()))
+        return f"<retention.{name}:{subjects} {params}>"
+
+    def _store(
+        self,
+        result: tuple[list[float], Optional[list[float]], float, int, int],
+        verbose: bool,
+    ) -> None:
+        params, errors, log_likelihood, iterations, distinct_rows = result
+        names = list(self._PARAM_NAMES)
+        self.params_ = pd.Series(params, index=names, dtype=float)
+        self.standard_errors_ = pd.Series(
+            errors if errors is not None else [np.nan] * len(names), index=names, dtype=float
+        )
+        self.log_likelihood_ = float(log_likelihood)
+        self.iterations_ = int(iterations)
+        self.distinct_rows_ = int(distinct_rows)
+        if verbose:
+            print(
+                f"{type(self).__name__}: converged in {iterations} iterations on {distinct_rows} "
+                f"distinct rows, log-likelihood {log_likelihood:.6f}"
+            )
+
+    def _keep_data(self, columns: dict[str, FloatArray], index: Any) -> None:
+        """Keeps the fitted columns; :attr:`data` makes the DataFrame when first asked."""
+        self._data, self._data_columns, self._data_index = None, columns, index
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The data the model was fitted on, as lifetimes keeps it (with a ``weights``
+        column, indexed by the ``index`` given to :meth:`fit`)."""
+        if not hasattr(self, "_data_columns"):
+            raise ValidationError("Model has not been fit yet. Please call the .fit method first.")
+        if self._data is None:
+            self._data = pd.DataFrame(self._data_columns, index=self._data_index)
+        return self._data
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """``lower 95% bound`` and ``upper 95% bound`` per parameter: coef ∓ 1.96 se."""
+        self._params()
+        return pd.DataFrame(
+            {
+                "lower 95% bound": self.params_ - _Z95 * self.standard_errors_,
+                "upper 95% bound": self.params_ + _Z95 * self.standard_errors_,
+            },
+            index=self.params_.index,
+        )
+
+    def _params(self) -> list[float]:
+        if not hasattr(self, "params_"):
+            raise ValidationError("Model has not been fit yet. Please call the .fit method first.")
+        return [float(v) for v in self.params_.to_numpy()]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The fit as lifetimes shows it: ``coef``, ``se(coef)``, ``lower 95% bound``,
+        ``upper 95% bound`` per parameter. Standard errors are NaN only for a penalized fit
+        whose likelihood is flat (no positive definite Hessian)."""
+        self._params()
+        frame = pd.DataFrame(index=self.params_.index)
+        frame["coef"] = self.params_
+        frame["se(coef)"] = self.standard_errors_
+        frame["lower 95% bound"] = self.confidence_intervals_["lower 95% bound"]
+        frame["upper 95% bound"] = self.confidence_intervals_["upper 95% bound"]
+        return frame
+
+    def print_summary(self) -> None:
+        """Prints :attr:`summary` and the log-likelihood."""
+        print(self)
+        print(self.summary.to_string(float_format=lambda v: f"{v:.4f}"))
+        print(f"log-likelihood {self.log_likelihood_:.4f}")
+
+
+def _result(values: FloatArray, scalar: bool) -> Any:
+    return float(values[0]) if scalar else values
+
+
+class _PurchaseFitter(_BaseFitter):
+    """A purchase-and-dropout model (BG/NBD, MBG/NBD, Pareto/NBD)."""
+
+    _MODEL: ClassVar[str] = ""
+    _PARAM_NAMES: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+
+    def fit(
+        self: _Fitter,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        weights: Any = None,
+        initial_params: Any = None,
+        verbose: bool = False,
+        tol: float = 1e-7,
+        index: Any = None,
+        max_iterations: int = 1000,
+        **kwargs: Any,
+    ) -> _Fitter:
+        """Fits the model by maximum likelihood to customers' ``frequency`` (x, repeat purchase
+        periods, whole numbers ≥ 0), ``recency`` (t_x, first to last purchase) and ``T`` (age:
+        first purchase to the end of observation), times in one unit (days or weeks). NumPy
+        arrays, pandas or polars Series, lists.
+
+        ``weights``: how many customers each row stands for (> 0; identical rows are merged
+        anyway). ``initial_params``: starting natural parameters in the data's time unit.
+        ``verbose`` prints the iterations and log-likelihood. ``index`` labels :attr:`data`.
+        ``tol`` and ``kwargs`` (scipy options in lifetimes) are accepted and not used; at most
+        ``max_iterations`` L-BFGS iterations. Returns ``self``.
+
+        Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns (the
+        message names the first bad row: NaN, negative, fractional frequency, recency > T,
+        frequency 0 with recency > 0), a negative penalizer or bad initial parameters;
+        :class:`~retention.ConvergenceError` when the fit does not converge or the data cannot
+        identify the parameters (for example nobody made a repeat purchase; a penalizer helps).
+        """
+        x, t_x, age = float_columns(frequency=frequency, recency=recency, T=T)
+        w = optional_weights(weights, len(x))
+        initial = None if initial_params is None else [float(v) for v in np.ravel(initial_params)]
+        self._store(
+            _retention.churn_fit(
+                self._MODEL, x, t_x, age, w, float(self.penalizer_coef), int(max_iterations), initial
+            ),
+            verbose,
+        )
+        self._keep_data(
+            {"frequency": x, "recency": t_x, "T": age, "weights": np.ones(len(x)) if w is None else w},
+            index,
+        )
+        return self
+
+    def _evaluate(self, quantity: str, t: float, frequency: Any, recency: Any, T: Any) -> FloatArray:
+        x, t_x, age = float_columns(frequency=frequency, recency=recency, T=T)
+        values: FloatArray = _retention.churn_evaluate(
+            self._MODEL, self._params(), quantity, t, x, t_x, age
+        )
+        return values
+
+    def conditional_probability_alive(self, frequency: Any, recency: Any, T: Any) -> FloatArray:
+        """P(alive): the probability that each customer with history (``frequency``,
+        ``recency``, ``T``) is still active, in [0, 1]. A 1-D NumPy array (also for scalar
+        inputs, as lifetimes).
+
+        Raises :class:`~retention.ValidationError` for an invalid row (see :meth:`fit`).
+        """
+        return self._evaluate("p_alive", 0.0, frequency, recency, T)
+
+    def conditional_expected_number_of_purchases_up_to_time(
+        self, t: Any, frequency: Any, recency: Any, T: Any
+    ) -> Any:
+        """Expected purchases in the next ``t`` time units of each customer with history
+        (``frequency``, ``recency``, ``T``). ``t`` is a scalar or one value per customer. A 1-D
+        NumPy array, or a float when every input is a scalar.
+
+        Raises :class:`~retention.ValidationError` for an invalid row or a negative or NaN
+        ``t``; :class:`~retention.ConvergenceError` if a series does not converge.
+        """
+        scalar = all(is_scalar(v) for v in (t, frequency, recency, T))
+        if is_scalar(t):
+            return _result(self._evaluate("expected_purchases", float(t), frequency, recency, T), scalar)
+        horizons, x, t_x, age = float_columns(t=t, frequency=frequency, recency=recency, T=T)
+        if np.isnan(horizons).any():
+            raise ValidationError("t must not be NaN")
+        out = np.empty(len(x))
+        for horizon in np.unique(horizons):
+            rows = horizons == horizon
+            out[rows] = self._evaluate("expected_purchases", float(horizon), x[rows], t_x[rows], age[rows])
+        return out
+
+    predict = conditional_expected_number_of_purchases_up_to_time
+
+    def expected_number_of_purchases_up_to_time(self, t: Any) -> Any:
+        """Expected repeat purchases of a new customer in their first ``t`` time units (scalar
+        or array; a float for a scalar).
+
+        Raises :class:`~retention.ValidationError` for a negative or NaN ``t``.
+        """
+        horizons = float_column(t, "t")
+        values = _retention.churn_unconditional(self._MODEL, self._params(), horizons)
+        return _result(values, is_scalar(t))
+
+    def conditional_probability_alive_matrix(
+        self, max_frequency: Optional[int] = None, max_recency: Optional[int] = None
+    ) -> FloatArray:
+        """P(alive) on a grid: rows recency 0..``max_recency``, columns frequency
+        0..``max_frequency``, for customers of age ``T = max_recency`` (defaults: the largest
+        frequency and age in :attr:`data`). As lifetimes' matrix, except that the frequency-0
+        column holds P(alive) of a one-time buyer (recency 0) in every row, since a customer
+        without repeat purchases has no other recency."""
+        max_frequency = int(max_frequency or self.data["frequency"].max())
+        max_recency = int(max_recency or self.data["T"].max())
+        recency, frequency = np.meshgrid(
+            np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
+        )
+        recency = np.where(frequency == 0, 0.0, recency)
+        values = self.conditional_probability_alive(
+            frequency.ravel(), recency.ravel(), np.full(frequency.size, float(max_recency))
+        )
+        return values.reshape(frequency.shape)
+
+    def to_model(
+        self,
+        freq: str = "D",
+        freq_multiplier: int = 1,
+        thresholds: tuple[int, int, int] = (250, 500, 750),
+        horizon: Optional[float] = None,
+        spend_model: Optional[GammaGammaFitter] = None,
+        clv_months: int = 12,
+        discount_rate: float = 0.01,
+        money_unit: int = 100,
+        rfm: Optional[Any] = None,
+    ) -> ChurnModel:
+        """The fitted model as a :class:`~retention.ChurnModel` for the till.
+
+        ``freq`` and ``freq_multiplier`` say how the summary was made (as
+        :func:`~retention.summary_data_from_transaction_data`): the till collapses purchases and
+        measures time the same way. ``thresholds``: the churn risks (0..1000) where the bands
+        medium, high and critical start, strictly increasing. ``horizon``: the time units of the
+        expected purchases a score reports (default 52 weeks, 364 days). ``spend_model``: a
+        fitted :class:`GammaGammaFitter` (its ``q`` must exceed 1) for CLV over ``clv_months``
+        months (1..1200) at ``discount_rate`` a month ([0, 1]). ``money_unit``: minor units per
+        unit of the amounts the spend model and RFM cuts were fitted on (100 for dollars or
+        euros, 1 for cents). ``rfm``: :class:`~retention.rfm.RfmCuts`.
+
+        Raises :class:`~retention.ValidationError` for any setting out of range.
+        """
+        grain, unit = periods(freq, freq_multiplier)
+        spend = None
+        if spend_model is not None:
+            spend = (spend_model._params(), int(clv_months), float(discount_rate))
+        cuts = None if rfm is None else (tuple(rfm.recency), tuple(rfm.frequency), tuple(rfm.monetary))
+        return ChurnModel(
+            self._MODEL,
+            self._params(),
+            grain=grain,
+            unit=unit,
+            thresholds=thresholds,
+            horizon=horizon,
+            money_unit=money_unit,
+            spend=spend,
+            rfm=cuts,
+        )
+
+    def to_bytes(self, **settings: Any) -> bytes:
+        """The model blob (``Kind.MODEL``, at most :data:`~retention.CHURN_MODEL_MAX_LEN`
+        bytes) for terminals: :meth:`to_model` with the same keyword ``settings``, then
+        :meth:`ChurnModel.to_bytes <retention.ChurnModel.to_bytes>`. Load it back with
+        :meth:`ChurnModel.from_bytes <retention.ChurnModel.from_bytes>`, or in C with
+        ``rtn_churn_model_load``.
+        """
+        return self.to_model(**settings).to_bytes()
+
+
+class BetaGeoFitter(_PurchaseFitter):
+    """BG/NBD (Fader, Hardie & Lee 2005), parameters ``r, alpha, a, b``: lifetimes'
+    ``BetaGeoFitter``. A customer can drop out only right after a repeat purchase, so a one-time
+    buyer always has P(alive) = 1: for churn risk prefer :class:`ParetoNBDFitter` or
+    :class:`ModifiedBetaGeoFitter`."""
+
+    _MODEL = "bg_nbd"
+
+
+class ModifiedBetaGeoFitter(_PurchaseFitter):
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007), parameters ``r, alpha, a, b``: lifetimes'
+    ``ModifiedBetaGeoFitter``. Like BG/NBD with a dropout chance at time zero too, so one-time
+    buyers can lapse."""
+
+    _MODEL = "mbg_nbd"
+
+
+class ParetoNBDFitter(_PurchaseFitter):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987), parameters ``r, alpha, s, beta``:
+    lifetimes' ``ParetoNBDFitter``. The default scoring model at the till: dropout in continuous
+    time, so a one-time buyer who lapsed long ago has a high churn risk."""
+
+    _MODEL = "pareto_nbd"
+    _PARAM_NAMES = ("r", "alpha", "s", "beta")
+
+    def fit(  # type: ignore[override]
+        self,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        weights: Any = None,
+        iterative_fitting: int = 1,
+        initial_params: Any = None,
+        verbose: bool = False,
+        tol: float = 1e-4,
+        index: Any = None,
+        fit_method: str = "Nelder-Mead",
+        maxiter: int = 2000,
+        **kwargs: Any,
+    ) -> ParetoNBDFitter:
+        """As :meth:`BetaGeoFitter.fit`, with lifetimes' Pareto/NBD signature: ``maxiter``
+        bounds the L-BFGS iterations; ``iterative_fitting``, ``tol`` and ``fit_method`` are
+        accepted and not used (one gradient-based fit converges)."""
+        super().fit(
+            frequency,
+            recency,
+            T,
+            weights=weights,
+            initial_params=initial_params,
+            verbose=verbose,
+            index=index,
+            max_iterations=maxiter,
+        )
+        return self
+
+
+class GammaGammaFitter(_BaseFitter):
+    """The Gamma-Gamma spend model (Fader, Hardie & Lee 2005), parameters ``p, q, v``:
+    lifetimes' ``GammaGammaFitter``. Fitted on repeat buyers' frequency and mean spend; amounts
+    stay in the unit they were given in."""
+
+    _PARAM_NAMES = ("p", "q", "v")
+
+    def fit(
+        self,
+        frequency: Any,
+        monetary_value: Any,
+        weights: Any = None,
+        initial_params: Any = None,
+        verbose: bool = False,
+        tol: float = 1e-7,
+        index: Any = None,
+        q_constraint: bool = False,
+        max_iterations: int = 1000,
+        **kwargs: Any,
+    ) -> GammaGammaFitter:
+        """Fits the model to repeat buyers' ``frequency`` (whole, ≥ 1) and ``monetary_value``
+        (mean spend of the repeat purchases, > 0). Pass only repeat buyers, as with lifetimes.
+
+        ``q_constraint=True`` raises :class:`~retention.ValidationError` when the fitted ``q``
+        is not above 1 (lifetimes bounds the optimizer instead): the population mean spend, and
+        so CLV for new customers, needs ``q > 1``. Other arguments as
+        :meth:`BetaGeoFitter.fit`. Returns ``self``.
+
+        Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns
+        (frequency 0, spend ≤ 0, NaN); :class:`~retention.ConvergenceError` when the fit does not
+        converge.
+        """
+        x, m = float_columns(frequency=frequency, monetary_value=monetary_value)
+        w = optional_weights(weights, len(x))
+        initial = None if initial_params is None else [float(v) for v in np.ravel(initial_params)]
+        result = _retention.churn_fit_gamma_gamma(
+            x, m, w, float(self.penalizer_coef), int(max_iterations), initial
+        )
+        if q_constraint and result[0][1] <= 1.0:
+            raise ValidationError(f"the fitted q = {result[0][1]:.4f} is not above 1")
+        self._store(result, verbose)
+        self._keep_data(
+            {"monetary_value": m, "frequency": x, "weights": np.ones(len(x)) if w is None else w}, index
+        )
+        return self
+
+    def conditional_expected_average_profit(
+        self, frequency: Any = None, monetary_value: Any = None
+    ) -> Any:
+        """The expected mean spend per purchase of each customer: ``p (v + x z̄) / (p x + q − 1)``
+        (the population mean ``p v / (q − 1)`` for x = 0), in the unit of ``monetary_value``.
+        Defaults to the fitted data. A pandas Series when an input is one (its index kept), a
+        float for scalars, else a NumPy array.
+
+        Raises :class:`~retention.ValidationError` for NaN or negative inputs, a fractional
+        frequency, or ``p x + q ≤ 1`` (no finite mean).
+        """
+        if frequency is None:
+            frequency = self.data["frequency"]
+        if monetary_value is None:
+            monetary_value = self.data["monetary_value"]
+        x, m = float_columns(frequency=frequency, monetary_value=monetary_value)
+        values = _retention.churn_expected_spend(self._params(), x, m)
+        index = index_of(frequency, monetary_value)
+        if index is not None:
+            return pd.Series(values, index=index)
+        return _result(values, is_scalar(frequency) and is_scalar(monetary_value))
+
+    def customer_lifetime_value(
+        self,
+        transaction_prediction_model: _PurchaseFitter,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        monetary_value: Any,
+        time: int = 12,
+        discount_rate: float = 0.01,
+        freq: str = "D",
+    ) -> pd.Series:
+        """The discounted value of each customer's purchases over the next ``time`` months
+        (lifetimes' discrete monthly formula): Σₖ spend · [E(k·f) − E((k−1)·f)] / (1 + d)ᵏ for
+        k = 1..``time``, with E the transaction model's conditional expected purchases, spend
+        :meth:`conditional_expected_average_profit`, f the time units per month (30 days for
+        ``freq="D"``, 4.345 weeks for ``"W"``) and d = ``discount_rate`` a month. In the unit of
+        ``monetary_value``. A pandas Series named ``clv``, indexed like ``frequency`` when it is
+        a Series (lifetimes' return type).
+
+        ``freq`` is the unit of ``recency`` and ``T``: ``"D"`` or ``"W"`` (lifetimes' ``"H"``
+        and ``"M"`` raise :class:`~retention.ValidationError`). ``time``: 1..1200 months.
+
+        Raises :class:`~retention.ValidationError` for invalid rows or arguments.
+        """
+        if not isinstance(transaction_prediction_model, _PurchaseFitter):
+            raise ValidationError("transaction_prediction_model must be a fitted retention fitter")
+        if freq not in ("D", "W"):
+            raise ValidationError(f'freq must be "D" or "W", not {freq!r}')
+        if not 0 <= int(time) <= _retention.CHURN_MAX_CLV_MONTHS:
+            raise ValidationError(f"time must be 0..{_retention.CHURN_MAX_CLV_MONTHS} months")
+        x, t_x, age, m = float_columns(frequency=frequency, recency=recency, T=T, monetary_value=monetary_value)
+        values = _retention.churn_clv(
+            transaction_prediction_model._MODEL,
+            transaction_prediction_model._params(),
+            self._params(),
+            x,
+            t_x,
+            age,
+            m,
+            int(time),
+            float(discount_rate),
+            freq,
+        )
+        index = index_of(frequency, recency, T, monetary_value)
+        return pd.Series(values, index=index, name="clv")

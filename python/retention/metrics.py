@@ -1,0 +1,114 @@
+"""Retention metrics retention managers track, from a transaction table: the cohort retention
+table, and period-over-period retention and churn rates. Computed in the Rust core.
+
+Periods (``period``): ``"D"`` days, ``"W"`` ISO weeks (Monday to Sunday), ``"M"`` calendar
+months, ``"Y"`` calendar years. Tables are labelled with pandas ``Period``\\ s.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from . import _retention
+from .exceptions import ValidationError
+from .transactions import _columns
+
+__all__ = ["cohort_retention", "retention_rate", "churn_rate"]
+
+_PANDAS_FREQ = {"D": "D", "W": "W-SUN", "M": "M", "Y": "Y"}
+
+
+def _label(period: str, index: int) -> pd.Period:
+    """The pandas Period of the core's period index."""
+    if period == "D":
+        return pd.Period(np.datetime64(index, "D"), freq="D")
+    if period == "W":
+        # Week 0 starts on Monday 1969-12-29, day −3.
+        return pd.Period(np.datetime64(7 * index - 3, "D"), freq="W-SUN")
+    if period == "M":
+        return pd.Period(year=index // 12, month=index % 12 + 1, freq="M")
+    return pd.Period(year=index, freq="Y")
+
+
+def _check_period(period: str) -> None:
+    if period not in _PANDAS_FREQ:
+        raise ValidationError(f'period must be "D", "W", "M" or "Y", not {period!r}')
+
+
+def cohort_retention(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    period: str = "M",
+    max_periods_after: int = 12,
+    datetime_format: Optional[str] = None,
+) -> pd.DataFrame:
+    """The cohort retention table: one row per cohort (customers whose first purchase fell in
+    that period, labelled by it), column ``size`` (customers), then columns ``0``, ``1``, ...,
+    ``max_periods_after``: the share of the cohort with a purchase ``k`` periods after its first
+    (column ``0`` is 1.0). A cell is NaN where that period lies beyond the last period in the
+    data (the usual triangle), never for missing data.
+
+    ``transactions``: a pandas or polars DataFrame. Raises :class:`~retention.ValidationError`
+    for a missing column, an unreadable or out-of-range date, or an unknown ``period``.
+    """
+    _check_period(period)
+    columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
+    cohorts = _retention.churn_cohort_retention(columns.customers, columns.days, period, int(max_periods_after))
+    width = int(max_periods_after) + 1
+    table = np.full((len(cohorts), width), np.nan)
+    for row, (_, _, retained) in enumerate(cohorts):
+        table[row, : len(retained)] = retained
+    frame = pd.DataFrame(
+        table,
+        index=pd.Index([_label(period, c[0]) for c in cohorts], name="cohort"),
+        columns=list(range(width)),
+    )
+    frame.insert(0, "size", [c[1] for c in cohorts])
+    return frame
+
+
+def _rates(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    period: str,
+    datetime_format: Optional[str],
+    churn: bool,
+) -> pd.Series:
+    _check_period(period)
+    columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
+    rates = _retention.churn_retention_rates(columns.customers, columns.days, period, churn)
+    return pd.Series(
+        [rate for _, rate in rates],
+        index=pd.Index([_label(period, p) for p, _ in rates], name="period"),
+        name="churn_rate" if churn else "retention_rate",
+        dtype=float,
+    )
+
+
+def retention_rate(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    period: str = "M",
+    datetime_format: Optional[str] = None,
+) -> pd.Series:
+    """For each period with buyers (but the last), the share of them who buy again in the next
+    period. A Series indexed by period. Errors as :func:`cohort_retention`."""
+    return _rates(transactions, customer_id_col, datetime_col, period, datetime_format, churn=False)
+
+
+def churn_rate(
+    transactions: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    period: str = "M",
+    datetime_format: Optional[str] = None,
+) -> pd.Series:
+    """``1 −`` :func:`retention_rate`: the share of each period's buyers who do not buy in the
+    next period. Errors as :func:`cohort_retention`."""
+    return _rates(transactions, customer_id_col, datetime_col, period, datetime_format, churn=True)

@@ -1,0 +1,169 @@
+"""The churn model a till scores with, and its blob.
+
+A :class:`ChurnModel` holds a fitted purchase model (BG/NBD, MBG/NBD or Pareto/NBD), how purchase
+dates become model time, the churn-risk thresholds, the horizon of the expected purchases, and
+optionally a Gamma-Gamma spend model with its CLV settings and RFM cut points. It is what a fitter's
+:meth:`~retention.BetaGeoFitter.to_model` returns and what :meth:`ChurnModel.to_bytes` writes as
+the model blob (``Kind.MODEL``, at most :data:`MODEL_MAX_LEN` bytes) that ``rtn_churn_model_load``
+reads in C. :meth:`ChurnModel.score` computes exactly what the till computes from the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pandas as pd
+
+from . import _retention
+from ._columns import float_columns, index_of
+
+__all__ = ["ChurnModel", "MODEL_MAX_LEN", "BANDS", "SEGMENTS"]
+
+#: The longest model blob, in bytes (``RTN_CHURN_MODEL_MAX_LEN`` in C).
+MODEL_MAX_LEN: int = _retention.CHURN_MODEL_MAX_LEN
+
+#: Risk band names by code (``RTN_CHURN_BAND_*`` in C).
+BANDS: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+#: RFM segment names by code (1..11, ``rfm_segment`` in C; 0 is "no RFM").
+SEGMENTS: dict[int, str] = dict(_retention.churn_rfm_segments())
+
+
+class ChurnModel:
+    """A churn model for the till (see the module docs). Usually made by a fitter's
+    ``to_model()``, or read from a blob with :meth:`from_bytes`.
+
+    ``model``: ``"bg_nbd"``, ``"mbg_nbd"`` or ``"pareto_nbd"``; ``params``: its four parameters
+    (lifetimes' order); ``grain``: ``"D"`` or ``"W"``, the period purchases collapse into;
+    ``unit``: ``"D"`` or ``"W"``, the unit of recency, age and horizon; ``thresholds``: risks
+    (1..1000, strictly increasing) where the bands medium, high and critical start; ``horizon``:
+    time units of :meth:`score`'s expected purchases (default 52 weeks / 364 days);
+    ``money_unit``: minor units per unit of the spend model's amounts (≥ 1); ``spend``:
+    ``(gamma_gamma_params, clv_months, monthly_discount_rate)`` with ``q > 1``, months
+    1..1200, rate in [0, 1]; ``rfm``: ``(recency_cuts, frequency_cuts, monetary_cuts)``, four
+    non-decreasing values each.
+
+    Raises :class:`~retention.ValidationError` for any value out of its range.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        model: str,
+        params: Any,
+        *,
+        grain: str = "D",
+        unit: str = "D",
+        thresholds: tuple[int, int, int] = (250, 500, 750),
+        horizon: Optional[float] = None,
+        money_unit: int = 1,
+        spend: Optional[tuple[Any, int, float]] = None,
+        rfm: Optional[tuple[Any, Any, Any]] = None,
+    ) -> None:
+        medium, high, critical = (int(t) for t in thresholds)
+        self._native = _retention._ChurnModel(
+            model,
+            [float(p) for p in params],
+            grain=grain,
+            unit=unit,
+            thresholds=(medium, high, critical),
+            horizon=None if horizon is None else float(horizon),
+            money_unit=int(money_unit),
+            spend=None if spend is None else ([float(p) for p in spend[0]], int(spend[1]), float(spend[2])),
+            rfm=None if rfm is None else ([float(c) for c in rfm[0]], [float(c) for c in rfm[1]], [float(c) for c in rfm[2]]),
+        )
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> ChurnModel:
+        """Reads a model blob, checking the envelope and every value.
+
+        Raises :class:`~retention.DecodeError` for a blob that is truncated, not a model blob,
+        of an unsupported version, corrupt (checksum), or holds a value out of range.
+        """
+        model = cls.__new__(cls)
+        model._native = _retention._ChurnModel.from_bytes(bytes(blob))
+        return model
+
+    def to_bytes(self) -> bytes:
+        """The model blob: at most :data:`MODEL_MAX_LEN` bytes, format in ``docs/formats.md``."""
+        return self._native.to_bytes()
+
+    @property
+    def model(self) -> str:
+        """``"bg_nbd"``, ``"mbg_nbd"`` or ``"pareto_nbd"``."""
+        return self._native.model
+
+    @property
+    def params(self) -> pd.Series:
+        """The purchase model's parameters, indexed by name."""
+        names = ["r", "alpha", "s", "beta"] if self.model == "pareto_nbd" else ["r", "alpha", "a", "b"]
+        return pd.Series(self._native.params, index=names, dtype=float)
+
+    @property
+    def grain(self) -> str:
+        """``"D"`` or ``"W"``: the period purchases collapse into."""
+        return self._native.grain
+
+    @property
+    def unit(self) -> str:
+        """``"D"`` or ``"W"``: the unit of recency, age and horizon."""
+        return self._native.unit
+
+    @property
+    def thresholds(self) -> tuple[int, int, int]:
+        """The risks where the bands medium, high and critical start."""
+        return self._native.thresholds
+
+    @property
+    def horizon(self) -> float:
+        """The horizon of :meth:`score`'s expected purchases, in time units."""
+        return self._native.horizon
+
+    @property
+    def money_unit(self) -> int:
+        """Minor units per unit of the spend model's amounts."""
+        return self._native.money_unit
+
+    @property
+    def spend(self) -> Optional[tuple[list[float], int, float]]:
+        """``(gamma_gamma_params, clv_months, monthly_discount_rate)``, or None."""
+        return self._native.spend
+
+    @property
+    def rfm(self) -> Optional[tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]]:
+        """The RFM cut points ``(recency, frequency, monetary)``, or None."""
+        return self._native.rfm
+
+    def score(self, frequency: Any, recency: Any, T: Any, mean_spend_minor: Any = 0.0) -> pd.DataFrame:
+        """Scores customers as the till does: one row per customer with ``p_alive`` (0..1),
+        ``risk`` (round(1000 · (1 − p_alive)), 0..1000), ``band`` (code 0..3) and ``band_name``
+        (:data:`BANDS`), ``expected_purchases`` (over :attr:`horizon`), and with a spend model
+        ``clv_minor`` (CLV in minor units, rounded), with RFM cut points ``rfm_recency``,
+        ``rfm_frequency``, ``rfm_monetary`` (1..5), ``rfm_segment`` (code) and
+        ``rfm_segment_name`` (:data:`SEGMENTS`).
+
+        ``frequency``, ``recency``, ``T`` in the model's :attr:`unit`; ``mean_spend_minor``: the
+        mean spend of the repeat purchases in minor units (cents). Arrays, Series or scalars;
+        the index of a pandas input is kept.
+
+        Raises :class:`~retention.ValidationError` for an invalid row (named in the message),
+        :class:`~retention.AmountOverflowError` for a CLV beyond 64-bit minor units.
+        """
+        x, t_x, age, spend = float_columns(
+            frequency=frequency, recency=recency, T=T, mean_spend_minor=mean_spend_minor
+        )
+        columns = dict(self._native.score(x, t_x, age, spend))
+        frame = pd.DataFrame(columns, index=index_of(frequency, recency, T, mean_spend_minor))
+        frame.insert(frame.columns.get_loc("band") + 1, "band_name", [BANDS[b] for b in columns["band"]])
+        if "rfm_segment" in frame:
+            frame["rfm_segment_name"] = [SEGMENTS.get(int(s), "") for s in columns["rfm_segment"]]
+        return frame
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChurnModel) and self._native == other._native
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._native)
