@@ -500,6 +500,7 @@ proptest! {
 
     /// Few events: usually nothing is compacted, and the merged copies equal the model.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn concurrent_copies_merge_like_a_replay_of_every_event(
         ancestor in ops(3),
         steps in ops(10),
@@ -521,6 +522,7 @@ proptest! {
     /// A balance redeemed on several offline copies: the merge reports exactly what was
     /// redeemed beyond it as overdrawn (and owed), and the points released later repay it.
     #[test]
+    #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
     fn a_double_redemption_is_overdrawn_by_the_excess(
         balance in 1..=500u64,
         redemptions in proptest::collection::vec((1..=500u64, 0..=200u64), 2..=3),

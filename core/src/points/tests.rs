@@ -850,6 +850,7 @@ fn never_expiring_points_fold_the_oldest_lots_when_full() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn an_earning_dated_long_ago_expires_at_once() {
     let p = AccountProgram {
         expiry_months: MAX_EXPIRY_MONTHS,
@@ -1012,6 +1013,7 @@ fn concurrent_copies_merge_and_a_double_redemption_is_overdrawn() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn merge_errors_are_the_documented_ones_and_change_nothing() {
     let p = AccountProgram {
         expiry_months: 12,
