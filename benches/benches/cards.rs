@@ -4,7 +4,8 @@
 //! full copies (14 lots, 8 terminals, 8 recent events together). The baseline, measured in the
 //! same run, is the envelope alone sealing the 126-byte payload of an 8-terminal card (CRC-32
 //! and 8-byte HMAC tag, `retention_benches::card_sized_payload`): the ratios say what the
-//! card's and the account's own logic cost on top.
+//! card's and the account's own logic cost on top. A second baseline seals the largest
+//! account payload (293 bytes): the envelope's share of an account's figures.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use retention_benches::{KEY, card_sized_payload};
@@ -128,6 +129,19 @@ fn cards(c: &mut Criterion) {
         id: EventId::new(1, 1000),
         points: Points(250),
     };
+    // For scale: the envelope alone over the largest account payload (293 bytes, 16-byte tag).
+    let account_payload = [0x5au8; points::MAX_PAYLOAD_LEN];
+    group.bench_function("baseline_envelope_seal_293_bytes", |b| {
+        let mut out = [0u8; points::MAX_ENCODED_LEN];
+        b.iter(|| {
+            envelope::encode_raw(
+                Kind::Account,
+                black_box(&account_payload),
+                Some(account_seal),
+                &mut out,
+            )
+        })
+    });
     group.bench_function("account_apply_encode_tag", |b| {
         let mut out = [0u8; points::MAX_ENCODED_LEN];
         b.iter(|| {

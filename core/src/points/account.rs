@@ -171,7 +171,10 @@ impl Account {
             }
         }
         let recent = Recent::new(event, today)?;
-        let before = self.view(today)?;
+        let before = match recent.kind {
+            RecentKind::Redeem => Some(self.view(today)?),
+            RecentKind::Earn | RecentKind::Clawback => None,
+        };
         let mut next = self.clone();
         if next.recent.is_full() {
             next.compact(&recent, true)?;
@@ -182,12 +185,12 @@ impl Account {
         }
         next.as_of = Some(next.as_of.map_or(today, |as_of| as_of.max(today)));
         let after = next.view(today)?;
-        if recent.kind == RecentKind::Redeem
-            && (u64::from(recent.points) > before.available() || after.overdrawn > before.overdrawn)
-        {
-            return Err(AccountError::InsufficientPoints {
-                available: Points(before.available()),
-            });
+        if let Some(before) = before {
+            if u64::from(recent.points) > before.available() || after.overdrawn > before.overdrawn {
+                return Err(AccountError::InsufficientPoints {
+                    available: Points(before.available()),
+                });
+            }
         }
         next.bump_write_counter()?;
         Ok(next)

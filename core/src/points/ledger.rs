@@ -44,24 +44,13 @@ impl Lot {
 
     /// The last day the lot's points can be used; `None` if they never expire.
     pub(super) fn expires_on(&self, program: &AccountProgram) -> Option<Day> {
-        if program.expiry_months == 0 {
-            return None;
-        }
-        month_end(u32::from(self.month).saturating_add(u32::from(program.expiry_months)))
+        month_end(self.expiry_month(program)?)
     }
 
-    /// The next day something happens to the lot by itself: its pending points are released,
-    /// or (the day after its last day) its points expire.
-    fn next_change(&self, program: &AccountProgram) -> Option<Day> {
-        let release = self.pending_until.filter(|_| self.pending > 0);
-        let expiry = self
-            .expires_on(program)
-            .filter(|_| self.remaining > 0)
-            .and_then(|last| last.checked_add_days(1).ok());
-        match (release, expiry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+    /// The month whose last day is the lot's last; `None` if its points never expire.
+    fn expiry_month(&self, program: &AccountProgram) -> Option<u32> {
+        (program.expiry_months != 0)
+            .then(|| u32::from(self.month).saturating_add(u32::from(program.expiry_months)))
     }
 }
 
@@ -101,18 +90,48 @@ impl Ledger {
 
     /// Replays one event onto the ledger: settles up to its day, applies it, settles again
     /// (an earning dated before the ledger's day may already be due for release or expiry).
+    /// The ledger is settled to its day before and after, so a settlement that cannot change
+    /// anything is skipped: before an event of the ledger's day; after an earning of the
+    /// ledger's day with nothing overdrawn (its points are neither due nor owed), and after a
+    /// redemption or a clawback but for dropping a lot they emptied.
     pub(super) fn apply(
         &mut self,
         program: &AccountProgram,
         event: &Recent,
     ) -> Result<(), AccountError> {
-        self.settle(program, event.day)?;
-        match event.kind {
-            RecentKind::Earn => self.earn(program, event.points, event.day)?,
-            RecentKind::Redeem => self.redeem(event.points)?,
-            RecentKind::Clawback => self.clawback(event.points)?,
+        if self.day.is_none_or(|day| event.day > day) {
+            self.settle(program, event.day)?;
         }
-        self.settle(program, event.day)
+        match event.kind {
+            RecentKind::Earn => {
+                self.earn(program, event.points, event.day)?;
+                if self.overdrawn > 0 || self.day.is_some_and(|day| event.day < day) {
+                    self.settle(program, event.day)?;
+                }
+            }
+            RecentKind::Redeem => {
+                self.redeem(event.points)?;
+                self.drop_spent_lots()?;
+            }
+            RecentKind::Clawback => {
+                self.clawback(event.points)?;
+                self.drop_spent_lots()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the empty lots older than every tier window (as of the ledger's day).
+    fn drop_spent_lots(&mut self) -> Result<(), AccountError> {
+        let Some(day) = self.day else {
+            return Ok(());
+        };
+        let current = u32::from(month_of(day)?);
+        self.lots.retain(|lot| {
+            lot.remaining != 0
+                || u32::from(lot.month).saturating_add(u32::from(MAX_TIER_WINDOW_MONTHS)) > current
+        });
+        Ok(())
     }
 
     /// Settles the ledger up to `to` (or its own day, if later). Day by day in effect: on every
@@ -123,27 +142,39 @@ impl Ledger {
     /// `b` at once.
     pub(super) fn settle(&mut self, program: &AccountProgram, to: Day) -> Result<(), AccountError> {
         let to = self.day.map_or(to, |day| day.max(to));
+        let current = u32::from(month_of(to)?);
         // Each round clears a release or an expiry for good, and there are at most two per lot.
         for _ in 0..=2 * MAX_LOTS {
-            let due = self
-                .lots
-                .iter()
-                .filter_map(|lot| lot.next_change(program))
-                .filter(|on| *on <= to)
-                .min();
+            // The earliest change due by `to`. A lot's points expire on the first day of the
+            // month after its expiry month: due when that month is before `to`'s.
+            let mut due: Option<Day> = None;
+            for lot in &self.lots {
+                if let Some(until) = lot
+                    .pending_until
+                    .filter(|until| lot.pending > 0 && *until <= to)
+                {
+                    due = Some(due.map_or(until, |day| day.min(until)));
+                }
+                if let Some(month) = lot
+                    .expiry_month(program)
+                    .filter(|month| lot.remaining > 0 && *month < current)
+                {
+                    let expired_on =
+                        month_start(month.saturating_add(1)).ok_or(AccountError::Internal)?;
+                    due = Some(due.map_or(expired_on, |day| day.min(expired_on)));
+                }
+            }
             let Some(on) = due else {
                 self.repay_overdrawn();
-                let current = u32::from(month_of(to)?);
-                self.lots.retain(|lot| {
-                    lot.remaining != 0
-                        || u32::from(lot.month).saturating_add(u32::from(MAX_TIER_WINDOW_MONTHS))
-                            > current
-                });
                 self.day = Some(to);
-                return Ok(());
+                return self.drop_spent_lots();
             };
+            let on_month = u32::from(month_of(on)?);
             for lot in &mut self.lots {
-                if lot.expires_on(program).is_some_and(|last| last < on) {
+                if lot
+                    .expiry_month(program)
+                    .is_some_and(|month| month < on_month)
+                {
                     lot.remaining = 0;
                     lot.pending = 0;
                     lot.pending_until = None;
@@ -160,6 +191,9 @@ impl Ledger {
 
     /// Repays the overdraft from the available points, soonest-expiring first.
     fn repay_overdrawn(&mut self) {
+        if self.overdrawn == 0 {
+            return;
+        }
         for lot in &mut self.lots {
             let take = lot.available().min(self.overdrawn);
             lot.remaining = lot.remaining.saturating_sub(take);
@@ -177,14 +211,13 @@ impl Ledger {
             return Ok(());
         }
         let month = month_of(on)?;
-        let today = self.day.unwrap_or(on);
+        let current = u32::from(month_of(self.day.unwrap_or(on))?);
         // A lot already past its expiry and older than every tier window would be dropped by
         // the next settlement: its points expire at once and it takes no room.
         let dead = Lot::new(month)
-            .expires_on(program)
-            .is_some_and(|last| last < today)
-            && u32::from(month).saturating_add(u32::from(MAX_TIER_WINDOW_MONTHS))
-                <= u32::from(month_of(today)?);
+            .expiry_month(program)
+            .is_some_and(|expiry| expiry < current)
+            && u32::from(month).saturating_add(u32::from(MAX_TIER_WINDOW_MONTHS)) <= current;
         if dead {
             return Ok(());
         }
