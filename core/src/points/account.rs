@@ -179,9 +179,15 @@ impl Account {
         if next.recent.is_full() {
             next.compact(&recent, true)?;
         }
-        next.insert(recent)?;
-        if next.recent.is_full() {
-            next.compact(&recent, false)?;
+        if recent.id.sequence <= next.watermark(recent.id.terminal) {
+            // Every event was folded, a later one of this terminal among them (it applied its
+            // events out of order): this one is folded after them.
+            next.checkpoint.apply(&next.program, &recent)?;
+        } else {
+            next.insert(recent)?;
+            if next.recent.is_full() {
+                next.compact(&recent, false)?;
+            }
         }
         next.as_of = Some(next.as_of.map_or(today, |as_of| as_of.max(today)));
         let after = next.view(today)?;
@@ -237,7 +243,8 @@ impl Account {
     /// or else those sorting before `arriving` — never leaving a terminal with an event below
     /// its new watermark (a clock gone back). When neither prefix can be folded, a forced
     /// compaction folds every event (the one case that may move a balance: events of one day
-    /// replayed before an earlier-sorting arrival) and an eager one folds none.
+    /// replayed before an earlier-sorting arrival; and an arrival below a folded event of its
+    /// terminal is folded after them) and an eager one folds none.
     ///
     /// Why prefixes: copies forked from one account fold prefixes of the events they share, so
     /// their checkpoints stay comparable (one's watermarks at or above the other's) and merge,
@@ -254,11 +261,13 @@ impl Account {
             .iter()
             .take_while(|event| event.canonical(arriving).is_lt())
             .count();
+        // Every kept event — and the arriving one, when it is not in the set yet — must stay
+        // above its terminal's new watermark.
         let closed = |count: usize| {
             self.recent
                 .split_at_checked(count)
                 .is_some_and(|(folded, kept)| {
-                    kept.iter().all(|later| {
+                    kept.iter().chain(forced.then_some(arriving)).all(|later| {
                         folded.iter().all(|earlier| {
                             earlier.id.terminal != later.id.terminal || earlier.id < later.id
                         })
