@@ -172,7 +172,7 @@
 /**
  * The largest account blob in bytes: size flash records and buffers with it.
  */
-#define RTN_ACCOUNT_MAX_LEN 314
+#define RTN_ACCOUNT_MAX_LEN 319
 
 /**
  * Lots (calendar months of points) an account holds.
@@ -184,6 +184,18 @@
  * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`.
  */
 #define RTN_ACCOUNT_MAX_TERMINALS 8
+
+/**
+ * Recent events an account keeps in full above its checkpoint; an event that fills them folds
+ * the older ones into the checkpoint. Two copies holding more together do not merge
+ * (`RTN_ACCOUNT_RECENT_EVENTS_FULL`).
+ */
+#define RTN_ACCOUNT_MAX_RECENT_EVENTS 8
+
+/**
+ * The most points one event carries and one lot holds (2^24 − 1); beyond it `RTN_OVERFLOW`.
+ */
+#define RTN_ACCOUNT_MAX_POINTS 16777215
 
 /**
  * The longest expiry, in months after the month of earning.
@@ -201,9 +213,10 @@
 #define RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS 12
 
 /**
- * Size of `rtn_account` in 64-bit words.
+ * Size of `rtn_account` in 64-bit words (the account's checkpoint and recent events, 616
+ * bytes on a 64-bit host, after the 8-byte magic).
  */
-#define RTN_ACCOUNT_STORAGE_WORDS 64
+#define RTN_ACCOUNT_STORAGE_WORDS 80
 
 /**
  * The largest rule-set blob in bytes (envelope and signature included).
@@ -578,7 +591,7 @@ enum rtn_status
      */
     RTN_ACCOUNT_ZERO_POINTS = 402,
     /**
-     * A redemption beyond the available points.
+     * A redemption beyond the points available on this copy.
      */
     RTN_ACCOUNT_INSUFFICIENT_POINTS = 403,
     /**
@@ -589,11 +602,6 @@ enum rtn_status
      * The account already holds `RTN_ACCOUNT_MAX_TERMINALS` terminals.
      */
     RTN_ACCOUNT_TERMINAL_SLOTS_FULL = 405,
-    /**
-     * An earning dated more than the expiry before the newest lot (a clock far behind) found
-     * no lot.
-     */
-    RTN_ACCOUNT_LOTS_FULL = 406,
     /**
      * `now` is outside the days an account stores (1970-01-02..=2149-06-06).
      */
@@ -607,17 +615,24 @@ enum rtn_status
      */
     RTN_ACCOUNT_PROGRAM_MISMATCH = 409,
     /**
-     * Each account copy holds events the other lacks: replay one onto the other, then merge.
-     */
-    RTN_ACCOUNT_CONCURRENT_COPIES = 410,
-    /**
-     * Two account copies hold the same events but different balances.
+     * Two account copies disagree: one event id with two different effects (a terminal reused
+     * a sequence number), or equal watermarks with different checkpoints.
      */
     RTN_ACCOUNT_DIVERGED = 411,
     /**
      * An authentic account older than `min_write_counter`.
      */
     RTN_ACCOUNT_OLDER_COPY = 412,
+    /**
+     * Both account copies were compacted since they diverged: the back office replays one
+     * copy's missing events onto the other from the terminals' logs.
+     */
+    RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS = 413,
+    /**
+     * Two account copies hold more than `RTN_ACCOUNT_MAX_RECENT_EVENTS` recent events
+     * together: the back office replays one copy's missing events onto the other.
+     */
+    RTN_ACCOUNT_RECENT_EVENTS_FULL = 414,
     /**
      * A churn model parameter is NaN, infinite or out of its domain.
      */
@@ -1260,7 +1275,7 @@ typedef struct rtn_account_program {
 
 /**
  * A points account in caller-owned storage (`uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS]`,
- * 512 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
+ * 640 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
  * `memcpy`; it needs no clean-up.
  */
 typedef struct rtn_account {
@@ -1284,9 +1299,15 @@ typedef struct rtn_account_summary {
      */
     uint64_t pending;
     /**
-     * Points owed (clawbacks beyond the balance); repaid by the next earnings.
+     * Points owed: clawbacks beyond the balance, and `overdrawn`. Repaid by the next earnings
+     * (clawback debt) and the next available points (the overdraft).
      */
     uint64_t debt;
+    /**
+     * The part of `debt` redeemed beyond the available points: a redemption made on two
+     * offline copies, found when they merged. 0 for an account in good standing.
+     */
+    uint64_t overdrawn;
     /**
      * Points (pending included) that expire after `next_expiry`.
      */
@@ -1307,6 +1328,10 @@ typedef struct rtn_account_summary {
      * Lots held, 0..=14.
      */
     uint8_t lots;
+    /**
+     * Recent events kept in full, 0..=`RTN_ACCOUNT_MAX_RECENT_EVENTS`.
+     */
+    uint8_t recent_events;
 } rtn_account_summary;
 
 /**
@@ -2170,12 +2195,14 @@ rtn_status rtn_account_init(const struct rtn_account_program *program,
  * Credits `points` earned by the transaction `id` on `now` (Unix seconds, at
  * `utc_offset_minutes` east of UTC): pending for the program's `pending_days`, expiring with
  * the month's lot; any debt is repaid first. An event the account already holds changes
- * nothing and returns `RTN_OK`.
+ * nothing and returns `RTN_OK`. The event is kept among the recent events (an event that fills
+ * them folds older ones into the checkpoint; balances do not change).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
  * beyond ±18:00); `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
- * `RTN_ACCOUNT_ZERO_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_ACCOUNT_LOTS_FULL`;
- * `RTN_OVERFLOW` (a lot beyond 2^32 − 1 points). On error the account is unchanged.
+ * `RTN_ACCOUNT_ZERO_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (`points` or
+ * the month's lot beyond `RTN_ACCOUNT_MAX_POINTS`, or the write counter full). On error the
+ * account is unchanged.
  *
  * # Safety
  * `account` must be NULL or valid and not accessed elsewhere during the call.
@@ -2187,12 +2214,15 @@ rtn_status rtn_account_earn(struct rtn_account *account,
                             int16_t utc_offset_minutes);
 
 /**
- * Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`.
+ * Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`;
+ * refused beyond what is available on this copy (another offline copy may spend the same
+ * points: the merge then reports them as overdrawn).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
  * `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_ACCOUNT_ZERO_POINTS`;
- * `RTN_ACCOUNT_INSUFFICIENT_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW`. On
- * error the account is unchanged.
+ * `RTN_ACCOUNT_INSUFFICIENT_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW`
+ * (`points` beyond `RTN_ACCOUNT_MAX_POINTS`, or the write counter full). On error the account
+ * is unchanged.
  *
  * # Safety
  * `account` must be NULL or valid and not accessed elsewhere during the call.
@@ -2210,8 +2240,8 @@ rtn_status rtn_account_redeem(struct rtn_account *account,
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
  * `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
  * `RTN_ACCOUNT_UNKNOWN_TRANSACTION`; `RTN_ACCOUNT_ZERO_POINTS`;
- * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (debt beyond 2^32 − 1). On error the
- * account is unchanged.
+ * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (`points` beyond `RTN_ACCOUNT_MAX_POINTS`,
+ * debt beyond 2^32 − 1, or the write counter full). On error the account is unchanged.
  *
  * # Safety
  * `account` must be NULL or valid and not accessed elsewhere during the call.
@@ -2224,9 +2254,10 @@ rtn_status rtn_account_clawback(struct rtn_account *account,
                                 int16_t utc_offset_minutes);
 
 /**
- * Settles expiry and pending up to `now` in place (lots past their expiry lose their points;
- * closed returns windows release pending points). Queries settle on their own; call this to
- * store the settled account.
+ * Moves the account's day to `now` in place (when later): balances are then answered as of it
+ * (lots past their expiry lose their points; closed returns windows release pending points),
+ * and a terminal whose clock is behind cannot bring expired points back. Queries settle on
+ * their own; call this to store the day.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
  * `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_OVERFLOW` (write counter). On error the account is
@@ -2238,14 +2269,19 @@ rtn_status rtn_account_clawback(struct rtn_account *account,
 rtn_status rtn_account_expire(struct rtn_account *account, int64_t now, int16_t utc_offset_minutes);
 
 /**
- * Merges two copies of one account into `*merged_out` (which may be `a` or `b`): when one
- * copy holds every event of the other, the result is that copy with a write counter one more
- * than the larger. Copies that each hold events the other lacks are refused: replay the
- * missing events onto one of them first (events are idempotent).
+ * Merges two copies of one account that terminals updated offline into `*merged_out` (which
+ * may be `a` or `b`): the newer checkpoint and the union of both copies' recent events, each
+ * once, replayed; the write counter one more than the larger. Commutative, associative and
+ * idempotent; nothing lost or counted twice. A redemption made on both copies shows in the
+ * summary's `overdrawn`.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
- * `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_CONCURRENT_COPIES`; `RTN_ACCOUNT_DIVERGED`;
- * `RTN_OVERFLOW` (write counter). On error `*merged_out` is not written.
+ * `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS` (both copies were
+ * compacted since they diverged); `RTN_ACCOUNT_RECENT_EVENTS_FULL` (more than
+ * `RTN_ACCOUNT_MAX_RECENT_EVENTS` recent events together); `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`
+ * (more than 8 terminals together); `RTN_ACCOUNT_DIVERGED` (an event id with two effects);
+ * `RTN_OVERFLOW` (a lot beyond `RTN_ACCOUNT_MAX_POINTS`, or the write counter full). On error
+ * `*merged_out` is not written; the back office's remedy for each is in `docs/cards.md`.
  *
  * # Safety
  * `a` and `b` must be NULL or valid; `merged_out` NULL or valid for a write.
@@ -2334,7 +2370,8 @@ rtn_status rtn_account_encode(const struct rtn_account *account,
 
 /**
  * Verifies an account blob with `*seal` (key and customer id) and initialises `*account_out`
- * with it; an account whose write counter is below `min_write_counter` is refused.
+ * with it; an account whose write counter is below `min_write_counter` is refused. Blobs of
+ * the first release (format version 1) are read too.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
  * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;

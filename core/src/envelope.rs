@@ -134,7 +134,11 @@ impl Kind {
     /// The payload format version this build writes, and the newest it reads.
     #[must_use]
     pub const fn version(self) -> u8 {
-        1
+        match self {
+            // 2: checkpoint and recent events (docs/formats.md); 1 is still read.
+            Kind::Account => 2,
+            _ => 1,
+        }
     }
 
     /// The oldest payload format version this build still reads.

@@ -1,4 +1,4 @@
-"""Punch cards and points from Python: two offline copies of a card, merged."""
+"""Punch cards and points from Python: two offline copies of a card, and of an account, merged."""
 
 import datetime as dt
 
@@ -20,6 +20,12 @@ try:
 except retention.StateError as error:
     print(f"  old image refused: {error}")
 account = retention.PointsAccount(expiry_months=12, pending_days=14)
-account = account.earn((1, 1), 120, today).clawback((2, 1), (1, 1), 30, today)
-print(f"points: {account}")
-print(f"  {account.summary(dt.date(2024, 3, 19))}")
+account = account.earn((9, 1), 500, dt.date(2024, 1, 10)).earn((1, 1), 120, today)
+at_till_1 = account.redeem((1, 2), 300, today)
+at_till_2 = account.earn((2, 1), 40, today).redeem((2, 2), 250, today)  # offline, the same 500
+merged_points = at_till_1.merge(at_till_2).clawback((2, 3), (1, 1), 30, today)
+print(f"points merged: {merged_points}")
+print(f"  {merged_points.summary(today)}")
+print(f"  two weeks later: {merged_points.summary(dt.date(2024, 3, 19))}")
+blob = merged_points.to_bytes(key, b"cust-0042")
+print(f"  {len(blob)} bytes (at most {retention.ACCOUNT_MAX_LEN})")

@@ -1,6 +1,6 @@
 //! Points accounts in C: an account lives in caller-owned `rtn_account` storage; events update
-//! it in place (only on success); it travels as a tagged blob of at most `RTN_ACCOUNT_MAX_LEN`
-//! bytes.
+//! it in place (only on success); copies updated offline merge; it travels as a tagged blob of
+//! at most `RTN_ACCOUNT_MAX_LEN` bytes.
 
 use core::mem::MaybeUninit;
 
@@ -18,32 +18,41 @@ use crate::storage::{self, Stored};
 use crate::terminal::{day_number, local_day, rtn_event_id};
 
 /// The largest account blob in bytes: size flash records and buffers with it.
-pub const RTN_ACCOUNT_MAX_LEN: usize = 314;
+pub const RTN_ACCOUNT_MAX_LEN: usize = 319;
 /// Lots (calendar months of points) an account holds.
 pub const RTN_ACCOUNT_MAX_LOTS: usize = 14;
 /// Terminals an account keeps sequence numbers for; a ninth is
 /// `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`.
 pub const RTN_ACCOUNT_MAX_TERMINALS: usize = 8;
+/// Recent events an account keeps in full above its checkpoint; an event that fills them folds
+/// the older ones into the checkpoint. Two copies holding more together do not merge
+/// (`RTN_ACCOUNT_RECENT_EVENTS_FULL`).
+pub const RTN_ACCOUNT_MAX_RECENT_EVENTS: usize = 8;
+/// The most points one event carries and one lot holds (2^24 − 1); beyond it `RTN_OVERFLOW`.
+pub const RTN_ACCOUNT_MAX_POINTS: u32 = 16_777_215;
 /// The longest expiry, in months after the month of earning.
 pub const RTN_ACCOUNT_MAX_EXPIRY_MONTHS: u8 = 13;
 /// The longest pending period (returns window), in days.
 pub const RTN_ACCOUNT_MAX_PENDING_DAYS: u8 = 90;
 /// The longest tier-qualification window, in calendar months.
 pub const RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS: u8 = 12;
-/// Size of `rtn_account` in 64-bit words.
-pub const RTN_ACCOUNT_STORAGE_WORDS: usize = 64;
+/// Size of `rtn_account` in 64-bit words (the account's checkpoint and recent events, 616
+/// bytes on a 64-bit host, after the 8-byte magic).
+pub const RTN_ACCOUNT_STORAGE_WORDS: usize = 80;
 
 const _: () = {
     assert!(RTN_ACCOUNT_MAX_LEN == points::MAX_ENCODED_LEN);
     assert!(RTN_ACCOUNT_MAX_LOTS == points::MAX_LOTS);
     assert!(RTN_ACCOUNT_MAX_TERMINALS == points::MAX_TERMINALS);
+    assert!(RTN_ACCOUNT_MAX_RECENT_EVENTS == points::MAX_RECENT_EVENTS);
+    assert!(RTN_ACCOUNT_MAX_POINTS as u64 == points::MAX_LOT_POINTS);
     assert!(RTN_ACCOUNT_MAX_EXPIRY_MONTHS == points::MAX_EXPIRY_MONTHS);
     assert!(RTN_ACCOUNT_MAX_PENDING_DAYS == points::MAX_PENDING_DAYS);
     assert!(RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS == points::MAX_TIER_WINDOW_MONTHS);
 };
 
 /// A points account in caller-owned storage (`uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS]`,
-/// 512 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
+/// 640 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
 /// `memcpy`; it needs no clean-up.
 #[repr(C)]
 #[derive(Debug)]
@@ -53,7 +62,7 @@ pub struct rtn_account {
 }
 
 impl Stored for Account {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnACCT1");
+    const MAGIC: u64 = u64::from_le_bytes(*b"rtnACCT2");
 }
 
 /// How an account's points age.
@@ -77,8 +86,12 @@ pub struct rtn_account_summary {
     pub available: u64,
     /// Points in their returns window: not spendable, not counted for tiers.
     pub pending: u64,
-    /// Points owed (clawbacks beyond the balance); repaid by the next earnings.
+    /// Points owed: clawbacks beyond the balance, and `overdrawn`. Repaid by the next earnings
+    /// (clawback debt) and the next available points (the overdraft).
     pub debt: u64,
+    /// The part of `debt` redeemed beyond the available points: a redemption made on two
+    /// offline copies, found when they merged. 0 for an account in good standing.
+    pub overdrawn: u64,
     /// Points (pending included) that expire after `next_expiry`.
     pub next_expiry_points: u64,
     /// The next day on which points expire (their last valid day); 0 if none will.
@@ -89,6 +102,8 @@ pub struct rtn_account_summary {
     pub terminals: u8,
     /// Lots held, 0..=14.
     pub lots: u8,
+    /// Recent events kept in full, 0..=`RTN_ACCOUNT_MAX_RECENT_EVENTS`.
+    pub recent_events: u8,
 }
 
 impl From<AccountProgramError> for rtn_status {
@@ -105,7 +120,6 @@ impl From<AccountError> for rtn_status {
             AccountError::InsufficientPoints { .. } => rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS,
             AccountError::UnknownTransaction => rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION,
             AccountError::TerminalSlotsFull => rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
-            AccountError::LotsFull => rtn_status::RTN_ACCOUNT_LOTS_FULL,
             AccountError::DateOutOfRange => rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
             AccountError::InvalidWindow => rtn_status::RTN_ACCOUNT_INVALID_WINDOW,
             AccountError::Overflow => rtn_status::RTN_OVERFLOW,
@@ -118,9 +132,15 @@ impl From<AccountMergeError> for rtn_status {
     fn from(error: AccountMergeError) -> rtn_status {
         match error {
             AccountMergeError::ProgramMismatch => rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH,
-            AccountMergeError::ConcurrentCopies => rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES,
+            AccountMergeError::IncomparableCheckpoints => {
+                rtn_status::RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS
+            }
+            AccountMergeError::RecentEventsFull => rtn_status::RTN_ACCOUNT_RECENT_EVENTS_FULL,
+            AccountMergeError::TerminalSlotsFull => rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
             AccountMergeError::Diverged => rtn_status::RTN_ACCOUNT_DIVERGED,
-            AccountMergeError::WriteCounterExhausted => rtn_status::RTN_OVERFLOW,
+            AccountMergeError::Overflow | AccountMergeError::WriteCounterExhausted => {
+                rtn_status::RTN_OVERFLOW
+            }
             _ => rtn_status::RTN_INTERNAL,
         }
     }
@@ -221,12 +241,14 @@ pub unsafe extern "C" fn rtn_account_init(
 /// Credits `points` earned by the transaction `id` on `now` (Unix seconds, at
 /// `utc_offset_minutes` east of UTC): pending for the program's `pending_days`, expiring with
 /// the month's lot; any debt is repaid first. An event the account already holds changes
-/// nothing and returns `RTN_OK`.
+/// nothing and returns `RTN_OK`. The event is kept among the recent events (an event that fills
+/// them folds older ones into the checkpoint; balances do not change).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
 /// beyond ±18:00); `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
-/// `RTN_ACCOUNT_ZERO_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_ACCOUNT_LOTS_FULL`;
-/// `RTN_OVERFLOW` (a lot beyond 2^32 − 1 points). On error the account is unchanged.
+/// `RTN_ACCOUNT_ZERO_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (`points` or
+/// the month's lot beyond `RTN_ACCOUNT_MAX_POINTS`, or the write counter full). On error the
+/// account is unchanged.
 ///
 /// # Safety
 /// `account` must be NULL or valid and not accessed elsewhere during the call.
@@ -246,12 +268,15 @@ pub unsafe extern "C" fn rtn_account_earn(
     unsafe { apply(account, event, now, utc_offset_minutes) }
 }
 
-/// Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`.
+/// Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`;
+/// refused beyond what is available on this copy (another offline copy may spend the same
+/// points: the merge then reports them as overdrawn).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
 /// `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_ACCOUNT_ZERO_POINTS`;
-/// `RTN_ACCOUNT_INSUFFICIENT_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW`. On
-/// error the account is unchanged.
+/// `RTN_ACCOUNT_INSUFFICIENT_POINTS`; `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW`
+/// (`points` beyond `RTN_ACCOUNT_MAX_POINTS`, or the write counter full). On error the account
+/// is unchanged.
 ///
 /// # Safety
 /// `account` must be NULL or valid and not accessed elsewhere during the call.
@@ -277,8 +302,8 @@ pub unsafe extern "C" fn rtn_account_redeem(
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
 /// `RTN_ACCOUNT_INVALID_EVENT_ID`; `RTN_ACCOUNT_DATE_OUT_OF_RANGE`;
 /// `RTN_ACCOUNT_UNKNOWN_TRANSACTION`; `RTN_ACCOUNT_ZERO_POINTS`;
-/// `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (debt beyond 2^32 − 1). On error the
-/// account is unchanged.
+/// `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`; `RTN_OVERFLOW` (`points` beyond `RTN_ACCOUNT_MAX_POINTS`,
+/// debt beyond 2^32 − 1, or the write counter full). On error the account is unchanged.
 ///
 /// # Safety
 /// `account` must be NULL or valid and not accessed elsewhere during the call.
@@ -300,9 +325,10 @@ pub unsafe extern "C" fn rtn_account_clawback(
     unsafe { apply(account, event, now, utc_offset_minutes) }
 }
 
-/// Settles expiry and pending up to `now` in place (lots past their expiry lose their points;
-/// closed returns windows release pending points). Queries settle on their own; call this to
-/// store the settled account.
+/// Moves the account's day to `now` in place (when later): balances are then answered as of it
+/// (lots past their expiry lose their points; closed returns windows release pending points),
+/// and a terminal whose clock is behind cannot bring expired points back. Queries settle on
+/// their own; call this to store the day.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT`;
 /// `RTN_ACCOUNT_DATE_OUT_OF_RANGE`; `RTN_OVERFLOW` (write counter). On error the account is
@@ -324,14 +350,19 @@ pub unsafe extern "C" fn rtn_account_expire(
     }
 }
 
-/// Merges two copies of one account into `*merged_out` (which may be `a` or `b`): when one
-/// copy holds every event of the other, the result is that copy with a write counter one more
-/// than the larger. Copies that each hold events the other lacks are refused: replay the
-/// missing events onto one of them first (events are idempotent).
+/// Merges two copies of one account that terminals updated offline into `*merged_out` (which
+/// may be `a` or `b`): the newer checkpoint and the union of both copies' recent events, each
+/// once, replayed; the write counter one more than the larger. Commutative, associative and
+/// idempotent; nothing lost or counted twice. A redemption made on both copies shows in the
+/// summary's `overdrawn`.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
-/// `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_CONCURRENT_COPIES`; `RTN_ACCOUNT_DIVERGED`;
-/// `RTN_OVERFLOW` (write counter). On error `*merged_out` is not written.
+/// `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS` (both copies were
+/// compacted since they diverged); `RTN_ACCOUNT_RECENT_EVENTS_FULL` (more than
+/// `RTN_ACCOUNT_MAX_RECENT_EVENTS` recent events together); `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`
+/// (more than 8 terminals together); `RTN_ACCOUNT_DIVERGED` (an event id with two effects);
+/// `RTN_OVERFLOW` (a lot beyond `RTN_ACCOUNT_MAX_POINTS`, or the write counter full). On error
+/// `*merged_out` is not written; the back office's remedy for each is in `docs/cards.md`.
 ///
 /// # Safety
 /// `a` and `b` must be NULL or valid; `merged_out` NULL or valid for a write.
@@ -397,11 +428,13 @@ pub unsafe extern "C" fn rtn_account_summarize(
             available: s.available.0,
             pending: s.pending.0,
             debt: s.debt.0,
+            overdrawn: s.overdrawn.0,
             next_expiry_points: s.next_expiry_points.0,
             next_expiry: day_number(s.next_expiry),
             write_counter: s.write_counter,
             terminals: s.terminals,
             lots: s.lots,
+            recent_events: s.recent_events,
         };
         // SAFETY: checked non-NULL; valid for a write per the caller.
         unsafe { write_out(summary_out, summary) };
@@ -496,7 +529,8 @@ pub unsafe extern "C" fn rtn_account_encode(
 }
 
 /// Verifies an account blob with `*seal` (key and customer id) and initialises `*account_out`
-/// with it; an account whose write counter is below `min_write_counter` is refused.
+/// with it; an account whose write counter is below `min_write_counter` is refused. Blobs of
+/// the first release (format version 1) are read too.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
 /// `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
@@ -669,31 +703,37 @@ mod tests {
                 rtn_status::RTN_ACCOUNT_INVALID_PROGRAM
             );
             assert_eq!(rtn_account_init(&program, &mut a), rtn_status::RTN_OK);
+            assert_eq!(
+                rtn_account_earn(&mut a, id(1, 1), 50, NOON, 0),
+                rtn_status::RTN_OK
+            );
             let mut b = rtn_account { opaque: a.opaque };
-            assert_eq!(
-                rtn_account_earn(&mut a, id(1, 1), 5, NOON, 0),
-                rtn_status::RTN_OK
-            );
-            assert_eq!(
-                rtn_account_earn(&mut b, id(2, 1), 5, NOON, 0),
-                rtn_status::RTN_OK
-            );
-            let mut merged = empty();
-            assert_eq!(
-                rtn_account_merge(&a, &b, &mut merged),
-                rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES
-            );
-            assert_eq!(
-                rtn_account_earn(&mut a, id(2, 1), 5, NOON, 0),
-                rtn_status::RTN_OK
-            );
+            // Both offline copies redeem 40 of the 50; each earns 5.
+            for (copy, terminal) in [(&mut a, 2), (&mut b, 3)] {
+                assert_eq!(
+                    rtn_account_redeem(copy, id(terminal, 1), 40, NOON, 0),
+                    rtn_status::RTN_OK
+                );
+                assert_eq!(
+                    rtn_account_earn(copy, id(terminal, 2), 5, NOON, 0),
+                    rtn_status::RTN_OK
+                );
+            }
             let a_ptr: *mut rtn_account = &mut a;
             assert_eq!(rtn_account_merge(a_ptr, &b, a_ptr), rtn_status::RTN_OK);
+            let mut merged = empty();
             assert_eq!(
                 rtn_account_merge(&a, core::ptr::null(), &mut merged),
                 rtn_status::RTN_NULL_PARAMETER
             );
+            assert_eq!(
+                rtn_account_earn(&mut a, id(1, 2), 1 << 24, NOON, 0),
+                rtn_status::RTN_OVERFLOW
+            );
         }
-        assert_eq!(summary(&a, NOON).available, 10);
+        // 50 + 5 + 5 earned, 80 redeemed: 20 overdrawn, owed; nothing available.
+        let s = summary(&a, NOON);
+        assert_eq!((s.available, s.debt, s.overdrawn), (0, 20, 20));
+        assert_eq!((s.terminals, s.recent_events, s.write_counter), (3, 5, 4));
     }
 }

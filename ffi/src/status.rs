@@ -147,27 +147,33 @@ pub enum rtn_status {
     RTN_ACCOUNT_INVALID_EVENT_ID = 401,
     /// An earning, redemption or clawback of zero points.
     RTN_ACCOUNT_ZERO_POINTS = 402,
-    /// A redemption beyond the available points.
+    /// A redemption beyond the points available on this copy.
     RTN_ACCOUNT_INSUFFICIENT_POINTS = 403,
     /// A clawback of a transaction the account has never seen.
     RTN_ACCOUNT_UNKNOWN_TRANSACTION = 404,
     /// The account already holds `RTN_ACCOUNT_MAX_TERMINALS` terminals.
     RTN_ACCOUNT_TERMINAL_SLOTS_FULL = 405,
-    /// An earning dated more than the expiry before the newest lot (a clock far behind) found
-    /// no lot.
-    RTN_ACCOUNT_LOTS_FULL = 406,
+    // 406: RTN_ACCOUNT_LOTS_FULL, retired (format version 2: an earning whose lot expired
+    // before it arrived, older than every tier window, takes no lot; lots never run out).
     /// `now` is outside the days an account stores (1970-01-02..=2149-06-06).
     RTN_ACCOUNT_DATE_OUT_OF_RANGE = 407,
     /// A tier window of 0 or above `RTN_ACCOUNT_MAX_TIER_WINDOW_MONTHS` months.
     RTN_ACCOUNT_INVALID_WINDOW = 408,
     /// Two account copies to merge have different programs.
     RTN_ACCOUNT_PROGRAM_MISMATCH = 409,
-    /// Each account copy holds events the other lacks: replay one onto the other, then merge.
-    RTN_ACCOUNT_CONCURRENT_COPIES = 410,
-    /// Two account copies hold the same events but different balances.
+    // 410: RTN_ACCOUNT_CONCURRENT_COPIES, retired (format version 2: concurrent copies merge;
+    // see RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS and RTN_ACCOUNT_RECENT_EVENTS_FULL).
+    /// Two account copies disagree: one event id with two different effects (a terminal reused
+    /// a sequence number), or equal watermarks with different checkpoints.
     RTN_ACCOUNT_DIVERGED = 411,
     /// An authentic account older than `min_write_counter`.
     RTN_ACCOUNT_OLDER_COPY = 412,
+    /// Both account copies were compacted since they diverged: the back office replays one
+    /// copy's missing events onto the other from the terminals' logs.
+    RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS = 413,
+    /// Two account copies hold more than `RTN_ACCOUNT_MAX_RECENT_EVENTS` recent events
+    /// together: the back office replays one copy's missing events onto the other.
+    RTN_ACCOUNT_RECENT_EVENTS_FULL = 414,
 
     /// A churn model parameter is NaN, infinite or out of its domain.
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
@@ -278,13 +284,15 @@ impl rtn_status {
             rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS => c"RTN_ACCOUNT_INSUFFICIENT_POINTS",
             rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION => c"RTN_ACCOUNT_UNKNOWN_TRANSACTION",
             rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL => c"RTN_ACCOUNT_TERMINAL_SLOTS_FULL",
-            rtn_status::RTN_ACCOUNT_LOTS_FULL => c"RTN_ACCOUNT_LOTS_FULL",
             rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE => c"RTN_ACCOUNT_DATE_OUT_OF_RANGE",
             rtn_status::RTN_ACCOUNT_INVALID_WINDOW => c"RTN_ACCOUNT_INVALID_WINDOW",
             rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH => c"RTN_ACCOUNT_PROGRAM_MISMATCH",
-            rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES => c"RTN_ACCOUNT_CONCURRENT_COPIES",
             rtn_status::RTN_ACCOUNT_DIVERGED => c"RTN_ACCOUNT_DIVERGED",
             rtn_status::RTN_ACCOUNT_OLDER_COPY => c"RTN_ACCOUNT_OLDER_COPY",
+            rtn_status::RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS => {
+                c"RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS"
+            }
+            rtn_status::RTN_ACCOUNT_RECENT_EVENTS_FULL => c"RTN_ACCOUNT_RECENT_EVENTS_FULL",
         }
     }
 
@@ -370,13 +378,13 @@ impl rtn_status {
         rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS,
         rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION,
         rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
-        rtn_status::RTN_ACCOUNT_LOTS_FULL,
         rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
         rtn_status::RTN_ACCOUNT_INVALID_WINDOW,
         rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH,
-        rtn_status::RTN_ACCOUNT_CONCURRENT_COPIES,
         rtn_status::RTN_ACCOUNT_DIVERGED,
         rtn_status::RTN_ACCOUNT_OLDER_COPY,
+        rtn_status::RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS,
+        rtn_status::RTN_ACCOUNT_RECENT_EVENTS_FULL,
         rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN,
         rtn_status::RTN_CHURN_INVALID_OBSERVATION,
         rtn_status::RTN_CHURN_RECENCY_AFTER_AGE,
@@ -506,11 +514,13 @@ mod tests {
         assert_eq!(rtn_status::RTN_CARD_OLDER_COPY as u32, 314);
         assert_eq!(rtn_status::RTN_ACCOUNT_INVALID_PROGRAM as u32, 400);
         assert_eq!(rtn_status::RTN_ACCOUNT_OLDER_COPY as u32, 412);
+        assert_eq!(rtn_status::RTN_ACCOUNT_RECENT_EVENTS_FULL as u32, 414);
     }
 
     #[test]
     fn unknown_values_have_a_name() {
-        for value in [8u32, 99, 116, 219, 299, 499, 511, 9999, u32::MAX] {
+        // 406 and 410 are retired account statuses.
+        for value in [8u32, 99, 116, 219, 299, 406, 410, 499, 511, 9999, u32::MAX] {
             // SAFETY: static NUL-terminated string.
             let name = unsafe { CStr::from_ptr(rtn_status_str(value)) };
             assert_eq!(name.to_str().unwrap(), "RTN_UNKNOWN_STATUS");

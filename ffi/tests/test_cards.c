@@ -135,6 +135,7 @@ static void check_account(const scenario_step *s) {
     actual[ACCOUNT_AVAILABLE] = (int64_t)summary.available;
     actual[ACCOUNT_PENDING] = (int64_t)summary.pending;
     actual[ACCOUNT_DEBT] = (int64_t)summary.debt;
+    actual[ACCOUNT_OVERDRAWN] = (int64_t)summary.overdrawn;
     actual[ACCOUNT_QUALIFYING] = -1;
     actual[ACCOUNT_EXPIRING] = -1;
     if (s->window_months != 0) {
@@ -197,7 +198,7 @@ static void every_bit_flip_of_a_card_or_account_is_refused(void) {
     CHECK(refused == (int)(8 * sizeof SCENARIO_PINNED_CARD));
     refused = 0;
     memcpy(blob, SCENARIO_PINNED_ACCOUNT, sizeof SCENARIO_PINNED_ACCOUNT);
-    CHECK_STATUS(rtn_account_decode(blob, sizeof SCENARIO_PINNED_ACCOUNT, &aseal, 7, &accounts[2]),
+    CHECK_STATUS(rtn_account_decode(blob, sizeof SCENARIO_PINNED_ACCOUNT, &aseal, 9, &accounts[2]),
                  RTN_OK);
     for (byte = 0; byte < sizeof SCENARIO_PINNED_ACCOUNT; byte++) {
         for (bit = 0; bit < 8; bit++) {
@@ -233,7 +234,7 @@ static void wrong_key_other_card_and_old_copies(void) {
                                     &accounts[2]),
                  RTN_DECODE_WRONG_KIND);
     CHECK_STATUS(rtn_account_decode(SCENARIO_PINNED_ACCOUNT, sizeof SCENARIO_PINNED_ACCOUNT, &seal,
-                                    8, &accounts[2]),
+                                    10, &accounts[2]),
                  RTN_ACCOUNT_OLDER_COPY);
 }
 
@@ -254,6 +255,44 @@ static void eight_terminals_fill_144_bytes_and_a_ninth_is_refused(void) {
     CHECK(written == 0);
     CHECK_STATUS(rtn_card_encode(&cards[2], &seal, blob, RTN_CARD_MAX_LEN, &written), RTN_OK);
     CHECK(written == 144 && RTN_CARD_MAX_LEN == 144);
+}
+
+/* Two offline copies, four terminals each, merge into eight recent events, the most an account
+ * keeps (its blob within RTN_ACCOUNT_MAX_LEN); one more event on either side is refused at the
+ * merge; copies that both compacted since they diverged are refused. */
+static void concurrent_account_copies_merge(void) {
+    rtn_account_summary s;
+    rtn_seal seal = account_seal();
+    size_t written = 0;
+    uint32_t t;
+    CHECK_STATUS(rtn_account_init(&SCENARIO_ACCOUNT_PROGRAM, &accounts[0]), RTN_OK);
+    memcpy(&accounts[1], &accounts[0], sizeof accounts[0]);
+    for (t = 1; t <= 4; t++) {
+        CHECK_STATUS(rtn_account_earn(&accounts[0], event(t, 1), 10 * t, NOON, 0), RTN_OK);
+        CHECK_STATUS(rtn_account_earn(&accounts[1], event(t + 4, 1), 10 * t, NOON, 0), RTN_OK);
+    }
+    memcpy(&accounts[2], &accounts[1], sizeof accounts[1]);
+    CHECK_STATUS(rtn_account_merge(&accounts[0], &accounts[1], &accounts[0]), RTN_OK);
+    CHECK_STATUS(rtn_account_summarize(&accounts[0], NOON, 0, &s), RTN_OK);
+    /* (10 + 20 + 30 + 40) x 2 pending; write counter max(4, 4) + 1. */
+    CHECK(s.pending == 200 && s.available == 0 && s.terminals == 8);
+    CHECK(s.recent_events == RTN_ACCOUNT_MAX_RECENT_EVENTS && s.write_counter == 5);
+    CHECK_STATUS(rtn_account_encode(&accounts[0], &seal, blob, sizeof blob, &written), RTN_OK);
+    CHECK(written == 26 + 21 + 8 * 8 + 8 * 10 && written <= RTN_ACCOUNT_MAX_LEN);
+    /* Copy 2 takes a ninth event: 9 recent events together. */
+    CHECK_STATUS(rtn_account_earn(&accounts[2], event(5, 2), 1, NOON, 0), RTN_OK);
+    CHECK_STATUS(rtn_account_merge(&accounts[0], &accounts[2], &accounts[1]),
+                 RTN_ACCOUNT_RECENT_EVENTS_FULL);
+    /* The next day both compact: copy 0 folds all 8 for a new event, copy 2 fills up and folds
+     * its own. Each checkpoint now holds events the other lacks. */
+    CHECK_STATUS(rtn_account_earn(&accounts[0], event(1, 2), 1, NOON + 86400, 0), RTN_OK);
+    for (t = 3; t <= 5; t++) {
+        CHECK_STATUS(rtn_account_earn(&accounts[2], event(5, t), 1, NOON + 86400, 0), RTN_OK);
+    }
+    CHECK_STATUS(rtn_account_merge(&accounts[0], &accounts[2], &accounts[1]),
+                 RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS);
+    CHECK_STATUS(rtn_account_summarize(&accounts[0], NOON + 86400, 0, &s), RTN_OK);
+    CHECK(s.pending == 201 && s.recent_events == 1);
 }
 
 static void bad_input_leaves_state_alone(void) {
@@ -304,6 +343,7 @@ int main(void) {
     RUN(every_bit_flip_of_a_card_or_account_is_refused);
     RUN(wrong_key_other_card_and_old_copies);
     RUN(eight_terminals_fill_144_bytes_and_a_ninth_is_refused);
+    RUN(concurrent_account_copies_merge);
     RUN(bad_input_leaves_state_alone);
     return HARNESS_SUMMARY();
 }

@@ -1,7 +1,7 @@
 //! Arbitrary event sequences on two copies of a card and of an account, with merges: every
 //! transition returns a value or a specific error, never panics, a failed one leaves the state
-//! alone, and the results keep their laws (replays change nothing, card merges commute, every
-//! state round-trips through its blob).
+//! alone, and the results keep their laws (replays change nothing, card and account merges
+//! commute, every state round-trips through its blob).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -159,8 +159,26 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             _ => {
-                if let Ok(merged) = accounts[copy].merge(&accounts[1 - copy]) {
-                    accounts[copy] = merged;
+                let (a, b) = (
+                    accounts[copy].merge(&accounts[1 - copy]),
+                    accounts[1 - copy].merge(&accounts[copy]),
+                );
+                match (a, b) {
+                    (Ok(a), Ok(b)) => {
+                        let (sa, sb) = (a.summary(on), b.summary(on));
+                        assert_eq!(
+                            sa.map(|s| (s.available, s.pending, s.debt, s.overdrawn)),
+                            sb.map(|s| (s.available, s.pending, s.debt, s.overdrawn)),
+                            "account merge commutes"
+                        );
+                        assert_eq!(
+                            a.last_events().collect::<Vec<_>>(),
+                            b.last_events().collect::<Vec<_>>()
+                        );
+                        accounts[copy] = a;
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b),
+                    (a, b) => panic!("account merge is not symmetric: {a:?} / {b:?}"),
                 }
                 if let Ok(next) = cards[copy].expire(on) {
                     cards[copy] = next;

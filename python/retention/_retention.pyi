@@ -19,6 +19,8 @@ __all__ = [
     "ACCOUNT_MAX_LEN",
     "ACCOUNT_MAX_LOTS",
     "ACCOUNT_MAX_PENDING_DAYS",
+    "ACCOUNT_MAX_POINTS",
+    "ACCOUNT_MAX_RECENT_EVENTS",
     "ACCOUNT_MAX_TERMINALS",
     "ACCOUNT_MAX_TIER_WINDOW_MONTHS",
     "AccountSummary",
@@ -94,6 +96,8 @@ CARD_MAX_WRITE_COUNTER: int
 ACCOUNT_MAX_LEN: int
 ACCOUNT_MAX_LOTS: int
 ACCOUNT_MAX_TERMINALS: int
+ACCOUNT_MAX_RECENT_EVENTS: int
+ACCOUNT_MAX_POINTS: int
 ACCOUNT_MAX_EXPIRY_MONTHS: int
 ACCOUNT_MAX_PENDING_DAYS: int
 ACCOUNT_MAX_TIER_WINDOW_MONTHS: int
@@ -194,6 +198,8 @@ class AccountSummary:
     @property
     def debt(self) -> int: ...
     @property
+    def overdrawn(self) -> int: ...
+    @property
     def next_expiry(self) -> Optional[date]: ...
     @property
     def next_expiry_points(self) -> int: ...
@@ -203,10 +209,13 @@ class AccountSummary:
     def terminals(self) -> int: ...
     @property
     def lots(self) -> int: ...
+    @property
+    def recent_events(self) -> int: ...
 
 @final
 class PointsAccount:
-    """A customer's points by monthly lot; immutable, every operation returns a new account."""
+    """A customer's points by monthly lot, kept as a checkpoint and up to 8 recent events;
+    copies updated offline merge. Immutable, every operation returns a new account."""
 
     def __new__(cls, expiry_months: int = 0, pending_days: int = 0) -> PointsAccount: ...
     def earn(self, event: tuple[int, int], points: int, today: date) -> PointsAccount: ...

@@ -166,7 +166,7 @@ impl ToPyErr for AccountError {
             AccountError::InsufficientPoints { .. } | AccountError::UnknownTransaction => {
                 Family::State
             }
-            AccountError::TerminalSlotsFull | AccountError::LotsFull => Family::Capacity,
+            AccountError::TerminalSlotsFull => Family::Capacity,
             AccountError::Overflow => Family::Overflow,
             _ => Family::Internal,
         };
@@ -178,8 +178,15 @@ impl ToPyErr for AccountMergeError {
     fn to_py(self) -> PyErr {
         let family = match self {
             AccountMergeError::ProgramMismatch => Family::Validation,
-            AccountMergeError::ConcurrentCopies | AccountMergeError::Diverged => Family::State,
-            AccountMergeError::WriteCounterExhausted => Family::Overflow,
+            AccountMergeError::IncomparableCheckpoints | AccountMergeError::Diverged => {
+                Family::State
+            }
+            AccountMergeError::RecentEventsFull | AccountMergeError::TerminalSlotsFull => {
+                Family::Capacity
+            }
+            AccountMergeError::Overflow | AccountMergeError::WriteCounterExhausted => {
+                Family::Overflow
+            }
             _ => Family::Internal,
         };
         family.err(self)

@@ -10,13 +10,15 @@ use crate::errors::ToPyErr;
 /// A customer's loyalty points: lots by calendar month that expire `expiry_months` after the
 /// month they were earned (0: never), pending for `pending_days` (the returns window),
 /// redeemed soonest-expiring first, clawed back pending-first with any shortfall kept as debt.
-/// Immutable: every operation returns a new account and leaves this one unchanged (also when it
-/// raises).
+/// Copies updated on offline terminals merge (`merge`); a redemption made on two copies shows
+/// as `overdrawn`. Immutable: every operation returns a new account and leaves this one
+/// unchanged (also when it raises).
 ///
 /// Event ids are `(terminal, sequence)` tuples; an event the account already holds changes
-/// nothing. `today` is the local calendar day (`datetime.date`). Capacities: 14 lots, 8
-/// terminals, 2^32 − 1 points per lot and of debt; expiry up to 13 months, pending up to 90
-/// days, tier windows up to 12 months.
+/// nothing. `today` is the local calendar day (`datetime.date`). Balances are a replay of the
+/// recent events (at most 8, kept in full) onto a checkpoint, in canonical order. Capacities:
+/// 14 lots, 8 terminals, 8 recent events, 16,777,215 points per event and per lot, 2^32 − 1
+/// owed; expiry up to 13 months, pending up to 90 days, tier windows up to 12 months.
 #[pyclass(name = "PointsAccount", module = "retention", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyPointsAccount {
@@ -30,8 +32,12 @@ pub(crate) struct PyAccountSummary {
     available: u64,
     /// Points in their returns window: not spendable, not counted for tiers.
     pending: u64,
-    /// Points owed; repaid by the next earnings.
+    /// Points owed (clawback debt and `overdrawn`); repaid by the next earnings and the next
+    /// available points.
     debt: u64,
+    /// The part of `debt` redeemed beyond the available points: a redemption made on two
+    /// offline copies, found when they merged.
+    overdrawn: u64,
     /// The next day on which points expire (their last valid day), or None.
     next_expiry: Option<Py<PyAny>>,
     /// The points that expire after `next_expiry`.
@@ -42,6 +48,8 @@ pub(crate) struct PyAccountSummary {
     terminals: u8,
     /// Lots held.
     lots: u8,
+    /// Recent events kept in full (at most 8).
+    recent_events: u8,
 }
 
 #[pymethods]
@@ -52,15 +60,18 @@ impl PyAccountSummary {
             None => "None".to_string(),
         };
         Ok(format!(
-            "AccountSummary(available={}, pending={}, debt={}, next_expiry={next_expiry}, \
-             next_expiry_points={}, write_counter={}, terminals={}, lots={})",
+            "AccountSummary(available={}, pending={}, debt={}, overdrawn={}, \
+             next_expiry={next_expiry}, next_expiry_points={}, write_counter={}, terminals={}, \
+             lots={}, recent_events={})",
             self.available,
             self.pending,
             self.debt,
+            self.overdrawn,
             self.next_expiry_points,
             self.write_counter,
             self.terminals,
             self.lots,
+            self.recent_events,
         ))
     }
 }
@@ -96,7 +107,8 @@ impl PyPointsAccount {
 
     /// Credits `points` earned by the transaction `event` on `today` (pending first; any debt
     /// is repaid first). Raises `ValidationError` (zero points, sequence 0, a day out of
-    /// range), `CapacityError` (a ninth terminal, no lot), `AmountOverflowError`.
+    /// range), `CapacityError` (a ninth terminal), `AmountOverflowError` (more than 16,777,215
+    /// points in the event or the month's lot).
     fn earn(
         &self,
         event: (u32, u32),
@@ -113,7 +125,7 @@ impl PyPointsAccount {
     }
 
     /// Spends `points` available points, soonest-expiring first. Raises `StateError`
-    /// (insufficient points) and the errors of `earn`.
+    /// (more than this copy has available) and the errors of `earn`.
     fn redeem(
         &self,
         event: (u32, u32),
@@ -149,15 +161,19 @@ impl PyPointsAccount {
         )
     }
 
-    /// Settles expiry and pending up to `today`.
+    /// Moves the account's day to `today` (when later): balances are answered as of it.
     fn expire(&self, today: &Bound<'_, PyAny>) -> PyResult<PyPointsAccount> {
         let account = self.account.expire(day(today)?).map_err(ToPyErr::to_py)?;
         Ok(PyPointsAccount { account })
     }
 
-    /// Merges two copies of this account: the one that holds every event of the other.
-    /// Raises `StateError` when each holds events the other lacks (replay the missing events
-    /// onto one of them, then merge), `ValidationError` for another program.
+    /// Merges two copies of this account updated offline: the newer checkpoint and the union of
+    /// both copies' recent events, replayed; commutative, associative, idempotent. A redemption
+    /// made on both shows as `overdrawn`. Raises `ValidationError` (another program),
+    /// `StateError` (both copies compacted since they diverged; an event id with two effects),
+    /// `CapacityError` (more than 8 recent events or 8 terminals together),
+    /// `AmountOverflowError`. The back office's remedy: replay the missing events from the
+    /// terminals' logs onto one copy (docs/cards.md).
     fn merge(&self, other: &PyPointsAccount) -> PyResult<PyPointsAccount> {
         let account = self.account.merge(&other.account).map_err(ToPyErr::to_py)?;
         Ok(PyPointsAccount { account })
@@ -175,11 +191,13 @@ impl PyPointsAccount {
             available: s.available.0,
             pending: s.pending.0,
             debt: s.debt.0,
+            overdrawn: s.overdrawn.0,
             next_expiry: optional_date(py, s.next_expiry)?,
             next_expiry_points: s.next_expiry_points.0,
             write_counter: s.write_counter,
             terminals: s.terminals,
             lots: s.lots,
+            recent_events: s.recent_events,
         })
     }
 
@@ -204,7 +222,7 @@ impl PyPointsAccount {
             .map_err(ToPyErr::to_py)
     }
 
-    /// The account's tagged blob (at most `ACCOUNT_MAX_LEN`, 314 bytes), bound to
+    /// The account's tagged blob (at most `ACCOUNT_MAX_LEN`, 319 bytes), bound to
     /// `customer_id`.
     fn to_bytes<'py>(
         &self,
@@ -221,8 +239,9 @@ impl PyPointsAccount {
         })
     }
 
-    /// Reads an account blob, verifying its tag with `key` and `customer_id`. Raises
-    /// `DecodeError`, `AuthenticationError`, `StateError` (an older copy).
+    /// Reads an account blob (of this release or the first), verifying its tag with `key` and
+    /// `customer_id`. Raises `DecodeError`, `AuthenticationError`, `StateError` (an older
+    /// copy).
     #[staticmethod]
     #[pyo3(signature = (data, key, customer_id, min_write_counter=0))]
     fn from_bytes(
@@ -273,8 +292,8 @@ impl PyPointsAccount {
                 let s = self.account.summary(as_of).map_err(ToPyErr::to_py)?;
                 let date = as_of.date();
                 format!(
-                    "available={}, pending={}, debt={}, as_of={date}, ",
-                    s.available.0, s.pending.0, s.debt.0
+                    "available={}, pending={}, debt={}, overdrawn={}, as_of={date}, ",
+                    s.available.0, s.pending.0, s.debt.0, s.overdrawn.0
                 )
             }
             None => String::new(),
@@ -294,6 +313,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ACCOUNT_MAX_LEN", points::MAX_ENCODED_LEN)?;
     m.add("ACCOUNT_MAX_LOTS", points::MAX_LOTS)?;
     m.add("ACCOUNT_MAX_TERMINALS", points::MAX_TERMINALS)?;
+    m.add("ACCOUNT_MAX_RECENT_EVENTS", points::MAX_RECENT_EVENTS)?;
+    m.add("ACCOUNT_MAX_POINTS", points::MAX_LOT_POINTS)?;
     m.add("ACCOUNT_MAX_EXPIRY_MONTHS", points::MAX_EXPIRY_MONTHS)?;
     m.add("ACCOUNT_MAX_PENDING_DAYS", points::MAX_PENDING_DAYS)?;
     m.add(

@@ -31,7 +31,6 @@ ERRORS: dict[str, type[retention.RetentionError]] = {
     "older_copy": retention.StateError,
     "wrong_program": retention.ValidationError,
     "insufficient_points": retention.StateError,
-    "concurrent_copies": retention.StateError,
 }
 
 CARD_FIELDS = [
@@ -140,7 +139,7 @@ def test_a_day_at_the_till(scenario: dict[str, Any]) -> None:
             account = accounts[step["copy"]]
             today = dt.date.fromisoformat(step["date"])
             s = account.summary(today)
-            actual = {"available": s.available, "pending": s.pending, "debt": s.debt}
+            actual = {"available": s.available, "pending": s.pending, "debt": s.debt, "overdrawn": s.overdrawn}
             if "window_months" in step:
                 actual["qualifying"] = account.qualifying_points(today, step["window_months"])
             if "expiring_days" in step:
@@ -234,8 +233,41 @@ def test_points_errors_and_debt() -> None:
     repaid = owing.earn((1, 2), 50, dt.date(2024, 3, 7))
     s = repaid.summary(dt.date(2024, 3, 7))
     assert (s.available, s.debt) == (20, 0)
-    with pytest.raises(retention.StateError, match="replay one onto the other"):
-        owing.merge(account.earn((3, 1), 5, dt.date(2024, 3, 6)))
+    with pytest.raises(retention.AmountOverflowError, match="16777215"):
+        account.earn((1, 2), retention.ACCOUNT_MAX_POINTS + 1, dt.date(2024, 3, 5))
+
+
+def test_offline_copies_merge_and_a_double_redemption_is_overdrawn() -> None:
+    today = dt.date(2024, 3, 5)
+    account = PointsAccount(expiry_months=12, pending_days=0).earn((9, 1), 100, today)
+    # Two offline tills each redeem 70 of the same 100, and each earns 10.
+    till_1 = account.redeem((1, 1), 70, today).earn((1, 2), 10, today)
+    till_2 = account.redeem((2, 1), 70, today).earn((2, 2), 10, today)
+    merged = till_1.merge(till_2)
+    # In any order, and merging a copy again changes nothing (but the write counter).
+    for other in (till_2.merge(till_1), merged.merge(till_1), merged.merge(merged)):
+        o, m = other.summary(today), merged.summary(today)
+        assert (o.available, o.pending, o.debt, o.overdrawn) == (m.available, m.pending, m.debt, m.overdrawn)
+    # 120 earned, 140 redeemed: 20 overdrawn and owed, nothing available.
+    s = merged.summary(today)
+    assert (s.available, s.debt, s.overdrawn, s.recent_events) == (0, 20, 20, 5)
+    assert "overdrawn=20" in repr(merged) and "recent_events=5" in repr(s)
+    # The next 30 earned repay the 20 first.
+    assert merged.earn((1, 3), 30, today).summary(today).available == 10
+    # More than 8 recent events together above the checkpoint: refused, nothing changes.
+    busy_1, busy_2 = till_1, till_2
+    for sequence in range(3, 6):
+        busy_1 = busy_1.earn((1, sequence), 1, today)
+        busy_2 = busy_2.earn((2, sequence), 1, today)
+    with pytest.raises(retention.CapacityError, match="more than 8 recent events"):
+        busy_1.merge(busy_2)
+    # Both copies compacted since they diverged (the next day, each folds its own events).
+    later = dt.date(2024, 3, 6)
+    for sequence in range(6, 9):
+        busy_1 = busy_1.earn((1, sequence), 1, later)
+        busy_2 = busy_2.earn((2, sequence), 1, later)
+    with pytest.raises(retention.StateError, match="compacted since they diverged"):
+        busy_1.merge(busy_2)
 
 
 def test_dates_datetimes_and_reprs() -> None:
@@ -256,8 +288,8 @@ def test_dates_datetimes_and_reprs() -> None:
     assert card.has_applied((1, 1)) and not card.has_applied((1, 2))
     account = PointsAccount(12, 14).earn((1, 1), 120, dt.date(2024, 3, 5))
     assert repr(account) == (
-        "PointsAccount(available=0, pending=120, debt=0, as_of=2024-03-05, expiry_months=12, "
-        "pending_days=14, write_counter=1)"
+        "PointsAccount(available=0, pending=120, debt=0, overdrawn=0, as_of=2024-03-05, "
+        "expiry_months=12, pending_days=14, write_counter=1)"
     )
     summary = account.summary(dt.date(2024, 3, 19))
     assert (summary.available, summary.next_expiry) == (120, dt.date(2025, 3, 31))

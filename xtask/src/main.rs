@@ -358,8 +358,8 @@ fn generate_cards_scenario(root: &Path) -> Result<String, Box<dyn Error>> {
          enum { CARD_STAMPS, CARD_TO_NEXT, CARD_REWARDS, CARD_OWED, CARD_OVERDRAWN, CARD_ON_LAST_DAY,\n\
          \x20      CARD_EXCESS, CARD_WRITE_COUNTER, CARD_GENERATION, CARD_TERMINALS, CARD_FIELDS };\n\
          /* Expected account fields; -1: not checked. */\n\
-         enum { ACCOUNT_AVAILABLE, ACCOUNT_PENDING, ACCOUNT_DEBT, ACCOUNT_QUALIFYING, ACCOUNT_EXPIRING,\n\
-         \x20      ACCOUNT_FIELDS };\n\n\
+         enum { ACCOUNT_AVAILABLE, ACCOUNT_PENDING, ACCOUNT_DEBT, ACCOUNT_OVERDRAWN, ACCOUNT_QUALIFYING,\n\
+         \x20      ACCOUNT_EXPIRING, ACCOUNT_FIELDS };\n\n\
          typedef struct scenario_step {\n    const char *note;\n    int is_account; /* 0: a card step */\n\
          \x20   scenario_op op;\n    int copy;  /* copy index */\n    int other; /* fork from, merge with */\n\
          \x20   int saved; /* saved blob index (save, load) */\n    uint16_t program;\n    rtn_event_id id;\n\
@@ -460,7 +460,14 @@ fn generate_cards_scenario(root: &Path) -> Result<String, Box<dyn Error>> {
             ),
             None => (0, vec!["0".to_string(); card_fields.len()]),
         };
-        let account_fields = ["available", "pending", "debt", "qualifying", "expiring"];
+        let account_fields = [
+            "available",
+            "pending",
+            "debt",
+            "overdrawn",
+            "qualifying",
+            "expiring",
+        ];
         let (has_account, account_values) = match step.get("account") {
             Some(expected) => (
                 1,

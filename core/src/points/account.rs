@@ -1,17 +1,21 @@
-//! The account's state and its transitions: pure functions from an account, an event and the
-//! local day to a new account.
+//! The account's state — a checkpoint and the recent events above it — and its transitions:
+//! pure functions from an account, an event and the local day to a new account.
 
 use heapless::Vec;
 
+use super::ledger::Ledger;
+use super::recent::{Recent, RecentKind};
 use super::{
-    AccountError, AccountEvent, AccountProgram, AccountProgramError, MAX_EXPIRY_MONTHS, MAX_LOTS,
-    MAX_PENDING_DAYS, MAX_TERMINALS, MAX_TIER_WINDOW_MONTHS, Points,
+    AccountError, AccountEvent, AccountProgram, AccountProgramError, MAX_EXPIRY_MONTHS,
+    MAX_PENDING_DAYS, MAX_RECENT_EVENTS, MAX_TERMINALS, Points,
 };
 use crate::fixed;
 use crate::terminal::{EventId, TerminalId};
-use crate::time::{Date, Day, days_in_month};
+use crate::time::Day;
 
-/// A customer's points: lots by month, debt, and the highest event seen per terminal. See the
+/// A customer's points: a checkpoint (lots, debt, overdraft, and per terminal the highest event
+/// folded into it) and up to [`MAX_RECENT_EVENTS`] recent events kept in full. Every balance is
+/// a replay of the recent events onto the checkpoint, in canonical order. See the
 /// [module documentation](super) for the model.
 ///
 /// Every transition returns a new account and leaves `self` unchanged.
@@ -20,90 +24,15 @@ pub struct Account {
     pub(super) program: AccountProgram,
     /// Incremented by every change, and by a merge.
     pub(super) write_counter: u32,
-    /// The latest local day a transition ran (expiry and pending are settled up to it).
+    /// The latest local day a transition ran: balances are answered as of it or later.
     pub(super) as_of: Option<Day>,
-    /// Points owed: clawbacks beyond what the account held. Repaid by the next earnings.
-    pub(super) debt: u32,
-    /// The highest sequence number applied from each terminal, sorted by terminal.
+    /// Per terminal, sorted by terminal: the highest sequence number folded into the checkpoint
+    /// (its watermark; 0 for none). Holds every terminal with a watermark or a recent event.
     pub(super) terminals: Vec<(TerminalId, u32), MAX_TERMINALS>,
-    /// Lots by month of earning, oldest first (which is soonest-expiring first).
-    pub(super) lots: Vec<Lot, MAX_LOTS>,
-}
-
-/// The points earned in one calendar month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Lot {
-    /// Months since 1970-01 of the earnings.
-    pub(super) month: u16,
-    /// Points earned, net of clawbacks: the tier history (not reduced by spending or expiry).
-    pub(super) qualifying: u32,
-    /// Points not yet spent or expired, pending ones included.
-    pub(super) remaining: u32,
-    /// The part of `remaining` not yet spendable.
-    pub(super) pending: u32,
-    /// The first day the pending points are spendable (`None` when nothing is pending).
-    pub(super) pending_until: Option<Day>,
-}
-
-impl Lot {
-    const fn new(month: u16) -> Lot {
-        Lot {
-            month,
-            qualifying: 0,
-            remaining: 0,
-            pending: 0,
-            pending_until: None,
-        }
-    }
-
-    /// Spendable points.
-    pub(super) const fn available(&self) -> u32 {
-        self.remaining.saturating_sub(self.pending)
-    }
-
-    /// The last day the lot's points can be used; `None` if they never expire.
-    pub(super) fn expires_on(&self, program: &AccountProgram) -> Option<Day> {
-        if program.expiry_months == 0 {
-            return None;
-        }
-        month_end(u32::from(self.month).saturating_add(u32::from(program.expiry_months)))
-    }
-}
-
-/// Months since 1970-01 of `day`, for days an account stores (1970..=2149, so below 2^16).
-pub(super) fn month_of(day: Day) -> Result<u16, AccountError> {
-    let date = day.date();
-    let months = date
-        .year()
-        .checked_sub(1970)
-        .and_then(|years| years.checked_mul(12))
-        .and_then(|months| months.checked_add(i32::from(date.month())))
-        .and_then(|months| months.checked_sub(1))
-        .ok_or(AccountError::DateOutOfRange)?;
-    u16::try_from(months).map_err(|_| AccountError::DateOutOfRange)
-}
-
-/// Year and month (1..=12) of a month index.
-fn year_month(month: u32) -> Option<(i32, u8)> {
-    let year = i32::try_from(month / 12).ok()?.checked_add(1970)?;
-    let month_of_year = u8::try_from(month % 12).ok()?.checked_add(1)?;
-    Some((year, month_of_year))
-}
-
-/// The first day of a month index.
-pub(super) fn month_start(month: u32) -> Option<Day> {
-    let (year, month) = year_month(month)?;
-    Some(Date::new(year, month, 1).ok()?.to_day())
-}
-
-/// The last day of a month index.
-fn month_end(month: u32) -> Option<Day> {
-    let (year, month) = year_month(month)?;
-    Some(
-        Date::new(year, month, days_in_month(year, month))
-            .ok()?
-            .to_day(),
-    )
+    /// The compacted past: every event at or below its terminal's watermark, replayed.
+    pub(super) checkpoint: Ledger,
+    /// The events above the watermarks, in canonical order ([`Recent::canonical`]).
+    pub(super) recent: Vec<Recent, MAX_RECENT_EVENTS>,
 }
 
 /// The local day as an account stores it, or [`AccountError::DateOutOfRange`].
@@ -111,15 +40,6 @@ pub(super) fn check_day(today: Day) -> Result<(), AccountError> {
     fixed::compact_day(today)
         .map(|_| ())
         .ok_or(AccountError::DateOutOfRange)
-}
-
-/// Points as a lot stores them: at least 1, at most `u32::MAX`.
-fn lot_points(points: Points) -> Result<u32, AccountError> {
-    match u32::try_from(points.0) {
-        Ok(0) => Err(AccountError::ZeroPoints),
-        Ok(points) => Ok(points),
-        Err(_) => Err(AccountError::Overflow),
-    }
 }
 
 impl AccountProgram {
@@ -143,9 +63,9 @@ impl Account {
             program,
             write_counter: 0,
             as_of: None,
-            debt: 0,
             terminals: Vec::new(),
-            lots: Vec::new(),
+            checkpoint: Ledger::default(),
+            recent: Vec::new(),
         })
     }
 
@@ -162,62 +82,60 @@ impl Account {
         self.write_counter
     }
 
-    /// The latest local day a transition ran (expiry and pending are settled up to it);
-    /// `None` for an account no event has reached.
+    /// The latest local day a transition ran (balances are answered as of it, or of a later
+    /// day); `None` for an account no event has reached.
     #[must_use]
     pub const fn as_of(&self) -> Option<Day> {
         self.as_of
     }
 
-    /// True if the event `id` was already applied to this account: applying it again changes
-    /// nothing.
+    /// The number of recent events kept in full (at most [`MAX_RECENT_EVENTS`]; the next event
+    /// beyond it compacts the account first).
+    #[must_use]
+    pub fn recent_events(&self) -> usize {
+        self.recent.len()
+    }
+
+    /// True if the event `id` was already applied to this account: it is among the recent
+    /// events, or at or below its terminal's watermark (folded into the checkpoint). Applying
+    /// it again changes nothing.
     #[must_use]
     pub fn has_applied(&self, id: EventId) -> bool {
-        self.sequence_of(id.terminal) >= id.sequence
+        id.sequence <= self.watermark(id.terminal) || self.recent.iter().any(|e| e.id == id)
     }
 
     /// The highest event applied from each terminal, by terminal id: what a back office
     /// compares with its event log to find the events a copy lacks.
     pub fn last_events(&self) -> impl Iterator<Item = EventId> + '_ {
-        self.terminals
-            .iter()
-            .map(|&(terminal, sequence)| EventId { terminal, sequence })
+        self.terminals.iter().map(|&(terminal, watermark)| {
+            let sequence = self
+                .recent
+                .iter()
+                .filter(|e| e.id.terminal == terminal)
+                .map(|e| e.id.sequence)
+                .fold(watermark, u32::max);
+            EventId { terminal, sequence }
+        })
     }
 
-    /// The highest sequence number applied from `terminal` (0 for none).
-    pub(super) fn sequence_of(&self, terminal: TerminalId) -> u32 {
+    /// The highest sequence of `terminal` folded into the checkpoint (0 for none).
+    pub(super) fn watermark(&self, terminal: TerminalId) -> u32 {
         self.terminals
             .iter()
             .find(|(known, _)| *known == terminal)
-            .map_or(0, |&(_, sequence)| sequence)
+            .map_or(0, |&(_, watermark)| watermark)
     }
 
-    /// Settles the account up to `today` (or its `as_of`, if later): pending points whose
-    /// window closed become spendable, lots past their expiry day lose what they hold, and
-    /// empty lots older than every tier window are dropped. True if anything changed.
-    pub(super) fn settle(&mut self, today: Day) -> Result<bool, AccountError> {
-        let before = self.clone();
-        let day = self.as_of.map_or(today, |as_of| as_of.max(today));
-        let current = month_of(day)?;
-        let program = self.program;
-        for lot in &mut self.lots {
-            if lot.pending_until.is_some_and(|until| until <= day) {
-                lot.pending = 0;
-                lot.pending_until = None;
-            }
-            if lot.expires_on(&program).is_some_and(|last| day > last) {
-                lot.remaining = 0;
-                lot.pending = 0;
-                lot.pending_until = None;
-            }
+    /// The balances as of `today` (or the account's day, if later): the recent events replayed
+    /// onto the checkpoint in canonical order, then settled.
+    pub(super) fn view(&self, today: Day) -> Result<Ledger, AccountError> {
+        let mut ledger = self.checkpoint.clone();
+        for event in &self.recent {
+            ledger.apply(&self.program, event)?;
         }
-        self.lots.retain(|lot| {
-            lot.remaining != 0
-                || u32::from(lot.month).saturating_add(u32::from(MAX_TIER_WINDOW_MONTHS))
-                    > u32::from(current)
-        });
-        self.as_of = Some(day);
-        Ok(*self != before)
+        let day = self.as_of.map_or(today, |as_of| as_of.max(today));
+        ledger.settle(&self.program, day)?;
+        Ok(ledger)
     }
 
     fn bump_write_counter(&mut self) -> Result<(), AccountError> {
@@ -229,13 +147,15 @@ impl Account {
     }
 
     /// Applies `event` on the local calendar day `today` and returns the new account; `self`
-    /// is unchanged. An event already applied returns an equal account. Expiry and pending
-    /// are settled up to `today` first.
+    /// is unchanged. An event already applied ([`Account::has_applied`]) returns an equal
+    /// account. The event is kept in full among the recent events; when they are full, the
+    /// account is compacted (see the [module documentation](super)). A redemption is refused
+    /// beyond the points available on this copy as of `today`.
     ///
     /// Errors: [`AccountError::InvalidEventId`], [`AccountError::DateOutOfRange`],
     /// [`AccountError::ZeroPoints`], [`AccountError::InsufficientPoints`],
     /// [`AccountError::UnknownTransaction`], [`AccountError::TerminalSlotsFull`],
-    /// [`AccountError::LotsFull`], [`AccountError::Overflow`].
+    /// [`AccountError::Overflow`].
     pub fn apply(&self, event: &AccountEvent, today: Day) -> Result<Account, AccountError> {
         let id = event.id();
         if id.sequence == 0 {
@@ -245,196 +165,138 @@ impl Account {
             return Ok(self.clone());
         }
         check_day(today)?;
-        let mut next = self.clone();
-        next.settle(today)?;
-        match *event {
-            AccountEvent::Earn { points, .. } => next.earn(points, today)?,
-            AccountEvent::Redeem { points, .. } => next.redeem(points)?,
-            AccountEvent::Clawback {
-                original, points, ..
-            } => next.clawback(original, points)?,
+        if let AccountEvent::Clawback { original, .. } = *event {
+            if original.sequence == 0 || !self.has_applied(original) {
+                return Err(AccountError::UnknownTransaction);
+            }
         }
-        // An earning dated before the account's day (a terminal clock behind) may already be
-        // past its window or expiry: settle again so the account is settled as of its day.
-        next.settle(today)?;
-        next.record(id)?;
+        let recent = Recent::new(event, today)?;
+        let before = match recent.kind {
+            RecentKind::Redeem => Some(self.view(today)?),
+            RecentKind::Earn | RecentKind::Clawback => None,
+        };
+        let mut next = self.clone();
+        if next.recent.is_full() {
+            next.compact(&recent, true)?;
+        }
+        if recent.id.sequence <= next.watermark(recent.id.terminal) {
+            // Every event was folded, a later one of this terminal among them (it applied its
+            // events out of order): this one is folded after them.
+            next.checkpoint.apply(&next.program, &recent)?;
+        } else {
+            next.insert(recent)?;
+            if next.recent.is_full() {
+                next.compact(&recent, false)?;
+            }
+        }
+        next.as_of = Some(next.as_of.map_or(today, |as_of| as_of.max(today)));
+        let after = next.view(today)?;
+        if let Some(before) = before {
+            if u64::from(recent.points) > before.available() || after.overdrawn > before.overdrawn {
+                return Err(AccountError::InsufficientPoints {
+                    available: Points(before.available()),
+                });
+            }
+        }
         next.bump_write_counter()?;
         Ok(next)
     }
 
-    /// Settles expiry and pending up to `today` (see the [module documentation](super)) and
-    /// returns the new account (equal to `self` when nothing changed).
+    /// Moves the account's day to `today` (when later): balances are answered as of it, with
+    /// expiry and pending settled, and a terminal whose clock is behind cannot bring expired
+    /// points back. Returns an equal account when `today` is not later.
     ///
     /// Errors: [`AccountError::DateOutOfRange`], [`AccountError::Overflow`] (write counter).
     pub fn expire(&self, today: Day) -> Result<Account, AccountError> {
         check_day(today)?;
         let mut next = self.clone();
-        if next.settle(today)? {
+        if self.as_of.is_none_or(|as_of| today > as_of) {
+            next.as_of = Some(today);
             next.bump_write_counter()?;
         }
         Ok(next)
     }
 
-    fn record(&mut self, id: EventId) -> Result<(), AccountError> {
-        match self
+    /// Inserts a new event in canonical order, adding its terminal if needed.
+    pub(super) fn insert(&mut self, event: Recent) -> Result<(), AccountError> {
+        if let Err(at) = self
             .terminals
-            .binary_search_by_key(&id.terminal, |&(terminal, _)| terminal)
+            .binary_search_by_key(&event.id.terminal, |&(terminal, _)| terminal)
         {
-            Ok(at) => {
-                let entry = self.terminals.get_mut(at).ok_or(AccountError::Internal)?;
-                entry.1 = id.sequence;
-            }
-            Err(at) => self
+            self.terminals
+                .insert(at, (event.id.terminal, 0))
+                .map_err(|_| AccountError::TerminalSlotsFull)?;
+        }
+        let at = self
+            .recent
+            .binary_search_by(|known| known.canonical(&event))
+            .err()
+            .ok_or(AccountError::Internal)?;
+        self.recent
+            .insert(at, event)
+            .map_err(|_| AccountError::Internal)
+    }
+
+    /// Folds recent events into the checkpoint, around the event `arriving` (about to be
+    /// inserted when `forced`, just inserted otherwise). It folds a prefix of the canonical
+    /// order, so no balance changes: the events of every day before the latest day among them,
+    /// or else those sorting before `arriving` — never leaving a terminal with an event below
+    /// its new watermark (a clock gone back). When neither prefix can be folded, a forced
+    /// compaction folds every event (the one case that may move a balance: events of one day
+    /// replayed before an earlier-sorting arrival; and an arrival below a folded event of its
+    /// terminal is folded after them) and an eager one folds none.
+    ///
+    /// Why prefixes: copies forked from one account fold prefixes of the events they share, so
+    /// their checkpoints stay comparable (one's watermarks at or above the other's) and merge,
+    /// unless both also folded events of their own.
+    pub(super) fn compact(&mut self, arriving: &Recent, forced: bool) -> Result<(), AccountError> {
+        let latest = self.recent.last().map(|event| event.day);
+        let older_days = self
+            .recent
+            .iter()
+            .take_while(|event| Some(event.day) < latest)
+            .count();
+        let before = self
+            .recent
+            .iter()
+            .take_while(|event| event.canonical(arriving).is_lt())
+            .count();
+        // Every kept event — and the arriving one, when it is not in the set yet — must stay
+        // above its terminal's new watermark.
+        let closed = |count: usize| {
+            self.recent
+                .split_at_checked(count)
+                .is_some_and(|(folded, kept)| {
+                    kept.iter().chain(forced.then_some(arriving)).all(|later| {
+                        folded.iter().all(|earlier| {
+                            earlier.id.terminal != later.id.terminal || earlier.id < later.id
+                        })
+                    })
+                })
+        };
+        let Some(count) = [older_days, before]
+            .into_iter()
+            .find(|&count| count > 0 && closed(count))
+            .or(forced.then_some(self.recent.len()))
+        else {
+            return Ok(());
+        };
+        let (folded, kept) = self
+            .recent
+            .split_at_checked(count)
+            .ok_or(AccountError::Internal)?;
+        let kept: Vec<Recent, MAX_RECENT_EVENTS> =
+            Vec::from_slice(kept).map_err(|_| AccountError::Internal)?;
+        for event in folded {
+            self.checkpoint.apply(&self.program, event)?;
+            let entry = self
                 .terminals
-                .insert(at, (id.terminal, id.sequence))
-                .map_err(|_| AccountError::TerminalSlotsFull)?,
-        }
-        Ok(())
-    }
-
-    /// The lot of `month`, inserted (in month order) if missing. When the lots are full and
-    /// points never expire, the two oldest lots merge first.
-    fn lot_mut(&mut self, month: u16) -> Result<&mut Lot, AccountError> {
-        let at = match self.lots.binary_search_by_key(&month, |lot| lot.month) {
-            Ok(at) => at,
-            Err(_) => {
-                if self.lots.is_full() {
-                    self.fold_oldest()?;
-                }
-                let at = self
-                    .lots
-                    .binary_search_by_key(&month, |lot| lot.month)
-                    .err()
-                    .ok_or(AccountError::Internal)?;
-                self.lots
-                    .insert(at, Lot::new(month))
-                    .map_err(|_| AccountError::LotsFull)?;
-                at
-            }
-        };
-        self.lots.get_mut(at).ok_or(AccountError::Internal)
-    }
-
-    /// Merges the oldest lot into the second oldest; they share an expiry day only when points
-    /// never expire. (Both are more than 12 months old, outside every tier window, so the
-    /// month the merged lot carries does not change a qualification.)
-    fn fold_oldest(&mut self) -> Result<(), AccountError> {
-        if self.program.expiry_months != 0 {
-            return Err(AccountError::LotsFull);
-        }
-        let pending_days = i32::from(self.program.pending_days);
-        let [oldest, second, ..] = self.lots.as_mut_slice() else {
-            return Err(AccountError::LotsFull);
-        };
-        let sum = |a: u32, b: u32| a.checked_add(b).ok_or(AccountError::Overflow);
-        second.qualifying = sum(oldest.qualifying, second.qualifying)?;
-        second.remaining = sum(oldest.remaining, second.remaining)?;
-        second.pending = sum(oldest.pending, second.pending)?;
-        if second.pending > 0 {
-            // Never earlier than either lot's date, and a date the second lot's month can
-            // hold: no earlier than an earning on its first day would give.
-            let earliest = month_start(u32::from(second.month))
-                .and_then(|start| start.checked_add_days(pending_days).ok())
+                .iter_mut()
+                .find(|(terminal, _)| *terminal == event.id.terminal)
                 .ok_or(AccountError::Internal)?;
-            second.pending_until = oldest
-                .pending_until
-                .max(second.pending_until)
-                .max(Some(earliest));
+            entry.1 = entry.1.max(event.id.sequence);
         }
-        self.lots.remove(0);
-        Ok(())
-    }
-
-    fn earn(&mut self, points: Points, today: Day) -> Result<(), AccountError> {
-        let points = lot_points(points)?;
-        let repaid = points.min(self.debt);
-        self.debt = self.debt.saturating_sub(repaid);
-        let credited = points.saturating_sub(repaid);
-        let pending_days = self.program.pending_days;
-        let lot = self.lot_mut(month_of(today)?)?;
-        // Points that repay debt settle a refunded sale: they do not qualify again.
-        lot.qualifying = lot
-            .qualifying
-            .checked_add(credited)
-            .ok_or(AccountError::Overflow)?;
-        lot.remaining = lot
-            .remaining
-            .checked_add(credited)
-            .ok_or(AccountError::Overflow)?;
-        if pending_days > 0 && credited > 0 {
-            let until = today
-                .checked_add_days(i32::from(pending_days))
-                .map_err(|_| AccountError::DateOutOfRange)?;
-            // pending + credited <= remaining, which did not overflow.
-            lot.pending = lot
-                .pending
-                .checked_add(credited)
-                .ok_or(AccountError::Internal)?;
-            lot.pending_until = Some(lot.pending_until.map_or(until, |old| old.max(until)));
-        }
-        Ok(())
-    }
-
-    /// Spendable points now (after settling).
-    pub(super) fn available(&self) -> u64 {
-        self.lots.iter().map(|lot| u64::from(lot.available())).sum()
-    }
-
-    fn redeem(&mut self, points: Points) -> Result<(), AccountError> {
-        if points == Points::ZERO {
-            return Err(AccountError::ZeroPoints);
-        }
-        let available = self.available();
-        if points.0 > available {
-            return Err(AccountError::InsufficientPoints {
-                available: Points(available),
-            });
-        }
-        let mut rest = u32::try_from(points.0).map_err(|_| AccountError::Internal)?;
-        for lot in &mut self.lots {
-            let take = lot.available().min(rest);
-            lot.remaining = lot.remaining.saturating_sub(take);
-            rest = rest.saturating_sub(take);
-        }
-        if rest == 0 {
-            Ok(())
-        } else {
-            Err(AccountError::Internal)
-        }
-    }
-
-    fn clawback(&mut self, original: EventId, points: Points) -> Result<(), AccountError> {
-        if original.sequence == 0 || !self.has_applied(original) {
-            return Err(AccountError::UnknownTransaction);
-        }
-        let points = lot_points(points)?;
-        let mut rest = points;
-        // Pending points first, newest lot first: the refunded sale's points are most likely
-        // still pending there.
-        for lot in self.lots.iter_mut().rev() {
-            let take = lot.pending.min(rest);
-            lot.pending = lot.pending.saturating_sub(take);
-            lot.remaining = lot.remaining.saturating_sub(take);
-            if lot.pending == 0 {
-                lot.pending_until = None;
-            }
-            rest = rest.saturating_sub(take);
-        }
-        // Then available points, soonest-expiring first.
-        for lot in &mut self.lots {
-            let take = lot.available().min(rest);
-            lot.remaining = lot.remaining.saturating_sub(take);
-            rest = rest.saturating_sub(take);
-        }
-        // The rest is debt, repaid by later earnings.
-        self.debt = self.debt.checked_add(rest).ok_or(AccountError::Overflow)?;
-        // The refunded points no longer qualify for tiers, newest lot first.
-        let mut unqualified = points;
-        for lot in self.lots.iter_mut().rev() {
-            let take = lot.qualifying.min(unqualified);
-            lot.qualifying = lot.qualifying.saturating_sub(take);
-            unqualified = unqualified.saturating_sub(take);
-        }
+        self.recent = kept;
         Ok(())
     }
 }

@@ -1,8 +1,9 @@
 //! Loyalty points: the [`Points`] count, and the [`Account`] a customer holds them in —
 //! lots with earn and expiry dates, a returns window, redemption soonest-expiring first,
-//! clawback of refunded transactions, debt, and a tier-qualification history.
+//! clawback of refunded transactions, debt, a tier-qualification history — kept by terminals
+//! that are often offline, and merged.
 //!
-//! # The account
+//! # The rules
 //!
 //! Points are kept in **lots by calendar month**: all points earned in one month (local time)
 //! form one lot, which expires at the end of the month [`AccountProgram::expiry_months`] later
@@ -17,33 +18,85 @@
 //!   `pending_days` after they were earned. A lot's pending points share one date, that of its
 //!   latest earning: an earlier earning of the same month may wait up to `pending_days` longer
 //!   than its own window (never shorter).
-//! - **Redemption** takes available points soonest-expiring first, and is refused beyond the
-//!   available balance ([`AccountError::InsufficientPoints`]).
-//! - **Expiry** happens at `today`: a lot past its expiry day loses what it still holds. Every
-//!   event applies expiry first; queries take `today` and count as of that day.
+//! - **Redemption** takes available points soonest-expiring first, and is refused beyond what
+//!   is available on the copy at hand ([`AccountError::InsufficientPoints`]).
+//! - **Expiry** happens day by day: the day after a lot's last day it loses what it still
+//!   holds. Queries take `today` and answer as of that day (or the account's day, if later).
 //! - **Clawback** of a refunded transaction's points (the rule engine's `Clawback`) takes from
 //!   pending points first (the newest lot first, where the refunded sale's points most likely
 //!   still are), then from available points soonest-expiring first; what is left is **debt**,
 //!   reported, never wrapped and never zeroed. Later earnings repay the debt first (points
 //!   that repay debt do not count for tiers). The clawed points stop counting for tiers.
-//! - **Idempotent.** Every event carries its [`EventId`]; the account keeps the highest sequence
-//!   number seen per terminal ([`MAX_TERMINALS`]), and an event not above it changes nothing.
+//! - **Overdrawn.** A redemption made on two offline copies from the same points is found when
+//!   they merge: what the balance did not cover is **overdrawn** — owed, reported in
+//!   [`AccountSummary::overdrawn`] and inside [`AccountSummary::debt`], never hidden or wrapped.
+//!   It is repaid from the next available points (released pending points, new earnings),
+//!   soonest-expiring first, and while it is owed nothing is available to redeem.
 //! - **Tier qualification.** [`Account::qualifying_points`]: points earned, net of clawbacks and
 //!   not pending, over a rolling window of up to [`MAX_TIER_WINDOW_MONTHS`] calendar months.
 //!   Lots stay (empty) for that long after they are spent or expire, for this history.
+//! - **Limits.** An event, and a lot, holds at most [`MAX_LOT_POINTS`] (2^24 − 1) points; debt
+//!   and overdraft at most [`MAX_OWED_POINTS`] each ([`AccountError::Overflow`]).
+//!
+//! # State: a checkpoint and recent events
+//!
+//! Every event carries its [`EventId`] (terminal, sequence). An account holds:
+//!
+//! - a **checkpoint** — lots, debt, overdraft, the day they are settled to, and per terminal a
+//!   *watermark*: the highest sequence number folded into the checkpoint (at most
+//!   [`MAX_TERMINALS`] terminals);
+//! - up to [`MAX_RECENT_EVENTS`] **recent events** above the watermarks, each kept in full: id,
+//!   local day, kind (earn, redeem, clawback) and points.
+//!
+//! Everything the account reports is a **replay** of the recent events onto the checkpoint in a
+//! canonical order — by day; within a day earnings, then redemptions, then clawbacks; then by
+//! event id — never in the order they arrived. (Earnings first in a day, so that a redemption a
+//! copy accepted is never overdrawn by another terminal's earning of that day sorting after
+//! it; redemptions before clawbacks, so that a refund cannot make a same-day redemption look
+//! overdrawn.) So a copy's balances depend only on which events it holds.
+//!
+//! - **Idempotent.** An event at or below its terminal's watermark, or among the recent events,
+//!   is already applied ([`Account::has_applied`]): applying it again changes nothing.
+//! - **Compaction.** When an event fills the recent events, recent events are folded into the
+//!   checkpoint at once, raising the watermarks: those of every day before the latest day
+//!   among them, or else those sorting before the new event — a prefix of the canonical order
+//!   either way, so no balance changes. Copies forked from one account (after a sync) fold
+//!   prefixes of the events they share, so they still merge. Only when no such prefix exists
+//!   (a terminal's clock went back) does the next event fold them all.
 //!
 //! # Merging offline copies
 //!
-//! [`Account::merge`] is exact, and commutative, associative and idempotent, where one copy has
-//! seen every event the other has (by the per-terminal sequence numbers): the result is that
-//! copy. Two copies that each took events the other lacks are **refused**
-//! ([`AccountMergeError::ConcurrentCopies`]): lots by month, kept in a few hundred bytes, do not
-//! record which terminal earned or spent which point, so no bounded state can combine them
-//! without risking a wrong balance. The back office merges them instead by **replaying** one
-//! copy's events (from the terminals' event logs) onto the other: [`Account::apply`] is
-//! idempotent, so an event the copy already holds changes nothing, and then the merge succeeds.
-//! (Punch cards, whose state is a per-terminal counter, merge concurrent copies directly; see
-//! [`crate::card`].)
+//! [`Account::merge`] takes the **newer checkpoint** — the one whose watermarks are at or above
+//! the other's for every terminal (equal watermarks must mean identical checkpoints) — and the
+//! **union** of both copies' recent events above its watermarks, each event once, replayed.
+//! That is a join (the larger of a chain, the union of sets, a deterministic replay):
+//! commutative, associative and idempotent, nothing lost or counted twice, wherever the copies
+//! merge at all. Two copies that each earned or redeemed offline merge; a redemption made on
+//! both shows as overdrawn. Where bounded state cannot merge without breaking a law the merge
+//! is refused, both copies unchanged, each with its remedy:
+//!
+//! - [`AccountMergeError::IncomparableCheckpoints`]: both copies were compacted since they
+//!   diverged (each took more than its share of the free recent events offline). The back
+//!   office keeps one copy and applies to it, from the terminals' event logs, every event of
+//!   the other copy's terminals above this copy's [`Account::last_events`] — each terminal's
+//!   events in order, from the first one missing — then retires the other copy.
+//! - [`AccountMergeError::RecentEventsFull`]: the copies hold more than [`MAX_RECENT_EVENTS`]
+//!   recent events together above the newer checkpoint. The same remedy.
+//! - [`AccountMergeError::TerminalSlotsFull`], [`AccountMergeError::Diverged`] (one event id
+//!   with two effects: a terminal reused a sequence number), [`AccountMergeError::Overflow`]:
+//!   the back office rebuilds the account from its event log.
+//!
+//! **The per-terminal prefix rule.** Like a punch card's, an account assumes that a terminal
+//! applies its events only to a copy holding all its earlier events for that account
+//! (firmware merges the presented copy with its cached last image for that customer before
+//! applying; the back office replays a terminal's events in order). A watermark then means
+//! "every event of this terminal up to here", and merging drops the other copy's events at or
+//! below it as already folded. What the account detects: an event at or below its terminal's
+//! watermark is taken as applied (it is, under the rule); an event above the watermark that
+//! arrives after a later event of its terminal is kept exactly (the recent events are a set).
+//! What it cannot detect: a terminal that broke the rule, writing an event to a copy lacking
+//! its earlier ones, loses those earlier ones when that copy compacts and then merges — the
+//! watermark claims events the checkpoint never saw; only the event log shows it.
 //!
 //! ```
 //! use retention_core::points::{Account, AccountEvent, AccountProgram, Points};
@@ -58,6 +111,19 @@
 //! assert_eq!(account.summary(march_5)?.pending, Points(120));
 //! let march_19 = Date::new(2024, 3, 19)?.to_day();
 //! assert_eq!(account.summary(march_19)?.available, Points(120));
+//!
+//! // Two offline terminals each redeem 100 of the 120, and each earns 50 more.
+//! let redeem = |terminal, points| AccountEvent::Redeem { id: EventId::new(terminal, 1), points: Points(points) };
+//! let earn = |terminal| AccountEvent::Earn { id: EventId::new(terminal, 2), points: Points(50) };
+//! let till_2 = account.apply(&redeem(2, 100), march_19)?.apply(&earn(2), march_19)?;
+//! let till_3 = account.apply(&redeem(3, 100), march_19)?.apply(&earn(3), march_19)?;
+//! let merged = till_2.merge(&till_3)?;
+//! let s = merged.summary(march_19)?;
+//! // 200 redeemed from 120: 80 overdrawn and owed; the 100 earned are pending.
+//! assert_eq!((s.available, s.pending, s.debt, s.overdrawn), (Points(0), Points(100), Points(80), Points(80)));
+//! // When they are released (2024-04-02) they repay the 80 first.
+//! let april_2 = Date::new(2024, 4, 2)?.to_day();
+//! assert_eq!(merged.summary(april_2)?.available, Points(20));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -71,13 +137,19 @@ use crate::terminal::EventId;
 
 mod account;
 mod encoding;
+mod ledger;
 mod merge;
+#[cfg(test)]
+mod proptests;
 mod queries;
+mod recent;
 #[cfg(test)]
 mod tests;
 
 pub use account::Account;
-pub use encoding::{HEADER_LEN, LOT_LEN, MAX_ENCODED_LEN, MAX_PAYLOAD_LEN, TERMINAL_LEN};
+pub use encoding::{
+    EVENT_LEN, HEADER_LEN, LOT_LEN, MAX_ENCODED_LEN, MAX_PAYLOAD_LEN, PENDING_LEN, TERMINAL_LEN,
+};
 pub use queries::AccountSummary;
 
 /// A number of loyalty points.
@@ -151,14 +223,24 @@ pub const MAX_LOTS: usize = 14;
 /// Terminals an account keeps sequence numbers for; a ninth is
 /// [`AccountError::TerminalSlotsFull`].
 pub const MAX_TERMINALS: usize = 8;
+/// Recent events an account keeps in full above its checkpoint; the next event beyond them
+/// compacts the account first, and a merge whose copies hold more together is
+/// [`AccountMergeError::RecentEventsFull`].
+pub const MAX_RECENT_EVENTS: usize = 8;
+/// Lots of a checkpoint with pending points: a returns window of at most [`MAX_PENDING_DAYS`]
+/// (90) days spans at most 4 calendar months.
+pub const MAX_PENDING_LOTS: usize = 4;
 /// The longest expiry, in months after the month of earning ([`MAX_LOTS`] − 1).
 pub const MAX_EXPIRY_MONTHS: u8 = 13;
 /// The longest returns window (pending period), in days.
 pub const MAX_PENDING_DAYS: u8 = 90;
 /// The longest tier-qualification window, in calendar months (the current one included).
 pub const MAX_TIER_WINDOW_MONTHS: u8 = 12;
-/// The most points one lot, or the debt, holds (they are stored in 32 bits).
-pub const MAX_LOT_POINTS: u64 = u32::MAX as u64;
+/// The most points one event carries, and one lot holds (they are stored in 24 bits):
+/// 16,777,215.
+pub const MAX_LOT_POINTS: u64 = 0x00FF_FFFF;
+/// The most points the account owes, as debt or as overdraft (each stored in 32 bits).
+pub const MAX_OWED_POINTS: u64 = u32::MAX as u64;
 
 /// How an account's points age. Stored in every account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -247,7 +329,7 @@ pub enum AccountError {
     InvalidEventId,
     /// An earning, redemption or clawback of zero points.
     ZeroPoints,
-    /// A redemption beyond the available points.
+    /// A redemption beyond the points available on this copy.
     InsufficientPoints {
         /// Points available now.
         available: Points,
@@ -256,14 +338,12 @@ pub enum AccountError {
     UnknownTransaction,
     /// The account already holds [`MAX_TERMINALS`] terminals.
     TerminalSlotsFull,
-    /// An earning for a month more than `expiry_months` before the newest lot (a terminal
-    /// clock far behind) found no room.
-    LotsFull,
     /// `today` lies outside the days an account stores (1970-01-02..=2149-06-06).
     DateOutOfRange,
     /// A tier window of 0 or more than [`MAX_TIER_WINDOW_MONTHS`] months.
     InvalidWindow,
-    /// A lot or the debt would exceed [`MAX_LOT_POINTS`], or the write counter `u32::MAX`.
+    /// An event or a lot beyond [`MAX_LOT_POINTS`], what is owed beyond [`MAX_OWED_POINTS`],
+    /// or the write counter beyond `u32::MAX`.
     Overflow,
     /// A state the code believes impossible (a bug): nothing was changed.
     Internal,
@@ -283,14 +363,16 @@ impl fmt::Display for AccountError {
             AccountError::TerminalSlotsFull => {
                 write!(f, "the account already holds {MAX_TERMINALS} terminals")
             }
-            AccountError::LotsFull => write!(f, "no room for another lot ({MAX_LOTS} lots)"),
             AccountError::DateOutOfRange => {
                 f.write_str("day outside the account's range 1970-01-02..=2149-06-06")
             }
             AccountError::InvalidWindow => {
                 write!(f, "tier window must be 1..={MAX_TIER_WINDOW_MONTHS} months")
             }
-            AccountError::Overflow => f.write_str("a balance would overflow"),
+            AccountError::Overflow => write!(
+                f,
+                "points beyond {MAX_LOT_POINTS} in an event or a lot, or a counter full"
+            ),
             AccountError::Internal => f.write_str("internal error (a bug in the SDK)"),
         }
     }
@@ -298,31 +380,60 @@ impl fmt::Display for AccountError {
 
 impl core::error::Error for AccountError {}
 
-/// Why two copies of an account could not be merged. Both are unchanged.
+/// Why two copies of an account could not be merged. Both are unchanged. Each is a case where
+/// bounded state cannot merge without breaking a law; the [module documentation](self) gives
+/// the back office's remedy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AccountMergeError {
     /// The copies have different programs.
     ProgramMismatch,
-    /// Each copy holds events the other lacks: replay one copy's events onto the other first.
-    ConcurrentCopies,
-    /// The copies hold the same events but different balances (a terminal applied one event to
-    /// two copies, or clocks disagree by more than a year).
+    /// Both copies were compacted since they diverged: each checkpoint folded events the other
+    /// does not hold, and which ones is no longer known.
+    IncomparableCheckpoints,
+    /// The copies hold more than [`MAX_RECENT_EVENTS`] recent events together above the newer
+    /// checkpoint.
+    RecentEventsFull,
+    /// The copies hold more than [`MAX_TERMINALS`] terminals together.
+    TerminalSlotsFull,
+    /// One event id with two different effects (a terminal reused a sequence number), or equal
+    /// watermarks with different checkpoints.
     Diverged,
+    /// The merged account would hold a lot beyond [`MAX_LOT_POINTS`] or owe beyond
+    /// [`MAX_OWED_POINTS`].
+    Overflow,
     /// The larger write counter is already `u32::MAX`.
     WriteCounterExhausted,
+    /// A state the code believes impossible (a bug).
+    Internal,
 }
 
 impl fmt::Display for AccountMergeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AccountMergeError::ProgramMismatch => "the copies have different programs",
-            AccountMergeError::ConcurrentCopies => {
-                "each copy holds events the other lacks: replay one onto the other"
+        match self {
+            AccountMergeError::ProgramMismatch => f.write_str("the copies have different programs"),
+            AccountMergeError::IncomparableCheckpoints => {
+                f.write_str("both copies were compacted since they diverged")
             }
-            AccountMergeError::Diverged => "the copies hold the same events but different balances",
-            AccountMergeError::WriteCounterExhausted => "the account's write counter is full",
-        })
+            AccountMergeError::RecentEventsFull => write!(
+                f,
+                "the copies hold more than {MAX_RECENT_EVENTS} recent events together"
+            ),
+            AccountMergeError::TerminalSlotsFull => {
+                write!(
+                    f,
+                    "the copies hold more than {MAX_TERMINALS} terminals together"
+                )
+            }
+            AccountMergeError::Diverged => {
+                f.write_str("the copies disagree on an event or on their checkpoint")
+            }
+            AccountMergeError::Overflow => f.write_str("the merged balance would overflow"),
+            AccountMergeError::WriteCounterExhausted => {
+                f.write_str("the account's write counter is full")
+            }
+            AccountMergeError::Internal => f.write_str("internal error (a bug in the SDK)"),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! qualification. Every query takes `today` and answers as of that day (expiry and pending
 //! settled), without changing the account.
 
-use super::account::{Account, check_day, month_of};
+use super::account::{Account, check_day};
+use super::ledger::{Ledger, month_of};
 use super::{AccountError, MAX_TIER_WINDOW_MONTHS, Points};
 use crate::time::Day;
 
@@ -14,8 +15,12 @@ pub struct AccountSummary {
     pub available: Points,
     /// Points earned but still in their returns window: not spendable, not counted for tiers.
     pub pending: Points,
-    /// Points owed (clawbacks beyond what the account held); repaid by the next earnings.
+    /// Points owed: clawbacks beyond what the account held, and `overdrawn`. Repaid by the next
+    /// earnings (clawback debt) and the next available points (the overdraft).
     pub debt: Points,
+    /// The part of `debt` redeemed beyond the available points: a redemption made on two
+    /// offline copies, found when they merged. 0 for an account in good standing.
+    pub overdrawn: Points,
     /// The next day on which points expire (their last valid day); `None` if none will.
     pub next_expiry: Option<Day>,
     /// The points (pending included) that expire after `next_expiry`.
@@ -26,15 +31,15 @@ pub struct AccountSummary {
     pub terminals: u8,
     /// Lots held (at most [`super::MAX_LOTS`]).
     pub lots: u8,
+    /// Recent events kept in full (at most [`super::MAX_RECENT_EVENTS`]).
+    pub recent_events: u8,
 }
 
 impl Account {
-    /// A copy settled up to `today`.
-    fn settled(&self, today: Day) -> Result<Account, AccountError> {
+    /// The balances as of `today`, a valid day.
+    fn settled(&self, today: Day) -> Result<Ledger, AccountError> {
         check_day(today)?;
-        let mut view = self.clone();
-        view.settle(today)?;
-        Ok(view)
+        self.view(today)
     }
 
     /// The account at a glance as of `today` (or the account's latest day, if later).
@@ -42,7 +47,7 @@ impl Account {
     /// Errors: [`AccountError::DateOutOfRange`].
     pub fn summary(&self, today: Day) -> Result<AccountSummary, AccountError> {
         let view = self.settled(today)?;
-        let program = view.program;
+        let program = self.program;
         let next_expiry = view
             .lots
             .iter()
@@ -58,14 +63,16 @@ impl Account {
         });
         Ok(AccountSummary {
             available: Points(view.available()),
-            pending: Points(view.lots.iter().map(|lot| u64::from(lot.pending)).sum()),
-            debt: Points(u64::from(view.debt)),
+            pending: Points(view.pending()),
+            debt: Points(u64::from(view.debt).saturating_add(u64::from(view.overdrawn))),
+            overdrawn: Points(u64::from(view.overdrawn)),
             next_expiry,
             next_expiry_points: Points(next_expiry_points),
-            write_counter: view.write_counter,
-            // At most MAX_TERMINALS (8) and MAX_LOTS (14).
-            terminals: u8::try_from(view.terminals.len()).unwrap_or(u8::MAX),
+            write_counter: self.write_counter,
+            // At most MAX_TERMINALS (8), MAX_LOTS (14) and MAX_RECENT_EVENTS (8).
+            terminals: u8::try_from(self.terminals.len()).unwrap_or(u8::MAX),
             lots: u8::try_from(view.lots.len()).unwrap_or(u8::MAX),
+            recent_events: u8::try_from(self.recent.len()).unwrap_or(u8::MAX),
         })
     }
 
@@ -75,7 +82,7 @@ impl Account {
     /// Errors: [`AccountError::DateOutOfRange`].
     pub fn expiring_within(&self, today: Day, days: u16) -> Result<Points, AccountError> {
         let view = self.settled(today)?;
-        let program = view.program;
+        let program = self.program;
         let horizon = today
             .checked_add_days(i32::from(days))
             .map_err(|_| AccountError::DateOutOfRange)?;

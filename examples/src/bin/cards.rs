@@ -1,8 +1,9 @@
 //! A customer's day across two offline terminals: a punch card and a points account.
 //!
-//! Earn, stamp, redeem, a partial return, the two card copies merged (a double redemption
-//! found), an old card image replayed and refused — printing the card's bytes and state at each
-//! step. Run with `cargo run -p retention-examples --bin cards` (the README's demo runs it).
+//! Earn, stamp, redeem, a partial return, the two card copies and the two account copies
+//! merged (a double redemption found in each), an old card image replayed and refused —
+//! printing the card's and the account's bytes and state at each step. Run with
+//! `cargo run -p retention-examples --bin cards` (the README's demo runs it).
 
 use std::error::Error;
 
@@ -43,11 +44,19 @@ fn show(step: &str, card: &Card, seal: Seal<'_>) -> Result<Vec<u8>, Box<dyn Erro
     Ok(tag[..used].to_vec())
 }
 
-fn points(step: &str, account: &Account, today: Day) -> Result<(), Box<dyn Error>> {
+/// The account as it would be stored: its length and its balances as of `today`.
+fn points(step: &str, account: &Account, today: Day, seal: Seal<'_>) -> Result<(), Box<dyn Error>> {
+    let mut blob = [0u8; retention_core::points::MAX_ENCODED_LEN];
+    let used = account.encode(seal, &mut blob)?;
     let s = account.summary(today)?;
+    let overdrawn = if s.overdrawn.0 > 0 {
+        format!(" (OVERDRAWN {}: redeemed on two copies)", s.overdrawn.0)
+    } else {
+        String::new()
+    };
     println!(
-        "  {step:<44}        points {} available, {} pending, {} owed",
-        s.available.0, s.pending.0, s.debt.0
+        "  {step:<44} {used:>3} B  points {} available, {} pending, {} owed{overdrawn}  [recent events {}, write #{}]",
+        s.available.0, s.pending.0, s.debt.0, s.recent_events, s.write_counter
     );
     Ok(())
 }
@@ -56,6 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let key = [0x5au8; 32]; // the operator's terminal key
     let uid = [0x04, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6]; // the NFC tag's UID
     let seal = Seal::new(&key, &uid)?;
+    let customer = Seal::new(&key, b"cust-0042")?; // the account's blob is bound to the customer
     let today = Date::new(2024, 3, 5)?.to_day();
     let stamp = |terminal, sequence, stamps| CardEvent::Stamp {
         id: EventId::new(terminal, sequence),
@@ -89,7 +99,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         Date::new(2024, 1, 10)?.to_day(),
     )?;
     show("new card", &card, seal)?;
-    points("earlier visits", &account, today)?;
+    points(
+        "earlier visits: 500 points in January",
+        &account,
+        today,
+        customer,
+    )?;
 
     println!("Morning, terminal 1:");
     card = card.apply(&stamp(1, 1, 3), today)?;
@@ -101,10 +116,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         today,
     )?;
     show("coffee and croissant: 3 stamps", &card, seal)?;
-    points("... and 120 points (pending)", &account, today)?;
+    points("... and 120 points (pending)", &account, today, customer)?;
 
-    println!("Terminal 2 goes offline with a copy of the card.");
+    println!("Terminal 2 goes offline with a copy of the card and of the account.");
     let mut copy = card.clone();
+    let mut account_copy = account.clone();
 
     card = card.apply(&stamp(1, 2, 3), today)?;
     show("T1 lunch: 3 stamps (6 today)", &card, seal)?;
@@ -121,13 +137,34 @@ fn main() -> Result<(), Box<dyn Error>> {
         },
         today,
     )?;
-    points("T1 300 points off the bill", &account, today)?;
+    points("T1 300 points off the bill", &account, today, customer)?;
 
     println!("Afternoon, terminal 2 (offline, its own copy):");
     copy = copy.apply(&stamp(2, 1, 2), today)?;
     show("T2 copy: 2 stamps", &copy, seal)?;
+    account_copy = account_copy.apply(
+        &AccountEvent::Earn {
+            id: EventId::new(2, 1),
+            points: Points(40),
+        },
+        today,
+    )?;
+    points("... and 40 points", &account_copy, today, customer)?;
     copy = copy.apply(&redeem(2, 2), today)?;
     show("T2 copy: free coffee redeemed (again!)", &copy, seal)?;
+    account_copy = account_copy.apply(
+        &AccountEvent::Redeem {
+            id: EventId::new(2, 2),
+            points: Points(250),
+        },
+        today,
+    )?;
+    points(
+        "... and a 250-point voucher",
+        &account_copy,
+        today,
+        customer,
+    )?;
     copy = copy.apply(
         &CardEvent::Void {
             id: EventId::new(2, 3),
@@ -138,7 +175,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         today,
     )?;
     show("T2 copy: partial return, 1 stamp back", &copy, seal)?;
-    account = account.apply(
+    account_copy = account_copy.apply(
         &AccountEvent::Clawback {
             id: EventId::new(2, 3),
             original: EventId::new(1, 1),
@@ -146,14 +183,25 @@ fn main() -> Result<(), Box<dyn Error>> {
         },
         today,
     )?;
-    points("... and 30 points clawed back", &account, today)?;
+    points(
+        "... and 30 points clawed back",
+        &account_copy,
+        today,
+        customer,
+    )?;
 
-    println!("Evening sync: the two card copies merged.");
+    println!("Evening sync: the two card copies merged, and the two account copies.");
     let merged = card.merge(&copy)?;
     let merged_image = show("merged card", &merged, seal)?;
     println!(
         "  the double redemption is visible: the card owes {} stamps",
         merged.summary().owed_stamps
+    );
+    let account = account.merge(&account_copy)?;
+    points("merged account", &account, today, customer)?;
+    println!(
+        "  both tills spent the same points: 300 + 250 from 500, {} overdrawn and owed",
+        account.summary(today)?.overdrawn.0
     );
 
     println!("Next morning, terminal 1 is handed its old image of the card:");
@@ -171,7 +219,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     let card = card.apply(&stamp(1, 5, 4), tomorrow)?;
     show("T1 next day: 4 stamps pay the debt", &card, seal)?;
     let later = Date::new(2024, 3, 19)?.to_day();
-    points("two weeks later, the window closed", &account, later)?;
+    points(
+        "two weeks later: 130 released, 50 repaid",
+        &account,
+        later,
+        customer,
+    )?;
     println!(
         "  tier qualification (12 months): {} points",
         account.qualifying_points(later, 12)?.0
