@@ -92,7 +92,7 @@
 /**
  * The largest customer-record blob in bytes (envelope and 16-byte tag included).
  */
-#define RTN_CUSTOMER_MAX_LEN 430
+#define RTN_CUSTOMER_MAX_LEN 464
 
 /**
  * Usage counters a customer record holds (one per limited rule and period used).

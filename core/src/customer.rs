@@ -28,7 +28,10 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::bounded::Bounded;
+use crate::churn::summary::{ChurnSummary, Grain, PurchaseError, SUMMARY_MAX_LEN};
 use crate::envelope::{self, DecodeError, EncodeError, Kind, LONG_TAG_LEN, OVERHEAD_LEN, Seal};
+use crate::money::Money;
+use crate::terminal::EventId;
 use crate::time::{Date, Day, Period, TimeError};
 
 /// How many usage counters a record holds: one per (counter, period) of the limited rules a
@@ -36,16 +39,40 @@ use crate::time::{Date, Day, Period, TimeError};
 /// is full; a record full of current counters is [`UsageFull`].
 pub const MAX_USAGE_COUNTS: usize = 32;
 
-/// The longest encoded customer record, envelope and 16-byte tag included: 430 bytes. The C
+/// The longest encoded customer record, envelope and 16-byte tag included: 464 bytes. The C
 /// header mirrors it as `RTN_CUSTOMER_MAX_LEN`.
 ///
-/// Payload worst case: tier 1 + segments 5 + visits 5 + last visit 1 + 4 (a supported day is
-/// below 2^27 after zig-zag) + birthday 1 + 2 + usage length 1 + 32 counters × (counter 3 +
-/// period 1 + index 5 + count 3) = 404 bytes.
+/// Payload worst case (format version 2): tier 1 + segments 5 + visits 5 + last visit 1 + 4 (a
+/// supported day is below 2^27 after zig-zag) + birthday 1 + 2 + usage length 1 + 32 counters ×
+/// (counter 3 + period 1 + index 5 + count 3) = 404 bytes of version 1; then the churn summary,
+/// 23 bytes: grain 1 + option 1 + first and last period + repeat periods + repeat spend 10 (any
+/// `i64` ≥ 0). Periods lie in the supported days (−25 567 ..= 2 932 896): a period takes 4
+/// bytes only from index 2^20 on (zig-zag 2^21), and the repeat count is at most last − first,
+/// so of first period, last period and repeat count only two can take 4 bytes and the third
+/// takes at most 3 (4 + 4 + 3); and the last counted sale (option 1 + terminal 5 + sequence 5)
+/// = 438 bytes.
 pub const CUSTOMER_MAX_LEN: usize = OVERHEAD_LEN + CUSTOMER_MAX_PAYLOAD_LEN + LONG_TAG_LEN;
 
 /// The longest customer payload (see [`CUSTOMER_MAX_LEN`]).
-const CUSTOMER_MAX_PAYLOAD_LEN: usize = 404;
+const CUSTOMER_MAX_PAYLOAD_LEN: usize = V1_MAX_PAYLOAD_LEN + CHURN_MAX_PAYLOAD_LEN + 11;
+
+/// The longest churn summary of a record, in bytes (see [`CUSTOMER_MAX_LEN`]); the summary's
+/// own bound [`SUMMARY_MAX_LEN`] allows periods outside the supported days.
+const CHURN_MAX_PAYLOAD_LEN: usize = 23;
+const _: () = assert!(CHURN_MAX_PAYLOAD_LEN <= SUMMARY_MAX_LEN);
+
+/// The longest version 1 payload (no churn summary).
+const V1_MAX_PAYLOAD_LEN: usize = 404;
+
+/// The grain of a new customer's churn summary: a day. It matches the period of the default
+/// churn model (fitted as CDNOW is, on purchases collapsed by day and measured in weeks,
+/// `Periods::DAYS_IN_WEEKS`), and a day is also what the record calls a visit, so the summary's
+/// repeat periods and the visit count agree. A record scored by a model of weekly grain must
+/// be re-grained first ([`CustomerRecord::set_churn_grain`]) while its summary is empty.
+pub const DEFAULT_CHURN_GRAIN: Grain = Grain::Day;
+
+/// The payload format before the churn summary (still read).
+const VERSION_1: u8 = 1;
 
 /// The calendar periods by which a rule's use is limited, in the terminal's local time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -159,6 +186,30 @@ impl fmt::Display for UsageFull {
 
 impl core::error::Error for UsageFull {}
 
+/// The churn summary already holds purchases, so its grain cannot change: nothing was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChurnNotEmpty;
+
+impl fmt::Display for ChurnNotEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("churn summary holds purchases: its grain cannot change")
+    }
+}
+
+impl core::error::Error for ChurnNotEmpty {}
+
+/// What [`CustomerRecord::record_sale`] did with a sale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SaleCounted {
+    /// Counted into the churn summary.
+    Counted,
+    /// Not counted: this event (or a later one of its terminal) was counted already.
+    Replayed,
+    /// Not counted: the sale is in a period before the summary's last purchase (a back-dated
+    /// sale from an offline till); the summary keeps its order.
+    OutOfOrder,
+}
+
 /// Why a customer record is not valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -187,7 +238,10 @@ impl core::error::Error for RecordError {}
 ///
 /// A *visit* is a local calendar day with a purchase: a second basket on the same day is the
 /// same visit, so splitting a basket does not advance "every Nth visit" rewards.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialized fields missing from a (JSON) record take their defaults: an empty churn summary
+/// of [`DEFAULT_CHURN_GRAIN`] and no counted sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     /// The customer's tier, 0 (none) upward; see `rules::tiers`.
     pub tier: u8,
@@ -201,10 +255,56 @@ pub struct CustomerRecord {
     pub birthday: Option<Birthday>,
     /// Usage counts of limited rules, at most [`MAX_USAGE_COUNTS`].
     pub usage: Bounded<UsageCount, MAX_USAGE_COUNTS>,
+    /// The churn summary (repeat purchase periods, recency, age, repeat spend) the churn model
+    /// scores; updated by each evaluated sale ([`CustomerRecord::record_sale`]).
+    #[serde(default = "empty_churn")]
+    pub churn: ChurnSummary,
+    /// The last sale counted into `churn`: a replay of it (or of an earlier event of its
+    /// terminal) is not counted again.
+    #[serde(default)]
+    pub churn_event: Option<EventId>,
+}
+
+/// An empty summary of the default grain (serde's default for `churn`).
+const fn empty_churn() -> ChurnSummary {
+    ChurnSummary::new(DEFAULT_CHURN_GRAIN)
+}
+
+impl Default for CustomerRecord {
+    fn default() -> CustomerRecord {
+        CustomerRecord::new()
+    }
+}
+
+/// The version 1 payload: the record without the churn summary.
+#[derive(Deserialize)]
+struct RecordV1 {
+    tier: u8,
+    segments: u32,
+    visits: u32,
+    last_visit: Option<i32>,
+    birthday: Option<Birthday>,
+    usage: Bounded<UsageCount, MAX_USAGE_COUNTS>,
+}
+
+impl From<RecordV1> for CustomerRecord {
+    fn from(v1: RecordV1) -> CustomerRecord {
+        CustomerRecord {
+            tier: v1.tier,
+            segments: v1.segments,
+            visits: v1.visits,
+            last_visit: v1.last_visit,
+            birthday: v1.birthday,
+            usage: v1.usage,
+            churn: empty_churn(),
+            churn_event: None,
+        }
+    }
 }
 
 impl CustomerRecord {
-    /// A new customer: no tier, no segments, no visits, no usage.
+    /// A new customer: no tier, no segments, no visits, no usage, an empty churn summary of
+    /// [`DEFAULT_CHURN_GRAIN`].
     #[must_use]
     pub const fn new() -> CustomerRecord {
         CustomerRecord {
@@ -214,6 +314,56 @@ impl CustomerRecord {
             last_visit: None,
             birthday: None,
             usage: Bounded::new(),
+            churn: empty_churn(),
+            churn_event: None,
+        }
+    }
+
+    /// Changes the churn summary's grain (to match a churn model of weekly grain, say). Only an
+    /// empty summary can change grain: purchases collapsed by day cannot be re-collapsed by
+    /// week without their dates. Error (nothing changed): [`ChurnNotEmpty`].
+    pub fn set_churn_grain(&mut self, grain: Grain) -> Result<(), ChurnNotEmpty> {
+        if self.churn.has_purchases() {
+            return Err(ChurnNotEmpty);
+        }
+        self.churn = ChurnSummary::new(grain);
+        Ok(())
+    }
+
+    /// True when `event` was counted into the churn summary already: it is the last counted
+    /// event, or an earlier one of the same terminal (a terminal numbers its events in
+    /// increasing order). Sequence 0, which no terminal issues, means "no event id" and is
+    /// never taken for a replay.
+    #[must_use]
+    pub fn churn_counted(&self, event: EventId) -> bool {
+        event.sequence != 0
+            && self.churn_event.is_some_and(|last| {
+                last.terminal == event.terminal && event.sequence <= last.sequence
+            })
+    }
+
+    /// Counts the sale `event` on local `day` of `amount` (minor units, ≥ 0) into the churn
+    /// summary, once per event ([`CustomerRecord::churn_counted`]): returns whether it was
+    /// [`SaleCounted::Counted`], or left out as a replay or as out of order (record unchanged).
+    ///
+    /// Errors (record unchanged): [`PurchaseError::NegativeAmount`],
+    /// [`PurchaseError::Overflow`].
+    pub fn record_sale(
+        &mut self,
+        event: EventId,
+        day: Day,
+        amount: Money,
+    ) -> Result<SaleCounted, PurchaseError> {
+        if self.churn_counted(event) {
+            return Ok(SaleCounted::Replayed);
+        }
+        match self.churn.record_purchase(day, amount) {
+            Ok(()) => {
+                self.churn_event = Some(event);
+                Ok(SaleCounted::Counted)
+            }
+            Err(PurchaseError::OutOfOrder) => Ok(SaleCounted::OutOfOrder),
+            Err(error) => Err(error),
         }
     }
 
@@ -312,18 +462,26 @@ impl CustomerRecord {
         }
     }
 
-    /// Writes the record as a [`Kind::Customer`] blob, tagged with `seal` (the operator's key,
-    /// and the customer id as context), into `out`; returns the length used (at most
-    /// [`CUSTOMER_MAX_LEN`]).
+    /// Writes the record as a [`Kind::Customer`] blob of format version 2, tagged with `seal`
+    /// (the operator's key, and the customer id as context), into `out`; returns the length
+    /// used (at most [`CUSTOMER_MAX_LEN`]).
     pub fn encode(&self, seal: Seal<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
         envelope::encode(Kind::Customer, self, Some(seal), out)
     }
 
     /// Opens a [`Kind::Customer`] blob with `seal` and checks it: every envelope check, then
-    /// [`DecodeError::OverCapacity`] for more than [`MAX_USAGE_COUNTS`] counters and
-    /// [`DecodeError::OutOfRange`] for a value [`CustomerRecord::validate`] refuses.
+    /// [`DecodeError::OverCapacity`] for more than [`MAX_USAGE_COUNTS`] counters,
+    /// [`DecodeError::Payload`] for a churn summary that breaks its invariants and
+    /// [`DecodeError::OutOfRange`] for a value [`CustomerRecord::validate`] refuses. A version 1
+    /// blob (before the churn summary) decodes with an empty summary of
+    /// [`DEFAULT_CHURN_GRAIN`] and no counted sale.
     pub fn decode(blob: &[u8], seal: Seal<'_>) -> Result<CustomerRecord, DecodeError> {
-        let record: CustomerRecord = envelope::decode(blob, Kind::Customer, Some(seal))?;
+        let opened = envelope::open(blob, Kind::Customer, Some(seal))?;
+        let record: CustomerRecord = if opened.version == VERSION_1 {
+            envelope::decode_payload::<RecordV1>(opened.payload)?.into()
+        } else {
+            envelope::decode_payload(opened.payload)?
+        };
         if record.usage.overflowed() {
             return Err(DecodeError::OverCapacity);
         }
@@ -343,8 +501,8 @@ mod tests {
         Seal::new(&KEY, b"customer-7").unwrap()
     }
 
-    #[test]
-    fn pinned_bytes() {
+    /// The record of the pinned-bytes tests, without its churn summary.
+    fn pinned_record() -> CustomerRecord {
         let mut record = CustomerRecord::new();
         record.tier = 2;
         record.segments = 0b101;
@@ -360,22 +518,52 @@ mod tests {
                 count: 1,
             })
             .unwrap();
+        record
+    }
+
+    /// The version 1 payload of [`pinned_record`], worked by hand from the postcard rules:
+    /// tier 02 | segments 05 | visits 300 = ac 02 | Some 01, 19782 zig-zag 39564 =
+    /// 0x9a8c -> varint 8c b5 02 | Some 01, month 03, day 07 | 1 counter: 01,
+    /// counter 07, period Day 00, index 19782 -> 8c b5 02, count 01.
+    const V1_PAYLOAD: [u8; 18] = [
+        0x02, 0x05, 0xac, 0x02, 0x01, 0x8c, 0xb5, 0x02, 0x01, 0x03, 0x07, 0x01, 0x07, 0x00, 0x8c,
+        0xb5, 0x02, 0x01,
+    ];
+
+    #[test]
+    fn pinned_bytes() {
+        let mut record = pinned_record();
+        // 10.00 on day 19700 (2023-12-09), 25.00 on day 19782: one repeat day.
+        record
+            .record_sale(
+                EventId::new(1, 27),
+                Day::from_number(19_700).unwrap(),
+                Money::from_minor(1000),
+            )
+            .unwrap();
+        record
+            .record_sale(
+                EventId::new(1, 28),
+                Day::from_number(19_782).unwrap(),
+                Money::from_minor(2500),
+            )
+            .unwrap();
         let mut blob = [0u8; CUSTOMER_MAX_LEN];
         let used = record.encode(seal(), &mut blob).unwrap();
-        // Payload, worked by hand from the postcard rules:
-        // tier 02 | segments 05 | visits 300 = ac 02 | Some 01, 19782 zig-zag 39564 =
-        // 0x9a8c -> varint 8c b5 02 | Some 01, month 03, day 07 | 1 counter: 01,
-        // counter 07, period Day 00, index 19782 -> 8c b5 02, count 01.
-        let payload = [
-            0x02, 0x05, 0xac, 0x02, 0x01, 0x8c, 0xb5, 0x02, 0x01, 0x03, 0x07, 0x01, 0x07, 0x00,
-            0x8c, 0xb5, 0x02, 0x01,
-        ];
+        // Version 2 appends the churn summary and the last counted sale: grain Day 00 | Some 01
+        // | first period 19700 zig-zag 39400 = 0x99e8 -> e8 b3 02 | last period 19782 -> 8c b5
+        // 02 | 1 repeat 01 | repeat spend 2500 zig-zag 5000 = 0x1388 -> 88 27 | Some 01,
+        // terminal 01, sequence 28 = 1c.
+        let mut payload = V1_PAYLOAD.to_vec();
+        payload.extend_from_slice(&[
+            0x00, 0x01, 0xe8, 0xb3, 0x02, 0x8c, 0xb5, 0x02, 0x01, 0x88, 0x27, 0x01, 0x01, 0x1c,
+        ]);
         assert_eq!(used, OVERHEAD_LEN + payload.len() + LONG_TAG_LEN);
         assert_eq!(
             &blob[..6],
-            &[0x52, 0x54, 0x01, 0x11, payload.len() as u8, 0]
+            &[0x52, 0x54, 0x02, 0x11, payload.len() as u8, 0]
         );
-        assert_eq!(&blob[6..6 + payload.len()], &payload);
+        assert_eq!(&blob[6..6 + payload.len()], payload.as_slice());
         assert_eq!(
             CustomerRecord::decode(&blob[..used], seal()).unwrap(),
             record
@@ -388,13 +576,137 @@ mod tests {
         );
     }
 
+    /// A blob framed by hand as docs/formats.md describes it (magic, version, kind, length,
+    /// payload, CRC-32 of all that, HMAC-SHA256 over context length, context and the rest,
+    /// first 16 bytes), independently of `envelope`.
+    fn framed(version: u8, payload: &[u8]) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        let mut blob = vec![0x52, 0x54, version, 0x11, payload.len() as u8, 0];
+        blob.extend_from_slice(payload);
+        let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&blob);
+        blob.extend_from_slice(&crc.to_le_bytes());
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&KEY).unwrap();
+        mac.update(&[10]);
+        mac.update(b"customer-7");
+        mac.update(&blob);
+        blob.extend_from_slice(&mac.finalize().into_bytes()[..16]);
+        blob
+    }
+
     #[test]
-    #[cfg_attr(miri, ignore)] // 350 HMACs: minutes under Miri, nothing unsafe.
+    fn version_1_still_decodes_with_an_empty_summary() {
+        let blob = framed(1, &V1_PAYLOAD);
+        let record = CustomerRecord::decode(&blob, seal()).unwrap();
+        assert_eq!(record, pinned_record());
+        assert!(!record.churn.has_purchases());
+        assert_eq!(record.churn.grain(), DEFAULT_CHURN_GRAIN);
+        assert_eq!(record.churn_event, None);
+        // A version 1 payload is not a version 2 payload (it lacks the summary) ...
+        assert_eq!(
+            CustomerRecord::decode(&framed(2, &V1_PAYLOAD), seal()),
+            Err(DecodeError::Payload)
+        );
+        // ... and a version 3 is refused.
+        assert_eq!(
+            CustomerRecord::decode(&framed(3, &V1_PAYLOAD), seal()),
+            Err(DecodeError::UnsupportedVersion {
+                found: 3,
+                newest: 2
+            })
+        );
+        // The hand framing agrees with the encoder's on version 2.
+        let mut record = pinned_record();
+        record
+            .record_sale(
+                EventId::new(1, 1),
+                Day::from_number(19_782).unwrap(),
+                Money::ZERO,
+            )
+            .unwrap();
+        let mut blob = [0u8; CUSTOMER_MAX_LEN];
+        let used = record.encode(seal(), &mut blob).unwrap();
+        let payload = postcard::to_allocvec(&record).unwrap();
+        assert_eq!(&blob[..used], framed(2, &payload).as_slice());
+    }
+
+    #[test]
+    fn sales_count_once_per_event() {
+        let mut record = CustomerRecord::new();
+        let day = |n| Day::from_number(n).unwrap();
+        let sale = |r: &mut CustomerRecord, t, s, d, m| {
+            r.record_sale(EventId::new(t, s), day(d), Money::from_minor(m))
+        };
+        assert_eq!(sale(&mut record, 1, 5, 100, 500), Ok(SaleCounted::Counted));
+        assert_eq!(sale(&mut record, 1, 6, 103, 700), Ok(SaleCounted::Counted));
+        let once = record.clone();
+        // The same event again, or an earlier one of terminal 1: not counted.
+        assert_eq!(sale(&mut record, 1, 6, 103, 700), Ok(SaleCounted::Replayed));
+        assert_eq!(sale(&mut record, 1, 2, 103, 700), Ok(SaleCounted::Replayed));
+        assert_eq!(record, once);
+        // x = 1 (day 103), repeat spend 7.00.
+        assert_eq!(
+            (record.churn.frequency(), record.churn.repeat_spend()),
+            (1, Money::from_minor(700))
+        );
+        // Another terminal's sale the same day adds to that day's spend.
+        assert_eq!(sale(&mut record, 2, 1, 103, 300), Ok(SaleCounted::Counted));
+        assert_eq!(
+            (record.churn.frequency(), record.churn.repeat_spend()),
+            (1, Money::from_minor(1000))
+        );
+        assert_eq!(record.churn_event, Some(EventId::new(2, 1)));
+        // A back-dated sale before day 103: left out, record unchanged.
+        let before = record.clone();
+        assert_eq!(
+            sale(&mut record, 3, 1, 101, 300),
+            Ok(SaleCounted::OutOfOrder)
+        );
+        assert_eq!(record, before);
+        // Sequence 0 (no event id) is always counted.
+        assert_eq!(sale(&mut record, 0, 0, 104, 100), Ok(SaleCounted::Counted));
+        assert_eq!(sale(&mut record, 0, 0, 104, 100), Ok(SaleCounted::Counted));
+        assert_eq!(record.churn.repeat_spend(), Money::from_minor(1200));
+        // A negative amount is an error and changes nothing.
+        let before = record.clone();
+        assert_eq!(
+            sale(&mut record, 4, 1, 105, -1),
+            Err(PurchaseError::NegativeAmount)
+        );
+        assert_eq!(record, before);
+    }
+
+    #[test]
+    fn regrain_only_when_empty() {
+        let mut record = CustomerRecord::new();
+        assert_eq!(record.churn.grain(), Grain::Day);
+        record.set_churn_grain(Grain::Week).unwrap();
+        assert_eq!(record.churn.grain(), Grain::Week);
+        record
+            .record_sale(
+                EventId::new(1, 1),
+                Day::from_number(100).unwrap(),
+                Money::ZERO,
+            )
+            .unwrap();
+        let before = record.clone();
+        assert_eq!(record.set_churn_grain(Grain::Day), Err(ChurnNotEmpty));
+        assert_eq!(record, before);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // 400 HMACs: minutes under Miri, nothing unsafe.
     fn every_single_bit_flip_is_refused() {
         let mut record = CustomerRecord::new();
         record.visits = 300;
         record.birthday = Some(Birthday::new(3, 7).unwrap());
         record.record_use(7, UsagePeriod::Day, 19_782).unwrap();
+        record
+            .record_sale(
+                EventId::new(1, 28),
+                Day::from_number(19_782).unwrap(),
+                Money::from_minor(2500),
+            )
+            .unwrap();
         let mut blob = [0u8; CUSTOMER_MAX_LEN];
         let used = record.encode(seal(), &mut blob).unwrap();
         for byte in 0..used {
@@ -417,7 +729,26 @@ mod tests {
             last_visit: Some(2_932_896),
             birthday: Some(Birthday::new(12, 31).unwrap()),
             usage: Bounded::new(),
+            churn: ChurnSummary::new(Grain::Day),
+            churn_event: Some(EventId::new(u32::MAX, u32::MAX)),
         };
+        // The longest summary (see CUSTOMER_MAX_LEN): first period 2^20 (zig-zag 2^21, 4
+        // bytes), last 9999-12-31 (4 bytes), repeats 2_932_896 − 2^20 = 1_884_320 (3 bytes),
+        // spend i64::MAX (10 bytes).
+        let first = Day::from_number(1 << 20).unwrap();
+        let last = Day::from_number(2_932_896).unwrap();
+        record.churn.record_purchase(first, Money::ZERO).unwrap();
+        for day in (1 << 20) + 1..2_932_896 {
+            record
+                .churn
+                .record_purchase(Day::from_number(day).unwrap(), Money::ZERO)
+                .unwrap();
+        }
+        record
+            .churn
+            .record_purchase(last, Money::from_minor(i64::MAX))
+            .unwrap();
+        assert_eq!(record.churn.frequency(), 1_884_320);
         for counter in 0..MAX_USAGE_COUNTS as u16 {
             record
                 .usage
@@ -433,6 +764,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // 1.9 million purchases to build the longest summary.
     fn largest_record_fits_the_published_length() {
         let record = full_record();
         let mut blob = [0u8; CUSTOMER_MAX_LEN];
@@ -448,6 +780,8 @@ mod tests {
         for _ in 0..33 {
             payload.extend_from_slice(&[0x01, 0x00, 0x00, 0x01]);
         }
+        // Then an empty day-grain summary (00 00) and no counted sale (00).
+        payload.extend_from_slice(&[0x00, 0x00, 0x00]);
         let mut blob = [0u8; 512];
         let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
         assert_eq!(
@@ -455,18 +789,32 @@ mod tests {
             Err(DecodeError::OverCapacity)
         );
         // A birthday of 31 February.
-        let payload = [0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1f, 0x00];
+        let payload = [
+            0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1f, 0x00, 0x00, 0x00, 0x00,
+        ];
         let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
         assert_eq!(
             CustomerRecord::decode(&blob[..used], seal()),
             Err(DecodeError::OutOfRange)
         );
         // A last visit in the year 10000 (day 2_932_897, zig-zag 5_865_794 = varint c2 82 e6 02).
-        let payload = [0x00, 0x00, 0x00, 0x01, 0xc2, 0x82, 0xe6, 0x02, 0x00, 0x00];
+        let payload = [
+            0x00, 0x00, 0x00, 0x01, 0xc2, 0x82, 0xe6, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ];
         let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
         assert_eq!(
             CustomerRecord::decode(&blob[..used], seal()),
             Err(DecodeError::OutOfRange)
+        );
+        // A summary that breaks its invariants (Some, first period 2 after last period 1) is
+        // not the format.
+        let payload = [
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x02, 0x00, 0x00, 0x00,
+        ];
+        let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
+        assert_eq!(
+            CustomerRecord::decode(&blob[..used], seal()),
+            Err(DecodeError::Payload)
         );
         // An unknown period (variant 6) is not the format.
         let payload = [0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x06, 0x00, 0x01];
@@ -539,9 +887,17 @@ mod tests {
     proptest! {
         #[test]
         fn round_trip(tier: u8, segments: u32, visits: u32, last in proptest::option::of(-25_567i32..2_932_896),
-                      counters in proptest::collection::vec((any::<u16>(), 0u8..6, any::<i32>(), any::<u16>()), 0..MAX_USAGE_COUNTS)) {
+                      counters in proptest::collection::vec((any::<u16>(), 0u8..6, any::<i32>(), any::<u16>()), 0..MAX_USAGE_COUNTS),
+                      weekly: bool, start in -25_567i32..2_932_000,
+                      sales in proptest::collection::vec((0i32..400, 0i64..1_000_000_000_000, 0u32..4, 1u32..1000), 0..12)) {
             let periods = [UsagePeriod::Day, UsagePeriod::Week, UsagePeriod::Month, UsagePeriod::Year, UsagePeriod::Lifetime, UsagePeriod::Campaign];
-            let mut record = CustomerRecord { tier, segments, visits, last_visit: last, birthday: Birthday::new(2, 29).ok(), usage: Bounded::new() };
+            let churn = ChurnSummary::new(if weekly { Grain::Week } else { Grain::Day });
+            let mut record = CustomerRecord { tier, segments, visits, last_visit: last, birthday: Birthday::new(2, 29).ok(), usage: Bounded::new(), churn, churn_event: None };
+            let mut day = start;
+            for (gap, amount, terminal, sequence) in sales {
+                day = (day + gap).min(2_932_896);
+                let _ = record.record_sale(EventId::new(terminal, sequence), Day::from_number(day).unwrap(), Money::from_minor(amount)).unwrap();
+            }
             for (counter, period, index, count) in counters {
                 let period = periods[usize::from(period)];
                 if record.usage.iter().any(|u| u.counter == counter && u.period == period) { continue; }
@@ -551,6 +907,7 @@ mod tests {
             let used = record.encode(seal(), &mut blob).unwrap();
             let payload = postcard::to_allocvec(&record).unwrap();
             prop_assert_eq!(used, envelope::encoded_len(Kind::Customer, payload.len()));
+            prop_assert!(used <= CUSTOMER_MAX_LEN);
             prop_assert_eq!(CustomerRecord::decode(&blob[..used], seal()).unwrap(), record);
         }
     }

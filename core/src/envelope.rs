@@ -137,6 +137,8 @@ impl Kind {
         match self {
             // 2: checkpoint and recent events (docs/formats.md); 1 is still read.
             Kind::Account => 2,
+            // 2: the churn summary (docs/formats.md); 1 is still read.
+            Kind::Customer => 2,
             _ => 1,
         }
     }

@@ -13,7 +13,7 @@ use crate::storage::{self, Stored};
 use crate::terminal::day_number;
 
 /// The largest customer-record blob in bytes (envelope and 16-byte tag included).
-pub const RTN_CUSTOMER_MAX_LEN: usize = 430;
+pub const RTN_CUSTOMER_MAX_LEN: usize = 464;
 /// Usage counters a customer record holds (one per limited rule and period used).
 pub const RTN_CUSTOMER_MAX_USAGE_COUNTS: usize = 32;
 /// Size of `rtn_customer` in 64-bit words.

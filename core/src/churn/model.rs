@@ -328,6 +328,46 @@ impl ChurnModel {
         self.score(&customer, summary.mean_spend())
     }
 
+    /// The churn risk (0..=1000) of a customer with churn summary `summary` on `today` (the
+    /// local day of the sale), as the rules' churn-risk condition reads it: `Ok(None)` — risk
+    /// unknown, not 0 — for a customer with no recorded purchase, so the condition fails with
+    /// its documented reason instead of treating a stranger as loyal.
+    ///
+    /// Errors: [`ScoreError::GrainMismatch`] (re-grain the record's summary while it is
+    /// empty), [`ScoreError::Summary`] with [`ObserveError::TodayBeforeLastPurchase`] (a till
+    /// clock behind the record), and those of [`ChurnModel::score`].
+    ///
+    /// ```
+    /// use retention_core::churn::model::{ChurnModel, PurchaseModel};
+    /// use retention_core::churn::pareto_nbd::ParetoNbd;
+    /// use retention_core::churn::summary::Periods;
+    /// use retention_core::customer::CustomerRecord;
+    /// use retention_core::money::Money;
+    /// use retention_core::terminal::EventId;
+    /// use retention_core::time::Date;
+    /// let model = ChurnModel::new(
+    ///     PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690)?),
+    ///     Periods::DAYS_IN_WEEKS,
+    /// );
+    /// let mut record = CustomerRecord::new();
+    /// let today = Date::new(2024, 7, 5)?.to_day();
+    /// assert_eq!(model.risk_of(&record.churn, today)?, None); // no history: unknown
+    /// record.record_sale(EventId::new(1, 1), Date::new(2024, 1, 5)?.to_day(), Money::from_minor(12_50))?;
+    /// assert!(model.risk_of(&record.churn, today)?.is_some_and(|risk| risk > 500));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn risk_of(&self, summary: &ChurnSummary, today: Day) -> Result<Option<u16>, ScoreError> {
+        if !summary.has_purchases() {
+            return Ok(None);
+        }
+        if summary.grain() != self.periods.grain {
+            return Err(ScoreError::GrainMismatch);
+        }
+        let customer = summary.observe(today, self.periods.unit)?;
+        let p_alive = self.purchases.p_alive(&customer)?;
+        Ok(Some(churn_risk(p_alive)?))
+    }
+
     /// Writes the model as a `Kind::Model` blob into `out` (at most [`MODEL_MAX_LEN`] bytes),
     /// returning the length used.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {

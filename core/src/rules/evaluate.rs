@@ -9,6 +9,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::card::ProgramId;
+use crate::churn::summary::PurchaseError;
 use crate::customer::{CustomerRecord, RecordError, UsageFull, UsagePeriod};
 use crate::money::{
     AllocateError, Money, Overflow, Rounding, allocate_largest_remainder, div_round,
@@ -441,7 +442,32 @@ impl<'a> Engine<'a> {
             Some(last) if last > today => last,
             _ => today,
         });
-        Ok(())
+        self.count_sale()
+    }
+
+    /// The sale into the churn summary: once per event id, on the local day, with the basket's
+    /// net spend (what the customer pays: line amounts net of every discount, free items at 0).
+    /// A basket that nets to zero still counts, as a purchase of 0 (the customer came; the
+    /// visit counts too). A replayed event or a back-dated sale before the summary's last
+    /// period leaves the summary as it was (see `CustomerRecord::record_sale`).
+    fn count_sale(&mut self) -> Result<(), EvalError> {
+        let mut spend = Money::ZERO;
+        for amount in self.net.iter().take(self.basket.len()) {
+            spend = spend.checked_add(*amount)?;
+        }
+        // Discounts never exceed the amounts they reduce: a negative net is a bug.
+        if spend.is_negative() {
+            return Err(EvalError::Internal);
+        }
+        match self
+            .out
+            .customer
+            .record_sale(self.context.event, self.day, spend)
+        {
+            Ok(_) => Ok(()),
+            Err(PurchaseError::Overflow) => Err(EvalError::Overflow),
+            Err(_) => Err(EvalError::Internal),
+        }
     }
 
     /// The index of today's period of `period` (worked out once per evaluation).
@@ -1200,5 +1226,171 @@ mod tests {
             ];
             assert_eq!(fast, periods.map(|p| p.index(day, 77)));
         }
+    }
+
+    use super::super::condition::ConditionKind;
+    use crate::churn::model::{ChurnModel, PurchaseModel};
+    use crate::churn::pareto_nbd::ParetoNbd;
+    use crate::churn::summary::{Periods, TimeUnit};
+    use crate::terminal::EventId;
+
+    /// The default scoring model: Pareto/NBD with the published CDNOW fit, purchases by day,
+    /// times in weeks.
+    fn default_model() -> ChurnModel {
+        let pareto = ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690).unwrap();
+        ChurnModel::new(PurchaseModel::ParetoNbd(pareto), Periods::DAYS_IN_WEEKS)
+    }
+
+    /// 10 % off everything, then a win-back bonus of 300 points at churn risk 700 or more.
+    fn win_back() -> RuleSet {
+        RuleSet::from_json(
+            r#"{"name": "win-back", "serial": 1, "rules": [
+              {"id": 1, "name": "10 % off", "effect": {"percent_off": {"basis_points": 1000}}},
+              {"id": 2, "name": "Win-back", "when": [{"churn_risk_at_least": 700}],
+               "effect": {"bonus_points": {"points": 300}}}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn day(y: i32, m: u8, d: u8) -> Day {
+        Date::new(y, m, d).unwrap().to_day()
+    }
+
+    /// Scores `record` on `today` with the default model and evaluates a 25.00 basket at noon
+    /// UTC as event T1#`sequence`.
+    fn sale(record: &CustomerRecord, today: Day, sequence: u32) -> (Option<u16>, Box<Outcome>) {
+        let risk = default_model().risk_of(&record.churn, today).unwrap();
+        let context = Context {
+            now: Timestamp::from_unix(i64::from(today.number()) * 86_400 + 43_200),
+            event: EventId::new(1, sequence),
+            churn_risk: risk,
+            ..Context::default()
+        };
+        let mut out = Box::new(Outcome::new());
+        evaluate(
+            &win_back(),
+            &[Line::new(1, 1, 1, 2500)],
+            record,
+            &context,
+            &mut out,
+        )
+        .unwrap();
+        (risk, out)
+    }
+
+    #[test]
+    fn a_lapsed_one_time_buyer_gets_the_win_back_offer_and_a_regular_does_not() {
+        // One purchase on 2023-03-02, nothing since; today 2024-02-29 is 364 days = 52 weeks
+        // later. Pareto/NBD, x = 0, t_x = 0, T = 52, α = 10.5802 < β = 11.6690 (Fader & Hardie
+        // 2005, eq. for α < β): P(alive) = 1 / (1 + s/(r+s) · (α+T)^r (β+T)^s · A0) with
+        // A0 = 2F1(r+s, r; r+s+1; (β−α)/β) / β^(r+s) − 2F1(r+s, r; r+s+1; (β−α)/(β+T)) /
+        // (β+T)^(r+s) = 0.23306 (mpmath, 40 digits): risk round(1000 · 0.76694) = 767 ≥ 700.
+        let mut lapsed = CustomerRecord::new();
+        lapsed
+            .record_sale(EventId::new(1, 1), day(2023, 3, 2), Money::from_minor(1200))
+            .unwrap();
+        let today = day(2024, 2, 29);
+        let (risk, out) = sale(&lapsed, today, 2);
+        assert_eq!(risk, Some(767));
+        assert_eq!(out.trace_of(2).map(|t| t.status), Some(Status::Applied));
+        assert_eq!(out.points, Points(300));
+        // The sale is counted: x = 1, t_x = T = 52 weeks, repeat spend = what the customer
+        // paid, 25.00 less 10 % = 22.50.
+        let churn = &out.customer.churn;
+        let seen = churn.observe(today, TimeUnit::Weeks).unwrap();
+        assert_eq!(
+            (seen.frequency(), seen.recency(), seen.age()),
+            (1.0, 52.0, 52.0)
+        );
+        assert_eq!(churn.repeat_spend(), Money::from_minor(2250));
+        assert_eq!(out.customer.churn_event, Some(EventId::new(1, 2)));
+
+        // A regular: 11 purchases a fortnight apart, the first 21 weeks before today and the last
+        // a week ago: x = 10, t_x = 20, T = 21 weeks. The same formula gives P(alive) = 0.97784:
+        // risk 22, far below 700.
+        let mut regular = CustomerRecord::new();
+        let first = day(2023, 10, 5);
+        for week in 0..=10u32 {
+            let on = Day::from_number(first.number() + 14 * week as i32).unwrap();
+            regular
+                .record_sale(EventId::new(1, 10 + week), on, Money::from_minor(900))
+                .unwrap();
+        }
+        let (risk, out) = sale(&regular, today, 30);
+        assert_eq!(risk, Some(22));
+        assert_eq!(
+            out.trace_of(2).map(|t| t.status),
+            Some(Status::ConditionFailed {
+                condition: 0,
+                kind: ConditionKind::ChurnRiskAtLeast
+            })
+        );
+        assert_eq!(out.points, Points(0));
+    }
+
+    #[test]
+    fn no_history_means_unknown_risk_not_zero() {
+        let (risk, out) = sale(&CustomerRecord::new(), day(2024, 2, 29), 1);
+        assert_eq!(risk, None);
+        assert_eq!(
+            out.trace_of(2).map(|t| t.status),
+            Some(Status::ConditionFailed {
+                condition: 0,
+                kind: ConditionKind::ChurnRiskAtLeast
+            })
+        );
+        // The first sale starts the summary: x = 0, repeat spend 0 (the first purchase is
+        // left out of the mean).
+        assert!(out.customer.churn.has_purchases());
+        assert_eq!(out.customer.churn.frequency(), 0);
+        assert_eq!(out.customer.churn.repeat_spend(), Money::ZERO);
+    }
+
+    #[test]
+    fn a_replayed_event_counts_once() {
+        let mut record = CustomerRecord::new();
+        record
+            .record_sale(EventId::new(1, 1), day(2024, 2, 1), Money::from_minor(1000))
+            .unwrap();
+        let today = day(2024, 2, 29);
+        let (_, once) = sale(&record, today, 7);
+        assert_eq!(once.customer.churn.repeat_spend(), Money::from_minor(2250));
+        // The till retries event 7 on the record it already stored: the summary stays.
+        let (_, again) = sale(&once.customer, today, 7);
+        assert_eq!(again.customer.churn, once.customer.churn);
+        // Event 8, the same day: one repeat day (x stays 1), its spend 22.50 + 22.50.
+        let (_, next) = sale(&once.customer, today, 8);
+        assert_eq!(next.customer.churn.frequency(), 1);
+        assert_eq!(next.customer.churn.repeat_spend(), Money::from_minor(4500));
+    }
+
+    #[test]
+    fn a_free_basket_counts_as_a_purchase_of_zero() {
+        let rules = RuleSet::from_json(
+            r#"{"name": "free", "serial": 1, "rules": [
+              {"id": 1, "name": "all free", "effect": {"percent_off": {"basis_points": 10000}}}]}"#,
+        )
+        .unwrap();
+        let mut record = CustomerRecord::new();
+        record
+            .record_sale(EventId::new(1, 1), day(2024, 2, 1), Money::from_minor(1000))
+            .unwrap();
+        let context = Context {
+            now: Timestamp::from_unix(i64::from(day(2024, 2, 29).number()) * 86_400),
+            event: EventId::new(1, 2),
+            ..Context::default()
+        };
+        let mut out = Box::new(Outcome::new());
+        evaluate(
+            &rules,
+            &[Line::new(1, 1, 1, 2500)],
+            &record,
+            &context,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out.discount, Money::from_minor(2500));
+        assert_eq!(out.customer.churn.frequency(), 1);
+        assert_eq!(out.customer.churn.repeat_spend(), Money::ZERO);
     }
 }
