@@ -517,6 +517,11 @@ enum rtn_status
      */
     RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
     /**
+     * A churn summary to set breaks its invariants (unknown grain, first period after the
+     * last, repeats not matching the span, negative spend, a period outside 1900–9999).
+     */
+    RTN_CUSTOMER_INVALID_CHURN = 220,
+    /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
      */
@@ -1197,6 +1202,45 @@ typedef struct rtn_customer {
      */
     uint64_t opaque[RTN_CUSTOMER_STORAGE_WORDS];
 } rtn_customer;
+
+/**
+ * A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
+ * purchases collapse into periods of `grain` (a day or an ISO week); the first period's
+ * purchase is left out of the repeat count and spend (lifetimes' definitions, see
+ * docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
+ * 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+ */
+typedef struct rtn_customer_churn {
+    /**
+     * Spend of the repeat periods in minor units (cents), ≥ 0; 0 without purchases.
+     */
+    int64_t repeat_spend_minor;
+    /**
+     * The mean spend of a repeat period in minor units, rounded half up (0 without repeats);
+     * read only (`rtn_customer_set_churn` ignores it).
+     */
+    int64_t mean_spend_minor;
+    /**
+     * The first purchase period's index; 0 without purchases.
+     */
+    int32_t first_period;
+    /**
+     * The last purchase period's index; 0 without purchases.
+     */
+    int32_t last_period;
+    /**
+     * Repeat purchase periods (frequency x): periods with a purchase after the first.
+     */
+    uint32_t frequency;
+    /**
+     * `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+     */
+    uint8_t grain;
+    /**
+     * False before the first recorded purchase (the other fields are then 0).
+     */
+    bool has_purchases;
+} rtn_customer_churn;
 
 /**
  * A customer record's fields at a glance (`rtn_customer_get_profile`). Days are days since
@@ -1972,6 +2016,29 @@ rtn_status rtn_churn_score(const struct rtn_churn_model *model,
                            struct rtn_churn_result *score_out);
 
 /**
+ * The churn risk of the customer `*customer` on the local day of `now_unix_seconds` under
+ * `*model`, from the record's churn summary, written to `*risk_out` ready for
+ * `rtn_rules_context.churn_risk`: 0..=`RTN_CHURN_MAX_RISK`, or `RTN_RULES_CHURN_RISK_UNKNOWN`
+ * (-1) for a customer with no recorded purchase (unknown, not 0: the churn-risk condition
+ * then fails).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (model or customer);
+ * `RTN_INVALID_ARGUMENT` (offset or time out of range); `RTN_CHURN_GRAIN_MISMATCH` (the
+ * record's summary has another grain than the model: re-grain it with
+ * `rtn_customer_set_churn` while empty); `RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE` (the till's
+ * clock is behind the record); `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`.
+ * `*risk_out` is written only on success.
+ *
+ * # Safety
+ * Non-NULL pointers must be valid; `risk_out` valid for a write.
+ */
+rtn_status rtn_churn_risk_of_customer(const struct rtn_churn_model *model,
+                                      const struct rtn_customer *customer,
+                                      int64_t now_unix_seconds,
+                                      int16_t utc_offset_minutes,
+                                      int32_t *risk_out);
+
+/**
  * As `rtn_churn_score`, straight from a model blob (decoded on the stack, not kept).
  *
  * Returns the statuses of `rtn_churn_model_load` and of `rtn_churn_score`.
@@ -2022,6 +2089,36 @@ rtn_status rtn_churn_expected_purchases(const struct rtn_churn_model *model,
                                         double age,
                                         double periods,
                                         double *expected_out);
+
+/**
+ * Reads the churn summary of `*customer` into `*churn_out`. Recency and age depend on the day
+ * and the model's unit: `rtn_churn_risk_of_customer` scores the record directly.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `customer` must be NULL or valid; `churn_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_get_churn(const struct rtn_customer *customer,
+                                  struct rtn_customer_churn *churn_out);
+
+/**
+ * Replaces the churn summary of `*customer` with `*churn` (a back-office import of a
+ * customer's history, or a re-grain: `has_purchases` false and the new `grain`). The fields
+ * are checked as a decoded record's are; `mean_spend_minor` is ignored. The record's last
+ * counted sale is kept, so replays stay detected.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CUSTOMER_INVALID_CHURN`
+ * (unknown grain, first period after the last, `frequency` not matching the span — 0 exactly
+ * when first equals last, at most last − first — negative spend, a period outside the years
+ * 1900–9999). On error the record is unchanged.
+ *
+ * # Safety
+ * `customer` must be NULL or valid and not accessed elsewhere during the call; `churn` NULL
+ * or valid.
+ */
+rtn_status rtn_customer_set_churn(struct rtn_customer *customer,
+                                  const struct rtn_customer_churn *churn);
 
 /**
  * Initialises `*customer_out` with a new customer: no tier, no segments, no visits, no

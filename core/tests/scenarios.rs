@@ -7,10 +7,23 @@
 //! and the context) or `expect_error`; then optional `refunds`, applied in order, each with
 //! cumulative `returned` units per line and its expected clawback. Every scenario is also
 //! compiled to a blob, loaded back and evaluated again, with the same outcome.
+//!
+//! Churn: a customer may carry a `churn` summary (and `churn_event`, the last sale counted).
+//! With `churn_model` (`{"model": "pareto_nbd" | "bg_nbd" | "mbg_nbd", "params": [4 numbers],
+//! "periods": {"grain": "Day", "unit": "Weeks"}}`) the context's churn risk is not given but
+//! computed from the customer's summary on the sale's local day, and must equal
+//! `expect_churn_risk` (`null`: unknown). `expect_churn` (`frequency`, `recency`, `T` in the
+//! model's unit — days without a model — and `repeat_spend` in minor units) is the updated
+//! summary observed on that day.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use retention_core::churn::bg_nbd::BgNbd;
+use retention_core::churn::mbg_nbd::ModifiedBgNbd;
+use retention_core::churn::model::{ChurnModel, PurchaseModel};
+use retention_core::churn::pareto_nbd::ParetoNbd;
+use retention_core::churn::summary::{Periods, TimeUnit};
 use retention_core::customer::CustomerRecord;
 use retention_core::rules::{
     Clawback, Context, EvalError, Line, LoadOptions, Outcome, RULE_SET_MAX_LEN, Returns, RuleSet,
@@ -66,6 +79,23 @@ fn field<T: serde::de::DeserializeOwned + Default>(scenario: &Value, key: &str, 
     }
 }
 
+/// The scenario's churn model, if it has one.
+fn churn_model(scenario: &Value, name: &str) -> Option<ChurnModel> {
+    let spec = scenario.get("churn_model")?;
+    let params: [f64; 4] = serde_json::from_value(spec["params"].clone())
+        .unwrap_or_else(|e| panic!("{name}: churn_model.params: {e}"));
+    let periods: Periods = serde_json::from_value(spec["periods"].clone())
+        .unwrap_or_else(|e| panic!("{name}: churn_model.periods: {e}"));
+    let [a, b, c, d] = params;
+    let purchases = match spec["model"].as_str() {
+        Some("pareto_nbd") => PurchaseModel::ParetoNbd(ParetoNbd::new(a, b, c, d).unwrap()),
+        Some("bg_nbd") => PurchaseModel::BgNbd(BgNbd::new(a, b, c, d).unwrap()),
+        Some("mbg_nbd") => PurchaseModel::ModifiedBgNbd(ModifiedBgNbd::new(a, b, c, d).unwrap()),
+        other => panic!("{name}: churn_model.model {other:?}"),
+    };
+    Some(ChurnModel::new(purchases, periods))
+}
+
 /// The first differing line of two pretty-printed values, for a readable failure.
 fn difference(actual: &str, wanted: &str) -> String {
     for (number, (a, w)) in actual.lines().zip(wanted.lines()).enumerate() {
@@ -84,8 +114,29 @@ fn run(path: &Path) -> Result<(), String> {
     assert!(why.len() > 40, "{name}: explain the scenario in `why`");
     let rules = rule_set_of(&scenario, &name);
     let customer: CustomerRecord = field(&scenario, "customer", &name);
-    let context: Context = field(&scenario, "context", &name);
+    let mut context: Context = field(&scenario, "context", &name);
     let basket: Vec<Line> = field(&scenario, "basket", &name);
+    let today = context
+        .now
+        .local(context.offset)
+        .map(|local| local.day())
+        .map_err(|e| e.to_string());
+    let model = churn_model(&scenario, &name);
+    if let Some(model) = &model {
+        assert!(
+            context.churn_risk.is_none(),
+            "{name}: the risk comes from the model"
+        );
+        let risk = model
+            .risk_of(&customer.churn, today.clone()?)
+            .map_err(|e| format!("risk_of: {e}"))?;
+        let expected: Option<u16> = serde_json::from_value(scenario["expect_churn_risk"].clone())
+            .map_err(|e| format!("expect_churn_risk: {e}"))?;
+        if risk != expected {
+            return Err(format!("churn risk {risk:?}, expected {expected:?}"));
+        }
+        context.churn_risk = risk;
+    }
 
     // The blob round trip: the loaded rule set is the compiled one.
     let mut blob = vec![0u8; RULE_SET_MAX_LEN];
@@ -122,6 +173,28 @@ fn run(path: &Path) -> Result<(), String> {
             "{}\nactual outcome:\n{actual}",
             difference(&actual, &wanted)
         ));
+    }
+    if let Some(wanted) = scenario.get("expect_churn") {
+        let unit = model.map_or(TimeUnit::Days, |m| m.periods().unit);
+        let churn = &outcome.customer.churn;
+        let seen = churn
+            .observe(today?, unit)
+            .map_err(|e| format!("observe: {e}"))?;
+        let actual = serde_json::json!({
+            "frequency": seen.frequency(),
+            "recency": seen.recency(),
+            "T": seen.age(),
+            "repeat_spend": churn.repeat_spend().minor(),
+        });
+        let close = |key: &str| {
+            (actual[key].as_f64().unwrap() - wanted[key].as_f64().unwrap()).abs() < 1e-9
+        };
+        if !["frequency", "recency", "T", "repeat_spend"]
+            .iter()
+            .all(|k| close(k))
+        {
+            return Err(format!("churn summary {actual}, expected {wanted}"));
+        }
     }
     // The loaded blob gives the same outcome.
     let mut again = Box::new(Outcome::new());

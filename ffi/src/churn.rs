@@ -11,6 +11,8 @@ use retention_core::money::Money;
 use retention_core::time::{Day, Timestamp, UtcOffset};
 
 use crate::boundary::{self, input, out_ptr, write_out};
+use crate::customer::rtn_customer;
+use crate::rules::RTN_RULES_CHURN_RISK_UNKNOWN;
 use crate::status::rtn_status;
 use crate::storage::{self, Stored, Words};
 
@@ -308,6 +310,45 @@ pub unsafe extern "C" fn rtn_churn_score(
             utc_offset_minutes,
             score_out,
         )
+    })
+}
+
+/// The churn risk of the customer `*customer` on the local day of `now_unix_seconds` under
+/// `*model`, from the record's churn summary, written to `*risk_out` ready for
+/// `rtn_rules_context.churn_risk`: 0..=`RTN_CHURN_MAX_RISK`, or `RTN_RULES_CHURN_RISK_UNKNOWN`
+/// (-1) for a customer with no recorded purchase (unknown, not 0: the churn-risk condition
+/// then fails).
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (model or customer);
+/// `RTN_INVALID_ARGUMENT` (offset or time out of range); `RTN_CHURN_GRAIN_MISMATCH` (the
+/// record's summary has another grain than the model: re-grain it with
+/// `rtn_customer_set_churn` while empty); `RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE` (the till's
+/// clock is behind the record); `RTN_CHURN_NO_CONVERGENCE`; `RTN_CHURN_NOT_FINITE`.
+/// `*risk_out` is written only on success.
+///
+/// # Safety
+/// Non-NULL pointers must be valid; `risk_out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_risk_of_customer(
+    model: *const rtn_churn_model,
+    customer: *const rtn_customer,
+    now_unix_seconds: i64,
+    utc_offset_minutes: i16,
+    risk_out: *mut i32,
+) -> rtn_status {
+    boundary::catch(|| {
+        let risk_out = out_ptr(risk_out)?;
+        // SAFETY: a non-NULL `model` is valid per the caller.
+        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        // SAFETY: a non-NULL `customer` is valid per the caller.
+        let record = unsafe { crate::customer::read(customer)? };
+        let today = local_day(now_unix_seconds, utc_offset_minutes)?;
+        let risk = model
+            .risk_of(&record.churn, today)?
+            .map_or(RTN_RULES_CHURN_RISK_UNKNOWN, i32::from);
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(risk_out, risk) };
+        Ok(())
     })
 }
 

@@ -1,10 +1,14 @@
 //! The customer record in C: the per-customer state the loyalty rules read and update (tier,
-//! segments, visits, birthday, usage counts), in caller-owned `rtn_customer` storage; it travels
+//! segments, visits, birthday, usage counts, the churn summary), in caller-owned `rtn_customer` storage; it travels
 //! as a tagged blob of at most `RTN_CUSTOMER_MAX_LEN` bytes, bound to the customer's id.
 
 use core::mem::MaybeUninit;
 
+use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::customer::{self, Birthday, CustomerRecord, UsagePeriod};
+use retention_core::money::Money;
+
+use crate::churn::{RTN_CHURN_GRAIN_DAY, RTN_CHURN_GRAIN_WEEK};
 
 use crate::boundary::{self, input, out_ptr, output, write_out};
 use crate::envelope::rtn_seal;
@@ -107,6 +111,108 @@ pub struct rtn_usage_count {
     pub count: u16,
     /// The period the limit counts in.
     pub period: rtn_period,
+}
+
+/// A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
+/// purchases collapse into periods of `grain` (a day or an ISO week); the first period's
+/// purchase is left out of the repeat count and spend (lifetimes' definitions, see
+/// docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
+/// 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct rtn_customer_churn {
+    /// Spend of the repeat periods in minor units (cents), ≥ 0; 0 without purchases.
+    pub repeat_spend_minor: i64,
+    /// The mean spend of a repeat period in minor units, rounded half up (0 without repeats);
+    /// read only (`rtn_customer_set_churn` ignores it).
+    pub mean_spend_minor: i64,
+    /// The first purchase period's index; 0 without purchases.
+    pub first_period: i32,
+    /// The last purchase period's index; 0 without purchases.
+    pub last_period: i32,
+    /// Repeat purchase periods (frequency x): periods with a purchase after the first.
+    pub frequency: u32,
+    /// `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+    pub grain: u8,
+    /// False before the first recorded purchase (the other fields are then 0).
+    pub has_purchases: bool,
+}
+
+/// Reads the churn summary of `*customer` into `*churn_out`. Recency and age depend on the day
+/// and the model's unit: `rtn_churn_risk_of_customer` scores the record directly.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+///
+/// # Safety
+/// `customer` must be NULL or valid; `churn_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_customer_get_churn(
+    customer: *const rtn_customer,
+    churn_out: *mut rtn_customer_churn,
+) -> rtn_status {
+    boundary::catch(|| {
+        let churn_out = out_ptr(churn_out)?;
+        // SAFETY: promised by the caller.
+        let record = unsafe { read(customer)? };
+        let summary = &record.churn;
+        let churn = rtn_customer_churn {
+            repeat_spend_minor: summary.repeat_spend().minor(),
+            mean_spend_minor: summary.mean_spend_rounded().minor(),
+            first_period: summary.first_period().unwrap_or(0),
+            last_period: summary.last_period().unwrap_or(0),
+            frequency: summary.frequency(),
+            grain: match summary.grain() {
+                Grain::Day => RTN_CHURN_GRAIN_DAY,
+                Grain::Week => RTN_CHURN_GRAIN_WEEK,
+            },
+            has_purchases: summary.has_purchases(),
+        };
+        // SAFETY: checked non-NULL; valid for a write per the caller.
+        unsafe { write_out(churn_out, churn) };
+        Ok(())
+    })
+}
+
+/// Replaces the churn summary of `*customer` with `*churn` (a back-office import of a
+/// customer's history, or a re-grain: `has_purchases` false and the new `grain`). The fields
+/// are checked as a decoded record's are; `mean_spend_minor` is ignored. The record's last
+/// counted sale is kept, so replays stay detected.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CUSTOMER_INVALID_CHURN`
+/// (unknown grain, first period after the last, `frequency` not matching the span — 0 exactly
+/// when first equals last, at most last − first — negative spend, a period outside the years
+/// 1900–9999). On error the record is unchanged.
+///
+/// # Safety
+/// `customer` must be NULL or valid and not accessed elsewhere during the call; `churn` NULL
+/// or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_customer_set_churn(
+    customer: *mut rtn_customer,
+    churn: *const rtn_customer_churn,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: a non-NULL `churn` is valid per the caller.
+        let churn = *unsafe { churn.as_ref() }.ok_or(rtn_status::RTN_NULL_PARAMETER)?;
+        // SAFETY: promised by the caller.
+        let storage = unsafe { storage::deref_mut(customer)? };
+        let record =
+            storage::get_mut::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&mut storage.opaque)?;
+        let invalid = rtn_status::RTN_CUSTOMER_INVALID_CHURN;
+        let grain = match churn.grain {
+            RTN_CHURN_GRAIN_DAY => Grain::Day,
+            RTN_CHURN_GRAIN_WEEK => Grain::Week,
+            _ => return Err(invalid),
+        };
+        let history = churn.has_purchases.then_some((
+            churn.first_period,
+            churn.last_period,
+            churn.frequency,
+            Money::from_minor(churn.repeat_spend_minor),
+        ));
+        record.churn = ChurnSummary::from_parts(grain, history).map_err(|_| invalid)?;
+        Ok(())
+    })
 }
 
 /// The record in initialised storage.

@@ -10,6 +10,7 @@ static rtn_outcome outcome;
 static rtn_outcome other_outcome;
 static rtn_customer customer;
 static rtn_customer updated;
+static rtn_churn_model churn_model;
 static rtn_clawback clawback;
 static rtn_share shares[RTN_RULES_MAX_SHARES];
 static rtn_trace_entry trace[RTN_RULES_MAX_RULES];
@@ -132,8 +133,25 @@ static void every_shared_scenario(void) {
         rtn_status status;
         CHECK_STATUS(rtn_rule_set_load(blob->bytes, blob->len, 0, NULL, &rule_set), RTN_OK);
         CHECK_STATUS(rtn_rule_set_describe(&rule_set, &info), RTN_OK);
+        rtn_rules_context context = s->context;
         CHECK_STATUS(rtn_customer_decode(s->customer, s->customer_len, &seal, &customer), RTN_OK);
-        status = rtn_rules_evaluate(&rule_set, s->lines, s->line_count, &customer, &s->context,
+        if (s->churn_model != NULL) {
+            /* The till's way: score the record's churn summary with the model blob, and feed
+             * the risk (or RTN_RULES_CHURN_RISK_UNKNOWN) to the rules. */
+            int32_t risk = -2;
+            CHECK_STATUS(rtn_churn_model_load(s->churn_model, s->churn_model_len, &churn_model),
+                         RTN_OK);
+            CHECK_STATUS(rtn_churn_risk_of_customer(&churn_model, &customer, context.now,
+                                                    context.utc_offset_minutes, &risk),
+                         RTN_OK);
+            if (risk != s->churn_risk) {
+                printf("  %s: churn risk %ld, expected %ld\n", s->name, (long)risk,
+                       (long)s->churn_risk);
+                harness_current_failed = 1;
+            }
+            context.churn_risk = risk;
+        }
+        status = rtn_rules_evaluate(&rule_set, s->lines, s->line_count, &customer, &context,
                                     &outcome);
         if (status != s->error) {
             printf("  %s: evaluate returned %s, expected %s\n", s->name, rtn_status_str(status),
@@ -159,6 +177,13 @@ static void every_shared_scenario(void) {
         if (written != s->updated_customer_len ||
             memcmp(record, s->updated_customer, written) != 0)
             mismatch(s->name, "updated customer record", 0);
+        if (s->has_churn_expect) {
+            rtn_customer_churn churn;
+            CHECK_STATUS(rtn_customer_get_churn(&updated, &churn), RTN_OK);
+            if (!churn.has_purchases || churn.frequency != s->churn_frequency ||
+                churn.repeat_spend_minor != s->churn_repeat_spend)
+                mismatch(s->name, "updated churn summary", 0);
+        }
         check_refunds(s);
     }
     printf("  %u scenarios\n", (unsigned)RULES_SCENARIO_COUNT);

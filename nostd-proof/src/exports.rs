@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 57]);
+pub struct Exports(pub [*const (); 60]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -26,9 +26,12 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_churn_summary_init as *const (),
     retention_ffi::rtn_churn_summary_record_purchase as *const (),
     retention_ffi::rtn_churn_score as *const (),
+    retention_ffi::rtn_churn_risk_of_customer as *const (),
     retention_ffi::rtn_churn_score_blob as *const (),
     retention_ffi::rtn_churn_score_observation as *const (),
     retention_ffi::rtn_churn_expected_purchases as *const (),
+    retention_ffi::rtn_customer_get_churn as *const (),
+    retention_ffi::rtn_customer_set_churn as *const (),
     retention_ffi::rtn_customer_init as *const (),
     retention_ffi::rtn_customer_set_profile as *const (),
     retention_ffi::rtn_customer_get_profile as *const (),

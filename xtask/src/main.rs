@@ -615,6 +615,57 @@ fn scenario_rule_set(
     Ok(doc.compile()?)
 }
 
+/// A scenario's churn parts: its model as a blob, the expected risk (-1: unknown or no
+/// model), and the expected updated summary's frequency and repeat spend.
+struct ScenarioChurn {
+    model: Option<Vec<u8>>,
+    risk: i64,
+    expect: Option<(u64, i64)>,
+}
+
+fn scenario_churn(scenario: &serde_json::Value) -> Result<ScenarioChurn, Box<dyn Error>> {
+    use retention_core::churn::bg_nbd::BgNbd;
+    use retention_core::churn::mbg_nbd::ModifiedBgNbd;
+    use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, PurchaseModel};
+    use retention_core::churn::pareto_nbd::ParetoNbd;
+    use retention_core::churn::summary::Periods;
+    let model = match scenario.get("churn_model") {
+        None => None,
+        Some(spec) => {
+            let [a, b, c, d]: [f64; 4] = serde_json::from_value(field(spec, "params")?.clone())?;
+            let periods: Periods = serde_json::from_value(field(spec, "periods")?.clone())?;
+            let purchases = match field(spec, "model")?.as_str() {
+                Some("pareto_nbd") => PurchaseModel::ParetoNbd(ParetoNbd::new(a, b, c, d)?),
+                Some("bg_nbd") => PurchaseModel::BgNbd(BgNbd::new(a, b, c, d)?),
+                Some("mbg_nbd") => PurchaseModel::ModifiedBgNbd(ModifiedBgNbd::new(a, b, c, d)?),
+                other => return Err(format!("churn_model.model {other:?}").into()),
+            };
+            let mut blob = vec![0u8; MODEL_MAX_LEN];
+            let used = ChurnModel::new(purchases, periods)
+                .encode(&mut blob)
+                .map_err(|e| e.to_string())?;
+            blob.truncate(used);
+            Some(blob)
+        }
+    };
+    let risk = scenario
+        .get("expect_churn_risk")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(-1);
+    let expect = match scenario.get("expect_churn") {
+        None => None,
+        Some(e) => Some((
+            field(e, "frequency")?.as_u64().ok_or("frequency")?,
+            field(e, "repeat_spend")?.as_i64().ok_or("repeat_spend")?,
+        )),
+    };
+    Ok(ScenarioChurn {
+        model,
+        risk,
+        expect,
+    })
+}
+
 /// `tests/scenarios/*.json` as `ffi/tests/generated/scenarios.h`: each scenario's rule set
 /// compiled to a blob by the core, its customer record as a tagged blob, its basket and
 /// context, and its expected outcome and refunds **as the JSON states them** (never computed
@@ -649,7 +700,11 @@ fn generate_rule_scenarios(root: &Path) -> Result<String, Box<dyn Error>> {
          \x20   const rtn_hint *hints;\n    size_t hint_count;\n\
          \x20   const uint8_t *updated_customer; /* the expected record, sealed as above */\n\
          \x20   size_t updated_customer_len;\n    const rules_refund_step *refunds;\n\
-         \x20   size_t refund_count;\n} rules_scenario;\n\n",
+         \x20   size_t refund_count;\n\
+         \x20   const uint8_t *churn_model; /* a model blob: the risk comes from the customer's summary */\n\
+         \x20   size_t churn_model_len;\n    int32_t churn_risk; /* expected from the model; -1 unknown */\n\
+         \x20   int has_churn_expect; /* the updated summary's frequency and repeat spend below */\n\
+         \x20   uint32_t churn_frequency;\n    int64_t churn_repeat_spend;\n} rules_scenario;\n\n",
     );
     out.push_str(&format!(
         "static const uint8_t RULES_CUSTOMER_KEY[{}] = {};\n",
@@ -753,10 +808,28 @@ fn generate_rule_scenarios(root: &Path) -> Result<String, Box<dyn Error>> {
             c_string(name),
             customer.len()
         );
+        let churn = scenario_churn(&scenario).map_err(located)?;
+        let churn_c = match &churn.model {
+            Some(model) => {
+                out.push_str(&format!(
+                    "static const uint8_t {p}_churn_model[] = {};\n",
+                    c_bytes(model)
+                ));
+                format!("{p}_churn_model, {}, ", model.len())
+            }
+            None => "NULL, 0, ".to_string(),
+        };
+        let churn_c = format!(
+            "{churn_c}{}, {}, {}, {}LL",
+            churn.risk,
+            i32::from(churn.expect.is_some()),
+            churn.expect.map_or(0, |(x, _)| x),
+            churn.expect.map_or(0, |(_, spend)| spend)
+        );
         if let Some(error) = scenario.get("expect_error") {
             let status = eval_status(error.as_str().ok_or("expect_error")?).map_err(located)?;
             row.push_str(&format!(
-                "{status}, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0}}"
+                "{status}, 0, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,\n     {churn_c}}}"
             ));
             rows.push(row);
             continue;
@@ -977,7 +1050,7 @@ fn generate_rule_scenarios(root: &Path) -> Result<String, Box<dyn Error>> {
             .map(|(ptr, count)| format!("{ptr}, {count}"))
             .collect();
         row.push_str(&format!(
-            "RTN_OK, {}, {}LL,\n     {},\n     {p}_updated, {}, {steps_ptr}, {steps_count}}}",
+            "RTN_OK, {}, {}LL,\n     {},\n     {p}_updated, {}, {steps_ptr}, {steps_count},\n     {churn_c}}}",
             number(expect, "points")?,
             number(expect, "discount")?,
             parts.join(", "),

@@ -302,6 +302,28 @@ impl ChurnSummary {
         Ok(())
     }
 
+    /// A summary from its stored parts (a back-office import, or a copy read through another
+    /// interface): `history` is `(first_period, last_period, repeat_periods, repeat_spend)`, or
+    /// `None` without purchases. The same checks as decoding.
+    ///
+    /// Error: [`InvalidSummary`] when the parts break the invariants (see [`ChurnSummary`]).
+    pub fn from_parts(
+        grain: Grain,
+        history: Option<(i32, i32, u32, Money)>,
+    ) -> Result<ChurnSummary, InvalidSummary> {
+        ChurnSummary::try_from(SummaryWire {
+            grain,
+            history: history.map(
+                |(first_period, last_period, repeat_periods, repeat_spend)| History {
+                    first_period,
+                    last_period,
+                    repeat_periods,
+                    repeat_spend,
+                },
+            ),
+        })
+    }
+
     /// The grain purchases collapse by.
     #[must_use]
     pub const fn grain(&self) -> Grain {

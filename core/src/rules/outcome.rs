@@ -243,9 +243,8 @@ impl Outcome {
         self.customer.last_visit = None;
         self.customer.birthday = None;
         self.customer.usage.clear();
-        self.customer.churn = crate::churn::summary::ChurnSummary::new(
-            crate::customer::DEFAULT_CHURN_GRAIN,
-        );
+        self.customer.churn =
+            crate::churn::summary::ChurnSummary::new(crate::customer::DEFAULT_CHURN_GRAIN);
         self.customer.churn_event = None;
     }
 
