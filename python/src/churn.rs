@@ -207,7 +207,7 @@ fn gamma_gamma(params: &[f64]) -> PyResult<GammaGamma> {
     }
 }
 
-fn grain(name: &str) -> PyResult<Grain> {
+pub(crate) fn grain(name: &str) -> PyResult<Grain> {
     match name {
         "D" => Ok(Grain::Day),
         "W" => Ok(Grain::Week),
@@ -217,7 +217,7 @@ fn grain(name: &str) -> PyResult<Grain> {
     }
 }
 
-fn time_unit(name: &str) -> PyResult<TimeUnit> {
+pub(crate) fn time_unit(name: &str) -> PyResult<TimeUnit> {
     match name {
         "D" => Ok(TimeUnit::Days),
         "W" => Ok(TimeUnit::Weeks),
@@ -227,14 +227,14 @@ fn time_unit(name: &str) -> PyResult<TimeUnit> {
     }
 }
 
-fn grain_name(grain: Grain) -> &'static str {
+pub(crate) fn grain_name(grain: Grain) -> &'static str {
     match grain {
         Grain::Day => "D",
         Grain::Week => "W",
     }
 }
 
-fn unit_name(unit: TimeUnit) -> &'static str {
+pub(crate) fn unit_name(unit: TimeUnit) -> &'static str {
     match unit {
         TimeUnit::Days => "D",
         TimeUnit::Weeks => "W",
@@ -767,8 +767,8 @@ fn churn_target<'py>(
 /// model blob (`Kind.MODEL`).
 #[pyclass(name = "_ChurnModel", module = "retention._retention", frozen, eq)]
 #[derive(Clone, Debug, PartialEq)]
-struct PyChurnModel {
-    inner: ChurnModel,
+pub(crate) struct PyChurnModel {
+    pub(crate) inner: ChurnModel,
 }
 
 #[pymethods]
@@ -896,6 +896,21 @@ impl PyChurnModel {
     #[getter]
     fn rfm(&self) -> Option<(Cut, Cut, Cut)> {
         self.inner.rfm().map(|c| cut_tuples(c.get()))
+    }
+
+    /// The churn risk (0..=1000) of `customer` (a `retention.Customer`) from its churn summary
+    /// on the local day of `at` (a `datetime.date`, an aware `datetime`, or Unix seconds with
+    /// `utc_offset_minutes`), as the till computes it for the rules; None (unknown, not 0) for
+    /// a customer without purchases.
+    #[pyo3(signature = (customer, at, utc_offset_minutes=None))]
+    fn risk_of(
+        &self,
+        customer: &crate::rules::PyCustomer,
+        at: &Bound<'_, PyAny>,
+        utc_offset_minutes: Option<i16>,
+    ) -> PyResult<Option<u16>> {
+        let today = crate::customer_churn::local_day(at, utc_offset_minutes)?;
+        crate::customer_churn::risk_of(&self.inner, customer, today)
     }
 
     /// Scores every row: `p_alive`, `risk`, `band`, `expected_purchases`, and `clv_minor`

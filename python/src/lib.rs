@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod args;
 mod card;
 mod churn;
+mod customer_churn;
 mod envelope;
 mod errors;
 mod points;
@@ -21,5 +22,6 @@ fn _retention(m: &Bound<'_, PyModule>) -> PyResult<()> {
     card::register(m)?;
     points::register(m)?;
     rules::register(m)?;
+    customer_churn::register(m)?;
     Ok(())
 }

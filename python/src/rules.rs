@@ -15,6 +15,7 @@ use retention_core::rules::{
 use retention_core::time::{Day, Timestamp, UtcOffset};
 
 use crate::args::{count, day, event_id, event_tuple, seal};
+use crate::customer_churn::{self, PyCustomerChurn};
 use crate::errors::{Family, ToPyErr};
 
 /// A compiled, validated loyalty rule set (`docs/rules.md` is the schema). Immutable.
@@ -66,11 +67,12 @@ impl PyLine {
 
 /// The per-customer state the rules read and update: tier, segment flags (an int, bit n for
 /// segment n), visits, the last visit day, the birthday (`(month, day)`), and the usage counts
-/// of limited rules. Immutable; an evaluation's `Outcome.customer` is the updated record.
+/// of limited rules, and the churn summary (`CustomerChurn`) with the last sale counted into it.
+/// Immutable; an evaluation's `Outcome.customer` is the updated record.
 #[pyclass(name = "Customer", module = "retention", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyCustomer {
-    record: CustomerRecord,
+    pub(crate) record: CustomerRecord,
 }
 
 fn period_name(period: UsagePeriod) -> &'static str {
@@ -87,10 +89,13 @@ impl PyCustomer {
     /// A customer record. `tier` 0..=255; `segments` a 32-bit mask; `visits` so far;
     /// `last_visit` a `datetime.date` or None; `birthday` a `(month, day)` tuple or None
     /// (29 February allowed); `usage`: `(counter, period, period_index, count)` tuples as
-    /// `Customer.usage` gives them (at most 32). Raises `ValidationError` for values out of
-    /// range, `CapacityError` for more than 32 usage counts.
+    /// `Customer.usage` gives them (at most 32); `churn`: a `CustomerChurn` (default: no
+    /// purchases, grain `"D"`, matching the default churn model); `churn_event`: the last sale
+    /// counted into it as `(terminal, sequence)`, or None. Raises `ValidationError` for values
+    /// out of range, `CapacityError` for more than 32 usage counts.
     #[new]
-    #[pyo3(signature = (tier=0, segments=0, visits=0, last_visit=None, birthday=None, usage=Vec::new()))]
+    #[pyo3(signature = (tier=0, segments=0, visits=0, last_visit=None, birthday=None, usage=Vec::new(), churn=None, churn_event=None))]
+    #[allow(clippy::too_many_arguments)] // The keyword arguments of the Python signature.
     fn new(
         tier: i64,
         segments: i64,
@@ -98,8 +103,14 @@ impl PyCustomer {
         last_visit: Option<&Bound<'_, PyAny>>,
         birthday: Option<(u8, u8)>,
         usage: Vec<(u16, String, i32, u16)>,
+        churn: Option<PyRef<'_, PyCustomerChurn>>,
+        churn_event: Option<(u32, u32)>,
     ) -> PyResult<PyCustomer> {
         let mut record = CustomerRecord::new();
+        if let Some(churn) = churn {
+            record.churn = churn.summary;
+        }
+        record.churn_event = churn_event.map(event_id);
         record.tier = count(tier, "tier", 255)?;
         record.segments = count(segments, "segments", u64::from(u32::MAX))?;
         record.visits = count(visits, "visits", u64::from(u32::MAX))?;
@@ -181,7 +192,22 @@ impl PyCustomer {
             .collect()
     }
 
-    /// The record's tagged blob (at most `CUSTOMER_MAX_LEN`, 430 bytes), bound to
+    /// The churn summary the churn model scores (updated by every evaluated sale).
+    #[getter]
+    fn churn(&self) -> PyCustomerChurn {
+        PyCustomerChurn {
+            summary: self.record.churn,
+        }
+    }
+
+    /// The last sale counted into the churn summary as `(terminal, sequence)`, or None: a
+    /// replay of it (or of an earlier event of its terminal) is not counted again.
+    #[getter]
+    fn churn_event(&self) -> Option<(u32, u32)> {
+        self.record.churn_event.map(event_tuple)
+    }
+
+    /// The record's tagged blob (at most `CUSTOMER_MAX_LEN`, 464 bytes), bound to
     /// `customer_id`. Raises `ValidationError` for a key under 16 bytes or an id over 64.
     fn to_bytes<'py>(
         &self,
@@ -217,11 +243,12 @@ impl PyCustomer {
             |b| format!("({}, {})", b.month(), b.day()),
         );
         format!(
-            "Customer(tier={}, segments={:#x}, visits={}, last_visit={last}, birthday={birthday}, usage={})",
+            "Customer(tier={}, segments={:#x}, visits={}, last_visit={last}, birthday={birthday}, usage={}, churn_frequency={})",
             self.record.tier,
             self.record.segments,
             self.record.visits,
-            self.record.usage.len()
+            self.record.usage.len(),
+            self.record.churn.frequency()
         )
     }
 }
@@ -661,7 +688,7 @@ fn line_of(item: &Bound<'_, PyAny>) -> PyResult<Line> {
 
 /// `at` as Unix seconds and a UTC offset: an aware `datetime` (its own offset), or an int of
 /// Unix seconds with `utc_offset_minutes`.
-fn instant(
+pub(crate) fn instant(
     at: &Bound<'_, PyAny>,
     utc_offset_minutes: Option<i16>,
 ) -> PyResult<(Timestamp, UtcOffset)> {
@@ -821,10 +848,14 @@ impl PyRuleSet {
     /// tuple or a dict with those keys (prices in minor units). `at`: an aware `datetime` (its
     /// offset is the terminal's), or Unix seconds (int) with `utc_offset_minutes` (default 0).
     /// `coupons`: up to 8 coupon ids; `event`: the sale's `(terminal, sequence)`; `churn_risk`:
-    /// 0..=1000 or None. Raises `ValidationError` (a negative price, quantity 0, a naive
-    /// datetime, a value out of range), `CapacityError` (more than 32 lines or 8 coupons, an
-    /// outcome capacity), `AmountOverflowError`.
-    #[pyo3(signature = (basket, customer=None, at=None, *, utc_offset_minutes=None, store=0, channel=0, coupons=Vec::new(), event=(0, 0), churn_risk=None))]
+    /// 0..=1000 or None; or `churn_model`: a `ChurnModel` that scores the customer's churn
+    /// summary on the sale's local day, as a till does (no purchases yet: unknown). The sale is
+    /// counted into the updated record's churn summary once per `event`. Raises
+    /// `ValidationError` (a negative price, quantity 0, a naive datetime, a value out of range,
+    /// both `churn_risk` and `churn_model`, a summary of another grain than the model's),
+    /// `CapacityError` (more than 32 lines or 8 coupons, an outcome capacity),
+    /// `AmountOverflowError`, `ConvergenceError` (the model's series did not converge).
+    #[pyo3(signature = (basket, customer=None, at=None, *, utc_offset_minutes=None, store=0, channel=0, coupons=Vec::new(), event=(0, 0), churn_risk=None, churn_model=None))]
     #[allow(clippy::too_many_arguments)] // The keyword arguments of the Python signature.
     fn evaluate(
         &self,
@@ -837,6 +868,7 @@ impl PyRuleSet {
         coupons: Vec<u32>,
         event: (u32, u32),
         churn_risk: Option<u16>,
+        churn_model: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyOutcome> {
         let mut lines = Vec::new();
         for item in basket.try_iter()? {
@@ -848,6 +880,23 @@ impl PyRuleSet {
             ));
         };
         let (now, offset) = instant(at, utc_offset_minutes)?;
+        let new_customer = CustomerRecord::new();
+        let record = customer.map_or(&new_customer, |c| &c.record);
+        let churn_risk = match (churn_model, churn_risk) {
+            (None, risk) => risk,
+            (Some(_), Some(_)) => {
+                return Err(Family::Validation.err("give churn_risk or churn_model, not both"));
+            }
+            (Some(model), None) => {
+                let today = now
+                    .local(offset)
+                    .map(|local| local.day())
+                    .map_err(|error| Family::Validation.err(error))?;
+                customer_churn::model_of(model)?
+                    .risk_of(&record.churn, today)
+                    .map_err(ToPyErr::to_py)?
+            }
+        };
         let context = Context {
             now,
             offset,
@@ -859,8 +908,6 @@ impl PyRuleSet {
             event: event_id(event),
             churn_risk,
         };
-        let new_customer = CustomerRecord::new();
-        let record = customer.map_or(&new_customer, |c| &c.record);
         let mut outcome = Box::new(Outcome::new());
         rules::evaluate(&self.rules, &lines, record, &context, &mut outcome)
             .map_err(ToPyErr::to_py)?;
@@ -910,10 +957,11 @@ fn secret_key(key: &[u8]) -> PyResult<&[u8; 32]> {
 }
 
 /// The native back-test over prepared columns (`retention.rules.backtest` prepares them).
-/// Columns are contiguous NumPy arrays of one length; optional ones may be empty. Releases the
+/// Columns are contiguous NumPy arrays of one length; optional ones may be empty; with
+/// `churn_model` each basket's churn risk comes from the customer's carried record. Releases the
 /// GIL while it runs; `progress(done, total)` is called with the GIL every 16 384 baskets.
 #[pyfunction]
-#[pyo3(signature = (rule_set, customer, basket, time, sku, category, quantity, unit_price, store, channel, coupon, churn_risk, utc_offset_minutes, tier, segments, birthday_month, birthday_day, segment, segment_count, skip_invalid, progress=None))]
+#[pyo3(signature = (rule_set, customer, basket, time, sku, category, quantity, unit_price, store, channel, coupon, churn_risk, utc_offset_minutes, tier, segments, birthday_month, birthday_day, segment, segment_count, skip_invalid, progress=None, churn_model=None))]
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // One array per column.
 fn _backtest<'py>(
     py: Python<'py>,
@@ -938,6 +986,7 @@ fn _backtest<'py>(
     segment_count: u32,
     skip_invalid: bool,
     progress: Option<Py<PyAny>>,
+    churn_model: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     macro_rules! contiguous {
         ($array:ident) => {
@@ -964,6 +1013,7 @@ fn _backtest<'py>(
         channel: contiguous!(channel),
         coupon: contiguous!(coupon),
         churn_risk: contiguous!(churn_risk),
+        churn_model: churn_model.map(customer_churn::model_of).transpose()?,
         offset,
     };
     let (tier, segments, birthday_month, birthday_day, segment) = (

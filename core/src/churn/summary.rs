@@ -57,6 +57,14 @@ impl Grain {
         }
     }
 
+    /// The first day of period `index`, if it is a supported day.
+    #[must_use]
+    pub fn start(self, index: i32) -> Option<Day> {
+        i32::try_from(self.start_day(index))
+            .ok()
+            .and_then(|number| Day::from_number(number).ok())
+    }
+
     /// The day number of the first day of period `index`.
     fn start_day(self, index: i32) -> i64 {
         match self {

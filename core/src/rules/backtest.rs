@@ -32,6 +32,7 @@
 use std::fmt;
 use std::vec::Vec;
 
+use crate::churn::model::{ChurnModel, ScoreError};
 use crate::customer::CustomerRecord;
 use crate::money::Money;
 use crate::time::{Timestamp, UtcOffset};
@@ -68,7 +69,13 @@ pub struct History<'a> {
     /// A coupon presented with the row (0: none); a basket presents its rows' coupons.
     pub coupon: &'a [u32],
     /// The churn risk 0..=1000 at the time of the basket (negative: unknown; first row).
+    /// Ignored when `churn_model` is set.
     pub churn_risk: &'a [i32],
+    /// When set, each basket's churn risk is computed as the till computes it: from the
+    /// customer's carried record (its churn summary, updated by every earlier basket) with this
+    /// model on the basket's local day ([`ChurnModel::risk_of`]; no history: unknown). Records
+    /// whose summary is empty take the model's grain first.
+    pub churn_model: Option<ChurnModel>,
     /// The terminals' UTC offset: local days, weekdays and times of day follow it.
     pub offset: UtcOffset,
 }
@@ -182,6 +189,14 @@ pub enum BacktestError {
         /// Why.
         error: EvalError,
     },
+    /// The churn model could not score a customer (a record whose summary has purchases of
+    /// another grain than the model's, or a model that failed to converge).
+    Churn {
+        /// The basket's first row.
+        row: usize,
+        /// Why.
+        error: ScoreError,
+    },
     /// The progress callback asked to stop.
     Interrupted,
 }
@@ -203,6 +218,12 @@ impl fmt::Display for BacktestError {
             }
             BacktestError::Basket { row, error } => {
                 write!(f, "the basket starting at row {row} was refused: {error}")
+            }
+            BacktestError::Churn { row, error } => {
+                write!(
+                    f,
+                    "the basket starting at row {row} could not be scored: {error}"
+                )
             }
             BacktestError::Interrupted => f.write_str("back-test interrupted"),
         }
@@ -369,6 +390,12 @@ fn run(
         records: customers.records.clone(),
         ..Backtest::default()
     };
+    if let Some(model) = &history.churn_model {
+        for record in &mut result.records {
+            // A summary with purchases keeps its grain (risk_of then reports the mismatch).
+            let _ = record.set_churn_grain(model.periods().grain);
+        }
+    }
     let mut reached = vec![0u64; customer_count];
     let mut seen = vec![false; customer_count];
     let mut tiers: Vec<TierState> = if rule_set.tiers().is_some() {
@@ -443,6 +470,11 @@ fn run(
                 record.tier = status.tier;
                 state.below_since = status.below_since;
             }
+        }
+        if let (Some(model), Ok(today)) = (&history.churn_model, today) {
+            context.churn_risk = model
+                .risk_of(&record.churn, today)
+                .map_err(|error| BacktestError::Churn { row: first, error })?;
         }
         let evaluated = if too_many {
             Err(EvalError::TooManyLines)
@@ -651,6 +683,78 @@ mod tests {
             (1, 2, Money::from_minor(4000), 35, Money::from_minor(500))
         );
         assert_eq!(result.records[0].visits, 2);
+    }
+
+    #[test]
+    fn churn_risk_from_the_carried_record() {
+        use crate::churn::model::PurchaseModel;
+        use crate::churn::pareto_nbd::ParetoNbd;
+        use crate::churn::summary::{Grain, Periods};
+        let rules = RuleSet::from_json(
+            r#"{"name": "w", "serial": 1, "rules": [{"id": 1, "name": "Win-back",
+                "when": [{"churn_risk_at_least": 700}], "effect": {"bonus_points": {"points": 300}}}]}"#,
+        )
+        .unwrap();
+        let pareto = ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690).unwrap();
+        // Customer 0 buys, then again 364 days (52 weeks) later: at the second basket the
+        // record says x = 0, T = 52 weeks, risk 767 (hand-worked in rules::evaluate's tests):
+        // the win-back applies. Customer 1 buys twice a week apart: x = 0, T = 1 week; a
+        // one-time buyer's risk grows with T and is 606 at 26 weeks, so far below 700 here.
+        // The first basket of each has no history: unknown risk.
+        let history = History {
+            customer: &[0, 1, 1, 0],
+            time: &[
+                MARCH_5_NOON - 364 * DAY,
+                MARCH_5_NOON - 7 * DAY,
+                MARCH_5_NOON,
+                MARCH_5_NOON,
+            ],
+            unit_price: &[1000, 1000, 1000, 1000],
+            churn_model: Some(ChurnModel::new(
+                PurchaseModel::ParetoNbd(pareto),
+                Periods::DAYS_IN_WEEKS,
+            )),
+            ..History::default()
+        };
+        let customers = Customers::new(vec![CustomerRecord::new(); 2]);
+        let result = backtest(&rules, &history, &customers, &mut |_, _| true).unwrap();
+        let winback = result.by_rule[0];
+        assert_eq!(
+            (winback.applied, winback.customers, winback.points),
+            (1, 1, 300)
+        );
+        // The summaries were carried: each customer has one repeat day of 10.00.
+        for record in &result.records {
+            assert_eq!(record.churn.frequency(), 1);
+            assert_eq!(record.churn.repeat_spend(), Money::from_minor(1000));
+        }
+        // A weekly model re-grains the fresh records; a record already holding daily purchases
+        // is reported (at its first basket, row 0), not scored as unknown.
+        let mut daily = CustomerRecord::new();
+        daily
+            .record_sale(
+                crate::terminal::EventId::new(1, 1),
+                crate::time::Day::from_number(19_000).unwrap(),
+                Money::ZERO,
+            )
+            .unwrap();
+        let weekly = History {
+            churn_model: Some(ChurnModel::new(
+                PurchaseModel::ParetoNbd(pareto),
+                Periods::WEEKS,
+            )),
+            ..history
+        };
+        let fresh = backtest(&rules, &weekly, &customers, &mut |_, _| true).unwrap();
+        assert_eq!(fresh.records[0].churn.grain(), Grain::Week);
+        let mixed = Customers::new(vec![daily, CustomerRecord::new()]);
+        assert!(matches!(
+            backtest(&rules, &weekly, &mixed, &mut |_, _| true),
+            Err(BacktestError::Churn {
+                row: 0,
+                error: ScoreError::GrainMismatch
+            })
+        ));
     }
 
     #[test]
