@@ -29,6 +29,7 @@ __all__ = [
     "CARD_MAX_WRITE_COUNTER",
     "CardSummary",
     "Customer",
+    "CustomerChurn",
     "CUSTOMER_MAX_LEN",
     "Hint",
     "Line",
@@ -279,6 +280,8 @@ class Customer:
         last_visit: Optional[date] = None,
         birthday: Optional[tuple[int, int]] = None,
         usage: list[tuple[int, str, int, int]] = ...,
+        churn: Optional[CustomerChurn] = None,
+        churn_event: Optional[tuple[int, int]] = None,
     ) -> Customer: ...
     @property
     def tier(self) -> int: ...
@@ -292,9 +295,41 @@ class Customer:
     def birthday(self) -> Optional[tuple[int, int]]: ...
     @property
     def usage(self) -> list[tuple[int, str, int, int]]: ...
+    @property
+    def churn(self) -> CustomerChurn: ...
+    @property
+    def churn_event(self) -> Optional[tuple[int, int]]: ...
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes, key: bytes, customer_id: bytes) -> Customer: ...
+
+@final
+class CustomerChurn:
+    """A customer's churn summary (purchase periods, repeat count and spend); immutable."""
+
+    def __new__(
+        cls,
+        grain: str = "D",
+        first: Optional[date] = None,
+        last: Optional[date] = None,
+        frequency: int = 0,
+        repeat_spend: int = 0,
+    ) -> CustomerChurn: ...
+    @property
+    def grain(self) -> str: ...
+    @property
+    def first(self) -> Optional[date]: ...
+    @property
+    def last(self) -> Optional[date]: ...
+    @property
+    def frequency(self) -> int: ...
+    @property
+    def repeat_spend(self) -> int: ...
+    @property
+    def monetary_value(self) -> float: ...
+    @property
+    def has_purchases(self) -> bool: ...
+    def observe(self, at: date, unit: str = "D") -> tuple[float, float, float]: ...
 
 @final
 class TraceEntry:
@@ -432,6 +467,7 @@ class RuleSet:
         coupons: list[int] = ...,
         event: tuple[int, int] = ...,
         churn_risk: Optional[int] = None,
+        churn_model: Any = None,
     ) -> Outcome: ...
     def backtest(self, transactions: Any, customers: Any = None, **options: Any) -> Any: ...
 
@@ -457,6 +493,7 @@ def _backtest(
     segment_count: int,
     skip_invalid: bool,
     progress: Optional[Callable[[int, int], object]] = None,
+    churn_model: Optional[_ChurnModel] = None,
 ) -> dict[str, Any]: ...
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int
@@ -565,6 +602,9 @@ class _ChurnModel:
     def spend(self) -> Optional[tuple[list[float], int, float]]: ...
     @property
     def rfm(self) -> Optional[_Cuts]: ...
+    def risk_of(
+        self, customer: Customer, at: Union[date, datetime, int], utc_offset_minutes: Optional[int] = None
+    ) -> Optional[int]: ...
     def score(
         self, frequency: _F64, recency: _F64, age: _F64, mean_spend_minor: _F64
     ) -> list[tuple[str, npt.NDArray[Any]]]: ...

@@ -10,7 +10,8 @@ reads in C. :meth:`ChurnModel.score` computes exactly what the till computes fro
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from datetime import date, datetime
+from typing import Any, Optional, Union
 
 import pandas as pd
 
@@ -134,6 +135,25 @@ class ChurnModel:
     def rfm(self) -> Optional[tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]]:
         """The RFM cut points ``(recency, frequency, monetary)``, or None."""
         return self._native.rfm
+
+    def risk_of(
+        self,
+        customer: _retention.Customer,
+        at: Union[date, datetime, int],
+        *,
+        utc_offset_minutes: Optional[int] = None,
+    ) -> Optional[int]:
+        """The churn risk (0..1000) of ``customer`` from the churn summary its record carries,
+        on the local day of ``at`` (a ``datetime.date``, an aware ``datetime``, or Unix seconds
+        with ``utc_offset_minutes``): exactly the value a till computes with
+        ``rtn_churn_risk_of_customer`` and feeds to the rules' churn-risk condition. ``None``
+        (unknown, not 0) for a customer without purchases: the condition then fails.
+
+        Raises :class:`~retention.ValidationError` (a summary of another grain than the
+        model's, ``at`` before the customer's last purchase, a naive datetime),
+        :class:`~retention.ConvergenceError`.
+        """
+        return self._native.risk_of(customer, at, utc_offset_minutes)
 
     def score(self, frequency: Any, recency: Any, T: Any, mean_spend_minor: Any = 0.0) -> pd.DataFrame:
         """Scores customers as the till does: one row per customer with ``p_alive`` (0..1),

@@ -22,7 +22,8 @@ basket_id      rows of one customer with the same basket id are one basket (at m
                lines); a basket's time is its first row's                                 one basket
 store, channel the sale's store id and channel (0..31)                                    0
 coupon         a coupon id presented with the line (0 or missing: none)                   none
-churn_risk     the churn risk 0..1000 at the time (missing: unknown)                      unknown
+churn_risk     the churn risk 0..1000 at the time (missing: unknown; ignored with          unknown
+               ``churn_model``, which computes it from the carried record)
 ============== ========================================================================= ========
 
 Customers (optional; one row per customer): ``customer_id``; ``tier`` (the starting tier; with a
@@ -33,7 +34,7 @@ and day count); ``segment`` (a
 reporting label: the per-segment totals group by it; customers without one are segment
 ``None``; without the column everyone is segment ``"all"``).
 
-Each customer's record (visits, last visit, usage counts, tier) is carried forward through the
+Each customer's record (visits, last visit, usage counts, tier, churn summary) is carried forward through the
 history in time order, exactly as the till would have kept it. Memory: about 0.5 KB per
 customer and 24 bytes per basket line.
 """
@@ -51,6 +52,7 @@ import numpy.typing as npt
 
 from ._retention import RuleSet, _backtest
 from .exceptions import ValidationError
+from .model import ChurnModel
 
 __all__ = ["BacktestResult", "backtest"]
 
@@ -155,12 +157,12 @@ def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
 def _birthdays(values: npt.NDArray[Any]) -> tuple[Any, Any]:
     """Month and day arrays (0 for none) from dates, datetimes or ISO strings."""
     if values.dtype == object or values.dtype.kind == "U":
-        dates = [
+        parsed = [
             None if v is None or v != v else dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v
             for v in values.tolist()
         ]
-        months = np.array([0 if d is None else d.month for d in dates], dtype=np.uint8)
-        days = np.array([0 if d is None else d.day for d in dates], dtype=np.uint8)
+        months = np.array([0 if d is None else d.month for d in parsed], dtype=np.uint8)
+        days = np.array([0 if d is None else d.day for d in parsed], dtype=np.uint8)
         return months, days
     dates = values.astype("datetime64[D]")
     missing = np.isnat(dates)
@@ -209,6 +211,7 @@ def backtest(
     utc_offset_minutes: int = 0,
     skip_invalid: bool = False,
     progress: Progress = None,
+    churn_model: Optional[ChurnModel] = None,
 ) -> BacktestResult:
     """Runs ``rule_set`` over a history of sales (see the module docs for the columns).
 
@@ -216,7 +219,10 @@ def backtest(
     day follow it). ``skip_invalid``: baskets evaluation refuses (a negative price, more than
     32 lines) are counted in ``skipped`` instead of raising. ``progress``: ``True`` for a
     progress bar on stderr (tqdm's if installed), ``False`` for none, a callable
-    ``(done, total)``, or ``None``: a bar from 200 000 rows on.
+    ``(done, total)``, or ``None``: a bar from 200 000 rows on. ``churn_model``: a
+    :class:`~retention.ChurnModel`; when given, each basket's churn risk is computed as the
+    till computes it, from the churn summary the customer's record carries forward (updated by
+    each earlier basket; no history yet: unknown), and the ``churn_risk`` column is ignored.
 
     Raises ``ValidationError`` (a missing or malformed column, an unknown customer, a refused
     basket without ``skip_invalid``), ``CapacityError`` (a basket over 32 lines),
@@ -312,6 +318,7 @@ def backtest(
         len(labels),
         skip_invalid,
         callback,
+        None if churn_model is None else churn_model._native,
     )
 
     frame = frames.DataFrame

@@ -116,7 +116,7 @@ impl PyCustomerChurn {
         Ok((seen.frequency(), seen.recency(), seen.age()))
     }
 
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         let start = |index: Option<i32>| {
             self.start_of(index)
                 .ok()

@@ -243,12 +243,16 @@ impl PyCustomer {
             |b| format!("({}, {})", b.month(), b.day()),
         );
         format!(
-            "Customer(tier={}, segments={:#x}, visits={}, last_visit={last}, birthday={birthday}, usage={}, churn_frequency={})",
+            "Customer(tier={}, segments={:#x}, visits={}, last_visit={last}, birthday={birthday}, usage={}{})",
             self.record.tier,
             self.record.segments,
             self.record.visits,
             self.record.usage.len(),
-            self.record.churn.frequency()
+            if self.record.churn.has_purchases() {
+                format!(", churn={}", self.churn().__repr__())
+            } else {
+                String::new()
+            }
         )
     }
 }

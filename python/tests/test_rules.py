@@ -44,9 +44,28 @@ def _rule_set(scenario: dict[str, Any]) -> RuleSet:
     return RuleSet.from_json(json.dumps(scenario["rule_set"]))
 
 
+EPOCH = dt.date(1970, 1, 1)
+
+
+def _churn(summary: dict[str, Any] | None) -> retention.CustomerChurn | None:
+    """A scenario's churn summary (the record's JSON form: period indices) as CustomerChurn."""
+    if summary is None:
+        return None
+    grain = {"Day": "D", "Week": "W"}[summary["grain"]]
+    history = summary.get("history")
+    if history is None:
+        return retention.CustomerChurn(grain)
+    # Period starts: day n for days; Monday 1969-12-29 + 7n for ISO weeks.
+    start = (lambda i: EPOCH + dt.timedelta(days=i)) if grain == "D" else (
+        lambda i: EPOCH + dt.timedelta(days=7 * i - 3))
+    return retention.CustomerChurn(grain, start(history["first_period"]), start(history["last_period"]),
+                                   history["repeat_periods"], history["repeat_spend"])
+
+
 def _customer(record: dict[str, Any]) -> Customer:
     last = record.get("last_visit")
     birthday = record.get("birthday")
+    event = record.get("churn_event")
     return Customer(
         tier=record.get("tier", 0),
         segments=record.get("segments", 0),
@@ -54,7 +73,18 @@ def _customer(record: dict[str, Any]) -> Customer:
         last_visit=None if last is None else dt.date(1970, 1, 1) + dt.timedelta(days=last),
         birthday=None if birthday is None else (birthday["month"], birthday["day"]),
         usage=[(u["counter"], u["period"], u["index"], u["count"]) for u in record.get("usage", [])],
+        churn=_churn(record.get("churn")),
+        churn_event=None if event is None else (event["terminal"], event["sequence"]),
     )
+
+
+def _churn_model(scenario: dict[str, Any]) -> retention.ChurnModel | None:
+    spec = scenario.get("churn_model")
+    if spec is None:
+        return None
+    units = {"Day": "D", "Week": "W", "Days": "D", "Weeks": "W"}
+    return retention.ChurnModel(spec["model"], spec["params"], grain=units[spec["periods"]["grain"]],
+                                unit=units[spec["periods"]["unit"]])
 
 
 def _status(value: Any) -> tuple[str, dict[str, Any]]:
@@ -67,6 +97,13 @@ def _status(value: Any) -> tuple[str, dict[str, Any]]:
 def _evaluate(scenario: dict[str, Any]) -> retention.Outcome:
     context = scenario.get("context", {})
     event = context.get("event", {"terminal": 0, "sequence": 0})
+    model = _churn_model(scenario)
+    churn_risk = context.get("churn_risk")
+    if model is not None:
+        # The risk as the till gets it: from the record's summary, on the sale's local day.
+        customer = _customer(scenario.get("customer", {}))
+        risk = model.risk_of(customer, context["now"], utc_offset_minutes=context.get("offset", 0))
+        assert risk == scenario["expect_churn_risk"]
     return _rule_set(scenario).evaluate(
         [(l["sku"], l["category"], l["quantity"], l["unit_price"]) for l in scenario["basket"]],
         _customer(scenario.get("customer", {})),
@@ -76,7 +113,8 @@ def _evaluate(scenario: dict[str, Any]) -> retention.Outcome:
         channel=context.get("channel", 0),
         coupons=context.get("coupons", []),
         event=(event["terminal"], event["sequence"]),
-        churn_risk=context.get("churn_risk"),
+        churn_risk=churn_risk,
+        churn_model=model,
     )
 
 
@@ -121,6 +159,16 @@ def test_shared_scenario(path: Path) -> None:
         )
     assert [(h.rule, h.condition, h.spend, h.units, h.effect, h.amount) for h in outcome.hints] == hints
     assert outcome.customer == _customer(expect["customer"])
+    if "expect_churn" in scenario:
+        wanted_churn = scenario["expect_churn"]
+        context = scenario["context"]
+        today = EPOCH + dt.timedelta(days=(context["now"] + 60 * context.get("offset", 0)) // 86400)
+        model = _churn_model(scenario)
+        unit = "D" if model is None else model.unit
+        churn = outcome.customer.churn
+        assert churn.observe(today, unit) == pytest.approx(
+            (wanted_churn["frequency"], wanted_churn["recency"], wanted_churn["T"]))
+        assert churn.repeat_spend == wanted_churn["repeat_spend"]
     assert outcome.rule_set_hash == _rule_set(scenario).hash
     returned: list[int] = []
     for step in scenario.get("refunds", []):
