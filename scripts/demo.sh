@@ -38,3 +38,7 @@ echo
 echo "=== Loyalty rules: receipts at the till (Rust), back-tests on CDNOW and a synthetic grocery year (Python) ==="
 cargo run -q --release --locked -p retention-examples --bin rules
 "$VENV/bin/python" examples/python/rules.py
+
+echo
+echo "=== Win-back at the till (Rust): the customer record's churn summary scored from the model blob ==="
+cargo run -q --release --locked -p retention-examples --bin winback
