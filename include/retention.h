@@ -2122,7 +2122,7 @@ rtn_status rtn_customer_set_churn(struct rtn_customer *customer,
 
 /**
  * Initialises `*customer_out` with a new customer: no tier, no segments, no visits, no
- * birthday, no usage.
+ * birthday, no usage, an empty churn summary of day grain (`RTN_CHURN_GRAIN_DAY`).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`.
  *

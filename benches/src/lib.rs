@@ -24,6 +24,7 @@ pub mod rules {
     //! engine is measured against.
 
     use retention_core::card::ProgramId;
+    use retention_core::churn::summary::PurchaseError;
     use retention_core::customer::{CustomerRecord, UsagePeriod};
     use retention_core::money::{Money, allocate_largest_remainder};
     use retention_core::points::Points;
@@ -282,7 +283,13 @@ pub mod rules {
             customer.visits + 1
         };
         out.customer.last_visit = Some(customer.last_visit.map_or(today, |last| last.max(today)));
-        Ok(())
+        // The sale into the churn summary: the net spend, once per event id.
+        let spend = Money::from_minor(net[..basket.len()].iter().sum());
+        match out.customer.record_sale(context.event, day, spend) {
+            Ok(_) => Ok(()),
+            Err(PurchaseError::Overflow) => Err(EvalError::Overflow),
+            Err(_) => Err(EvalError::Internal),
+        }
     }
 
     fn push_points(out: &mut Outcome, rule: u16, shares: &[u64]) -> Result<(), EvalError> {

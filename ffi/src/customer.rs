@@ -242,7 +242,7 @@ pub(crate) unsafe fn write(
 }
 
 /// Initialises `*customer_out` with a new customer: no tier, no segments, no visits, no
-/// birthday, no usage.
+/// birthday, no usage, an empty churn summary of day grain (`RTN_CHURN_GRAIN_DAY`).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`.
 ///
