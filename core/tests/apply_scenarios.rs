@@ -21,6 +21,11 @@ use retention_core::terminal::EventId;
 use retention_core::time::{Day, Timestamp, UtcOffset};
 use serde_json::Value;
 
+/// A JSON integer as a narrower type (the scenario's values are in range).
+fn narrow<T: TryFrom<u64>>(value: &Value) -> T {
+    T::try_from(value.as_u64().unwrap()).unwrap_or_else(|_| panic!("{value} out of range"))
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -34,8 +39,8 @@ fn day(now: &Value) -> Day {
 
 fn id(value: &Value, terminal: &str, sequence: &str) -> EventId {
     EventId::new(
-        value[terminal].as_u64().unwrap() as u32,
-        value[sequence].as_u64().unwrap() as u32,
+        narrow::<u32>(&value[terminal]),
+        narrow::<u32>(&value[sequence]),
     )
 }
 
@@ -45,7 +50,7 @@ fn card_event(step: &Value, program: ProgramId) -> CardEvent {
         "stamp" => CardEvent::Stamp {
             id,
             program,
-            stamps: step["amount"].as_u64().unwrap() as u16,
+            stamps: narrow::<u16>(&step["amount"]),
         },
         "redeem" => CardEvent::Redeem { id, program },
         op => panic!("unknown card op {op}"),
@@ -67,12 +72,12 @@ fn start_card(value: &Value) -> Option<Card> {
         return None;
     }
     let p = &value["program"];
-    let program = ProgramId(p["program"].as_u64().unwrap() as u16);
+    let program = ProgramId(narrow::<u16>(&p["program"]));
     let mut card = Card::new(CardProgram {
         program,
-        stamps_per_reward: p["stamps_per_reward"].as_u64().unwrap() as u8,
-        daily_limit: p["daily_limit"].as_u64().unwrap() as u8,
-        lapse_after_days: p["lapse_after_days"].as_u64().unwrap() as u16,
+        stamps_per_reward: narrow::<u8>(&p["stamps_per_reward"]),
+        daily_limit: narrow::<u8>(&p["daily_limit"]),
+        lapse_after_days: narrow::<u16>(&p["lapse_after_days"]),
         expires_on: None,
     })
     .unwrap();
@@ -90,8 +95,8 @@ fn start_account(value: &Value) -> Option<Account> {
     }
     let p = &value["program"];
     let mut account = Account::new(AccountProgram {
-        expiry_months: p["expiry_months"].as_u64().unwrap() as u8,
-        pending_days: p["pending_days"].as_u64().unwrap() as u8,
+        expiry_months: narrow::<u8>(&p["expiry_months"]),
+        pending_days: narrow::<u8>(&p["pending_days"]),
     })
     .unwrap();
     for step in value["events"].as_array().unwrap() {
@@ -109,7 +114,7 @@ fn check(name: &str, card: Option<&Card>, account: Option<&Account>, expect: &Va
         Some(card) => {
             let s = card.summary();
             let e = &expect["card"];
-            let wanted = |key: &str| e[key].as_u64().unwrap() as u32;
+            let wanted = |key: &str| narrow::<u32>(&e[key]);
             assert_eq!(
                 (
                     s.stamps,
