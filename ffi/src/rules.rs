@@ -574,7 +574,9 @@ unsafe fn read_rule_set<'a>(rule_set: *const rtn_rule_set) -> Result<&'a RuleSet
 ///
 /// # Safety
 /// `outcome` must be NULL or valid, and not written elsewhere for `'a`.
-unsafe fn read_outcome<'a>(outcome: *const rtn_outcome) -> Result<&'a Outcome, rtn_status> {
+pub(crate) unsafe fn read_outcome<'a>(
+    outcome: *const rtn_outcome,
+) -> Result<&'a Outcome, rtn_status> {
     // SAFETY: promised by the caller.
     let storage = unsafe { storage::deref(outcome)? };
     storage::get::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&storage.opaque)

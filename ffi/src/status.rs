@@ -107,6 +107,9 @@ pub enum rtn_status {
     RTN_RULES_REFUND_TOO_MANY_UNITS = 217,
     /// A birthday that is not a calendar day (or only one of month and day is 0).
     RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
+    /// An outcome or clawback holds more stamps for the card's program than one card event
+    /// carries (65,535). Neither the card nor the account was written.
+    RTN_APPLY_TOO_MANY_STAMPS = 230,
 
     /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
     /// outside 1..=65535.
@@ -250,6 +253,7 @@ impl rtn_status {
             }
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => c"RTN_RULES_REFUND_TOO_MANY_UNITS",
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
+            rtn_status::RTN_APPLY_TOO_MANY_STAMPS => c"RTN_APPLY_TOO_MANY_STAMPS",
             rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN => c"RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
             rtn_status::RTN_CHURN_INVALID_OBSERVATION => c"RTN_CHURN_INVALID_OBSERVATION",
             rtn_status::RTN_CHURN_RECENCY_AFTER_AGE => c"RTN_CHURN_RECENCY_AFTER_AGE",
@@ -313,7 +317,7 @@ impl rtn_status {
     /// Every status, in numeric order (a test checks this list against the enum).
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 82] = [
+    pub const ALL: [rtn_status; 83] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -357,6 +361,7 @@ impl rtn_status {
         rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH,
         rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
         rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
+        rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
         rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -508,6 +513,7 @@ mod tests {
         assert_eq!(rtn_status::RTN_PAYLOAD_TOO_LARGE as u32, 115);
         assert_eq!(rtn_status::RTN_RULES_TOO_MANY_LINES as u32, 200);
         assert_eq!(rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY as u32, 218);
+        assert_eq!(rtn_status::RTN_APPLY_TOO_MANY_STAMPS as u32, 230);
         assert_eq!(rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN as u32, 500);
         assert_eq!(rtn_status::RTN_CHURN_OUT_OF_ORDER as u32, 510);
         assert_eq!(rtn_status::RTN_CARD_INVALID_PROGRAM as u32, 300);
