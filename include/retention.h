@@ -522,6 +522,11 @@ enum rtn_status
      */
     RTN_CUSTOMER_INVALID_CHURN = 220,
     /**
+     * An outcome or clawback holds more stamps for the card's program than one card event
+     * carries (65,535). Neither the card nor the account was written.
+     */
+    RTN_APPLY_TOO_MANY_STAMPS = 230,
+    /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
      */
@@ -983,6 +988,126 @@ typedef uint8_t rtn_shortfall;
 #endif // __cplusplus
 
 /**
+ * The outcome of an evaluation in caller-owned storage
+ * (`uint64_t opaque[RTN_OUTCOME_STORAGE_WORDS]`, 4 KiB + 8 bytes): written by
+ * `rtn_rules_evaluate`, read with the `rtn_outcome_*` functions. Keep it (with its
+ * `rtn_returns`) for as long as the sale can be returned: refunds read its attribution.
+ */
+typedef struct rtn_outcome {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_OUTCOME_STORAGE_WORDS];
+} rtn_outcome;
+
+/**
+ * A punch card in caller-owned storage (`uint64_t opaque[RTN_CARD_STORAGE_WORDS]`, 256
+ * bytes). Initialise it with `rtn_card_init` or `rtn_card_decode`; copy it with `memcpy`; it
+ * needs no clean-up.
+ */
+typedef struct rtn_card {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_CARD_STORAGE_WORDS];
+} rtn_card;
+
+/**
+ * A points account in caller-owned storage (`uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS]`,
+ * 640 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
+ * `memcpy`; it needs no clean-up.
+ */
+typedef struct rtn_account {
+    /**
+     * Opaque; only the SDK reads it.
+     */
+    uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS];
+} rtn_account;
+
+/**
+ * One event of one terminal: the terminal and its sequence number. A terminal numbers its
+ * events 1, 2, 3, ... and never reuses a number; sequence 0 is never issued. Replaying an
+ * event id that a card or account already holds changes nothing.
+ */
+typedef struct rtn_event_id {
+    /**
+     * The terminal (till) that made the event.
+     */
+    uint32_t terminal;
+    /**
+     * The terminal's sequence number for it, from 1.
+     */
+    uint32_t sequence;
+} rtn_event_id;
+
+/**
+ * Stamps earned (or clawed back) for one punch-card program.
+ */
+typedef struct rtn_stamp_award {
+    /**
+     * Stamps.
+     */
+    uint64_t stamps;
+    /**
+     * The program.
+     */
+    uint16_t program;
+} rtn_stamp_award;
+
+/**
+ * Points clawed back from one rule.
+ */
+typedef struct rtn_rule_points {
+    /**
+     * Points.
+     */
+    uint64_t points;
+    /**
+     * The rule's id.
+     */
+    uint16_t rule;
+} rtn_rule_points;
+
+/**
+ * What a return takes back, for the points account, the punch cards and the till
+ * (about 1.2 KiB: keep it static on a small stack).
+ */
+typedef struct rtn_clawback {
+    /**
+     * The rule set that produced the original outcome.
+     */
+    uint8_t rule_set_hash[RTN_RULE_SET_HASH_LEN];
+    /**
+     * The original sale.
+     */
+    struct rtn_event_id event;
+    /**
+     * Points to take back, all rules (for `rtn_account_clawback`).
+     */
+    uint64_t points;
+    /**
+     * Discount the returned units had, in minor units.
+     */
+    int64_t discount;
+    /**
+     * Programs with stamps to take back (the first `stamp_count` entries of `stamps`).
+     */
+    uint32_t stamp_count;
+    /**
+     * Stamps to take back per program (for `rtn_card_void`).
+     */
+    struct rtn_stamp_award stamps[RTN_RULES_MAX_PROGRAMS];
+    /**
+     * Rules with points to take back (the first `rule_count` entries of `points_by_rule`).
+     */
+    uint32_t rule_count;
+    /**
+     * Points to take back per rule, in trace order.
+     */
+    struct rtn_rule_points points_by_rule[RTN_RULES_MAX_RULES];
+} rtn_clawback;
+
+/**
  * A punch-card program: how cards of it earn and lose stamps.
  */
 typedef struct rtn_card_program {
@@ -1007,34 +1132,6 @@ typedef struct rtn_card_program {
      */
     int32_t expires_on;
 } rtn_card_program;
-
-/**
- * A punch card in caller-owned storage (`uint64_t opaque[RTN_CARD_STORAGE_WORDS]`, 256
- * bytes). Initialise it with `rtn_card_init` or `rtn_card_decode`; copy it with `memcpy`; it
- * needs no clean-up.
- */
-typedef struct rtn_card {
-    /**
-     * Opaque; only the SDK reads it.
-     */
-    uint64_t opaque[RTN_CARD_STORAGE_WORDS];
-} rtn_card;
-
-/**
- * One event of one terminal: the terminal and its sequence number. A terminal numbers its
- * events 1, 2, 3, ... and never reuses a number; sequence 0 is never issued. Replaying an
- * event id that a card or account already holds changes nothing.
- */
-typedef struct rtn_event_id {
-    /**
-     * The terminal (till) that made the event.
-     */
-    uint32_t terminal;
-    /**
-     * The terminal's sequence number for it, from 1.
-     */
-    uint32_t sequence;
-} rtn_event_id;
 
 /**
  * A card at a glance (`rtn_card_summarize`). Days are days since 1970-01-01; 0 means none.
@@ -1318,18 +1415,6 @@ typedef struct rtn_account_program {
 } rtn_account_program;
 
 /**
- * A points account in caller-owned storage (`uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS]`,
- * 640 bytes). Initialise it with `rtn_account_init` or `rtn_account_decode`; copy it with
- * `memcpy`; it needs no clean-up.
- */
-typedef struct rtn_account {
-    /**
-     * Opaque; only the SDK reads it.
-     */
-    uint64_t opaque[RTN_ACCOUNT_STORAGE_WORDS];
-} rtn_account;
-
-/**
  * An account at a glance as of a day (`rtn_account_summarize`). Points are counts; days are
  * days since 1970-01-01, 0 meaning none.
  */
@@ -1473,19 +1558,6 @@ typedef struct rtn_rules_context {
      */
     uint32_t coupons[RTN_RULES_MAX_COUPONS];
 } rtn_rules_context;
-
-/**
- * The outcome of an evaluation in caller-owned storage
- * (`uint64_t opaque[RTN_OUTCOME_STORAGE_WORDS]`, 4 KiB + 8 bytes): written by
- * `rtn_rules_evaluate`, read with the `rtn_outcome_*` functions. Keep it (with its
- * `rtn_returns`) for as long as the sale can be returned: refunds read its attribution.
- */
-typedef struct rtn_outcome {
-    /**
-     * Opaque; only the SDK reads it.
-     */
-    uint64_t opaque[RTN_OUTCOME_STORAGE_WORDS];
-} rtn_outcome;
 
 /**
  * An outcome at a glance: totals and the length of each of its arrays.
@@ -1647,20 +1719,6 @@ typedef struct rtn_hint {
 } rtn_hint;
 
 /**
- * Stamps earned (or clawed back) for one punch-card program.
- */
-typedef struct rtn_stamp_award {
-    /**
-     * Stamps.
-     */
-    uint64_t stamps;
-    /**
-     * The program.
-     */
-    uint16_t program;
-} rtn_stamp_award;
-
-/**
  * A reward granted.
  */
 typedef struct rtn_reward_grant {
@@ -1711,62 +1769,77 @@ typedef struct rtn_returns {
     uint32_t units[RTN_RULES_MAX_LINES];
 } rtn_returns;
 
-/**
- * Points clawed back from one rule.
- */
-typedef struct rtn_rule_points {
-    /**
-     * Points.
-     */
-    uint64_t points;
-    /**
-     * The rule's id.
-     */
-    uint16_t rule;
-} rtn_rule_points;
-
-/**
- * What a return takes back, for the points account, the punch cards and the till
- * (about 1.2 KiB: keep it static on a small stack).
- */
-typedef struct rtn_clawback {
-    /**
-     * The rule set that produced the original outcome.
-     */
-    uint8_t rule_set_hash[RTN_RULE_SET_HASH_LEN];
-    /**
-     * The original sale.
-     */
-    struct rtn_event_id event;
-    /**
-     * Points to take back, all rules (for `rtn_account_clawback`).
-     */
-    uint64_t points;
-    /**
-     * Discount the returned units had, in minor units.
-     */
-    int64_t discount;
-    /**
-     * Programs with stamps to take back (the first `stamp_count` entries of `stamps`).
-     */
-    uint32_t stamp_count;
-    /**
-     * Stamps to take back per program (for `rtn_card_void`).
-     */
-    struct rtn_stamp_award stamps[RTN_RULES_MAX_PROGRAMS];
-    /**
-     * Rules with points to take back (the first `rule_count` entries of `points_by_rule`).
-     */
-    uint32_t rule_count;
-    /**
-     * Points to take back per rule, in trace order.
-     */
-    struct rtn_rule_points points_by_rule[RTN_RULES_MAX_RULES];
-} rtn_clawback;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Applies the sale of `*outcome` to the customer's punch card and points account on `now`
+ * (Unix seconds, at `utc_offset_minutes` east of UTC, as `rtn_card_stamp` and
+ * `rtn_account_earn` take it): the account earns the outcome's points (`rtn_account_earn`
+ * with the outcome's event id; no points: the account is copied unchanged), the card gets the
+ * outcome's stamps **for its own program** (`rtn_card_stamp`, same id; none: copied
+ * unchanged). Stamps for other programs are not applied: call once per card the customer
+ * shows (the account's earning is applied once; repeats change nothing). Applying the same
+ * outcome again changes nothing.
+ *
+ * `card` and `account` may each be NULL (not presented). The new card is written to
+ * `*card_out` (required when `card` is given; may be `card`), the new account to
+ * `*account_out` (required when `account` is given; may be `account`) — **both or neither**:
+ * on any error nothing is written.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`outcome` NULL, or an output missing for a given
+ * input); `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset beyond ±18:00);
+ * `RTN_APPLY_TOO_MANY_STAMPS` (more than 65,535 stamps for the card's program); the card's
+ * statuses of `rtn_card_stamp` (`RTN_CARD_DATE_OUT_OF_RANGE`, `RTN_CARD_EXPIRED`,
+ * `RTN_CARD_INVALID_EVENT_ID`, `RTN_CARD_DAILY_LIMIT_REACHED`, `RTN_CARD_TERMINAL_SLOTS_FULL`,
+ * `RTN_CARD_COUNTER_FULL`, `RTN_CARD_WRITE_COUNTER_EXHAUSTED`,
+ * `RTN_CARD_GENERATION_EXHAUSTED`); the account's statuses of `rtn_account_earn`
+ * (`RTN_ACCOUNT_DATE_OUT_OF_RANGE`, `RTN_ACCOUNT_INVALID_EVENT_ID`,
+ * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`, `RTN_OVERFLOW`). The card is worked out first: when both
+ * would fail, the card's status is returned.
+ *
+ * # Safety
+ * `outcome`, `card` and `account` must be NULL or valid; `card_out` and `account_out` NULL or
+ * valid for a write (each may alias its own input, not the other's).
+ */
+rtn_status rtn_outcome_apply(const struct rtn_outcome *outcome,
+                             const struct rtn_card *card,
+                             const struct rtn_account *account,
+                             int64_t now,
+                             int16_t utc_offset_minutes,
+                             struct rtn_card *card_out,
+                             struct rtn_account *account_out);
+
+/**
+ * Applies the return described by `*clawback` (from `rtn_rules_refund`), made as event
+ * `refund`, to the customer's punch card and points account on `now`: the account gets
+ * `rtn_account_clawback` of `clawback->points` (pending first, then available; the rest
+ * becomes debt, see `rtn_account_summary.debt`), the card `rtn_card_void` of the stamps for
+ * its program (stamps already redeemed leave the card owing them, see
+ * `rtn_card_summary.owed_stamps`); `original` is `clawback->event`. Zero points or stamps
+ * leave that side unchanged. Outputs, aliasing and all-or-nothing as `rtn_outcome_apply`;
+ * applying the same refund again changes nothing.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (offset
+ * beyond ±18:00, `stamp_count` above `RTN_RULES_MAX_PROGRAMS`); `RTN_APPLY_TOO_MANY_STAMPS`; the card's statuses of `rtn_card_void`
+ * (`RTN_CARD_DATE_OUT_OF_RANGE`, `RTN_CARD_EXPIRED`, `RTN_CARD_INVALID_EVENT_ID`,
+ * `RTN_CARD_UNKNOWN_TRANSACTION`, `RTN_CARD_TERMINAL_SLOTS_FULL`, `RTN_CARD_COUNTER_FULL`,
+ * `RTN_CARD_WRITE_COUNTER_EXHAUSTED`, `RTN_CARD_GENERATION_EXHAUSTED`); the account's of
+ * `rtn_account_clawback` (`RTN_ACCOUNT_DATE_OUT_OF_RANGE`, `RTN_ACCOUNT_INVALID_EVENT_ID`,
+ * `RTN_ACCOUNT_UNKNOWN_TRANSACTION`, `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`, `RTN_OVERFLOW`).
+ *
+ * # Safety
+ * As `rtn_outcome_apply`, with `clawback` NULL or valid.
+ */
+rtn_status rtn_clawback_apply(const struct rtn_clawback *clawback,
+                              struct rtn_event_id refund,
+                              const struct rtn_card *card,
+                              const struct rtn_account *account,
+                              int64_t now,
+                              int16_t utc_offset_minutes,
+                              struct rtn_card *card_out,
+                              struct rtn_account *account_out);
 
 /**
  * Initialises `*card_out` with a new, empty card of `*program` (write counter 0).
@@ -2508,8 +2581,9 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * stack, not a second 16 KiB copy). Every check that does not need the decoded content comes
  * first, so on error `*rule_set_out` keeps the rule set it held — a terminal offered an older,
  * forged or corrupt set keeps its current one — except after `RTN_DECODE_PAYLOAD`,
- * `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` (a payload that passed the checksum
- * and signature but does not decode): then it holds no rule set (`RTN_UNINITIALIZED`).
+ * `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` raised by a rule-set body that passed
+ * the checksum, signature and serial checks but does not decode: then it holds no rule set
+ * (`RTN_UNINITIALIZED`). A malformed signature flag or serial keeps the set it held.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for

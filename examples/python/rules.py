@@ -31,6 +31,19 @@ print(outcome.explain(), end="")
 refund = outcome.refund([1, 0])
 print(f"one coffee back: {refund}")
 
+# After the sale: the receipt's points and stamps land on the customer's coffee card (program 1,
+# 10 stamps per reward, 3 a day) and points account in one call, both or neither; the return
+# takes its share back (refund event 7/12).
+today = dt.date(2024, 3, 5)
+card = retention.PunchCard(1, 10, 3)
+account = retention.PointsAccount(expiry_months=12, pending_days=14)
+card, account = outcome.apply(card, account, today=today)
+assert card is not None and account is not None
+print(f"after the sale:   card {card.summary().stamps} stamps, account {account.summary(today).pending} pending")
+card, account = refund.apply((7, 12), card, account, today=today)
+assert card is not None and account is not None
+print(f"after the return: card {card.summary().stamps} stamps, account {account.summary(today).pending} pending")
+
 # CDNOW: one line per transaction, amounts in cents; a per-amount plus spend-threshold program.
 rows = [line.split() for line in (REPO / "data/cdnow/CDNOW_sample.txt").read_text().splitlines()]
 cdnow = pd.DataFrame(

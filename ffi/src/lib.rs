@@ -28,6 +28,7 @@
     )
 )]
 
+pub mod apply;
 mod boundary;
 pub mod card;
 pub mod churn;
@@ -40,6 +41,7 @@ mod storage;
 pub mod terminal;
 pub mod version;
 
+pub use apply::*;
 pub use card::*;
 pub use churn::*;
 pub use customer::*;

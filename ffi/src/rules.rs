@@ -574,7 +574,9 @@ unsafe fn read_rule_set<'a>(rule_set: *const rtn_rule_set) -> Result<&'a RuleSet
 ///
 /// # Safety
 /// `outcome` must be NULL or valid, and not written elsewhere for `'a`.
-unsafe fn read_outcome<'a>(outcome: *const rtn_outcome) -> Result<&'a Outcome, rtn_status> {
+pub(crate) unsafe fn read_outcome<'a>(
+    outcome: *const rtn_outcome,
+) -> Result<&'a Outcome, rtn_status> {
     // SAFETY: promised by the caller.
     let storage = unsafe { storage::deref(outcome)? };
     storage::get::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&storage.opaque)
@@ -623,8 +625,9 @@ unsafe fn load_options(min_serial: u32, public_key: *const u8) -> Result<LoadOpt
 /// stack, not a second 16 KiB copy). Every check that does not need the decoded content comes
 /// first, so on error `*rule_set_out` keeps the rule set it held — a terminal offered an older,
 /// forged or corrupt set keeps its current one — except after `RTN_DECODE_PAYLOAD`,
-/// `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` (a payload that passed the checksum
-/// and signature but does not decode): then it holds no rule set (`RTN_UNINITIALIZED`).
+/// `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` raised by a rule-set body that passed
+/// the checksum, signature and serial checks but does not decode: then it holds no rule set
+/// (`RTN_UNINITIALIZED`). A malformed signature flag or serial keeps the set it held.
 ///
 /// # Safety
 /// `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for

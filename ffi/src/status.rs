@@ -107,10 +107,12 @@ pub enum rtn_status {
     RTN_RULES_REFUND_TOO_MANY_UNITS = 217,
     /// A birthday that is not a calendar day (or only one of month and day is 0).
     RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
-
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     RTN_CUSTOMER_INVALID_CHURN = 220,
+    /// An outcome or clawback holds more stamps for the card's program than one card event
+    /// carries (65,535). Neither the card nor the account was written.
+    RTN_APPLY_TOO_MANY_STAMPS = 230,
 
     /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
     /// outside 1..=65535.
@@ -255,6 +257,7 @@ impl rtn_status {
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => c"RTN_RULES_REFUND_TOO_MANY_UNITS",
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => c"RTN_CUSTOMER_INVALID_CHURN",
+            rtn_status::RTN_APPLY_TOO_MANY_STAMPS => c"RTN_APPLY_TOO_MANY_STAMPS",
             rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN => c"RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
             rtn_status::RTN_CHURN_INVALID_OBSERVATION => c"RTN_CHURN_INVALID_OBSERVATION",
             rtn_status::RTN_CHURN_RECENCY_AFTER_AGE => c"RTN_CHURN_RECENCY_AFTER_AGE",
@@ -318,7 +321,7 @@ impl rtn_status {
     /// Every status, in numeric order (a test checks this list against the enum).
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 83] = [
+    pub const ALL: [rtn_status; 84] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -363,6 +366,7 @@ impl rtn_status {
         rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
         rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
         rtn_status::RTN_CUSTOMER_INVALID_CHURN,
+        rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
         rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -515,6 +519,7 @@ mod tests {
         assert_eq!(rtn_status::RTN_RULES_TOO_MANY_LINES as u32, 200);
         assert_eq!(rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY as u32, 218);
         assert_eq!(rtn_status::RTN_CUSTOMER_INVALID_CHURN as u32, 220);
+        assert_eq!(rtn_status::RTN_APPLY_TOO_MANY_STAMPS as u32, 230);
         assert_eq!(rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN as u32, 500);
         assert_eq!(rtn_status::RTN_CHURN_OUT_OF_ORDER as u32, 510);
         assert_eq!(rtn_status::RTN_CARD_INVALID_PROGRAM as u32, 300);

@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 60]);
+pub struct Exports(pub [*const (); 62]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -11,6 +11,8 @@ unsafe impl Sync for Exports {}
 /// The table.
 #[used]
 pub static EXPORTS: Exports = Exports([
+    retention_ffi::rtn_outcome_apply as *const (),
+    retention_ffi::rtn_clawback_apply as *const (),
     retention_ffi::rtn_card_init as *const (),
     retention_ffi::rtn_card_stamp as *const (),
     retention_ffi::rtn_card_redeem as *const (),

@@ -402,6 +402,17 @@ class Refund:
     def discount(self) -> int: ...
     @property
     def returned(self) -> list[int]: ...
+    def apply(
+        self,
+        refund: tuple[int, int],
+        card: Optional[PunchCard] = None,
+        account: Optional[PointsAccount] = None,
+        *,
+        today: date,
+    ) -> tuple[Optional[PunchCard], Optional[PointsAccount]]:
+        """Claws this return back from the card (its program's stamps) and the account (the
+        points), as event ``refund``; both or neither. Raises StateError, ValidationError,
+        CapacityError, AmountOverflowError."""
 
 @final
 class Outcome:
@@ -433,6 +444,16 @@ class Outcome:
     def event(self) -> tuple[int, int]: ...
     def explain(self) -> str: ...
     def refund(self, returned: list[int], before: Optional[list[int]] = None) -> Refund: ...
+    def apply(
+        self,
+        card: Optional[PunchCard] = None,
+        account: Optional[PointsAccount] = None,
+        *,
+        today: date,
+    ) -> tuple[Optional[PunchCard], Optional[PointsAccount]]:
+        """Puts this sale's points on the account and its stamps for the card's own program on
+        the card; both or neither. Raises StateError, ValidationError, CapacityError,
+        AmountOverflowError."""
 
 @final
 class RuleSet:

@@ -157,18 +157,18 @@ def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
 def _birthdays(values: npt.NDArray[Any]) -> tuple[Any, Any]:
     """Month and day arrays (0 for none) from dates, datetimes or ISO strings."""
     if values.dtype == object or values.dtype.kind == "U":
-        parsed = [
+        dates = [
             None if v is None or v != v else dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v
             for v in values.tolist()
         ]
-        months = np.array([0 if d is None else d.month for d in parsed], dtype=np.uint8)
-        days = np.array([0 if d is None else d.day for d in parsed], dtype=np.uint8)
+        months = np.array([0 if d is None else d.month for d in dates], dtype=np.uint8)
+        days = np.array([0 if d is None else d.day for d in dates], dtype=np.uint8)
         return months, days
-    dates = values.astype("datetime64[D]")
-    missing = np.isnat(dates)
-    month_start = dates.astype("datetime64[M]")
+    day_values = values.astype("datetime64[D]")
+    missing = np.isnat(day_values)
+    month_start = day_values.astype("datetime64[M]")
     months = (month_start.astype(np.int64) % 12 + 1).astype(np.uint8)
-    days = ((dates - month_start).astype(np.int64) + 1).astype(np.uint8)
+    days = ((day_values - month_start).astype(np.int64) + 1).astype(np.uint8)
     return np.where(missing, 0, months).astype(np.uint8), np.where(missing, 0, days).astype(np.uint8)
 
 

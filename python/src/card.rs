@@ -18,7 +18,7 @@ use crate::errors::ToPyErr;
 #[pyclass(name = "PunchCard", module = "retention", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyPunchCard {
-    card: Card,
+    pub(crate) card: Card,
 }
 
 /// A card at a glance (from `PunchCard.summary()`).

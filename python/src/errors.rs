@@ -11,6 +11,7 @@ use retention_core::envelope::{DecodeError, EncodeError, KeyError};
 use retention_core::points::{
     AccountError, AccountMergeError, AccountProgramError, AccountReadError,
 };
+use retention_core::rules::ApplyError;
 use retention_core::rules::backtest::BacktestError;
 use retention_core::rules::{
     AuthoringError, AuthoringErrorKind, EvalError, LoadError, RefundError,
@@ -106,6 +107,17 @@ impl ToPyErr for KeyError {
 impl ToPyErr for ProgramError {
     fn to_py(self) -> PyErr {
         Family::Validation.err(self)
+    }
+}
+
+impl ToPyErr for ApplyError {
+    fn to_py(self) -> PyErr {
+        match self {
+            ApplyError::Card(error) => error.to_py(),
+            ApplyError::Account(error) => error.to_py(),
+            ApplyError::TooManyStamps { .. } => Family::Capacity.err(self),
+            _ => Family::Internal.err(self),
+        }
     }
 }
 

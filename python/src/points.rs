@@ -22,7 +22,7 @@ use crate::errors::ToPyErr;
 #[pyclass(name = "PointsAccount", module = "retention", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub(crate) struct PyPointsAccount {
-    account: Account,
+    pub(crate) account: Account,
 }
 
 /// An account at a glance as of a day (from `PointsAccount.summary(today)`).

@@ -10,13 +10,16 @@ use pyo3::types::{PyBytes, PyDict, PyTuple};
 use retention_core::customer::{Birthday, CustomerRecord, UsageCount, UsagePeriod};
 use retention_core::rules::backtest::{self, Backtest, Customers, History};
 use retention_core::rules::{
-    self, Context, EffectKind, Line, LoadOptions, Outcome, Returns, RuleSet, Shortfall, Status,
+    self, Applied, Clawback, Context, EffectKind, Line, LoadOptions, Outcome, Returns, RuleSet,
+    Shortfall, Status,
 };
 use retention_core::time::{Day, Timestamp, UtcOffset};
 
 use crate::args::{count, day, event_id, event_tuple, seal};
+use crate::card::PyPunchCard;
 use crate::customer_churn::{self, PyCustomerChurn};
 use crate::errors::{Family, ToPyErr};
+use crate::points::PyPointsAccount;
 
 /// A compiled, validated loyalty rule set (`docs/rules.md` is the schema). Immutable.
 ///
@@ -378,28 +381,73 @@ impl PyHint {
 }
 
 /// What a return claws back (from `Outcome.refund`).
-#[pyclass(name = "Refund", module = "retention", frozen, get_all)]
+#[pyclass(name = "Refund", module = "retention", frozen)]
 pub(crate) struct PyRefund {
     /// Points to take back, all rules.
+    #[pyo3(get)]
     points: u64,
     /// Points to take back per rule id.
+    #[pyo3(get)]
     points_by_rule: Vec<(u16, u64)>,
     /// Stamps to take back per program.
+    #[pyo3(get)]
     stamps: Vec<(u16, u64)>,
     /// The discount the returned units had, in minor units.
+    #[pyo3(get)]
     discount: i64,
     /// Units returned per line once this return is done (pass as `before` next time).
+    #[pyo3(get)]
     returned: Vec<u32>,
+    /// The core clawback, for `apply`.
+    clawback: Box<Clawback>,
 }
 
 #[pymethods]
 impl PyRefund {
+    /// Applies this return, made as event `refund` (a `(terminal, sequence)` tuple), to the
+    /// customer's `card` and `account` on `today` (a `datetime.date`, the terminal's local
+    /// day): the account gets a clawback of `points` (pending first, then available; what is
+    /// missing becomes `debt`), the card a void of the stamps for its own program (stamps
+    /// already redeemed leave it owing them: `owed_stamps`). Either may be `None`. Returns
+    /// `(card, account)`, new objects (or `None` where none was given); both or neither: on
+    /// any error nothing changed. Applying the same refund again returns them unchanged.
+    /// Raises `StateError` (a sale the card or account never saw), `ValidationError`,
+    /// `CapacityError` (more than 65,535 stamps for the card; 8 terminals),
+    /// `AmountOverflowError`.
+    #[pyo3(signature = (refund, card=None, account=None, *, today))]
+    fn apply(
+        &self,
+        refund: (u32, u32),
+        card: Option<PyRef<'_, PyPunchCard>>,
+        account: Option<PyRef<'_, PyPointsAccount>>,
+        today: &Bound<'_, PyAny>,
+    ) -> PyResult<(Option<PyPunchCard>, Option<PyPointsAccount>)> {
+        let applied = self
+            .clawback
+            .apply(
+                event_id(refund),
+                card.as_deref().map(|c| &c.card),
+                account.as_deref().map(|a| &a.account),
+                day(today)?,
+            )
+            .map_err(ToPyErr::to_py)?;
+        Ok(settled(applied))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Refund(points={}, points_by_rule={:?}, stamps={:?}, discount={}, returned={:?})",
             self.points, self.points_by_rule, self.stamps, self.discount, self.returned
         )
     }
+}
+
+/// The new card and account of an `apply`, as Python objects.
+fn settled(applied: Applied) -> (Option<PyPunchCard>, Option<PyPointsAccount>) {
+    (
+        applied.card.map(|card| PyPunchCard { card }),
+        applied.account.map(|account| PyPointsAccount { account }),
+    )
 }
 
 /// Everything an evaluation decided: totals, per-line attribution, a trace entry per rule,
@@ -588,6 +636,33 @@ impl PyOutcome {
         rules::explain(&self.rules, &self.outcome)
     }
 
+    /// Applies this sale to the customer's `card` (a `PunchCard`) and `account` (a
+    /// `PointsAccount`) on `today` (a `datetime.date`, the terminal's local day): the account
+    /// earns `points` (event id: the outcome's), the card gets the stamps for **its own
+    /// program** (stamps for other programs are not for it: call once per card). Either may be
+    /// `None`. Returns `(card, account)`, new objects (or `None` where none was given); both
+    /// or neither: on any error nothing changed. Applying the same outcome again returns them
+    /// unchanged. Raises `StateError` (daily stamp limit reached, card expired),
+    /// `ValidationError`, `CapacityError` (more than 65,535 stamps; 8 terminals),
+    /// `AmountOverflowError` (more than 16,777,215 points).
+    #[pyo3(signature = (card=None, account=None, *, today))]
+    fn apply(
+        &self,
+        card: Option<PyRef<'_, PyPunchCard>>,
+        account: Option<PyRef<'_, PyPointsAccount>>,
+        today: &Bound<'_, PyAny>,
+    ) -> PyResult<(Option<PyPunchCard>, Option<PyPointsAccount>)> {
+        let applied = self
+            .outcome
+            .apply(
+                card.as_deref().map(|c| &c.card),
+                account.as_deref().map(|a| &a.account),
+                day(today)?,
+            )
+            .map_err(ToPyErr::to_py)?;
+        Ok(settled(applied))
+    }
+
     /// What returning units claws back, from the attribution (no re-evaluation; thresholds
     /// are not re-tested). `returned[l]`: units of line `l` returned **in total** once this
     /// return is done; `before`: the `returned` of the previous refund (default: nothing
@@ -617,6 +692,7 @@ impl PyOutcome {
                 .collect(),
             discount: clawback.discount.minor(),
             returned: after.units.to_vec(),
+            clawback: Box::new(clawback),
         })
     }
 

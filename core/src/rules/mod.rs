@@ -10,7 +10,11 @@
 //! - [`refund`](fn@refund): what a partial return claws back, from the outcome's attribution.
 //! - `explain` (`std`): an outcome in plain words, for receipts and support.
 //! - `backtest` (`std`): a rule set over a history of sales, per rule and per segment.
-//! - [`Redemption`] (points to money) and [`TierPolicy`] (tiers from a history summary).
+//! - [`Redemption`] (points to money) and [`TierPolicy`] (tiers from a history summary, or
+//!   straight from a points account: [`TierPolicy::assess_account`]).
+//! - After the sale ([`apply`](mod@apply)): [`Outcome::apply`] and [`Clawback::apply`] put a
+//!   sale's points and stamps (or a return's clawback) on a punch card and a points account in
+//!   one all-or-nothing call.
 //!
 //! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
 //! rules run first, in priority order, each on the basket net of the discounts before it; then
@@ -42,6 +46,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod apply;
 #[cfg(feature = "std")]
 pub mod authoring;
 #[cfg(feature = "std")]
@@ -60,6 +65,7 @@ pub mod redemption;
 pub mod refund;
 pub mod tiers;
 
+pub use apply::{Applied, ApplyError};
 #[cfg(feature = "std")]
 pub use authoring::{AuthoringError, AuthoringErrorKind, RuleRef, RuleSetDoc};
 pub use blob::{LoadError, LoadOptions, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN};
@@ -82,5 +88,6 @@ pub use outcome::{
 pub use redemption::{RedeemError, Redeemed, Redemption};
 pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
 pub use tiers::{
-    MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary, window_sum,
+    AccountTierError, MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus,
+    TierSummary, window_months, window_sum,
 };

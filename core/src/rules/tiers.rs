@@ -6,8 +6,8 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::bounded::Bounded;
-use crate::money::{Money, Overflow};
-use crate::points::Points;
+use crate::money::{Money, Overflow, Rounding, div_round};
+use crate::points::{Account, AccountError, MAX_TIER_WINDOW_MONTHS, Points};
 use crate::time::Day;
 
 /// Tier levels per policy.
@@ -90,6 +90,54 @@ impl fmt::Display for TierError {
 }
 
 impl core::error::Error for TierError {}
+
+/// Why a tier could not be assessed from a points account ([`TierPolicy::assess_account`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AccountTierError {
+    /// The policy qualifies on spend, which an account does not hold: use
+    /// [`TierPolicy::assess`] with the spend summed by the caller.
+    SpendBasis,
+    /// The account could not answer (for example [`AccountError::DateOutOfRange`]).
+    Account(AccountError),
+    /// The assessment failed (for example [`TierError::InvalidGraceStart`]).
+    Tier(TierError),
+}
+
+impl fmt::Display for AccountTierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccountTierError::SpendBasis => {
+                f.write_str("the tier policy qualifies on spend, which an account does not hold")
+            }
+            AccountTierError::Account(error) => write!(f, "points account: {error}"),
+            AccountTierError::Tier(error) => error.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for AccountTierError {}
+
+/// The whole calendar months a points account sums for a tier window of `window_days` days:
+/// `round(window_days × 12 / 365)` (halves up), at least 1, at most
+/// [`MAX_TIER_WINDOW_MONTHS`] (12).
+///
+/// A policy's window rolls by days; an account keeps its tier history by calendar month
+/// (the current month included, so "3 months" on 15 March counts 1 January to 15 March). The
+/// months are the nearest whole number to the window's length in average months
+/// (365 / 12 ≈ 30.4 days): 365 days → 12, 90 → 3 (2.96), 30 → 1, 15 → 1 (0.49, raised to
+/// the minimum), 400 → 12 (13.2, capped).
+#[must_use]
+pub fn window_months(window_days: u16) -> u8 {
+    let months = div_round(
+        i128::from(window_days).saturating_mul(12),
+        365,
+        Rounding::HalfUp,
+    )
+    .unwrap_or(i128::from(MAX_TIER_WINDOW_MONTHS));
+    let months = months.clamp(1, i128::from(MAX_TIER_WINDOW_MONTHS));
+    u8::try_from(months).unwrap_or(MAX_TIER_WINDOW_MONTHS)
+}
 
 impl TierPolicy {
     /// Structural check of a compiled policy.
@@ -178,6 +226,35 @@ impl TierPolicy {
                 below_since: Some(start.number()),
             })
         }
+    }
+}
+
+impl TierPolicy {
+    /// The tier on local day `today` for a points-basis policy, straight from the customer's
+    /// points `account`: its [`Account::qualifying_points`] over [`window_months`] of
+    /// [`TierPolicy::window_days`], assessed as [`TierPolicy::assess`] does with the tier and
+    /// grace start of `previous` (its spend and points figures are not read).
+    ///
+    /// Errors: [`AccountTierError::SpendBasis`] for a spend-basis policy,
+    /// [`AccountTierError::Account`], [`AccountTierError::Tier`].
+    pub fn assess_account(
+        &self,
+        account: &Account,
+        previous: &TierSummary,
+        today: Day,
+    ) -> Result<TierStatus, AccountTierError> {
+        if self.basis == TierBasis::Spend {
+            return Err(AccountTierError::SpendBasis);
+        }
+        let qualifying_points = account
+            .qualifying_points(today, window_months(self.window_days))
+            .map_err(AccountTierError::Account)?;
+        let summary = TierSummary {
+            qualifying_points,
+            qualifying_spend: Money::ZERO,
+            ..*previous
+        };
+        self.assess(&summary, today).map_err(AccountTierError::Tier)
     }
 }
 
@@ -325,6 +402,89 @@ mod tests {
         assert_eq!(
             window_sum([(day(0), u64::MAX), (day(1), 1)], today, 30),
             Err(Overflow)
+        );
+    }
+
+    #[test]
+    fn months_of_a_day_window() {
+        // round(d × 12 / 365), halves up: 365 → 12; 183 → 2196/365 = 6.02 → 6;
+        // 91 → 1092/365 = 2.99 → 3; 76 → 912/365 = 2.499 → 2; 77 → 924/365 = 2.53 → 3;
+        // 30 → 0.99 → 1; 15 → 0.49 → 0, raised to 1; 400 → 13.15, capped at 12.
+        assert_eq!(window_months(365), 12);
+        assert_eq!(window_months(183), 6);
+        assert_eq!(window_months(91), 3);
+        assert_eq!(window_months(76), 2);
+        assert_eq!(window_months(77), 3);
+        assert_eq!(window_months(30), 1);
+        assert_eq!(window_months(15), 1);
+        assert_eq!(window_months(1), 1);
+        assert_eq!(window_months(0), 1);
+        assert_eq!(window_months(400), 12);
+        assert_eq!(window_months(u16::MAX), 12);
+    }
+
+    #[test]
+    fn tier_from_an_account() {
+        use crate::points::{AccountEvent, AccountProgram};
+        use crate::terminal::EventId;
+        let account = Account::new(AccountProgram {
+            expiry_months: 12,
+            pending_days: 0,
+        })
+        .unwrap();
+        let earn = |account: &Account, sequence, points, (y, m, d)| {
+            account
+                .apply(
+                    &AccountEvent::Earn {
+                        id: EventId::new(1, sequence),
+                        points: Points(points),
+                    },
+                    Date::new(y, m, d).unwrap().to_day(),
+                )
+                .unwrap()
+        };
+        // 4 000 in January, 1 500 in April, 800 in June 2024.
+        let account = earn(&account, 1, 4_000, (2024, 1, 20));
+        let account = earn(&account, 2, 1_500, (2024, 4, 2));
+        let account = earn(&account, 3, 800, (2024, 6, 1));
+        let today = Date::new(2024, 6, 15).unwrap().to_day();
+        // A 90-day policy counts 3 months (April..June): 1 500 + 800 = 2 300 → tier 1.
+        let quarter = TierPolicy {
+            window_days: 90,
+            ..policy()
+        };
+        let none = summary(0, 0, None);
+        assert_eq!(
+            quarter.assess_account(&account, &none, today).unwrap(),
+            TierStatus {
+                tier: 1,
+                qualified: 1,
+                below_since: None
+            }
+        );
+        // 365 days count 12 months: 6 300 → tier 2. A gold (3) customer keeps 3 in grace.
+        let year = policy();
+        assert_eq!(year.assess_account(&account, &none, today).unwrap().tier, 2);
+        assert_eq!(
+            year.assess_account(&account, &summary(3, 0, None), today)
+                .unwrap(),
+            TierStatus {
+                tier: 3,
+                qualified: 2,
+                below_since: Some(today.number())
+            }
+        );
+        let spend = TierPolicy {
+            basis: TierBasis::Spend,
+            ..policy()
+        };
+        assert_eq!(
+            spend.assess_account(&account, &none, today),
+            Err(AccountTierError::SpendBasis)
+        );
+        assert_eq!(
+            year.assess_account(&account, &summary(3, 0, Some(today.number() + 1)), today),
+            Err(AccountTierError::Tier(TierError::InvalidGraceStart))
         );
     }
 
