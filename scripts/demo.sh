@@ -6,6 +6,17 @@ cd "$ROOT"
 ensure_venv
 export CARGO_TERM_COLOR=never
 
+echo "=== The store: a day at a coffee shop's till (C API), with its back office (Python) ==="
+build_python_extension
+cargo build -q --release --locked -p retention-ffi
+mkdir -p target/demo
+gcc -std=c99 -Wall -Wextra -Wpedantic -Werror -Iinclude examples/c/store.c \
+    target/release/libretention_ffi.a "${HOST_LIBS[@]}" -o target/demo/store-demo
+"$VENV/bin/python" examples/python/store.py prepare
+target/demo/store-demo target/demo/store
+"$VENV/bin/python" examples/python/store.py check
+
+echo
 echo "=== Rust: a till using retention-core ==="
 cargo run -q --release --locked -p retention-examples --bin till
 
@@ -19,7 +30,6 @@ target/demo/c-demo
 
 echo
 echo "=== Python: import retention ==="
-build_python_extension
 "$VENV/bin/python" examples/python/demo.py
 
 echo
