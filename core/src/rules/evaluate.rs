@@ -185,6 +185,10 @@ impl From<UsageFull> for EvalError {
 /// otherwise; money: half up) and shares its total out to lines by largest remainder. An
 /// exclusive group is decided where its first member comes in that order. See `docs/rules.md`.
 ///
+/// A sale the record already counted (its last counted event is `context.event`, sequence not 0:
+/// a retry) leaves the record as it came in: `out.customer` equals `customer`, so usage counts,
+/// visits and the churn summary count each sale once.
+///
 /// On error `out` is left empty ([`Outcome::clear`]); the rule set and record are never changed.
 pub fn evaluate(
     rule_set: &RuleSet,
@@ -434,6 +438,15 @@ impl<'a> Engine<'a> {
                 }
                 Some(group) => self.resolve_group(index, group)?,
             }
+        }
+        // A retry of the sale the record last counted (the same event id, not the anonymous
+        // 0): the sale is in the record already, so the record goes out as it came in — usage
+        // counts, visits and the churn summary count a sale once, however often it is
+        // evaluated.
+        if self.context.event.sequence != 0 && self.customer.churn_event == Some(self.context.event)
+        {
+            self.out.customer = self.customer.clone();
+            return Ok(());
         }
         // The visit: one per local day with a purchase.
         self.out.customer.visits = self.visit_number;
