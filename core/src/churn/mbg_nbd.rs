@@ -102,83 +102,18 @@ impl TransactionModel for ModifiedBgNbd {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reference::{close, doc, num};
+    use super::super::reference::{BETA_GEOMETRIC, MONOTONE_SLACK, check_model};
     use super::*;
     use proptest::prelude::*;
-
-    /// Expected purchases never fall with the horizon, up to their documented accuracy
-    /// (docs/churn.md: 1e-10 relative, a few 1e-10 for r in the tens with t ≫ α): a series of
-    /// tens of thousands of terms rounds at that level.
-    const MONOTONE_SLACK: f64 = 1e-9;
-
-    /// Relative tolerance of the expectations: 1e-10, or 1e-7 for `z = t/(α + T + t)` above 0.999
-    /// (a horizon a thousand times α + T), where ₂F₁ goes through its connection formula.
-    fn tolerance(z: f64) -> f64 {
-        if z > 0.999 { 1e-7 } else { 1e-10 }
-    }
 
     #[test]
     #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
-        let doc = doc();
-        let mut checked = 0;
-        for case in doc["models"].as_array().unwrap() {
-            if case["model"] != "mbg_nbd" {
-                continue;
-            }
-            let p: Vec<f64> = case["params"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().parse().unwrap())
-                .collect();
-            let model = ModifiedBgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
-            let customer =
-                Observation::new(num(&case["x"]), num(&case["t_x"]), num(&case["T"])).unwrap();
-            let t = num(&case["t"]);
-            let what = format!("{p:?} {customer:?} t={t}");
-            let ll = model
-                .log_likelihood(&customer)
-                .unwrap_or_else(|e| panic!("LL {what}: {e}"));
-            // LL sums terms like r ln α: its absolute error grows with them (1e-16 of 10⁴ is 1e-12).
-            let want = num(&case["log_likelihood"]);
-            assert!(
-                close(ll, want, 1e-12) || (ll - want).abs() < 2e-11,
-                "LL {what}: {ll}"
-            );
-            let alive = model
-                .p_alive(&customer)
-                .unwrap_or_else(|e| panic!("P {what}: {e}"));
-            assert!(
-                close(alive, num(&case["p_alive"]), 1e-12),
-                "P(alive) {what}: {alive}"
-            );
-            let cond = model
-                .expected_purchases(&customer, t)
-                .unwrap_or_else(|e| panic!("E[Y] {what}: {e}"));
-            assert!(
-                close(
-                    cond,
-                    num(&case["conditional_expected"]),
-                    tolerance(t / (p[1] + customer.age() + t))
-                ),
-                "E[Y] {what}: {cond} vs {}",
-                case["conditional_expected"]
-            );
-            let uncond = model
-                .unconditional_expected_purchases(t)
-                .unwrap_or_else(|e| panic!("E[X] {what}: {e}"));
-            assert!(
-                close(
-                    uncond,
-                    num(&case["unconditional_expected"]),
-                    tolerance(t / (p[1] + t))
-                ),
-                "E[X] {what}: {uncond} vs {}",
-                case["unconditional_expected"]
-            );
-            checked += 1;
-        }
+        let checked = check_model(
+            "mbg_nbd",
+            |p| ModifiedBgNbd::new(p[0], p[1], p[2], p[3]).unwrap(),
+            &BETA_GEOMETRIC,
+        );
         assert!(checked >= 27);
     }
 

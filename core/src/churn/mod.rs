@@ -437,6 +437,11 @@ pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
 pub(crate) mod reference {
     //! The mpmath reference table, shared by the model tests.
 
+    /// Expected purchases never fall with the horizon, up to their documented accuracy
+    /// (docs/churn.md: 1e-10 relative, a few 1e-10 for r in the tens with t ≫ α): a series of
+    /// tens of thousands of terms rounds at that level.
+    pub(crate) const MONOTONE_SLACK: f64 = 1e-9;
+
     /// `tests/vectors/special.json`.
     pub(crate) fn doc() -> serde_json::Value {
         serde_json::from_str(include_str!("../../../tests/vectors/special.json")).unwrap()
@@ -450,6 +455,94 @@ pub(crate) mod reference {
     /// Relative closeness, with an absolute floor for values near zero.
     pub(crate) fn close(got: f64, want: f64, rel: f64) -> bool {
         (got - want).abs() <= rel * want.abs().max(1e-300)
+    }
+
+    /// Relative tolerances of a model's quantities against the table: P(alive), and the
+    /// conditional and unconditional expectations given the case's parameters, age `T` and
+    /// horizon `t`.
+    pub(crate) struct Tolerances {
+        pub(crate) p_alive: f64,
+        pub(crate) conditional: fn(params: &[f64], age: f64, t: f64) -> f64,
+        pub(crate) unconditional: fn(params: &[f64], t: f64) -> f64,
+    }
+
+    /// Checks every case of `model` (its name in the table) against the mpmath values:
+    /// log-likelihood to 1e-12 relative (or 2e-11 absolute: LL sums terms like r ln α, whose
+    /// absolute error grows with them — 1e-16 of 10⁴ is 1e-12), P(alive) and the expectations to
+    /// `tolerances`. Gives the number of cases checked.
+    pub(crate) fn check_model<M: super::TransactionModel>(
+        model: &str,
+        build: impl Fn(&[f64]) -> M,
+        tolerances: &Tolerances,
+    ) -> usize {
+        let doc = doc();
+        let mut checked = 0;
+        for case in doc["models"].as_array().unwrap() {
+            if case["model"] != model {
+                continue;
+            }
+            let p: Vec<f64> = case["params"].as_array().unwrap().iter().map(num).collect();
+            let fitted = build(&p);
+            let customer =
+                super::Observation::new(num(&case["x"]), num(&case["t_x"]), num(&case["T"]))
+                    .unwrap();
+            let t = num(&case["t"]);
+            let what = format!("{model} {p:?} {customer:?} t={t}");
+            let ll = fitted
+                .log_likelihood(&customer)
+                .unwrap_or_else(|e| panic!("LL {what}: {e}"));
+            let want = num(&case["log_likelihood"]);
+            assert!(
+                close(ll, want, 1e-12) || (ll - want).abs() < 2e-11,
+                "LL {what}: {ll} vs {want}"
+            );
+            let alive = fitted
+                .p_alive(&customer)
+                .unwrap_or_else(|e| panic!("P {what}: {e}"));
+            assert!(
+                close(alive, num(&case["p_alive"]), tolerances.p_alive),
+                "P(alive) {what}: {alive} vs {}",
+                case["p_alive"]
+            );
+            let cond = fitted
+                .expected_purchases(&customer, t)
+                .unwrap_or_else(|e| panic!("E[Y] {what}: {e}"));
+            assert!(
+                close(
+                    cond,
+                    num(&case["conditional_expected"]),
+                    (tolerances.conditional)(&p, customer.age(), t)
+                ),
+                "E[Y] {what}: {cond} vs {}",
+                case["conditional_expected"]
+            );
+            let uncond = fitted
+                .unconditional_expected_purchases(t)
+                .unwrap_or_else(|e| panic!("E[X] {what}: {e}"));
+            assert!(
+                close(
+                    uncond,
+                    num(&case["unconditional_expected"]),
+                    (tolerances.unconditional)(&p, t)
+                ),
+                "E[X] {what}: {uncond} vs {}",
+                case["unconditional_expected"]
+            );
+            checked += 1;
+        }
+        checked
+    }
+
+    /// BG/NBD and MBG/NBD expectations: 1e-10 relative, or 1e-7 where `z = t/(α + T + t)` is above
+    /// 0.999 (a horizon a thousand times α + T), where ₂F₁ goes through its connection formula.
+    pub(crate) const BETA_GEOMETRIC: Tolerances = Tolerances {
+        p_alive: 1e-12,
+        conditional: |p, age, t| beta_geometric(t / (p[1] + age + t)),
+        unconditional: |p, t| beta_geometric(t / (p[1] + t)),
+    };
+
+    fn beta_geometric(z: f64) -> f64 {
+        if z > 0.999 { 1e-7 } else { 1e-10 }
     }
 }
 

@@ -194,70 +194,22 @@ impl TransactionModel for ParetoNbd {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reference::{close, doc, num};
+    use super::super::reference::{MONOTONE_SLACK, Tolerances, check_model};
     use super::*;
     use proptest::prelude::*;
-
-    /// Expected purchases never fall with the horizon, up to their documented accuracy
-    /// (docs/churn.md: 1e-10 relative, a few 1e-10 for r in the tens with t ≫ α): a series of
-    /// tens of thousands of terms rounds at that level.
-    const MONOTONE_SLACK: f64 = 1e-9;
 
     #[test]
     #[cfg_attr(miri, ignore)] // hundreds of series evaluations
     fn against_mpmath() {
-        let doc = doc();
-        let mut checked = 0;
-        for case in doc["models"].as_array().unwrap() {
-            if case["model"] != "pareto_nbd" {
-                continue;
-            }
-            let p: Vec<f64> = case["params"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().parse().unwrap())
-                .collect();
-            let model = ParetoNbd::new(p[0], p[1], p[2], p[3]).unwrap();
-            let customer =
-                Observation::new(num(&case["x"]), num(&case["t_x"]), num(&case["T"])).unwrap();
-            let t = num(&case["t"]);
-            let what = format!("{p:?} {customer:?} t={t}");
-            let ll = model
-                .log_likelihood(&customer)
-                .unwrap_or_else(|e| panic!("LL {what}: {e}"));
-            // LL sums terms like r ln α: its absolute error grows with them (1e-16 of 10⁴ is 1e-12).
-            let want = num(&case["log_likelihood"]);
-            assert!(
-                close(ll, want, 1e-12) || (ll - want).abs() < 2e-11,
-                "LL {what}: {ll} vs {want}"
-            );
-            let alive = model
-                .p_alive(&customer)
-                .unwrap_or_else(|e| panic!("P {what}: {e}"));
-            assert!(
-                close(alive, num(&case["p_alive"]), 1e-11),
-                "P(alive) {what}: {alive} vs {}",
-                case["p_alive"]
-            );
-            let cond = model
-                .expected_purchases(&customer, t)
-                .unwrap_or_else(|e| panic!("E[Y] {what}: {e}"));
-            assert!(
-                close(cond, num(&case["conditional_expected"]), 1e-11),
-                "E[Y] {what}: {cond} vs {}",
-                case["conditional_expected"]
-            );
-            let uncond = model
-                .unconditional_expected_purchases(t)
-                .unwrap_or_else(|e| panic!("E[X] {what}: {e}"));
-            assert!(
-                close(uncond, num(&case["unconditional_expected"]), 1e-12),
-                "E[X] {what}: {uncond} vs {}",
-                case["unconditional_expected"]
-            );
-            checked += 1;
-        }
+        let checked = check_model(
+            "pareto_nbd",
+            |p| ParetoNbd::new(p[0], p[1], p[2], p[3]).unwrap(),
+            &Tolerances {
+                p_alive: 1e-11,
+                conditional: |_, _, _| 1e-11,
+                unconditional: |_, _| 1e-12,
+            },
+        );
         assert!(checked >= 45);
     }
 
