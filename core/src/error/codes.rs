@@ -2,7 +2,8 @@
 //!
 //! The C API's `rtn_status` enum is generated from this list by `cargo xtask gen`
 //! (`ffi/src/status/codes.rs`), the Python exceptions read `.code`, `.code_name` and their class
-//! from it, and `CHANGELOG.md` records every code (a test checks that too).
+//! from it, and `CHANGELOG.md` records every code (a test checks that too). `CONTRIBUTING.md`,
+//! *Adding an error code*, says how to add one.
 
 use super::ErrorClass;
 
@@ -588,6 +589,33 @@ mod tests {
                 Code::ALL.iter().any(|c| c.class() == class),
                 "{class:?} unused"
             );
+        }
+    }
+
+    #[test]
+    fn the_changelog_records_every_code() {
+        // CHANGELOG.md names each code with its number ("107 `RTN_DECODE_BAD_TAG`"), and each
+        // retired one.
+        let changelog = include_str!("../../../CHANGELOG.md");
+        let words: Vec<&str> = changelog
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '`')
+            .filter(|word| !word.is_empty())
+            .collect();
+        let recorded = |number: u16, name: &str| {
+            words
+                .windows(2)
+                .any(|pair| pair[0] == number.to_string() && pair[1] == name)
+        };
+        for code in Code::ALL {
+            assert!(
+                recorded(code.number(), code.name()),
+                "CHANGELOG.md does not record {} {}",
+                code.number(),
+                code.name()
+            );
+        }
+        for retired in RETIRED {
+            assert!(recorded(retired.number, retired.name), "{}", retired.name);
         }
     }
 
