@@ -333,8 +333,10 @@
  * The result of every `rtn_*` function. `RTN_OK` is 0; every other value is an error.
  *
  * Values are part of the ABI: they are never renumbered, and retired values are never reused.
- * Ranges: 1–99 general, 100–199 blobs and keys, 200–299 rules, 300–399 punch cards,
- * 400–499 points accounts, 500–599 churn models. `rtn_status_str` names any value.
+ * Ranges: 1–99 general, 100–199 blobs and keys, 200–299 rules, customer records and applying
+ * outcomes, 300–399 punch cards, 400–499 points accounts, 500–599 churn models. Codes from 600 up
+ * belong to the host tools (the Python package) and are never returned here. `rtn_status_str`
+ * names any value.
  */
 enum rtn_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

@@ -33,6 +33,7 @@ pub mod card;
 pub mod churn;
 pub mod customer;
 pub mod envelope;
+pub mod error;
 mod fixed;
 pub mod money;
 pub mod points;

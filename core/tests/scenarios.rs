@@ -25,9 +25,10 @@ use retention_core::churn::model::{ChurnModel, PurchaseModel};
 use retention_core::churn::pareto_nbd::ParetoNbd;
 use retention_core::churn::summary::{Periods, TimeUnit};
 use retention_core::customer::CustomerRecord;
+use retention_core::error::{Code, Coded};
 use retention_core::rules::{
-    Clawback, Context, EvalError, Line, LoadOptions, Outcome, RULE_SET_MAX_LEN, Returns, RuleSet,
-    RuleSetDoc, evaluate, refund,
+    Clawback, Context, Line, LoadOptions, Outcome, RULE_SET_MAX_LEN, Returns, RuleSet, RuleSetDoc,
+    evaluate, refund,
 };
 use serde_json::Value;
 
@@ -35,18 +36,16 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn error_name(error: EvalError) -> &'static str {
-    match error {
-        EvalError::TooManyLines => "too_many_lines",
-        EvalError::NegativePrice { .. } => "negative_price",
-        EvalError::ZeroQuantity { .. } => "zero_quantity",
-        EvalError::Overflow => "overflow",
-        EvalError::ChurnRiskOutOfRange => "churn_risk_out_of_range",
-        EvalError::ChannelOutOfRange => "channel_out_of_range",
-        EvalError::Time(_) => "time",
-        EvalError::Customer(_) => "customer",
-        EvalError::Capacity(_) => "capacity",
-        _ => "other",
+/// The code a scenario's `expect_error` names: the code's name without `RTN_RULES_` (rule
+/// codes, `"negative_price"`) or without `RTN_` (general codes, `"overflow"`).
+fn expected_code(name: &str) -> Result<Code, String> {
+    let upper = name.to_uppercase();
+    match (
+        Code::from_name(&format!("RTN_RULES_{upper}")),
+        Code::from_name(&format!("RTN_{upper}")),
+    ) {
+        (Some(code), None) | (None, Some(code)) => Ok(code),
+        _ => Err(format!("expect_error `{name}` names no code, or two")),
     }
 }
 
@@ -151,8 +150,12 @@ fn run(path: &Path) -> Result<(), String> {
     let result = evaluate(&rules, &basket, &customer, &context, &mut outcome);
     if let Some(expected) = scenario.get("expect_error") {
         let error = result.err().ok_or("expected an error")?;
-        if Some(error_name(error)) != expected.as_str() {
-            return Err(format!("error {error:?}, expected {expected}"));
+        let code = expected_code(expected.as_str().ok_or("expect_error is not a string")?)?;
+        if error.code() != code {
+            return Err(format!(
+                "error {error:?} ({}), expected {code}",
+                error.code()
+            ));
         }
         assert_eq!(*outcome, Outcome::new(), "{name}: outcome left empty");
         return Ok(());

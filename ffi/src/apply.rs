@@ -2,11 +2,12 @@
 //! points account in one call, both written or neither.
 
 use retention_core::card::{Card, ProgramId};
+use retention_core::error::TimeUse;
 use retention_core::money::Money;
 use retention_core::points::{Account, Points};
-use retention_core::rules::{Applied, ApplyError, Clawback, StampAward};
+use retention_core::rules::{Applied, Clawback, StampAward};
 use retention_core::terminal::EventId;
-use retention_core::time::{Day, TimeError};
+use retention_core::time::Day;
 
 use crate::boundary::{self, out_ptr};
 use crate::card::{RTN_CARD_STORAGE_WORDS, rtn_card};
@@ -16,25 +17,11 @@ use crate::status::rtn_status;
 use crate::storage;
 use crate::terminal::{local_day, rtn_event_id};
 
-impl From<ApplyError> for rtn_status {
-    fn from(error: ApplyError) -> rtn_status {
-        match error {
-            ApplyError::Card(error) => error.into(),
-            ApplyError::Account(error) => error.into(),
-            ApplyError::TooManyStamps { .. } => rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
 /// The local day of `now`; a day out of range is the card's status when a card is given, the
-/// account's otherwise.
+/// account's otherwise ([`TimeUse::settle`]).
 fn today(now: i64, utc_offset_minutes: i16, has_card: bool) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| match error {
-        TimeError::InvalidOffset => rtn_status::RTN_INVALID_ARGUMENT,
-        _ if has_card => rtn_status::RTN_CARD_DATE_OUT_OF_RANGE,
-        _ => rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
-    })
+    local_day(now, utc_offset_minutes)
+        .map_err(|error| TimeUse::settle(has_card).refuse(error).into())
 }
 
 /// Reads the optional card and account, runs `apply` on them, and writes both results only

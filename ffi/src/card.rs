@@ -3,12 +3,10 @@
 
 use core::mem::MaybeUninit;
 
-use retention_core::card::{
-    self, Card, CardError, CardEvent, CardMergeError, CardProgram, CardReadError, ProgramError,
-    ProgramId,
-};
+use retention_core::card::{self, Card, CardEvent, CardProgram, ProgramId};
+use retention_core::error::TimeUse;
 use retention_core::terminal::EventId;
-use retention_core::time::{Day, TimeError};
+use retention_core::time::Day;
 
 use crate::boundary::{self, input, out_ptr, output, write_out};
 use crate::envelope::rtn_seal;
@@ -96,59 +94,9 @@ pub struct rtn_card_summary {
     pub expires_on: i32,
 }
 
-impl From<ProgramError> for rtn_status {
-    fn from(_: ProgramError) -> rtn_status {
-        rtn_status::RTN_CARD_INVALID_PROGRAM
-    }
-}
-
-impl From<CardError> for rtn_status {
-    fn from(error: CardError) -> rtn_status {
-        match error {
-            CardError::WrongProgram { .. } => rtn_status::RTN_CARD_WRONG_PROGRAM,
-            CardError::InvalidEventId => rtn_status::RTN_CARD_INVALID_EVENT_ID,
-            CardError::ZeroStamps => rtn_status::RTN_CARD_ZERO_STAMPS,
-            CardError::DailyLimitReached { .. } => rtn_status::RTN_CARD_DAILY_LIMIT_REACHED,
-            CardError::NoRewardAvailable => rtn_status::RTN_CARD_NO_REWARD_AVAILABLE,
-            CardError::UnknownTransaction => rtn_status::RTN_CARD_UNKNOWN_TRANSACTION,
-            CardError::TerminalSlotsFull => rtn_status::RTN_CARD_TERMINAL_SLOTS_FULL,
-            CardError::CardExpired => rtn_status::RTN_CARD_EXPIRED,
-            CardError::DateOutOfRange => rtn_status::RTN_CARD_DATE_OUT_OF_RANGE,
-            CardError::CounterFull => rtn_status::RTN_CARD_COUNTER_FULL,
-            CardError::WriteCounterExhausted => rtn_status::RTN_CARD_WRITE_COUNTER_EXHAUSTED,
-            CardError::GenerationExhausted => rtn_status::RTN_CARD_GENERATION_EXHAUSTED,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<CardMergeError> for rtn_status {
-    fn from(error: CardMergeError) -> rtn_status {
-        match error {
-            CardMergeError::ProgramMismatch => rtn_status::RTN_CARD_PROGRAM_MISMATCH,
-            CardMergeError::TerminalSlotsFull => rtn_status::RTN_CARD_TERMINAL_SLOTS_FULL,
-            CardMergeError::WriteCounterExhausted => rtn_status::RTN_CARD_WRITE_COUNTER_EXHAUSTED,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<CardReadError> for rtn_status {
-    fn from(error: CardReadError) -> rtn_status {
-        match error {
-            CardReadError::Blob(error) => error.into(),
-            CardReadError::OlderCopy { .. } => rtn_status::RTN_CARD_OLDER_COPY,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
 /// `now` and the UTC offset as the card's local day.
 fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| match error {
-        TimeError::InvalidOffset => rtn_status::RTN_INVALID_ARGUMENT,
-        _ => rtn_status::RTN_CARD_DATE_OUT_OF_RANGE,
-    })
+    local_day(now, utc_offset_minutes).map_err(|error| TimeUse::CardDay.refuse(error).into())
 }
 
 /// Applies `event` to the card in `card` on `now`, in place.
@@ -194,7 +142,7 @@ pub unsafe extern "C" fn rtn_card_init(
             daily_limit: program.daily_limit,
             lapse_after_days: program.lapse_after_days,
             expires_on: optional_day(program.expires_on)
-                .map_err(|_| rtn_status::RTN_CARD_INVALID_PROGRAM)?,
+                .map_err(|error| TimeUse::CardExpiry.refuse(error))?,
         })?;
         // SAFETY: checked non-NULL; valid for a write per the caller.
         let storage = unsafe { storage::deref_mut(card_out)? };

@@ -4,9 +4,9 @@
 
 use core::mem::MaybeUninit;
 
-use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score, ScoreError};
-use retention_core::churn::summary::{ChurnSummary, Grain, ObserveError, PurchaseError};
-use retention_core::churn::{ChurnError, Observation, TransactionModel};
+use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score};
+use retention_core::churn::summary::{ChurnSummary, Grain};
+use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
 use retention_core::time::{Day, Timestamp, UtcOffset};
 
@@ -94,56 +94,6 @@ impl Stored for ChurnSummary {
     const MAGIC: u64 = u64::from_le_bytes(*b"rtnCHRS1");
 }
 
-impl From<ChurnError> for rtn_status {
-    fn from(error: ChurnError) -> rtn_status {
-        match error {
-            ChurnError::ParameterOutOfDomain => rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN,
-            ChurnError::InvalidObservation => rtn_status::RTN_CHURN_INVALID_OBSERVATION,
-            ChurnError::RecencyAfterAge => rtn_status::RTN_CHURN_RECENCY_AFTER_AGE,
-            ChurnError::RecencyWithoutRepeat => rtn_status::RTN_CHURN_RECENCY_WITHOUT_REPEAT,
-            ChurnError::InvalidArgument => rtn_status::RTN_INVALID_ARGUMENT,
-            ChurnError::NoConvergence => rtn_status::RTN_CHURN_NO_CONVERGENCE,
-            ChurnError::NotFinite => rtn_status::RTN_CHURN_NOT_FINITE,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<ObserveError> for rtn_status {
-    fn from(error: ObserveError) -> rtn_status {
-        match error {
-            ObserveError::NoPurchases => rtn_status::RTN_CHURN_NO_PURCHASES,
-            ObserveError::TodayBeforeLastPurchase => {
-                rtn_status::RTN_CHURN_TODAY_BEFORE_LAST_PURCHASE
-            }
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<ScoreError> for rtn_status {
-    fn from(error: ScoreError) -> rtn_status {
-        match error {
-            ScoreError::Summary(e) => e.into(),
-            ScoreError::GrainMismatch => rtn_status::RTN_CHURN_GRAIN_MISMATCH,
-            ScoreError::Model(e) => e.into(),
-            ScoreError::Overflow => rtn_status::RTN_OVERFLOW,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<PurchaseError> for rtn_status {
-    fn from(error: PurchaseError) -> rtn_status {
-        match error {
-            PurchaseError::NegativeAmount => rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
-            PurchaseError::OutOfOrder => rtn_status::RTN_CHURN_OUT_OF_ORDER,
-            PurchaseError::Overflow => rtn_status::RTN_OVERFLOW,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
 impl From<Score> for rtn_churn_result {
     fn from(score: Score) -> rtn_churn_result {
         let (rfm_recency, rfm_frequency, rfm_monetary, rfm_segment) = match score.rfm {
@@ -166,13 +116,11 @@ impl From<Score> for rtn_churn_result {
 }
 
 /// The terminal's local day of `unix_seconds` at `utc_offset_minutes`.
+/// A time outside the calendar, like a bad offset, is an invalid argument (the code of a
+/// [`TimeError`](retention_core::time::TimeError) on its own).
 fn local_day(unix_seconds: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    let offset = UtcOffset::from_minutes(utc_offset_minutes)
-        .map_err(|_| rtn_status::RTN_INVALID_ARGUMENT)?;
-    Timestamp::from_unix(unix_seconds)
-        .local(offset)
-        .map(|local| local.day())
-        .map_err(|_| rtn_status::RTN_INVALID_ARGUMENT)
+    let offset = UtcOffset::from_minutes(utc_offset_minutes)?;
+    Ok(Timestamp::from_unix(unix_seconds).local(offset)?.day())
 }
 
 /// Reads a churn model blob into `*model_out`, checking the envelope and every value.

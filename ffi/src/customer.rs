@@ -6,6 +6,7 @@ use core::mem::MaybeUninit;
 
 use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::customer::{self, Birthday, CustomerRecord, UsagePeriod};
+use retention_core::error::TimeUse;
 use retention_core::money::Money;
 
 use crate::churn::{RTN_CHURN_GRAIN_DAY, RTN_CHURN_GRAIN_WEEK};
@@ -210,7 +211,7 @@ pub unsafe extern "C" fn rtn_customer_set_churn(
             churn.frequency,
             Money::from_minor(churn.repeat_spend_minor),
         ));
-        record.churn = ChurnSummary::from_parts(grain, history).map_err(|_| invalid)?;
+        record.churn = ChurnSummary::from_parts(grain, history)?;
         Ok(())
     })
 }
@@ -281,9 +282,9 @@ pub unsafe extern "C" fn rtn_customer_set_profile(
             storage::get_mut::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&mut storage.opaque)?;
         let birthday = match (birthday_month, birthday_day) {
             (0, 0) => None,
-            (month, day) => Some(
-                Birthday::new(month, day).map_err(|_| rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY)?,
-            ),
+            (month, day) => {
+                Some(Birthday::new(month, day).map_err(|error| TimeUse::Birthday.refuse(error))?)
+            }
         };
         record.tier = tier;
         record.segments = segments;

@@ -4,12 +4,10 @@
 
 use core::mem::MaybeUninit;
 
-use retention_core::points::{
-    self, Account, AccountError, AccountEvent, AccountMergeError, AccountProgram,
-    AccountProgramError, AccountReadError, Points,
-};
+use retention_core::error::TimeUse;
+use retention_core::points::{self, Account, AccountEvent, AccountProgram, Points};
 use retention_core::terminal::EventId;
-use retention_core::time::{Day, TimeError};
+use retention_core::time::Day;
 
 use crate::boundary::{self, input, out_ptr, output, write_out};
 use crate::envelope::rtn_seal;
@@ -106,62 +104,9 @@ pub struct rtn_account_summary {
     pub recent_events: u8,
 }
 
-impl From<AccountProgramError> for rtn_status {
-    fn from(_: AccountProgramError) -> rtn_status {
-        rtn_status::RTN_ACCOUNT_INVALID_PROGRAM
-    }
-}
-
-impl From<AccountError> for rtn_status {
-    fn from(error: AccountError) -> rtn_status {
-        match error {
-            AccountError::InvalidEventId => rtn_status::RTN_ACCOUNT_INVALID_EVENT_ID,
-            AccountError::ZeroPoints => rtn_status::RTN_ACCOUNT_ZERO_POINTS,
-            AccountError::InsufficientPoints { .. } => rtn_status::RTN_ACCOUNT_INSUFFICIENT_POINTS,
-            AccountError::UnknownTransaction => rtn_status::RTN_ACCOUNT_UNKNOWN_TRANSACTION,
-            AccountError::TerminalSlotsFull => rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
-            AccountError::DateOutOfRange => rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
-            AccountError::InvalidWindow => rtn_status::RTN_ACCOUNT_INVALID_WINDOW,
-            AccountError::Overflow => rtn_status::RTN_OVERFLOW,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<AccountMergeError> for rtn_status {
-    fn from(error: AccountMergeError) -> rtn_status {
-        match error {
-            AccountMergeError::ProgramMismatch => rtn_status::RTN_ACCOUNT_PROGRAM_MISMATCH,
-            AccountMergeError::IncomparableCheckpoints => {
-                rtn_status::RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS
-            }
-            AccountMergeError::RecentEventsFull => rtn_status::RTN_ACCOUNT_RECENT_EVENTS_FULL,
-            AccountMergeError::TerminalSlotsFull => rtn_status::RTN_ACCOUNT_TERMINAL_SLOTS_FULL,
-            AccountMergeError::Diverged => rtn_status::RTN_ACCOUNT_DIVERGED,
-            AccountMergeError::Overflow | AccountMergeError::WriteCounterExhausted => {
-                rtn_status::RTN_OVERFLOW
-            }
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<AccountReadError> for rtn_status {
-    fn from(error: AccountReadError) -> rtn_status {
-        match error {
-            AccountReadError::Blob(error) => error.into(),
-            AccountReadError::OlderCopy { .. } => rtn_status::RTN_ACCOUNT_OLDER_COPY,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
 /// `now` and the UTC offset as the account's local day.
 fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| match error {
-        TimeError::InvalidOffset => rtn_status::RTN_INVALID_ARGUMENT,
-        _ => rtn_status::RTN_ACCOUNT_DATE_OUT_OF_RANGE,
-    })
+    local_day(now, utc_offset_minutes).map_err(|error| TimeUse::AccountDay.refuse(error).into())
 }
 
 /// The account in initialised storage.

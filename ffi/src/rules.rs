@@ -11,11 +11,11 @@ use core::mem::MaybeUninit;
 
 use retention_core::money::Money;
 use retention_core::rules::{
-    self, ConditionKind, Context, EffectKind, EvalError, Line, LoadError, LoadOptions, Outcome,
-    OutcomeCapacity, RefundError, Returns, RuleSet, ShareKind, Shortfall, Status,
+    self, ConditionKind, Context, EffectKind, Line, LoadOptions, Outcome, Returns, RuleSet,
+    ShareKind, Shortfall, Status,
 };
 use retention_core::terminal::EventId;
-use retention_core::time::{TimeError, Timestamp, UtcOffset};
+use retention_core::time::{Timestamp, UtcOffset};
 
 use crate::boundary::{self, input, out_ptr, write_out};
 use crate::customer::{self, rtn_customer, rtn_period};
@@ -480,54 +480,6 @@ fn condition_of(kind: ConditionKind) -> Result<rtn_condition, rtn_status> {
     })
 }
 
-impl From<EvalError> for rtn_status {
-    fn from(error: EvalError) -> rtn_status {
-        match error {
-            EvalError::TooManyLines => rtn_status::RTN_RULES_TOO_MANY_LINES,
-            EvalError::NegativePrice { .. } => rtn_status::RTN_RULES_NEGATIVE_PRICE,
-            EvalError::ZeroQuantity { .. } => rtn_status::RTN_RULES_ZERO_QUANTITY,
-            EvalError::Overflow => rtn_status::RTN_OVERFLOW,
-            EvalError::ChurnRiskOutOfRange => rtn_status::RTN_RULES_CHURN_RISK_OUT_OF_RANGE,
-            EvalError::ChannelOutOfRange => rtn_status::RTN_RULES_CHANNEL_OUT_OF_RANGE,
-            EvalError::Time(TimeError::InvalidOffset) => rtn_status::RTN_INVALID_ARGUMENT,
-            EvalError::Time(_) => rtn_status::RTN_RULES_TIME_OUT_OF_RANGE,
-            EvalError::Customer(_) => rtn_status::RTN_RULES_INVALID_CUSTOMER,
-            EvalError::Capacity(OutcomeCapacity::UsageCounts) => {
-                rtn_status::RTN_RULES_USAGE_COUNTS_FULL
-            }
-            EvalError::Capacity(_) => rtn_status::RTN_RULES_OUTCOME_FULL,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<LoadError> for rtn_status {
-    fn from(error: LoadError) -> rtn_status {
-        match error {
-            LoadError::Decode(error) => error.into(),
-            LoadError::Unsigned => rtn_status::RTN_RULES_UNSIGNED,
-            LoadError::BadSignature => rtn_status::RTN_RULES_BAD_SIGNATURE,
-            LoadError::BadPublicKey => rtn_status::RTN_RULES_BAD_PUBLIC_KEY,
-            LoadError::SerialTooOld { .. } => rtn_status::RTN_RULES_SERIAL_TOO_OLD,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
-impl From<RefundError> for rtn_status {
-    fn from(error: RefundError) -> rtn_status {
-        match error {
-            RefundError::WrongTransaction => rtn_status::RTN_RULES_REFUND_WRONG_SALE,
-            RefundError::LineCountMismatch | RefundError::UnknownLine { .. } => {
-                rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH
-            }
-            RefundError::TooManyUnits { .. } => rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
-            RefundError::Overflow => rtn_status::RTN_OVERFLOW,
-            _ => rtn_status::RTN_INTERNAL,
-        }
-    }
-}
-
 /// Copies `items`, converted, into the C array `out` of `capacity` entries, and their number
 /// to `*count_out`. Every conversion is done before anything is written, so on error nothing
 /// is. `out` may be NULL when `capacity` is 0.
@@ -730,8 +682,7 @@ fn context_of(context: &rtn_rules_context) -> Result<Context, rtn_status> {
     };
     Ok(Context {
         now: Timestamp::from_unix(context.now),
-        offset: UtcOffset::from_minutes(context.utc_offset_minutes)
-            .map_err(|_| rtn_status::RTN_INVALID_ARGUMENT)?,
+        offset: UtcOffset::from_minutes(context.utc_offset_minutes)?,
         store: context.store,
         channel: context.channel,
         coupons: heapless::Vec::from_slice(coupons)

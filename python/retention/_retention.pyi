@@ -1,4 +1,6 @@
 # Stubs of the native extension; checked against it by `python -m mypy.stubtest retention`.
+# Every exception raised here is a `retention.RetentionError` of its code's class, carrying the
+# code as `.code` (int) and `.code_name` (str, e.g. "RTN_DECODE_BAD_TAG"): see retention/exceptions.py.
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union, final
 

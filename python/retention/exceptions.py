@@ -1,7 +1,13 @@
 """Exceptions raised by :mod:`retention`.
 
 Every error the SDK raises is a :class:`RetentionError`; catch that to catch them all. The message
-is the core library's own, the same text the C API's ``rtn_status_str`` names by code.
+is the core library's own. Every exception the SDK raises also carries the error's stable code:
+``code`` (an ``int``) and ``code_name`` (``"RTN_DECODE_BAD_TAG"``). Codes below 600 are the C API's
+status values of the same number and name (``rtn_status_str`` names them); codes from 600 up belong
+to the host tools (fitting, back-testing, rule authoring, transaction tables) and have no C status.
+The exception's class is the code's class: one list of codes in the core decides both, and
+``CHANGELOG.md`` records every code. Argument checks made in Python by the package itself raise
+:class:`ValidationError` with ``RTN_INVALID_ARGUMENT``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,16 @@ __all__ = [
 
 
 class RetentionError(Exception):
-    """Base class of every error raised by the Retention SDK."""
+    """Base class of every error raised by the Retention SDK.
+
+    Attributes:
+        code: the error's stable code, an ``int`` (``107``); never renumbered.
+        code_name: the code's name, ``"RTN_DECODE_BAD_TAG"``: the C constant's for codes below
+            600.
+    """
+
+    code: int
+    code_name: str
 
 
 class DecodeError(RetentionError):

@@ -4,10 +4,11 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use retention_core::envelope::Seal;
+use retention_core::error::Code;
 use retention_core::terminal::EventId;
 use retention_core::time::{Date, Day};
 
-use crate::errors::{Family, ToPyErr};
+use crate::errors::{ToPyErr, raise};
 
 /// An event id from a `(terminal, sequence)` tuple.
 pub(crate) fn event_id(id: (u32, u32)) -> EventId {
@@ -32,13 +33,18 @@ pub(crate) fn day(value: &Bound<'_, PyAny>) -> PyResult<Day> {
             )));
         }
     };
-    let invalid = || Family::Validation.err(format!("not a date: {year}-{month}-{day}"));
+    let invalid = || {
+        raise(
+            Code::INVALID_ARGUMENT,
+            format!("not a date: {year}-{month}-{day}"),
+        )
+    };
     let date = Date::new(
         i32::try_from(year).map_err(|_| invalid())?,
         u8::try_from(month).map_err(|_| invalid())?,
         u8::try_from(day).map_err(|_| invalid())?,
     )
-    .map_err(|error| Family::Validation.err(error))?;
+    .map_err(ToPyErr::to_py)?;
     Ok(date.to_day())
 }
 
@@ -60,8 +66,12 @@ pub(crate) fn optional_date(py: Python<'_>, day: Option<Day>) -> PyResult<Option
 
 /// `value` as a `T`, or a `ValidationError` naming `what` and its range.
 pub(crate) fn count<T: TryFrom<i64>>(value: i64, what: &str, max: u64) -> PyResult<T> {
-    T::try_from(value)
-        .map_err(|_| Family::Validation.err(format!("{what} must be in 0..={max}, got {value}")))
+    T::try_from(value).map_err(|_| {
+        raise(
+            Code::INVALID_ARGUMENT,
+            format!("{what} must be in 0..={max}, got {value}"),
+        )
+    })
 }
 
 /// A seal from a key and a context (a card's UID, a customer id).

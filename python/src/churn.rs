@@ -14,117 +14,24 @@ use retention_core::churn::clv::customer_lifetime_value;
 use retention_core::churn::fit::{self, FitError, FitOptions, Fitted};
 use retention_core::churn::gamma_gamma::GammaGamma;
 use retention_core::churn::mbg_nbd::ModifiedBgNbd;
-use retention_core::churn::metrics::{self, MetricsError};
+use retention_core::churn::metrics;
 use retention_core::churn::model::{
     ChurnModel, MODEL_MAX_LEN, PurchaseModel, Score, ScoreError, SpendModel,
 };
 use retention_core::churn::pareto_nbd::ParetoNbd;
 use retention_core::churn::rfm::{self, RfmCuts, Segment};
-use retention_core::churn::risk::{InvalidThresholds, RiskThresholds};
-use retention_core::churn::summary::{Grain, ObserveError, Periods, TimeUnit};
-use retention_core::churn::targeting::{self, Offer, TargetingError};
-use retention_core::churn::transactions::{self, TransactionError};
+use retention_core::churn::risk::RiskThresholds;
+use retention_core::churn::summary::{Grain, Periods, TimeUnit};
+use retention_core::churn::targeting::{self, Offer};
+use retention_core::churn::transactions;
 use retention_core::churn::{
-    BatchError, BatchQuantity, ChurnError, Observation, TransactionModel, batch_parallel,
+    BatchError, BatchQuantity, Observation, TransactionModel, batch_parallel,
 };
+use retention_core::error::{Code, Coded};
 use retention_core::money::Money;
 use retention_core::time::{Day, Period};
 
-use crate::errors::{Family, ToPyErr};
-
-// --- errors ------------------------------------------------------------------------------------
-
-impl ToPyErr for ChurnError {
-    fn to_py(self) -> PyErr {
-        error_family(self).err(self)
-    }
-}
-
-impl ToPyErr for BatchError {
-    fn to_py(self) -> PyErr {
-        match self {
-            // The row's error family, with the row in the message.
-            BatchError::Row { error, .. } => error_family(error).err(self),
-            BatchError::LengthMismatch => Family::Validation.err(self),
-            _ => Family::Internal.err(self),
-        }
-    }
-}
-
-/// The exception family of a model error.
-fn error_family(error: ChurnError) -> Family {
-    match error {
-        ChurnError::NoConvergence => Family::Convergence,
-        ChurnError::NotFinite => Family::Overflow,
-        ChurnError::ParameterOutOfDomain
-        | ChurnError::InvalidObservation
-        | ChurnError::RecencyAfterAge
-        | ChurnError::RecencyWithoutRepeat
-        | ChurnError::InvalidArgument => Family::Validation,
-        _ => Family::Internal,
-    }
-}
-
-impl ToPyErr for FitError {
-    fn to_py(self) -> PyErr {
-        let family = match self {
-            FitError::NoConvergence { .. } | FitError::Degenerate => Family::Convergence,
-            FitError::Numeric(error) | FitError::Row { error, .. } => error_family(error),
-            FitError::LengthMismatch
-            | FitError::Empty
-            | FitError::InvalidWeight { .. }
-            | FitError::InvalidOption => Family::Validation,
-            _ => Family::Internal,
-        };
-        family.err(self)
-    }
-}
-
-impl ToPyErr for ScoreError {
-    fn to_py(self) -> PyErr {
-        match self {
-            ScoreError::Model(error) => error.to_py(),
-            ScoreError::Overflow => Family::Overflow.err(self),
-            ScoreError::Summary(_) | ScoreError::GrainMismatch => Family::Validation.err(self),
-            _ => Family::Internal.err(self),
-        }
-    }
-}
-
-impl ToPyErr for ObserveError {
-    fn to_py(self) -> PyErr {
-        Family::Validation.err(self)
-    }
-}
-
-impl ToPyErr for TransactionError {
-    fn to_py(self) -> PyErr {
-        Family::Validation.err(self)
-    }
-}
-
-impl ToPyErr for MetricsError {
-    fn to_py(self) -> PyErr {
-        Family::Validation.err(self)
-    }
-}
-
-impl ToPyErr for TargetingError {
-    fn to_py(self) -> PyErr {
-        Family::Validation.err(self)
-    }
-}
-
-impl ToPyErr for InvalidThresholds {
-    fn to_py(self) -> PyErr {
-        Family::Validation.err(self)
-    }
-}
-
-/// A row's error with its row number.
-fn row_error(index: usize, error: ChurnError) -> PyErr {
-    BatchError::Row { index, error }.to_py()
-}
+use crate::errors::{ToPyErr, raise};
 
 // --- columns -----------------------------------------------------------------------------------
 
@@ -146,7 +53,10 @@ fn days(numbers: &[i64]) -> PyResult<Vec<Day>> {
                 .ok()
                 .and_then(|n| Day::from_number(n).ok())
                 .ok_or_else(|| {
-                    Family::Validation.err(format!("row {index}: date outside the years 1900–9999"))
+                    raise(
+                        Code::INVALID_ARGUMENT,
+                        format!("row {index}: date outside the years 1900–9999"),
+                    )
                 })
         })
         .collect()
@@ -156,7 +66,7 @@ fn day(number: i64) -> PyResult<Day> {
     days(&[number])?
         .first()
         .copied()
-        .ok_or_else(|| Family::Internal.err("no day"))
+        .ok_or_else(|| raise(Code::INTERNAL, "no day"))
 }
 
 fn f64_array(py: Python<'_>, values: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
@@ -169,7 +79,12 @@ fn f64_array(py: Python<'_>, values: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
 fn purchase_model(name: &str, params: &[f64]) -> PyResult<PurchaseModel> {
     let [p0, p1, p2, p3] = match params {
         &[p0, p1, p2, p3] => [p0, p1, p2, p3],
-        _ => return Err(Family::Validation.err("a purchase model has 4 parameters")),
+        _ => {
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
+                "a purchase model has 4 parameters",
+            ));
+        }
     };
     let model = match name {
         "bg_nbd" => PurchaseModel::BgNbd(BgNbd::new(p0, p1, p2, p3).map_err(ToPyErr::to_py)?),
@@ -179,7 +94,12 @@ fn purchase_model(name: &str, params: &[f64]) -> PyResult<PurchaseModel> {
         "pareto_nbd" => {
             PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3).map_err(ToPyErr::to_py)?)
         }
-        other => return Err(Family::Validation.err(format!("unknown model {other:?}"))),
+        other => {
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
+                format!("unknown model {other:?}"),
+            ));
+        }
     };
     Ok(model)
 }
@@ -203,7 +123,10 @@ fn model_params(model: &PurchaseModel) -> [f64; 4] {
 fn gamma_gamma(params: &[f64]) -> PyResult<GammaGamma> {
     match params {
         &[p, q, v] => GammaGamma::new(p, q, v).map_err(ToPyErr::to_py),
-        _ => Err(Family::Validation.err("Gamma-Gamma has 3 parameters")),
+        _ => Err(raise(
+            Code::INVALID_ARGUMENT,
+            "Gamma-Gamma has 3 parameters",
+        )),
     }
 }
 
@@ -211,9 +134,10 @@ pub(crate) fn grain(name: &str) -> PyResult<Grain> {
     match name {
         "D" => Ok(Grain::Day),
         "W" => Ok(Grain::Week),
-        other => Err(Family::Validation.err(format!(
-            "freq must be \"D\" (days) or \"W\" (ISO weeks), not {other:?}"
-        ))),
+        other => Err(raise(
+            Code::INVALID_ARGUMENT,
+            format!("freq must be \"D\" (days) or \"W\" (ISO weeks), not {other:?}"),
+        )),
     }
 }
 
@@ -221,9 +145,10 @@ pub(crate) fn time_unit(name: &str) -> PyResult<TimeUnit> {
     match name {
         "D" => Ok(TimeUnit::Days),
         "W" => Ok(TimeUnit::Weeks),
-        other => Err(Family::Validation.err(format!(
-            "the time unit must be \"D\" (days) or \"W\" (weeks), not {other:?}"
-        ))),
+        other => Err(raise(
+            Code::INVALID_ARGUMENT,
+            format!("the time unit must be \"D\" (days) or \"W\" (weeks), not {other:?}"),
+        )),
     }
 }
 
@@ -294,7 +219,10 @@ fn churn_fit(
         "bg_nbd" => run(|x, t, a, w, o| fit::fit_bg_nbd(x, t, a, w, o).map(fit_tuple)),
         "mbg_nbd" => run(|x, t, a, w, o| fit::fit_mbg_nbd(x, t, a, w, o).map(fit_tuple)),
         "pareto_nbd" => run(|x, t, a, w, o| fit::fit_pareto_nbd(x, t, a, w, o).map(fit_tuple)),
-        other => Err(Family::Validation.err(format!("unknown model {other:?}"))),
+        other => Err(raise(
+            Code::INVALID_ARGUMENT,
+            format!("unknown model {other:?}"),
+        )),
     }
 }
 
@@ -338,7 +266,12 @@ fn churn_evaluate<'py>(
         "p_alive" => BatchQuantity::PAlive,
         "expected_purchases" => BatchQuantity::ExpectedPurchases { t },
         "log_likelihood" => BatchQuantity::LogLikelihood,
-        other => return Err(Family::Validation.err(format!("unknown quantity {other:?}"))),
+        other => {
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
+                format!("unknown quantity {other:?}"),
+            ));
+        }
     };
     let (x, t_x, big_t) = (column(&frequency), column(&recency), column(&age));
     let out = py
@@ -687,9 +620,10 @@ fn period(name: &str) -> PyResult<Period> {
         "W" => Ok(Period::Week),
         "M" => Ok(Period::Month),
         "Y" => Ok(Period::Year),
-        other => Err(Family::Validation.err(format!(
-            "period must be \"D\", \"W\", \"M\" or \"Y\", not {other:?}"
-        ))),
+        other => Err(raise(
+            Code::INVALID_ARGUMENT,
+            format!("period must be \"D\", \"W\", \"M\" or \"Y\", not {other:?}"),
+        )),
     }
 }
 
@@ -833,7 +767,7 @@ impl PyChurnModel {
         let used = self.inner.encode(&mut buffer).map_err(ToPyErr::to_py)?;
         let blob = buffer
             .get(..used)
-            .ok_or_else(|| Family::Internal.err("encoded length beyond the buffer"))?;
+            .ok_or_else(|| raise(Code::INTERNAL, "encoded length beyond the buffer"))?;
         Ok(PyBytes::new(py, blob))
     }
 
@@ -946,11 +880,8 @@ impl PyChurnModel {
                 })
                 .collect::<Result<Vec<Score>, (usize, ScoreError)>>()
         });
-        let scores = scores.map_err(|(index, error)| match error {
-            ScoreError::Model(error) => row_error(index, error),
-            ScoreError::Overflow => Family::Overflow.err(format!("row {index}: {error}")),
-            other => Family::Validation.err(format!("row {index}: {other}")),
-        })?;
+        let scores = scores
+            .map_err(|(index, error)| raise(error.code(), format!("row {index}: {error}")))?;
         let floats = |f: fn(&Score) -> f64| -> Bound<'py, PyAny> {
             f64_array(py, scores.iter().map(f).collect()).into_any()
         };

@@ -5,12 +5,13 @@
 use pyo3::prelude::*;
 use retention_core::churn::model::ChurnModel;
 use retention_core::churn::summary::{ChurnSummary, TimeUnit};
+use retention_core::error::Code;
 use retention_core::money::Money;
 use retention_core::time::Day;
 
 use crate::args::{day, optional_date};
 use crate::churn::{PyChurnModel, grain, grain_name, time_unit};
-use crate::errors::{Family, ToPyErr};
+use crate::errors::{ToPyErr, raise};
 use crate::rules::{PyCustomer, instant};
 
 /// A customer's churn summary, as the customer record keeps it (lifetimes' definitions):
@@ -51,12 +52,13 @@ impl PyCustomerChurn {
                 Money::from_minor(repeat_spend),
             )),
             _ => {
-                return Err(Family::Validation
-                    .err("churn summary: give first and last with purchases, neither without"));
+                return Err(raise(
+                    Code::CUSTOMER_INVALID_CHURN,
+                    "churn summary: give first and last with purchases, neither without",
+                ));
             }
         };
-        let summary = ChurnSummary::from_parts(grain, history)
-            .map_err(|error| Family::Validation.err(error))?;
+        let summary = ChurnSummary::from_parts(grain, history).map_err(ToPyErr::to_py)?;
         Ok(PyCustomerChurn { summary })
     }
 
@@ -112,7 +114,7 @@ impl PyCustomerChurn {
         let seen = self
             .summary
             .observe(day(at)?, unit)
-            .map_err(|error| Family::Validation.err(error))?;
+            .map_err(ToPyErr::to_py)?;
         Ok((seen.frequency(), seen.recency(), seen.age()))
     }
 
@@ -141,7 +143,7 @@ impl PyCustomerChurn {
                 self.summary
                     .grain()
                     .start(i)
-                    .ok_or_else(|| Family::Internal.err("summary period outside the calendar"))
+                    .ok_or_else(|| raise(Code::INTERNAL, "summary period outside the calendar"))
             })
             .transpose()
     }
@@ -169,7 +171,7 @@ pub(crate) fn local_day(at: &Bound<'_, PyAny>, utc_offset_minutes: Option<i16>) 
     let (now, offset) = instant(at, utc_offset_minutes)?;
     now.local(offset)
         .map(|local| local.day())
-        .map_err(|error| Family::Validation.err(error))
+        .map_err(ToPyErr::to_py)
 }
 
 /// The churn risk of `customer` under `model` on `today`: 0..=1000, or None without purchases.

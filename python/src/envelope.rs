@@ -3,11 +3,13 @@
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use retention_core::envelope::{self, Header, Kind, Seal};
+use retention_core::error::Code;
 
-use crate::errors::{Family, ToPyErr};
+use crate::errors::{ToPyErr, raise};
 
 fn kind_from(byte: u8) -> PyResult<Kind> {
-    Kind::from_byte(byte).ok_or_else(|| Family::Validation.err(format!("unknown kind {byte:#04x}")))
+    Kind::from_byte(byte)
+        .ok_or_else(|| raise(Code::INVALID_ARGUMENT, format!("unknown kind {byte:#04x}")))
 }
 
 fn seal_from<'a>(key: Option<&'a [u8]>, context: Option<&'a [u8]>) -> PyResult<Option<Seal<'a>>> {
@@ -15,7 +17,7 @@ fn seal_from<'a>(key: Option<&'a [u8]>, context: Option<&'a [u8]>) -> PyResult<O
         (Some(key), context) => Seal::new(key, context.unwrap_or_default())
             .map(Some)
             .map_err(ToPyErr::to_py),
-        (None, Some(_)) => Err(Family::Validation.err("a context needs a key")),
+        (None, Some(_)) => Err(raise(Code::INVALID_ARGUMENT, "a context needs a key")),
         (None, None) => Ok(None),
     }
 }

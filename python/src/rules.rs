@@ -8,6 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 use retention_core::customer::{Birthday, CustomerRecord, UsageCount, UsagePeriod};
+use retention_core::error::{Code, Coded, TimeUse};
 use retention_core::rules::backtest::{self, Backtest, Customers, History};
 use retention_core::rules::{
     self, Applied, Clawback, Context, EffectKind, Line, LoadOptions, Outcome, Returns, RuleSet,
@@ -18,7 +19,7 @@ use retention_core::time::{Day, Timestamp, UtcOffset};
 use crate::args::{count, day, event_id, event_tuple, seal};
 use crate::card::PyPunchCard;
 use crate::customer_churn::{self, PyCustomerChurn};
-use crate::errors::{Family, ToPyErr};
+use crate::errors::{ToPyErr, raise};
 use crate::points::PyPointsAccount;
 
 /// A compiled, validated loyalty rule set (`docs/rules.md` is the schema). Immutable.
@@ -121,7 +122,12 @@ impl PyCustomer {
         record.birthday = birthday
             .map(|(month, day)| Birthday::new(month, day))
             .transpose()
-            .map_err(|error| Family::Validation.err(format!("birthday: {error}")))?;
+            .map_err(|error| {
+                raise(
+                    TimeUse::Birthday.refuse(error).code(),
+                    format!("birthday: {error}"),
+                )
+            })?;
         for (counter, period, index, count) in usage {
             let period = match period.as_str() {
                 "day" => UsagePeriod::Day,
@@ -131,9 +137,12 @@ impl PyCustomer {
                 "lifetime" => UsagePeriod::Lifetime,
                 "campaign" => UsagePeriod::Campaign,
                 other => {
-                    return Err(Family::Validation.err(format!(
-                        "usage period `{other}`: expected day, week, month, year, lifetime or campaign"
-                    )));
+                    return Err(raise(
+                        Code::INVALID_ARGUMENT,
+                        format!(
+                            "usage period `{other}`: expected day, week, month, year, lifetime or campaign"
+                        ),
+                    ));
                 }
             };
             let entry = UsageCount {
@@ -143,10 +152,13 @@ impl PyCustomer {
                 count,
             };
             record.usage.push(entry).map_err(|_| {
-                Family::Capacity.err(format!(
-                    "at most {} usage counts per customer",
-                    retention_core::customer::MAX_USAGE_COUNTS
-                ))
+                raise(
+                    Code::RULES_USAGE_COUNTS_FULL,
+                    format!(
+                        "at most {} usage counts per customer",
+                        retention_core::customer::MAX_USAGE_COUNTS
+                    ),
+                )
             })?;
         }
         record.validate().map_err(ToPyErr::to_py)?;
@@ -673,7 +685,10 @@ impl PyOutcome {
         let mut so_far = Returns::none(&self.outcome);
         if let Some(before) = before {
             so_far.units = heapless::Vec::from_slice(&before).map_err(|_| {
-                Family::Validation.err("before: more lines than a basket holds (32)")
+                raise(
+                    Code::RULES_REFUND_LINE_COUNT_MISMATCH,
+                    "before: more lines than a basket holds (32)",
+                )
             })?;
         }
         let (clawback, after) =
@@ -739,7 +754,7 @@ fn line_of(item: &Bound<'_, PyAny>) -> PyResult<Line> {
     if let Ok(dict) = item.cast::<PyDict>() {
         let get = |key: &str| dict.get_item(key);
         let unit_price: i64 = get("unit_price")?
-            .ok_or_else(|| Family::Validation.err("a basket line needs `unit_price`"))?
+            .ok_or_else(|| raise(Code::INVALID_ARGUMENT, "a basket line needs `unit_price`"))?
             .extract()?;
         let number = |key: &str, default: u32| -> PyResult<u32> {
             get(key)?.map_or(Ok(default), |v| v.extract())
@@ -747,9 +762,12 @@ fn line_of(item: &Bound<'_, PyAny>) -> PyResult<Line> {
         for key in dict.keys() {
             let key: String = key.extract()?;
             if !matches!(key.as_str(), "sku" | "category" | "quantity" | "unit_price") {
-                return Err(Family::Validation.err(format!(
-                    "unknown basket line key `{key}`: expected sku, category, quantity, unit_price"
-                )));
+                return Err(raise(
+                    Code::INVALID_ARGUMENT,
+                    format!(
+                        "unknown basket line key `{key}`: expected sku, category, quantity, unit_price"
+                    ),
+                ));
             }
         }
         return Ok(Line::new(
@@ -774,7 +792,7 @@ pub(crate) fn instant(
 ) -> PyResult<(Timestamp, UtcOffset)> {
     let offset_of = |minutes: i16| {
         UtcOffset::from_minutes(minutes)
-            .map_err(|error| Family::Validation.err(format!("utc_offset_minutes: {error}")))
+            .map_err(|error| raise(error.code(), format!("utc_offset_minutes: {error}")))
     };
     if let Ok(seconds) = at.extract::<i64>() {
         return Ok((
@@ -784,13 +802,15 @@ pub(crate) fn instant(
     }
     if at.hasattr("utcoffset")? && at.hasattr("timestamp")? {
         if utc_offset_minutes.is_some() {
-            return Err(Family::Validation.err(
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
                 "utc_offset_minutes goes with a Unix timestamp; an aware datetime has its own offset",
             ));
         }
         let delta = at.call_method0("utcoffset")?;
         if delta.is_none() {
-            return Err(Family::Validation.err(
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
                 "a naive datetime is ambiguous: give it a tzinfo, or pass Unix seconds and \
                  utc_offset_minutes",
             ));
@@ -800,10 +820,13 @@ pub(crate) fn instant(
         let micros: i64 = delta.getattr("microseconds")?.extract()?;
         let total = days.saturating_mul(86_400).saturating_add(seconds);
         if micros != 0 || total % 60 != 0 {
-            return Err(Family::Validation.err("the UTC offset must be whole minutes"));
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
+                "the UTC offset must be whole minutes",
+            ));
         }
         let minutes = i16::try_from(total / 60)
-            .map_err(|_| Family::Validation.err("UTC offset out of range"))?;
+            .map_err(|_| raise(Code::INVALID_ARGUMENT, "UTC offset out of range"))?;
         // Whole seconds since the epoch, sub-seconds dropped.
         let utc = at.call_method0("utctimetuple")?;
         let unix: i64 = at
@@ -852,11 +875,14 @@ impl PyRuleSet {
         let mut options = LoadOptions::new().min_serial(min_serial);
         if let Some(key) = public_key {
             let key: [u8; rules::PUBLIC_KEY_LEN] = key.try_into().map_err(|_| {
-                Family::Validation.err(format!(
-                    "public_key must be {} bytes, got {}",
-                    rules::PUBLIC_KEY_LEN,
-                    key.len()
-                ))
+                raise(
+                    Code::RULES_BAD_PUBLIC_KEY,
+                    format!(
+                        "public_key must be {} bytes, got {}",
+                        rules::PUBLIC_KEY_LEN,
+                        key.len()
+                    ),
+                )
             })?;
             options = options.public_key(key);
         }
@@ -955,7 +981,8 @@ impl PyRuleSet {
             lines.push(line_of(&item?)?);
         }
         let Some(at) = at else {
-            return Err(Family::Validation.err(
+            return Err(raise(
+                Code::INVALID_ARGUMENT,
                 "`at` is required: an aware datetime, or Unix seconds with utc_offset_minutes",
             ));
         };
@@ -965,13 +992,16 @@ impl PyRuleSet {
         let churn_risk = match (churn_model, churn_risk) {
             (None, risk) => risk,
             (Some(_), Some(_)) => {
-                return Err(Family::Validation.err("give churn_risk or churn_model, not both"));
+                return Err(raise(
+                    Code::INVALID_ARGUMENT,
+                    "give churn_risk or churn_model, not both",
+                ));
             }
             (Some(model), None) => {
                 let today = now
                     .local(offset)
                     .map(|local| local.day())
-                    .map_err(|error| Family::Validation.err(error))?;
+                    .map_err(ToPyErr::to_py)?;
                 customer_churn::model_of(model)?
                     .risk_of(&record.churn, today)
                     .map_err(ToPyErr::to_py)?
@@ -983,7 +1013,10 @@ impl PyRuleSet {
             store,
             channel,
             coupons: heapless::Vec::from_slice(&coupons).map_err(|_| {
-                Family::Capacity.err(format!("at most {} coupons per sale", rules::MAX_COUPONS))
+                raise(
+                    Code::RULES_TOO_MANY_COUPONS,
+                    format!("at most {} coupons per sale", rules::MAX_COUPONS),
+                )
             })?,
             event: event_id(event),
             churn_risk,
@@ -1032,7 +1065,10 @@ impl PyRuleSet {
 /// A 32-byte Ed25519 secret key, or a `ValidationError`.
 fn secret_key(key: &[u8]) -> PyResult<&[u8; 32]> {
     key.try_into().map_err(|_| {
-        Family::Validation.err(format!("signing_key must be 32 bytes, got {}", key.len()))
+        raise(
+            Code::INVALID_ARGUMENT,
+            format!("signing_key must be 32 bytes, got {}", key.len()),
+        )
     })
 }
 
@@ -1071,16 +1107,15 @@ fn _backtest<'py>(
     macro_rules! contiguous {
         ($array:ident) => {
             $array.as_slice().map_err(|_| {
-                Family::Validation.err(concat!(
-                    "column `",
-                    stringify!($array),
-                    "` is not contiguous"
-                ))
+                raise(
+                    Code::INVALID_ARGUMENT,
+                    concat!("column `", stringify!($array), "` is not contiguous"),
+                )
             })?
         };
     }
     let offset = UtcOffset::from_minutes(utc_offset_minutes)
-        .map_err(|error| Family::Validation.err(format!("utc_offset_minutes: {error}")))?;
+        .map_err(|error| raise(error.code(), format!("utc_offset_minutes: {error}")))?;
     let history = History {
         customer: contiguous!(customer),
         basket: contiguous!(basket),
@@ -1112,7 +1147,10 @@ fn _backtest<'py>(
         let day = birthday_day.get(index).copied().unwrap_or(0);
         if month != 0 {
             record.birthday = Some(Birthday::new(month, day).map_err(|error| {
-                Family::Validation.err(format!("customer {index}: birthday: {error}"))
+                raise(
+                    TimeUse::Birthday.refuse(error).code(),
+                    format!("customer {index}: birthday: {error}"),
+                )
             })?);
         }
         records.push(record);

@@ -94,8 +94,10 @@ ERRORS = {
 def test_shared_invalid_vectors(envelope_vectors: dict[str, Any]) -> None:
     for case in envelope_vectors["invalid"]:
         exception, message = ERRORS[case["error"]]
-        with pytest.raises(exception, match=message):
+        with pytest.raises(exception, match=message) as caught:
             envelope.decode(bytes.fromhex(case["blob_hex"]), case["kind"], **_seal(envelope_vectors, case))
+        # The vectors name the C API's status: RTN_DECODE_BAD_TAG for "bad_tag".
+        assert caught.value.code_name == f"RTN_DECODE_{case['error'].upper()}"
 
 
 def test_every_single_bit_flip_is_rejected() -> None:
@@ -123,6 +125,33 @@ def test_argument_errors_are_validation_errors() -> None:
         envelope.encode(Kind.OPAQUE, bytes(envelope.MAX_PAYLOAD_LEN + 1))
     with pytest.raises(TypeError):
         envelope.encode(Kind.OPAQUE, "not bytes")  # type: ignore[arg-type]
+
+
+def test_every_exception_carries_its_code() -> None:
+    # The numbers and names of include/retention.h, and the host tools' codes from 600 up.
+    key, context = bytes(range(32)), b"ctx"
+    blob = envelope.encode(Kind.OPAQUE_TAGGED, b"x", key=key, context=context)
+    with pytest.raises(retention.AuthenticationError) as tag:
+        envelope.decode(blob, Kind.OPAQUE_TAGGED, key=bytes(32), context=context)
+    assert (tag.value.code, tag.value.code_name) == (107, "RTN_DECODE_BAD_TAG")
+    with pytest.raises(retention.ValidationError) as short:
+        envelope.encode(Kind.OPAQUE_TAGGED, b"x", key=b"short")
+    assert (short.value.code, short.value.code_name) == (113, "RTN_KEY_TOO_SHORT")
+    with pytest.raises(retention.CapacityError) as large:
+        envelope.encode(Kind.OPAQUE, bytes(envelope.MAX_PAYLOAD_LEN + 1))
+    assert (large.value.code, large.value.code_name) == (115, "RTN_PAYLOAD_TOO_LARGE")
+    # The bindings' own argument checks, and the Python layer's: an invalid argument.
+    with pytest.raises(retention.ValidationError) as kind:
+        envelope.encode(0x7F, b"x")
+    assert (kind.value.code, kind.value.code_name) == (3, "RTN_INVALID_ARGUMENT")
+    with pytest.raises(retention.ValidationError) as period:
+        retention.metrics.cohort_retention(None, "customer", "date", period="Q")
+    assert (period.value.code, period.value.code_name) == (3, "RTN_INVALID_ARGUMENT")
+    # A host tool's code: no C status.
+    with pytest.raises(retention.ValidationError) as syntax:
+        retention.RuleSet.from_json("{")
+    assert (syntax.value.code, syntax.value.code_name) == (610, "RTN_AUTHORING_SYNTAX")
+    assert syntax.value.rule_id is None  # type: ignore[attr-defined]
 
 
 def test_largest_payload_round_trips() -> None:

@@ -15,6 +15,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod status;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -1313,6 +1315,7 @@ fn generate_apply_scenarios(root: &Path) -> Result<String, Box<dyn Error>> {
 
 fn generate() -> Result<(), Box<dyn Error>> {
     let root = root();
+    status::write(&root)?;
     let header = generate_header(&root)?;
     let functions = exported_functions(&header);
     if functions.is_empty() {
