@@ -31,14 +31,16 @@ use crate::time::{Date, MINUTES_PER_DAY, Weekday};
 
 use super::condition::{Condition, MAX_CHURN_RISK};
 use super::effect::{Effect, MAX_PERMILLE};
+use super::limits::{
+    MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
+    MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
+};
 use super::model::{
-    Basis, Group, GroupMode, Inconsistent, MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS,
-    MAX_IDS, MAX_LIMITS_PER_RULE, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES,
-    MAX_SELECTORS, MAX_TEXT_LEN, Rule, RuleSet, RuleSetData, Selector, Span, StampProgram,
-    UsageLimit,
+    Basis, Group, GroupMode, Inconsistent, Rule, RuleSet, RuleSetData, Selector, Span,
+    StampProgram, UsageLimit,
 };
 use super::redemption::Redemption;
-use super::tiers::{MAX_TIERS, TierBasis, TierLevel, TierPolicy};
+use super::tiers::{TierBasis, TierLevel, TierPolicy};
 
 /// What kind of problem a document has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

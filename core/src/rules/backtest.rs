@@ -38,7 +38,8 @@ use crate::money::Money;
 use crate::time::{Timestamp, UtcOffset};
 
 use super::effect::EffectKind;
-use super::evaluate::{Context, EvalError, Line, MAX_COUPONS, MAX_LINES, evaluate};
+use super::evaluate::{Context, EvalError, Line, evaluate};
+use super::limits::{MAX_COUPONS, MAX_LINES};
 use super::model::RuleSet;
 use super::outcome::Outcome;
 use super::tiers::{TierBasis, TierSummary, window_sum};

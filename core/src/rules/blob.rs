@@ -358,13 +358,15 @@ mod tests {
     use crate::money::{Money, Rounding};
     use crate::rules::condition::Condition;
     use crate::rules::effect::Effect;
+    use crate::rules::limits::{
+        MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE, MAX_PROGRAMS, MAX_RULES,
+        MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
+    };
     use crate::rules::model::{
-        Basis, Group, GroupMode, MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
-        MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, Rule, Selector, Span, StampProgram,
-        UsageLimit,
+        Basis, Group, GroupMode, Rule, Selector, Span, StampProgram, UsageLimit,
     };
     use crate::rules::redemption::Redemption;
-    use crate::rules::tiers::{MAX_TIERS, TierBasis, TierLevel, TierPolicy};
+    use crate::rules::tiers::{TierBasis, TierLevel, TierPolicy};
 
     const SMALL: &str = r#"{"name": "p", "serial": 2, "rules": [
         {"id": 1, "name": "b", "effect": {"bonus_points": {"points": 5}}}]}"#;

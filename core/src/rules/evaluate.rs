@@ -20,16 +20,13 @@ use crate::time::{Day, TimeError, Timestamp, UtcOffset};
 
 use super::condition::{Condition, MAX_CHURN_RISK};
 use super::effect::Effect;
-use super::model::{Basis, GroupMode, MAX_RULES, MAX_SELECTORS, Rule, RuleSet, Selector};
+use super::limits::{MAX_COUPONS, MAX_HINTS, MAX_LINES, MAX_RULES, MAX_SELECTORS};
+use super::model::{Basis, GroupMode, Rule, RuleSet, Selector};
 use super::outcome::{
-    FreeItem, Hint, LineResult, MAX_HINTS, Outcome, RewardGrant, Share, ShareKind, Shortfall,
-    StampAward, Status, TraceEntry,
+    FreeItem, Hint, LineResult, Outcome, RewardGrant, Share, ShareKind, Shortfall, StampAward,
+    Status, TraceEntry,
 };
 
-/// Lines per basket.
-pub const MAX_LINES: usize = 32;
-/// Coupons presented per transaction.
-pub const MAX_COUPONS: usize = 8;
 /// The highest channel id (channels are bits of a 32-bit mask).
 pub const MAX_CHANNEL: u8 = 31;
 
@@ -83,11 +80,11 @@ pub struct Context {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OutcomeCapacity {
-    /// Line shares ([`super::outcome::MAX_SHARES`]).
+    /// Line shares ([`super::limits::MAX_SHARES`]).
     Shares,
-    /// Free-item entries ([`super::outcome::MAX_FREE_ITEMS`]).
+    /// Free-item entries ([`super::limits::MAX_FREE_ITEMS`]).
     FreeItems,
-    /// Rewards ([`super::outcome::MAX_REWARDS`]).
+    /// Rewards ([`super::limits::MAX_REWARDS`]).
     Rewards,
     /// Usage counters of the customer record ([`crate::customer::MAX_USAGE_COUNTS`]).
     UsageCounts,

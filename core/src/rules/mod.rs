@@ -57,6 +57,7 @@ pub mod effect;
 pub mod evaluate;
 #[cfg(feature = "std")]
 pub mod explain;
+pub mod limits;
 pub mod model;
 pub mod outcome;
 #[cfg(test)]
@@ -71,23 +72,24 @@ pub use authoring::{AuthoringError, AuthoringErrorKind, RuleRef, RuleSetDoc};
 pub use blob::{LoadError, LoadOptions, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN};
 pub use condition::{Condition, ConditionKind, MAX_CHURN_RISK};
 pub use effect::{Effect, EffectKind, MAX_PERMILLE};
-pub use evaluate::{
-    Context, EvalError, Line, MAX_CHANNEL, MAX_COUPONS, MAX_LINES, OutcomeCapacity, evaluate,
-};
+pub use evaluate::{Context, EvalError, Line, MAX_CHANNEL, OutcomeCapacity, evaluate};
 #[cfg(feature = "std")]
 pub use explain::explain;
+pub use limits::{
+    MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_COUPONS, MAX_FREE_ITEMS, MAX_GROUPS, MAX_HINTS,
+    MAX_IDS, MAX_LIMITS_PER_RULE, MAX_LINES, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_REWARDS,
+    MAX_RULES, MAX_SELECTORS, MAX_SHARES, MAX_TEXT_LEN, MAX_TIERS,
+};
 pub use model::{
-    Basis, Group, GroupMode, MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS,
-    MAX_LIMITS_PER_RULE, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS,
-    MAX_TEXT_LEN, Rule, RuleSet, Selector, SelectorLists, Span, StampProgram, UsageLimit,
+    Basis, Group, GroupMode, Rule, RuleSet, Selector, SelectorLists, Span, StampProgram, UsageLimit,
 };
 pub use outcome::{
-    FreeItem, Hint, LineResult, MAX_FREE_ITEMS, MAX_HINTS, MAX_REWARDS, MAX_SHARES, Outcome,
-    RewardGrant, Share, ShareKind, Shortfall, StampAward, Status, TraceEntry,
+    FreeItem, Hint, LineResult, Outcome, RewardGrant, Share, ShareKind, Shortfall, StampAward,
+    Status, TraceEntry,
 };
 pub use redemption::{RedeemError, Redeemed, Redemption};
 pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
 pub use tiers::{
-    AccountTierError, MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus,
-    TierSummary, window_months, window_sum,
+    AccountTierError, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary,
+    window_months, window_sum,
 };

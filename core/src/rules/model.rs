@@ -15,31 +15,12 @@ use crate::money::Money;
 
 use super::condition::Condition;
 use super::effect::Effect;
+use super::limits::{
+    MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
+    MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN,
+};
 use super::redemption::Redemption;
 use super::tiers::TierPolicy;
-
-/// Rules per rule set.
-pub const MAX_RULES: usize = 64;
-/// Conditions per rule (all must hold).
-pub const MAX_CONDITIONS_PER_RULE: usize = 8;
-/// Conditions in a whole rule set.
-pub const MAX_CONDITIONS: usize = 192;
-/// Distinct item selectors in a rule set (identical selectors are stored once).
-pub const MAX_SELECTORS: usize = 48;
-/// Ids (SKUs, categories, stores) in one list: "SKUs per selector".
-pub const MAX_LIST_LEN: usize = 64;
-/// Ids in all lists of a rule set together (identical lists are stored once).
-pub const MAX_IDS: usize = 512;
-/// Exclusive groups per rule set.
-pub const MAX_GROUPS: usize = 16;
-/// Punch-card programs a rule set awards stamps to.
-pub const MAX_PROGRAMS: usize = 4;
-/// Usage limits per rule.
-pub const MAX_LIMITS_PER_RULE: usize = 2;
-/// Bytes of a rule's name (UTF-8).
-pub const MAX_NAME_LEN: usize = 48;
-/// Bytes of all names of a rule set together.
-pub const MAX_TEXT_LEN: usize = 1_536;
 
 /// A run of items in one of the rule set's pools: `len` items from `start`. `len` 0 is none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
