@@ -36,10 +36,11 @@ use super::limits::{
     MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
 };
 use super::model::{
-    Basis, Group, GroupMode, Inconsistent, Rule, RuleSet, RuleSetData, Selector, Span,
-    StampProgram, UsageLimit,
+    Group, GroupMode, Inconsistent, Rule, RuleSet, RuleSetData, StampProgram, UsageLimit,
 };
 use super::redemption::Redemption;
+use super::selector::{Basis, Selector};
+use super::span::Span;
 use super::tiers::{TierBasis, TierLevel, TierPolicy};
 
 /// What kind of problem a document has.

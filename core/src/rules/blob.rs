@@ -269,7 +269,7 @@ impl RuleSet {
 /// The first fields of the rule-set bytes, read before the rest.
 #[derive(serde::Deserialize)]
 struct Head {
-    _name: super::model::Span,
+    _name: super::span::Span,
     serial: u32,
 }
 
@@ -362,10 +362,10 @@ mod tests {
         MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE, MAX_PROGRAMS, MAX_RULES,
         MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
     };
-    use crate::rules::model::{
-        Basis, Group, GroupMode, Rule, Selector, Span, StampProgram, UsageLimit,
-    };
+    use crate::rules::model::{Group, GroupMode, Rule, StampProgram, UsageLimit};
     use crate::rules::redemption::Redemption;
+    use crate::rules::selector::{Basis, Selector};
+    use crate::rules::span::Span;
     use crate::rules::tiers::{TierBasis, TierLevel, TierPolicy};
 
     const SMALL: &str = r#"{"name": "p", "serial": 2, "rules": [

@@ -64,6 +64,8 @@ pub mod outcome;
 mod properties;
 pub mod redemption;
 pub mod refund;
+pub mod selector;
+pub mod span;
 pub mod tiers;
 
 pub use apply::{Applied, ApplyError};
@@ -80,15 +82,15 @@ pub use limits::{
     MAX_IDS, MAX_LIMITS_PER_RULE, MAX_LINES, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_REWARDS,
     MAX_RULES, MAX_SELECTORS, MAX_SHARES, MAX_TEXT_LEN, MAX_TIERS,
 };
-pub use model::{
-    Basis, Group, GroupMode, Rule, RuleSet, Selector, SelectorLists, Span, StampProgram, UsageLimit,
-};
+pub use model::{Group, GroupMode, Rule, RuleSet, StampProgram, UsageLimit};
 pub use outcome::{
     FreeItem, Hint, LineResult, Outcome, RewardGrant, Share, ShareKind, Shortfall, StampAward,
     Status, TraceEntry,
 };
 pub use redemption::{RedeemError, Redeemed, Redemption};
 pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
+pub use selector::{Basis, Selector, SelectorLists};
+pub use span::Span;
 pub use tiers::{
     AccountTierError, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary,
     window_months, window_sum,
