@@ -35,10 +35,10 @@ use super::limits::{
     MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
     MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
 };
-use super::model::{
+use super::redemption::Redemption;
+use super::rule_set::{
     Group, GroupMode, Inconsistent, Rule, RuleSet, RuleSetData, StampProgram, UsageLimit,
 };
-use super::redemption::Redemption;
 use super::selector::{Basis, Selector};
 use super::span::Span;
 use super::tiers::{TierBasis, TierLevel, TierPolicy};

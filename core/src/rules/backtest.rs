@@ -40,8 +40,8 @@ use crate::time::{Timestamp, UtcOffset};
 use super::effect::EffectKind;
 use super::evaluate::{Context, EvalError, Line, evaluate};
 use super::limits::{MAX_COUPONS, MAX_LINES};
-use super::model::RuleSet;
 use super::outcome::Outcome;
+use super::rule_set::RuleSet;
 use super::tiers::{TierBasis, TierSummary, window_sum};
 
 /// The history: one entry per basket line, in columns of equal length. Optional columns may be

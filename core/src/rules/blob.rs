@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::envelope::{self, DecodeError, EncodeError, Kind, OVERHEAD_LEN};
 
-use super::model::{Inconsistent, RuleSet, RuleSetData};
+use super::rule_set::{Inconsistent, RuleSet, RuleSetData};
 
 /// Bytes of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
@@ -362,8 +362,8 @@ mod tests {
         MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE, MAX_PROGRAMS, MAX_RULES,
         MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
     };
-    use crate::rules::model::{Group, GroupMode, Rule, StampProgram, UsageLimit};
     use crate::rules::redemption::Redemption;
+    use crate::rules::rule_set::{Group, GroupMode, Rule, StampProgram, UsageLimit};
     use crate::rules::selector::{Basis, Selector};
     use crate::rules::span::Span;
     use crate::rules::tiers::{TierBasis, TierLevel, TierPolicy};

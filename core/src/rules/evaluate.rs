@@ -21,11 +21,11 @@ use crate::time::{Day, TimeError, Timestamp, UtcOffset};
 use super::condition::{Condition, MAX_CHURN_RISK};
 use super::effect::Effect;
 use super::limits::{MAX_COUPONS, MAX_HINTS, MAX_LINES, MAX_RULES, MAX_SELECTORS};
-use super::model::{GroupMode, Rule, RuleSet};
 use super::outcome::{
     FreeItem, Hint, LineResult, Outcome, RewardGrant, Share, ShareKind, Shortfall, StampAward,
     Status, TraceEntry,
 };
+use super::rule_set::{GroupMode, Rule, RuleSet};
 use super::selector::{Basis, Selector};
 
 /// The highest channel id (channels are bits of a 32-bit mask).

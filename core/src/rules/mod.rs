@@ -1,6 +1,6 @@
 //! Loyalty rule evaluation: a rule set is data, compiled once, evaluated at the till.
 //!
-//! - [`RuleSet`]: the compiled, validated rules ([`model`]), loaded from a blob
+//! - [`RuleSet`]: the compiled, validated rules ([`rule_set`]), loaded from a blob
 //!   ([`RuleSet::load`], [`blob`]) or, on a host, compiled from JSON or TOML
 //!   (`RuleSet::from_json`, `RuleSet::from_toml`, [`authoring`]).
 //! - [`evaluate`](fn@evaluate): a basket ([`Line`]s), a [`CustomerRecord`](crate::customer::CustomerRecord)
@@ -58,12 +58,12 @@ pub mod evaluate;
 #[cfg(feature = "std")]
 pub mod explain;
 pub mod limits;
-pub mod model;
 pub mod outcome;
 #[cfg(test)]
 mod properties;
 pub mod redemption;
 pub mod refund;
+pub mod rule_set;
 pub mod selector;
 pub mod span;
 pub mod tiers;
@@ -82,13 +82,13 @@ pub use limits::{
     MAX_IDS, MAX_LIMITS_PER_RULE, MAX_LINES, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_REWARDS,
     MAX_RULES, MAX_SELECTORS, MAX_SHARES, MAX_TEXT_LEN, MAX_TIERS,
 };
-pub use model::{Group, GroupMode, Rule, RuleSet, StampProgram, UsageLimit};
 pub use outcome::{
     FreeItem, Hint, LineResult, Outcome, RewardGrant, Share, ShareKind, Shortfall, StampAward,
     Status, TraceEntry,
 };
 pub use redemption::{RedeemError, Redeemed, Redemption};
 pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
+pub use rule_set::{Group, GroupMode, Rule, RuleSet, StampProgram, UsageLimit};
 pub use selector::{Basis, Selector, SelectorLists};
 pub use span::Span;
 pub use tiers::{
