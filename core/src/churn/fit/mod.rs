@@ -1182,7 +1182,7 @@ pub(crate) mod tests {
 
     /// `data/cdnow/cdnow_customers_summary_with_transactions.csv`: (x, t_x, T, z̄) per customer.
     pub(crate) fn cdnow() -> Vec<(f64, f64, f64, f64)> {
-        include_str!("../../../data/cdnow/cdnow_customers_summary_with_transactions.csv")
+        include_str!("../../../../data/cdnow/cdnow_customers_summary_with_transactions.csv")
             .lines()
             .skip(1)
             .map(|line| {
