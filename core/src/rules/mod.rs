@@ -15,6 +15,7 @@
 //! - After the sale ([`apply`](mod@apply)): [`Outcome::apply`] and [`Clawback::apply`] put a
 //!   sale's points and stamps (or a return's clawback) on a punch card and a points account in
 //!   one all-or-nothing call.
+//! - [`limits`]: every capacity (`MAX_*`) of a rule set, a basket and an outcome, in one place.
 //!
 //! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
 //! rules run first, in priority order, each on the basket net of the discounts before it; then
