@@ -107,7 +107,19 @@ impl UsagePeriod {
         }
     }
 
-    /// A short lower-case name, for messages.
+    /// Every usage period, in declaration order.
+    pub const ALL: [UsagePeriod; 6] = [
+        UsagePeriod::Day,
+        UsagePeriod::Week,
+        UsagePeriod::Month,
+        UsagePeriod::Year,
+        UsagePeriod::Lifetime,
+        UsagePeriod::Campaign,
+    ];
+
+    /// The period's name: `"day"`, `"week"`, `"month"`, `"year"`, `"lifetime"` or
+    /// `"campaign"`; the spelling of rule documents (`limits[].period`), messages and the
+    /// Python door.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -118,6 +130,14 @@ impl UsagePeriod {
             UsagePeriod::Lifetime => "lifetime",
             UsagePeriod::Campaign => "campaign",
         }
+    }
+
+    /// The usage period named `name` ([`UsagePeriod::name`]), if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<UsagePeriod> {
+        UsagePeriod::ALL
+            .into_iter()
+            .find(|period| period.name() == name)
     }
 }
 

@@ -420,3 +420,28 @@ proptest! {
         prop_assert_eq!(CustomerRecord::decode(&blob[..used], seal()).unwrap(), record);
     }
 }
+
+#[test]
+fn usage_period_names() {
+    let expected = [
+        (UsagePeriod::Day, "day"),
+        (UsagePeriod::Week, "week"),
+        (UsagePeriod::Month, "month"),
+        (UsagePeriod::Year, "year"),
+        (UsagePeriod::Lifetime, "lifetime"),
+        (UsagePeriod::Campaign, "campaign"),
+    ];
+    assert_eq!(UsagePeriod::ALL.len(), expected.len());
+    for (period, name) in expected {
+        assert_eq!(period.name(), name);
+        assert_eq!(UsagePeriod::from_name(name), Some(period));
+        // Rule documents spell periods the same way (serde).
+        assert_eq!(
+            serde_json::to_string(&period).unwrap(),
+            std::format!("\"{name}\"")
+        );
+    }
+    for refused in ["", "Day", "days", "validity", "D"] {
+        assert_eq!(UsagePeriod::from_name(refused), None, "{refused:?}");
+    }
+}
