@@ -22,6 +22,10 @@ pub const SECONDS_PER_DAY: i64 = 86_400;
 pub const MINUTES_PER_DAY: u16 = 1_440;
 /// The largest UTC offset magnitude, in minutes (±18:00, as ISO 8601 and `java.time` allow).
 pub const MAX_OFFSET_MINUTES: i16 = 18 * 60;
+/// The week origin: the day number of Monday 1969-12-29, the first day of ISO week 0 (the
+/// week holding 1970-01-01). Week `w` (as [`Day::period_index`] numbers weeks) starts on day
+/// `7 · w + WEEK_ORIGIN_DAY`; every week-based count in the SDK uses this origin.
+pub const WEEK_ORIGIN_DAY: i32 = -3;
 
 /// Day number of 1900-01-01, the first supported day.
 const MIN_DAY: i32 = -25_567;
@@ -310,9 +314,9 @@ impl Day {
     /// The day of the week.
     #[must_use]
     pub const fn weekday(self) -> Weekday {
-        // 1970-01-01 was a Thursday (3 days after Monday). |self.0| < 3·10^6, no overflow.
+        // The week origin is a Monday. |self.0| < 3·10^6, no overflow.
         #[allow(clippy::arithmetic_side_effects)]
-        let from_monday = (self.0 + 3).rem_euclid(7);
+        let from_monday = (self.0 - WEEK_ORIGIN_DAY).rem_euclid(7);
         match from_monday {
             0 => Weekday::Monday,
             1 => Weekday::Tuesday,
@@ -373,9 +377,9 @@ impl Day {
     pub fn period_index(self, period: Period) -> i32 {
         match period {
             Period::Day => self.0,
-            // Monday 1969-12-29 is day −3. |self.0| < 3·10^6, no overflow.
+            // Weeks count from the week origin. |self.0| < 3·10^6, no overflow.
             #[allow(clippy::arithmetic_side_effects)]
-            Period::Week => (self.0 + 3).div_euclid(7),
+            Period::Week => (self.0 - WEEK_ORIGIN_DAY).div_euclid(7),
             #[allow(clippy::arithmetic_side_effects)]
             Period::Month => {
                 let date = self.date();
@@ -453,6 +457,39 @@ pub enum Period {
     Year,
     /// All time: one period that never ends.
     Lifetime,
+}
+
+impl Period {
+    /// Every period, in declaration order.
+    pub const ALL: [Period; 5] = [
+        Period::Day,
+        Period::Week,
+        Period::Month,
+        Period::Year,
+        Period::Lifetime,
+    ];
+
+    /// The pandas frequency alias of a calendar period: `"D"`, `"W"` (ISO weeks, Monday to
+    /// Sunday), `"M"`, `"Y"`; `None` for [`Period::Lifetime`], which has none. The spelling
+    /// the Python door uses for metrics periods.
+    #[must_use]
+    pub const fn freq(self) -> Option<&'static str> {
+        match self {
+            Period::Day => Some("D"),
+            Period::Week => Some("W"),
+            Period::Month => Some("M"),
+            Period::Year => Some("Y"),
+            Period::Lifetime => None,
+        }
+    }
+
+    /// The calendar period with the frequency alias `freq` ([`Period::freq`]), if any.
+    #[must_use]
+    pub fn from_freq(freq: &str) -> Option<Period> {
+        Period::ALL
+            .into_iter()
+            .find(|period| period.freq() == Some(freq))
+    }
 }
 
 /// A local calendar day and time of day, from [`Timestamp::local`].
@@ -671,6 +708,36 @@ mod tests {
         assert_eq!(Day::EPOCH.period_index(Period::Week), 0);
         assert_eq!(date(1969, 12, 29).period_index(Period::Week), 0);
         assert_eq!(date(1969, 12, 28).period_index(Period::Week), -1);
+    }
+
+    #[test]
+    fn week_origin_is_monday_1969_12_29() {
+        let origin = date(1969, 12, 29);
+        assert_eq!(WEEK_ORIGIN_DAY, origin.number());
+        assert_eq!(origin.weekday(), Weekday::Monday);
+        // 2024-08-26, a Monday, is day 19 961 (Python: date(2024, 8, 26) − date(1970, 1, 1)),
+        // in week (19 961 + 3) / 7 = 2852, which starts on it.
+        let monday = date(2024, 8, 26);
+        assert_eq!(monday.number(), 19_961);
+        assert_eq!(monday.period_index(Period::Week), 2852);
+        assert_eq!(7 * 2852 + WEEK_ORIGIN_DAY, monday.number());
+    }
+
+    #[test]
+    fn period_frequency_aliases() {
+        assert_eq!(Period::from_freq("D"), Some(Period::Day));
+        assert_eq!(Period::from_freq("W"), Some(Period::Week));
+        assert_eq!(Period::from_freq("M"), Some(Period::Month));
+        assert_eq!(Period::from_freq("Y"), Some(Period::Year));
+        assert_eq!(Period::Lifetime.freq(), None);
+        for refused in ["", "d", "day", "L", "Q", "W-SUN"] {
+            assert_eq!(Period::from_freq(refused), None, "{refused:?}");
+        }
+        for period in Period::ALL {
+            if let Some(freq) = period.freq() {
+                assert_eq!(Period::from_freq(freq), Some(period));
+            }
+        }
     }
 
     #[test]

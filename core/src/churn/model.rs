@@ -61,12 +61,134 @@ pub enum PurchaseModel {
 }
 
 impl PurchaseModel {
+    /// A model of `kind` with its four parameters, in [`PurchaseModelKind::param_names`] order
+    /// (lifetimes' order).
+    ///
+    /// ```
+    /// use retention_core::churn::model::{PurchaseModel, PurchaseModelKind};
+    /// let params = [0.5534, 10.5802, 0.6061, 11.669];
+    /// let model = PurchaseModel::new(PurchaseModelKind::ParetoNbd, params)?;
+    /// assert_eq!(model.kind(), PurchaseModelKind::ParetoNbd);
+    /// assert_eq!(model.params(), params);
+    /// let refused = PurchaseModel::new(PurchaseModelKind::BgNbd, [0.24, 4.41, 0.79, -2.4]);
+    /// assert_eq!(refused, Err(retention_core::churn::ChurnError::ParameterOutOfDomain));
+    /// # Ok::<(), retention_core::churn::ChurnError>(())
+    /// ```
+    ///
+    /// Errors: [`ChurnError::ParameterOutOfDomain`].
+    pub fn new(kind: PurchaseModelKind, params: [f64; 4]) -> Result<PurchaseModel, ChurnError> {
+        let [p0, p1, p2, p3] = params;
+        Ok(match kind {
+            PurchaseModelKind::BgNbd => PurchaseModel::BgNbd(BgNbd::new(p0, p1, p2, p3)?),
+            PurchaseModelKind::ModifiedBgNbd => {
+                PurchaseModel::ModifiedBgNbd(ModifiedBgNbd::new(p0, p1, p2, p3)?)
+            }
+            PurchaseModelKind::ParetoNbd => {
+                PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3)?)
+            }
+        })
+    }
+
+    /// Which model this is.
+    #[must_use]
+    pub const fn kind(&self) -> PurchaseModelKind {
+        match self {
+            PurchaseModel::BgNbd(_) => PurchaseModelKind::BgNbd,
+            PurchaseModel::ModifiedBgNbd(_) => PurchaseModelKind::ModifiedBgNbd,
+            PurchaseModel::ParetoNbd(_) => PurchaseModelKind::ParetoNbd,
+        }
+    }
+
+    /// The four parameters, in [`PurchaseModelKind::param_names`] order.
+    #[must_use]
+    pub const fn params(&self) -> [f64; 4] {
+        match self {
+            PurchaseModel::BgNbd(m) => m.params(),
+            PurchaseModel::ModifiedBgNbd(m) => m.params(),
+            PurchaseModel::ParetoNbd(m) => m.params(),
+        }
+    }
+
     fn inner(&self) -> &dyn TransactionModel {
         match self {
             PurchaseModel::BgNbd(m) => m,
             PurchaseModel::ModifiedBgNbd(m) => m,
             PurchaseModel::ParetoNbd(m) => m,
         }
+    }
+}
+
+/// Which purchase-and-dropout model, without its parameters: the names the doors use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PurchaseModelKind {
+    /// BG/NBD ([`BgNbd`]).
+    BgNbd,
+    /// MBG/NBD ([`ModifiedBgNbd`]).
+    ModifiedBgNbd,
+    /// Pareto/NBD ([`ParetoNbd`]).
+    ParetoNbd,
+}
+
+impl PurchaseModelKind {
+    /// Every kind.
+    pub const ALL: [PurchaseModelKind; 3] = [
+        PurchaseModelKind::BgNbd,
+        PurchaseModelKind::ModifiedBgNbd,
+        PurchaseModelKind::ParetoNbd,
+    ];
+
+    /// The model's name: `"bg_nbd"`, `"mbg_nbd"` or `"pareto_nbd"`; the spelling of the Python
+    /// door (`model=`) and of messages.
+    ///
+    /// ```
+    /// use retention_core::churn::model::PurchaseModelKind;
+    /// assert_eq!(PurchaseModelKind::BgNbd.name(), "bg_nbd");
+    /// assert_eq!(PurchaseModelKind::ModifiedBgNbd.name(), "mbg_nbd");
+    /// assert_eq!(PurchaseModelKind::ParetoNbd.name(), "pareto_nbd");
+    /// for kind in PurchaseModelKind::ALL {
+    ///     assert_eq!(PurchaseModelKind::from_name(kind.name()), Some(kind));
+    /// }
+    /// assert_eq!(PurchaseModelKind::from_name("Pareto/NBD"), None);
+    /// assert_eq!(PurchaseModelKind::from_name("gamma_gamma"), None); // the spend model
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            PurchaseModelKind::BgNbd => "bg_nbd",
+            PurchaseModelKind::ModifiedBgNbd => "mbg_nbd",
+            PurchaseModelKind::ParetoNbd => "pareto_nbd",
+        }
+    }
+
+    /// The kind named `name` ([`PurchaseModelKind::name`]), if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<PurchaseModelKind> {
+        PurchaseModelKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+
+    /// The parameter names in lifetimes' order: `r, alpha, a, b` for the beta-geometric
+    /// models, `r, alpha, s, beta` for Pareto/NBD.
+    ///
+    /// ```
+    /// use retention_core::churn::model::PurchaseModelKind;
+    /// assert_eq!(PurchaseModelKind::BgNbd.param_names(), ["r", "alpha", "a", "b"]);
+    /// assert_eq!(PurchaseModelKind::ModifiedBgNbd.param_names(), ["r", "alpha", "a", "b"]);
+    /// assert_eq!(PurchaseModelKind::ParetoNbd.param_names(), ["r", "alpha", "s", "beta"]);
+    /// ```
+    #[must_use]
+    pub const fn param_names(self) -> [&'static str; 4] {
+        match self {
+            PurchaseModelKind::BgNbd | PurchaseModelKind::ModifiedBgNbd => ["r", "alpha", "a", "b"],
+            PurchaseModelKind::ParetoNbd => ["r", "alpha", "s", "beta"],
+        }
+    }
+}
+
+impl fmt::Display for PurchaseModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -45,7 +45,16 @@ pub enum RiskBand {
 }
 
 impl RiskBand {
-    /// A lower-case name, for messages.
+    /// Every band, in code order (index `i` holds the band with code `i`).
+    pub const ALL: [RiskBand; 4] = [
+        RiskBand::Low,
+        RiskBand::Medium,
+        RiskBand::High,
+        RiskBand::Critical,
+    ];
+
+    /// The band's name: `"low"`, `"medium"`, `"high"` or `"critical"`; the spelling of
+    /// messages and of the Python door's `band_name`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -54,6 +63,24 @@ impl RiskBand {
             RiskBand::High => "high",
             RiskBand::Critical => "critical",
         }
+    }
+
+    /// The band named `name` ([`RiskBand::name`]), if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<RiskBand> {
+        RiskBand::ALL.into_iter().find(|band| band.name() == name)
+    }
+
+    /// The band's code, 0..=3 from low to critical (the C door's `RTN_CHURN_BAND_*`).
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The band with code `code` ([`RiskBand::code`]), if any.
+    #[must_use]
+    pub fn from_code(code: u8) -> Option<RiskBand> {
+        RiskBand::ALL.into_iter().find(|band| band.code() == code)
     }
 }
 
@@ -201,5 +228,26 @@ mod tests {
             prop_assert!(churn_risk(low).unwrap() >= churn_risk(high).unwrap());
             prop_assert!(churn_risk(p).unwrap() <= MAX_RISK);
         }
+    }
+
+    #[test]
+    fn band_names_and_codes() {
+        let expected = [
+            (RiskBand::Low, "low", 0),
+            (RiskBand::Medium, "medium", 1),
+            (RiskBand::High, "high", 2),
+            (RiskBand::Critical, "critical", 3),
+        ];
+        assert_eq!(RiskBand::ALL.len(), expected.len());
+        for (band, name, code) in expected {
+            assert_eq!(band.name(), name);
+            assert_eq!(band.code(), code);
+            assert_eq!(RiskBand::from_name(name), Some(band));
+            assert_eq!(RiskBand::from_code(code), Some(band));
+            assert_eq!(RiskBand::ALL[usize::from(code)], band);
+        }
+        assert_eq!(RiskBand::from_name("Low"), None);
+        assert_eq!(RiskBand::from_name(""), None);
+        assert_eq!(RiskBand::from_code(4), None);
     }
 }

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Observation;
 use crate::money::{Money, Rounding, div_round};
-use crate::time::{Day, Period};
+use crate::time::{Day, Period, WEEK_ORIGIN_DAY};
 
 /// The period purchases collapse into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,6 +48,41 @@ pub enum Grain {
 }
 
 impl Grain {
+    /// Both grains, in code order.
+    pub const ALL: [Grain; 2] = [Grain::Day, Grain::Week];
+
+    /// The lifetimes / pandas frequency alias: `"D"` or `"W"` (the Python door's `freq` and
+    /// `grain` spelling).
+    #[must_use]
+    pub const fn freq(self) -> &'static str {
+        match self {
+            Grain::Day => "D",
+            Grain::Week => "W",
+        }
+    }
+
+    /// The grain with the frequency alias `freq` ([`Grain::freq`]), if any.
+    #[must_use]
+    pub fn from_freq(freq: &str) -> Option<Grain> {
+        Grain::ALL.into_iter().find(|grain| grain.freq() == freq)
+    }
+
+    /// The grain's number: 0 for a day, 1 for a week (the C door's `RTN_CHURN_GRAIN_*`, and
+    /// the variant index the customer record and model blob store).
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            Grain::Day => 0,
+            Grain::Week => 1,
+        }
+    }
+
+    /// The grain numbered `code` ([`Grain::code`]), if any.
+    #[must_use]
+    pub fn from_code(code: u8) -> Option<Grain> {
+        Grain::ALL.into_iter().find(|grain| grain.code() == code)
+    }
+
     /// The index of the period holding `day` (consecutive periods, consecutive indices).
     #[must_use]
     pub fn period_index(self, day: Day) -> i32 {
@@ -69,9 +104,9 @@ impl Grain {
     fn start_day(self, index: i32) -> i64 {
         match self {
             Grain::Day => i64::from(index),
-            // Week 0 starts on Monday 1969-12-29, day −3. i32 · 7 fits in i64.
+            // Week 0 starts on the week origin. i32 · 7 fits in i64.
             #[allow(clippy::arithmetic_side_effects)]
-            Grain::Week => i64::from(index) * 7 - 3,
+            Grain::Week => i64::from(index) * 7 + i64::from(WEEK_ORIGIN_DAY),
         }
     }
 }
@@ -86,6 +121,25 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
+    /// Both units.
+    pub const ALL: [TimeUnit; 2] = [TimeUnit::Days, TimeUnit::Weeks];
+
+    /// The lifetimes / pandas frequency alias of the unit: `"D"` or `"W"` (the Python door's
+    /// `unit` spelling).
+    #[must_use]
+    pub const fn freq(self) -> &'static str {
+        match self {
+            TimeUnit::Days => "D",
+            TimeUnit::Weeks => "W",
+        }
+    }
+
+    /// The unit with the frequency alias `freq` ([`TimeUnit::freq`]), if any.
+    #[must_use]
+    pub fn from_freq(freq: &str) -> Option<TimeUnit> {
+        TimeUnit::ALL.into_iter().find(|unit| unit.freq() == freq)
+    }
+
     /// Days in one unit.
     #[must_use]
     pub const fn days(self) -> f64 {
@@ -646,5 +700,35 @@ mod tests {
             let bytes = postcard::to_slice(&summary, &mut buf).unwrap();
             prop_assert_eq!(postcard::from_bytes::<ChurnSummary>(bytes).unwrap(), summary);
         }
+    }
+
+    #[test]
+    fn grain_and_unit_spellings_and_codes() {
+        assert_eq!(Grain::from_freq("D"), Some(Grain::Day));
+        assert_eq!(Grain::from_freq("W"), Some(Grain::Week));
+        assert_eq!(TimeUnit::from_freq("D"), Some(TimeUnit::Days));
+        assert_eq!(TimeUnit::from_freq("W"), Some(TimeUnit::Weeks));
+        for refused in ["", "d", "M", "H", "day", "W-SUN"] {
+            assert_eq!(Grain::from_freq(refused), None, "{refused:?}");
+            assert_eq!(TimeUnit::from_freq(refused), None, "{refused:?}");
+        }
+        assert_eq!(Grain::from_code(0), Some(Grain::Day));
+        assert_eq!(Grain::from_code(1), Some(Grain::Week));
+        assert_eq!(Grain::from_code(2), None);
+        for grain in Grain::ALL {
+            assert_eq!(Grain::from_freq(grain.freq()), Some(grain));
+            // The code is the variant index stored in records and model blobs (one byte).
+            let mut buf = [0u8; 4];
+            assert_eq!(
+                postcard::to_slice(&grain, &mut buf).unwrap(),
+                &[grain.code()]
+            );
+        }
+        for unit in TimeUnit::ALL {
+            assert_eq!(TimeUnit::from_freq(unit.freq()), Some(unit));
+        }
+        // Week 0 starts on the week origin, Monday 1969-12-29.
+        assert_eq!(Grain::Week.start(0), Some(day(1969, 12, 29)));
+        assert_eq!(Grain::Week.start(1), Some(day(1970, 1, 5)));
     }
 }

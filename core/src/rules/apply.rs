@@ -47,7 +47,7 @@ use crate::points::{Account, AccountError, AccountEvent, Points};
 use crate::terminal::EventId;
 use crate::time::Day;
 
-use super::model::MAX_PROGRAMS;
+use super::limits::MAX_PROGRAMS;
 use super::outcome::{Outcome, StampAward};
 use super::refund::Clawback;
 

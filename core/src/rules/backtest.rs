@@ -38,9 +38,10 @@ use crate::money::Money;
 use crate::time::{Timestamp, UtcOffset};
 
 use super::effect::EffectKind;
-use super::evaluate::{Context, EvalError, Line, MAX_COUPONS, MAX_LINES, evaluate};
-use super::model::RuleSet;
+use super::evaluate::{Context, EvalError, Line, evaluate};
+use super::limits::{MAX_COUPONS, MAX_LINES};
 use super::outcome::Outcome;
+use super::rule_set::RuleSet;
 use super::tiers::{TierBasis, TierSummary, window_sum};
 
 /// The history: one entry per basket line, in columns of equal length. Optional columns may be

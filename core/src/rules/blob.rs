@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::envelope::{self, DecodeError, EncodeError, Kind, OVERHEAD_LEN};
 
-use super::model::{Inconsistent, RuleSet, RuleSetData};
+use super::rule_set::{Inconsistent, RuleSet, RuleSetData};
 
 /// Bytes of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
@@ -269,7 +269,7 @@ impl RuleSet {
 /// The first fields of the rule-set bytes, read before the rest.
 #[derive(serde::Deserialize)]
 struct Head {
-    _name: super::model::Span,
+    _name: super::span::Span,
     serial: u32,
 }
 
@@ -358,13 +358,15 @@ mod tests {
     use crate::money::{Money, Rounding};
     use crate::rules::condition::Condition;
     use crate::rules::effect::Effect;
-    use crate::rules::model::{
-        Basis, Group, GroupMode, MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
-        MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN, Rule, Selector, Span, StampProgram,
-        UsageLimit,
+    use crate::rules::limits::{
+        MAX_CONDITIONS, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE, MAX_PROGRAMS, MAX_RULES,
+        MAX_SELECTORS, MAX_TEXT_LEN, MAX_TIERS,
     };
     use crate::rules::redemption::Redemption;
-    use crate::rules::tiers::{MAX_TIERS, TierBasis, TierLevel, TierPolicy};
+    use crate::rules::rule_set::{Group, GroupMode, Rule, StampProgram, UsageLimit};
+    use crate::rules::selector::{Basis, Selector};
+    use crate::rules::span::Span;
+    use crate::rules::tiers::{TierBasis, TierLevel, TierPolicy};
 
     const SMALL: &str = r#"{"name": "p", "serial": 2, "rules": [
         {"id": 1, "name": "b", "effect": {"bonus_points": {"points": 5}}}]}"#;

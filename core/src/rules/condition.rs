@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
 
-use super::model::{Basis, Span};
+use super::selector::Basis;
+use super::span::Span;
 
 /// One condition of a rule. A rule applies only when all its conditions hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,8 +8,8 @@ use std::string::String;
 use crate::money::Money;
 
 use super::effect::EffectKind;
-use super::model::RuleSet;
 use super::outcome::{Outcome, Shortfall, Status};
+use super::rule_set::RuleSet;
 
 fn unit(kind: EffectKind, amount: u64) -> String {
     let money = || Money::from_minor(i64::try_from(amount).unwrap_or(i64::MAX));

@@ -1,6 +1,6 @@
 //! Loyalty rule evaluation: a rule set is data, compiled once, evaluated at the till.
 //!
-//! - [`RuleSet`]: the compiled, validated rules ([`model`]), loaded from a blob
+//! - [`RuleSet`]: the compiled, validated rules ([`rule_set`]), loaded from a blob
 //!   ([`RuleSet::load`], [`blob`]) or, on a host, compiled from JSON or TOML
 //!   (`RuleSet::from_json`, `RuleSet::from_toml`, [`authoring`]).
 //! - [`evaluate`](fn@evaluate): a basket ([`Line`]s), a [`CustomerRecord`](crate::customer::CustomerRecord)
@@ -15,6 +15,7 @@
 //! - After the sale ([`apply`](mod@apply)): [`Outcome::apply`] and [`Clawback::apply`] put a
 //!   sale's points and stamps (or a return's clawback) on a punch card and a points account in
 //!   one all-or-nothing call.
+//! - [`limits`]: every capacity (`MAX_*`) of a rule set, a basket and an outcome, in one place.
 //!
 //! **Order and rounding** (the one rule, `docs/rules.md` works an example of each): discount
 //! rules run first, in priority order, each on the basket net of the discounts before it; then
@@ -57,12 +58,15 @@ pub mod effect;
 pub mod evaluate;
 #[cfg(feature = "std")]
 pub mod explain;
-pub mod model;
+pub mod limits;
 pub mod outcome;
 #[cfg(test)]
 mod properties;
 pub mod redemption;
 pub mod refund;
+pub mod rule_set;
+pub mod selector;
+pub mod span;
 pub mod tiers;
 
 pub use apply::{Applied, ApplyError};
@@ -71,23 +75,24 @@ pub use authoring::{AuthoringError, AuthoringErrorKind, RuleRef, RuleSetDoc};
 pub use blob::{LoadError, LoadOptions, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN};
 pub use condition::{Condition, ConditionKind, MAX_CHURN_RISK};
 pub use effect::{Effect, EffectKind, MAX_PERMILLE};
-pub use evaluate::{
-    Context, EvalError, Line, MAX_CHANNEL, MAX_COUPONS, MAX_LINES, OutcomeCapacity, evaluate,
-};
+pub use evaluate::{Context, EvalError, Line, MAX_CHANNEL, OutcomeCapacity, evaluate};
 #[cfg(feature = "std")]
 pub use explain::explain;
-pub use model::{
-    Basis, Group, GroupMode, MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS,
-    MAX_LIMITS_PER_RULE, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS,
-    MAX_TEXT_LEN, Rule, RuleSet, Selector, SelectorLists, Span, StampProgram, UsageLimit,
+pub use limits::{
+    MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_COUPONS, MAX_FREE_ITEMS, MAX_GROUPS, MAX_HINTS,
+    MAX_IDS, MAX_LIMITS_PER_RULE, MAX_LINES, MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_REWARDS,
+    MAX_RULES, MAX_SELECTORS, MAX_SHARES, MAX_TEXT_LEN, MAX_TIERS,
 };
 pub use outcome::{
-    FreeItem, Hint, LineResult, MAX_FREE_ITEMS, MAX_HINTS, MAX_REWARDS, MAX_SHARES, Outcome,
-    RewardGrant, Share, ShareKind, Shortfall, StampAward, Status, TraceEntry,
+    FreeItem, Hint, LineResult, Outcome, RewardGrant, Share, ShareKind, Shortfall, StampAward,
+    Status, TraceEntry,
 };
 pub use redemption::{RedeemError, Redeemed, Redemption};
 pub use refund::{Clawback, RefundError, Returns, RulePoints, refund};
+pub use rule_set::{Group, GroupMode, Rule, RuleSet, StampProgram, UsageLimit};
+pub use selector::{Basis, Selector, SelectorLists};
+pub use span::Span;
 pub use tiers::{
-    AccountTierError, MAX_TIERS, TierBasis, TierError, TierLevel, TierPolicy, TierStatus,
-    TierSummary, window_months, window_sum,
+    AccountTierError, TierBasis, TierError, TierLevel, TierPolicy, TierStatus, TierSummary,
+    window_months, window_sum,
 };

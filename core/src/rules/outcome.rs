@@ -11,18 +11,9 @@ use crate::terminal::EventId;
 
 use super::condition::ConditionKind;
 use super::effect::EffectKind;
-use super::evaluate::MAX_LINES;
-use super::model::{MAX_PROGRAMS, MAX_RULES};
-
-/// Line shares (rule → line → amount) an outcome holds. A basket needing more is refused with
-/// `EvalError::Capacity`, never truncated; `earning rules × lines ≤ 96` always fits.
-pub const MAX_SHARES: usize = 96;
-/// Nearest-miss hints per outcome: those of the first rules in evaluation order are kept.
-pub const MAX_HINTS: usize = 4;
-/// Rewards granted per outcome.
-pub const MAX_REWARDS: usize = 8;
-/// Free-item entries (rule, line, units) per outcome.
-pub const MAX_FREE_ITEMS: usize = 8;
+use super::limits::{
+    MAX_FREE_ITEMS, MAX_HINTS, MAX_LINES, MAX_PROGRAMS, MAX_REWARDS, MAX_RULES, MAX_SHARES,
+};
 
 /// Why a rule did or did not apply: the first reason, in the order the engine checks them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -20,8 +20,7 @@ use crate::money::{Money, Overflow};
 use crate::points::Points;
 use crate::terminal::EventId;
 
-use super::evaluate::MAX_LINES;
-use super::model::{MAX_PROGRAMS, MAX_RULES};
+use super::limits::{MAX_LINES, MAX_PROGRAMS, MAX_RULES};
 use super::outcome::{Outcome, ShareKind, StampAward};
 
 /// Units of each line of one transaction returned so far.

@@ -10,8 +10,7 @@ use crate::money::{Money, Overflow, Rounding, div_round};
 use crate::points::{Account, AccountError, MAX_TIER_WINDOW_MONTHS, Points};
 use crate::time::Day;
 
-/// Tier levels per policy.
-pub const MAX_TIERS: usize = 8;
+use super::limits::MAX_TIERS;
 
 /// What qualifies a customer for a tier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -15,124 +15,14 @@ use crate::money::Money;
 
 use super::condition::Condition;
 use super::effect::Effect;
+use super::limits::{
+    MAX_CONDITIONS, MAX_CONDITIONS_PER_RULE, MAX_GROUPS, MAX_IDS, MAX_LIMITS_PER_RULE,
+    MAX_LIST_LEN, MAX_NAME_LEN, MAX_PROGRAMS, MAX_RULES, MAX_SELECTORS, MAX_TEXT_LEN,
+};
 use super::redemption::Redemption;
+use super::selector::{Basis, Selector, SelectorLists};
+use super::span::Span;
 use super::tiers::TierPolicy;
-
-/// Rules per rule set.
-pub const MAX_RULES: usize = 64;
-/// Conditions per rule (all must hold).
-pub const MAX_CONDITIONS_PER_RULE: usize = 8;
-/// Conditions in a whole rule set.
-pub const MAX_CONDITIONS: usize = 192;
-/// Distinct item selectors in a rule set (identical selectors are stored once).
-pub const MAX_SELECTORS: usize = 48;
-/// Ids (SKUs, categories, stores) in one list: "SKUs per selector".
-pub const MAX_LIST_LEN: usize = 64;
-/// Ids in all lists of a rule set together (identical lists are stored once).
-pub const MAX_IDS: usize = 512;
-/// Exclusive groups per rule set.
-pub const MAX_GROUPS: usize = 16;
-/// Punch-card programs a rule set awards stamps to.
-pub const MAX_PROGRAMS: usize = 4;
-/// Usage limits per rule.
-pub const MAX_LIMITS_PER_RULE: usize = 2;
-/// Bytes of a rule's name (UTF-8).
-pub const MAX_NAME_LEN: usize = 48;
-/// Bytes of all names of a rule set together.
-pub const MAX_TEXT_LEN: usize = 1_536;
-
-/// A run of items in one of the rule set's pools: `len` items from `start`. `len` 0 is none.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Span {
-    /// Index of the first item.
-    pub start: u16,
-    /// Number of items.
-    pub len: u16,
-}
-
-impl Span {
-    /// No items.
-    pub const EMPTY: Span = Span { start: 0, len: 0 };
-
-    /// The index range, if it does not overflow.
-    pub(crate) fn range(self) -> Option<core::ops::Range<usize>> {
-        let start = usize::from(self.start);
-        Some(start..start.checked_add(usize::from(self.len))?)
-    }
-
-    /// True for no items.
-    #[must_use]
-    pub const fn is_empty(self) -> bool {
-        self.len == 0
-    }
-}
-
-/// Which basket lines a rule looks at: all lines, or those whose SKU or category is listed;
-/// minus those whose SKU or category is excluded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Selector {
-    /// Every line (then `skus` and `categories` are empty).
-    pub all: bool,
-    /// Lines with one of these SKUs (a list in the id pool).
-    pub skus: Span,
-    /// Lines in one of these categories.
-    pub categories: Span,
-    /// Never lines with one of these SKUs.
-    pub exclude_skus: Span,
-    /// Never lines in one of these categories.
-    pub exclude_categories: Span,
-}
-
-/// A selector with its id lists looked up ([`RuleSet::lists`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SelectorLists<'a> {
-    /// Every line.
-    pub all: bool,
-    /// Selected SKUs.
-    pub skus: &'a [u32],
-    /// Selected categories.
-    pub categories: &'a [u32],
-    /// Excluded SKUs.
-    pub exclude_skus: &'a [u32],
-    /// Excluded categories.
-    pub exclude_categories: &'a [u32],
-}
-
-impl SelectorLists<'_> {
-    /// True when the selector picks a line with `sku` and `category`: all lines, or its SKU or
-    /// category is listed; and neither is excluded.
-    #[must_use]
-    pub fn matches(&self, sku: u32, category: u32) -> bool {
-        // A plain loop: the lists are short, and `<[u32]>::contains` costs more on them.
-        fn listed(list: &[u32], id: u32) -> bool {
-            for &entry in list {
-                if entry == id {
-                    return true;
-                }
-            }
-            false
-        }
-        let included = self.all || listed(self.skus, sku) || listed(self.categories, category);
-        included && !listed(self.exclude_skus, sku) && !listed(self.exclude_categories, category)
-    }
-
-    /// True for "every line, none excluded".
-    #[must_use]
-    pub const fn is_everything(&self) -> bool {
-        self.all && self.exclude_skus.is_empty() && self.exclude_categories.is_empty()
-    }
-}
-
-/// Which amount a threshold or earning rule reads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// Line amounts before any discount.
-    #[default]
-    Gross,
-    /// Line amounts net of the discounts applied before this rule.
-    Net,
-}
 
 /// How an exclusive group picks the one rule that applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
