@@ -20,7 +20,7 @@ ensure_apt() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
 }
 
-# Rust targets for the firmware builds; nightly with Miri (and rust-src) for the Miri step.
+# Rust targets for the firmware builds.
 ensure_rust() {
     local installed
     installed="$(rustup target list --installed)"
@@ -30,11 +30,51 @@ ensure_rust() {
     rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
 }
 
+# The nightly the Miri step uses, pinned: a floating `nightly` changes Miri's checks (and can
+# break) from one day to the next without a change here. To move the pin, install the new
+# nightly, run the test command, and change both lines together.
+MIRI_NIGHTLY=nightly-2026-05-20
+MIRI_NIGHTLY_RUSTC="rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
+
+# The toolchain name that runs the pinned nightly: `nightly-<date>` if installed, else a plain
+# `nightly` whose rustc is exactly the pinned one (this machine image ships it that way, and
+# installing the dated name would download the same toolchain again and rebuild Miri's
+# sysroot), else nothing (status 1).
+miri_toolchain() {
+    if rustup toolchain list | grep -q "^$MIRI_NIGHTLY-"; then
+        echo "$MIRI_NIGHTLY"
+    elif [ "$(rustc +nightly -V 2>/dev/null)" = "$MIRI_NIGHTLY_RUSTC" ]; then
+        echo nightly
+    else
+        return 1
+    fi
+}
+
 ensure_nightly_miri() {
-    rustup toolchain list | grep -q '^nightly' \
-        || rustup toolchain install nightly --profile minimal
-    rustup +nightly component list --installed | grep -q '^miri' \
-        || rustup +nightly component add miri rust-src
+    local toolchain
+    toolchain="$(miri_toolchain)" || {
+        rustup toolchain install "$MIRI_NIGHTLY" --profile minimal --component miri,rust-src \
+            --no-self-update || return 1
+        toolchain="$MIRI_NIGHTLY"
+    }
+    rustup "+$toolchain" component list --installed | grep -q '^miri' \
+        || rustup "+$toolchain" component add miri rust-src
+}
+
+# The minimum supported Rust version: the `rust-version` of retention-core (README "Rust"). The
+# `msrv` step checks the core and the C API with exactly this toolchain.
+msrv_version() {
+    sed -n 's/^rust-version = "\(.*\)"/\1/p' "$ROOT/core/Cargo.toml"
+}
+
+ensure_msrv_toolchain() {
+    local version
+    version="$(msrv_version)"
+    [ -n "$version" ] || { echo "setup: no rust-version in core/Cargo.toml"; return 1; }
+    rustup toolchain list | grep -q "^$version-" \
+        || rustup toolchain install "$version" --profile minimal --no-self-update || return 1
+    rustup "+$version" target list --installed | grep -qx "$FIRMWARE_TARGET" \
+        || rustup "+$version" target add "$FIRMWARE_TARGET"
 }
 
 # The Python virtual environment with the pinned test requirements.

@@ -78,7 +78,7 @@ pub(crate) fn hex(value: &Value, key: &str) -> Result<Vec<u8>, Box<dyn Error>> {
 
 /// Bytes from a hex string.
 pub(crate) fn unhex(text: &str) -> Result<Vec<u8>, Box<dyn Error>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(format!("odd-length hex: {text}").into());
     }
     (0..text.len())
