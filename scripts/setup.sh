@@ -99,24 +99,26 @@ build_python_extension() {
 # The C API as a host staticlib (debug, std: panics caught) and the link flags it needs.
 HOST_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 
-# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"), with
-# rule-set signature checks (feature `signing`, about 25 KB of flash) so the C tests cover them.
+# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"), by
+# default with rule-set signature checks (feature `signing`; its flash cost is in the README's
+# footprint figures) so the C tests cover them. Optional argument: the features instead.
 FIRMWARE_TARGET=thumbv7m-none-eabi
 FIRMWARE_LIB="$ROOT/target/$FIRMWARE_TARGET/firmware/libretention_ffi.a"
 build_firmware_lib() {
     cargo rustc -q -p retention-ffi --profile firmware --target "$FIRMWARE_TARGET" \
-        --no-default-features --features panic-handler,signing --crate-type staticlib
+        --no-default-features --features "${1:-panic-handler,signing}" --crate-type staticlib
 }
 
 ARM_CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -mcpu=cortex-m3 -mthumb -Os
     -ffunction-sections -fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles)
 
-# Links a C file with the firmware staticlib into an ELF for QEMU's lm3s6965evb.
+# Links a C file with the firmware staticlib (or the library given third, with any further
+# compiler flags) into an ELF for QEMU's lm3s6965evb.
 link_arm() {
-    local source=$1 elf=$2
-    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" -I"$ROOT/include" -I"$ROOT/ffi/tests" \
+    local source=$1 elf=$2 lib=${3:-$FIRMWARE_LIB}
+    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" "${@:4}" -I"$ROOT/include" -I"$ROOT/ffi/tests" \
         -T "$ROOT/ffi/tests/arm/lm3s6965.ld" "$ROOT/ffi/tests/arm/startup.c" "$source" \
-        "$FIRMWARE_LIB" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
+        "$lib" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
 }
 
 # Runs an ELF on an emulated Cortex-M3; semihosting carries output and the exit code.
