@@ -74,10 +74,17 @@ def machine():
 def run_identity():
     """When, and at which commit (and whether the work tree had uncommitted changes)."""
     status = command_output("git", "status", "--porcelain", "--untracked-files=no")
+    try:
+        load = [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        load = None
     return {
         "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": command_output("git", "rev-parse", "--short", "HEAD"),
         "uncommitted_changes": bool(status) if status is not None else None,
+        # The machine's load average over 1, 5 and 15 minutes when the run ended: other work
+        # on a shared machine slows a run down.
+        "load_average": load,
     }
 
 
@@ -144,13 +151,16 @@ def kib(size_bytes):
 
 
 def provenance(figures):
-    """`run of 2026-05-21, commit abc1234, on 2 cores (Intel Xeon), Debian 12, rustc 1.95.0`."""
+    """`run of 2026-05-21, commit abc1234, 2 cores (Intel Xeon), load average 1.2, Debian 12,
+    rustc 1.95.0`."""
     run, host = figures["run"], figures["machine"]
     commit = f"commit `{run['commit']}`" if run.get("commit") else "an unknown commit"
     if run.get("uncommitted_changes"):
         commit += " with uncommitted changes"
     parts = [f"run of {run['finished'][:10]}", commit,
              f"{host['cores']} cores ({host['cpu'] or 'unknown CPU'})"]
+    if run.get("load_average"):
+        parts.append(f"load average {run['load_average'][2]:.1f} over the last 15 min of the run")
     parts += [value for value in (host.get("os"), host.get("rustc")) if value]
     return ", ".join(parts)
 
