@@ -151,14 +151,14 @@ def kib(size_bytes):
 
 
 def provenance(figures):
-    """`run of 2026-05-21, commit abc1234, 2 cores (Intel Xeon), load average 1.2, Debian 12,
+    """`run of 2026-05-21, commit abc1234, 2 cores, Intel Xeon, load average 1.2, Debian 12,
     rustc 1.95.0`."""
     run, host = figures["run"], figures["machine"]
     commit = f"commit `{run['commit']}`" if run.get("commit") else "an unknown commit"
     if run.get("uncommitted_changes"):
         commit += " with uncommitted changes"
     parts = [f"run of {run['finished'][:10]}", commit,
-             f"{host['cores']} cores ({host['cpu'] or 'unknown CPU'})"]
+             f"{host['cores']} cores, {host['cpu'] or 'unknown CPU'}"]
     if run.get("load_average"):
         parts.append(f"load average {run['load_average'][2]:.1f} over the last 15 min of the run")
     parts += [value for value in (host.get("os"), host.get("rustc")) if value]
@@ -210,12 +210,12 @@ def render_test_times():
 
 def render_demo_time():
     parts = []
-    for name, label in (("demo-cold", "with its release builds still to make (a fresh clone "
-                                      "after the test command)"),
+    for name, label in (("demo-cold", "with its release builds still to make, as on a fresh "
+                                      "clone after the test command"),
                         ("demo-warm", "with warm caches")):
         figures = stored(name)
         if figures:
-            parts.append(f"{duration(figures['result']['seconds'])} {label} "
+            parts.append(f"**{duration(figures['result']['seconds'])}** {label} "
                          f"({provenance(figures)})")
     if not parts:
         return ("Its time is not recorded yet: `./scripts/demo.sh`, then "
