@@ -3,6 +3,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
+# Its time goes into target/demo/figures.json (README: `python3 scripts/figures.py update`);
+# cold: the release build of the C API is not there yet.
+started=$(date +%s)
+cold=$([ -e target/release/libretention_ffi.a ] && echo false || echo true)
 ensure_venv
 export CARGO_TERM_COLOR=never
 
@@ -52,3 +56,7 @@ cargo run -q --release --locked -p retention-examples --bin rules
 echo
 echo "=== Win-back at the till (Rust): the customer record's churn summary scored from the model blob ==="
 cargo run -q --release --locked -p retention-examples --bin winback
+
+mkdir -p target/demo
+python3 scripts/figures.py record demo --seconds $(($(date +%s) - started)) --cold "$cold" \
+    >target/demo/figures.json

@@ -20,7 +20,7 @@ ensure_apt() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
 }
 
-# Rust targets for the firmware builds; nightly with Miri (and rust-src) for the Miri step.
+# Rust targets for the firmware builds.
 ensure_rust() {
     local installed
     installed="$(rustup target list --installed)"
@@ -30,11 +30,51 @@ ensure_rust() {
     rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
 }
 
+# The nightly the Miri step uses, pinned: a floating `nightly` changes Miri's checks (and can
+# break) from one day to the next without a change here. To move the pin, install the new
+# nightly, run the test command, and change both lines together.
+MIRI_NIGHTLY=nightly-2026-05-20
+MIRI_NIGHTLY_RUSTC="rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
+
+# The toolchain name that runs the pinned nightly: `nightly-<date>` if installed, else a plain
+# `nightly` whose rustc is exactly the pinned one (this machine image ships it that way, and
+# installing the dated name would download the same toolchain again and rebuild Miri's
+# sysroot), else nothing (status 1).
+miri_toolchain() {
+    if rustup toolchain list | grep -q "^$MIRI_NIGHTLY-"; then
+        echo "$MIRI_NIGHTLY"
+    elif [ "$(rustc +nightly -V 2>/dev/null)" = "$MIRI_NIGHTLY_RUSTC" ]; then
+        echo nightly
+    else
+        return 1
+    fi
+}
+
 ensure_nightly_miri() {
-    rustup toolchain list | grep -q '^nightly' \
-        || rustup toolchain install nightly --profile minimal
-    rustup +nightly component list --installed | grep -q '^miri' \
-        || rustup +nightly component add miri rust-src
+    local toolchain
+    toolchain="$(miri_toolchain)" || {
+        rustup toolchain install "$MIRI_NIGHTLY" --profile minimal --component miri,rust-src \
+            --no-self-update || return 1
+        toolchain="$MIRI_NIGHTLY"
+    }
+    rustup "+$toolchain" component list --installed | grep -q '^miri' \
+        || rustup "+$toolchain" component add miri rust-src
+}
+
+# The minimum supported Rust version: the `rust-version` of retention-core (README "Rust"). The
+# `msrv` step checks the core and the C API with exactly this toolchain.
+msrv_version() {
+    sed -n 's/^rust-version = "\(.*\)"/\1/p' "$ROOT/core/Cargo.toml"
+}
+
+ensure_msrv_toolchain() {
+    local version
+    version="$(msrv_version)"
+    [ -n "$version" ] || { echo "setup: no rust-version in core/Cargo.toml"; return 1; }
+    rustup toolchain list | grep -q "^$version-" \
+        || rustup toolchain install "$version" --profile minimal --no-self-update || return 1
+    rustup "+$version" target list --installed | grep -qx "$FIRMWARE_TARGET" \
+        || rustup "+$version" target add "$FIRMWARE_TARGET"
 }
 
 # The Python virtual environment with the pinned test requirements.
@@ -59,24 +99,26 @@ build_python_extension() {
 # The C API as a host staticlib (debug, std: panics caught) and the link flags it needs.
 HOST_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 
-# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"), with
-# rule-set signature checks (feature `signing`, about 25 KB of flash) so the C tests cover them.
+# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"), by
+# default with rule-set signature checks (feature `signing`; its flash cost is in the README's
+# footprint figures) so the C tests cover them. Optional argument: the features instead.
 FIRMWARE_TARGET=thumbv7m-none-eabi
 FIRMWARE_LIB="$ROOT/target/$FIRMWARE_TARGET/firmware/libretention_ffi.a"
 build_firmware_lib() {
     cargo rustc -q -p retention-ffi --profile firmware --target "$FIRMWARE_TARGET" \
-        --no-default-features --features panic-handler,signing --crate-type staticlib
+        --no-default-features --features "${1:-panic-handler,signing}" --crate-type staticlib
 }
 
 ARM_CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -mcpu=cortex-m3 -mthumb -Os
     -ffunction-sections -fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles)
 
-# Links a C file with the firmware staticlib into an ELF for QEMU's lm3s6965evb.
+# Links a C file with the firmware staticlib (or the library given third, with any further
+# compiler flags) into an ELF for QEMU's lm3s6965evb.
 link_arm() {
-    local source=$1 elf=$2
-    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" -I"$ROOT/include" -I"$ROOT/ffi/tests" \
+    local source=$1 elf=$2 lib=${3:-$FIRMWARE_LIB}
+    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" "${@:4}" -I"$ROOT/include" -I"$ROOT/ffi/tests" \
         -T "$ROOT/ffi/tests/arm/lm3s6965.ld" "$ROOT/ffi/tests/arm/startup.c" "$source" \
-        "$FIRMWARE_LIB" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
+        "$lib" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
 }
 
 # Runs an ELF on an emulated Cortex-M3; semihosting carries output and the exit code.

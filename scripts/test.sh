@@ -2,14 +2,21 @@
 # Every test of the Retention SDK: the one list of gates (README "Run every test"; .ci/run).
 # Runs every step even after a failure, prints each step's time, and ends with
 #   ci: N passed, M failed
-# where N and M count test cases plus one per step. Logs: target/ci-logs/<step>.log.
+# where N and M count test cases plus one per step. Logs: target/ci-logs/<step>.log; the
+# measured figures (step times, firmware sizes, stack per call) in target/ci-logs/figures.json,
+# which `python3 scripts/figures.py update` puts into docs/figures/ and the README.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
 
+# Whether this run starts cold (no cargo build yet, no venv yet): recorded with the figures.
+cold_target=$([ -d "$ROOT/target/debug" ] && echo false || echo true)
+new_venv=$([ -x "$VENV/bin/python" ] && echo false || echo true)
+
 LOGS="$ROOT/target/ci-logs"
 CTEST="$ROOT/target/ctest"
 mkdir -p "$LOGS" "$CTEST"
+: >"$LOGS/steps.tsv"
 export CARGO_TERM_COLOR=never
 
 cases_passed=0 cases_failed=0 steps_passed=0 steps_failed=0
@@ -37,10 +44,12 @@ step() {
     rc=$?
     t1=$(date +%s)
     count_cases "$log"
+    printf '%s\t%s\t%s\n' "$name" $((t1 - t0)) "$([ $rc -eq 0 ] && echo ok || echo failed)" \
+        >>"$LOGS/steps.tsv"
     if [ $rc -eq 0 ]; then
         steps_passed=$((steps_passed + 1))
         printf '%-12s ok      %4ss\n' "$name" $((t1 - t0))
-        grep -E '^(size|firmware|ci-info):' "$log" | sed 's/^/             /'
+        grep -E '^(size|firmware|stack|ci-info):' "$log" | sed 's/^/             /'
     else
         steps_failed=$((steps_failed + 1))
         failed_steps+=("$name")
@@ -52,7 +61,7 @@ step() {
 # --- the gates ---------------------------------------------------------------------------------
 
 setup() {
-    ensure_apt && ensure_rust && ensure_nightly_miri && ensure_venv
+    ensure_apt && ensure_rust && ensure_msrv_toolchain && ensure_nightly_miri && ensure_venv
 }
 
 fmt() { cargo fmt --all --check -- --color never; }
@@ -66,6 +75,19 @@ doc() { RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked; }
 
 rust_tests() { cargo test --workspace --locked; }
 
+# The minimum supported Rust version is true: every crate's rust-version covers what its locked
+# dependencies declare (scripts/msrv.py), and the core and the C API, as firmware builds them
+# (no_std, Cortex-M3), compile with exactly that toolchain. The other crates are checked
+# against the lock file only. The test suite itself needs more (CONTRIBUTING.md, "Toolchains").
+msrv() {
+    local version
+    version="$(msrv_version)"
+    python3 scripts/msrv.py \
+        && cargo "+$version" check --locked --target "$FIRMWARE_TARGET" -p retention-core \
+            -p retention-ffi --no-default-features --features retention-ffi/panic-handler \
+        && echo "ci-info: rust-version $version covers Cargo.lock; the core and the C API (no_std, $FIRMWARE_TARGET) build with Rust $version"
+}
+
 # A no_std, no-heap binary linking the core and every C API function; the core for Cortex-M4F.
 nostd_proof() {
     cargo build --release --locked --manifest-path nostd-proof/Cargo.toml \
@@ -74,8 +96,10 @@ nostd_proof() {
         && echo "ci-info: core and C API link without std or heap; core builds for thumbv7em-none-eabihf"
 }
 
-# Regenerate every generated file; any difference from the commit fails.
+# Regenerate every generated file; any difference from the commit fails. The README's figures
+# blocks must be what docs/figures/ renders.
 header_check() {
+    python3 scripts/figures.py check || return 1
     cargo xtask gen || return 1
     local diff
     diff="$(git status --porcelain -- include ffi/tests/generated nostd-proof/src/exports.rs)"
@@ -110,11 +134,20 @@ c_host() {
     return $rc
 }
 
-# The same C tests linked against the firmware staticlib, run on an emulated Cortex-M3.
+# The size of the SDK's code in a firmware staticlib: firmware: BUILD text N B, data N B, bss N B.
+firmware_size() {
+    echo "firmware: $1 $(arm-none-eabi-size -t "$2" | awk '$6 ~ /^retention_ffi-/ { t += $1; d += $2; b += $3 } END { printf "text %d B, data %d B, bss %d B", t, d, b }') (retention code in the thumbv7m staticlib, opt-level z, LTO)"
+}
+
+# The same C tests linked against the firmware staticlib, run on an emulated Cortex-M3; the code
+# size with and without `signing`; the stack per call, measured by painting, in both builds.
 c_qemu() {
-    build_firmware_lib || return 1
+    local unsigned="$CTEST/libretention_ffi-no-signing.a"
+    build_firmware_lib panic-handler && cp "$FIRMWARE_LIB" "$unsigned" && build_firmware_lib \
+        || return 1
+    firmware_size signing "$FIRMWARE_LIB"
+    firmware_size no-signing "$unsigned"
     local rc=0 test name
-    echo "firmware: $(arm-none-eabi-size -t "$FIRMWARE_LIB" | awk '$6 ~ /^retention_ffi-/ { t += $1; d += $2; b += $3 } END { printf "retention code in the thumbv7m staticlib (opt-level z, LTO, signing): text %d B, data %d B, bss %d B", t, d, b }')"
     for test in ffi/tests/test_*.c; do
         name=$(basename "$test" .c)
         echo "== $name (Cortex-M3, QEMU lm3s6965evb)"
@@ -122,12 +155,21 @@ c_qemu() {
         echo "size: $name.elf $(arm-none-eabi-size "$CTEST/$name.elf" | awk 'NR == 2 { printf "text %d B, data %d B, bss %d B (of 256 KiB flash, 64 KiB RAM)", $1, $2, $3 }')"
         run_qemu "$CTEST/$name.elf" || rc=1
     done
+    echo "== stack probe (scripts/stack_probe.c), with and without signing"
+    link_arm scripts/stack_probe.c "$CTEST/stack_probe.elf" && run_qemu "$CTEST/stack_probe.elf" \
+        || rc=1
+    link_arm scripts/stack_probe.c "$CTEST/stack_probe_no_signing.elf" "$unsigned" \
+        -DPROBE_NO_SIGNING && run_qemu "$CTEST/stack_probe_no_signing.elf" || rc=1
     return $rc
 }
 
+# On the pinned nightly (scripts/setup.sh, MIRI_NIGHTLY).
 miri() {
+    local toolchain
+    toolchain="$(miri_toolchain)" || { echo "miri: $MIRI_NIGHTLY is not installed"; return 1; }
+    echo "ci-info: Miri on $(rustc "+$toolchain" -V)"
     PROPTEST_CASES=8 MIRIFLAGS="-Zmiri-disable-isolation" timeout 900 \
-        cargo +nightly miri test --locked -p retention-core -p retention-ffi --lib
+        cargo "+$toolchain" miri test --locked -p retention-core -p retention-ffi --lib
 }
 
 fuzz_check() { cargo check --locked --manifest-path fuzz/Cargo.toml --bins; }
@@ -148,6 +190,7 @@ step fmt fmt
 step clippy clippy
 step doc doc
 step rust-tests rust_tests
+step msrv msrv
 step nostd-proof nostd_proof
 step header-check header_check
 step c-header c_header
@@ -161,4 +204,8 @@ total=$(( $(date +%s) - started ))
 printf 'total       %5ss  (%d steps passed, %d failed%s)\n' "$total" "$steps_passed" "$steps_failed" \
     "$([ ${#failed_steps[@]} -gt 0 ] && printf ': %s' "${failed_steps[*]}")"
 echo "ci: $((cases_passed + steps_passed)) passed, $((cases_failed + steps_failed)) failed"
+python3 scripts/figures.py record test --logs "$LOGS" --seconds "$total" \
+    --passed $((cases_passed + steps_passed)) --failed $((cases_failed + steps_failed)) \
+    --cold-target "$cold_target" --new-venv "$new_venv" >"$LOGS/figures.json" \
+    && echo "figures: target/ci-logs/figures.json (python3 scripts/figures.py update: into the README)"
 [ "$steps_failed" -eq 0 ] && [ "$cases_failed" -eq 0 ]

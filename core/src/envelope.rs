@@ -932,12 +932,31 @@ mod tests {
             prop_assert_eq!(opened.version, kind.version());
         }
 
+        /// Any bytes get an answer, never a panic. Bytes that do not start with the magic are
+        /// refused as not ours; the same bytes framed as a payload with a wrong CRC-32 are
+        /// refused as corrupt (before the tag is looked at).
         #[test]
-        fn open_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..80), kind_byte in any::<u8>()) {
+        fn open_never_panics(
+            bytes in proptest::collection::vec(any::<u8>(), 0..80),
+            kind_byte in any::<u8>(),
+            crc_flip in 1..=u32::MAX,
+        ) {
             let kind = Kind::from_byte(kind_byte).unwrap_or(Kind::Opaque);
             let seal = (kind.tag_len() > 0).then(|| seal(b"ctx"));
-            let _ = open(&bytes, kind, seal);
-            let _ = Header::peek(&bytes);
+            let opened = open(&bytes, kind, seal);
+            let peeked = Header::peek(&bytes);
+            if bytes.len() >= HEADER_LEN && bytes[..2] != MAGIC {
+                prop_assert_eq!(opened, Err(DecodeError::BadMagic));
+                prop_assert_eq!(peeked, Err(DecodeError::BadMagic));
+            }
+
+            let mut framed = vec![0u8; encoded_len(kind, bytes.len())];
+            encode_raw(kind, &bytes, seal, &mut framed).unwrap();
+            let crc_at = HEADER_LEN + bytes.len();
+            let crc: [u8; CHECKSUM_LEN] = framed[crc_at..crc_at + CHECKSUM_LEN].try_into().unwrap();
+            let wrong = (u32::from_le_bytes(crc) ^ crc_flip).to_le_bytes();
+            framed[crc_at..crc_at + CHECKSUM_LEN].copy_from_slice(&wrong);
+            prop_assert_eq!(open(&framed, kind, seal), Err(DecodeError::BadChecksum));
         }
 
         #[test]

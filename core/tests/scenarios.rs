@@ -36,17 +36,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The code a scenario's `expect_error` names: the code's name without `RTN_RULES_` (rule
-/// codes, `"negative_price"`) or without `RTN_` (general codes, `"overflow"`).
+/// The code a scenario's `expect_error` names: the code's full name (`"RTN_OVERFLOW"`).
 fn expected_code(name: &str) -> Result<Code, String> {
-    let upper = name.to_uppercase();
-    match (
-        Code::from_name(&format!("RTN_RULES_{upper}")),
-        Code::from_name(&format!("RTN_{upper}")),
-    ) {
-        (Some(code), None) | (None, Some(code)) => Ok(code),
-        _ => Err(format!("expect_error `{name}` names no code, or two")),
-    }
+    Code::from_name(name).ok_or_else(|| format!("expect_error `{name}` names no code"))
 }
 
 fn rule_set_of(scenario: &Value, name: &str) -> RuleSet {

@@ -23,13 +23,6 @@ SCENARIOS = sorted((REPO / "tests" / "scenarios").glob("*.json"))
 PROGRAMS = REPO / "examples" / "programs"
 
 
-def _expected_codes(name: str) -> set[str]:
-    """A scenario's `expect_error` as code names: the code's name without ``RTN_RULES_`` (rule
-    codes, ``"negative_price"``) or without ``RTN_`` (general codes, ``"overflow"``)."""
-    return {f"RTN_RULES_{name.upper()}", f"RTN_{name.upper()}"}
-
-
-
 def _program(name: str) -> RuleSet:
     text = (PROGRAMS / name).read_text(encoding="utf-8")
     return RuleSet.from_toml(text) if name.endswith(".toml") else RuleSet.from_json(text)
@@ -122,7 +115,7 @@ def test_shared_scenario(path: Path) -> None:
     if "expect_error" in scenario:
         with pytest.raises(retention.RetentionError) as caught:
             _evaluate(scenario)
-        assert caught.value.code_name in _expected_codes(scenario["expect_error"])
+        assert caught.value.code_name == scenario["expect_error"]
         return
     outcome = _evaluate(scenario)
     expect = scenario["expect"]

@@ -958,9 +958,26 @@ mod tests {
             prop_assert_eq!(ChurnModel::decode(&buf[..used]).unwrap(), model);
         }
 
+        /// Any bytes get an answer, never a panic. Bytes that do not start with the envelope's
+        /// magic are refused as not a blob; the same bytes framed as a model blob with a wrong
+        /// CRC-32 are refused as corrupt, before their payload is read.
         #[test]
-        fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = ChurnModel::decode(&bytes);
+        fn decode_never_panics(
+            bytes in proptest::collection::vec(any::<u8>(), 0..200),
+            crc_flip in 1..=u32::MAX,
+        ) {
+            let decoded = ChurnModel::decode(&bytes);
+            if bytes.len() >= envelope::HEADER_LEN && bytes[..2] != envelope::MAGIC {
+                prop_assert_eq!(decoded, Err(DecodeError::BadMagic));
+            }
+
+            let mut framed = vec![0u8; envelope::encoded_len(Kind::Model, bytes.len())];
+            envelope::encode_raw(Kind::Model, &bytes, None, &mut framed).unwrap();
+            let crc_at = envelope::HEADER_LEN + bytes.len();
+            let crc_end = crc_at + envelope::CHECKSUM_LEN;
+            let crc = u32::from_le_bytes(framed[crc_at..crc_end].try_into().unwrap());
+            framed[crc_at..crc_end].copy_from_slice(&(crc ^ crc_flip).to_le_bytes());
+            prop_assert_eq!(ChurnModel::decode(&framed), Err(DecodeError::BadChecksum));
         }
     }
 }
