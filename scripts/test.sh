@@ -102,11 +102,11 @@ header_check() {
     python3 scripts/figures.py check || return 1
     cargo xtask gen || return 1
     local diff
-    diff="$(git status --porcelain -- include ffi/tests/generated nostd-proof/src/exports.rs)"
+    diff="$(git status --porcelain -- include ffi/tests/generated ffi/src/status/codes.rs nostd-proof/src/exports.rs)"
     if [ -n "$diff" ]; then
         echo "generated files differ from the committed ones (run cargo xtask gen and commit):"
         echo "$diff"
-        git --no-pager diff --stat -- include ffi/tests/generated nostd-proof/src/exports.rs
+        git --no-pager diff --stat -- include ffi/tests/generated ffi/src/status/codes.rs nostd-proof/src/exports.rs
         return 1
     fi
 }
