@@ -7,6 +7,7 @@ convert to a view); anything else is converted once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Optional
 
 import numpy as np
@@ -81,3 +82,9 @@ def index_of(*values: Any) -> Any:
         if index is not None and not callable(index):
             return index
     return None
+
+
+def one_of(names: Iterable[str]) -> str:
+    """The allowed values for a message, double-quoted: ``"D", "W" or "M"``."""
+    quoted = [f'"{name}"' for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"

@@ -13,12 +13,11 @@ import numpy as np
 import pandas as pd
 
 from . import _retention
+from ._columns import one_of
 from .exceptions import ValidationError
 from .transactions import _columns
 
 __all__ = ["cohort_retention", "retention_rate", "churn_rate"]
-
-_PANDAS_FREQ = {"D": "D", "W": "W-SUN", "M": "M", "Y": "Y"}
 
 
 def _label(period: str, index: int) -> pd.Period:
@@ -26,16 +25,15 @@ def _label(period: str, index: int) -> pd.Period:
     if period == "D":
         return pd.Period(np.datetime64(index, "D"), freq="D")
     if period == "W":
-        # Week 0 starts on Monday 1969-12-29, day −3.
-        return pd.Period(np.datetime64(7 * index - 3, "D"), freq="W-SUN")
+        return pd.Period(np.datetime64(7 * index + _retention.WEEK_ORIGIN_DAY, "D"), freq="W-SUN")
     if period == "M":
         return pd.Period(year=index // 12, month=index % 12 + 1, freq="M")
     return pd.Period(year=index, freq="Y")
 
 
 def _check_period(period: str) -> None:
-    if period not in _PANDAS_FREQ:
-        raise ValidationError(f'period must be "D", "W", "M" or "Y", not {period!r}')
+    if period not in _retention.CHURN_METRICS_PERIODS:
+        raise ValidationError(f"period must be {one_of(_retention.CHURN_METRICS_PERIODS)}, not {period!r}")
 
 
 def cohort_retention(

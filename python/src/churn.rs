@@ -8,19 +8,16 @@ use std::borrow::Cow;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
-use retention_core::churn::bg_nbd::BgNbd;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 use retention_core::churn::clv::customer_lifetime_value;
 use retention_core::churn::fit::{self, FitError, FitOptions, Fitted};
 use retention_core::churn::gamma_gamma::GammaGamma;
-use retention_core::churn::mbg_nbd::ModifiedBgNbd;
 use retention_core::churn::metrics;
 use retention_core::churn::model::{
-    ChurnModel, MODEL_MAX_LEN, PurchaseModel, Score, ScoreError, SpendModel,
+    ChurnModel, MODEL_MAX_LEN, PurchaseModel, PurchaseModelKind, Score, ScoreError, SpendModel,
 };
-use retention_core::churn::pareto_nbd::ParetoNbd;
 use retention_core::churn::rfm::{self, RfmCuts, Segment};
-use retention_core::churn::risk::RiskThresholds;
+use retention_core::churn::risk::{RiskBand, RiskThresholds};
 use retention_core::churn::summary::{Grain, Periods, TimeUnit};
 use retention_core::churn::targeting::{self, Offer};
 use retention_core::churn::transactions;
@@ -29,9 +26,9 @@ use retention_core::churn::{
 };
 use retention_core::error::{Code, Coded};
 use retention_core::money::Money;
-use retention_core::time::{Day, Period};
+use retention_core::time::{Day, Period, WEEK_ORIGIN_DAY};
 
-use crate::errors::{ToPyErr, raise};
+use crate::errors::{ToPyErr, one_of, raise};
 
 // --- columns -----------------------------------------------------------------------------------
 
@@ -75,49 +72,19 @@ fn f64_array(py: Python<'_>, values: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
 
 // --- models ------------------------------------------------------------------------------------
 
-/// The purchase model named `name` (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`) with `params`.
+/// The purchase model kind named `name` (the core's names: `"bg_nbd"`, `"mbg_nbd"`,
+/// `"pareto_nbd"`).
+fn model_kind(name: &str) -> PyResult<PurchaseModelKind> {
+    PurchaseModelKind::from_name(name)
+        .ok_or_else(|| raise(Code::INVALID_ARGUMENT, format!("unknown model {name:?}")))
+}
+
+/// The purchase model named `name` with its four `params` (lifetimes' order).
 fn purchase_model(name: &str, params: &[f64]) -> PyResult<PurchaseModel> {
-    let [p0, p1, p2, p3] = match params {
-        &[p0, p1, p2, p3] => [p0, p1, p2, p3],
-        _ => {
-            return Err(raise(
-                Code::INVALID_ARGUMENT,
-                "a purchase model has 4 parameters",
-            ));
-        }
-    };
-    let model = match name {
-        "bg_nbd" => PurchaseModel::BgNbd(BgNbd::new(p0, p1, p2, p3).map_err(ToPyErr::to_py)?),
-        "mbg_nbd" => PurchaseModel::ModifiedBgNbd(
-            ModifiedBgNbd::new(p0, p1, p2, p3).map_err(ToPyErr::to_py)?,
-        ),
-        "pareto_nbd" => {
-            PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3).map_err(ToPyErr::to_py)?)
-        }
-        other => {
-            return Err(raise(
-                Code::INVALID_ARGUMENT,
-                format!("unknown model {other:?}"),
-            ));
-        }
-    };
-    Ok(model)
-}
-
-fn model_name(model: &PurchaseModel) -> &'static str {
-    match model {
-        PurchaseModel::BgNbd(_) => "bg_nbd",
-        PurchaseModel::ModifiedBgNbd(_) => "mbg_nbd",
-        PurchaseModel::ParetoNbd(_) => "pareto_nbd",
-    }
-}
-
-fn model_params(model: &PurchaseModel) -> [f64; 4] {
-    match model {
-        PurchaseModel::BgNbd(m) => m.params(),
-        PurchaseModel::ModifiedBgNbd(m) => m.params(),
-        PurchaseModel::ParetoNbd(m) => m.params(),
-    }
+    let params: [f64; 4] = params
+        .try_into()
+        .map_err(|_| raise(Code::INVALID_ARGUMENT, "a purchase model has 4 parameters"))?;
+    PurchaseModel::new(model_kind(name)?, params).map_err(ToPyErr::to_py)
 }
 
 fn gamma_gamma(params: &[f64]) -> PyResult<GammaGamma> {
@@ -130,39 +97,42 @@ fn gamma_gamma(params: &[f64]) -> PyResult<GammaGamma> {
     }
 }
 
-pub(crate) fn grain(name: &str) -> PyResult<Grain> {
-    match name {
-        "D" => Ok(Grain::Day),
-        "W" => Ok(Grain::Week),
-        other => Err(raise(
+/// The grain whose frequency alias is `freq`.
+pub(crate) fn grain(freq: &str) -> PyResult<Grain> {
+    Grain::from_freq(freq).ok_or_else(|| {
+        let grains =
+            Grain::ALL.map(|grain| format!("{:?} ({})", grain.freq(), grain_meaning(grain)));
+        raise(
             Code::INVALID_ARGUMENT,
-            format!("freq must be \"D\" (days) or \"W\" (ISO weeks), not {other:?}"),
-        )),
-    }
+            format!("freq must be {}, not {freq:?}", one_of(grains)),
+        )
+    })
 }
 
-pub(crate) fn time_unit(name: &str) -> PyResult<TimeUnit> {
-    match name {
-        "D" => Ok(TimeUnit::Days),
-        "W" => Ok(TimeUnit::Weeks),
-        other => Err(raise(
+/// The time unit whose frequency alias is `freq`.
+pub(crate) fn time_unit(freq: &str) -> PyResult<TimeUnit> {
+    TimeUnit::from_freq(freq).ok_or_else(|| {
+        let units = TimeUnit::ALL.map(|unit| format!("{:?} ({})", unit.freq(), unit_meaning(unit)));
+        raise(
             Code::INVALID_ARGUMENT,
-            format!("the time unit must be \"D\" (days) or \"W\" (weeks), not {other:?}"),
-        )),
-    }
+            format!("the time unit must be {}, not {freq:?}", one_of(units)),
+        )
+    })
 }
 
-pub(crate) fn grain_name(grain: Grain) -> &'static str {
+/// What a grain's alias stands for, in messages.
+fn grain_meaning(grain: Grain) -> &'static str {
     match grain {
-        Grain::Day => "D",
-        Grain::Week => "W",
+        Grain::Day => "days",
+        Grain::Week => "ISO weeks",
     }
 }
 
-pub(crate) fn unit_name(unit: TimeUnit) -> &'static str {
+/// What a time unit's alias stands for, in messages.
+fn unit_meaning(unit: TimeUnit) -> &'static str {
     match unit {
-        TimeUnit::Days => "D",
-        TimeUnit::Weeks => "W",
+        TimeUnit::Days => "days",
+        TimeUnit::Weeks => "weeks",
     }
 }
 
@@ -211,19 +181,17 @@ fn churn_fit(
     let (x, t_x, big_t) = (column(&frequency), column(&recency), column(&age));
     let w = weights.as_ref().map(column);
     let options = options(penalizer, max_iterations, initial);
-    let run = |f: FitFn| {
-        py.detach(|| f(&x, &t_x, &big_t, w.as_deref(), &options))
-            .map_err(ToPyErr::to_py)
+    let fit: FitFn = match model_kind(model)? {
+        PurchaseModelKind::BgNbd => |x, t, a, w, o| fit::fit_bg_nbd(x, t, a, w, o).map(fit_tuple),
+        PurchaseModelKind::ModifiedBgNbd => {
+            |x, t, a, w, o| fit::fit_mbg_nbd(x, t, a, w, o).map(fit_tuple)
+        }
+        PurchaseModelKind::ParetoNbd => {
+            |x, t, a, w, o| fit::fit_pareto_nbd(x, t, a, w, o).map(fit_tuple)
+        }
     };
-    match model {
-        "bg_nbd" => run(|x, t, a, w, o| fit::fit_bg_nbd(x, t, a, w, o).map(fit_tuple)),
-        "mbg_nbd" => run(|x, t, a, w, o| fit::fit_mbg_nbd(x, t, a, w, o).map(fit_tuple)),
-        "pareto_nbd" => run(|x, t, a, w, o| fit::fit_pareto_nbd(x, t, a, w, o).map(fit_tuple)),
-        other => Err(raise(
-            Code::INVALID_ARGUMENT,
-            format!("unknown model {other:?}"),
-        )),
-    }
+    py.detach(|| fit(&x, &t_x, &big_t, w.as_deref(), &options))
+        .map_err(ToPyErr::to_py)
 }
 
 /// Fits Gamma-Gamma to repeat buyers' frequency and mean spend.
@@ -398,10 +366,11 @@ fn churn_clv<'py>(
 
 // --- transaction tables ------------------------------------------------------------------------
 
-fn periods(grain_name: &str, unit_name: &str) -> PyResult<Periods> {
+/// The periods of a grain and a time unit named by their aliases.
+fn periods(grain_freq: &str, unit_freq: &str) -> PyResult<Periods> {
     Ok(Periods {
-        grain: grain(grain_name)?,
-        unit: time_unit(unit_name)?,
+        grain: grain(grain_freq)?,
+        unit: time_unit(unit_freq)?,
     })
 }
 
@@ -614,17 +583,22 @@ fn churn_rfm_segments() -> Vec<(u8, &'static str)> {
     .collect()
 }
 
-fn period(name: &str) -> PyResult<Period> {
-    match name {
-        "D" => Ok(Period::Day),
-        "W" => Ok(Period::Week),
-        "M" => Ok(Period::Month),
-        "Y" => Ok(Period::Year),
-        other => Err(raise(
+/// The calendar period whose frequency alias is `freq` (`"D"`, `"W"`, `"M"`, `"Y"`).
+fn period(freq: &str) -> PyResult<Period> {
+    Period::from_freq(freq).ok_or_else(|| {
+        raise(
             Code::INVALID_ARGUMENT,
-            format!("period must be \"D\", \"W\", \"M\" or \"Y\", not {other:?}"),
-        )),
-    }
+            format!("period must be {}, not {freq:?}", one_of(quoted_freqs())),
+        )
+    })
+}
+
+/// The frequency aliases of the calendar periods, double-quoted.
+fn quoted_freqs() -> impl Iterator<Item = String> {
+    Period::ALL
+        .into_iter()
+        .filter_map(Period::freq)
+        .map(|freq| format!("{freq:?}"))
 }
 
 /// Cohort retention: `[(cohort period index, size, [share retained k periods later])]`.
@@ -722,19 +696,13 @@ impl PyChurnModel {
         rfm: Option<Cuts>,
     ) -> PyResult<PyChurnModel> {
         let purchases = purchase_model(model, &params)?;
-        let mut inner = ChurnModel::new(
-            purchases,
-            Periods {
-                grain: self::grain(grain)?,
-                unit: time_unit(unit)?,
-            },
-        )
-        .with_thresholds(
-            RiskThresholds::new([thresholds.0, thresholds.1, thresholds.2])
-                .map_err(ToPyErr::to_py)?,
-        )
-        .with_money_unit(money_unit)
-        .map_err(ToPyErr::to_py)?;
+        let mut inner = ChurnModel::new(purchases, periods(grain, unit)?)
+            .with_thresholds(
+                RiskThresholds::new([thresholds.0, thresholds.1, thresholds.2])
+                    .map_err(ToPyErr::to_py)?,
+            )
+            .with_money_unit(money_unit)
+            .map_err(ToPyErr::to_py)?;
         if let Some(horizon) = horizon {
             inner = inner.with_horizon(horizon).map_err(ToPyErr::to_py)?;
         }
@@ -774,25 +742,25 @@ impl PyChurnModel {
     /// `"bg_nbd"`, `"mbg_nbd"` or `"pareto_nbd"`.
     #[getter]
     fn model(&self) -> &'static str {
-        model_name(self.inner.purchases())
+        self.inner.purchases().kind().name()
     }
 
     /// The purchase model's parameters.
     #[getter]
     fn params(&self) -> Vec<f64> {
-        model_params(self.inner.purchases()).to_vec()
+        self.inner.purchases().params().to_vec()
     }
 
     /// `"D"` or `"W"`: the period purchases collapse into.
     #[getter]
     fn grain(&self) -> &'static str {
-        grain_name(self.inner.periods().grain)
+        self.inner.periods().grain.freq()
     }
 
     /// `"D"` or `"W"`: the unit of recency, age and horizons.
     #[getter]
     fn unit(&self) -> &'static str {
-        unit_name(self.inner.periods().unit)
+        self.inner.periods().unit.freq()
     }
 
     /// The risks at which the bands medium, high and critical start.
@@ -897,7 +865,7 @@ impl PyChurnModel {
         let mut columns = vec![
             ("p_alive", floats(|s| s.p_alive)),
             ("risk", risk.into_pyarray(py).into_any()),
-            ("band", bytes(|s| s.band as u8)),
+            ("band", bytes(|s| s.band.code())),
             ("expected_purchases", floats(|s| s.expected_purchases)),
         ];
         if model.spend().is_some() {
@@ -929,7 +897,10 @@ impl PyChurnModel {
     }
 
     fn __repr__(&self) -> String {
-        let params = model_params(self.inner.purchases())
+        let params = self
+            .inner
+            .purchases()
+            .params()
             .iter()
             .map(|p| format!("{p:.6}"))
             .collect::<Vec<_>>()
@@ -938,9 +909,9 @@ impl PyChurnModel {
         format!(
             "<retention.ChurnModel {} [{params}], grain {}, unit {}, thresholds ({a}, {b}, {c}), \
              horizon {}{}{}>",
-            model_name(self.inner.purchases()),
-            grain_name(self.inner.periods().grain),
-            unit_name(self.inner.periods().unit),
+            self.inner.purchases().kind().name(),
+            self.inner.periods().grain.freq(),
+            self.inner.periods().unit.freq(),
             self.inner.horizon(),
             if self.inner.spend().is_some() {
                 ", with spend model"
@@ -973,6 +944,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(churn_target, m)?)?;
     m.add_class::<PyChurnModel>()?;
     m.add("CHURN_MODEL_MAX_LEN", MODEL_MAX_LEN)?;
+    names(m)?;
     m.add(
         "CHURN_MAX_CLV_MONTHS",
         retention_core::churn::clv::MAX_CLV_MONTHS,
@@ -981,5 +953,37 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "CHURN_MAX_SERIES_TERMS",
         retention_core::churn::special::MAX_SERIES_TERMS,
     )?;
+    Ok(())
+}
+
+/// The core's names and constants the pure-Python modules use: `CHURN_MODELS` (model name to
+/// parameter names, lifetimes' order), `CHURN_MODEL_<NAME>` (each model's name, for the
+/// fitters), `CHURN_RISK_BANDS` (band names by code), `CHURN_TIME_UNITS` (each time unit's alias
+/// and its length in days), `CHURN_METRICS_PERIODS` (the metrics' period aliases) and
+/// `WEEK_ORIGIN_DAY` (the day number of the Monday week 0 starts on).
+fn names(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let models = PyDict::new(py);
+    for kind in PurchaseModelKind::ALL {
+        models.set_item(kind.name(), PyTuple::new(py, kind.param_names())?)?;
+        m.add(
+            format!("CHURN_MODEL_{}", kind.name().to_uppercase()),
+            kind.name(),
+        )?;
+    }
+    m.add("CHURN_MODELS", models)?;
+    let bands: Vec<&str> = (0..=u8::MAX)
+        .map_while(RiskBand::from_code)
+        .map(RiskBand::name)
+        .collect();
+    m.add("CHURN_RISK_BANDS", PyTuple::new(py, bands)?)?;
+    let units = PyDict::new(py);
+    for unit in TimeUnit::ALL {
+        units.set_item(unit.freq(), unit.days())?;
+    }
+    m.add("CHURN_TIME_UNITS", units)?;
+    let freqs: Vec<&str> = Period::ALL.into_iter().filter_map(Period::freq).collect();
+    m.add("CHURN_METRICS_PERIODS", PyTuple::new(py, freqs)?)?;
+    m.add("WEEK_ORIGIN_DAY", WEEK_ORIGIN_DAY)?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use retention_core::money::Money;
 use retention_core::time::Day;
 
 use crate::args::{day, optional_date};
-use crate::churn::{PyChurnModel, grain, grain_name, time_unit};
+use crate::churn::{PyChurnModel, grain, time_unit};
 use crate::errors::{ToPyErr, raise};
 use crate::rules::{PyCustomer, instant};
 
@@ -65,7 +65,7 @@ impl PyCustomerChurn {
     /// `"D"` or `"W"`: the period purchases collapse into.
     #[getter]
     fn grain(&self) -> &'static str {
-        grain_name(self.summary.grain())
+        self.summary.grain().freq()
     }
 
     /// The first day of the first purchase period, or None.
@@ -127,7 +127,7 @@ impl PyCustomerChurn {
         };
         format!(
             "CustomerChurn(grain='{}', first={}, last={}, frequency={}, repeat_spend={})",
-            grain_name(self.summary.grain()),
+            self.summary.grain().freq(),
             start(self.summary.first_period()),
             start(self.summary.last_period()),
             self.summary.frequency(),

@@ -19,7 +19,7 @@ use retention_core::time::{Day, Timestamp, UtcOffset};
 use crate::args::{count, day, event_id, event_tuple, seal};
 use crate::card::PyPunchCard;
 use crate::customer_churn::{self, PyCustomerChurn};
-use crate::errors::{ToPyErr, raise};
+use crate::errors::{ToPyErr, one_of, raise};
 use crate::points::PyPointsAccount;
 
 /// A compiled, validated loyalty rule set (`docs/rules.md` is the schema). Immutable.
@@ -79,10 +79,6 @@ pub(crate) struct PyCustomer {
     pub(crate) record: CustomerRecord,
 }
 
-fn period_name(period: UsagePeriod) -> &'static str {
-    period.name()
-}
-
 /// `text` as Python writes a `str` in a repr: single-quoted.
 fn quoted(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -129,22 +125,7 @@ impl PyCustomer {
                 )
             })?;
         for (counter, period, index, count) in usage {
-            let period = match period.as_str() {
-                "day" => UsagePeriod::Day,
-                "week" => UsagePeriod::Week,
-                "month" => UsagePeriod::Month,
-                "year" => UsagePeriod::Year,
-                "lifetime" => UsagePeriod::Lifetime,
-                "campaign" => UsagePeriod::Campaign,
-                other => {
-                    return Err(raise(
-                        Code::INVALID_ARGUMENT,
-                        format!(
-                            "usage period `{other}`: expected day, week, month, year, lifetime or campaign"
-                        ),
-                    ));
-                }
-            };
+            let period = usage_period(&period)?;
             let entry = UsageCount {
                 counter,
                 period,
@@ -203,7 +184,7 @@ impl PyCustomer {
         self.record
             .usage
             .iter()
-            .map(|u| (u.counter, period_name(u.period), u.index, u.count))
+            .map(|u| (u.counter, u.period.name(), u.index, u.count))
             .collect()
     }
 
@@ -270,6 +251,17 @@ impl PyCustomer {
             }
         )
     }
+}
+
+/// The usage period named `name` (the core's names: `"day"`, `"week"`, ...).
+fn usage_period(name: &str) -> PyResult<UsagePeriod> {
+    UsagePeriod::from_name(name).ok_or_else(|| {
+        let names = UsagePeriod::ALL.map(|period| period.name().to_string());
+        raise(
+            Code::INVALID_ARGUMENT,
+            format!("usage period `{name}`: expected {}", one_of(names)),
+        )
+    })
 }
 
 /// Why a rule did or did not apply (one per rule, in evaluation order).
