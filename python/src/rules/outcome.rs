@@ -42,16 +42,12 @@ pub(crate) struct PyTraceEntry {
     by_rule: Option<u16>,
     /// For `usage_limit_reached`: the limit's period.
     period: Option<&'static str>,
+    /// True when the rule applied (`applied` or `capped`).
+    applied: bool,
 }
 
 #[pymethods]
 impl PyTraceEntry {
-    /// True when the rule applied (`applied` or `capped`).
-    #[getter]
-    fn applied(&self) -> bool {
-        matches!(self.status, "applied" | "capped")
-    }
-
     fn __repr__(&self) -> String {
         let detail = match (
             self.condition,
@@ -221,6 +217,7 @@ impl PyOutcome {
                     condition_kind: None,
                     by_rule: None,
                     period: None,
+                    applied: entry.status.applied(),
                 };
                 trace.status = match entry.status {
                     Status::Applied => "applied",
