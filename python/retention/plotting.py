@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 import pandas as pd
 
-from . import _retention
+from . import _retention, _time
 from .exceptions import ValidationError
 from .transactions import _columns, periods
 
@@ -131,21 +131,20 @@ def plot_period_transactions(
     columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
     if len(columns.days) == 0:
         raise ValidationError("no transactions")
-    # Purchase periods of the summary's grain, by their first day (ISO weeks start on Monday, the
-    # core's week origin).
-    origin = _retention.WEEK_ORIGIN_DAY
-    start_day = columns.days if grain == "D" else (columns.days - origin) // 7 * 7 + origin
+    # Purchase periods of the summary's grain, by their first day.
+    start_day = _time.period_start_days(columns.days, grain)
     purchases = pd.DataFrame({"customer": columns.customers, "day": start_day}).drop_duplicates()
     first = purchases.groupby("customer")["day"].transform("min")
     repeats = purchases.loc[purchases["day"] > first, "day"].to_numpy()
     births, born = np.unique(purchases.groupby("customer")["day"].min().to_numpy(), return_counts=True)
     labels = pd.period_range(
-        pd.Timestamp(np.datetime64(int(columns.days.min()), "D")),
-        pd.Timestamp(np.datetime64(int(columns.days.max()), "D")),
+        _time.day_timestamp(int(columns.days.min())),
+        _time.day_timestamp(int(columns.days.max())),
         freq=_PERIODS[period],
     )
-    epoch = pd.Timestamp("1970-01-01")
-    edges = np.array([(p.start_time - epoch).days for p in labels] + [(labels[-1].end_time - epoch).days + 1])
+    edges = np.array(
+        [_time.day_number_of(p.start_time) for p in labels] + [_time.day_number_of(labels[-1].end_time) + 1]
+    )
     actual = np.histogram(repeats, bins=edges)[0]
     unit_days = _retention.CHURN_TIME_UNITS[unit]
     horizons = np.clip(edges[None, :] - births[:, None], 0, None) / unit_days

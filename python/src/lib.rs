@@ -1,7 +1,7 @@
 //! Python bindings: `import retention`. One binding file per core module (`customer.rs`,
 //! `card.rs`, `points.rs`, `envelope.rs`, `time.rs`, `rules/`, `churn/`); the Python package in
-//! `python/retention/` re-exports these and adds typing. No domain logic lives here: names and
-//! rules are the core's.
+//! `python/retention/` re-exports these and adds typing. No domain logic lives here: dates and
+//! times are read by `retention/_time.py`, names and rules are the core's.
 
 use pyo3::prelude::*;
 

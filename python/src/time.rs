@@ -1,8 +1,10 @@
-//! Dates and times from Python, as the core's types: a day argument (`datetime.date`) as a
-//! [`Day`], a moment (an aware `datetime`, or Unix seconds with an offset) as a [`Timestamp`] and
-//! a [`UtcOffset`]; days go back to Python as `datetime.date`.
+//! Dates and times from Python, as the core's types. Which calendar date or instant a Python,
+//! pandas or NumPy value stands for is decided in one place, `retention/_time.py`
+//! (`calendar_date`, `instant`, `local_day`); here its answer only becomes a [`Day`], a
+//! [`Timestamp`] and a [`UtcOffset`], with the core's checks. Days go back to Python as
+//! `datetime.date`.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::call::PyCallArgs;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use retention_core::error::{Code, Coded};
@@ -10,21 +12,32 @@ use retention_core::time::{Date, Day, Timestamp, UtcOffset, WEEK_ORIGIN_DAY};
 
 use crate::errors::{ToPyErr, raise};
 
+static CALENDAR_DATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static INSTANT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static LOCAL_DAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DATE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The calendar day of a `datetime.date` (or `datetime.datetime`, taken at its own local
-/// date: naive as wall-clock time, aware in its own time zone; pandas `Timestamp` too).
+/// Calls the function `name` of `retention._time` (cached in `cell`) with `args`.
+fn call_time<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    name: &str,
+    args: impl PyCallArgs<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    cell.import(py, "retention._time", name)?.call1(args)
+}
+
+/// The calendar day of a day argument (`_time.calendar_date`: a `datetime.date`, or a
+/// `datetime` at its own date). Raises `TypeError` for other values, `ValidationError` for a
+/// date the core does not support.
 pub(crate) fn day(value: &Bound<'_, PyAny>) -> PyResult<Day> {
-    let part = |name: &str| value.getattr(name)?.extract::<i64>();
-    let (year, month, day) = match (part("year"), part("month"), part("day")) {
-        (Ok(year), Ok(month), Ok(day)) => (year, month, day),
-        _ => {
-            return Err(PyTypeError::new_err(format!(
-                "expected a datetime.date, got {}",
-                value.get_type().name()?
-            )));
-        }
-    };
+    let date = call_time(value.py(), &CALENDAR_DATE, "calendar_date", (value,))?;
+    let (year, month, day): (i64, i64, i64) = date.extract()?;
+    day_of(year, month, day)
+}
+
+/// The core's day of a calendar date.
+fn day_of(year: i64, month: i64, day: i64) -> PyResult<Day> {
     let invalid = || {
         raise(
             Code::INVALID_ARGUMENT,
@@ -40,71 +53,34 @@ pub(crate) fn day(value: &Bound<'_, PyAny>) -> PyResult<Day> {
     Ok(date.to_day())
 }
 
-/// `at` as Unix seconds and a UTC offset: an aware `datetime` (its own offset), or an int of
-/// Unix seconds with `utc_offset_minutes`.
+/// `at` as Unix seconds and a UTC offset (`_time.instant`: an aware `datetime` at its own
+/// offset, or Unix seconds with `utc_offset_minutes`, default 0).
 pub(crate) fn instant(
     at: &Bound<'_, PyAny>,
     utc_offset_minutes: Option<i16>,
 ) -> PyResult<(Timestamp, UtcOffset)> {
-    let offset_of = |minutes: i16| {
-        UtcOffset::from_minutes(minutes)
-            .map_err(|error| raise(error.code(), format!("utc_offset_minutes: {error}")))
-    };
-    if let Ok(seconds) = at.extract::<i64>() {
-        return Ok((
-            Timestamp::from_unix(seconds),
-            offset_of(utc_offset_minutes.unwrap_or(0))?,
-        ));
-    }
-    if at.hasattr("utcoffset")? && at.hasattr("timestamp")? {
-        if utc_offset_minutes.is_some() {
-            return Err(raise(
-                Code::INVALID_ARGUMENT,
-                "utc_offset_minutes goes with a Unix timestamp; an aware datetime has its own offset",
-            ));
-        }
-        let delta = at.call_method0("utcoffset")?;
-        if delta.is_none() {
-            return Err(raise(
-                Code::INVALID_ARGUMENT,
-                "a naive datetime is ambiguous: give it a tzinfo, or pass Unix seconds and \
-                 utc_offset_minutes",
-            ));
-        }
-        let days: i64 = delta.getattr("days")?.extract()?;
-        let seconds: i64 = delta.getattr("seconds")?.extract()?;
-        let micros: i64 = delta.getattr("microseconds")?.extract()?;
-        let total = days.saturating_mul(86_400).saturating_add(seconds);
-        if micros != 0 || total % 60 != 0 {
-            return Err(raise(
-                Code::INVALID_ARGUMENT,
-                "the UTC offset must be whole minutes",
-            ));
-        }
-        let minutes = i16::try_from(total / 60)
-            .map_err(|_| raise(Code::INVALID_ARGUMENT, "UTC offset out of range"))?;
-        // Whole seconds since the epoch, sub-seconds dropped.
-        let utc = at.call_method0("utctimetuple")?;
-        let unix: i64 = at
-            .py()
-            .import("calendar")?
-            .call_method1("timegm", (utc,))?
-            .extract()?;
-        return Ok((Timestamp::from_unix(unix), offset_of(minutes)?));
-    }
-    Err(PyTypeError::new_err(format!(
-        "`at` is an aware datetime or Unix seconds (int), not {}",
-        at.get_type().name()?
-    )))
+    let instant = call_time(at.py(), &INSTANT, "instant", (at, utc_offset_minutes))?;
+    let (seconds, minutes): (i64, i16) = instant.extract()?;
+    instant_of(seconds, minutes)
 }
 
-/// The local day of `at`: a `datetime.date`, an aware `datetime`, or Unix seconds with
-/// `utc_offset_minutes`.
+/// The core's instant and offset of Unix seconds and offset minutes.
+fn instant_of(seconds: i64, minutes: i16) -> PyResult<(Timestamp, UtcOffset)> {
+    let offset = UtcOffset::from_minutes(minutes)
+        .map_err(|error| raise(error.code(), format!("utc_offset_minutes: {error}")))?;
+    Ok((Timestamp::from_unix(seconds), offset))
+}
+
+/// The local day of `at` (`_time.local_day`: a `datetime.date` as it is, otherwise the local
+/// day of its [`instant`]).
 pub(crate) fn local_day(at: &Bound<'_, PyAny>, utc_offset_minutes: Option<i16>) -> PyResult<Day> {
-    if at.extract::<i64>().is_err() && !at.hasattr("hour")? {
-        return day(at);
+    let source = call_time(at.py(), &LOCAL_DAY, "local_day", (at, utc_offset_minutes))?;
+    // A `_time.CalendarDate` has three numbers, an `_time.Instant` two.
+    if let Ok((year, month, day)) = source.extract::<(i64, i64, i64)>() {
+        return day_of(year, month, day);
     }
-    let (now, offset) = instant(at, utc_offset_minutes)?;
+    let (seconds, minutes): (i64, i16) = source.extract()?;
+    let (now, offset) = instant_of(seconds, minutes)?;
     now.local(offset)
         .map(|local| local.day())
         .map_err(ToPyErr::to_py)
@@ -124,7 +100,7 @@ pub(crate) fn optional_date(py: Python<'_>, day: Option<Day>) -> PyResult<Option
     day.map(|day| date(py, day)).transpose()
 }
 
-/// `WEEK_ORIGIN_DAY`: the day number of the Monday week 0 starts on.
+/// `WEEK_ORIGIN_DAY`: the day number of the Monday week 0 starts on, for `retention._time`.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WEEK_ORIGIN_DAY", WEEK_ORIGIN_DAY)?;
     Ok(())
