@@ -5,6 +5,7 @@
 use core::mem::MaybeUninit;
 
 use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score};
+use retention_core::churn::risk::RiskBand;
 use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
@@ -37,9 +38,18 @@ pub const RTN_CHURN_BAND_HIGH: u8 = 2;
 /// Risk band from the third threshold.
 pub const RTN_CHURN_BAND_CRITICAL: u8 = 3;
 
+// cbindgen copies literals; these asserts keep them equal to the core's values and codes.
 const _: () = {
     assert!(RTN_CHURN_MODEL_MAX_LEN == MODEL_MAX_LEN);
     assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
+    assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
+    assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
+    assert!(Grain::ALL.len() == 2);
+    assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
+    assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
+    assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
+    assert!(RTN_CHURN_BAND_CRITICAL == RiskBand::Critical.code());
+    assert!(RiskBand::ALL.len() == 4);
 };
 
 /// A loaded churn model, in caller storage (`rtn_churn_model_load`). May be copied with
@@ -105,7 +115,7 @@ impl From<Score> for rtn_churn_result {
             expected_purchases: score.expected_purchases,
             clv_minor: score.clv.map_or(0, Money::minor),
             risk: score.risk,
-            band: score.band as u8,
+            band: score.band.code(),
             has_clv: score.clv.is_some(),
             rfm_recency,
             rfm_frequency,
@@ -165,11 +175,7 @@ pub unsafe extern "C" fn rtn_churn_summary_init(
 ) -> rtn_status {
     boundary::catch(|| {
         let summary_out = out_ptr(summary_out)?;
-        let grain = match grain {
-            RTN_CHURN_GRAIN_DAY => Grain::Day,
-            RTN_CHURN_GRAIN_WEEK => Grain::Week,
-            _ => return Err(rtn_status::RTN_INVALID_ARGUMENT),
-        };
+        let grain = Grain::from_code(grain).ok_or(rtn_status::RTN_INVALID_ARGUMENT)?;
         // SAFETY: checked non-NULL; valid for writes per the caller.
         let storage = unsafe { &mut (*summary_out).opaque };
         storage::put::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(

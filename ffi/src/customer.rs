@@ -9,8 +9,6 @@ use retention_core::customer::{self, Birthday, CustomerRecord, UsagePeriod};
 use retention_core::error::TimeUse;
 use retention_core::money::Money;
 
-use crate::churn::{RTN_CHURN_GRAIN_DAY, RTN_CHURN_GRAIN_WEEK};
-
 use crate::boundary::{self, input, out_ptr, output, write_out};
 use crate::envelope::rtn_seal;
 use crate::status::rtn_status;
@@ -162,10 +160,7 @@ pub unsafe extern "C" fn rtn_customer_get_churn(
             first_period: summary.first_period().unwrap_or(0),
             last_period: summary.last_period().unwrap_or(0),
             frequency: summary.frequency(),
-            grain: match summary.grain() {
-                Grain::Day => RTN_CHURN_GRAIN_DAY,
-                Grain::Week => RTN_CHURN_GRAIN_WEEK,
-            },
+            grain: summary.grain().code(),
             has_purchases: summary.has_purchases(),
         };
         // SAFETY: checked non-NULL; valid for a write per the caller.
@@ -199,12 +194,7 @@ pub unsafe extern "C" fn rtn_customer_set_churn(
         let storage = unsafe { storage::deref_mut(customer)? };
         let record =
             storage::get_mut::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&mut storage.opaque)?;
-        let invalid = rtn_status::RTN_CUSTOMER_INVALID_CHURN;
-        let grain = match churn.grain {
-            RTN_CHURN_GRAIN_DAY => Grain::Day,
-            RTN_CHURN_GRAIN_WEEK => Grain::Week,
-            _ => return Err(invalid),
-        };
+        let grain = Grain::from_code(churn.grain).ok_or(rtn_status::RTN_CUSTOMER_INVALID_CHURN)?;
         let history = churn.has_purchases.then_some((
             churn.first_period,
             churn.last_period,
