@@ -7,7 +7,6 @@ use retention_core::money::Money;
 use retention_core::points::{Account, Points};
 use retention_core::rules::{Applied, Clawback, StampAward};
 use retention_core::terminal::EventId;
-use retention_core::time::Day;
 
 use crate::boundary::{self, out_ptr};
 use crate::card::{RTN_CARD_STORAGE_WORDS, rtn_card};
@@ -16,13 +15,6 @@ use crate::rules::{read_outcome, rtn_clawback, rtn_outcome};
 use crate::status::rtn_status;
 use crate::storage;
 use crate::terminal::{local_day, rtn_event_id};
-
-/// The local day of `now`; a day out of range is the card's status when a card is given, the
-/// account's otherwise ([`TimeUse::settle`]).
-fn today(now: i64, utc_offset_minutes: i16, has_card: bool) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes)
-        .map_err(|error| TimeUse::settle(has_card).refuse(error).into())
-}
 
 /// Reads the optional card and account, runs `apply` on them, and writes both results only
 /// when it succeeded. `card_out` is required when `card` is given, `account_out` when
@@ -130,7 +122,9 @@ pub unsafe extern "C" fn rtn_outcome_apply(
     boundary::catch(|| {
         // SAFETY: promised by the caller.
         let outcome = unsafe { read_outcome(outcome)? };
-        let today = today(now, utc_offset_minutes, !card.is_null())?;
+        // A day out of range is the card's status when a card is given, the account's otherwise.
+        let used_for = TimeUse::settle(!card.is_null());
+        let today = local_day(now, utc_offset_minutes, Some(used_for))?;
         // SAFETY: forwarded from the caller.
         unsafe {
             settle(card, account, card_out, account_out, |card, account| {
@@ -196,7 +190,9 @@ pub unsafe extern "C" fn rtn_clawback_apply(
             stamps,
             discount: Money::from_minor(c.discount),
         };
-        let today = today(now, utc_offset_minutes, !card.is_null())?;
+        // A day out of range is the card's status when a card is given, the account's otherwise.
+        let used_for = TimeUse::settle(!card.is_null());
+        let today = local_day(now, utc_offset_minutes, Some(used_for))?;
         let refund = EventId::from(refund);
         // SAFETY: forwarded from the caller.
         unsafe {

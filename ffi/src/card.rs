@@ -6,7 +6,6 @@ use core::mem::MaybeUninit;
 use retention_core::card::{self, Card, CardEvent, CardProgram, ProgramId};
 use retention_core::error::TimeUse;
 use retention_core::terminal::EventId;
-use retention_core::time::Day;
 
 use crate::boundary::{self, input, out_ptr, output, write_out};
 use crate::envelope::rtn_seal;
@@ -94,10 +93,8 @@ pub struct rtn_card_summary {
     pub expires_on: i32,
 }
 
-/// `now` and the UTC offset as the card's local day.
-fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| TimeUse::CardDay.refuse(error).into())
-}
+/// A time out of range is the card's `RTN_CARD_DATE_OUT_OF_RANGE`.
+const CARD_DAY: Option<TimeUse> = Some(TimeUse::CardDay);
 
 /// Applies `event` to the card in `card` on `now`, in place.
 ///
@@ -113,7 +110,7 @@ unsafe fn apply(
         // SAFETY: promised by the caller.
         let storage = unsafe { storage::deref_mut(card)? };
         let current = storage::get_mut::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque)?;
-        let next = current.apply(&event, today(now, utc_offset_minutes)?)?;
+        let next = current.apply(&event, local_day(now, utc_offset_minutes, CARD_DAY)?)?;
         *current = next;
         Ok(())
     })
@@ -141,8 +138,7 @@ pub unsafe extern "C" fn rtn_card_init(
             stamps_per_reward: program.stamps_per_reward,
             daily_limit: program.daily_limit,
             lapse_after_days: program.lapse_after_days,
-            expires_on: optional_day(program.expires_on)
-                .map_err(|error| TimeUse::CardExpiry.refuse(error))?,
+            expires_on: optional_day(program.expires_on, TimeUse::CardExpiry)?,
         })?;
         // SAFETY: checked non-NULL; valid for a write per the caller.
         let storage = unsafe { storage::deref_mut(card_out)? };
@@ -262,7 +258,7 @@ pub unsafe extern "C" fn rtn_card_expire(
         // SAFETY: promised by the caller.
         let storage = unsafe { storage::deref_mut(card)? };
         let current = storage::get_mut::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque)?;
-        let next = current.expire(today(now, utc_offset_minutes)?)?;
+        let next = current.expire(local_day(now, utc_offset_minutes, CARD_DAY)?)?;
         *current = next;
         Ok(())
     })

@@ -9,13 +9,13 @@ use retention_core::churn::risk::RiskBand;
 use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
-use retention_core::time::{Day, Timestamp, UtcOffset};
 
 use crate::boundary::{self, input, out_ptr, write_out};
 use crate::customer::rtn_customer;
 use crate::rules::RTN_RULES_CHURN_RISK_UNKNOWN;
 use crate::status::rtn_status;
 use crate::storage::{self, Stored, Words};
+use crate::terminal::local_day;
 
 /// The longest churn model blob, in bytes.
 pub const RTN_CHURN_MODEL_MAX_LEN: usize = 196;
@@ -125,14 +125,6 @@ impl From<Score> for rtn_churn_result {
     }
 }
 
-/// The terminal's local day of `unix_seconds` at `utc_offset_minutes`.
-/// A time outside the calendar, like a bad offset, is an invalid argument (the code of a
-/// [`TimeError`](retention_core::time::TimeError) on its own).
-fn local_day(unix_seconds: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    let offset = UtcOffset::from_minutes(utc_offset_minutes)?;
-    Ok(Timestamp::from_unix(unix_seconds).local(offset)?.day())
-}
-
 /// Reads a churn model blob into `*model_out`, checking the envelope and every value.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
@@ -208,7 +200,7 @@ pub unsafe extern "C" fn rtn_churn_summary_record_purchase(
         let storage = unsafe { storage::deref_mut(summary)? };
         let summary =
             storage::get_mut::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(&mut storage.opaque)?;
-        let day = local_day(unix_seconds, utc_offset_minutes)?;
+        let day = local_day(unix_seconds, utc_offset_minutes, None)?;
         summary.record_purchase(day, Money::from_minor(amount_minor))?;
         Ok(())
     })
@@ -229,7 +221,7 @@ fn score_into(
     // SAFETY: a non-NULL `summary` is valid per the caller.
     let storage = unsafe { storage::deref(summary)? };
     let summary = storage::get::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(&storage.opaque)?;
-    let today = local_day(now_unix_seconds, utc_offset_minutes)?;
+    let today = local_day(now_unix_seconds, utc_offset_minutes, None)?;
     let score = model.score_summary(summary, today)?;
     // SAFETY: checked non-NULL; valid for a write per the caller.
     unsafe { write_out(score_out, score.into()) };
@@ -296,7 +288,7 @@ pub unsafe extern "C" fn rtn_churn_risk_of_customer(
         let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
         // SAFETY: a non-NULL `customer` is valid per the caller.
         let record = unsafe { crate::customer::read(customer)? };
-        let today = local_day(now_unix_seconds, utc_offset_minutes)?;
+        let today = local_day(now_unix_seconds, utc_offset_minutes, None)?;
         let risk = model
             .risk_of(&record.churn, today)?
             .map_or(RTN_RULES_CHURN_RISK_UNKNOWN, i32::from);

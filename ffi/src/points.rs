@@ -7,7 +7,6 @@ use core::mem::MaybeUninit;
 use retention_core::error::TimeUse;
 use retention_core::points::{self, Account, AccountEvent, AccountProgram, Points};
 use retention_core::terminal::EventId;
-use retention_core::time::Day;
 
 use crate::boundary::{self, input, out_ptr, output, write_out};
 use crate::envelope::rtn_seal;
@@ -104,10 +103,8 @@ pub struct rtn_account_summary {
     pub recent_events: u8,
 }
 
-/// `now` and the UTC offset as the account's local day.
-fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| TimeUse::AccountDay.refuse(error).into())
-}
+/// A time out of range is the account's `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+const ACCOUNT_DAY: Option<TimeUse> = Some(TimeUse::AccountDay);
 
 /// The account in initialised storage.
 ///
@@ -150,7 +147,7 @@ unsafe fn apply(
     // SAFETY: forwarded from the caller.
     unsafe {
         update(account, |current| {
-            Ok(current.apply(&event, today(now, utc_offset_minutes)?)?)
+            Ok(current.apply(&event, local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?)
         })
     }
 }
@@ -290,7 +287,7 @@ pub unsafe extern "C" fn rtn_account_expire(
     // SAFETY: forwarded from the caller.
     unsafe {
         update(account, |current| {
-            Ok(current.expire(today(now, utc_offset_minutes)?)?)
+            Ok(current.expire(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?)
         })
     }
 }
@@ -368,7 +365,8 @@ pub unsafe extern "C" fn rtn_account_summarize(
     boundary::catch(|| {
         let summary_out = out_ptr(summary_out)?;
         // SAFETY: promised by the caller.
-        let s = unsafe { read(account)? }.summary(today(now, utc_offset_minutes)?)?;
+        let s =
+            unsafe { read(account)? }.summary(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?;
         let summary = rtn_account_summary {
             available: s.available.0,
             pending: s.pending.0,
@@ -406,8 +404,8 @@ pub unsafe extern "C" fn rtn_account_expiring_within(
     boundary::catch(|| {
         let points_out = out_ptr(points_out)?;
         // SAFETY: promised by the caller.
-        let points =
-            unsafe { read(account)? }.expiring_within(today(now, utc_offset_minutes)?, days)?;
+        let points = unsafe { read(account)? }
+            .expiring_within(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?, days)?;
         // SAFETY: checked non-NULL; valid for a write per the caller.
         unsafe { write_out(points_out, points.0) };
         Ok(())
@@ -434,8 +432,10 @@ pub unsafe extern "C" fn rtn_account_qualifying_points(
     boundary::catch(|| {
         let points_out = out_ptr(points_out)?;
         // SAFETY: promised by the caller.
-        let points = unsafe { read(account)? }
-            .qualifying_points(today(now, utc_offset_minutes)?, window_months)?;
+        let points = unsafe { read(account)? }.qualifying_points(
+            local_day(now, utc_offset_minutes, ACCOUNT_DAY)?,
+            window_months,
+        )?;
         // SAFETY: checked non-NULL; valid for a write per the caller.
         unsafe { write_out(points_out, points.0) };
         Ok(())
