@@ -17,10 +17,10 @@ use retention_core::rules::{
 use retention_core::terminal::EventId;
 use retention_core::time::{Timestamp, UtcOffset};
 
-use crate::boundary::{self, input, out_ptr, write_out};
-use crate::customer::{self, rtn_customer, rtn_period};
+use crate::boundary;
+use crate::customer::{rtn_customer, rtn_period};
+use crate::handle::{In, InSlice, Opaque, Out, OutArray, Place, opaque};
 use crate::status::rtn_status;
-use crate::storage::{self, Stored};
 use crate::terminal::rtn_event_id;
 
 /// The largest rule-set blob in bytes (envelope and signature included).
@@ -98,13 +98,8 @@ pub struct rtn_outcome {
     pub opaque: [MaybeUninit<u64>; RTN_OUTCOME_STORAGE_WORDS],
 }
 
-impl Stored for RuleSet {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnRULE1");
-}
-
-impl Stored for Outcome {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnOUTC1");
-}
+opaque!(rtn_rule_set: [RTN_RULE_SET_STORAGE_WORDS] holds RuleSet, magic b"rtnRULE1");
+opaque!(rtn_outcome: [RTN_OUTCOME_STORAGE_WORDS] holds Outcome, magic b"rtnOUTC1");
 
 /// One basket line: an item, how many, at what unit price.
 #[repr(C)]
@@ -480,76 +475,18 @@ fn condition_of(kind: ConditionKind) -> Result<rtn_condition, rtn_status> {
     })
 }
 
-/// Copies `items`, converted, into the C array `out` of `capacity` entries, and their number
-/// to `*count_out`. Every conversion is done before anything is written, so on error nothing
-/// is. `out` may be NULL when `capacity` is 0.
-///
-/// # Safety
-/// A non-NULL `out` must be valid for `capacity` writes of `T`; `count_out` NULL or valid.
-pub(crate) unsafe fn copy_out<S, T>(
-    items: &[S],
-    convert: impl Fn(&S) -> Result<T, rtn_status>,
-    out: *mut T,
-    capacity: usize,
-    count_out: *mut usize,
-) -> Result<(), rtn_status> {
-    let count_out = out_ptr(count_out)?;
-    if items.len() > capacity {
-        return Err(rtn_status::RTN_BUFFER_TOO_SMALL);
-    }
-    if !items.is_empty() && out.is_null() {
-        return Err(rtn_status::RTN_NULL_PARAMETER);
-    }
-    for item in items {
-        convert(item)?;
-    }
-    for (index, item) in items.iter().enumerate() {
-        // SAFETY: index < items.len() <= capacity, and `out` is valid for `capacity` writes.
-        unsafe { write_out(out.add(index), convert(item)?) };
-    }
-    // SAFETY: checked non-NULL; valid for a write per the caller.
-    unsafe { write_out(count_out, items.len()) };
-    Ok(())
-}
+/// An operator's Ed25519 public key, as `rtn_rule_set_load` reads it.
+type PublicKey = [u8; RTN_RULE_SET_PUBLIC_KEY_LEN];
 
-/// The rule set in initialised storage.
-///
-/// # Safety
-/// `rule_set` must be NULL or valid, and not written elsewhere for `'a`.
-unsafe fn read_rule_set<'a>(rule_set: *const rtn_rule_set) -> Result<&'a RuleSet, rtn_status> {
-    // SAFETY: promised by the caller.
-    let storage = unsafe { storage::deref(rule_set)? };
-    storage::get::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&storage.opaque)
-}
-
-/// The outcome in initialised storage.
-///
-/// # Safety
-/// `outcome` must be NULL or valid, and not written elsewhere for `'a`.
-pub(crate) unsafe fn read_outcome<'a>(
-    outcome: *const rtn_outcome,
-) -> Result<&'a Outcome, rtn_status> {
-    // SAFETY: promised by the caller.
-    let storage = unsafe { storage::deref(outcome)? };
-    storage::get::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&storage.opaque)
-}
-
-/// The loader's options: `min_serial`, and the public key if one is given.
-///
-/// # Safety
-/// A non-NULL `public_key` must point to `RTN_RULE_SET_PUBLIC_KEY_LEN` readable bytes.
-unsafe fn load_options(min_serial: u32, public_key: *const u8) -> Result<LoadOptions, rtn_status> {
+/// The loader's options: `min_serial`, and the public key if one is given (not NULL).
+fn load_options(min_serial: u32, public_key: In<'_, PublicKey>) -> Result<LoadOptions, rtn_status> {
     let options = LoadOptions::new().min_serial(min_serial);
     if public_key.is_null() {
         return Ok(options);
     }
     #[cfg(feature = "signing")]
     {
-        // SAFETY: non-NULL; the caller promises RTN_RULE_SET_PUBLIC_KEY_LEN bytes.
-        let bytes = unsafe { input(public_key, RTN_RULE_SET_PUBLIC_KEY_LEN)? };
-        let key: [u8; RTN_RULE_SET_PUBLIC_KEY_LEN] =
-            bytes.try_into().map_err(|_| rtn_status::RTN_INTERNAL)?;
-        Ok(options.public_key(key))
+        Ok(options.public_key(*public_key.get()?))
     }
     #[cfg(not(feature = "signing"))]
     {
@@ -594,43 +531,37 @@ pub unsafe extern "C" fn rtn_rule_set_load(
     rule_set_out: *mut rtn_rule_set,
 ) -> rtn_status {
     boundary::catch(|| {
-        let rule_set_out = out_ptr(rule_set_out)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { load_into(blob, blob_len, min_serial, public_key, rule_set_out) }
+        // SAFETY: the pointers are as the `# Safety` section above promises (`public_key`, when
+        // not NULL, to RTN_RULE_SET_PUBLIC_KEY_LEN bytes: a `PublicKey`, byte-aligned).
+        let (blob, public_key, rule_set_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                In::new(public_key.cast::<PublicKey>()),
+                Out::new(rule_set_out),
+            )
+        };
+        let rule_set_out = rule_set_out.required()?;
+        load_into(blob, min_serial, public_key, rule_set_out.storage())
     })
 }
 
-/// Loads a blob into checked-non-NULL storage, in place (see `rtn_rule_set_load`).
-///
-/// # Safety
-/// As [`rtn_rule_set_load`], with `rule_set_out` non-NULL.
-unsafe fn load_into(
-    blob: *const u8,
-    blob_len: usize,
+/// Verifies `blob` and decodes it into `storage`, in place (see `rtn_rule_set_load`: on an
+/// error found in the payload the storage is left holding no rule set).
+fn load_into(
+    blob: InSlice<'_, u8>,
     min_serial: u32,
-    public_key: *const u8,
-    rule_set_out: *mut rtn_rule_set,
+    public_key: In<'_, PublicKey>,
+    storage: &mut rtn_rule_set,
 ) -> Result<(), rtn_status> {
-    // SAFETY: promised by the caller.
-    let (blob, options) = unsafe {
-        (
-            input(blob, blob_len)?,
-            load_options(min_serial, public_key)?,
-        )
-    };
-    // SAFETY: non-NULL; valid for a write per the caller.
-    let storage = unsafe { storage::deref_mut(rule_set_out)? };
-    if storage::get::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&storage.opaque).is_err() {
-        storage::put::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&mut storage.opaque, RuleSet::empty());
-    }
-    let rule_set = storage::get_mut::<RuleSet, RTN_RULE_SET_STORAGE_WORDS>(&mut storage.opaque)?;
+    let (blob, options) = (blob.get()?, load_options(min_serial, public_key)?);
+    let rule_set = storage.value_or_init(RuleSet::empty)?;
     match RuleSet::load_into(blob, &options, rule_set) {
         Ok(()) => Ok(()),
         Err(error) => {
             // Refused before the payload (envelope, signature, serial): the set held before is
             // untouched. Refused in the payload: `load_into` emptied it, so it holds none.
             if rule_set.rules().is_empty() && rule_set.hash() == &[0; 32] {
-                storage::forget(&mut storage.opaque);
+                storage.clear();
             }
             Err(error.into())
         }
@@ -649,22 +580,21 @@ pub unsafe extern "C" fn rtn_rule_set_describe(
     info_out: *mut rtn_rule_set_info,
 ) -> rtn_status {
     boundary::catch(|| {
-        let info_out = out_ptr(info_out)?;
-        // SAFETY: promised by the caller.
-        let rule_set = unsafe { read_rule_set(rule_set)? };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (rule_set, info_out) = unsafe { (In::new(rule_set), Out::new(info_out)) };
+        let info_out = info_out.required()?;
+        let rule_set = rule_set.value()?;
         let mut name = [0 as c_char; RTN_RULE_SET_NAME_BUF_LEN];
         for (slot, byte) in name.iter_mut().zip(rule_set.name().bytes()) {
             *slot = c_char::from_ne_bytes([byte]);
         }
-        let info = rtn_rule_set_info {
+        info_out.write(rtn_rule_set_info {
             hash: *rule_set.hash(),
             name,
             serial: rule_set.serial(),
             rule_count: u8::try_from(rule_set.rules().len())
                 .map_err(|_| rtn_status::RTN_INTERNAL)?,
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(info_out, info) };
+        });
         Ok(())
     })
 }
@@ -692,33 +622,21 @@ fn context_of(context: &rtn_rules_context) -> Result<Context, rtn_status> {
     })
 }
 
-/// Evaluates with everything read; writes the outcome storage (see `rtn_rules_evaluate`).
-///
-/// # Safety
-/// `lines` valid for `line_count` entries (or NULL with 0); `customer`, `context` NULL or
-/// valid; `outcome_out` non-NULL, valid for a write, overlapping nothing else.
-unsafe fn evaluate_into(
+/// Evaluates with the rule set read; the body of `rtn_rules_evaluate` and
+/// `rtn_rules_evaluate_blob` from the customer on (their checks in their documented order).
+fn evaluate_into(
     rule_set: &RuleSet,
-    lines: *const rtn_line,
-    line_count: usize,
-    customer: *const rtn_customer,
-    context: *const rtn_rules_context,
-    outcome_out: *mut rtn_outcome,
+    lines: InSlice<'_, rtn_line>,
+    customer: In<'_, rtn_customer>,
+    context: In<'_, rtn_rules_context>,
+    outcome_out: Place<'_, rtn_outcome>,
 ) -> Result<(), rtn_status> {
-    // SAFETY: promised by the caller.
-    let (customer, context) = unsafe { (customer::read(customer)?, storage::deref(context)?) };
+    let (customer, context) = (customer.value()?, context.get()?);
     let context = context_of(context)?;
-    if line_count > RTN_RULES_MAX_LINES {
+    if lines.len() > RTN_RULES_MAX_LINES {
         return Err(rtn_status::RTN_RULES_TOO_MANY_LINES);
     }
-    let lines: &[rtn_line] = if line_count == 0 {
-        &[]
-    } else if lines.is_null() {
-        return Err(rtn_status::RTN_NULL_PARAMETER);
-    } else {
-        // SAFETY: non-NULL, at most 32 entries, valid per the caller.
-        unsafe { core::slice::from_raw_parts(lines, line_count) }
-    };
+    let lines = lines.get_or_empty()?;
     let mut basket = [Line::default(); RTN_RULES_MAX_LINES];
     for (line, c_line) in basket.iter_mut().zip(lines) {
         *line = Line {
@@ -728,19 +646,15 @@ unsafe fn evaluate_into(
             unit_price: Money::from_minor(c_line.unit_price),
         };
     }
-    let basket = basket.get(..line_count).ok_or(rtn_status::RTN_INTERNAL)?;
-    // SAFETY: non-NULL; valid for a write and not aliased, per the caller.
-    let storage = unsafe { storage::deref_mut(outcome_out)? };
+    let basket = basket.get(..lines.len()).ok_or(rtn_status::RTN_INTERNAL)?;
+    let storage = outcome_out.storage();
     // A storage that already holds an outcome is reused as it is (`evaluate` empties it in
     // place); only a fresh one gets an empty outcome written into it.
-    if storage::get::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&storage.opaque).is_err() {
-        storage::put::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&mut storage.opaque, Outcome::new());
-    }
-    let outcome = storage::get_mut::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&mut storage.opaque)?;
+    let outcome = storage.value_or_init(Outcome::new)?;
     match rules::evaluate(rule_set, basket, customer, &context, outcome) {
         Ok(()) => Ok(()),
         Err(error) => {
-            storage::forget(&mut storage.opaque);
+            storage.clear();
             Err(error.into())
         }
     }
@@ -778,11 +692,18 @@ pub unsafe extern "C" fn rtn_rules_evaluate(
     outcome_out: *mut rtn_outcome,
 ) -> rtn_status {
     boundary::catch(|| {
-        let outcome_out = out_ptr(outcome_out)?;
-        // SAFETY: promised by the caller.
-        let rule_set = unsafe { read_rule_set(rule_set)? };
-        // SAFETY: forwarded from the caller.
-        unsafe { evaluate_into(rule_set, lines, line_count, customer, context, outcome_out) }
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (rule_set, lines, customer, context, outcome_out) = unsafe {
+            (
+                In::new(rule_set),
+                InSlice::new(lines, line_count),
+                In::new(customer),
+                In::new(context),
+                Out::new(outcome_out),
+            )
+        };
+        let outcome_out = outcome_out.required()?;
+        evaluate_into(rule_set.value()?, lines, customer, context, outcome_out)
     })
 }
 
@@ -812,14 +733,23 @@ pub unsafe extern "C" fn rtn_rules_evaluate_blob(
     outcome_out: *mut rtn_outcome,
 ) -> rtn_status {
     boundary::catch(|| {
-        let outcome_out = out_ptr(outcome_out)?;
-        let scratch = out_ptr(scratch)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { load_into(blob, blob_len, min_serial, public_key, scratch)? };
-        // SAFETY: just loaded; the caller promises `scratch` is not aliased.
-        let rule_set = unsafe { read_rule_set(scratch)? };
-        // SAFETY: forwarded from the caller.
-        unsafe { evaluate_into(rule_set, lines, line_count, customer, context, outcome_out) }
+        // SAFETY: the pointers are as the `# Safety` section above promises (`public_key` as
+        // `rtn_rule_set_load` reads it).
+        let (blob, public_key, scratch, lines, customer, context, outcome_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                In::new(public_key.cast()),
+                Out::new(scratch),
+                InSlice::new(lines, line_count),
+                In::new(customer),
+                In::new(context),
+                Out::new(outcome_out),
+            )
+        };
+        let outcome_out = outcome_out.required()?;
+        let scratch = scratch.required()?.storage();
+        load_into(blob, min_serial, public_key, scratch)?;
+        evaluate_into(scratch.value()?, lines, customer, context, outcome_out)
     })
 }
 
@@ -836,15 +766,13 @@ pub unsafe extern "C" fn rtn_outcome_summarize(
     summary_out: *mut rtn_outcome_summary,
 ) -> rtn_status {
     boundary::catch(|| {
-        let summary_out = out_ptr(summary_out)?;
-        // SAFETY: promised by the caller.
-        let outcome = unsafe { read_outcome(outcome)? };
-        let summary = rtn_outcome_summary {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (outcome, summary_out) = unsafe { (In::new(outcome), Out::new(summary_out)) };
+        let summary_out = summary_out.required()?;
+        let outcome = outcome.value()?;
+        summary_out.write(rtn_outcome_summary {
             rule_set_hash: outcome.rule_set,
-            event: rtn_event_id {
-                terminal: outcome.event.terminal.0,
-                sequence: outcome.event.sequence,
-            },
+            event: outcome.event.into(),
             points: outcome.points.0,
             discount: outcome.discount.minor(),
             line_count: outcome.lines.len(),
@@ -854,31 +782,20 @@ pub unsafe extern "C" fn rtn_outcome_summarize(
             stamp_count: outcome.stamps.len(),
             reward_count: outcome.rewards.len(),
             free_item_count: outcome.free_items.len(),
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(summary_out, summary) };
+        });
         Ok(())
     })
 }
 
-/// Copies part of an outcome into a C array (the body of the `rtn_outcome_*` readers).
-///
-/// # Safety
-/// As the readers.
-unsafe fn read_part<S, T>(
-    outcome: *const rtn_outcome,
+/// Copies part of an outcome into a C array (the body of the `rtn_outcome_*` readers): the
+/// outcome's checks first, then the array's ([`OutArray::copy_from`]).
+fn read_part<S, T>(
+    outcome: In<'_, rtn_outcome>,
     part: impl FnOnce(&Outcome) -> &[S],
     convert: impl Fn(&S) -> Result<T, rtn_status>,
-    items_out: *mut T,
-    capacity: usize,
-    count_out: *mut usize,
+    items_out: OutArray<'_, T>,
 ) -> rtn_status {
-    boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let outcome = unsafe { read_outcome(outcome)? };
-        // SAFETY: forwarded from the caller.
-        unsafe { copy_out(part(outcome), convert, items_out, capacity, count_out) }
-    })
+    boundary::catch(|| items_out.copy_from(part(outcome.value()?), convert))
 }
 
 /// Copies the per-line results (quantity sold, the line's discount), in basket order.
@@ -900,22 +817,24 @@ pub unsafe extern "C" fn rtn_outcome_lines(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.lines,
-            |line: &rules::LineResult| {
-                Ok(rtn_line_result {
-                    discount: line.discount.minor(),
-                    quantity: line.quantity,
-                })
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.lines,
+        |line: &rules::LineResult| {
+            Ok(rtn_line_result {
+                discount: line.discount.minor(),
+                quantity: line.quantity,
+            })
+        },
+        items_out,
+    )
 }
 
 /// Copies the attribution: which rule gave which line how many points, minor units of
@@ -938,29 +857,31 @@ pub unsafe extern "C" fn rtn_outcome_attribution(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.shares,
-            |share: &rules::Share| {
-                Ok(rtn_share {
-                    amount: share.amount,
-                    rule: share.rule,
-                    program: share.program.0,
-                    line: share.line,
-                    kind: match share.kind {
-                        ShareKind::Points => rtn_share_kind::RTN_SHARE_POINTS,
-                        ShareKind::Discount => rtn_share_kind::RTN_SHARE_DISCOUNT,
-                        ShareKind::Stamps => rtn_share_kind::RTN_SHARE_STAMPS,
-                    },
-                })
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.shares,
+        |share: &rules::Share| {
+            Ok(rtn_share {
+                amount: share.amount,
+                rule: share.rule,
+                program: share.program.0,
+                line: share.line,
+                kind: match share.kind {
+                    ShareKind::Points => rtn_share_kind::RTN_SHARE_POINTS,
+                    ShareKind::Discount => rtn_share_kind::RTN_SHARE_DISCOUNT,
+                    ShareKind::Stamps => rtn_share_kind::RTN_SHARE_STAMPS,
+                },
+            })
+        },
+        items_out,
+    )
 }
 
 /// Copies the trace: one entry per rule, in evaluation order, applied (with its amount) or
@@ -983,53 +904,55 @@ pub unsafe extern "C" fn rtn_outcome_trace(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.trace,
-            |entry: &rules::TraceEntry| {
-                let mut c_entry = rtn_trace_entry {
-                    amount: entry.amount,
-                    rule: entry.rule,
-                    other_rule: 0,
-                    effect: effect_of(entry.effect)?,
-                    status: rtn_trace_status::RTN_TRACE_APPLIED,
-                    condition: 0,
-                    condition_kind: rtn_condition::RTN_CONDITION_NONE,
-                    period: rtn_period::RTN_PERIOD_NONE,
-                };
-                c_entry.status = match entry.status {
-                    Status::Applied => rtn_trace_status::RTN_TRACE_APPLIED,
-                    Status::Capped => rtn_trace_status::RTN_TRACE_CAPPED,
-                    Status::ConditionFailed { condition, kind } => {
-                        c_entry.condition = condition;
-                        c_entry.condition_kind = condition_of(kind)?;
-                        rtn_trace_status::RTN_TRACE_CONDITION_FAILED
-                    }
-                    Status::OutsideValidity => rtn_trace_status::RTN_TRACE_OUTSIDE_VALIDITY,
-                    Status::SupersededBy { rule } => {
-                        c_entry.other_rule = rule;
-                        rtn_trace_status::RTN_TRACE_SUPERSEDED_BY
-                    }
-                    Status::StoppedBy { rule } => {
-                        c_entry.other_rule = rule;
-                        rtn_trace_status::RTN_TRACE_STOPPED_BY
-                    }
-                    Status::CapReached => rtn_trace_status::RTN_TRACE_CAP_REACHED,
-                    Status::UsageLimitReached { period } => {
-                        c_entry.period = period.into();
-                        rtn_trace_status::RTN_TRACE_USAGE_LIMIT_REACHED
-                    }
-                    Status::NothingEligible => rtn_trace_status::RTN_TRACE_NOTHING_ELIGIBLE,
-                };
-                Ok(c_entry)
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.trace,
+        |entry: &rules::TraceEntry| {
+            let mut c_entry = rtn_trace_entry {
+                amount: entry.amount,
+                rule: entry.rule,
+                other_rule: 0,
+                effect: effect_of(entry.effect)?,
+                status: rtn_trace_status::RTN_TRACE_APPLIED,
+                condition: 0,
+                condition_kind: rtn_condition::RTN_CONDITION_NONE,
+                period: rtn_period::RTN_PERIOD_NONE,
+            };
+            c_entry.status = match entry.status {
+                Status::Applied => rtn_trace_status::RTN_TRACE_APPLIED,
+                Status::Capped => rtn_trace_status::RTN_TRACE_CAPPED,
+                Status::ConditionFailed { condition, kind } => {
+                    c_entry.condition = condition;
+                    c_entry.condition_kind = condition_of(kind)?;
+                    rtn_trace_status::RTN_TRACE_CONDITION_FAILED
+                }
+                Status::OutsideValidity => rtn_trace_status::RTN_TRACE_OUTSIDE_VALIDITY,
+                Status::SupersededBy { rule } => {
+                    c_entry.other_rule = rule;
+                    rtn_trace_status::RTN_TRACE_SUPERSEDED_BY
+                }
+                Status::StoppedBy { rule } => {
+                    c_entry.other_rule = rule;
+                    rtn_trace_status::RTN_TRACE_STOPPED_BY
+                }
+                Status::CapReached => rtn_trace_status::RTN_TRACE_CAP_REACHED,
+                Status::UsageLimitReached { period } => {
+                    c_entry.period = period.into();
+                    rtn_trace_status::RTN_TRACE_USAGE_LIMIT_REACHED
+                }
+                Status::NothingEligible => rtn_trace_status::RTN_TRACE_NOTHING_ELIGIBLE,
+            };
+            Ok(c_entry)
+        },
+        items_out,
+    )
 }
 
 /// Copies the nearest-miss hints ("spend 2.00 more for 50 bonus points"), in rule order.
@@ -1051,34 +974,32 @@ pub unsafe extern "C" fn rtn_outcome_hints(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.hints,
-            |hint: &rules::Hint| {
-                let (shortfall_kind, shortfall) = match hint.shortfall {
-                    Shortfall::Spend(amount) => {
-                        (rtn_shortfall::RTN_SHORTFALL_SPEND, amount.minor())
-                    }
-                    Shortfall::Units(units) => {
-                        (rtn_shortfall::RTN_SHORTFALL_UNITS, i64::from(units))
-                    }
-                };
-                Ok(rtn_hint {
-                    shortfall,
-                    amount: hint.amount,
-                    rule: hint.rule,
-                    condition: hint.condition,
-                    shortfall_kind,
-                    effect: effect_of(hint.effect)?,
-                })
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.hints,
+        |hint: &rules::Hint| {
+            let (shortfall_kind, shortfall) = match hint.shortfall {
+                Shortfall::Spend(amount) => (rtn_shortfall::RTN_SHORTFALL_SPEND, amount.minor()),
+                Shortfall::Units(units) => (rtn_shortfall::RTN_SHORTFALL_UNITS, i64::from(units)),
+            };
+            Ok(rtn_hint {
+                shortfall,
+                amount: hint.amount,
+                rule: hint.rule,
+                condition: hint.condition,
+                shortfall_kind,
+                effect: effect_of(hint.effect)?,
+            })
+        },
+        items_out,
+    )
 }
 
 /// Copies the stamps earned per punch-card program (for `rtn_card_stamp`).
@@ -1100,22 +1021,24 @@ pub unsafe extern "C" fn rtn_outcome_stamps(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.stamps,
-            |award: &rules::StampAward| {
-                Ok(rtn_stamp_award {
-                    stamps: award.stamps,
-                    program: award.program.0,
-                })
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.stamps,
+        |award: &rules::StampAward| {
+            Ok(rtn_stamp_award {
+                stamps: award.stamps,
+                program: award.program.0,
+            })
+        },
+        items_out,
+    )
 }
 
 /// Copies the rewards granted.
@@ -1137,22 +1060,24 @@ pub unsafe extern "C" fn rtn_outcome_rewards(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.rewards,
-            |grant: &rules::RewardGrant| {
-                Ok(rtn_reward_grant {
-                    reward: grant.reward,
-                    rule: grant.rule,
-                })
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.rewards,
+        |grant: &rules::RewardGrant| {
+            Ok(rtn_reward_grant {
+                reward: grant.reward,
+                rule: grant.rule,
+            })
+        },
+        items_out,
+    )
 }
 
 /// Copies the free items given (rule, line, units).
@@ -1174,23 +1099,25 @@ pub unsafe extern "C" fn rtn_outcome_free_items(
     capacity: usize,
     count_out: *mut usize,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        read_part(
-            outcome,
-            |outcome| &outcome.free_items,
-            |item: &rules::FreeItem| {
-                Ok(rtn_free_item {
-                    units: item.units,
-                    rule: item.rule,
-                    line: item.line,
-                })
-            },
-            items_out,
-            capacity,
-            count_out,
+    // SAFETY: the pointers are as the `# Safety` section above promises.
+    let (outcome, items_out) = unsafe {
+        (
+            In::new(outcome),
+            OutArray::new(items_out, capacity, count_out),
         )
-    }
+    };
+    read_part(
+        outcome,
+        |outcome| &outcome.free_items,
+        |item: &rules::FreeItem| {
+            Ok(rtn_free_item {
+                units: item.units,
+                rule: item.rule,
+                line: item.line,
+            })
+        },
+        items_out,
+    )
 }
 
 /// Initialises `*customer_out` with the customer record after the sale of `*outcome` (visit
@@ -1206,11 +1133,11 @@ pub unsafe extern "C" fn rtn_outcome_customer(
     customer_out: *mut rtn_customer,
 ) -> rtn_status {
     boundary::catch(|| {
-        let customer_out = out_ptr(customer_out)?;
-        // SAFETY: promised by the caller.
-        let record = unsafe { read_outcome(outcome)? }.customer.clone();
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { customer::write(customer_out, record) }
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (outcome, customer_out) = unsafe { (In::new(outcome), Out::new(customer_out)) };
+        let customer_out = customer_out.required()?;
+        customer_out.init(outcome.value()?.customer.clone());
+        Ok(())
     })
 }
 
@@ -1226,26 +1153,22 @@ pub unsafe extern "C" fn rtn_returns_init(
     returns_out: *mut rtn_returns,
 ) -> rtn_status {
     boundary::catch(|| {
-        let returns_out = out_ptr(returns_out)?;
-        // SAFETY: promised by the caller.
-        let outcome = unsafe { read_outcome(outcome)? };
-        let returns = c_returns(&Returns::none(outcome))?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(returns_out, returns) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (outcome, returns_out) = unsafe { (In::new(outcome), Out::new(returns_out)) };
+        let returns_out = returns_out.required()?;
+        returns_out.write(c_returns(&Returns::none(outcome.value()?))?);
         Ok(())
     })
 }
 
+/// The returns so far, for C.
 fn c_returns(returns: &Returns) -> Result<rtn_returns, rtn_status> {
     let mut units = [0u32; RTN_RULES_MAX_LINES];
     for (slot, count) in units.iter_mut().zip(&returns.units) {
         *slot = *count;
     }
     Ok(rtn_returns {
-        event: rtn_event_id {
-            terminal: returns.event.terminal.0,
-            sequence: returns.event.sequence,
-        },
+        event: returns.event.into(),
         line_count: u32::try_from(returns.units.len()).map_err(|_| rtn_status::RTN_INTERNAL)?,
         units,
     })
@@ -1282,22 +1205,24 @@ pub unsafe extern "C" fn rtn_rules_refund(
     returns_out: *mut rtn_returns,
 ) -> rtn_status {
     boundary::catch(|| {
-        let clawback_out = out_ptr(clawback_out)?;
-        let returns_out = out_ptr(returns_out)?;
-        // SAFETY: promised by the caller.
-        let (outcome, so_far) =
-            unsafe { (read_outcome(outcome)?, *storage::deref(returned_so_far)?) };
-        if line_count > RTN_RULES_MAX_LINES {
+        // SAFETY: the pointers are as the `# Safety` section above promises; `returns_out` may
+        // alias `returned_so_far`, which is copied before anything is written.
+        let (outcome, returned_so_far, returned_units, clawback_out, returns_out) = unsafe {
+            (
+                In::new(outcome),
+                In::new(returned_so_far),
+                InSlice::new(returned_units, line_count),
+                Out::new(clawback_out),
+                Out::new(returns_out),
+            )
+        };
+        let clawback_out = clawback_out.required()?;
+        let returns_out = returns_out.required()?;
+        let (outcome, so_far) = (outcome.value()?, *returned_so_far.get()?);
+        if returned_units.len() > RTN_RULES_MAX_LINES {
             return Err(rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH);
         }
-        let returned: &[u32] = if line_count == 0 {
-            &[]
-        } else if returned_units.is_null() {
-            return Err(rtn_status::RTN_NULL_PARAMETER);
-        } else {
-            // SAFETY: non-NULL, at most 32 entries, valid per the caller.
-            unsafe { core::slice::from_raw_parts(returned_units, line_count) }
-        };
+        let returned = returned_units.get_or_empty()?;
         let units = so_far
             .units
             .get(..usize::try_from(so_far.line_count).unwrap_or(usize::MAX))
@@ -1310,10 +1235,7 @@ pub unsafe extern "C" fn rtn_rules_refund(
         let (clawback, after) = rules::refund(outcome, &before, returned)?;
         let mut c_clawback = rtn_clawback {
             rule_set_hash: clawback.rule_set,
-            event: rtn_event_id {
-                terminal: clawback.event.terminal.0,
-                sequence: clawback.event.sequence,
-            },
+            event: clawback.event.into(),
             points: clawback.points.0,
             discount: clawback.discount.minor(),
             stamp_count: u32::try_from(clawback.stamps.len())
@@ -1340,12 +1262,8 @@ pub unsafe extern "C" fn rtn_rules_refund(
             };
         }
         let after = c_returns(&after)?;
-        // SAFETY: checked non-NULL; valid for writes per the caller (the inputs were copied
-        // above, so `returns_out` may be `returned_so_far`).
-        unsafe {
-            write_out(clawback_out, c_clawback);
-            write_out(returns_out, after);
-        }
+        clawback_out.write(c_clawback);
+        returns_out.write(after);
         Ok(())
     })
 }

@@ -27,6 +27,15 @@ impl From<rtn_event_id> for EventId {
     }
 }
 
+impl From<EventId> for rtn_event_id {
+    fn from(id: EventId) -> rtn_event_id {
+        rtn_event_id {
+            terminal: id.terminal.0,
+            sequence: id.sequence,
+        }
+    }
+}
+
 /// The local calendar day of `now` (Unix seconds) at `utc_offset_minutes` east of UTC, read
 /// for `used_for`: a time the calendar cannot hold is that use's status (`TimeUse::CardDay`:
 /// `RTN_CARD_DATE_OUT_OF_RANGE`, `TimeUse::AccountDay`: `RTN_ACCOUNT_DATE_OUT_OF_RANGE`), or
