@@ -94,27 +94,17 @@ pub struct rtn_card_summary {
 /// A time out of range is the card's `RTN_CARD_DATE_OUT_OF_RANGE`.
 const CARD_DAY: Option<TimeUse> = Some(TimeUse::CardDay);
 
-/// Replaces the card in `card` with `change(card)`, only on success.
-fn update(
-    card: InOut<'_, rtn_card>,
-    change: impl FnOnce(&Card) -> Result<Card, rtn_status>,
-) -> Result<(), rtn_status> {
-    let card = card.value_mut()?;
-    *card = change(card)?;
-    Ok(())
-}
-
-/// Applies `event` to the card on `now`, in place (the body of the event functions).
+/// Applies `event` to the card on `now`, in place, only on success (the body of the event
+/// functions).
 fn apply(
     card: InOut<'_, rtn_card>,
     event: CardEvent,
     now: i64,
     utc_offset_minutes: i16,
 ) -> Result<(), rtn_status> {
-    update(card, |card| {
-        let today = local_day(now, utc_offset_minutes, CARD_DAY)?;
-        Ok(card.apply(&event, today)?)
-    })
+    let card = card.value_mut()?;
+    *card = card.apply(&event, local_day(now, utc_offset_minutes, CARD_DAY)?)?;
+    Ok(())
 }
 
 /// Initialises `*card_out` with a new, empty card of `*program` (write counter 0).
@@ -265,11 +255,9 @@ pub unsafe extern "C" fn rtn_card_expire(
 ) -> rtn_status {
     boundary::catch(|| {
         // SAFETY: `card` is as the `# Safety` section above promises.
-        let card = unsafe { InOut::new(card) };
-        update(card, |card| {
-            let today = local_day(now, utc_offset_minutes, CARD_DAY)?;
-            Ok(card.expire(today)?)
-        })
+        let card = unsafe { InOut::new(card) }.value_mut()?;
+        *card = card.expire(local_day(now, utc_offset_minutes, CARD_DAY)?)?;
+        Ok(())
     })
 }
 
@@ -314,8 +302,9 @@ pub unsafe extern "C" fn rtn_card_merge(
 pub unsafe extern "C" fn rtn_card_compact(card: *mut rtn_card, office: rtn_event_id) -> rtn_status {
     boundary::catch(|| {
         // SAFETY: `card` is as the `# Safety` section above promises.
-        let card = unsafe { InOut::new(card) };
-        update(card, |card| Ok(card.compact(office.into())?))
+        let card = unsafe { InOut::new(card) }.value_mut()?;
+        *card = card.compact(office.into())?;
+        Ok(())
     })
 }
 

@@ -87,6 +87,9 @@ pub(crate) trait Opaque<const WORDS: usize>: Sized {
 
     /// Moves `value` into the storage and marks it initialised. A value held before is not
     /// dropped (stored types own no resources).
+    // Always inlined, as the `Place` methods: a stored value passed on by value through an
+    // outlined call takes a second copy on the firmware's stack (an account: about 600 bytes).
+    #[inline(always)]
     fn init(&mut self, value: Self::Value) {
         const { fits::<Self::Value, WORDS>() };
         let [magic, rest @ ..] = self.words_mut().as_mut_slice() else {
@@ -319,14 +322,17 @@ pub(crate) struct Place<'a, T> {
     borrow: PhantomData<&'a mut T>,
 }
 
+// The methods are always inlined: see `Opaque::init`.
 impl<'a, T> Place<'a, T> {
     /// Writes `value` (the old bytes are neither read nor dropped).
+    #[inline(always)]
     pub(crate) fn write(self, value: T) {
         // SAFETY: aligned and valid for a write of T, not accessed elsewhere now (`Out::new`).
         unsafe { self.ptr.as_ptr().write(value) }
     }
 
     /// The opaque storage, to be used in place (loading or evaluating straight into it).
+    #[inline(always)]
     pub(crate) fn storage<const WORDS: usize>(self) -> &'a mut T
     where
         T: Opaque<WORDS>,
@@ -338,6 +344,7 @@ impl<'a, T> Place<'a, T> {
     }
 
     /// Initialises the opaque storage with `value`.
+    #[inline(always)]
     pub(crate) fn init<const WORDS: usize>(self, value: T::Value)
     where
         T: Opaque<WORDS>,

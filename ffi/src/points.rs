@@ -104,26 +104,16 @@ pub struct rtn_account_summary {
 /// A time out of range is the account's `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
 const ACCOUNT_DAY: Option<TimeUse> = Some(TimeUse::AccountDay);
 
-/// Replaces the account in `account` with `change(account)`, only on success.
-fn update(
-    account: InOut<'_, rtn_account>,
-    change: impl FnOnce(&Account) -> Result<Account, rtn_status>,
-) -> Result<(), rtn_status> {
-    let account = account.value_mut()?;
-    *account = change(account)?;
-    Ok(())
-}
-
-/// Applies `event` on `now`, in place (the body of the event functions).
+/// Applies `event` on `now`, in place, only on success (the body of the event functions).
 fn apply(
     account: InOut<'_, rtn_account>,
     event: AccountEvent,
     now: i64,
     utc_offset_minutes: i16,
 ) -> Result<(), rtn_status> {
-    update(account, |account| {
-        Ok(account.apply(&event, local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?)
-    })
+    let account = account.value_mut()?;
+    *account = account.apply(&event, local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?;
+    Ok(())
 }
 
 /// Initialises `*account_out` with a new, empty account of `*program`.
@@ -267,10 +257,9 @@ pub unsafe extern "C" fn rtn_account_expire(
 ) -> rtn_status {
     boundary::catch(|| {
         // SAFETY: `account` is as the `# Safety` section above promises.
-        let account = unsafe { InOut::new(account) };
-        update(account, |account| {
-            Ok(account.expire(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?)
-        })
+        let account = unsafe { InOut::new(account) }.value_mut()?;
+        *account = account.expire(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?;
+        Ok(())
     })
 }
 
@@ -498,11 +487,12 @@ pub unsafe extern "C" fn rtn_account_decode(
         };
         let account_out = account_out.required()?;
         let (blob, seal) = (blob.get()?, rtn_seal::read(seal)?);
-        account_out.init(Account::decode(
+        let account = Account::decode(
             blob,
             seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?,
             min_write_counter,
-        )?);
+        )?;
+        account_out.init(account);
         Ok(())
     })
 }
