@@ -140,7 +140,8 @@ c_host() {
 # (scripts/firmware.py; fails above the budget), per capability, and the functions from which a
 # panic can still be reached; the C tests linked against the firmware staticlib and run on an
 # emulated Cortex-M3; the stack of every C function, painted on the Cortex-M3 and on the
-# Cortex-M4F, with and without `signing` (ffi/tests/arm/stack_probe.c; fails above 8 KiB).
+# Cortex-M4F, with and without `signing` (ffi/tests/arm/stack_probe.c; fails above 8 KiB); the
+# Cortex-M4F till session (examples/firmware/till.c).
 c_qemu() {
     local unsigned="$CTEST/libretention_ffi-no-signing.a"
     local unsigned_m4f="$CTEST/libretention_ffi-m4f-no-signing.a" no_signing rc=0 test name
@@ -174,6 +175,9 @@ c_qemu() {
     link_arm_m4f ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_m4f_no_signing.elf" \
         "$unsigned_m4f" -DPROBE_NO_SIGNING -DPROBE_CPU='"cortex-m4f"' \
         && run_qemu_m4f "$CTEST/stack_probe_m4f_no_signing.elf" || rc=1
+    echo "== Cortex-M4F till session (examples/firmware/till.c)"
+    link_arm_m4f examples/firmware/till.c "$CTEST/till_m4f.elf" \
+        && run_qemu_m4f "$CTEST/till_m4f.elf" || rc=1
     return $rc
 }
 
