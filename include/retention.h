@@ -29,8 +29,8 @@
  *   rtn_rule_set_load                       1972       1892       1972       1892
  *   rtn_rule_set_describe                    204        204        204        204
  *   rtn_customer_decode                     4812       4820       4812       4820
- *   rtn_rules_evaluate_blob                 5924       5924       5932       5932
- *   rtn_rules_evaluate                      5932       5932       5940       5940
+ *   rtn_rules_evaluate_blob                 4364       4364       4364       4364
+ *   rtn_rules_evaluate                      4372       4372       4372       4372
  *   rtn_outcome_summarize                    100        100        100        100
  *   rtn_outcome_lines                         32         32         32         32
  *   rtn_outcome_attribution                   32         32         32         32
@@ -45,7 +45,7 @@
  *   rtn_customer_get_profile                  32         32         32         32
  *   rtn_customer_set_profile                  72         72         72         72
  *   rtn_customer_usage                        32         32         32         32
- *   rtn_customer_get_churn                   360        360        360        360
+ *   rtn_customer_get_churn                   456        456        456        456
  *   rtn_customer_set_churn                   196        196        196        196
  *   rtn_customer_encode                     1452       1460       1452       1460
  *   rtn_churn_model_load                    2536       2536       2576       2576
@@ -90,7 +90,7 @@
  *   rtn_version                               12         12         12         12
  *   rtn_version_number                        12         12         12         12
  *
- * Measured on 2026-12-03 at commit 4baa635.
+ * Measured on 2026-12-03 at commit 0e2bc11.
  */
 
 /**
