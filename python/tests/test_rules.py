@@ -190,7 +190,7 @@ def test_coffee_receipt_in_plain_words_and_a_partial_return() -> None:
     text = outcome.explain()
     assert "Points: 18   Discount: 0.00" in text
     assert "Double points Tuesday 14-17: applied, 9 points" in text
-    assert "Birthday free drink: not applied: condition 1 (birthday) not met" in text
+    assert "Birthday free drink: not applied: condition 0 (birthday) not met" in text
     # One of two coffees back: base shares 6 and 3 (9*700/975 = 6.46, 9*275/975 = 2.54, the
     # leftover point to the larger remainder), doubled the same: floor(6/2) * 2 = 6 points and
     # floor(2/2) = 1 stamp.
