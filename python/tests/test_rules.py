@@ -216,8 +216,11 @@ def test_at_is_an_aware_datetime_or_unix_seconds_with_an_offset() -> None:
     # 13:10 in Berlin is before the window.
     early = coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10, tzinfo=berlin))
     assert early.points == 9
-    with pytest.raises(retention.ValidationError, match="naive"):
-        coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10))
+    # A naive datetime is the till's wall-clock time: 15:10 local is inside the window, 13:10
+    # is not, whatever offset places it on the time line.
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10)).points == 18
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10), utc_offset_minutes=60).points == 18
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10), utc_offset_minutes=60).points == 9
     with pytest.raises(retention.ValidationError):
         coffee.evaluate(COFFEE_BASKET, at=TUESDAY, utc_offset_minutes=60)
     with pytest.raises(retention.ValidationError):
