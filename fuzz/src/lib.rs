@@ -1,8 +1,8 @@
 //! The fuzz targets as plain functions: `fuzz_targets/NAME.rs` hands libFuzzer's input to
 //! `targets::NAME::run`, and the replay test (`cargo test --manifest-path fuzz/Cargo.toml
 //! --lib`, stable, no libFuzzer, run by the test command) feeds it every file of the committed
-//! corpora (`fuzz/seeds/NAME/`, and `fuzz/corpus/NAME/` when a campaign left one). A target
-//! that panics on a committed input fails the test command.
+//! corpora (`fuzz/seeds/NAME/`; a campaign's working corpus, `fuzz/corpus/`, is not committed
+//! and not replayed). A target that panics on a committed input fails the test command.
 
 pub mod targets {
     pub mod account_decode;
@@ -45,9 +45,10 @@ mod replay {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         for (name, run) in super::TARGETS {
             let mut inputs = 0usize;
-            for dir in ["seeds", "corpus"] {
-                let Ok(entries) = std::fs::read_dir(root.join(dir).join(name)) else {
-                    continue;
+            {
+                let dir = root.join("seeds").join(name);
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    panic!("{name}: no committed corpus ({})", dir.display());
                 };
                 let mut files: Vec<_> =
                     entries.map(|e| e.expect("a corpus entry").path()).collect();
