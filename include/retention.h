@@ -650,7 +650,8 @@ enum rtn_status
      */
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
     /**
-     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+     * (for BG/BB, which counts purchase opportunities, recency and age too).
      */
     RTN_CHURN_INVALID_OBSERVATION = 501,
     /**
@@ -689,6 +690,15 @@ enum rtn_status
      * A purchase falls in a period before the summary's last purchase: record purchases in order.
      */
     RTN_CHURN_OUT_OF_ORDER = 510,
+    /**
+     * BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+     * to the last purchase).
+     */
+    RTN_CHURN_FREQUENCY_ABOVE_RECENCY = 511,
+    /**
+     * BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+     */
+    RTN_CHURN_TOO_MANY_PERIODS = 512,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
