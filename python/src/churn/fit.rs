@@ -12,13 +12,13 @@ use crate::errors::ToPyErr;
 
 /// What a fit returns to Python: params, standard errors (or None), log-likelihood, iterations,
 /// distinct rows.
-type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
+pub(crate) type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
 
 /// A core fit over (frequency, recency, age, weights), as a [`FitTuple`].
 type FitFn = fn(&[f64], &[f64], &[f64], Option<&[f64]>, &FitOptions) -> Result<FitTuple, FitError>;
 
 /// A core fit's result as Python gets it.
-fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
+pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
     (
         fitted.params,
         fitted.standard_errors,
