@@ -168,7 +168,7 @@ impl BetaGeoBetaBinom {
     /// `conditional_probability_alive(m_periods_in_future, ...)`). `m` finite and ≥ 0 (0: alive
     /// at the last opportunity observed).
     ///
-    /// Errors: those of [`Opportunities`] checks ([`ChurnError::InvalidObservation`],
+    /// Errors: the BG/BB observation checks ([`ChurnError::InvalidObservation`],
     /// [`ChurnError::FrequencyAboveRecency`], [`ChurnError::TooManyPeriods`]),
     /// [`ChurnError::InvalidArgument`] for a bad `m`.
     pub fn p_alive_at(&self, customer: &Observation, m: f64) -> Result<f64, ChurnError> {
