@@ -14,14 +14,19 @@ import numpy as np
 import pandas as pd
 
 from . import _retention, _time
-from ._columns import one_of, to_numpy
+from ._columns import frame, int_argument, one_of, to_numpy
 from .exceptions import ValidationError
 from .transactions import _columns
 
 __all__ = ["cohort_retention", "cohort_survival", "retention_rate", "churn_rate"]
 
+#: The most periods after the first that :func:`cohort_retention` reports (the table's width).
+_MAX_PERIODS_AFTER = 100_000
+
 
 def _check_period(period: str) -> None:
+    if not isinstance(period, str):
+        raise TypeError(f"period must be a str, not {type(period).__name__}")
     if period not in _retention.CHURN_METRICS_PERIODS:
         raise ValidationError(f"period must be {one_of(_retention.CHURN_METRICS_PERIODS)}, not {period!r}")
 
@@ -40,13 +45,17 @@ def cohort_retention(
     (column ``0`` is 1.0). A cell is NaN where that period lies beyond the last period in the
     data (the usual triangle), never for missing data.
 
-    ``transactions``: a pandas or polars DataFrame. Raises :class:`~retention.ValidationError`
-    for a missing column, an unreadable or out-of-range date, or an unknown ``period``.
+    ``transactions``: a pandas or polars DataFrame or LazyFrame, a pyarrow Table or
+    RecordBatch; dates by the time rule (``docs/time.md``). ``max_periods_after``: 0..100 000.
+    Raises :class:`~retention.ValidationError` for a missing column, an unreadable, missing or
+    out-of-range date, mixed time zones, an unknown ``period`` or ``max_periods_after`` out of
+    range.
     """
     _check_period(period)
+    max_periods_after = int_argument(max_periods_after, "max_periods_after", 0, _MAX_PERIODS_AFTER)
     columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
-    cohorts = _retention.churn_cohort_retention(columns.customers, columns.days, period, int(max_periods_after))
-    width = int(max_periods_after) + 1
+    cohorts = _retention.churn_cohort_retention(columns.customers, columns.days, period, max_periods_after)
+    width = max_periods_after + 1
     table = np.full((len(cohorts), width), np.nan)
     for row, (_, _, retained) in enumerate(cohorts):
         table[row, : len(retained)] = retained
@@ -86,16 +95,21 @@ def cohort_survival(
     :func:`cohort_retention` (the share *buying* in period k, which can rise), this is
     survival.
 
-    ``transactions``: a pandas or polars DataFrame. Raises :class:`~retention.ValidationError`
-    for a missing column, an unreadable or out-of-range date, an unknown ``period``, a
-    ``lapse_after`` of 0 or a ``cancelled_col`` that is not boolean (no missing values).
+    ``transactions``: as :func:`cohort_retention`. ``lapse_after``: 1..2³²−1;
+    ``max_periods_after``: 0..100 000. Raises :class:`~retention.ValidationError` for a missing
+    column, an unreadable, missing or out-of-range date, an unknown ``period``, a ``lapse_after``
+    of 0, an argument out of range or a ``cancelled_col`` that is not boolean (no missing
+    values); ``TypeError`` for an argument of the wrong type.
     """
     _check_period(period)
+    lapse_after = int_argument(lapse_after, "lapse_after", 0, 2**32 - 1)
+    max_periods_after = int_argument(max_periods_after, "max_periods_after", 0, _MAX_PERIODS_AFTER)
     columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
     cancelled = None
     if cancelled_col is not None:
+        source, _ = frame(transactions)
         try:
-            flags = to_numpy(transactions[cancelled_col])
+            flags = to_numpy(source[cancelled_col])
         except Exception as error:  # pandas: KeyError; polars: ColumnNotFoundError
             if isinstance(error, KeyError) or type(error).__name__ == "ColumnNotFoundError":
                 raise ValidationError(f"no such column: {error}") from None
@@ -103,12 +117,10 @@ def cohort_survival(
         if flags.dtype != np.bool_:
             raise ValidationError(f"column `{cancelled_col}` must be boolean, not {flags.dtype}")
         cancelled = np.ascontiguousarray(flags)
-    if int(lapse_after) < 0 or int(max_periods_after) < 0:
-        raise ValidationError("lapse_after and max_periods_after must not be negative")
     cohorts = _retention.churn_cohort_survival(
-        columns.customers, columns.days, cancelled, period, int(lapse_after), int(max_periods_after)
+        columns.customers, columns.days, cancelled, period, lapse_after, max_periods_after
     )
-    width = int(max_periods_after) + 1
+    width = max_periods_after + 1
     table = np.full((len(cohorts), width), np.nan)
     for row, (_, survivors) in enumerate(cohorts):
         table[row, : len(survivors)] = survivors

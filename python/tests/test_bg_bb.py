@@ -98,6 +98,14 @@ def test_weights_equal_repeated_rows(donations: pd.DataFrame) -> None:
     )
     assert (indexed.data.index == index).all()
     assert list(indexed.data.columns) == ["frequency", "recency", "n_periods", "weights"]
+    # keep_data=False keeps the fit only.
+    bare = BetaGeoBetaBinomFitter().fit(
+        donations["frequency"], donations["recency"], donations["periods"], donations["weights"], keep_data=False
+    )
+    np.testing.assert_array_equal(bare.params_.to_numpy(), weighted.params_.to_numpy())
+    assert "22 subjects" in repr(bare)
+    with pytest.raises(retention.ValidationError, match="keep_data=False"):
+        bare.data
 
 
 # --- the 50-digit references ---------------------------------------------------------------------

@@ -161,6 +161,10 @@ def test_cohort_survival_refuses_bad_arguments() -> None:
         metrics.cohort_survival(subscriptions(), "customer", "date", lapse_after=2, cancelled_col="customer")
     with pytest.raises(retention.ValidationError):
         metrics.cohort_survival(subscriptions(), "customer", "date", period="Q", lapse_after=2)
+    with pytest.raises(TypeError, match="lapse_after"):
+        metrics.cohort_survival(subscriptions(), "customer", "date", lapse_after=1.5)
+    with pytest.raises(retention.ValidationError, match="max_periods_after"):
+        metrics.cohort_survival(subscriptions(), "customer", "date", lapse_after=2, max_periods_after=-1)
 
 
 def test_fit_cohorts() -> None:
