@@ -132,7 +132,8 @@ class _BaseFitter:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickling: everything but the DataFrame :attr:`data` caches (it is rebuilt from the
-        kept columns); a fitter fitted with ``keep_data=False`` pickles to a few hundred bytes."""
+        kept columns); a fitter fitted with ``keep_data=False`` pickles to about 2 KB, whatever
+        its row count."""
         state = dict(self.__dict__)
         state["_data"] = None
         return state
