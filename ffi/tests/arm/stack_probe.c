@@ -339,6 +339,13 @@ static void churn(void) {
                   v->purchases[j].amount_minor);
         }
         PROBE(rtn_churn_score, RTN_OK, &model, &summary, v->now, v->utc_offset_minutes, &result);
+        /* The shared vectors hold no BG/BB model yet: only the refusal of another model's
+         * (RTN_INVALID_ARGUMENT) is measured, not the BG/BB computation. */
+        {
+            double p_alive;
+            PROBE(rtn_churn_bg_bb_p_alive, RTN_INVALID_ARGUMENT, &model, 0.0, 0.0, 6.0, 1.0,
+                  &p_alive);
+        }
         PROBE(rtn_churn_score_blob, RTN_OK, m->blob, m->blob_len, &summary, v->now,
               v->utc_offset_minutes, &result);
         PROBE(rtn_churn_score_observation, RTN_OK, &model, v->frequency, v->recency, v->age,
