@@ -11,8 +11,10 @@ use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
 
 use crate::boundary;
+#[cfg(feature = "rules")]
 use crate::customer::rtn_customer;
 use crate::handle::{In, InOut, InSlice, Out, opaque};
+#[cfg(feature = "rules")]
 use crate::rules::RTN_RULES_CHURN_RISK_UNKNOWN;
 use crate::status::rtn_status;
 use crate::terminal::local_day;
@@ -255,6 +257,7 @@ pub unsafe extern "C" fn rtn_churn_score(
 ///
 /// # Safety
 /// Non-NULL pointers must be valid; `risk_out` valid for a write.
+#[cfg(feature = "rules")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rtn_churn_risk_of_customer(
     model: *const rtn_churn_model,

@@ -117,15 +117,6 @@ impl PurchaseModel {
             PurchaseModel::BetaGeoBetaBinom(m) => m.params(),
         }
     }
-
-    fn inner(&self) -> &dyn TransactionModel {
-        match self {
-            PurchaseModel::BgNbd(m) => m,
-            PurchaseModel::ModifiedBgNbd(m) => m,
-            PurchaseModel::ParetoNbd(m) => m,
-            PurchaseModel::BetaGeoBetaBinom(m) => m,
-        }
-    }
 }
 
 /// Which purchase-and-dropout model, without its parameters: the names the doors use.
@@ -212,18 +203,32 @@ impl fmt::Display for PurchaseModelKind {
     }
 }
 
+/// Calls `$method` on the model inside a [`PurchaseModel`]. A `match` rather than a `&dyn
+/// TransactionModel`: a vtable keeps every method of every model in the firmware image (the
+/// log-likelihoods a till never calls), a match only those a caller reaches.
+macro_rules! each_model {
+    ($model:expr, $inner:ident => $call:expr) => {
+        match $model {
+            PurchaseModel::BgNbd($inner) => $call,
+            PurchaseModel::ModifiedBgNbd($inner) => $call,
+            PurchaseModel::ParetoNbd($inner) => $call,
+            PurchaseModel::BetaGeoBetaBinom($inner) => $call,
+        }
+    };
+}
+
 impl TransactionModel for PurchaseModel {
     fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        self.inner().log_likelihood(customer)
+        each_model!(self, m => m.log_likelihood(customer))
     }
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        self.inner().p_alive(customer)
+        each_model!(self, m => m.p_alive(customer))
     }
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
-        self.inner().expected_purchases(customer, t)
+        each_model!(self, m => m.expected_purchases(customer, t))
     }
     fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
-        self.inner().unconditional_expected_purchases(t)
+        each_model!(self, m => m.unconditional_expected_purchases(t))
     }
 }
 
