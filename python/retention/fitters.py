@@ -8,10 +8,11 @@ Existing lifetimes scripts switch by changing the import::
 Names, parameters and results follow lifetimes 0.11.3. Differences, each also stated where it
 applies:
 
-- Inputs are checked, never coerced: a NaN or negative value, a fractional frequency, a recency
-  above ``T``, or a frequency of 0 with a recency above 0 raise
-  :class:`~retention.ValidationError` naming the row (lifetimes truncates frequencies to integers
-  and returns NaN for some of these). A fit that does not converge raises
+- Inputs are checked, never coerced: a NaN or negative value, a fractional frequency or a
+  recency above ``T`` raise :class:`~retention.ValidationError` naming the row (lifetimes
+  truncates frequencies to integers and returns NaN for some of these). A frequency of 0 with a
+  recency above 0 cannot come from a transaction history: :meth:`fit` refuses it, the other
+  methods evaluate it as lifetimes does (the formulas as written; BG/NBD's ignore the recency). A fit that does not converge raises
   :class:`~retention.ConvergenceError`; no method returns NaN.
 - The optimizer is L-BFGS on the log-parameters with analytic gradients (numerical for
   Pareto/NBD), on the rows deduplicated into weights; a fit has converged when the gradient of
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import _retention
+from ._counts import PurchaseCountsMixin, SaveLoadMixin
 from ._columns import FloatArray, float_column, float_columns, index_of, is_scalar, one_of, optional_weights
 from .exceptions import ValidationError
 from .model import ChurnModel
@@ -155,7 +157,7 @@ def _result(values: FloatArray, scalar: bool) -> Any:
     return float(values[0]) if scalar else values
 
 
-class _PurchaseFitter(_BaseFitter):
+class _PurchaseFitter(_BaseFitter, PurchaseCountsMixin):
     """A purchase-and-dropout model (BG/NBD, MBG/NBD, Pareto/NBD): ``_MODEL`` is the core's name
     of the model, ``_PARAM_NAMES`` the core's names of its parameters."""
 
@@ -226,15 +228,18 @@ class _PurchaseFitter(_BaseFitter):
         self, t: Any, frequency: Any, recency: Any, T: Any
     ) -> Any:
         """Expected purchases in the next ``t`` time units of each customer with history
-        (``frequency``, ``recency``, ``T``). ``t`` is a scalar or one value per customer. A 1-D
-        NumPy array, or a float when every input is a scalar.
+        (``frequency``, ``recency``, ``T``). ``t`` is a scalar or one value per customer. A pandas
+        Series indexed like the input when a column is a Series (as lifetimes), a float when
+        every input is a scalar, else a 1-D NumPy array.
 
         Raises :class:`~retention.ValidationError` for an invalid row or a negative or NaN
         ``t``; :class:`~retention.ConvergenceError` if a series does not converge.
         """
         scalar = all(is_scalar(v) for v in (t, frequency, recency, T))
+        index = index_of(frequency, recency, T)
         if is_scalar(t):
-            return _result(self._evaluate("expected_purchases", float(t), frequency, recency, T), scalar)
+            values = self._evaluate("expected_purchases", float(t), frequency, recency, T)
+            return _result(values, scalar) if index is None else pd.Series(values, index=index)
         horizons, x, t_x, age = float_columns(t=t, frequency=frequency, recency=recency, T=T)
         if np.isnan(horizons).any():
             raise ValidationError("t must not be NaN")
@@ -242,7 +247,7 @@ class _PurchaseFitter(_BaseFitter):
         for horizon in np.unique(horizons):
             rows = horizons == horizon
             out[rows] = self._evaluate("expected_purchases", float(horizon), x[rows], t_x[rows], age[rows])
-        return out
+        return out if index is None else pd.Series(out, index=index)
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
@@ -261,15 +266,13 @@ class _PurchaseFitter(_BaseFitter):
     ) -> FloatArray:
         """P(alive) on a grid: rows recency 0..``max_recency``, columns frequency
         0..``max_frequency``, for customers of age ``T = max_recency`` (defaults: the largest
-        frequency and age in :attr:`data`). As lifetimes' matrix, except that the frequency-0
-        column holds P(alive) of a one-time buyer (recency 0) in every row, since a customer
-        without repeat purchases has no other recency."""
+        frequency and age in :attr:`data`). As lifetimes' matrix, the frequency-0 column included
+        (evaluated with the formulas as written, see the module notes)."""
         max_frequency = int(max_frequency or self.data["frequency"].max())
         max_recency = int(max_recency or self.data["T"].max())
         recency, frequency = np.meshgrid(
             np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
         )
-        recency = np.where(frequency == 0, 0.0, recency)
         values = self.conditional_probability_alive(
             frequency.ravel(), recency.ravel(), np.full(frequency.size, float(max_recency))
         )
@@ -386,7 +389,7 @@ class ParetoNBDFitter(_PurchaseFitter):
         return self
 
 
-class GammaGammaFitter(_BaseFitter):
+class GammaGammaFitter(_BaseFitter, SaveLoadMixin):
     """The Gamma-Gamma spend model (Fader, Hardie & Lee 2005), parameters ``p, q, v``:
     lifetimes' ``GammaGammaFitter``. Fitted on repeat buyers' frequency and mean spend; amounts
     stay in the unit they were given in."""
