@@ -1,17 +1,17 @@
 //! Per-customer batches for the Python fitters: P(alive), expected purchases and
 //! log-likelihood per row (`retention_core::churn::batch_parallel`), a new customer's expected
-//! purchases, Gamma-Gamma expected spend and CLV (`retention_core::churn::clv`), the
-//! distribution of purchase counts (`retention_core::churn::counts`) and the mixing densities
-//! (`retention_core::churn::mixing`). Rows are observations under lifetimes' rule
-//! (`Validation::Lenient`: a frequency of 0 with a recency above 0 is evaluated, not refused).
-//! Each runs with the GIL released; a bad row raises naming it.
+//! purchases, Gamma-Gamma expected spend and CLV (`SpendModel::customer_value`), the
+//! distribution of purchase counts (`retention_core::churn::counts`), the mixing densities
+//! (`retention_core::churn::mixing`) and simulated customers (`retention_core::churn::simulate`).
+//! Rows are observations under lifetimes' rule (`Validation::Lenient`: a frequency of 0 with a
+//! recency above 0 is evaluated, not refused). Each runs with the GIL released; a bad row raises
+//! naming it.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use retention_core::churn::clv::customer_lifetime_value;
 use retention_core::churn::counts::PurchaseCounts;
 use retention_core::churn::mixing;
-use retention_core::churn::model::PurchaseModel;
+use retention_core::churn::model::{PurchaseModel, SpendModel};
 use retention_core::churn::simulate::{SimulatedCustomer, SplitMix64, simulate_customer};
 use retention_core::churn::{
     BatchError, BatchQuantity, TransactionModel, Validation, batch_parallel,
@@ -125,8 +125,8 @@ fn churn_expected_spend<'py>(
     Ok(f64_array(py, out.map_err(ToPyErr::to_py)?))
 }
 
-/// CLV per row: the purchase model's expected purchases, month by month, times the Gamma-Gamma
-/// expected spend, discounted.
+/// CLV per row, as the core's `SpendModel::customer_value` computes it (the path of
+/// `ChurnModel::score`), in the unit of `monetary_value`.
 #[pyfunction]
 #[pyo3(signature = (model, params, spend_params, frequency, recency, age, monetary_value, months, discount_rate, unit))]
 #[allow(clippy::too_many_arguments)]
@@ -155,20 +155,17 @@ fn churn_clv<'py>(
     if t_x.len() != x.len() || big_t.len() != x.len() || m.len() != x.len() {
         return Err(BatchError::LengthMismatch.to_py());
     }
+    let spend = SpendModel {
+        gamma_gamma: spend,
+        clv_months: months,
+        monthly_discount_rate: discount_rate,
+    };
     let out = py.detach(|| {
         (0..x.len())
             .map(|index| {
                 let at = |c: &[f64]| c.get(index).copied().unwrap_or(f64::NAN);
                 let customer = LENIENT.observe(at(&x), at(&t_x), at(&big_t))?;
-                let per_purchase = spend.expected_spend(customer.frequency(), at(&m))?;
-                customer_lifetime_value(
-                    &model,
-                    &customer,
-                    per_purchase,
-                    months,
-                    discount_rate,
-                    unit,
-                )
+                spend.customer_value(&model, &customer, at(&m), unit)
             })
             .enumerate()
             .map(|(index, value)| value.map_err(|error| BatchError::Row { index, error }))
