@@ -38,6 +38,7 @@
 //! probabilities below 1e-3. The counts given a history are checked against the models' own
 //! conditional expectations (their mean, to 1e-9) and, for a customer of age 0, against the new
 //! customers' counts.
+//! BG/BB ([`PurchaseModel::BetaGeoBetaBinom`]) is not covered: [`ChurnError::InvalidArgument`].
 //! Loops are bounded: a series past [`MAX_SERIES_TERMS`] terms is
 //! [`ChurnError::NoConvergence`] (Pareto/NBD with β ≪ α or α ≪ β and `t` small against both).
 
@@ -228,6 +229,8 @@ impl PurchaseCounts for PurchaseModel {
             PurchaseModel::BgNbd(m) => m.probability_of_purchases(n, t),
             PurchaseModel::ModifiedBgNbd(m) => m.probability_of_purchases(n, t),
             PurchaseModel::ParetoNbd(m) => m.probability_of_purchases(n, t),
+            // Not provided for BG/BB's discrete opportunities.
+            PurchaseModel::BetaGeoBetaBinom(_) => Err(ChurnError::InvalidArgument),
         }
     }
 
@@ -243,6 +246,7 @@ impl PurchaseCounts for PurchaseModel {
                 m.conditional_probability_of_purchases(customer, n, t)
             }
             PurchaseModel::ParetoNbd(m) => m.conditional_probability_of_purchases(customer, n, t),
+            PurchaseModel::BetaGeoBetaBinom(_) => Err(ChurnError::InvalidArgument),
         }
     }
 }

@@ -120,7 +120,8 @@ pub struct SimulatedCustomer {
 
 /// A customer of `model` observed for `age` time units, drawn from `rng`.
 ///
-/// Errors: [`ChurnError::InvalidArgument`] for a negative or non-finite `age`;
+/// Errors: [`ChurnError::InvalidArgument`] for a negative or non-finite `age` or a BG/BB model
+/// (not provided);
 /// [`ChurnError::NoConvergence`] (see the module docs).
 pub fn simulate_customer(
     model: &PurchaseModel,
@@ -132,6 +133,8 @@ pub fn simulate_customer(
         PurchaseModel::BgNbd(m) => (m.params()[0], m.params()[1]),
         PurchaseModel::ModifiedBgNbd(m) => (m.params()[0], m.params()[1]),
         PurchaseModel::ParetoNbd(m) => (m.params()[0], m.params()[1]),
+        // Not provided for BG/BB's discrete opportunities.
+        PurchaseModel::BetaGeoBetaBinom(_) => return Err(ChurnError::InvalidArgument),
     };
     // Drawn in lifetimes' order: the dropout parameter, then λ.
     let (dropout, rate, end, mut alive, after_purchase) = match model {
@@ -154,6 +157,7 @@ pub fn simulate_customer(
             let death = rng.exponential(mu);
             (mu, rate, death.min(age), death > age, None)
         }
+        PurchaseModel::BetaGeoBetaBinom(_) => return Err(ChurnError::InvalidArgument),
     };
     let (mut time, mut frequency, mut last_unit) = (0.0_f64, 0.0_f64, f64::NEG_INFINITY);
     let mut next = rng.exponential(rate);

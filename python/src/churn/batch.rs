@@ -67,6 +67,10 @@ fn churn_evaluate<'py>(
                 PurchaseModel::ParetoNbd(m) => {
                     batch_parallel(&m, quantity, LENIENT, &x, &t_x, &big_t, &mut out)
                 }
+                // BG/BB keeps its own rule (x = 0 requires t_x = 0, as its fit).
+                PurchaseModel::BetaGeoBetaBinom(m) => {
+                    batch_parallel(&m, quantity, Validation::Strict, &x, &t_x, &big_t, &mut out)
+                }
             }
             .map(|()| out)
         })
