@@ -139,6 +139,11 @@
 #define RTN_CHURN_GRAIN_WEEK 1
 
 /**
+ * Grain: purchases in one calendar month count once.
+ */
+#define RTN_CHURN_GRAIN_MONTH 2
+
+/**
  * The highest churn risk.
  */
 #define RTN_CHURN_MAX_RISK 1000
@@ -1388,10 +1393,11 @@ typedef struct rtn_customer {
 
 /**
  * A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
- * purchases collapse into periods of `grain` (a day or an ISO week); the first period's
- * purchase is left out of the repeat count and spend (lifetimes' definitions, see
- * docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
- * 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+ * purchases collapse into periods of `grain` (a day, an ISO week or a calendar month); the
+ * first period's purchase is left out of the repeat count and spend (lifetimes' definitions,
+ * see docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days
+ * since 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29;
+ * `RTN_CHURN_GRAIN_MONTH`: `year * 12 + month - 1`.
  */
 typedef struct rtn_customer_churn {
     /**
@@ -1416,7 +1422,7 @@ typedef struct rtn_customer_churn {
      */
     uint32_t frequency;
     /**
-     * `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+     * `RTN_CHURN_GRAIN_DAY`, `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`.
      */
     uint8_t grain;
     /**
@@ -2129,8 +2135,8 @@ rtn_status rtn_churn_model_load(const uint8_t *blob,
                                 struct rtn_churn_model *model_out);
 
 /**
- * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
- * `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+ * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
+ * `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`; it must match the model's).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
  *

@@ -29,6 +29,8 @@ pub const RTN_CHURN_SUMMARY_STORAGE_WORDS: usize = 6;
 pub const RTN_CHURN_GRAIN_DAY: u8 = 0;
 /// Grain: purchases in one ISO week (Monday to Sunday) count once.
 pub const RTN_CHURN_GRAIN_WEEK: u8 = 1;
+/// Grain: purchases in one calendar month count once.
+pub const RTN_CHURN_GRAIN_MONTH: u8 = 2;
 /// The highest churn risk.
 pub const RTN_CHURN_MAX_RISK: u16 = 1000;
 /// Risk band below the model's first threshold.
@@ -46,7 +48,8 @@ const _: () = {
     assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
     assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
     assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
-    assert!(Grain::ALL.len() == 2);
+    assert!(RTN_CHURN_GRAIN_MONTH == Grain::Month.code());
+    assert!(Grain::ALL.len() == 3);
     assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
     assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
     assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
@@ -147,8 +150,8 @@ pub unsafe extern "C" fn rtn_churn_model_load(
     })
 }
 
-/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
-/// `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
+/// `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`; it must match the model's).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
 ///

@@ -47,7 +47,8 @@ use crate::time::Day;
 /// The longest model blob, envelope included, in bytes.
 pub const MODEL_MAX_LEN: usize = 196;
 
-/// The default horizon of [`Score::expected_purchases`]: 52 weeks (or 364 days).
+/// The default horizon of [`Score::expected_purchases`] in days: a year of 52 weeks
+/// ([`TimeUnit::year`](super::summary::TimeUnit::year): 364 days, 52 weeks or 12 months).
 pub const DEFAULT_HORIZON_DAYS: f64 = 364.0;
 
 /// Which purchase-and-dropout model, with its parameters.
@@ -357,7 +358,7 @@ impl ChurnModel {
             purchases,
             periods,
             thresholds: RiskThresholds::DEFAULT,
-            horizon: DEFAULT_HORIZON_DAYS / periods.unit.days(),
+            horizon: periods.unit.year(),
             money_unit_minor: 1,
             spend: None,
             rfm: None,
