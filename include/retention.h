@@ -529,6 +529,10 @@ enum rtn_status
      */
     RTN_APPLY_TOO_MANY_STAMPS = 230,
     /**
+     * An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+     */
+    RTN_FEEDBACK_SCORE_OUT_OF_RANGE = 240,
+    /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
      */

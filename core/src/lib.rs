@@ -34,6 +34,7 @@ pub mod churn;
 pub mod customer;
 pub mod envelope;
 pub mod error;
+pub mod feedback;
 mod fixed;
 pub mod money;
 pub mod points;

@@ -10,6 +10,7 @@ use crate::churn::summary::{InvalidSummary, ObserveError, PurchaseError};
 use crate::churn::{BatchError, ChurnError};
 use crate::customer::{ChurnNotEmpty, RecordError, UsageFull};
 use crate::envelope::{DecodeError, EncodeError, KeyError};
+use crate::feedback::ScoreOutOfRange;
 use crate::money::{AllocateError, Overflow};
 use crate::points::{AccountError, AccountMergeError, AccountProgramError, AccountReadError};
 use crate::rules::{
@@ -238,6 +239,12 @@ impl Coded for UsageFull {
 impl Coded for ChurnNotEmpty {
     fn code(&self) -> Code {
         Code::CUSTOMER_INVALID_CHURN
+    }
+}
+
+impl Coded for ScoreOutOfRange {
+    fn code(&self) -> Code {
+        Code::FEEDBACK_SCORE_OUT_OF_RANGE
     }
 }
 

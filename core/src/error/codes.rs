@@ -257,6 +257,8 @@ codes! {
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     APPLY_TOO_MANY_STAMPS = 230, Capacity;
+    /// An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+    FEEDBACK_SCORE_OUT_OF_RANGE = 240, Validation;
 
     // 300–399: punch cards.
 
@@ -532,6 +534,11 @@ mod tests {
                 "RTN_APPLY_TOO_MANY_STAMPS",
             ),
             (
+                Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                240,
+                "RTN_FEEDBACK_SCORE_OUT_OF_RANGE",
+            ),
+            (
                 Code::CHURN_PARAMETER_OUT_OF_DOMAIN,
                 500,
                 "RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
@@ -561,8 +568,8 @@ mod tests {
         for (code, number, name) in pinned {
             assert_eq!((code.number(), code.name()), (number, name));
         }
-        // The C statuses of today: 83 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 83);
+        // The C statuses of today: 84 codes (RTN_OK, 0, is not an error code), none host-only.
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 84);
         assert!(
             Code::ALL
                 .iter()

@@ -117,6 +117,8 @@ pub enum rtn_status {
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     RTN_APPLY_TOO_MANY_STAMPS = 230,
+    /// An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+    RTN_FEEDBACK_SCORE_OUT_OF_RANGE = 240,
 
     /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
     /// outside 1..=65535.
@@ -213,7 +215,7 @@ impl rtn_status {
     /// Every status, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 84] = [
+    pub const ALL: [rtn_status; 85] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -259,6 +261,7 @@ impl rtn_status {
         rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
         rtn_status::RTN_CUSTOMER_INVALID_CHURN,
         rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
+        rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
         rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -351,6 +354,7 @@ impl rtn_status {
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => c"RTN_CUSTOMER_INVALID_CHURN",
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => c"RTN_APPLY_TOO_MANY_STAMPS",
+            rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE => c"RTN_FEEDBACK_SCORE_OUT_OF_RANGE",
             rtn_status::RTN_CARD_INVALID_PROGRAM => c"RTN_CARD_INVALID_PROGRAM",
             rtn_status::RTN_CARD_WRONG_PROGRAM => c"RTN_CARD_WRONG_PROGRAM",
             rtn_status::RTN_CARD_INVALID_EVENT_ID => c"RTN_CARD_INVALID_EVENT_ID",
@@ -450,6 +454,7 @@ impl rtn_status {
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => Some(Code::CUSTOMER_INVALID_BIRTHDAY),
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => Some(Code::CUSTOMER_INVALID_CHURN),
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => Some(Code::APPLY_TOO_MANY_STAMPS),
+            rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE => Some(Code::FEEDBACK_SCORE_OUT_OF_RANGE),
             rtn_status::RTN_CARD_INVALID_PROGRAM => Some(Code::CARD_INVALID_PROGRAM),
             rtn_status::RTN_CARD_WRONG_PROGRAM => Some(Code::CARD_WRONG_PROGRAM),
             rtn_status::RTN_CARD_INVALID_EVENT_ID => Some(Code::CARD_INVALID_EVENT_ID),
@@ -553,6 +558,7 @@ impl rtn_status {
             Code::CUSTOMER_INVALID_BIRTHDAY => rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
             Code::CUSTOMER_INVALID_CHURN => rtn_status::RTN_CUSTOMER_INVALID_CHURN,
             Code::APPLY_TOO_MANY_STAMPS => rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
+            Code::FEEDBACK_SCORE_OUT_OF_RANGE => rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE,
             Code::CARD_INVALID_PROGRAM => rtn_status::RTN_CARD_INVALID_PROGRAM,
             Code::CARD_WRONG_PROGRAM => rtn_status::RTN_CARD_WRONG_PROGRAM,
             Code::CARD_INVALID_EVENT_ID => rtn_status::RTN_CARD_INVALID_EVENT_ID,

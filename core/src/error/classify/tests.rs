@@ -209,6 +209,7 @@ fn rule_and_customer_errors() {
             => ACCOUNT_DATE_OUT_OF_RANGE, Validation;
         AccountTierError::Tier(TierError::NegativeSpend) => INVALID_ARGUMENT, Validation;
         ChurnNotEmpty => CUSTOMER_INVALID_CHURN, Validation;
+        crate::feedback::ScoreOutOfRange => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
         UsageFull => RULES_USAGE_COUNTS_FULL, Capacity;
         // A record on its own (Python: `Customer(...)`, `last_visit`): ValidationError.
         RecordError::LastVisitOutOfRange => RULES_INVALID_CUSTOMER, Validation;
@@ -305,4 +306,6 @@ fn host_tool_errors() {
     ] {
         assert!(code.is_host_only());
     }
+    // The till's feedback score error is a C status.
+    assert!(!Code::FEEDBACK_SCORE_OUT_OF_RANGE.is_host_only());
 }
