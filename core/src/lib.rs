@@ -39,6 +39,8 @@ mod fixed;
 pub mod money;
 pub mod points;
 pub mod rules;
+#[cfg(feature = "std")]
+pub mod stats;
 pub mod terminal;
 pub mod time;
 

@@ -457,8 +457,12 @@ mod host_churn {
     use super::{Code, Coded};
     use crate::churn::fit::FitError;
     use crate::churn::metrics::MetricsError;
+    use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
     use crate::churn::transactions::TransactionError;
+    use crate::feedback::churn::FeedbackChurnError;
+    use crate::feedback::nps::NpsError;
+    use crate::stats::InvalidConfidence;
 
     impl Coded for FitError {
         fn code(&self) -> Code {
@@ -499,6 +503,46 @@ mod host_churn {
                 TargetingError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
                 TargetingError::InvalidOffer => Code::TARGETING_INVALID_OFFER,
                 TargetingError::InvalidRow { .. } => Code::TARGETING_INVALID_ROW,
+            }
+        }
+    }
+
+    impl Coded for InvalidConfidence {
+        fn code(&self) -> Code {
+            Code::INVALID_ARGUMENT
+        }
+    }
+
+    impl Coded for SurvivalError {
+        fn code(&self) -> Code {
+            match self {
+                SurvivalError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
+                SurvivalError::InvalidDuration { .. }
+                | SurvivalError::GroupOutOfRange { .. }
+                | SurvivalError::InvalidConfidence => Code::INVALID_ARGUMENT,
+            }
+        }
+    }
+
+    impl Coded for NpsError {
+        fn code(&self) -> Code {
+            match self {
+                NpsError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
+                NpsError::InvalidScore { .. } => Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                NpsError::InvalidConfidence => Code::INVALID_ARGUMENT,
+            }
+        }
+    }
+
+    impl Coded for FeedbackChurnError {
+        fn code(&self) -> Code {
+            match self {
+                FeedbackChurnError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
+                FeedbackChurnError::InvalidScore { .. } => Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                FeedbackChurnError::InvalidChurnWindow | FeedbackChurnError::InvalidConfidence => {
+                    Code::INVALID_ARGUMENT
+                }
+                FeedbackChurnError::Internal => Code::INTERNAL,
             }
         }
     }

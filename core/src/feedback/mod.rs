@@ -19,12 +19,20 @@
 //! assert!(NpsScore::new(11).is_err());
 //! # Ok::<(), retention_core::feedback::ScoreOutOfRange>(())
 //! ```
+//!
+//! Host tools (`std`): [`nps`] (NPS with confidence intervals, by key and period) and
+//! [`churn`] (retention by feedback group from history).
 
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::time::Day;
+
+#[cfg(feature = "std")]
+pub mod churn;
+#[cfg(feature = "std")]
+pub mod nps;
 
 /// The highest NPS score.
 pub const MAX_SCORE: u8 = 10;
@@ -97,9 +105,7 @@ impl fmt::Display for NpsScore {
 
 /// The NPS group of a score. Serialized by name (`"detractor"`, ...) in text formats and by
 /// declaration index in postcard.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum FeedbackGroup {

@@ -253,10 +253,14 @@ fn churn_errors() {
 fn host_tool_errors() {
     use crate::churn::fit::FitError;
     use crate::churn::metrics::MetricsError;
+    use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
     use crate::churn::transactions::TransactionError;
+    use crate::feedback::churn::FeedbackChurnError;
+    use crate::feedback::nps::NpsError;
     use crate::rules::backtest::BacktestError;
     use crate::rules::{AuthoringError, AuthoringErrorKind};
+    use crate::stats::InvalidConfidence;
 
     let authoring = |kind| AuthoringError {
         kind,
@@ -296,6 +300,20 @@ fn host_tool_errors() {
         TargetingError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
         TargetingError::InvalidOffer => TARGETING_INVALID_OFFER, Validation;
         TargetingError::InvalidRow { index: 0 } => TARGETING_INVALID_ROW, Validation;
+        InvalidConfidence => INVALID_ARGUMENT, Validation;
+        SurvivalError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
+        SurvivalError::InvalidDuration { row: 0 } => INVALID_ARGUMENT, Validation;
+        SurvivalError::GroupOutOfRange { row: 0 } => INVALID_ARGUMENT, Validation;
+        SurvivalError::InvalidConfidence => INVALID_ARGUMENT, Validation;
+        NpsError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
+        NpsError::InvalidScore { row: 0, score: 11.0 } => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
+        NpsError::InvalidConfidence => INVALID_ARGUMENT, Validation;
+        FeedbackChurnError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
+        FeedbackChurnError::InvalidScore { row: 0, score: -1.0 }
+            => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
+        FeedbackChurnError::InvalidChurnWindow => INVALID_ARGUMENT, Validation;
+        FeedbackChurnError::InvalidConfidence => INVALID_ARGUMENT, Validation;
+        FeedbackChurnError::Internal => INTERNAL, Internal;
     }
     // The host tools' own codes never reach the C API.
     for code in [
