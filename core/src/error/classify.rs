@@ -459,6 +459,7 @@ mod host_churn {
     use crate::churn::metrics::MetricsError;
     use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
+    use crate::churn::targeting::plan::PlanError;
     use crate::churn::transactions::TransactionError;
     use crate::feedback::churn::FeedbackChurnError;
     use crate::feedback::nps::NpsError;
@@ -503,6 +504,19 @@ mod host_churn {
                 TargetingError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
                 TargetingError::InvalidOffer => Code::TARGETING_INVALID_OFFER,
                 TargetingError::InvalidRow { .. } => Code::TARGETING_INVALID_ROW,
+            }
+        }
+    }
+
+    impl Coded for PlanError {
+        fn code(&self) -> Code {
+            match self {
+                PlanError::LengthMismatch { .. } => Code::COLUMNS_LENGTH_MISMATCH,
+                PlanError::InvalidOffer { .. } => Code::TARGETING_INVALID_OFFER,
+                PlanError::UnknownName { .. } => Code::TARGETING_UNKNOWN_NAME,
+                PlanError::InvalidRow { .. } => Code::TARGETING_INVALID_ROW,
+                PlanError::InvalidContact { .. } => Code::TARGETING_INVALID_CONTACT,
+                PlanError::InvalidLimits { .. } => Code::TARGETING_INVALID_LIMITS,
             }
         }
     }

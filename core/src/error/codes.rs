@@ -401,8 +401,17 @@ codes! {
     METRICS_LIFETIME_PERIOD = 720, Validation;
     /// An offer's cost is negative or its uplift outside [0, 1].
     TARGETING_INVALID_OFFER = 730, Validation;
-    /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite.
+    /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite,
+    /// or names a customer already listed.
     TARGETING_INVALID_ROW = 731, Validation;
+    /// An offer plan names a feedback group or risk band that does not exist (an offer's
+    /// uplift or eligibility, the customers' group column).
+    TARGETING_UNKNOWN_NAME = 732, Validation;
+    /// A customer's contact history is impossible: the last contact after today or outside
+    /// the calendar, or a contact count that disagrees with the last contact.
+    TARGETING_INVALID_CONTACT = 733, Validation;
+    /// An offer plan's budget is negative or not finite, or its contact window is 0 days.
+    TARGETING_INVALID_LIMITS = 734, Validation;
     /// Risk thresholds are not strictly increasing within 1..=1000.
     RISK_INVALID_THRESHOLDS = 740, Validation;
 }

@@ -622,6 +622,9 @@ impl rtn_status {
             Code::METRICS_LIFETIME_PERIOD => rtn_status::RTN_INTERNAL,
             Code::TARGETING_INVALID_OFFER => rtn_status::RTN_INTERNAL,
             Code::TARGETING_INVALID_ROW => rtn_status::RTN_INTERNAL,
+            Code::TARGETING_UNKNOWN_NAME => rtn_status::RTN_INTERNAL,
+            Code::TARGETING_INVALID_CONTACT => rtn_status::RTN_INTERNAL,
+            Code::TARGETING_INVALID_LIMITS => rtn_status::RTN_INTERNAL,
             Code::RISK_INVALID_THRESHOLDS => rtn_status::RTN_INTERNAL,
         }
     }

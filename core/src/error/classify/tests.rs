@@ -255,6 +255,7 @@ fn host_tool_errors() {
     use crate::churn::metrics::MetricsError;
     use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
+    use crate::churn::targeting::plan::{ContactProblem, PlanError};
     use crate::churn::transactions::TransactionError;
     use crate::feedback::churn::FeedbackChurnError;
     use crate::feedback::nps::NpsError;
@@ -300,6 +301,15 @@ fn host_tool_errors() {
         TargetingError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
         TargetingError::InvalidOffer => TARGETING_INVALID_OFFER, Validation;
         TargetingError::InvalidRow { index: 0 } => TARGETING_INVALID_ROW, Validation;
+        PlanError::LengthMismatch { column: "clv" } => COLUMNS_LENGTH_MISMATCH, Validation;
+        PlanError::InvalidOffer { offer: "A".into(), field: "cost" }
+            => TARGETING_INVALID_OFFER, Validation;
+        PlanError::UnknownName { offer: None, field: "group", name: "x".into() }
+            => TARGETING_UNKNOWN_NAME, Validation;
+        PlanError::InvalidRow { row: 0, field: "clv" } => TARGETING_INVALID_ROW, Validation;
+        PlanError::InvalidContact { row: 0, problem: ContactProblem::InTheFuture }
+            => TARGETING_INVALID_CONTACT, Validation;
+        PlanError::InvalidLimits { field: "budget" } => TARGETING_INVALID_LIMITS, Validation;
         InvalidConfidence => INVALID_ARGUMENT, Validation;
         SurvivalError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
         SurvivalError::InvalidDuration { row: 0 } => INVALID_ARGUMENT, Validation;
@@ -321,6 +331,9 @@ fn host_tool_errors() {
         Code::BACKTEST_CHURN,
         Code::FIT_DEGENERATE,
         Code::COLUMNS_LENGTH_MISMATCH,
+        Code::TARGETING_UNKNOWN_NAME,
+        Code::TARGETING_INVALID_CONTACT,
+        Code::TARGETING_INVALID_LIMITS,
     ] {
         assert!(code.is_host_only());
     }
