@@ -97,6 +97,31 @@ pub struct GroupChurn {
     pub hazard_ratio: Option<HazardRatio>,
 }
 
+/// A share of customers churned, with its interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChurnShare {
+    /// The share, 0..=1.
+    pub share: f64,
+    /// The interval's lower end.
+    pub lower: f64,
+    /// The interval's upper end.
+    pub upper: f64,
+}
+
+impl GroupChurn {
+    /// The churn rate by the horizon: the share churned `horizon_days` after the answer,
+    /// `1 − S(horizon)`, with the survival's interval turned over; `None` where
+    /// [`GroupChurn::at_horizon`] is.
+    #[must_use]
+    pub fn churn_by_horizon(&self) -> Option<ChurnShare> {
+        self.at_horizon.map(|at| ChurnShare {
+            share: 1.0 - at.survival,
+            lower: 1.0 - at.upper,
+            upper: 1.0 - at.lower,
+        })
+    }
+}
+
 /// Retention by feedback group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedbackChurn {
@@ -434,6 +459,13 @@ mod tests {
         );
         // Churned at 0 and 10: S(0) = 1/2, S(10) = 0; at day 5 one half; median 0.
         assert_eq!(detractors.at_horizon.unwrap().survival, 0.5);
+        let churned = detractors.churn_by_horizon().unwrap();
+        assert_eq!(churned.share, 0.5);
+        let at = detractors.at_horizon.unwrap();
+        assert_eq!(
+            (churned.lower, churned.upper),
+            (1.0 - at.upper, 1.0 - at.lower)
+        );
         assert_eq!(detractors.median_days, Some(0.0));
         let promoters = &result.groups[1];
         assert_eq!((promoters.customers, promoters.churned), (2, 0));
