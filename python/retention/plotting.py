@@ -5,7 +5,9 @@ is imported only when a plot is drawn; ``import retention`` never imports it).
   frequency and recency;
 - :func:`plot_probability_alive_matrix`: P(alive) by frequency and recency;
 - :func:`plot_period_transactions`: repeat transactions per calendar period, actual and as the
-  model expects them.
+  model expects them;
+- :func:`plot_retention_by_feedback`: the share of each feedback group still buying, by days
+  since their answer (:func:`retention.feedback.churn_by_group`).
 
 Each returns the matplotlib ``Axes`` it drew on (a new figure's unless ``ax`` is given).
 """
@@ -24,7 +26,12 @@ from .transactions import _columns, periods
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_frequency_recency_matrix", "plot_probability_alive_matrix", "plot_period_transactions"]
+__all__ = [
+    "plot_frequency_recency_matrix",
+    "plot_probability_alive_matrix",
+    "plot_period_transactions",
+    "plot_retention_by_feedback",
+]
 
 
 def _axes(ax: Optional[Axes]) -> Axes:
@@ -159,4 +166,37 @@ def plot_period_transactions(
     ax.set_ylabel(ylabel)
     ax.legend()
     ax.tick_params(axis="x", labelrotation=90)
+    return ax
+
+
+def plot_retention_by_feedback(
+    result: Any,
+    intervals: bool = True,
+    title: str = "Retention by feedback group",
+    xlabel: str = "Days since the answer",
+    ylabel: str = "Share still buying",
+    ax: Optional[Axes] = None,
+    **kwargs: Any,
+) -> Axes:
+    """The Kaplan–Meier curves of a :class:`retention.feedback.FeedbackChurn`, one step line per
+    group from (0, 1), labelled by group, with their intervals shaded when ``intervals``; the
+    horizon of the result's churn rates as a dotted vertical line. ``kwargs`` go to ``step``.
+    """
+    ax = _axes(ax)
+    curves = result.curves
+    for group in result.table.index:
+        steps = curves[curves["group"] == group]
+        days = np.concatenate([[0.0], steps["days"].to_numpy(dtype=float)])
+        survival = np.concatenate([[1.0], steps["survival"].to_numpy(dtype=float)])
+        (line,) = ax.step(days, survival, where="post", label=str(group), **kwargs)
+        if intervals:
+            lower = np.concatenate([[1.0], steps["lower"].to_numpy(dtype=float)])
+            upper = np.concatenate([[1.0], steps["upper"].to_numpy(dtype=float)])
+            ax.fill_between(days, lower, upper, step="post", alpha=0.2, color=line.get_color())
+    ax.axvline(result.horizon_days, linestyle=":", color="grey")
+    ax.set_ylim(0.0, 1.05)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
     return ax
