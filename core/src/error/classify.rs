@@ -8,7 +8,7 @@ use crate::churn::risk::InvalidThresholds;
 use crate::churn::special::SpecialError;
 use crate::churn::summary::{InvalidSummary, ObserveError, PurchaseError};
 use crate::churn::{BatchError, ChurnError};
-use crate::customer::{ChurnNotEmpty, RecordError, UsageFull};
+use crate::customer::{ChurnNotEmpty, FeedbackError, RecordError, UsageFull};
 use crate::envelope::{DecodeError, EncodeError, KeyError};
 use crate::feedback::ScoreOutOfRange;
 use crate::money::{AllocateError, Overflow};
@@ -50,7 +50,12 @@ impl Coded for TimeUseError {
     fn code(&self) -> Code {
         match (self.used_for, self.error) {
             (
-                TimeUse::CardDay | TimeUse::AccountDay | TimeUse::CardExpiry | TimeUse::Birthday,
+                TimeUse::CardDay
+                | TimeUse::AccountDay
+                | TimeUse::CardExpiry
+                | TimeUse::Birthday
+                | TimeUse::FirstVisit
+                | TimeUse::FeedbackDay,
                 TimeError::InvalidOffset,
             ) => Code::INVALID_ARGUMENT,
             (TimeUse::CardDay, TimeError::OutOfRange | TimeError::InvalidDate) => {
@@ -64,6 +69,12 @@ impl Coded for TimeUseError {
             }
             (TimeUse::Birthday, TimeError::OutOfRange | TimeError::InvalidDate) => {
                 Code::CUSTOMER_INVALID_BIRTHDAY
+            }
+            (TimeUse::FirstVisit, TimeError::OutOfRange | TimeError::InvalidDate) => {
+                Code::CUSTOMER_INVALID_FIRST_VISIT
+            }
+            (TimeUse::FeedbackDay, TimeError::OutOfRange | TimeError::InvalidDate) => {
+                Code::FEEDBACK_INVALID_DAY
             }
         }
     }
@@ -226,6 +237,16 @@ impl Coded for RecordError {
                 Code::RULES_INVALID_CUSTOMER
             }
             RecordError::InvalidBirthday => Code::CUSTOMER_INVALID_BIRTHDAY,
+            RecordError::InvalidFirstVisit => Code::CUSTOMER_INVALID_FIRST_VISIT,
+        }
+    }
+}
+
+impl Coded for FeedbackError {
+    fn code(&self) -> Code {
+        match self {
+            FeedbackError::BeforeFirstVisit => Code::FEEDBACK_BEFORE_FIRST_VISIT,
+            FeedbackError::InFuture => Code::FEEDBACK_IN_FUTURE,
         }
     }
 }

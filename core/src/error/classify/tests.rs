@@ -8,7 +8,7 @@ use crate::churn::risk::InvalidThresholds;
 use crate::churn::special::SpecialError;
 use crate::churn::summary::{InvalidSummary, ObserveError, PurchaseError};
 use crate::churn::{BatchError, ChurnError};
-use crate::customer::{ChurnNotEmpty, RecordError, UsageFull};
+use crate::customer::{ChurnNotEmpty, FeedbackError, RecordError, UsageFull};
 use crate::envelope::{DecodeError, EncodeError, KeyError, Kind};
 use crate::error::ErrorClass::{
     Authentication, Capacity, Convergence, Decode, Internal, Overflow as Overflows, State,
@@ -88,6 +88,8 @@ fn general_errors_and_times() {
         (TimeUse::AccountDay, "RTN_ACCOUNT_DATE_OUT_OF_RANGE"),
         (TimeUse::CardExpiry, "RTN_CARD_INVALID_PROGRAM"),
         (TimeUse::Birthday, "RTN_CUSTOMER_INVALID_BIRTHDAY"),
+        (TimeUse::FirstVisit, "RTN_CUSTOMER_INVALID_FIRST_VISIT"),
+        (TimeUse::FeedbackDay, "RTN_FEEDBACK_INVALID_DAY"),
     ];
     for (used_for, name) in uses {
         for error in [TimeError::OutOfRange, TimeError::InvalidDate] {
@@ -176,6 +178,9 @@ fn rule_and_customer_errors() {
         EvalError::Time(TimeError::InvalidDate) => RULES_TIME_OUT_OF_RANGE, Validation;
         EvalError::Customer(RecordError::InvalidBirthday) => RULES_INVALID_CUSTOMER, Validation;
         EvalError::Customer(RecordError::DuplicateUsage) => RULES_INVALID_CUSTOMER, Validation;
+        RecordError::InvalidFirstVisit => CUSTOMER_INVALID_FIRST_VISIT, Validation;
+        FeedbackError::BeforeFirstVisit => FEEDBACK_BEFORE_FIRST_VISIT, Validation;
+        FeedbackError::InFuture => FEEDBACK_IN_FUTURE, Validation;
         EvalError::Capacity(OutcomeCapacity::UsageCounts) => RULES_USAGE_COUNTS_FULL, Capacity;
         EvalError::Capacity(OutcomeCapacity::Shares) => RULES_OUTCOME_FULL, Capacity;
         EvalError::Capacity(OutcomeCapacity::FreeItems) => RULES_OUTCOME_FULL, Capacity;
