@@ -17,7 +17,15 @@ import numpy as np
 import pandas as pd
 
 from . import _retention, _time
-from ._columns import float_column, float_columns, index_of, integer_column, to_numpy
+from ._columns import (
+    float_argument,
+    float_column,
+    float_columns,
+    index_of,
+    int_argument,
+    integer_column,
+    to_numpy,
+)
 from .exceptions import ValidationError
 from .transactions import _customer_codes
 
@@ -46,7 +54,11 @@ def target(
     """
     p, value = float_columns(p_alive=p_alive, clv=clv)
     rows, expected = _retention.churn_target(
-        p, value, float(cost), float(uplift), None if budget is None else int(budget)
+        p,
+        value,
+        float_argument(cost, "cost"),
+        float_argument(uplift, "uplift"),
+        None if budget is None else int_argument(budget, "budget", 0, 2**63 - 1),
     )
     index = index_of(p_alive, clv)
     labels = rows if index is None else index[rows.astype("int64")]
