@@ -104,7 +104,9 @@ impl PyCustomer {
                 )
             })?;
         }
-        record.first_visit = first_visit.map(|d| day(d, "first_visit").map(Day::number)).transpose()?;
+        record.first_visit = first_visit
+            .map(|d| day(d, "first_visit").map(Day::number))
+            .transpose()?;
         record.validate().map_err(ToPyErr::to_py)?;
         if let Some((score, on, channel, event)) = feedback {
             let answer = answer(score, &on, &channel)?;
