@@ -8,12 +8,14 @@
 use pyo3::prelude::*;
 
 mod batch;
+mod bg_bb;
 pub(crate) mod columns;
 mod fit;
 pub(crate) mod metrics;
 pub(crate) mod model;
 mod plan;
 mod rfm;
+mod sbg;
 pub(crate) mod summary;
 mod targeting;
 mod transactions;
@@ -21,6 +23,8 @@ mod transactions;
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fit::register(m)?;
     batch::register(m)?;
+    bg_bb::register(m)?;
+    sbg::register(m)?;
     transactions::register(m)?;
     summary::register(m)?;
     rfm::register(m)?;
