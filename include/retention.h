@@ -171,7 +171,7 @@
 /**
  * The largest customer-record blob in bytes (envelope and 16-byte tag included).
  */
-#define RTN_CUSTOMER_MAX_LEN 464
+#define RTN_CUSTOMER_MAX_LEN 486
 
 /**
  * Usage counters a customer record holds (one per limited rule and period used).
@@ -247,6 +247,77 @@
  * Kind byte: a churn model.
  */
 #define RTN_KIND_MODEL 48
+
+/**
+ * The highest NPS score (scores are 0..=10).
+ */
+#define RTN_FEEDBACK_MAX_SCORE 10
+
+/**
+ * Group of scores 0–6: unhappy, likely to leave and to say so.
+ */
+#define RTN_FEEDBACK_GROUP_DETRACTOR 0
+
+/**
+ * Group of scores 7–8: satisfied but unenthusiastic.
+ */
+#define RTN_FEEDBACK_GROUP_PASSIVE 1
+
+/**
+ * Group of scores 9–10: loyal enthusiasts.
+ */
+#define RTN_FEEDBACK_GROUP_PROMOTER 2
+
+/**
+ * Channel: at the till (the terminal's keypad or customer display).
+ */
+#define RTN_FEEDBACK_CHANNEL_TILL 0
+
+/**
+ * Channel: a web survey (a link or QR code on the receipt).
+ */
+#define RTN_FEEDBACK_CHANNEL_WEB 1
+
+/**
+ * Channel: the shop's app.
+ */
+#define RTN_FEEDBACK_CHANNEL_APP 2
+
+/**
+ * Channel: an e-mail survey.
+ */
+#define RTN_FEEDBACK_CHANNEL_EMAIL 3
+
+/**
+ * Channel: a text message.
+ */
+#define RTN_FEEDBACK_CHANNEL_SMS 4
+
+/**
+ * Channel: a phone call.
+ */
+#define RTN_FEEDBACK_CHANNEL_PHONE 5
+
+/**
+ * Channel: any other.
+ */
+#define RTN_FEEDBACK_CHANNEL_OTHER 6
+
+/**
+ * `rtn_customer_record_feedback`: the answer is now the customer's latest.
+ */
+#define RTN_FEEDBACK_RECORDED 0
+
+/**
+ * `rtn_customer_record_feedback`: the record holds this event already; nothing changed.
+ */
+#define RTN_FEEDBACK_REPLAYED 1
+
+/**
+ * `rtn_customer_record_feedback`: the record holds a newer answer (a later day, or a later
+ * event of the same terminal on the same day); nothing changed.
+ */
+#define RTN_FEEDBACK_OLDER 2
 
 /**
  * The largest account blob in bytes: size flash records and buffers with it.
@@ -603,10 +674,34 @@ enum rtn_status
      */
     RTN_CUSTOMER_INVALID_CHURN = 220,
     /**
+     * A customer's first visit day is outside the years 1900–9999 or after the last visit.
+     */
+    RTN_CUSTOMER_INVALID_FIRST_VISIT = 221,
+    /**
      * An outcome or clawback holds more stamps for the card's program than one card event
      * carries (65,535). Neither the card nor the account was written.
      */
     RTN_APPLY_TOO_MANY_STAMPS = 230,
+    /**
+     * An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+     */
+    RTN_FEEDBACK_SCORE_OUT_OF_RANGE = 240,
+    /**
+     * A feedback's day is before the customer's first visit day. The record is unchanged.
+     */
+    RTN_FEEDBACK_BEFORE_FIRST_VISIT = 241,
+    /**
+     * A feedback's day is more than one day after today. The record is unchanged.
+     */
+    RTN_FEEDBACK_IN_FUTURE = 242,
+    /**
+     * A feedback's day is outside the years 1900–9999. The record is unchanged.
+     */
+    RTN_FEEDBACK_INVALID_DAY = 243,
+    /**
+     * A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
+     */
+    RTN_FEEDBACK_INVALID_CHANNEL = 244,
     /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
@@ -1449,6 +1544,11 @@ typedef struct rtn_customer_profile {
      */
     int32_t last_visit;
     /**
+     * The local day of the first visit; 0 before the first purchase, and for a record read
+     * from format version 1 or 2 until `rtn_customer_set_first_visit` sets it.
+     */
+    int32_t first_visit;
+    /**
      * The tier, 0 (none) upward.
      */
     uint8_t tier;
@@ -1489,6 +1589,37 @@ typedef struct rtn_usage_count {
      */
     rtn_period period;
 } rtn_usage_count;
+
+/**
+ * A customer's latest NPS answer (`rtn_customer_get_feedback`). Days are days since
+ * 1970-01-01.
+ */
+typedef struct rtn_customer_feedback {
+    /**
+     * The event that recorded it.
+     */
+    struct rtn_event_id event;
+    /**
+     * The answer's local day.
+     */
+    int32_t day;
+    /**
+     * The score, 0..=`RTN_FEEDBACK_MAX_SCORE`.
+     */
+    uint8_t score;
+    /**
+     * Its group, `RTN_FEEDBACK_GROUP_*`.
+     */
+    uint8_t group;
+    /**
+     * How it came, `RTN_FEEDBACK_CHANNEL_*`.
+     */
+    uint8_t channel;
+    /**
+     * False when the customer never answered (the other fields are then 0).
+     */
+    bool has_feedback;
+} rtn_customer_feedback;
 
 /**
  * How an account's points age.
@@ -2343,6 +2474,19 @@ rtn_status rtn_customer_set_profile(struct rtn_customer *customer,
                                     uint8_t birthday_day);
 
 /**
+ * Sets the customer's first visit day (days since 1970-01-01; 0: unknown), for a record read
+ * from format version 1 or 2, which did not keep it: the membership anniversary counts from
+ * it. The rules set it on a new customer's first sale.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CUSTOMER_INVALID_FIRST_VISIT`
+ * (outside the years 1900–9999, or after the last visit). On error the record is unchanged.
+ *
+ * # Safety
+ * `customer` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_customer_set_first_visit(struct rtn_customer *customer, int32_t first_visit);
+
+/**
  * Writes the record's fields to `*profile_out`.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
@@ -2468,6 +2612,46 @@ rtn_status rtn_envelope_decode(const uint8_t *blob,
                                uint8_t *payload_out,
                                size_t payload_cap,
                                size_t *payload_len_out);
+
+/**
+ * Records the NPS answer `score` given on local day `day` (days since 1970-01-01) through
+ * `channel` (`RTN_FEEDBACK_CHANNEL_*`), brought by `event`, in `*customer`, checked against
+ * `today` (the terminal's local day). The record keeps the latest answer only: a replay of
+ * the kept event, an answer of an earlier day, or an earlier event of the kept one's terminal
+ * on the same day changes nothing. `*recorded_out` says which: `RTN_FEEDBACK_RECORDED`,
+ * `RTN_FEEDBACK_REPLAYED` or `RTN_FEEDBACK_OLDER`. Sequence 0 means "no event id" and is never
+ * taken for a replay.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
+ * `RTN_FEEDBACK_SCORE_OUT_OF_RANGE` (`score` above 10); `RTN_FEEDBACK_INVALID_CHANNEL`;
+ * `RTN_FEEDBACK_INVALID_DAY` (`day` outside the years 1900–9999); `RTN_INVALID_ARGUMENT`
+ * (`today` outside them); `RTN_FEEDBACK_BEFORE_FIRST_VISIT` (the record's first visit day
+ * is known and later than `day`); `RTN_FEEDBACK_IN_FUTURE` (`day` more than one day after
+ * `today`). On error the record and `*recorded_out` are unchanged.
+ *
+ * # Safety
+ * `customer` must be NULL or valid and not accessed elsewhere during the call;
+ * `recorded_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_record_feedback(struct rtn_customer *customer,
+                                        struct rtn_event_id event,
+                                        uint8_t score,
+                                        int32_t day,
+                                        uint8_t channel,
+                                        int32_t today,
+                                        uint8_t *recorded_out);
+
+/**
+ * Writes the customer's latest NPS answer to `*feedback_out` (`has_feedback` false, all else
+ * 0, when they never answered).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `customer` must be NULL or valid; `feedback_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_get_feedback(const struct rtn_customer *customer,
+                                     struct rtn_customer_feedback *feedback_out);
 
 /**
  * Initialises `*account_out` with a new, empty account of `*program`.

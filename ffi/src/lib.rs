@@ -43,6 +43,8 @@ pub mod churn;
 #[cfg(feature = "rules")]
 pub mod customer;
 pub mod envelope;
+#[cfg(feature = "rules")]
+pub mod feedback;
 mod handle;
 #[cfg(feature = "cards")]
 pub mod points;
@@ -61,6 +63,8 @@ pub use churn::*;
 #[cfg(feature = "rules")]
 pub use customer::*;
 pub use envelope::*;
+#[cfg(feature = "rules")]
+pub use feedback::*;
 #[cfg(feature = "cards")]
 pub use points::*;
 #[cfg(feature = "rules")]

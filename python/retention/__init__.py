@@ -6,7 +6,7 @@ Loyalty rules, punch cards and points accounts, churn scoring and customer value
 
 from __future__ import annotations
 
-from . import envelope, exceptions, metrics, rfm, rules, targeting
+from . import envelope, exceptions, feedback, metrics, rfm, rules, targeting
 from ._retention import (
     ACCOUNT_MAX_EXPIRY_MONTHS,
     ACCOUNT_MAX_LEN,
@@ -85,6 +85,7 @@ __all__ = [
     "CHURN_MODEL_MAX_LEN",
     "summary_data_from_transaction_data",
     "calibration_and_holdout_data",
+    "feedback",
     "metrics",
     "rfm",
     "targeting",

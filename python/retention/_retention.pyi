@@ -102,6 +102,16 @@ __all__ = [
     "churn_summary",
     "churn_target",
     "churn_unconditional",
+    "FEEDBACK_CHANNELS",
+    "FEEDBACK_GROUPS",
+    "FEEDBACK_MAX_SCORE",
+    "feedback_churn_by_group",
+    "feedback_groups",
+    "feedback_nps_by_cohort",
+    "feedback_nps_table",
+    "TARGETING_FEEDBACK",
+    "TARGETING_REASONS",
+    "targeting_plan",
 ]
 __version__: str
 
@@ -316,6 +326,8 @@ class Customer:
         usage: list[tuple[int, str, int, int]] = ...,
         churn: Optional[CustomerChurn] = None,
         churn_event: Optional[tuple[int, int]] = None,
+        first_visit: Optional[date] = None,
+        feedback: Optional[tuple[int, date, str, tuple[int, int]]] = None,
     ) -> Customer: ...
     @property
     def tier(self) -> int: ...
@@ -333,6 +345,20 @@ class Customer:
     def churn(self) -> CustomerChurn: ...
     @property
     def churn_event(self) -> Optional[tuple[int, int]]: ...
+    @property
+    def first_visit(self) -> Optional[date]: ...
+    @property
+    def feedback(self) -> Optional[tuple[int, date, str, tuple[int, int]]]: ...
+    @property
+    def feedback_group(self) -> Optional[str]: ...
+    def record_feedback(
+        self,
+        event: tuple[int, int],
+        score: int,
+        day: date,
+        today: date,
+        channel: str = "till",
+    ) -> tuple[Customer, str]: ...
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
     def from_bytes(data: _Blob, key: bytes, customer_id: bytes) -> Customer: ...
@@ -689,6 +715,73 @@ def churn_retention_rates(
 def churn_target(
     p_alive: _F64, clv: _F64, cost: float, uplift: float, budget: Optional[int] = None
 ) -> tuple[_U64, _F64]: ...
+
+# Offer planning (retention.targeting.plan). Raises ValidationError: RTN_TARGETING_INVALID_OFFER,
+# RTN_TARGETING_INVALID_ROW, RTN_TARGETING_UNKNOWN_NAME, RTN_TARGETING_INVALID_CONTACT,
+# RTN_TARGETING_INVALID_LIMITS, RTN_RISK_INVALID_THRESHOLDS, RTN_COLUMNS_LENGTH_MISMATCH.
+#: The contact list's reasons by code (0..32), in words.
+TARGETING_REASONS: tuple[str, ...]
+#: Feedback names by slot: the groups in code order, then "no_feedback".
+TARGETING_FEEDBACK: tuple[str, ...]
+
+def targeting_plan(
+    ids: Optional[_U64],
+    p_alive: _F64,
+    clv: _F64,
+    group_codes: Optional[_I64],
+    group_names: list[str],
+    last_contact: Optional[_I64],
+    contacts: Optional[npt.NDArray[np.uint32]],
+    offers: list[
+        tuple[str, float, Optional[float], list[tuple[str, float]], Optional[list[str]], Optional[list[str]]]
+    ],
+    budget: float,
+    today: int,
+    max_contacts: int,
+    window_days: int,
+    thresholds: tuple[int, int, int],
+) -> tuple[_U64, _U64, _F64, _U8, _U8, _U8, tuple[float, float, float, float, bool, int, int]]: ...
+
+# Feedback (retention.feedback). Raises ValidationError: RTN_FEEDBACK_SCORE_OUT_OF_RANGE,
+# RTN_COLUMNS_LENGTH_MISMATCH, RTN_INVALID_ARGUMENT.
+#: Feedback group names by code: ("detractor", "passive", "promoter").
+FEEDBACK_GROUPS: tuple[str, ...]
+#: Feedback channel names by code.
+FEEDBACK_CHANNELS: tuple[str, ...]
+#: The highest NPS score, 10.
+FEEDBACK_MAX_SCORE: int
+
+def feedback_groups(scores: _F64) -> _U8: ...
+def feedback_nps_table(
+    keys: _I64, scores: _F64, day_numbers: Optional[_I64], period_name: Optional[str], confidence: float
+) -> tuple[_I64, _I64, _U64, _U64, _U64, _F64, _F64, _F64, _F64]: ...
+def feedback_nps_by_cohort(
+    feedback_customers: _U64,
+    scores: _F64,
+    customers: _U64,
+    day_numbers: _I64,
+    period_name: str,
+    confidence: float,
+) -> tuple[_I64, npt.NDArray[np.bool_], _U64, _U64, _U64, _F64, _F64, _F64, _F64]: ...
+def feedback_churn_by_group(
+    customers: _U64,
+    purchase_days: _I64,
+    feedback_customers: _U64,
+    feedback_days: _I64,
+    scores: _F64,
+    observation_end: int,
+    churn_after_days: int,
+    horizon_days: int,
+    reference: str,
+    confidence: float,
+) -> tuple[
+    _U8,
+    dict[str, npt.NDArray[Any]],
+    _U8,
+    dict[str, npt.NDArray[Any]],
+    tuple[_U64, _U8, _I64, npt.NDArray[np.uint32], npt.NDArray[np.bool_]],
+    tuple[float, int, float],
+]: ...
 
 @final
 class _ChurnModel:

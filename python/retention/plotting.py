@@ -14,7 +14,9 @@ and incremental transaction plots (not provided yet):
 - :func:`plot_expected_repeat_purchases`: a new customer's expected repeat purchases over time;
 - :func:`plot_history_alive`: one customer's P(alive) day by day, and their purchases;
 - :func:`plot_transaction_rate_heterogeneity`, :func:`plot_dropout_rate_heterogeneity`: the
-  densities of the purchase rates and dropout probabilities (rates) across customers.
+  densities of the purchase rates and dropout probabilities (rates) across customers;
+- :func:`plot_retention_by_feedback`: the share of each feedback group still buying, by days
+  since their answer (:func:`retention.feedback.churn_by_group`).
 
 And one of ours: :func:`plot_calendar_transactions`, repeat transactions per calendar period,
 actual and as the model expects them.
@@ -46,6 +48,7 @@ __all__ = [
     "plot_transaction_rate_heterogeneity",
     "plot_dropout_rate_heterogeneity",
     "plot_calendar_transactions",
+    "plot_retention_by_feedback",
 ]
 
 
@@ -383,3 +386,36 @@ def plot_dropout_rate_heterogeneity(
         return _heterogeneity("beta", a, b, mean, variance, suptitle, xlabel, ylabel, suptitle_fontsize, **kwargs)
     s, beta = float(params["s"]), float(params["beta"])
     return _heterogeneity("gamma", s, beta, s / beta, s / beta**2, suptitle, "Dropout Rate", ylabel, suptitle_fontsize, **kwargs)
+
+
+def plot_retention_by_feedback(
+    result: Any,
+    intervals: bool = True,
+    title: str = "Retention by feedback group",
+    xlabel: str = "Days since the answer",
+    ylabel: str = "Share still buying",
+    ax: Optional[Axes] = None,
+    **kwargs: Any,
+) -> Axes:
+    """The Kaplan–Meier curves of a :class:`retention.feedback.FeedbackChurn`, one step line per
+    group from (0, 1), labelled by group, with their intervals shaded when ``intervals``; the
+    horizon of the result's churn rates as a dotted vertical line. ``kwargs`` go to ``step``.
+    """
+    ax = _axes(ax)
+    curves = result.curves
+    for group in result.table.index:
+        steps = curves[curves["group"] == group]
+        days = np.concatenate([[0.0], steps["days"].to_numpy(dtype=float)])
+        survival = np.concatenate([[1.0], steps["survival"].to_numpy(dtype=float)])
+        (line,) = ax.step(days, survival, where="post", label=str(group), **kwargs)
+        if intervals:
+            lower = np.concatenate([[1.0], steps["lower"].to_numpy(dtype=float)])
+            upper = np.concatenate([[1.0], steps["upper"].to_numpy(dtype=float)])
+            ax.fill_between(days, lower, upper, step="post", alpha=0.2, color=line.get_color())
+    ax.axvline(result.horizon_days, linestyle=":", color="grey")
+    ax.set_ylim(0.0, 1.05)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return ax

@@ -56,6 +56,7 @@ def _customer(record: dict[str, Any]) -> Customer:
     last = record.get("last_visit")
     birthday = record.get("birthday")
     event = record.get("churn_event")
+    first = record.get("first_visit")
     return Customer(
         tier=record.get("tier", 0),
         segments=record.get("segments", 0),
@@ -65,6 +66,7 @@ def _customer(record: dict[str, Any]) -> Customer:
         usage=[(u["counter"], u["period"], u["index"], u["count"]) for u in record.get("usage", [])],
         churn=_churn(record.get("churn")),
         churn_event=None if event is None else (event["terminal"], event["sequence"]),
+        first_visit=None if first is None else dt.date(1970, 1, 1) + dt.timedelta(days=first),
     )
 
 

@@ -19,7 +19,7 @@
 //! | [`risk`] | churn risk 0..=1000 and its band, the value the rule engine reads |
 //! | [`rfm`] | recency / frequency / monetary scores 1..=5 and named segments |
 //! | [`model`] | the model blob (`Kind::Model`) a till scores from |
-//! | `fit`, `transactions`, `metrics`, `targeting` (`std`) | host tools: fitting, summaries from transaction tables, retention metrics, offer targeting |
+//! | `fit`, `transactions`, `metrics`, `survival`, `targeting` (`std`) | host tools: fitting, summaries from transaction tables, retention metrics, survival curves, offer targeting and planning |
 //!
 //! **Units.** A customer is described by an [`Observation`]: `frequency` x (repeat purchase
 //! periods), `recency` t_x (time from first to last purchase) and `age` T (time from first
@@ -46,6 +46,8 @@ pub mod summary;
 pub mod fit;
 #[cfg(feature = "std")]
 pub mod metrics;
+#[cfg(feature = "std")]
+pub mod survival;
 #[cfg(feature = "std")]
 pub mod targeting;
 #[cfg(feature = "std")]

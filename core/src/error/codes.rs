@@ -254,9 +254,21 @@ codes! {
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     CUSTOMER_INVALID_CHURN = 220, Validation;
+    /// A customer's first visit day is outside the years 1900–9999 or after the last visit.
+    CUSTOMER_INVALID_FIRST_VISIT = 221, Validation;
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     APPLY_TOO_MANY_STAMPS = 230, Capacity;
+    /// An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+    FEEDBACK_SCORE_OUT_OF_RANGE = 240, Validation;
+    /// A feedback's day is before the customer's first visit day. The record is unchanged.
+    FEEDBACK_BEFORE_FIRST_VISIT = 241, Validation;
+    /// A feedback's day is more than one day after today. The record is unchanged.
+    FEEDBACK_IN_FUTURE = 242, Validation;
+    /// A feedback's day is outside the years 1900–9999. The record is unchanged.
+    FEEDBACK_INVALID_DAY = 243, Validation;
+    /// A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
+    FEEDBACK_INVALID_CHANNEL = 244, Validation;
 
     // 300–399: punch cards.
 
@@ -411,8 +423,17 @@ codes! {
     METRICS_INVALID_LAPSE = 721, Validation;
     /// An offer's cost is negative or its uplift outside [0, 1].
     TARGETING_INVALID_OFFER = 730, Validation;
-    /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite.
+    /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite,
+    /// or names a customer already listed.
     TARGETING_INVALID_ROW = 731, Validation;
+    /// An offer plan names a feedback group or risk band that does not exist (an offer's
+    /// uplift or eligibility, the customers' group column).
+    TARGETING_UNKNOWN_NAME = 732, Validation;
+    /// A customer's contact history is impossible: the last contact after today or outside
+    /// the calendar, or a contact count that disagrees with the last contact.
+    TARGETING_INVALID_CONTACT = 733, Validation;
+    /// An offer plan's budget is negative or not finite, or its contact window is 0 days.
+    TARGETING_INVALID_LIMITS = 734, Validation;
     /// Risk thresholds are not strictly increasing within 1..=1000.
     RISK_INVALID_THRESHOLDS = 740, Validation;
 }
@@ -544,6 +565,11 @@ mod tests {
                 "RTN_APPLY_TOO_MANY_STAMPS",
             ),
             (
+                Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                240,
+                "RTN_FEEDBACK_SCORE_OUT_OF_RANGE",
+            ),
+            (
                 Code::CHURN_PARAMETER_OUT_OF_DOMAIN,
                 500,
                 "RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
@@ -562,6 +588,23 @@ mod tests {
                 414,
                 "RTN_ACCOUNT_RECENT_EVENTS_FULL",
             ),
+            (
+                Code::CUSTOMER_INVALID_FIRST_VISIT,
+                221,
+                "RTN_CUSTOMER_INVALID_FIRST_VISIT",
+            ),
+            (
+                Code::FEEDBACK_BEFORE_FIRST_VISIT,
+                241,
+                "RTN_FEEDBACK_BEFORE_FIRST_VISIT",
+            ),
+            (Code::FEEDBACK_IN_FUTURE, 242, "RTN_FEEDBACK_IN_FUTURE"),
+            (Code::FEEDBACK_INVALID_DAY, 243, "RTN_FEEDBACK_INVALID_DAY"),
+            (
+                Code::FEEDBACK_INVALID_CHANNEL,
+                244,
+                "RTN_FEEDBACK_INVALID_CHANNEL",
+            ),
             // The first host-only codes.
             (
                 Code::COLUMNS_LENGTH_MISMATCH,
@@ -573,8 +616,8 @@ mod tests {
         for (code, number, name) in pinned {
             assert_eq!((code.number(), code.name()), (number, name));
         }
-        // The C statuses of today: 85 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 85);
+        // The C statuses of today: 91 codes (RTN_OK, 0, is not an error code), none host-only.
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 91);
         assert!(
             Code::ALL
                 .iter()

@@ -12,7 +12,7 @@ use super::columns::{column, days};
 use crate::errors::{ToPyErr, one_of, raise};
 
 /// The calendar period whose frequency alias is `freq` (`"D"`, `"W"`, `"M"`, `"Y"`).
-fn period(freq: &str) -> PyResult<Period> {
+pub(crate) fn period(freq: &str) -> PyResult<Period> {
     Period::from_freq(freq).ok_or_else(|| {
         raise(
             Code::INVALID_ARGUMENT,
