@@ -2443,9 +2443,10 @@ rtn_status rtn_account_expire(struct rtn_account *account, int64_t now, int16_t 
 /**
  * Merges two copies of one account that terminals updated offline into `*merged_out` (which
  * may be `a` or `b`): the newer checkpoint and the union of both copies' recent events, each
- * once, replayed; the write counter one more than the larger. Commutative, associative and
- * idempotent; nothing lost or counted twice. A redemption made on both copies shows in the
- * summary's `overdrawn`.
+ * once, replayed; the write counter one more than the larger. Two equal copies (an account
+ * merged with itself) give that account back unchanged, write counter included. Commutative,
+ * associative and idempotent on everything but the write counter; nothing lost or counted
+ * twice. A redemption made on both copies shows in the summary's `overdrawn`.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
  * `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS` (both copies were
