@@ -1991,9 +1991,10 @@ rtn_status rtn_card_summarize(const struct rtn_card *card, struct rtn_card_summa
  * tagged with `*seal` (the terminals' key; context: the card's UID), and its length to
  * `*written_out`.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal`
- * NULL); `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error
- * nothing is written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal` NULL);
+ * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
+ * written.
  *
  * # Safety
  * `card` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -2010,13 +2011,13 @@ rtn_status rtn_card_encode(const struct rtn_card *card,
  * `*card_out` with it. A card whose write counter is below `min_write_counter` — the highest
  * this terminal has seen for the UID, or 0 — is refused as an older copy.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
- * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
- * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
- * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn);
- * `RTN_DECODE_BAD_TAG` (wrong key, another card's UID, forged); `RTN_DECODE_PAYLOAD`;
- * `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_CARD_OLDER_COPY`. On error
- * `*card_out` is not written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+ * `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn); `RTN_DECODE_BAD_TAG` (wrong key, another card's
+ * UID, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
+ * `RTN_CARD_OLDER_COPY`. On error `*card_out` is not written.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `card_out` NULL or valid
@@ -2031,11 +2032,12 @@ rtn_status rtn_card_decode(const uint8_t *blob,
 /**
  * Reads a churn model blob into `*model_out`, checking the envelope and every value.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
- * `RTN_DECODE_TRUNCATED`, `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`,
- * `RTN_DECODE_WRONG_KIND`, `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`,
- * `RTN_DECODE_BAD_CHECKSUM`, `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of
- * its domain, thresholds not increasing, ...). On error `*model_out` is unchanged.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
+ * length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
+ * `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+ * `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
+ * `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
+ * increasing, ...). On error `*model_out` is unchanged.
  *
  * # Safety
  * `blob` must hold `blob_len` readable bytes; a non-NULL `model_out` must be valid for writes.
@@ -2256,9 +2258,9 @@ rtn_status rtn_customer_usage(const struct rtn_customer *customer,
  * suffices), tagged with `*seal` (the operator's key; context: the customer id), and its
  * length to `*written_out`.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
- * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
- * written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
  *
  * # Safety
  * `customer` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -2274,12 +2276,13 @@ rtn_status rtn_customer_encode(const struct rtn_customer *customer,
  * Verifies a customer-record blob with `*seal` (key and customer id) and initialises
  * `*customer_out` with it.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
- * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
- * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
- * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key,
- * another customer's record, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
- * `RTN_DECODE_OUT_OF_RANGE`. On error `*customer_out` is not written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+ * `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key, another customer's record, forged);
+ * `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`. On error
+ * `*customer_out` is not written.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `customer_out` NULL or
@@ -2527,9 +2530,9 @@ rtn_status rtn_account_qualifying_points(const struct rtn_account *account,
  * suffices), tagged with `*seal` (key; context: the customer id), and its length to
  * `*written_out`.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
- * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
- * written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
  *
  * # Safety
  * `account` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -2546,12 +2549,13 @@ rtn_status rtn_account_encode(const struct rtn_account *account,
  * with it; an account whose write counter is below `min_write_counter` is refused. Blobs of
  * the first release (format version 1) are read too.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
- * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
- * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
- * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`;
- * `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
- * `RTN_ACCOUNT_OLDER_COPY`. On error `*account_out` is not written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+ * `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`; `RTN_DECODE_PAYLOAD`;
+ * `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_ACCOUNT_OLDER_COPY`. On error
+ * `*account_out` is not written.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `account_out` NULL or valid

@@ -122,11 +122,12 @@ impl From<Score> for rtn_churn_result {
 
 /// Reads a churn model blob into `*model_out`, checking the envelope and every value.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
-/// `RTN_DECODE_TRUNCATED`, `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`,
-/// `RTN_DECODE_WRONG_KIND`, `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`,
-/// `RTN_DECODE_BAD_CHECKSUM`, `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of
-/// its domain, thresholds not increasing, ...). On error `*model_out` is unchanged.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
+/// length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
+/// `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+/// `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
+/// `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
+/// increasing, ...). On error `*model_out` is unchanged.
 ///
 /// # Safety
 /// `blob` must hold `blob_len` readable bytes; a non-NULL `model_out` must be valid for writes.

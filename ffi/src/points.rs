@@ -423,9 +423,9 @@ pub unsafe extern "C" fn rtn_account_qualifying_points(
 /// suffices), tagged with `*seal` (key; context: the customer id), and its length to
 /// `*written_out`.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
-/// `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
-/// written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+/// `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
 ///
 /// # Safety
 /// `account` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -459,12 +459,13 @@ pub unsafe extern "C" fn rtn_account_encode(
 /// with it; an account whose write counter is below `min_write_counter` is refused. Blobs of
 /// the first release (format version 1) are read too.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
-/// `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
-/// `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
-/// `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`;
-/// `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
-/// `RTN_ACCOUNT_OLDER_COPY`. On error `*account_out` is not written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+/// `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+/// `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+/// `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`; `RTN_DECODE_PAYLOAD`;
+/// `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_ACCOUNT_OLDER_COPY`. On error
+/// `*account_out` is not written.
 ///
 /// # Safety
 /// `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `account_out` NULL or valid
