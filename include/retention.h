@@ -65,6 +65,31 @@
 #define RTN_CHURN_GRAIN_WEEK 1
 
 /**
+ * Purchase model: BG/NBD.
+ */
+#define RTN_CHURN_MODEL_BG_NBD 0
+
+/**
+ * Purchase model: MBG/NBD.
+ */
+#define RTN_CHURN_MODEL_MBG_NBD 1
+
+/**
+ * Purchase model: Pareto/NBD.
+ */
+#define RTN_CHURN_MODEL_PARETO_NBD 2
+
+/**
+ * Time unit: recency and age in days.
+ */
+#define RTN_CHURN_UNIT_DAYS 0
+
+/**
+ * Time unit: recency and age in weeks of 7 days.
+ */
+#define RTN_CHURN_UNIT_WEEKS 1
+
+/**
  * The highest churn risk.
  */
 #define RTN_CHURN_MAX_RISK 1000
@@ -1234,6 +1259,26 @@ typedef struct rtn_churn_model {
 } rtn_churn_model;
 
 /**
+ * What a loaded model is: which purchase model, the grain its customers' summaries must
+ * have, and the unit its recency and age are measured in (`rtn_churn_model_describe`).
+ */
+typedef struct rtn_churn_model_info {
+    /**
+     * `RTN_CHURN_MODEL_*`: BG/NBD, MBG/NBD or Pareto/NBD.
+     */
+    uint8_t kind;
+    /**
+     * `RTN_CHURN_GRAIN_*`: purchases on one day, or in one ISO week, count once. A summary of
+     * another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
+     */
+    uint8_t grain;
+    /**
+     * `RTN_CHURN_UNIT_*`: days or weeks.
+     */
+    uint8_t time_unit;
+} rtn_churn_model_info;
+
+/**
  * A customer's churn summary (first and last purchase periods, repeat purchases and their
  * spend), in caller storage (`rtn_churn_summary_init`). May be copied with `memcpy`.
  */
@@ -2028,6 +2073,19 @@ rtn_status rtn_card_decode(const uint8_t *blob,
                            const struct rtn_seal *seal,
                            uint32_t min_write_counter,
                            struct rtn_card *card_out);
+
+/**
+ * Writes what the loaded model `*model` is to `*info_out`: its purchase model, grain and time
+ * unit.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (`*model` not loaded). On error
+ * `*info_out` is not written.
+ *
+ * # Safety
+ * `model` must be NULL or valid; `info_out` NULL or valid for a write.
+ */
+rtn_status rtn_churn_model_describe(const struct rtn_churn_model *model,
+                                    struct rtn_churn_model_info *info_out);
 
 /**
  * Reads a churn model blob into `*model_out`, checking the envelope and every value.

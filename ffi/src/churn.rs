@@ -4,9 +4,9 @@
 
 use core::mem::MaybeUninit;
 
-use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score};
+use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, PurchaseModelKind, Score};
 use retention_core::churn::risk::RiskBand;
-use retention_core::churn::summary::{ChurnSummary, Grain};
+use retention_core::churn::summary::{ChurnSummary, Grain, TimeUnit};
 use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
 
@@ -27,6 +27,16 @@ pub const RTN_CHURN_SUMMARY_STORAGE_WORDS: usize = 6;
 pub const RTN_CHURN_GRAIN_DAY: u8 = 0;
 /// Grain: purchases in one ISO week (Monday to Sunday) count once.
 pub const RTN_CHURN_GRAIN_WEEK: u8 = 1;
+/// Purchase model: BG/NBD.
+pub const RTN_CHURN_MODEL_BG_NBD: u8 = 0;
+/// Purchase model: MBG/NBD.
+pub const RTN_CHURN_MODEL_MBG_NBD: u8 = 1;
+/// Purchase model: Pareto/NBD.
+pub const RTN_CHURN_MODEL_PARETO_NBD: u8 = 2;
+/// Time unit: recency and age in days.
+pub const RTN_CHURN_UNIT_DAYS: u8 = 0;
+/// Time unit: recency and age in weeks of 7 days.
+pub const RTN_CHURN_UNIT_WEEKS: u8 = 1;
 /// The highest churn risk.
 pub const RTN_CHURN_MAX_RISK: u16 = 1000;
 /// Risk band below the model's first threshold.
@@ -45,6 +55,13 @@ const _: () = {
     assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
     assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
     assert!(Grain::ALL.len() == 2);
+    assert!(RTN_CHURN_MODEL_BG_NBD == PurchaseModelKind::BgNbd.code());
+    assert!(RTN_CHURN_MODEL_MBG_NBD == PurchaseModelKind::ModifiedBgNbd.code());
+    assert!(RTN_CHURN_MODEL_PARETO_NBD == PurchaseModelKind::ParetoNbd.code());
+    assert!(PurchaseModelKind::ALL.len() == 3);
+    assert!(RTN_CHURN_UNIT_DAYS == TimeUnit::Days.code());
+    assert!(RTN_CHURN_UNIT_WEEKS == TimeUnit::Weeks.code());
+    assert!(TimeUnit::ALL.len() == 2);
     assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
     assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
     assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
@@ -96,6 +113,20 @@ pub struct rtn_churn_result {
     pub rfm_segment: u8,
 }
 
+/// What a loaded model is: which purchase model, the grain its customers' summaries must
+/// have, and the unit its recency and age are measured in (`rtn_churn_model_describe`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct rtn_churn_model_info {
+    /// `RTN_CHURN_MODEL_*`: BG/NBD, MBG/NBD or Pareto/NBD.
+    pub kind: u8,
+    /// `RTN_CHURN_GRAIN_*`: purchases on one day, or in one ISO week, count once. A summary of
+    /// another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
+    pub grain: u8,
+    /// `RTN_CHURN_UNIT_*`: days or weeks.
+    pub time_unit: u8,
+}
+
 opaque!(rtn_churn_model: [RTN_CHURN_MODEL_STORAGE_WORDS] holds ChurnModel, magic b"rtnCHRM1");
 opaque!(rtn_churn_summary: [RTN_CHURN_SUMMARY_STORAGE_WORDS] holds ChurnSummary, magic b"rtnCHRS1");
 
@@ -118,6 +149,34 @@ impl From<Score> for rtn_churn_result {
             rfm_segment,
         }
     }
+}
+
+/// Writes what the loaded model `*model` is to `*info_out`: its purchase model, grain and time
+/// unit.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (`*model` not loaded). On error
+/// `*info_out` is not written.
+///
+/// # Safety
+/// `model` must be NULL or valid; `info_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_model_describe(
+    model: *const rtn_churn_model,
+    info_out: *mut rtn_churn_model_info,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, info_out) = unsafe { (In::new(model), Out::new(info_out)) };
+        let info_out = info_out.required()?;
+        let model = model.value()?;
+        let periods = model.periods();
+        info_out.write(rtn_churn_model_info {
+            kind: model.purchases().kind().code(),
+            grain: periods.grain.code(),
+            time_unit: periods.unit.code(),
+        });
+        Ok(())
+    })
 }
 
 /// Reads a churn model blob into `*model_out`, checking the envelope and every value.
@@ -406,9 +465,36 @@ mod tests {
                 rtn_churn_score(&model, &summary, 0, 0, &mut score),
                 rtn_status::RTN_UNINITIALIZED
             );
+            let mut info = rtn_churn_model_info {
+                kind: 9,
+                grain: 9,
+                time_unit: 9,
+            };
+            assert_eq!(
+                rtn_churn_model_describe(&model, &mut info),
+                rtn_status::RTN_UNINITIALIZED
+            );
+            assert_eq!(info.kind, 9);
             assert_eq!(
                 rtn_churn_model_load(buf.as_ptr(), used, &mut model),
                 rtn_status::RTN_OK
+            );
+            // Pareto/NBD on daily purchases, times in weeks (`Periods::DAYS_IN_WEEKS`).
+            assert_eq!(
+                rtn_churn_model_describe(&model, &mut info),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                info,
+                rtn_churn_model_info {
+                    kind: RTN_CHURN_MODEL_PARETO_NBD,
+                    grain: RTN_CHURN_GRAIN_DAY,
+                    time_unit: RTN_CHURN_UNIT_WEEKS,
+                }
+            );
+            assert_eq!(
+                rtn_churn_model_describe(&model, core::ptr::null_mut()),
+                rtn_status::RTN_NULL_PARAMETER
             );
             assert_eq!(
                 rtn_churn_summary_init(RTN_CHURN_GRAIN_DAY, &mut summary),

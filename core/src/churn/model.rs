@@ -137,6 +137,24 @@ impl PurchaseModelKind {
         PurchaseModelKind::ParetoNbd,
     ];
 
+    /// The model's number: 0 BG/NBD, 1 MBG/NBD, 2 Pareto/NBD (the C door's
+    /// `RTN_CHURN_MODEL_*`, and the variant index the model blob stores).
+    ///
+    /// ```
+    /// use retention_core::churn::model::PurchaseModelKind;
+    /// assert_eq!(PurchaseModelKind::BgNbd.code(), 0);
+    /// assert_eq!(PurchaseModelKind::ModifiedBgNbd.code(), 1);
+    /// assert_eq!(PurchaseModelKind::ParetoNbd.code(), 2);
+    /// ```
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            PurchaseModelKind::BgNbd => 0,
+            PurchaseModelKind::ModifiedBgNbd => 1,
+            PurchaseModelKind::ParetoNbd => 2,
+        }
+    }
+
     /// The model's name: `"bg_nbd"`, `"mbg_nbd"` or `"pareto_nbd"`; the spelling of the Python
     /// door (`model=`) and of messages.
     ///

@@ -124,6 +124,22 @@ impl TimeUnit {
     /// Both units.
     pub const ALL: [TimeUnit; 2] = [TimeUnit::Days, TimeUnit::Weeks];
 
+    /// The unit's number: 0 for days, 1 for weeks (the C door's `RTN_CHURN_UNIT_*`, and the
+    /// variant index the model blob stores).
+    ///
+    /// ```
+    /// use retention_core::churn::summary::TimeUnit;
+    /// assert_eq!(TimeUnit::Days.code(), 0);
+    /// assert_eq!(TimeUnit::Weeks.code(), 1);
+    /// ```
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            TimeUnit::Days => 0,
+            TimeUnit::Weeks => 1,
+        }
+    }
+
     /// The lifetimes / pandas frequency alias of the unit: `"D"` or `"W"` (the Python door's
     /// `unit` spelling).
     #[must_use]
