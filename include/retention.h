@@ -427,11 +427,13 @@ enum rtn_status
      */
     RTN_DECODE_LENGTH_MISMATCH = 105,
     /**
-     * The blob's CRC-32 does not match: corrupt (a torn write, a bad read).
+     * The blob's CRC-32 (over its header and payload, not the tag after it) does not match:
+     * corrupt (a torn write, a bad read).
      */
     RTN_DECODE_BAD_CHECKSUM = 106,
     /**
-     * The blob's authentication tag does not match: wrong key, wrong context, or forged.
+     * The blob's authentication tag does not match: wrong key, wrong context, forged, or the
+     * tag's own bytes damaged (the CRC does not cover them).
      */
     RTN_DECODE_BAD_TAG = 107,
     /**

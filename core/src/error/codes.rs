@@ -189,9 +189,11 @@ codes! {
     DECODE_UNSUPPORTED_VERSION = 104, Decode;
     /// The blob is longer than its header declares.
     DECODE_LENGTH_MISMATCH = 105, Decode;
-    /// The blob's CRC-32 does not match: corrupt (a torn write, a bad read).
+    /// The blob's CRC-32 (over its header and payload, not the tag after it) does not match:
+    /// corrupt (a torn write, a bad read).
     DECODE_BAD_CHECKSUM = 106, Decode;
-    /// The blob's authentication tag does not match: wrong key, wrong context, or forged.
+    /// The blob's authentication tag does not match: wrong key, wrong context, forged, or the
+    /// tag's own bytes damaged (the CRC does not cover them).
     DECODE_BAD_TAG = 107, Authentication;
     /// The blob's payload does not decode as its kind's format.
     DECODE_PAYLOAD = 108, Decode;
