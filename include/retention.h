@@ -551,6 +551,11 @@ enum rtn_status
      */
     RTN_CUSTOMER_INVALID_CHURN = 220,
     /**
+     * The sale's event id has sequence number 0: terminals number their sales from 1 (a card
+     * or account would refuse the outcome's event).
+     */
+    RTN_RULES_INVALID_EVENT_ID = 221,
+    /**
      * An outcome or clawback holds more stamps for the card's program than one card event
      * carries (65,535). Neither the card nor the account was written.
      */
@@ -2635,7 +2640,9 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * Ed25519 public key (`RTN_RULE_SET_PUBLIC_KEY_LEN` bytes): then only sets signed with its
  * secret key load. Signature checks need the library built with the `signing` feature
  * (host builds have it; firmware adds `--features signing`, about 20 KiB of flash); without
- * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`.
+ * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`. With a NULL `public_key` the
+ * load guarantees integrity against accidents only (the CRC-32, which anyone who edits the
+ * blob can recompute); production tills should pass the operator's key.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (`blob_len` beyond
  * `PTRDIFF_MAX`); `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
@@ -2690,9 +2697,11 @@ rtn_status rtn_rule_set_describe(const struct rtn_rule_set *rule_set,
  * `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (UTC offset beyond ±18:00);
  * `RTN_RULES_TOO_MANY_COUPONS`; `RTN_RULES_TOO_MANY_LINES`; `RTN_RULES_NEGATIVE_PRICE`;
  * `RTN_RULES_ZERO_QUANTITY`; `RTN_RULES_CHURN_RISK_OUT_OF_RANGE`;
- * `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_TIME_OUT_OF_RANGE`;
- * `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`; `RTN_RULES_USAGE_COUNTS_FULL`;
- * `RTN_OVERFLOW`. The rule set and the customer are never changed.
+ * `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_INVALID_EVENT_ID` (`context->event.sequence`
+ * 0: sales are numbered from 1, and `rtn_outcome_apply` would refuse it);
+ * `RTN_RULES_TIME_OUT_OF_RANGE`; `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`;
+ * `RTN_RULES_USAGE_COUNTS_FULL`; `RTN_OVERFLOW`. The rule set and the customer are never
+ * changed.
  *
  * # Safety
  * `rule_set`, `customer` and `context` must be NULL or valid; `lines` valid for `line_count`

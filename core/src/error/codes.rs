@@ -256,6 +256,9 @@ codes! {
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     CUSTOMER_INVALID_CHURN = 220, Validation;
+    /// The sale's event id has sequence number 0: terminals number their sales from 1 (a card
+    /// or account would refuse the outcome's event).
+    RULES_INVALID_EVENT_ID = 221, Validation;
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     APPLY_TOO_MANY_STAMPS = 230, Capacity;
@@ -529,6 +532,11 @@ mod tests {
                 "RTN_CUSTOMER_INVALID_CHURN",
             ),
             (
+                Code::RULES_INVALID_EVENT_ID,
+                221,
+                "RTN_RULES_INVALID_EVENT_ID",
+            ),
+            (
                 Code::APPLY_TOO_MANY_STAMPS,
                 230,
                 "RTN_APPLY_TOO_MANY_STAMPS",
@@ -564,7 +572,7 @@ mod tests {
             assert_eq!((code.number(), code.name()), (number, name));
         }
         // The C statuses of today: 83 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 83);
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 84);
         assert!(
             Code::ALL
                 .iter()

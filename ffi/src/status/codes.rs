@@ -116,6 +116,9 @@ pub enum rtn_status {
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     RTN_CUSTOMER_INVALID_CHURN = 220,
+    /// The sale's event id has sequence number 0: terminals number their sales from 1 (a card
+    /// or account would refuse the outcome's event).
+    RTN_RULES_INVALID_EVENT_ID = 221,
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     RTN_APPLY_TOO_MANY_STAMPS = 230,
@@ -215,7 +218,7 @@ impl rtn_status {
     /// Every status, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 84] = [
+    pub const ALL: [rtn_status; 85] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -260,6 +263,7 @@ impl rtn_status {
         rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
         rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
         rtn_status::RTN_CUSTOMER_INVALID_CHURN,
+        rtn_status::RTN_RULES_INVALID_EVENT_ID,
         rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
@@ -352,6 +356,7 @@ impl rtn_status {
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => c"RTN_RULES_REFUND_TOO_MANY_UNITS",
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => c"RTN_CUSTOMER_INVALID_CHURN",
+            rtn_status::RTN_RULES_INVALID_EVENT_ID => c"RTN_RULES_INVALID_EVENT_ID",
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => c"RTN_APPLY_TOO_MANY_STAMPS",
             rtn_status::RTN_CARD_INVALID_PROGRAM => c"RTN_CARD_INVALID_PROGRAM",
             rtn_status::RTN_CARD_WRONG_PROGRAM => c"RTN_CARD_WRONG_PROGRAM",
@@ -451,6 +456,7 @@ impl rtn_status {
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => Some(Code::RULES_REFUND_TOO_MANY_UNITS),
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => Some(Code::CUSTOMER_INVALID_BIRTHDAY),
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => Some(Code::CUSTOMER_INVALID_CHURN),
+            rtn_status::RTN_RULES_INVALID_EVENT_ID => Some(Code::RULES_INVALID_EVENT_ID),
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => Some(Code::APPLY_TOO_MANY_STAMPS),
             rtn_status::RTN_CARD_INVALID_PROGRAM => Some(Code::CARD_INVALID_PROGRAM),
             rtn_status::RTN_CARD_WRONG_PROGRAM => Some(Code::CARD_WRONG_PROGRAM),
@@ -554,6 +560,7 @@ impl rtn_status {
             Code::RULES_REFUND_TOO_MANY_UNITS => rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
             Code::CUSTOMER_INVALID_BIRTHDAY => rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
             Code::CUSTOMER_INVALID_CHURN => rtn_status::RTN_CUSTOMER_INVALID_CHURN,
+            Code::RULES_INVALID_EVENT_ID => rtn_status::RTN_RULES_INVALID_EVENT_ID,
             Code::APPLY_TOO_MANY_STAMPS => rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
             Code::CARD_INVALID_PROGRAM => rtn_status::RTN_CARD_INVALID_PROGRAM,
             Code::CARD_WRONG_PROGRAM => rtn_status::RTN_CARD_WRONG_PROGRAM,
