@@ -2,10 +2,16 @@
 # Every exception raised here is a `retention.RetentionError` of its code's class, carrying the
 # code as `.code` (int) and `.code_name` (str, e.g. "RTN_DECODE_BAD_TAG"): see retention/exceptions.py.
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union, final
+from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
+
+from .model import ChurnModel
+from .rules import BacktestResult
+
+#: What a blob argument may be: copied once.
+_Blob = Union[bytes, bytearray, memoryview]
 
 _F64 = npt.NDArray[np.float64]
 _U64 = npt.NDArray[np.uint64]
@@ -57,10 +63,12 @@ __all__ = [
     "envelope_encoded_len",
     "envelope_kinds",
     "envelope_peek",
+    "CHURN_MAX_BG_BB_PERIODS",
     "CHURN_MAX_CLV_MONTHS",
     "CHURN_MAX_SERIES_TERMS",
     "CHURN_METRICS_PERIODS",
     "CHURN_MODELS",
+    "CHURN_MODEL_BG_BB",
     "CHURN_MODEL_BG_NBD",
     "CHURN_MODEL_MAX_LEN",
     "CHURN_MODEL_MBG_NBD",
@@ -69,9 +77,12 @@ __all__ = [
     "CHURN_TIME_UNITS",
     "WEEK_ORIGIN_DAY",
     "_ChurnModel",
+    "churn_bg_bb_p_alive",
+    "churn_bg_bb_purchase_probability",
     "churn_calibration_holdout",
     "churn_clv",
     "churn_cohort_retention",
+    "churn_cohort_survival",
     "churn_evaluate",
     "churn_expected_spend",
     "churn_fit",
@@ -80,6 +91,10 @@ __all__ = [
     "churn_rfm_fit",
     "churn_rfm_score",
     "churn_rfm_segments",
+    "churn_sbg_discounted",
+    "churn_sbg_evaluate",
+    "churn_sbg_fit",
+    "churn_sbg_fit_cohorts",
     "churn_summary",
     "churn_target",
     "churn_unconditional",
@@ -187,7 +202,7 @@ class PunchCard:
     def summary(self) -> CardSummary: ...
     def to_bytes(self, key: bytes, uid: bytes) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
+    def from_bytes(data: _Blob, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
     @property
     def program(self) -> int: ...
     @property
@@ -248,7 +263,7 @@ class PointsAccount:
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
     def from_bytes(
-        data: bytes, key: bytes, customer_id: bytes, min_write_counter: int = 0
+        data: _Blob, key: bytes, customer_id: bytes, min_write_counter: int = 0
     ) -> PointsAccount: ...
     @property
     def expiry_months(self) -> int: ...
@@ -316,7 +331,7 @@ class Customer:
     def churn_event(self) -> Optional[tuple[int, int]]: ...
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes, key: bytes, customer_id: bytes) -> Customer: ...
+    def from_bytes(data: _Blob, key: bytes, customer_id: bytes) -> Customer: ...
 
 @final
 class CustomerChurn:
@@ -479,7 +494,8 @@ class RuleSet:
     @staticmethod
     def from_toml(text: str) -> RuleSet: ...
     @staticmethod
-    def from_bytes(data: bytes, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def from_bytes(data: _Blob, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def __reduce__(self) -> tuple[Callable[[bytes], RuleSet], tuple[bytes]]: ...
     def to_bytes(self, signing_key: Optional[bytes] = None) -> bytes: ...
     @staticmethod
     def public_key_of(signing_key: bytes) -> bytes: ...
@@ -505,7 +521,32 @@ class RuleSet:
         churn_risk: Optional[int] = None,
         churn_model: Any = None,
     ) -> Outcome: ...
-    def backtest(self, transactions: Any, customers: Any = None, **options: Any) -> Any: ...
+    def backtest(
+        self,
+        transactions: Any,
+        customers: Any = None,
+        *,
+        utc_offset_minutes: int = 0,
+        timestamp_unit: Literal["s", "ms", "us", "ns"] = "s",
+        skip_invalid: bool = False,
+        progress: Union[bool, Callable[[int, int], object], None] = None,
+        churn_model: Optional[ChurnModel] = None,
+    ) -> BacktestResult:
+        """Back-tests the rule set over a history of sales (``retention.rules.backtest``).
+
+        ``transactions`` and ``customers``: pandas or polars DataFrames, polars LazyFrames,
+        pyarrow Tables or RecordBatches (columns in ``retention.rules``). Times follow the time
+        rule (``docs/time.md``): naive datetimes are local wall-clock time, aware ones count in
+        their own zone; integer timestamps are Unix time in ``timestamp_unit``, local time being
+        UTC + ``utc_offset_minutes``. ``skip_invalid`` counts refused baskets in ``skipped``;
+        ``progress``: True, False, a callable ``(done, total)`` or None (a bar from 200 000
+        rows on); ``churn_model`` scores each basket's churn risk as the till does.
+
+        Returns a :class:`retention.rules.BacktestResult` (attributes, not a mapping).
+        Raises ``ValidationError`` (a missing or malformed column, a missing time, mixed time
+        zones, an unknown customer, a refused basket without ``skip_invalid``, an option out
+        of range), ``CapacityError``, ``AmountOverflowError``, ``TypeError``.
+        """
 
 def _backtest(
     rule_set: RuleSet,
@@ -534,9 +575,12 @@ def _backtest(
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int
 CHURN_MAX_SERIES_TERMS: int
+#: The most purchase opportunities (n, and a horizon) BG/BB takes (100,000).
+CHURN_MAX_BG_BB_PERIODS: float
 #: Purchase model name -> its parameter names in lifetimes' order.
 CHURN_MODELS: dict[str, tuple[str, ...]]
-#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``).
+#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``, ``"bg_bb"``).
+CHURN_MODEL_BG_BB: str
 CHURN_MODEL_BG_NBD: str
 CHURN_MODEL_MBG_NBD: str
 CHURN_MODEL_PARETO_NBD: str
@@ -607,6 +651,24 @@ def churn_rfm_segments() -> list[tuple[int, str]]: ...
 def churn_cohort_retention(
     customers: _U64, day_numbers: _I64, period_name: str, max_periods_after: int
 ) -> list[tuple[int, int, list[float]]]: ...
+def churn_cohort_survival(
+    customers: _U64,
+    day_numbers: _I64,
+    cancelled: Optional[npt.NDArray[np.bool_]],
+    period_name: str,
+    lapse_after: int,
+    max_periods_after: int,
+) -> list[tuple[int, list[int]]]: ...
+def churn_bg_bb_p_alive(params: list[float], m: _F64, frequency: _F64, recency: _F64, n_periods: _F64) -> _F64: ...
+def churn_bg_bb_purchase_probability(params: list[float], n: float, frequency: _F64) -> _F64: ...
+def churn_sbg_fit(
+    survivors: _F64, penalizer: float, max_iterations: int, initial: Optional[list[float]]
+) -> _FitResult: ...
+def churn_sbg_fit_cohorts(
+    cohorts: list[list[float]], labels: list[str], min_periods: int, penalizer: float, max_iterations: int
+) -> list[Optional[_FitResult]]: ...
+def churn_sbg_evaluate(params: list[float], quantity: str, t: _F64) -> _F64: ...
+def churn_sbg_discounted(params: list[float], discount: float, renewals: Optional[_F64]) -> _F64: ...
 def churn_retention_rates(
     customers: _U64, day_numbers: _I64, period_name: str, churn: bool
 ) -> list[tuple[int, float]]: ...
