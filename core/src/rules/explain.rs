@@ -150,7 +150,10 @@ mod tests {
             &rules,
             &[Line::new(1, 1, units, 60)],
             &CustomerRecord::new(),
-            &Context::default(),
+            &Context {
+                event: crate::terminal::EventId::new(1, 1),
+                ..Context::default()
+            },
             &mut outcome,
         )
         .unwrap();
