@@ -737,7 +737,7 @@ mod tests {
         let mut daily = CustomerRecord::new();
         daily
             .record_sale(
-                crate::terminal::EventId::new(1, 1),
+                EventId::new(1, 1),
                 crate::time::Day::from_number(19_000).unwrap(),
                 Money::ZERO,
             )
