@@ -19,6 +19,80 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Stack per function on Cortex-M, in bytes: the largest any call of the shared test data
+ * needed, measured by painting on QEMU (ffi/tests/arm/stack_probe.c, the test command's
+ * c-qemu step, which fails above 8192 B), with and without `signing`. Generated from
+ * docs/figures/firmware.json by `cargo xtask gen`.
+ *
+ *   function                                  M3   M3 -sign        M4F  M4F -sign
+ *   rtn_rule_set_load                       1972       1892       1972       1892
+ *   rtn_rule_set_describe                    204        204        204        204
+ *   rtn_customer_decode                     4812       4820       4812       4820
+ *   rtn_rules_evaluate_blob                 4364       4364       4364       4364
+ *   rtn_rules_evaluate                      4372       4372       4372       4372
+ *   rtn_outcome_summarize                    100        100        100        100
+ *   rtn_outcome_lines                         32         32         32         32
+ *   rtn_outcome_attribution                   32         32         32         32
+ *   rtn_outcome_trace                        120        120        120        120
+ *   rtn_outcome_hints                         32         32         32         32
+ *   rtn_outcome_stamps                        32         32         32         32
+ *   rtn_outcome_rewards                       32         32         32         32
+ *   rtn_outcome_free_items                    32         32         32         32
+ *   rtn_outcome_customer                     964        964        964        964
+ *   rtn_returns_init                         764        764        764        764
+ *   rtn_rules_refund                        7188       7188       7188       7188
+ *   rtn_customer_get_profile                  32         32         32         32
+ *   rtn_customer_set_profile                  72         72         72         72
+ *   rtn_customer_usage                        32         32         32         32
+ *   rtn_customer_get_churn                   456        456        456        456
+ *   rtn_customer_set_churn                   196        196        196        196
+ *   rtn_customer_encode                     1452       1460       1452       1460
+ *   rtn_churn_model_load                    2536       2536       2576       2576
+ *   rtn_churn_risk_of_customer               928        928       1040       1040
+ *   rtn_customer_init                         12         12         12         12
+ *   rtn_rule_set_load/signed                8360          -       8388          -
+ *   rtn_card_init                            100        100        100        100
+ *   rtn_card_stamp                           836        836        836        836
+ *   rtn_account_init                          40         40         40         40
+ *   rtn_account_earn                        3548       3548       3548       3548
+ *   rtn_outcome_apply                       4884       4884       4884       4884
+ *   rtn_clawback_apply                      6124       6124       6124       6124
+ *   rtn_card_redeem                          836        836        836        836
+ *   rtn_account_redeem                      3548       3548       3548       3548
+ *   rtn_card_decode                         2172       2180       2172       2180
+ *   rtn_card_void                            844        844        844        844
+ *   rtn_card_merge                           588        588        588        588
+ *   rtn_card_expire                          740        740        740        740
+ *   rtn_card_has_applied                      48         48         48         48
+ *   rtn_card_summarize                       160        160        160        160
+ *   rtn_card_encode                         1612       1620       1612       1620
+ *   rtn_card_compact                         732        732        732        732
+ *   rtn_account_decode                      3652       3660       3652       3660
+ *   rtn_account_clawback                    3556       3556       3556       3556
+ *   rtn_account_merge                       2884       2884       2884       2884
+ *   rtn_account_expire                      2476       2476       2476       2476
+ *   rtn_account_has_applied                   56         56         56         56
+ *   rtn_account_summarize                   1988       1988       1988       1988
+ *   rtn_account_expiring_within             1956       1956       1956       1956
+ *   rtn_account_qualifying_points           1948       1948       1948       1948
+ *   rtn_account_encode                      1836       1844       1836       1844
+ *   rtn_churn_summary_init                    36         36         36         36
+ *   rtn_churn_summary_record_purchase        192        192        192        192
+ *   rtn_churn_score                         1312       1312       1376       1376
+ *   rtn_churn_score_blob                    2568       2568       2608       2608
+ *   rtn_churn_score_observation             1256       1256       1344       1344
+ *   rtn_churn_expected_purchases            1072       1072       1168       1168
+ *   rtn_envelope_encoded_len                  48         48         48         48
+ *   rtn_envelope_encode                     1484       1492       1484       1492
+ *   rtn_envelope_decode                     1716       1724       1716       1724
+ *   rtn_status_str                           396        396        396        396
+ *   rtn_version                               12         12         12         12
+ *   rtn_version_number                        12         12         12         12
+ *
+ * Measured on 2026-12-03 at commit 0e2bc11.
+ */
+
 /**
  * The largest card blob in bytes (an NTAG213's user memory): size NFC buffers with it.
  */
@@ -65,6 +139,11 @@
 #define RTN_CHURN_GRAIN_WEEK 1
 
 /**
+ * Grain: purchases in one calendar month count once.
+ */
+#define RTN_CHURN_GRAIN_MONTH 2
+
+/**
  * Purchase model: BG/NBD.
  */
 #define RTN_CHURN_MODEL_BG_NBD 0
@@ -93,6 +172,11 @@
  * Time unit: recency and age in weeks of 7 days.
  */
 #define RTN_CHURN_UNIT_WEEKS 1
+
+/**
+ * Time unit: recency and age in months.
+ */
+#define RTN_CHURN_UNIT_MONTHS 2
 
 /**
  * The highest churn risk.
@@ -1290,12 +1374,12 @@ typedef struct rtn_churn_model_info {
      */
     uint8_t kind;
     /**
-     * `RTN_CHURN_GRAIN_*`: purchases on one day, or in one ISO week, count once. A summary of
-     * another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
+     * `RTN_CHURN_GRAIN_*`: purchases on one day, in one ISO week or in one month count once.
+     * A summary of another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
      */
     uint8_t grain;
     /**
-     * `RTN_CHURN_UNIT_*`: days or weeks.
+     * `RTN_CHURN_UNIT_*`: days, weeks or months.
      */
     uint8_t time_unit;
 } rtn_churn_model_info;
@@ -1371,10 +1455,11 @@ typedef struct rtn_customer {
 
 /**
  * A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
- * purchases collapse into periods of `grain` (a day or an ISO week); the first period's
- * purchase is left out of the repeat count and spend (lifetimes' definitions, see
- * docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
- * 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+ * purchases collapse into periods of `grain` (a day, an ISO week or a calendar month); the
+ * first period's purchase is left out of the repeat count and spend (lifetimes' definitions,
+ * see docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days
+ * since 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29;
+ * `RTN_CHURN_GRAIN_MONTH`: `year * 12 + month - 1`.
  */
 typedef struct rtn_customer_churn {
     /**
@@ -1399,7 +1484,7 @@ typedef struct rtn_customer_churn {
      */
     uint32_t frequency;
     /**
-     * `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+     * `RTN_CHURN_GRAIN_DAY`, `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`.
      */
     uint8_t grain;
     /**
@@ -2127,8 +2212,8 @@ rtn_status rtn_churn_model_load(const uint8_t *blob,
                                 struct rtn_churn_model *model_out);
 
 /**
- * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
- * `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+ * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
+ * `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`; it must match the model's).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
  *

@@ -13,8 +13,10 @@ use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
 
 use crate::boundary;
+#[cfg(feature = "rules")]
 use crate::customer::rtn_customer;
 use crate::handle::{In, InOut, InSlice, Out, opaque};
+#[cfg(feature = "rules")]
 use crate::rules::RTN_RULES_CHURN_RISK_UNKNOWN;
 use crate::status::rtn_status;
 use crate::terminal::local_day;
@@ -29,6 +31,8 @@ pub const RTN_CHURN_SUMMARY_STORAGE_WORDS: usize = 6;
 pub const RTN_CHURN_GRAIN_DAY: u8 = 0;
 /// Grain: purchases in one ISO week (Monday to Sunday) count once.
 pub const RTN_CHURN_GRAIN_WEEK: u8 = 1;
+/// Grain: purchases in one calendar month count once.
+pub const RTN_CHURN_GRAIN_MONTH: u8 = 2;
 /// Purchase model: BG/NBD.
 pub const RTN_CHURN_MODEL_BG_NBD: u8 = 0;
 /// Purchase model: MBG/NBD.
@@ -41,6 +45,8 @@ pub const RTN_CHURN_MODEL_BG_BB: u8 = 3;
 pub const RTN_CHURN_UNIT_DAYS: u8 = 0;
 /// Time unit: recency and age in weeks of 7 days.
 pub const RTN_CHURN_UNIT_WEEKS: u8 = 1;
+/// Time unit: recency and age in months.
+pub const RTN_CHURN_UNIT_MONTHS: u8 = 2;
 /// The highest churn risk.
 pub const RTN_CHURN_MAX_RISK: u16 = 1000;
 /// Risk band below the model's first threshold.
@@ -58,7 +64,8 @@ const _: () = {
     assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
     assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
     assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
-    assert!(Grain::ALL.len() == 2);
+    assert!(RTN_CHURN_GRAIN_MONTH == Grain::Month.code());
+    assert!(Grain::ALL.len() == 3);
     assert!(RTN_CHURN_MODEL_BG_NBD == PurchaseModelKind::BgNbd.code());
     assert!(RTN_CHURN_MODEL_MBG_NBD == PurchaseModelKind::ModifiedBgNbd.code());
     assert!(RTN_CHURN_MODEL_PARETO_NBD == PurchaseModelKind::ParetoNbd.code());
@@ -66,7 +73,8 @@ const _: () = {
     assert!(PurchaseModelKind::ALL.len() == 4);
     assert!(RTN_CHURN_UNIT_DAYS == TimeUnit::Days.code());
     assert!(RTN_CHURN_UNIT_WEEKS == TimeUnit::Weeks.code());
-    assert!(TimeUnit::ALL.len() == 2);
+    assert!(RTN_CHURN_UNIT_MONTHS == TimeUnit::Months.code());
+    assert!(TimeUnit::ALL.len() == 3);
     assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
     assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
     assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
@@ -125,10 +133,10 @@ pub struct rtn_churn_result {
 pub struct rtn_churn_model_info {
     /// `RTN_CHURN_MODEL_*`: BG/NBD, MBG/NBD, Pareto/NBD or BG/BB.
     pub kind: u8,
-    /// `RTN_CHURN_GRAIN_*`: purchases on one day, or in one ISO week, count once. A summary of
-    /// another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
+    /// `RTN_CHURN_GRAIN_*`: purchases on one day, in one ISO week or in one month count once.
+    /// A summary of another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
     pub grain: u8,
-    /// `RTN_CHURN_UNIT_*`: days or weeks.
+    /// `RTN_CHURN_UNIT_*`: days, weeks or months.
     pub time_unit: u8,
 }
 
@@ -210,8 +218,8 @@ pub unsafe extern "C" fn rtn_churn_model_load(
     })
 }
 
-/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
-/// `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
+/// `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`; it must match the model's).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
 ///
@@ -320,6 +328,7 @@ pub unsafe extern "C" fn rtn_churn_score(
 ///
 /// # Safety
 /// Non-NULL pointers must be valid; `risk_out` valid for a write.
+#[cfg(feature = "rules")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rtn_churn_risk_of_customer(
     model: *const rtn_churn_model,

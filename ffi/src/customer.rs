@@ -111,10 +111,11 @@ pub struct rtn_usage_count {
 }
 
 /// A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
-/// purchases collapse into periods of `grain` (a day or an ISO week); the first period's
-/// purchase is left out of the repeat count and spend (lifetimes' definitions, see
-/// docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
-/// 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+/// purchases collapse into periods of `grain` (a day, an ISO week or a calendar month); the
+/// first period's purchase is left out of the repeat count and spend (lifetimes' definitions,
+/// see docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days
+/// since 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29;
+/// `RTN_CHURN_GRAIN_MONTH`: `year * 12 + month - 1`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct rtn_customer_churn {
@@ -129,7 +130,7 @@ pub struct rtn_customer_churn {
     pub last_period: i32,
     /// Repeat purchase periods (frequency x): periods with a purchase after the first.
     pub frequency: u32,
-    /// `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+    /// `RTN_CHURN_GRAIN_DAY`, `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`.
     pub grain: u8,
     /// False before the first recorded purchase (the other fields are then 0).
     pub has_purchases: bool,

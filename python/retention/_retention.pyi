@@ -83,11 +83,15 @@ __all__ = [
     "churn_clv",
     "churn_cohort_retention",
     "churn_cohort_survival",
+    "churn_conditional_count_probability",
+    "churn_count_probability",
     "churn_evaluate",
     "churn_expected_spend",
     "churn_fit",
     "churn_fit_gamma_gamma",
+    "churn_mixing",
     "churn_retention_rates",
+    "churn_simulate",
     "churn_rfm_fit",
     "churn_rfm_score",
     "churn_rfm_segments",
@@ -586,7 +590,7 @@ CHURN_MODEL_MBG_NBD: str
 CHURN_MODEL_PARETO_NBD: str
 #: Risk band names by code (0 low .. 3 critical).
 CHURN_RISK_BANDS: tuple[str, ...]
-#: Time unit alias (``"D"``, ``"W"``) -> its length in days.
+#: Time unit alias (``"D"``, ``"W"``, ``"M"``) -> its length in days (a month: 30.436875).
 CHURN_TIME_UNITS: dict[str, float]
 #: The calendar periods of the retention metrics, by alias (``"D"``, ``"W"``, ``"M"``, ``"Y"``).
 CHURN_METRICS_PERIODS: tuple[str, ...]
@@ -613,6 +617,14 @@ def churn_evaluate(
     model: str, params: list[float], quantity: str, t: float, frequency: _F64, recency: _F64, age: _F64
 ) -> _F64: ...
 def churn_unconditional(model: str, params: list[float], t: _F64) -> _F64: ...
+def churn_count_probability(model: str, params: list[float], n: int, t: _F64) -> _F64: ...
+def churn_conditional_count_probability(
+    model: str, params: list[float], n: int, t: float, frequency: _F64, recency: _F64, age: _F64
+) -> _F64: ...
+def churn_simulate(
+    model: str, params: list[float], age: _F64, seed: int
+) -> tuple[_F64, _F64, _F64, _F64, _F64, npt.NDArray[np.bool_]]: ...
+def churn_mixing(distribution: str, first: float, second: float, x: _F64, q: float) -> tuple[_F64, float]: ...
 def churn_expected_spend(params: list[float], frequency: _F64, monetary_value: _F64) -> _F64: ...
 def churn_clv(
     model: str,
@@ -633,6 +645,7 @@ def churn_summary(
     observation_period_end: int,
     grain: str,
     unit: str,
+    include_first_transaction: bool = False,
 ) -> _Summary: ...
 def churn_calibration_holdout(
     customers: _U64,
@@ -642,6 +655,7 @@ def churn_calibration_holdout(
     observation_period_end: int,
     grain: str,
     unit: str,
+    include_first_transaction: bool = False,
 ) -> tuple[_Summary, _F64, _F64, float]: ...
 def churn_rfm_fit(since_last_purchase: _F64, frequency: _F64, monetary_value: _F64) -> _Cuts: ...
 def churn_rfm_score(

@@ -9,10 +9,11 @@ Existing lifetimes scripts switch by changing the import::
 Names, parameters and results follow lifetimes 0.11.3. Differences, each also stated where it
 applies:
 
-- Inputs are checked, never coerced: a NaN or negative value, a fractional frequency, a recency
-  above ``T``, or a frequency of 0 with a recency above 0 raise
-  :class:`~retention.ValidationError` naming the row (lifetimes truncates frequencies to integers
-  and returns NaN for some of these). A fit that does not converge raises
+- Inputs are checked, never coerced: a NaN or negative value, a fractional frequency or a
+  recency above ``T`` raise :class:`~retention.ValidationError` naming the row (lifetimes
+  truncates frequencies to integers and returns NaN for some of these). A frequency of 0 with a
+  recency above 0 cannot come from a transaction history: :meth:`fit` refuses it, the other
+  methods evaluate it as lifetimes does (the formulas as written; BG/NBD's ignore the recency). A fit that does not converge raises
   :class:`~retention.ConvergenceError`; no method returns NaN.
 - The optimizer is L-BFGS on the log-parameters with analytic gradients (numerical for
   Pareto/NBD), on the rows deduplicated into weights; a fit has converged when the gradient of
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import _retention
+from ._counts import PurchaseCountsMixin, SaveLoadMixin
 from ._columns import (
     FloatArray,
     float_argument,
@@ -132,7 +134,8 @@ class _BaseFitter:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickling: everything but the DataFrame :attr:`data` caches (it is rebuilt from the
-        kept columns); a fitter fitted with ``keep_data=False`` pickles to a few hundred bytes."""
+        kept columns); a fitter fitted with ``keep_data=False`` pickles to about 2 KB, whatever
+        its row count."""
         state = dict(self.__dict__)
         state["_data"] = None
         return state
@@ -275,7 +278,7 @@ class _ExportableFitter(_BaseFitter):
         return self.to_model(**settings).to_bytes()
 
 
-class _PurchaseFitter(_ExportableFitter):
+class _PurchaseFitter(_ExportableFitter, PurchaseCountsMixin):
     """A purchase-and-dropout model in continuous time (BG/NBD, MBG/NBD, Pareto/NBD)."""
 
     def fit(
@@ -347,15 +350,18 @@ class _PurchaseFitter(_ExportableFitter):
         self, t: Any, frequency: Any, recency: Any, T: Any
     ) -> Any:
         """Expected purchases in the next ``t`` time units of each customer with history
-        (``frequency``, ``recency``, ``T``). ``t`` is a scalar or one value per customer. A 1-D
-        NumPy array, or a float when every input is a scalar.
+        (``frequency``, ``recency``, ``T``). ``t`` is a scalar or one value per customer. A pandas
+        Series indexed like the input when a column is a Series (as lifetimes), a float when
+        every input is a scalar, else a 1-D NumPy array.
 
         Raises :class:`~retention.ValidationError` for an invalid row or a negative or NaN
         ``t``; :class:`~retention.ConvergenceError` if a series does not converge.
         """
         scalar = all(is_scalar(v) for v in (t, frequency, recency, T))
+        index = index_of(frequency, recency, T)
         if is_scalar(t):
-            return _result(self._evaluate("expected_purchases", float(t), frequency, recency, T), scalar)
+            values = self._evaluate("expected_purchases", float(t), frequency, recency, T)
+            return _result(values, scalar) if index is None else pd.Series(values, index=index)
         horizons, x, t_x, age = float_columns(t=t, frequency=frequency, recency=recency, T=T)
         if np.isnan(horizons).any():
             raise ValidationError("t must not be NaN")
@@ -363,7 +369,7 @@ class _PurchaseFitter(_ExportableFitter):
         for horizon in np.unique(horizons):
             rows = horizons == horizon
             out[rows] = self._evaluate("expected_purchases", float(horizon), x[rows], t_x[rows], age[rows])
-        return out
+        return out if index is None else pd.Series(out, index=index)
 
     predict = conditional_expected_number_of_purchases_up_to_time
 
@@ -382,9 +388,8 @@ class _PurchaseFitter(_ExportableFitter):
     ) -> FloatArray:
         """P(alive) on a grid: rows recency 0..``max_recency``, columns frequency
         0..``max_frequency``, for customers of age ``T = max_recency`` (defaults: the largest
-        frequency and age in :attr:`data`). As lifetimes' matrix, except that the frequency-0
-        column holds P(alive) of a one-time buyer (recency 0) in every row, since a customer
-        without repeat purchases has no other recency."""
+        frequency and age in :attr:`data`). As lifetimes' matrix, the frequency-0 column included
+        (evaluated with the formulas as written, see the module notes)."""
         max_frequency = int_argument(
             max_frequency or int(self.data["frequency"].max()), "max_frequency", 0, _MAX_GRID_SIDE
         )
@@ -392,7 +397,6 @@ class _PurchaseFitter(_ExportableFitter):
         recency, frequency = np.meshgrid(
             np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
         )
-        recency = np.where(frequency == 0, 0.0, recency)
         values = self.conditional_probability_alive(
             frequency.ravel(), recency.ravel(), np.full(frequency.size, float(max_recency))
         )
@@ -593,7 +597,7 @@ class BetaGeoBetaBinomFitter(_ExportableFitter):
         return _result(values, is_scalar(t))
 
 
-class GammaGammaFitter(_BaseFitter):
+class GammaGammaFitter(_BaseFitter, SaveLoadMixin):
     """The Gamma-Gamma spend model (Fader, Hardie & Lee 2005), parameters ``p, q, v``:
     lifetimes' ``GammaGammaFitter``. Fitted on repeat buyers' frequency and mean spend; amounts
     stay in the unit they were given in."""

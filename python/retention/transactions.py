@@ -6,10 +6,12 @@ customer, lifetimes' ``frequency`` (repeat purchase periods), ``recency`` (first
 period), ``T`` (first purchase period to the end of observation) and ``monetary_value`` (mean
 amount of the repeat periods, 0 without repeats), in the Rust core, with the same definitions.
 
-Periods (``freq``): ``"D"`` calendar days or ``"W"`` ISO weeks (Monday to Sunday, pandas'
-``W-SUN``); times are in days (``freq="D"``), weeks (``freq="W"``), or weeks of whole days
-(``freq="D", freq_multiplier=7``, the CDNOW convention). Other values of lifetimes (hours,
-months, other multipliers) raise :class:`~retention.ValidationError`.
+Periods (``freq``): ``"D"`` calendar days, ``"W"`` ISO weeks (Monday to Sunday, pandas'
+``W-SUN``) or ``"M"`` calendar months; times are in days (``freq="D"``), weeks (``freq="W"``),
+whole months (``freq="M"``: January to March is 2), or weeks of whole days (``freq="D",
+freq_multiplier=7``, the CDNOW convention). lifetimes divides month spans by NumPy's mean month
+(30.436875 days), which NumPy ≥ 1.25 refuses for datetimes; we count whole months instead. Other
+values of lifetimes (hours, other multipliers) raise :class:`~retention.ValidationError`.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ __all__ = [
 
 
 class Periods(NamedTuple):
-    """How purchase dates become model time: the grain purchases collapse into (``"D"`` or
-    ``"W"``) and the unit of recency and age (``"D"`` days or ``"W"`` weeks)."""
+    """How purchase dates become model time: the grain purchases collapse into (``"D"``,
+    ``"W"`` or ``"M"``) and the unit of recency and age (``"D"`` days, ``"W"`` weeks or ``"M"``
+    months)."""
 
     grain: str
     unit: str
@@ -42,16 +45,23 @@ class Periods(NamedTuple):
 def periods(freq: str = "D", freq_multiplier: int = 1) -> Periods:
     """The :class:`Periods` of lifetimes' ``freq`` and ``freq_multiplier``.
 
-    ``("D", 1)``: days; ``("D", 7)``: purchases by day, times in weeks; ``("W", 1)``: ISO weeks.
-    Raises :class:`~retention.ValidationError` for anything else.
+    ``("D", 1)``: days; ``("D", 7)``: purchases by day, times in weeks; ``("W", 1)``: ISO weeks;
+    ``("M", 1)``: calendar months, times in whole months. Raises
+    :class:`~retention.ValidationError` for anything else.
     """
-    table = {("D", 1): Periods("D", "D"), ("D", 7): Periods("D", "W"), ("W", 1): Periods("W", "W")}
+    table = {
+        ("D", 1): Periods("D", "D"),
+        ("D", 7): Periods("D", "W"),
+        ("W", 1): Periods("W", "W"),
+        ("M", 1): Periods("M", "M"),
+    }
     try:
         return table[(freq, int(freq_multiplier))]
     except KeyError:
         raise ValidationError(
             f'freq={freq!r} with freq_multiplier={freq_multiplier!r} is not supported: use "D" '
-            '(days), "D" with freq_multiplier=7 (days, measured in weeks) or "W" (ISO weeks)'
+            '(days), "D" with freq_multiplier=7 (days, measured in weeks), "W" (ISO weeks) or "M" '
+            "(calendar months)"
         ) from None
 
 
@@ -127,11 +137,13 @@ def summary_data_from_transaction_data(
     observation_period_end: Any = None,
     freq: str = "D",
     freq_multiplier: int = 1,
+    include_first_transaction: bool = False,
 ) -> pd.DataFrame:
     """One row per customer: ``frequency``, ``recency``, ``T`` [, ``monetary_value``].
 
-    lifetimes' function of the same name and signature (without ``include_first_transaction``:
-    the first purchase is always left out, as the fitters need). ``transactions`` is a pandas or
+    lifetimes' function of the same name and signature. ``include_first_transaction=True``
+    counts the first purchase period in ``frequency`` and ``monetary_value`` (not for the
+    fitters, which need repeat purchases). ``transactions`` is a pandas or
     polars DataFrame; ``datetime_col`` holds dates, datetimes or strings (parsed with
     ``datetime_format``); ``observation_period_end`` (inclusive; default the last transaction's
     date) ends the observation, and later transactions are ignored. Purchases in one period
@@ -147,7 +159,7 @@ def summary_data_from_transaction_data(
     columns = _columns(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format)
     end = _end_day(columns, observation_period_end, datetime_format)
     ids, frequency, recency, age, monetary = _retention.churn_summary(
-        columns.customers, columns.days, columns.amounts, end, grain, unit
+        columns.customers, columns.days, columns.amounts, end, grain, unit, bool(include_first_transaction)
     )
     return _frame(
         columns.decode(ids),
@@ -167,10 +179,12 @@ def calibration_and_holdout_data(
     freq_multiplier: int = 1,
     datetime_format: Optional[str] = None,
     monetary_value_col: Optional[str] = None,
+    include_first_transaction: bool = False,
 ) -> pd.DataFrame:
     """The calibration summary and the holdout behaviour of every customer who bought by
-    ``calibration_period_end``: lifetimes' function of the same name and signature (without
-    ``include_first_transaction``).
+    ``calibration_period_end``: lifetimes' function of the same name and signature
+    (``include_first_transaction`` as in :func:`summary_data_from_transaction_data`, for the
+    calibration columns).
 
     Columns ``frequency_cal``, ``recency_cal``, ``T_cal`` [, ``monetary_value_cal``],
     ``frequency_holdout`` (purchase periods after the calibration end, up to
@@ -188,11 +202,18 @@ def calibration_and_holdout_data(
     holdout = (columns.days > calibration_end) & (columns.days <= end)
     if calibration_end <= end and not holdout.any():
         raise ValidationError(
-            "no transaction in the holdout period: check calibration_period_end and "
-            "observation_period_end"
+            "There is no data available in the holdout period (as lifetimes says): check "
+            "calibration_period_end and observation_period_end"
         )
     summary, frequency_holdout, monetary_holdout, duration = _retention.churn_calibration_holdout(
-        columns.customers, columns.days, columns.amounts, calibration_end, end, grain, unit
+        columns.customers,
+        columns.days,
+        columns.amounts,
+        calibration_end,
+        end,
+        grain,
+        unit,
+        bool(include_first_transaction),
     )
     ids, frequency, recency, age, monetary = summary
     return _frame(

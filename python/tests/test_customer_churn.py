@@ -74,7 +74,7 @@ def test_invalid_summaries_are_refused() -> None:
     with pytest.raises(retention.ValidationError):
         CustomerChurn("D", TODAY)  # last missing
     with pytest.raises(retention.ValidationError):
-        CustomerChurn("M")
+        CustomerChurn("H")  # no hourly grain
     with pytest.raises(retention.ValidationError):
         MODEL.risk_of(_lapsed(), TODAY - dt.timedelta(days=400))  # before the last purchase
     weekly = Customer(churn=CustomerChurn("W", TODAY, TODAY))

@@ -30,7 +30,8 @@ def test_the_core_names_the_package_uses() -> None:
         "bg_nbd",
         ("r", "alpha", "s", "beta"),
     )
-    assert _retention.CHURN_TIME_UNITS == {"D": 1.0, "W": 7.0}
+    # A month is the mean Gregorian month: 365.2425 / 12 = 30.436875 days.
+    assert _retention.CHURN_TIME_UNITS == {"D": 1.0, "W": 7.0, "M": 30.436875}
     assert _retention.CHURN_METRICS_PERIODS == ("D", "W", "M", "Y")
     # Week 0 starts on Monday 1969-12-29, three days before day 0.
     assert _retention.WEEK_ORIGIN_DAY == -3

@@ -47,7 +47,8 @@ use crate::time::Day;
 /// The longest model blob, envelope included, in bytes.
 pub const MODEL_MAX_LEN: usize = 196;
 
-/// The default horizon of [`Score::expected_purchases`]: 52 weeks (or 364 days).
+/// The default horizon of [`Score::expected_purchases`] in days: a year of 52 weeks
+/// ([`TimeUnit::year`](super::summary::TimeUnit::year): 364 days, 52 weeks or 12 months).
 pub const DEFAULT_HORIZON_DAYS: f64 = 364.0;
 
 /// Which purchase-and-dropout model, with its parameters.
@@ -115,15 +116,6 @@ impl PurchaseModel {
             PurchaseModel::ModifiedBgNbd(m) => m.params(),
             PurchaseModel::ParetoNbd(m) => m.params(),
             PurchaseModel::BetaGeoBetaBinom(m) => m.params(),
-        }
-    }
-
-    fn inner(&self) -> &dyn TransactionModel {
-        match self {
-            PurchaseModel::BgNbd(m) => m,
-            PurchaseModel::ModifiedBgNbd(m) => m,
-            PurchaseModel::ParetoNbd(m) => m,
-            PurchaseModel::BetaGeoBetaBinom(m) => m,
         }
     }
 }
@@ -232,18 +224,32 @@ impl fmt::Display for PurchaseModelKind {
     }
 }
 
+/// Calls `$method` on the model inside a [`PurchaseModel`]. A `match` rather than a `&dyn
+/// TransactionModel`: a vtable keeps every method of every model in the firmware image (the
+/// log-likelihoods a till never calls), a match only those a caller reaches.
+macro_rules! each_model {
+    ($model:expr, $inner:ident => $call:expr) => {
+        match $model {
+            PurchaseModel::BgNbd($inner) => $call,
+            PurchaseModel::ModifiedBgNbd($inner) => $call,
+            PurchaseModel::ParetoNbd($inner) => $call,
+            PurchaseModel::BetaGeoBetaBinom($inner) => $call,
+        }
+    };
+}
+
 impl TransactionModel for PurchaseModel {
     fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        self.inner().log_likelihood(customer)
+        each_model!(self, m => m.log_likelihood(customer))
     }
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        self.inner().p_alive(customer)
+        each_model!(self, m => m.p_alive(customer))
     }
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
-        self.inner().expected_purchases(customer, t)
+        each_model!(self, m => m.expected_purchases(customer, t))
     }
     fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
-        self.inner().unconditional_expected_purchases(t)
+        each_model!(self, m => m.unconditional_expected_purchases(t))
     }
 }
 
@@ -372,7 +378,7 @@ impl ChurnModel {
             purchases,
             periods,
             thresholds: RiskThresholds::DEFAULT,
-            horizon: DEFAULT_HORIZON_DAYS / periods.unit.days(),
+            horizon: periods.unit.year(),
             money_unit_minor: 1,
             spend: None,
             rfm: None,

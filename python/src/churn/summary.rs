@@ -1,6 +1,6 @@
 //! `retention.CustomerChurn`: a customer's churn summary (`retention_core::churn::summary`), and
 //! the summary's periods from Python: grains and time units by their frequency aliases (`"D"`,
-//! `"W"`).
+//! `"W"`, `"M"`).
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -41,6 +41,7 @@ fn grain_meaning(grain: Grain) -> &'static str {
     match grain {
         Grain::Day => "days",
         Grain::Week => "ISO weeks",
+        Grain::Month => "calendar months",
     }
 }
 
@@ -49,6 +50,7 @@ fn unit_meaning(unit: TimeUnit) -> &'static str {
     match unit {
         TimeUnit::Days => "days",
         TimeUnit::Weeks => "weeks",
+        TimeUnit::Months => "months",
     }
 }
 
