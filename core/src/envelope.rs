@@ -328,9 +328,11 @@ pub enum DecodeError {
         /// The blob's actual length.
         actual: usize,
     },
-    /// The CRC-32 does not match: the blob is corrupt (a torn write, a bad read).
+    /// The CRC-32 (over the header and payload; not the tag) does not match: the blob is
+    /// corrupt (a torn write, a bad read).
     BadChecksum,
-    /// The authentication tag does not match: wrong key, wrong context, or a forged blob.
+    /// The authentication tag does not match: wrong key, wrong context, a forged blob, or
+    /// damage inside the tag's own bytes (which the CRC does not cover).
     BadTag,
     /// The kind is tagged, and no [`Seal`] was given to verify it.
     SealRequired,

@@ -77,6 +77,27 @@ static void published_cdnow_figures(void) {
     CHECK(absd(expected - 1.226) < 5e-4);
 }
 
+/* scripts/churn_vectors.py packs bg_cdnow as BG/NBD and pareto_cdnow as Pareto/NBD, both on
+ * daily purchases with times in weeks. */
+static void loaded_models_say_what_they_are(void) {
+    rtn_churn_model_info info;
+    rtn_churn_model blank;
+    memset(&info, 0xAA, sizeof info);
+    memset(&blank, 0, sizeof blank);
+    CHECK_STATUS(rtn_churn_model_describe(&blank, &info), RTN_UNINITIALIZED);
+    CHECK(info.kind == 0xAA && info.grain == 0xAA && info.time_unit == 0xAA);
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[0].blob, CHURN_MODELS[0].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_model_describe(&model, NULL), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_model_describe(NULL, &info), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_model_describe(&model, &info), RTN_OK);
+    CHECK(info.kind == RTN_CHURN_MODEL_BG_NBD);
+    CHECK(info.grain == RTN_CHURN_GRAIN_DAY && info.time_unit == RTN_CHURN_UNIT_WEEKS);
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[1].blob, CHURN_MODELS[1].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_model_describe(&model, &info), RTN_OK);
+    CHECK(info.kind == RTN_CHURN_MODEL_PARETO_NBD);
+    CHECK(info.grain == RTN_CHURN_GRAIN_DAY && info.time_unit == RTN_CHURN_UNIT_WEEKS);
+}
+
 static void invalid_blobs_are_refused(void) {
     size_t i;
     static rtn_churn_model fresh;
@@ -267,6 +288,7 @@ static void bg_bb_p_alive(void) {
 int main(void) {
     RUN(shared_scores);
     RUN(published_cdnow_figures);
+    RUN(loaded_models_say_what_they_are);
     RUN(invalid_blobs_are_refused);
     RUN(every_bit_flip_is_refused);
     RUN(summary_errors);
