@@ -2,10 +2,16 @@
 # Every exception raised here is a `retention.RetentionError` of its code's class, carrying the
 # code as `.code` (int) and `.code_name` (str, e.g. "RTN_DECODE_BAD_TAG"): see retention/exceptions.py.
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union, final
+from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
+
+from .model import ChurnModel
+from .rules import BacktestResult
+
+#: What a blob argument may be: copied once.
+_Blob = Union[bytes, bytearray, memoryview]
 
 _F64 = npt.NDArray[np.float64]
 _U64 = npt.NDArray[np.uint64]
@@ -187,7 +193,7 @@ class PunchCard:
     def summary(self) -> CardSummary: ...
     def to_bytes(self, key: bytes, uid: bytes) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
+    def from_bytes(data: _Blob, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
     @property
     def program(self) -> int: ...
     @property
@@ -248,7 +254,7 @@ class PointsAccount:
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
     def from_bytes(
-        data: bytes, key: bytes, customer_id: bytes, min_write_counter: int = 0
+        data: _Blob, key: bytes, customer_id: bytes, min_write_counter: int = 0
     ) -> PointsAccount: ...
     @property
     def expiry_months(self) -> int: ...
@@ -316,7 +322,7 @@ class Customer:
     def churn_event(self) -> Optional[tuple[int, int]]: ...
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes, key: bytes, customer_id: bytes) -> Customer: ...
+    def from_bytes(data: _Blob, key: bytes, customer_id: bytes) -> Customer: ...
 
 @final
 class CustomerChurn:
@@ -479,7 +485,8 @@ class RuleSet:
     @staticmethod
     def from_toml(text: str) -> RuleSet: ...
     @staticmethod
-    def from_bytes(data: bytes, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def from_bytes(data: _Blob, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def __reduce__(self) -> tuple[Callable[[bytes], RuleSet], tuple[bytes]]: ...
     def to_bytes(self, signing_key: Optional[bytes] = None) -> bytes: ...
     @staticmethod
     def public_key_of(signing_key: bytes) -> bytes: ...
@@ -505,7 +512,32 @@ class RuleSet:
         churn_risk: Optional[int] = None,
         churn_model: Any = None,
     ) -> Outcome: ...
-    def backtest(self, transactions: Any, customers: Any = None, **options: Any) -> Any: ...
+    def backtest(
+        self,
+        transactions: Any,
+        customers: Any = None,
+        *,
+        utc_offset_minutes: int = 0,
+        timestamp_unit: Literal["s", "ms", "us", "ns"] = "s",
+        skip_invalid: bool = False,
+        progress: Union[bool, Callable[[int, int], object], None] = None,
+        churn_model: Optional[ChurnModel] = None,
+    ) -> BacktestResult:
+        """Back-tests the rule set over a history of sales (``retention.rules.backtest``).
+
+        ``transactions`` and ``customers``: pandas or polars DataFrames, polars LazyFrames,
+        pyarrow Tables or RecordBatches (columns in ``retention.rules``). Times follow the time
+        rule (``docs/time.md``): naive datetimes are local wall-clock time, aware ones count in
+        their own zone; integer timestamps are Unix time in ``timestamp_unit``, local time being
+        UTC + ``utc_offset_minutes``. ``skip_invalid`` counts refused baskets in ``skipped``;
+        ``progress``: True, False, a callable ``(done, total)`` or None (a bar from 200 000
+        rows on); ``churn_model`` scores each basket's churn risk as the till does.
+
+        Returns a :class:`retention.rules.BacktestResult` (attributes, not a mapping).
+        Raises ``ValidationError`` (a missing or malformed column, a missing time, mixed time
+        zones, an unknown customer, a refused basket without ``skip_invalid``, an option out
+        of range), ``CapacityError``, ``AmountOverflowError``, ``TypeError``.
+        """
 
 def _backtest(
     rule_set: RuleSet,

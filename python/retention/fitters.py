@@ -35,7 +35,17 @@ import numpy as np
 import pandas as pd
 
 from . import _retention
-from ._columns import FloatArray, float_column, float_columns, index_of, is_scalar, one_of, optional_weights
+from ._columns import (
+    FloatArray,
+    float_argument,
+    float_column,
+    float_columns,
+    index_of,
+    int_argument,
+    is_scalar,
+    one_of,
+    optional_weights,
+)
 from .exceptions import ValidationError
 from .model import ChurnModel
 from .transactions import periods
@@ -49,6 +59,9 @@ __all__ = [
 
 #: z of the two-sided 95 % interval, as lifetimes.
 _Z95 = 1.96
+
+#: The largest frequency or recency of a P(alive) grid (a side of 10 000 cells at most).
+_MAX_GRID_SIDE = 9_999
 
 _Fitter = TypeVar("_Fitter", bound="_PurchaseFitter")
 
@@ -64,6 +77,7 @@ class _BaseFitter:
     log_likelihood_: float
     iterations_: int
     distinct_rows_: int
+    _subjects: int
     _data: Optional[pd.DataFrame]
     _data_columns: dict[str, FloatArray]
     _data_index: Any
@@ -76,7 +90,7 @@ class _BaseFitter:
         name = type(self).__name__
         if not hasattr(self, "params_"):
             return f"<retention.{name}>"
-        subjects = f" fitted with {len(self._data_columns['frequency'])} subjects,"
+        subjects = f" fitted with {self._subjects} subjects,"
         params = ", ".join(f"{k}: {v:.2f}" for k, v in sorted(self.params_.items()))
         return f"<retention.{name}:{subjects} {params}>"
 
@@ -100,16 +114,49 @@ class _BaseFitter:
                 f"distinct rows, log-likelihood {log_likelihood:.6f}"
             )
 
-    def _keep_data(self, columns: dict[str, FloatArray], index: Any) -> None:
-        """Keeps the fitted columns; :attr:`data` makes the DataFrame when first asked."""
+    def _keep_data(self, columns: dict[str, FloatArray], index: Any, keep: bool = True) -> None:
+        """Keeps the fitted columns (unless ``keep`` is false: then only their row count);
+        :attr:`data` makes the DataFrame when first asked."""
+        if not isinstance(keep, (bool, np.bool_)):
+            raise TypeError(f"keep_data must be a bool, not {type(keep).__name__}")
+        self._subjects = len(next(iter(columns.values())))
+        if not keep:
+            columns, index = {}, None
         self._data, self._data_columns, self._data_index = None, columns, index
+
+    def _penalizer(self) -> float:
+        return float_argument(self.penalizer_coef, "penalizer_coef", 0.0)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling: everything but the DataFrame :attr:`data` caches (it is rebuilt from the
+        kept columns); a fitter fitted with ``keep_data=False`` pickles to a few hundred bytes."""
+        state = dict(self.__dict__)
+        state["_data"] = None
+        return state
+
+    def _repr_html_(self) -> str:
+        """The fit for notebooks: what was fitted, then :attr:`summary` as an HTML table."""
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"<div><b>{name}</b> (not fitted)</div>"
+        return (
+            f"<div><b>{name}</b> fitted on {self._subjects:,} subjects ({self.distinct_rows_:,} "
+            f"distinct rows), log-likelihood {self.log_likelihood_:.4f}, {self.iterations_} "
+            f"iterations{self.summary.to_html(float_format=lambda v: f'{v:.4f}')}</div>"
+        )
 
     @property
     def data(self) -> pd.DataFrame:
         """The data the model was fitted on, as lifetimes keeps it (with a ``weights``
-        column, indexed by the ``index`` given to :meth:`fit`)."""
+        column, indexed by the ``index`` given to :meth:`fit`).
+
+        Raises :class:`~retention.ValidationError` before a fit, or after one with
+        ``keep_data=False``.
+        """
         if not hasattr(self, "_data_columns"):
             raise ValidationError("Model has not been fit yet. Please call the .fit method first.")
+        if not self._data_columns:
+            raise ValidationError("the model was fitted with keep_data=False: it kept no data")
         if self._data is None:
             self._data = pd.DataFrame(self._data_columns, index=self._data_index)
         return self._data
@@ -151,6 +198,13 @@ class _BaseFitter:
         print(f"log-likelihood {self.log_likelihood_:.4f}")
 
 
+def _initial(initial_params: Any) -> Optional[list[float]]:
+    """Initial parameters as floats, each checked (``initial_params[i]`` in messages)."""
+    if initial_params is None:
+        return None
+    return [float_argument(v, f"initial_params[{i}]") for i, v in enumerate(np.ravel(initial_params))]
+
+
 def _result(values: FloatArray, scalar: bool) -> Any:
     return float(values[0]) if scalar else values
 
@@ -172,6 +226,7 @@ class _PurchaseFitter(_BaseFitter):
         tol: float = 1e-7,
         index: Any = None,
         max_iterations: int = 1000,
+        keep_data: bool = True,
         **kwargs: Any,
     ) -> _Fitter:
         """Fits the model by maximum likelihood to customers' ``frequency`` (x, repeat purchase
@@ -183,7 +238,9 @@ class _PurchaseFitter(_BaseFitter):
         anyway). ``initial_params``: starting natural parameters in the data's time unit.
         ``verbose`` prints the iterations and log-likelihood. ``index`` labels :attr:`data`.
         ``tol`` and ``kwargs`` (scipy options in lifetimes) are accepted and not used; at most
-        ``max_iterations`` L-BFGS iterations. Returns ``self``.
+        ``max_iterations`` L-BFGS iterations. ``keep_data=False`` keeps only the fit, not the
+        columns (:attr:`data` then raises; a pickled fitter stays small): methods that default
+        to the fitted data need them given. Returns ``self``.
 
         Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns (the
         message names the first bad row: NaN, negative, fractional frequency, recency > T,
@@ -193,16 +250,17 @@ class _PurchaseFitter(_BaseFitter):
         """
         x, t_x, age = float_columns(frequency=frequency, recency=recency, T=T)
         w = optional_weights(weights, len(x))
-        initial = None if initial_params is None else [float(v) for v in np.ravel(initial_params)]
+        max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
         self._store(
             _retention.churn_fit(
-                self._MODEL, x, t_x, age, w, float(self.penalizer_coef), int(max_iterations), initial
+                self._MODEL, x, t_x, age, w, self._penalizer(), max_iterations, _initial(initial_params)
             ),
             verbose,
         )
         self._keep_data(
             {"frequency": x, "recency": t_x, "T": age, "weights": np.ones(len(x)) if w is None else w},
             index,
+            keep_data,
         )
         return self
 
@@ -264,8 +322,10 @@ class _PurchaseFitter(_BaseFitter):
         frequency and age in :attr:`data`). As lifetimes' matrix, except that the frequency-0
         column holds P(alive) of a one-time buyer (recency 0) in every row, since a customer
         without repeat purchases has no other recency."""
-        max_frequency = int(max_frequency or self.data["frequency"].max())
-        max_recency = int(max_recency or self.data["T"].max())
+        max_frequency = int_argument(
+            max_frequency or int(self.data["frequency"].max()), "max_frequency", 0, _MAX_GRID_SIDE
+        )
+        max_recency = int_argument(max_recency or int(self.data["T"].max()), "max_recency", 0, _MAX_GRID_SIDE)
         recency, frequency = np.meshgrid(
             np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
         )
@@ -304,7 +364,7 @@ class _PurchaseFitter(_BaseFitter):
         grain, unit = periods(freq, freq_multiplier)
         spend = None
         if spend_model is not None:
-            spend = (spend_model._params(), int(clv_months), float(discount_rate))
+            spend = (spend_model._params(), clv_months, discount_rate)
         cuts = None if rfm is None else (tuple(rfm.recency), tuple(rfm.frequency), tuple(rfm.monetary))
         return ChurnModel(
             self._MODEL,
@@ -368,6 +428,7 @@ class ParetoNBDFitter(_PurchaseFitter):
         index: Any = None,
         fit_method: str = "Nelder-Mead",
         maxiter: int = 2000,
+        keep_data: bool = True,
         **kwargs: Any,
     ) -> ParetoNBDFitter:
         """As :meth:`BetaGeoFitter.fit`, with lifetimes' Pareto/NBD signature: ``maxiter``
@@ -381,7 +442,8 @@ class ParetoNBDFitter(_PurchaseFitter):
             initial_params=initial_params,
             verbose=verbose,
             index=index,
-            max_iterations=maxiter,
+            max_iterations=int_argument(maxiter, "maxiter", 0, 2**64 - 1),
+            keep_data=keep_data,
         )
         return self
 
@@ -404,6 +466,7 @@ class GammaGammaFitter(_BaseFitter):
         index: Any = None,
         q_constraint: bool = False,
         max_iterations: int = 1000,
+        keep_data: bool = True,
         **kwargs: Any,
     ) -> GammaGammaFitter:
         """Fits the model to repeat buyers' ``frequency`` (whole, ≥ 1) and ``monetary_value``
@@ -420,15 +483,17 @@ class GammaGammaFitter(_BaseFitter):
         """
         x, m = float_columns(frequency=frequency, monetary_value=monetary_value)
         w = optional_weights(weights, len(x))
-        initial = None if initial_params is None else [float(v) for v in np.ravel(initial_params)]
+        max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
         result = _retention.churn_fit_gamma_gamma(
-            x, m, w, float(self.penalizer_coef), int(max_iterations), initial
+            x, m, w, self._penalizer(), max_iterations, _initial(initial_params)
         )
         if q_constraint and result[0][1] <= 1.0:
             raise ValidationError(f"the fitted q = {result[0][1]:.4f} is not above 1")
         self._store(result, verbose)
         self._keep_data(
-            {"monetary_value": m, "frequency": x, "weights": np.ones(len(x)) if w is None else w}, index
+            {"monetary_value": m, "frequency": x, "weights": np.ones(len(x)) if w is None else w},
+            index,
+            keep_data,
         )
         return self
 
@@ -482,8 +547,8 @@ class GammaGammaFitter(_BaseFitter):
             raise ValidationError("transaction_prediction_model must be a fitted retention fitter")
         if freq not in _retention.CHURN_TIME_UNITS:
             raise ValidationError(f"freq must be {one_of(_retention.CHURN_TIME_UNITS)}, not {freq!r}")
-        if not 0 <= int(time) <= _retention.CHURN_MAX_CLV_MONTHS:
-            raise ValidationError(f"time must be 0..{_retention.CHURN_MAX_CLV_MONTHS} months")
+        time = int_argument(time, "time (months)", 0, _retention.CHURN_MAX_CLV_MONTHS)
+        discount_rate = float_argument(discount_rate, "discount_rate")
         x, t_x, age, m = float_columns(frequency=frequency, recency=recency, T=T, monetary_value=monetary_value)
         values = _retention.churn_clv(
             transaction_prediction_model._MODEL,
@@ -493,8 +558,8 @@ class GammaGammaFitter(_BaseFitter):
             t_x,
             age,
             m,
-            int(time),
-            float(discount_rate),
+            time,
+            discount_rate,
             freq,
         )
         index = index_of(frequency, recency, T, monetary_value)

@@ -13,14 +13,19 @@ import numpy as np
 import pandas as pd
 
 from . import _retention, _time
-from ._columns import one_of
+from ._columns import int_argument, one_of
 from .exceptions import ValidationError
 from .transactions import _columns
 
 __all__ = ["cohort_retention", "retention_rate", "churn_rate"]
 
+#: The most periods after the first that :func:`cohort_retention` reports (the table's width).
+_MAX_PERIODS_AFTER = 100_000
+
 
 def _check_period(period: str) -> None:
+    if not isinstance(period, str):
+        raise TypeError(f"period must be a str, not {type(period).__name__}")
     if period not in _retention.CHURN_METRICS_PERIODS:
         raise ValidationError(f"period must be {one_of(_retention.CHURN_METRICS_PERIODS)}, not {period!r}")
 
@@ -39,13 +44,17 @@ def cohort_retention(
     (column ``0`` is 1.0). A cell is NaN where that period lies beyond the last period in the
     data (the usual triangle), never for missing data.
 
-    ``transactions``: a pandas or polars DataFrame. Raises :class:`~retention.ValidationError`
-    for a missing column, an unreadable or out-of-range date, or an unknown ``period``.
+    ``transactions``: a pandas or polars DataFrame or LazyFrame, a pyarrow Table or
+    RecordBatch; dates by the time rule (``docs/time.md``). ``max_periods_after``: 0..100 000.
+    Raises :class:`~retention.ValidationError` for a missing column, an unreadable, missing or
+    out-of-range date, mixed time zones, an unknown ``period`` or ``max_periods_after`` out of
+    range.
     """
     _check_period(period)
+    max_periods_after = int_argument(max_periods_after, "max_periods_after", 0, _MAX_PERIODS_AFTER)
     columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
-    cohorts = _retention.churn_cohort_retention(columns.customers, columns.days, period, int(max_periods_after))
-    width = int(max_periods_after) + 1
+    cohorts = _retention.churn_cohort_retention(columns.customers, columns.days, period, max_periods_after)
+    width = max_periods_after + 1
     table = np.full((len(cohorts), width), np.nan)
     for row, (_, _, retained) in enumerate(cohorts):
         table[row, : len(retained)] = retained

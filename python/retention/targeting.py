@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pandas as pd
 
 from . import _retention
-from ._columns import float_columns, index_of
+from ._columns import float_argument, float_columns, index_of, int_argument
 
 __all__ = ["target"]
 
@@ -39,7 +39,11 @@ def target(
     """
     p, value = float_columns(p_alive=p_alive, clv=clv)
     rows, expected = _retention.churn_target(
-        p, value, float(cost), float(uplift), None if budget is None else int(budget)
+        p,
+        value,
+        float_argument(cost, "cost"),
+        float_argument(uplift, "uplift"),
+        None if budget is None else int_argument(budget, "budget", 0, 2**63 - 1),
     )
     index = index_of(p_alive, clv)
     labels = rows if index is None else index[rows.astype("int64")]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _retention, _time
-from ._columns import float_column, to_numpy
+from ._columns import float_column, frame, to_numpy
 from .exceptions import ValidationError
 
 __all__ = [
@@ -59,6 +59,8 @@ def _customer_codes(values: Any) -> tuple[np.ndarray[Any, Any], Any]:
     """Customer ids as uint64 codes that sort like the ids, and the function from codes back to
     ids. Non-negative integer ids are their own codes; others are factorised (sorted)."""
     ids = to_numpy(values)
+    if ids.ndim != 1:
+        raise ValidationError(f"customer ids must be one column, not of shape {ids.shape}")
     if ids.dtype.kind in "iu" and (len(ids) == 0 or ids.min() >= 0):
         return ids.astype(np.uint64, copy=False), lambda codes: codes.astype(ids.dtype)
     if pd.isna(ids).any():
@@ -81,10 +83,11 @@ def _columns(
     monetary_value_col: Optional[str],
     datetime_format: Optional[str],
 ) -> _Columns:
+    table, _ = frame(transactions)
     try:
-        ids = transactions[customer_id_col]
-        dates = transactions[datetime_col]
-        amounts = None if monetary_value_col is None else transactions[monetary_value_col]
+        ids = table[customer_id_col]
+        dates = table[datetime_col]
+        amounts = None if monetary_value_col is None else table[monetary_value_col]
     except Exception as error:  # pandas: KeyError; polars: ColumnNotFoundError
         if isinstance(error, KeyError) or type(error).__name__ == "ColumnNotFoundError":
             raise ValidationError(f"no such column: {error}") from None
@@ -93,7 +96,7 @@ def _columns(
     return _Columns(
         customers,
         decode,
-        _time.day_numbers(dates, datetime_format),
+        _time.day_numbers(dates, datetime_format, datetime_col),
         None if amounts is None else float_column(amounts, monetary_value_col or "amount"),
     )
 
@@ -103,7 +106,7 @@ def _end_day(columns: _Columns, end: Any, datetime_format: Optional[str]) -> int
         if len(columns.days) == 0:
             raise ValidationError("no transactions")
         return int(columns.days.max())
-    return _time.day_number(end, datetime_format)
+    return _time.day_number(end, datetime_format, "observation_period_end")
 
 
 def _frame(
@@ -181,7 +184,7 @@ def calibration_and_holdout_data(
     grain, unit = periods(freq, freq_multiplier)
     columns = _columns(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format)
     end = _end_day(columns, observation_period_end, datetime_format)
-    calibration_end = _time.day_number(calibration_period_end, datetime_format)
+    calibration_end = _time.day_number(calibration_period_end, datetime_format, "calibration_period_end")
     holdout = (columns.days > calibration_end) & (columns.days <= end)
     if calibration_end <= end and not holdout.any():
         raise ValidationError(

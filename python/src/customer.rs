@@ -9,7 +9,7 @@ use retention_core::customer::{
 use retention_core::error::{Code, Coded, TimeUse};
 use retention_core::time::Day;
 
-use crate::args::{count, event_id, event_tuple, seal};
+use crate::args::{Blob, arg, count, event_id, event_tuple, seal};
 use crate::churn::summary::PyCustomerChurn;
 use crate::errors::{ToPyErr, one_of, raise};
 use crate::time::{day, optional_date};
@@ -28,23 +28,36 @@ pub(crate) struct PyCustomer {
 impl PyCustomer {
     /// A customer record. `tier` 0..=255; `segments` a 32-bit mask; `visits` so far;
     /// `last_visit` a `datetime.date` or None; `birthday` a `(month, day)` tuple or None
-    /// (29 February allowed); `usage`: `(counter, period, period_index, count)` tuples as
-    /// `Customer.usage` gives them (at most 32); `churn`: a `CustomerChurn` (default: no
-    /// purchases, grain `"D"`, matching the default churn model); `churn_event`: the last sale
-    /// counted into it as `(terminal, sequence)`, or None. Raises `ValidationError` for values
-    /// out of range, `CapacityError` for more than 32 usage counts.
+    /// (29 February allowed); `churn`: a `CustomerChurn` (default: no purchases, grain `"D"`,
+    /// matching the default churn model); `churn_event`: the last sale counted into it as
+    /// `(terminal, sequence)`, or None.
+    ///
+    /// `usage`: the usage counts of limited rules (at most 32), as `Customer.usage` gives them
+    /// back, usually copied from a stored record rather than written by hand. Each is a
+    /// `(counter, period, period_index, count)` tuple: `counter` is the rule's id, or the
+    /// `counter` its `limits` entry names (rules sharing one count); `period` the limit's
+    /// period, `"day"`, `"week"`, `"month"`, `"year"`, `"lifetime"` or `"campaign"`;
+    /// `period_index` which period the count is for: the day number (days since 1970-01-01)
+    /// for `"day"`, the week number from Monday 1969-12-29 for `"week"`, `12 * year + month - 1`
+    /// for `"month"`, the year for `"year"`, 0 for `"lifetime"`, and for `"campaign"` the day
+    /// number of the rule set's `valid_from` (0 without one); `count` how often the rule applied
+    /// in that period. An evaluation reads only the count of the current period. For example
+    /// `(1, "day", 19787, 1)`: rule 1 was used once on 2024-03-05 (day 19 787).
+    ///
+    /// Raises `ValidationError` for values out of range (naming the argument), `TypeError` for
+    /// values of the wrong type, `CapacityError` for more than 32 usage counts.
     #[new]
     #[pyo3(signature = (tier=0, segments=0, visits=0, last_visit=None, birthday=None, usage=Vec::new(), churn=None, churn_event=None))]
     #[allow(clippy::too_many_arguments)] // The keyword arguments of the Python signature.
     fn new(
-        tier: i64,
-        segments: i64,
-        visits: i64,
+        #[pyo3(from_py_with = arg::tier)] tier: i128,
+        #[pyo3(from_py_with = arg::segments)] segments: i128,
+        #[pyo3(from_py_with = arg::visits)] visits: i128,
         last_visit: Option<&Bound<'_, PyAny>>,
-        birthday: Option<(u8, u8)>,
-        usage: Vec<(u16, String, i32, u16)>,
+        #[pyo3(from_py_with = arg::birthday)] birthday: Option<(u8, u8)>,
+        #[pyo3(from_py_with = arg::usage)] usage: Vec<(u16, String, i32, u16)>,
         churn: Option<PyRef<'_, PyCustomerChurn>>,
-        churn_event: Option<(u32, u32)>,
+        #[pyo3(from_py_with = arg::churn_event)] churn_event: Option<(u32, u32)>,
     ) -> PyResult<PyCustomer> {
         let mut record = CustomerRecord::new();
         if let Some(churn) = churn {
@@ -54,7 +67,9 @@ impl PyCustomer {
         record.tier = count(tier, "tier", 255)?;
         record.segments = count(segments, "segments", u64::from(u32::MAX))?;
         record.visits = count(visits, "visits", u64::from(u32::MAX))?;
-        record.last_visit = last_visit.map(|d| day(d).map(Day::number)).transpose()?;
+        record.last_visit = last_visit
+            .map(|d| day(d, "last_visit").map(Day::number))
+            .transpose()?;
         record.birthday = birthday
             .map(|(month, day)| Birthday::new(month, day))
             .transpose()
@@ -158,9 +173,13 @@ impl PyCustomer {
     /// `DecodeError` (corrupt, truncated, another kind), `AuthenticationError` (wrong key or
     /// another customer's record), `CapacityError` (over 32 usage counters).
     #[staticmethod]
-    fn from_bytes(data: &[u8], key: &[u8], customer_id: &[u8]) -> PyResult<PyCustomer> {
+    fn from_bytes(
+        #[pyo3(from_py_with = arg::data)] data: Blob,
+        key: &[u8],
+        customer_id: &[u8],
+    ) -> PyResult<PyCustomer> {
         let record =
-            CustomerRecord::decode(data, seal(key, customer_id)?).map_err(ToPyErr::to_py)?;
+            CustomerRecord::decode(&data.0, seal(key, customer_id)?).map_err(ToPyErr::to_py)?;
         Ok(PyCustomer { record })
     }
 

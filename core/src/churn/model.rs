@@ -37,7 +37,7 @@ use super::mbg_nbd::ModifiedBgNbd;
 use super::pareto_nbd::ParetoNbd;
 use super::rfm::{RfmCuts, RfmScore, Segment};
 use super::risk::{RiskBand, RiskThresholds, churn_risk};
-use super::summary::{ChurnSummary, ObserveError, Periods};
+use super::summary::{ChurnSummary, ObserveError, Periods, TimeUnit};
 use super::{ChurnError, Observation, TransactionModel};
 use crate::envelope::{self, DecodeError, EncodeError, Kind};
 use crate::money::Money;
@@ -216,6 +216,37 @@ pub struct SpendModel {
     pub clv_months: u16,
     /// Monthly discount rate for CLV, finite, in `[0, 1]` (0.01 is 1 % a month).
     pub monthly_discount_rate: f64,
+}
+
+impl SpendModel {
+    /// A customer's lifetime value over [`SpendModel::clv_months`] months, in the spend model's
+    /// money unit: the Gamma-Gamma expected spend per purchase given the customer's mean repeat
+    /// spend `mean_spend` (that unit), times `purchases`' expected purchases month by month,
+    /// discounted ([`customer_lifetime_value`]); `unit` is the time unit of `customer`. The one
+    /// path from an observation and a mean spend to a CLV: [`ChurnModel::score`] and the
+    /// fitters of the Python door both take it.
+    ///
+    /// Errors: [`ChurnError::InvalidArgument`] for a mean spend, rate or horizon out of range;
+    /// the models' errors.
+    pub fn customer_value<M: TransactionModel + ?Sized>(
+        &self,
+        purchases: &M,
+        customer: &Observation,
+        mean_spend: f64,
+        unit: TimeUnit,
+    ) -> Result<f64, ChurnError> {
+        let per_purchase = self
+            .gamma_gamma
+            .expected_spend(customer.frequency(), mean_spend)?;
+        customer_lifetime_value(
+            purchases,
+            customer,
+            per_purchase,
+            self.clv_months,
+            self.monthly_discount_rate,
+            unit,
+        )
+    }
 }
 
 /// A fitted churn model, ready to score (see the module docs). Built with [`ChurnModel::new`]
@@ -406,15 +437,10 @@ impl ChurnModel {
         let clv = match self.spend {
             None => None,
             Some(spend) => {
-                let per_purchase = spend
-                    .gamma_gamma
-                    .expected_spend(customer.frequency(), mean_spend)?;
-                let value = customer_lifetime_value(
+                let value = spend.customer_value(
                     &self.purchases,
                     customer,
-                    per_purchase,
-                    spend.clv_months,
-                    spend.monthly_discount_rate,
+                    mean_spend,
                     self.periods.unit,
                 )?;
                 Some(to_money(value * unit)?)
@@ -629,7 +655,7 @@ impl TryFrom<Wire> for ChurnModel {
 
 #[cfg(test)]
 mod tests {
-    use super::super::summary::{Grain, TimeUnit};
+    use super::super::summary::Grain;
     use super::*;
     use proptest::prelude::*;
 

@@ -31,7 +31,8 @@ pub struct SummaryRow {
 pub enum TransactionError {
     /// The columns differ in length.
     LengthMismatch,
-    /// Row `index` has an amount that is NaN or infinite.
+    /// Row `index` has an amount that is negative, NaN or infinite (amounts are spend: net
+    /// returns out of the table first).
     InvalidAmount {
         /// The row.
         index: usize,
@@ -45,7 +46,11 @@ impl fmt::Display for TransactionError {
         match self {
             TransactionError::LengthMismatch => f.write_str("columns differ in length"),
             TransactionError::InvalidAmount { index } => {
-                write!(f, "row {index}: amount is not a finite number")
+                write!(
+                    f,
+                    "row {index}: amount is negative or not a finite number (amounts are \
+                     spend, at least 0: net returns out of the table first)"
+                )
             }
             TransactionError::InvalidPeriod => {
                 f.write_str("calibration period ends after the observation period")
@@ -100,7 +105,7 @@ fn periods_by_customer(
     let mut keyed: Vec<(u64, i32, usize)> = Vec::with_capacity(customers.len());
     for (index, (&customer, &day)) in customers.iter().zip(days).enumerate() {
         let amount = amounts.and_then(|a| a.get(index)).copied().unwrap_or(0.0);
-        if !amount.is_finite() {
+        if !amount.is_finite() || amount < 0.0 {
             return Err(TransactionError::InvalidAmount { index });
         }
         // lifetimes keeps transactions whose period starts on or before the end's period start.
@@ -428,6 +433,17 @@ pub(crate) mod tests {
                 Periods::DAYS
             ),
             Err(TransactionError::InvalidAmount { index: 0 })
+        );
+        // A negative amount (a return) in the second row.
+        assert_eq!(
+            summary_from_transactions(
+                &[1, 1],
+                &days[..2],
+                Some(&[5.0, -0.01]),
+                Day::EPOCH,
+                Periods::DAYS
+            ),
+            Err(TransactionError::InvalidAmount { index: 1 })
         );
     }
 }

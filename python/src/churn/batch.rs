@@ -1,12 +1,11 @@
 //! Per-customer batches for the Python fitters: P(alive), expected purchases and
 //! log-likelihood per row (`retention_core::churn::batch_parallel`), a new customer's expected
-//! purchases, Gamma-Gamma expected spend and CLV (`retention_core::churn::clv`). Each runs with
+//! purchases, Gamma-Gamma expected spend and CLV (`SpendModel::customer_value`). Each runs with
 //! the GIL released; a bad row raises naming it.
 
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use retention_core::churn::clv::customer_lifetime_value;
-use retention_core::churn::model::PurchaseModel;
+use retention_core::churn::model::{PurchaseModel, SpendModel};
 use retention_core::churn::{
     BatchError, BatchQuantity, Observation, TransactionModel, batch_parallel,
 };
@@ -114,8 +113,8 @@ fn churn_expected_spend<'py>(
     Ok(f64_array(py, out.map_err(ToPyErr::to_py)?))
 }
 
-/// CLV per row: the purchase model's expected purchases, month by month, times the Gamma-Gamma
-/// expected spend, discounted.
+/// CLV per row, as the core's `SpendModel::customer_value` computes it (the path of
+/// `ChurnModel::score`), in the unit of `monetary_value`.
 #[pyfunction]
 #[pyo3(signature = (model, params, spend_params, frequency, recency, age, monetary_value, months, discount_rate, unit))]
 #[allow(clippy::too_many_arguments)]
@@ -144,20 +143,17 @@ fn churn_clv<'py>(
     if t_x.len() != x.len() || big_t.len() != x.len() || m.len() != x.len() {
         return Err(BatchError::LengthMismatch.to_py());
     }
+    let spend = SpendModel {
+        gamma_gamma: spend,
+        clv_months: months,
+        monthly_discount_rate: discount_rate,
+    };
     let out = py.detach(|| {
         (0..x.len())
             .map(|index| {
                 let at = |c: &[f64]| c.get(index).copied().unwrap_or(f64::NAN);
                 let customer = Observation::new(at(&x), at(&t_x), at(&big_t))?;
-                let per_purchase = spend.expected_spend(customer.frequency(), at(&m))?;
-                customer_lifetime_value(
-                    &model,
-                    &customer,
-                    per_purchase,
-                    months,
-                    discount_rate,
-                    unit,
-                )
+                spend.customer_value(&model, &customer, at(&m), unit)
             })
             .enumerate()
             .map(|(index, value)| value.map_err(|error| BatchError::Row { index, error }))

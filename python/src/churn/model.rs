@@ -187,7 +187,7 @@ impl PyChurnModel {
         &self,
         customer: &PyCustomer,
         at: &Bound<'_, PyAny>,
-        utc_offset_minutes: Option<i16>,
+        utc_offset_minutes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<u16>> {
         let today = local_day(at, utc_offset_minutes)?;
         self.inner
