@@ -71,7 +71,7 @@ def _in_input_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _last_day(frame: pd.DataFrame, column: str, datetime_format: Optional[str]) -> pd.Series:
-    days = _time.day_numbers(frame[column], datetime_format)
+    days = _time.day_numbers(frame[column], datetime_format, column)
     return pd.Series([days.max() if len(days) else np.iinfo(np.int64).min], dtype=np.int64)
 
 

@@ -181,7 +181,7 @@ def summary(
             raise ValidationError("summary: no transactions")
         end = int(found["last"])
     else:
-        end = _time.day_number(observation_period_end, None)
+        end = _time.day_number(observation_period_end, None, "observation_period_end")
 
     has_amounts = monetary_value_col is not None
     is_string = isinstance(id_field.dataType, T.StringType)

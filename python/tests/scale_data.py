@@ -4,6 +4,7 @@ that customers are split across partitions, plus an empty one)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,9 @@ def slices(frame: pd.DataFrame, partitions: int) -> list[pd.DataFrame]:
     return parts if partitions <= 2 else parts[:3] + [frame.iloc[0:0]] + parts[3:]
 
 
+@lru_cache(maxsize=4)
 def generated_transactions(rows: int = 100_000, customers: int = 8_000, seed: int = 12) -> pd.DataFrame:
-    """``rows`` purchases of ``customers`` customers over 1997-2000 in date order (so that a
+    """(Cached: do not modify the frame.) ``rows`` purchases of ``customers`` customers over 1997-2000 in date order (so that a
     customer's rows spread over the whole table): integer ids, naive datetimes with a time of
     day, amounts in cents as dollars (two decimals), several purchases on some days."""
     rng = np.random.default_rng(seed)
@@ -44,8 +46,9 @@ def generated_transactions(rows: int = 100_000, customers: int = 8_000, seed: in
     return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
 
+@lru_cache(maxsize=4)
 def grocery_history(rows: int = 100_000, customers: int = 3_000, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A back-test history for examples/programs/grocery.toml (basket lines of baskets in time
+    """(Cached: do not modify the frames.) A back-test history for examples/programs/grocery.toml (basket lines of baskets in time
     order; categories that earn, multiply, bonus and are excluded; a coupon) and its customers
     (a segment label for most, none for some, a starting tier for a few; some customers without
     any purchase)."""
@@ -73,6 +76,13 @@ def grocery_history(rows: int = 100_000, customers: int = 3_000, seed: int = 7) 
         {"customer_id": everyone, "segment": labels, "tier": np.where(everyone % 17 == 0, 2, 0)}
     )
     return frame, people
+
+
+@lru_cache(maxsize=None)
+def grocery_single(rows: int = 100_000, customers: int = 3_000) -> Any:
+    """The single-machine back-test of :func:`grocery_history` with its customers."""
+    history, people = grocery_history(rows, customers)
+    return grocery().backtest(history, people, progress=False)
 
 
 def grocery() -> Any:
