@@ -158,9 +158,9 @@ def scored(
 ) -> list[np.ndarray[Any, Any]]:
     """The score columns ``names`` of one batch, straight from the core's batch scorer (the
     arrays :meth:`ChurnModel.score` wraps in a DataFrame)."""
-    as_float = [np.ascontiguousarray(v, dtype=np.float64) for v in (frequency, recency, age)]
-    money = np.zeros(len(as_float[0])) if spend is None else np.ascontiguousarray(spend, dtype=np.float64)
-    columns = dict(model._native.score(*as_float, money))
+    x, t_x, t = (np.ascontiguousarray(v, dtype=np.float64) for v in (frequency, recency, age))
+    money = np.zeros(len(x)) if spend is None else np.ascontiguousarray(spend, dtype=np.float64)
+    columns = dict(model._native.score(x, t_x, t, money))
     if "band_name" in names:
         columns["band_name"] = _BAND_NAMES[columns["band"]]
     if "rfm_segment_name" in names:
