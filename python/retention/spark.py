@@ -224,7 +224,7 @@ def compress(summary_df: DataFrame, max_rows: int = COMPRESS_MAX_ROWS) -> Compre
     """The distinct rows of a summary (:func:`summary`'s columns) with their ``weight``,
     aggregated by Spark (``groupBy().count()``) and collected to the driver as pandas: see
     :class:`~retention.spark.Compressed`. Fitting the weighted rows gives the parameters of
-    fitting every customer (to rounding: 1e-9 relative on CDNOW and the synthetic sets).
+    fitting every customer (to rounding: the tests check 1e-9 relative on CDNOW).
 
     ``max_rows``: the most distinct rows of either table collected (default
     :data:`COMPRESS_MAX_ROWS`, 5 million). The rows are counted first; past the limit nothing
