@@ -216,7 +216,7 @@ def _collect(df: DataFrame, table: str, limit: int) -> pd.DataFrame:
     rows = df.count()
     if rows > limit:
         raise _scale.too_many_rows(table, rows, limit)
-    frame: pd.DataFrame = df.toArrow().to_pandas()
+    frame: pd.DataFrame = df.toPandas()
     return frame
 
 
@@ -398,7 +398,7 @@ def backtest(
     partials = shuffled.sortWithinPartitions("customer_id", _SEQ).mapInArrow(task, partial_schema)
     keys = ["table", "rule", "name", "segment"]
     summed = partials.groupBy(*keys).agg(*[F.sum(m).alias(m) for m in _scale.BACKTEST_METRICS])
-    frame = summed.toArrow().to_pandas()
+    frame = summed.toPandas()
     frame = frame.astype({m: np.int64 for m in _scale.BACKTEST_METRICS} | {"rule": np.int64})
     frame["segment"] = frame["segment"].astype(object).where(frame["segment"].notna(), None)
     return _scale.backtest_result(RuleSet.from_bytes(rules_blob), frame, segments)
