@@ -650,7 +650,8 @@ enum rtn_status
      */
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
     /**
-     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+     * (for BG/BB, which counts purchase opportunities, recency and age too).
      */
     RTN_CHURN_INVALID_OBSERVATION = 501,
     /**
@@ -689,6 +690,15 @@ enum rtn_status
      * A purchase falls in a period before the summary's last purchase: record purchases in order.
      */
     RTN_CHURN_OUT_OF_ORDER = 510,
+    /**
+     * BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+     * to the last purchase).
+     */
+    RTN_CHURN_FREQUENCY_ABOVE_RECENCY = 511,
+    /**
+     * BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+     */
+    RTN_CHURN_TOO_MANY_PERIODS = 512,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -2164,6 +2174,35 @@ rtn_status rtn_churn_expected_purchases(const struct rtn_churn_model *model,
                                         double age,
                                         double periods,
                                         double *expected_out);
+
+/**
+ * BG/BB: the probability that a customer is still alive at purchase opportunity
+ * `n_periods + m_periods`, into `*p_alive_out` (0..1; Fader, Hardie and Shang 2010, eq. 11 for
+ * `m_periods` = 1, the "P(alive in the next period)" that `rtn_churn_score_observation`
+ * reports; 0 is P(alive at the last opportunity observed)). `*model` must hold a BG/BB model
+ * (`BetaGeoBetaBinomFitter.to_bytes` in Python), which counts one opportunity per period of
+ * its grain. `frequency` x (opportunities with a repeat purchase), `recency` t_x (the
+ * opportunity of the last purchase, 0 if none) and `n_periods` n (opportunities observed
+ * since the first purchase) are whole with `0 <= x <= t_x <= n <= 100000` and t_x = 0 when
+ * x = 0; `m_periods` is whole or not, finite and `>= 0`. At most n − t_x terms are summed
+ * (100,000 at most); no allocation.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (the
+ * model is not BG/BB, or `m_periods` NaN, infinite or negative);
+ * `RTN_CHURN_INVALID_OBSERVATION` (NaN, negative or fractional x, t_x or n);
+ * `RTN_CHURN_RECENCY_AFTER_AGE` (t_x > n); `RTN_CHURN_RECENCY_WITHOUT_REPEAT`;
+ * `RTN_CHURN_FREQUENCY_ABOVE_RECENCY`; `RTN_CHURN_TOO_MANY_PERIODS` (n above 100,000);
+ * `RTN_CHURN_NOT_FINITE`. `*p_alive_out` is written only on success.
+ *
+ * # Safety
+ * Non-NULL pointers must be valid; `p_alive_out` valid for a write.
+ */
+rtn_status rtn_churn_bg_bb_p_alive(const struct rtn_churn_model *model,
+                                   double frequency,
+                                   double recency,
+                                   double n_periods,
+                                   double m_periods,
+                                   double *p_alive_out);
 
 /**
  * Reads the churn summary of `*customer` into `*churn_out`. Recency and age depend on the day

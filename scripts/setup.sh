@@ -93,10 +93,42 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
-# Builds the extension into the venv (release: the fitting and back-testing tests are heavy).
+# The release wheel of the Python package (distribution `retention-sdk`, import `retention`):
+# one abi3 wheel for CPython 3.9+, manylinux2014 (linked by zig, from the `ziglang` package;
+# maturin's own check refuses symbols newer than the tag allows), stripped. Prints the sizes of
+# the wheel and of its extension module and fails over the limits (issue 11: `.so` at most
+# 8 MB, wheel at most 6 MB) or without the tag. Sets WHEEL to its path.
+WHEEL_DIR="$ROOT/target/wheels"
+WHEEL_MAX_BYTES=6000000
+SO_MAX_BYTES=8000000
+build_wheel() {
+    rm -f "$WHEEL_DIR"/retention_sdk-*.whl
+    (cd "$ROOT/python" && PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" build --release --quiet \
+        --zig --compatibility manylinux2014 --strip --out "$WHEEL_DIR") || return 1
+    WHEEL="$(ls "$WHEEL_DIR"/retention_sdk-*.whl)" || return 1
+    case "$(basename "$WHEEL")" in
+        *-cp39-abi3-*manylinux2014_x86_64*.whl) ;;
+        *) echo "wheel: $(basename "$WHEEL") is not a cp39-abi3 manylinux2014 wheel"; return 1 ;;
+    esac
+    "$VENV/bin/python" - "$WHEEL" "$WHEEL_MAX_BYTES" "$SO_MAX_BYTES" <<'PY'
+import os, sys, zipfile
+wheel, wheel_max, so_max = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with zipfile.ZipFile(wheel) as archive:
+    (so,) = [i for i in archive.infolist() if i.filename.endswith(".so")]
+size = os.path.getsize(wheel)
+print(f"wheel: {os.path.basename(wheel)}: {size:,} B (limit {wheel_max:,}); "
+      f"{so.filename}: {so.file_size:,} B (limit {so_max:,})")
+sys.exit(0 if size <= wheel_max and so.file_size <= so_max else 1)
+PY
+}
+
+# Builds the wheel and installs it into the venv (replacing any editable install), so that the
+# tests and the demo run against what users install. A module left in the source tree by an
+# earlier `maturin develop` is removed: nothing imports the source tree by accident.
 build_python_extension() {
-    (cd "$ROOT/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" \
-        "$VENV/bin/maturin" develop --release --quiet)
+    build_wheel || return 1
+    "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL" || return 1
+    rm -f "$ROOT"/python/retention/_retention*.so
 }
 
 # The C API as a host staticlib (debug, std: panics caught) and the link flags it needs.

@@ -174,11 +174,14 @@ miri() {
 
 fuzz_check() { cargo check --locked --manifest-path fuzz/Cargo.toml --bins; }
 
+# Against the installed wheel: PYTHONSAFEPATH keeps `python -m` from putting python/ (the
+# source tree) first on the path, and RETENTION_WHEEL makes test_installed.py check it.
 python_tests() {
     build_python_extension || return 1
-    (cd python && "$VENV/bin/python" -m pytest -q -p no:cacheprovider) || return 1
-    (cd python && "$VENV/bin/python" -m mypy.stubtest retention --allowlist stubtest-allowlist.txt \
-            --mypy-config-file pyproject.toml \
+    (cd python && PYTHONSAFEPATH=1 RETENTION_WHEEL="$WHEEL" "$VENV/bin/python" -m pytest -q \
+        -p no:cacheprovider) || return 1
+    (cd python && PYTHONSAFEPATH=1 "$VENV/bin/python" -m mypy.stubtest retention \
+            --allowlist stubtest-allowlist.txt --mypy-config-file pyproject.toml \
         && "$VENV/bin/python" -m mypy --strict retention) \
         && echo "stubtest: stubs match the module"
 }

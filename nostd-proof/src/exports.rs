@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 62]);
+pub struct Exports(pub [*const (); 63]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -32,6 +32,7 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_churn_score_blob as *const (),
     retention_ffi::rtn_churn_score_observation as *const (),
     retention_ffi::rtn_churn_expected_purchases as *const (),
+    retention_ffi::rtn_churn_bg_bb_p_alive as *const (),
     retention_ffi::rtn_customer_get_churn as *const (),
     retention_ffi::rtn_customer_set_churn as *const (),
     retention_ffi::rtn_customer_init as *const (),

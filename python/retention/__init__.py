@@ -50,7 +50,14 @@ from .exceptions import (
     StateError,
     ValidationError,
 )
-from .fitters import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from .fitters import (
+    BetaGeoBetaBinomFitter,
+    BetaGeoFitter,
+    GammaGammaFitter,
+    ModifiedBetaGeoFitter,
+    ParetoNBDFitter,
+    ShiftedBetaGeoFitter,
+)
 from .model import MODEL_MAX_LEN as CHURN_MODEL_MAX_LEN
 from .model import ChurnModel
 from .transactions import calibration_and_holdout_data, summary_data_from_transaction_data
@@ -71,7 +78,9 @@ __all__ = [
     "BetaGeoFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
+    "BetaGeoBetaBinomFitter",
     "GammaGammaFitter",
+    "ShiftedBetaGeoFitter",
     "ChurnModel",
     "CHURN_MODEL_MAX_LEN",
     "summary_data_from_transaction_data",

@@ -63,10 +63,12 @@ __all__ = [
     "envelope_encoded_len",
     "envelope_kinds",
     "envelope_peek",
+    "CHURN_MAX_BG_BB_PERIODS",
     "CHURN_MAX_CLV_MONTHS",
     "CHURN_MAX_SERIES_TERMS",
     "CHURN_METRICS_PERIODS",
     "CHURN_MODELS",
+    "CHURN_MODEL_BG_BB",
     "CHURN_MODEL_BG_NBD",
     "CHURN_MODEL_MAX_LEN",
     "CHURN_MODEL_MBG_NBD",
@@ -75,9 +77,12 @@ __all__ = [
     "CHURN_TIME_UNITS",
     "WEEK_ORIGIN_DAY",
     "_ChurnModel",
+    "churn_bg_bb_p_alive",
+    "churn_bg_bb_purchase_probability",
     "churn_calibration_holdout",
     "churn_clv",
     "churn_cohort_retention",
+    "churn_cohort_survival",
     "churn_evaluate",
     "churn_expected_spend",
     "churn_fit",
@@ -86,6 +91,10 @@ __all__ = [
     "churn_rfm_fit",
     "churn_rfm_score",
     "churn_rfm_segments",
+    "churn_sbg_discounted",
+    "churn_sbg_evaluate",
+    "churn_sbg_fit",
+    "churn_sbg_fit_cohorts",
     "churn_summary",
     "churn_target",
     "churn_unconditional",
@@ -566,9 +575,12 @@ def _backtest(
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int
 CHURN_MAX_SERIES_TERMS: int
+#: The most purchase opportunities (n, and a horizon) BG/BB takes (100,000).
+CHURN_MAX_BG_BB_PERIODS: float
 #: Purchase model name -> its parameter names in lifetimes' order.
 CHURN_MODELS: dict[str, tuple[str, ...]]
-#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``).
+#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``, ``"bg_bb"``).
+CHURN_MODEL_BG_BB: str
 CHURN_MODEL_BG_NBD: str
 CHURN_MODEL_MBG_NBD: str
 CHURN_MODEL_PARETO_NBD: str
@@ -639,6 +651,24 @@ def churn_rfm_segments() -> list[tuple[int, str]]: ...
 def churn_cohort_retention(
     customers: _U64, day_numbers: _I64, period_name: str, max_periods_after: int
 ) -> list[tuple[int, int, list[float]]]: ...
+def churn_cohort_survival(
+    customers: _U64,
+    day_numbers: _I64,
+    cancelled: Optional[npt.NDArray[np.bool_]],
+    period_name: str,
+    lapse_after: int,
+    max_periods_after: int,
+) -> list[tuple[int, list[int]]]: ...
+def churn_bg_bb_p_alive(params: list[float], m: _F64, frequency: _F64, recency: _F64, n_periods: _F64) -> _F64: ...
+def churn_bg_bb_purchase_probability(params: list[float], n: float, frequency: _F64) -> _F64: ...
+def churn_sbg_fit(
+    survivors: _F64, penalizer: float, max_iterations: int, initial: Optional[list[float]]
+) -> _FitResult: ...
+def churn_sbg_fit_cohorts(
+    cohorts: list[list[float]], labels: list[str], min_periods: int, penalizer: float, max_iterations: int
+) -> list[Optional[_FitResult]]: ...
+def churn_sbg_evaluate(params: list[float], quantity: str, t: _F64) -> _F64: ...
+def churn_sbg_discounted(params: list[float], discount: float, renewals: Optional[_F64]) -> _F64: ...
 def churn_retention_rates(
     customers: _U64, day_numbers: _I64, period_name: str, churn: bool
 ) -> list[tuple[int, float]]: ...

@@ -1,5 +1,6 @@
-"""lifetimes-compatible fitters: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma, fitted and
-evaluated by the Rust core (the same code that scores customers at the till).
+"""lifetimes-compatible fitters: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB and Gamma-Gamma, fitted and
+evaluated by the Rust core (the same code that scores customers at the till), and the sBG model
+of contractual retention (:class:`ShiftedBetaGeoFitter`).
 
 Existing lifetimes scripts switch by changing the import::
 
@@ -54,7 +55,9 @@ __all__ = [
     "BetaGeoFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
+    "BetaGeoBetaBinomFitter",
     "GammaGammaFitter",
+    "ShiftedBetaGeoFitter",
 ]
 
 #: z of the two-sided 95 % interval, as lifetimes.
@@ -129,7 +132,8 @@ class _BaseFitter:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickling: everything but the DataFrame :attr:`data` caches (it is rebuilt from the
-        kept columns); a fitter fitted with ``keep_data=False`` pickles to a few hundred bytes."""
+        kept columns); a fitter fitted with ``keep_data=False`` pickles to about 2 KB, whatever
+        its row count."""
         state = dict(self.__dict__)
         state["_data"] = None
         return state
@@ -209,11 +213,71 @@ def _result(values: FloatArray, scalar: bool) -> Any:
     return float(values[0]) if scalar else values
 
 
-class _PurchaseFitter(_BaseFitter):
-    """A purchase-and-dropout model (BG/NBD, MBG/NBD, Pareto/NBD): ``_MODEL`` is the core's name
-    of the model, ``_PARAM_NAMES`` the core's names of its parameters."""
+class _ExportableFitter(_BaseFitter):
+    """A purchase model a till can score from (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB): ``_MODEL``
+    is the core's name of the model, ``_PARAM_NAMES`` the core's names of its parameters."""
 
     _MODEL: ClassVar[str] = ""
+
+    def to_model(
+        self,
+        freq: str = "D",
+        freq_multiplier: int = 1,
+        thresholds: tuple[int, int, int] = (250, 500, 750),
+        horizon: Optional[float] = None,
+        spend_model: Optional[GammaGammaFitter] = None,
+        clv_months: int = 12,
+        discount_rate: float = 0.01,
+        money_unit: int = 100,
+        rfm: Optional[Any] = None,
+    ) -> ChurnModel:
+        """The fitted model as a :class:`~retention.ChurnModel` for the till.
+
+        ``freq`` and ``freq_multiplier`` say how the summary was made (as
+        :func:`~retention.summary_data_from_transaction_data`): the till collapses purchases and
+        measures time the same way. ``thresholds``: the churn risks (0..1000) where the bands
+        medium, high and critical start, strictly increasing. ``horizon``: the time units of the
+        expected purchases a score reports (default 52 weeks, 364 days). ``spend_model``: a
+        fitted :class:`GammaGammaFitter` (its ``q`` must exceed 1) for CLV over ``clv_months``
+        months (1..1200) at ``discount_rate`` a month ([0, 1]). ``money_unit``: minor units per
+        unit of the amounts the spend model and RFM cuts were fitted on (100 for dollars or
+        euros, 1 for cents). ``rfm``: :class:`~retention.rfm.RfmCuts`.
+
+        BG/BB counts one purchase opportunity per period of ``freq`` (``"D"`` or ``"W"`` with
+        ``freq_multiplier`` 1): its horizon must be whole (at most
+        :data:`~retention._retention.CHURN_MAX_BG_BB_PERIODS`) and a spend model needs ``"D"``.
+
+        Raises :class:`~retention.ValidationError` for any setting out of range.
+        """
+        grain, unit = periods(freq, freq_multiplier)
+        spend = None
+        if spend_model is not None:
+            spend = (spend_model._params(), clv_months, discount_rate)
+        cuts = None if rfm is None else (tuple(rfm.recency), tuple(rfm.frequency), tuple(rfm.monetary))
+        return ChurnModel(
+            self._MODEL,
+            self._params(),
+            grain=grain,
+            unit=unit,
+            thresholds=thresholds,
+            horizon=horizon,
+            money_unit=money_unit,
+            spend=spend,
+            rfm=cuts,
+        )
+
+    def to_bytes(self, **settings: Any) -> bytes:
+        """The model blob (``Kind.MODEL``, at most :data:`~retention.CHURN_MODEL_MAX_LEN`
+        bytes) for terminals: :meth:`to_model` with the same keyword ``settings``, then
+        :meth:`ChurnModel.to_bytes <retention.ChurnModel.to_bytes>`. Load it back with
+        :meth:`ChurnModel.from_bytes <retention.ChurnModel.from_bytes>`, or in C with
+        ``rtn_churn_model_load``.
+        """
+        return self.to_model(**settings).to_bytes()
+
+
+class _PurchaseFitter(_ExportableFitter):
+    """A purchase-and-dropout model in continuous time (BG/NBD, MBG/NBD, Pareto/NBD)."""
 
     def fit(
         self: _Fitter,
@@ -335,59 +399,6 @@ class _PurchaseFitter(_BaseFitter):
         )
         return values.reshape(frequency.shape)
 
-    def to_model(
-        self,
-        freq: str = "D",
-        freq_multiplier: int = 1,
-        thresholds: tuple[int, int, int] = (250, 500, 750),
-        horizon: Optional[float] = None,
-        spend_model: Optional[GammaGammaFitter] = None,
-        clv_months: int = 12,
-        discount_rate: float = 0.01,
-        money_unit: int = 100,
-        rfm: Optional[Any] = None,
-    ) -> ChurnModel:
-        """The fitted model as a :class:`~retention.ChurnModel` for the till.
-
-        ``freq`` and ``freq_multiplier`` say how the summary was made (as
-        :func:`~retention.summary_data_from_transaction_data`): the till collapses purchases and
-        measures time the same way. ``thresholds``: the churn risks (0..1000) where the bands
-        medium, high and critical start, strictly increasing. ``horizon``: the time units of the
-        expected purchases a score reports (default 52 weeks, 364 days). ``spend_model``: a
-        fitted :class:`GammaGammaFitter` (its ``q`` must exceed 1) for CLV over ``clv_months``
-        months (1..1200) at ``discount_rate`` a month ([0, 1]). ``money_unit``: minor units per
-        unit of the amounts the spend model and RFM cuts were fitted on (100 for dollars or
-        euros, 1 for cents). ``rfm``: :class:`~retention.rfm.RfmCuts`.
-
-        Raises :class:`~retention.ValidationError` for any setting out of range.
-        """
-        grain, unit = periods(freq, freq_multiplier)
-        spend = None
-        if spend_model is not None:
-            spend = (spend_model._params(), clv_months, discount_rate)
-        cuts = None if rfm is None else (tuple(rfm.recency), tuple(rfm.frequency), tuple(rfm.monetary))
-        return ChurnModel(
-            self._MODEL,
-            self._params(),
-            grain=grain,
-            unit=unit,
-            thresholds=thresholds,
-            horizon=horizon,
-            money_unit=money_unit,
-            spend=spend,
-            rfm=cuts,
-        )
-
-    def to_bytes(self, **settings: Any) -> bytes:
-        """The model blob (``Kind.MODEL``, at most :data:`~retention.CHURN_MODEL_MAX_LEN`
-        bytes) for terminals: :meth:`to_model` with the same keyword ``settings``, then
-        :meth:`ChurnModel.to_bytes <retention.ChurnModel.to_bytes>`. Load it back with
-        :meth:`ChurnModel.from_bytes <retention.ChurnModel.from_bytes>`, or in C with
-        ``rtn_churn_model_load``.
-        """
-        return self.to_model(**settings).to_bytes()
-
-
 class BetaGeoFitter(_PurchaseFitter):
     """BG/NBD (Fader, Hardie & Lee 2005), parameters ``r, alpha, a, b``: lifetimes'
     ``BetaGeoFitter``. A customer can drop out only right after a repeat purchase, so a one-time
@@ -446,6 +457,141 @@ class ParetoNBDFitter(_PurchaseFitter):
             keep_data=keep_data,
         )
         return self
+
+
+class BetaGeoBetaBinomFitter(_ExportableFitter):
+    """BG/BB (Fader, Hardie & Shang 2010), parameters ``alpha, beta, gamma, delta``: lifetimes'
+    ``BetaGeoBetaBinomFitter``, for discrete purchase opportunities (a yearly donation, a weekly
+    market day, one period of the summary's grain). While alive a customer buys at each
+    opportunity with probability p ~ Beta(alpha, beta) and, before each opportunity, drops out
+    for good with probability θ ~ Beta(gamma, delta).
+
+    Customers are described by ``frequency`` x (opportunities with a purchase, after the first),
+    ``recency`` t_x (the opportunity of the last purchase, 0 if none) and ``n_periods`` n
+    (opportunities observed), all whole with ``0 ≤ x ≤ t_x ≤ n ≤``
+    :data:`~retention._retention.CHURN_MAX_BG_BB_PERIODS` (100,000) and t_x = 0 when x = 0.
+    Horizons (``m_periods_in_future``, ``n``) are whole numbers of opportunities too. Rows
+    breaking these raise :class:`~retention.ValidationError` naming the row (lifetimes computes
+    something for them).
+    """
+
+    _MODEL = _retention.CHURN_MODEL_BG_BB
+    _PARAM_NAMES = _retention.CHURN_MODELS[_MODEL]
+
+    def fit(
+        self,
+        frequency: Any,
+        recency: Any,
+        n_periods: Any,
+        weights: Any = None,
+        initial_params: Any = None,
+        verbose: bool = False,
+        tol: float = 1e-7,
+        index: Any = None,
+        max_iterations: int = 1000,
+        keep_data: bool = True,
+        **kwargs: Any,
+    ) -> BetaGeoBetaBinomFitter:
+        """Fits the model by maximum likelihood to ``frequency``, ``recency`` and ``n_periods``
+        (see the class), with ``weights``: customers per row (> 0), as in lifetimes'
+        ``donations`` data of 22 patterns. ``initial_params``: starting ``alpha, beta, gamma,
+        delta``. ``verbose``, ``tol``, ``index``, ``max_iterations``, ``keep_data`` and
+        ``kwargs`` as :meth:`BetaGeoFitter.fit`. :attr:`data` has the columns ``frequency``, ``recency``,
+        ``n_periods`` and ``weights``, as lifetimes'. Returns ``self``.
+
+        Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns (the
+        message names the first bad row: NaN, negative or fractional values, frequency above
+        recency, recency above n_periods, n_periods above 100,000), a bad weight or penalizer;
+        :class:`~retention.ConvergenceError` when the fit does not converge or the data cannot
+        identify the parameters.
+        """
+        x, t_x, n = float_columns(frequency=frequency, recency=recency, n_periods=n_periods)
+        w = optional_weights(weights, len(x))
+        max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
+        self._store(
+            _retention.churn_fit(
+                self._MODEL, x, t_x, n, w, self._penalizer(), max_iterations, _initial(initial_params)
+            ),
+            verbose,
+        )
+        self._keep_data(
+            {"frequency": x, "recency": t_x, "n_periods": n, "weights": np.ones(len(x)) if w is None else w},
+            index,
+            keep_data,
+        )
+        return self
+
+    def conditional_probability_alive(
+        self, m_periods_in_future: Any, frequency: Any, recency: Any, n_periods: Any
+    ) -> Any:
+        """P(alive at opportunity n + ``m_periods_in_future``) of each customer with history
+        (``frequency``, ``recency``, ``n_periods``): the paper's eq. 11 for m = 1 (its Table 6,
+        "P(alive in 2002)"); m = 0 is P(alive at the last opportunity observed). A 1-D NumPy
+        array, or a float when every input is a scalar. Any input may be a scalar or one value
+        per customer.
+
+        Raises :class:`~retention.ValidationError` for an invalid row or a negative, NaN or
+        fractional ``m_periods_in_future``.
+        """
+        scalar = all(is_scalar(v) for v in (m_periods_in_future, frequency, recency, n_periods))
+        m, x, t_x, n = float_columns(
+            m_periods_in_future=m_periods_in_future, frequency=frequency, recency=recency, n_periods=n_periods
+        )
+        return _result(_retention.churn_bg_bb_p_alive(self._params(), m, x, t_x, n), scalar)
+
+    def conditional_expected_number_of_purchases_up_to_time(
+        self, m_periods_in_future: Any, frequency: Any, recency: Any, n_periods: Any
+    ) -> Any:
+        """Expected purchases at the next ``m_periods_in_future`` opportunities (n + 1 .. n + m)
+        of each customer with history (``frequency``, ``recency``, ``n_periods``): the paper's
+        eq. 13. A 1-D NumPy array, or a float when every input is a scalar.
+
+        Raises :class:`~retention.ValidationError` for an invalid row or a negative, NaN,
+        fractional or too large (above 100,000) horizon.
+        """
+        scalar = all(is_scalar(v) for v in (m_periods_in_future, frequency, recency, n_periods))
+        horizons, x, t_x, n = float_columns(
+            m_periods_in_future=m_periods_in_future, frequency=frequency, recency=recency, n_periods=n_periods
+        )
+        if np.isnan(horizons).any():
+            raise ValidationError("m_periods_in_future must not be NaN")
+        out = np.empty(len(x))
+        for horizon in np.unique(horizons):
+            rows = horizons == horizon
+            out[rows] = _retention.churn_evaluate(
+                self._MODEL, self._params(), "expected_purchases", float(horizon), x[rows], t_x[rows], n[rows]
+            )
+        return _result(out, scalar)
+
+    def expected_number_of_transactions_in_first_n_periods(self, n: int) -> pd.DataFrame:
+        """Expected customers with each number of purchases in their first ``n`` opportunities:
+        P(X(n) = x) (the paper's eq. 7) times the customers in :attr:`data` (the weights' sum),
+        for every frequency x in :attr:`data`. A DataFrame with column ``model`` indexed by
+        ``frequency``, as lifetimes' (Fader and Hardie's "in-sample fit").
+
+        lifetimes sums eq. 7's second term from the frequency's *position* among the distinct
+        frequencies; this is the paper's formula, and the two agree when the frequencies present
+        are 0, 1, ..., k (as in the donation data).
+
+        Raises :class:`~retention.ValidationError` for an ``n`` that is negative, fractional,
+        above 100,000 or below a frequency in the data.
+        """
+        counts = self.data.groupby("frequency")["weights"].sum()
+        x = counts.index.to_numpy(dtype=float)
+        probabilities = _retention.churn_bg_bb_purchase_probability(self._params(), float(n), x)
+        return pd.DataFrame(
+            {"model": probabilities * float(counts.sum())}, index=pd.Index(counts.index, name="frequency")
+        )
+
+    def expected_number_of_purchases_up_to_time(self, t: Any) -> Any:
+        """Expected purchases of a new customer at their first ``t`` opportunities (the paper's
+        eq. 6; not in lifetimes). Scalar or array; a float for a scalar.
+
+        Raises :class:`~retention.ValidationError` for a negative, NaN, fractional or too large
+        ``t``.
+        """
+        values = _retention.churn_unconditional(self._MODEL, self._params(), float_column(t, "t"))
+        return _result(values, is_scalar(t))
 
 
 class GammaGammaFitter(_BaseFitter):
@@ -564,3 +710,145 @@ class GammaGammaFitter(_BaseFitter):
         )
         index = index_of(frequency, recency, T, monetary_value)
         return pd.Series(values, index=index, name="clv")
+
+
+class ShiftedBetaGeoFitter(_BaseFitter):
+    """The shifted-beta-geometric model (sBG; Fader & Hardie 2007, "How to project customer
+    retention"), parameters ``alpha, beta``, for **contractual** retention: subscriptions,
+    memberships, paid loyalty plans, where the firm sees each customer leave. At each renewal
+    opportunity t = 1, 2, ... a customer still on board cancels with probability
+    θ ~ Beta(alpha, beta); the cohort's retention rate rises with tenure as the riskiest leave
+    first.
+
+    Fit it on one cohort's survivor counts (:meth:`fit`), or on every cohort of a purchase
+    history at once (:meth:`fit_cohorts` on :func:`retention.metrics.cohort_survival`), then
+    project :meth:`survival_function`, :meth:`retention_rate` and
+    :meth:`discounted_expected_residual_lifetime` (DERL). Not in lifetimes.
+    """
+
+    _PARAM_NAMES = ("alpha", "beta")
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "params_"):
+            return "<retention.ShiftedBetaGeoFitter>"
+        start = int(self._data_columns["survivors"][0])
+        params = ", ".join(f"{k}: {v:.2f}" for k, v in self.params_.items())
+        return f"<retention.ShiftedBetaGeoFitter: fitted on a cohort of {start}, {params}>"
+
+    def fit(
+        self,
+        survivors: Any,
+        initial_params: Any = None,
+        verbose: bool = False,
+        max_iterations: int = 1000,
+    ) -> ShiftedBetaGeoFitter:
+        """Fits the model by maximum likelihood to one cohort's survivor counts:
+        ``survivors[0]`` customers at the start (above 0), ``survivors[t]`` of them still on
+        board after t renewal opportunities (whole, never increasing, at least two values; for
+        example Fader and Hardie's 1000, 869, 743, 653, 593, 551, 517, 491). Customers still on
+        board at the end are censored, not lost. ``initial_params``: starting ``alpha, beta``.
+        ``verbose`` prints the iterations and log-likelihood; at most ``max_iterations`` L-BFGS
+        iterations. :attr:`data` has the columns ``survivors`` by ``period``. Returns ``self``.
+
+        Raises :class:`~retention.ValidationError` for a count that is NaN, negative,
+        fractional or above the one before (naming the period), fewer than two counts or a
+        first count of 0; :class:`~retention.ConvergenceError` when the fit does not converge or
+        the counts cannot identify two parameters (nobody left, or everybody at once).
+        """
+        counts = float_column(survivors, "survivors")
+        max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
+        self._store(
+            _retention.churn_sbg_fit(counts, self._penalizer(), max_iterations, _initial(initial_params)),
+            verbose,
+        )
+        self._keep_data({"survivors": counts}, pd.RangeIndex(len(counts), name="period"))
+        return self
+
+    @classmethod
+    def fit_cohorts(
+        cls,
+        survival: pd.DataFrame,
+        min_periods: int = 3,
+        penalizer_coef: float = 0.0,
+        max_iterations: int = 1000,
+    ) -> dict[Any, ShiftedBetaGeoFitter]:
+        """One fit per cohort of a survivor table: each row of ``survival`` (as
+        :func:`retention.metrics.cohort_survival` returns it: cohorts by row, columns ``0``,
+        ``1``, ... of survivor counts, NaN where the data ends) is one cohort's counts. Cohorts
+        with fewer than ``min_periods`` periods after the start are skipped (two parameters need
+        a few periods of churn). A dict from the cohort's label to its fitted model, in the
+        table's order.
+
+        Raises the first failing cohort's error, its message starting with ``cohort <label>``:
+        :class:`~retention.ValidationError` (for example counts that increase, naming the
+        period) or :class:`~retention.ConvergenceError`.
+        """
+        columns = [c for c in survival.columns if isinstance(c, (int, np.integer))]
+        table = survival[columns].to_numpy(dtype=float)
+        cohorts = [[float(v) for v in row[~np.isnan(row)]] for row in table]
+        labels = [str(label) for label in survival.index]
+        results = _retention.churn_sbg_fit_cohorts(
+            cohorts,
+            labels,
+            int_argument(min_periods, "min_periods", 0, 2**63 - 1),
+            float_argument(penalizer_coef, "penalizer_coef", 0.0),
+            int_argument(max_iterations, "max_iterations", 0, 2**64 - 1),
+        )
+        fitted: dict[Any, ShiftedBetaGeoFitter] = {}
+        for label, counts, result in zip(survival.index, cohorts, results):
+            if result is None:
+                continue
+            model = cls(penalizer_coef)
+            model._store(result, verbose=False)
+            model._keep_data({"survivors": np.asarray(counts)}, pd.RangeIndex(len(counts), name="period"))
+            fitted[label] = model
+        return fitted
+
+    def _curve(self, quantity: str, t: Any) -> Any:
+        values = _retention.churn_sbg_evaluate(self._params(), quantity, float_column(t, "t"))
+        return _result(values, is_scalar(t))
+
+    def survival_function(self, t: Any) -> Any:
+        """S(t) = B(alpha, beta + t) / B(alpha, beta): the share of a cohort still on board
+        after ``t`` renewal opportunities (``t`` ≥ 0; S(0) = 1). Scalar or array; a float for a
+        scalar. Raises :class:`~retention.ValidationError` for a negative or NaN ``t``."""
+        return self._curve("survival", t)
+
+    def retention_rate(self, t: Any) -> Any:
+        """r_t = S(t) / S(t − 1) = (beta + t − 1) / (alpha + beta + t − 1): the share of those
+        on board after period t − 1 who renew at t (``t`` ≥ 1), the rate retention managers
+        track. Raises :class:`~retention.ValidationError` for ``t`` below 1 or NaN."""
+        return self._curve("retention_rate", t)
+
+    def churn_probability(self, t: Any) -> Any:
+        """P(T = t) = B(alpha + 1, beta + t − 1) / B(alpha, beta): the probability that a new
+        customer cancels at renewal opportunity ``t`` (≥ 1). Raises
+        :class:`~retention.ValidationError` for ``t`` below 1 or NaN."""
+        return self._curve("churn_probability", t)
+
+    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+        """DEL: the discounted expected lifetime of a new customer, in payments (one now and
+        one at each renewal), at ``discount_rate`` d per period (≥ 0):
+        Σ_{t≥0} S(t) / (1 + d)^t. Times the margin per period, a new customer's value.
+
+        Raises :class:`~retention.ValidationError` for a negative or NaN rate;
+        :class:`~retention.AmountOverflowError` (``RTN_CHURN_NOT_FINITE``) for a rate of 0 with
+        alpha ≤ 1 (an infinite expectation); :class:`~retention.ConvergenceError` when the
+        series needs more than :data:`~retention._retention.CHURN_MAX_SERIES_TERMS` terms (a
+        rate extremely close to 0).
+        """
+        (value,) = _retention.churn_sbg_discounted(
+            self._params(), float_argument(discount_rate, "discount_rate"), None
+        )
+        return float(value)
+
+    def discounted_expected_residual_lifetime(self, discount_rate: float, renewals: Any) -> Any:
+        """DERL (Fader & Hardie 2010): the discounted expected residual lifetime, in payments,
+        of a customer who has made ``renewals`` renewals (whole, ≥ 0; scalar or array), just
+        before the next renewal decision, at ``discount_rate`` per period. A float for a
+        scalar, else an array. Errors as :meth:`discounted_expected_lifetime`, and
+        :class:`~retention.ValidationError` for negative or fractional ``renewals``."""
+        values = _retention.churn_sbg_discounted(
+            self._params(), float_argument(discount_rate, "discount_rate"), float_column(renewals, "renewals")
+        )
+        return _result(values, is_scalar(renewals))

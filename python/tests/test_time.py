@@ -24,6 +24,7 @@ def test_the_core_names_the_package_uses() -> None:
         "bg_nbd": ("r", "alpha", "a", "b"),
         "mbg_nbd": ("r", "alpha", "a", "b"),
         "pareto_nbd": ("r", "alpha", "s", "beta"),
+        "bg_bb": ("alpha", "beta", "gamma", "delta"),
     }
     assert (retention.BetaGeoFitter._MODEL, retention.ParetoNBDFitter._PARAM_NAMES) == (
         "bg_nbd",

@@ -9,6 +9,8 @@
 //! | [`special`] | log-gamma, log-beta, digamma, the hypergeometric ₂F₁ with its sign tracked |
 //! | [`summary`] | the online customer summary: frequency, recency, age, mean spend, O(1) per purchase |
 //! | [`bg_nbd`], [`mbg_nbd`], [`pareto_nbd`] | the purchase-and-dropout models: likelihood, P(alive), expected purchases |
+//! | [`bg_bb`] | the same in discrete time (purchase opportunities), BG/BB |
+//! | [`sbg`] | contractual retention (sBG): survival, retention rate, discounted expected (residual) lifetime |
 //! | [`gamma_gamma`] | the spend model: expected mean spend |
 //! | [`clv`] | customer lifetime value, lifetimes' discounted monthly sum |
 //! | [`risk`] | churn risk 0..=1000 and its band, the value the rule engine reads |
@@ -21,6 +23,7 @@
 //! purchase to now), with times in the model's time unit (days or weeks, see
 //! [`summary::Periods`]). The full formulas and definitions are in `docs/churn.md`.
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod clv;
 pub mod gamma_gamma;
@@ -29,6 +32,7 @@ pub mod model;
 pub mod pareto_nbd;
 pub mod rfm;
 pub mod risk;
+pub mod sbg;
 pub mod special;
 pub mod summary;
 
@@ -64,6 +68,11 @@ pub enum ChurnError {
     NoConvergence,
     /// The result overflowed or is otherwise not a finite number.
     NotFinite,
+    /// BG/BB: more purchase opportunities with a purchase than opportunities up to the last
+    /// purchase (frequency above recency).
+    FrequencyAboveRecency,
+    /// BG/BB: more opportunities (age, or a horizon) than [`bg_bb::MAX_BG_BB_PERIODS`].
+    TooManyPeriods,
 }
 
 impl fmt::Display for ChurnError {
@@ -78,6 +87,13 @@ impl fmt::Display for ChurnError {
             ChurnError::InvalidArgument => "horizon or spend must be finite and non-negative",
             ChurnError::NoConvergence => "series did not converge",
             ChurnError::NotFinite => "result is not a finite number",
+            ChurnError::FrequencyAboveRecency => {
+                "frequency is greater than recency (BG/BB: purchases at more opportunities than \
+                 there were up to the last one)"
+            }
+            ChurnError::TooManyPeriods => {
+                "more than 100,000 purchase opportunities (BG/BB's MAX_BG_BB_PERIODS)"
+            }
         })
     }
 }

@@ -110,6 +110,13 @@ impl Segment {
         Segment::Lost,
     ];
 
+    /// The segment's code, 1..=11 in [`Segment::ALL`] order: the number the bindings and
+    /// score tables carry.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
     /// A lower-case name with underscores (`"at_risk"`).
     #[must_use]
     pub const fn name(self) -> &'static str {
@@ -291,7 +298,7 @@ mod tests {
     #[test]
     fn all_lists_every_segment_once_in_code_order() {
         assert_eq!(
-            Segment::ALL.map(|s| s as u8),
+            Segment::ALL.map(Segment::code),
             [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
         );
         assert_eq!(Segment::ALL[7].name(), "at_risk");

@@ -383,6 +383,8 @@ impl Coded for ChurnError {
             ChurnError::InvalidArgument => Code::INVALID_ARGUMENT,
             ChurnError::NoConvergence => Code::CHURN_NO_CONVERGENCE,
             ChurnError::NotFinite => Code::CHURN_NOT_FINITE,
+            ChurnError::FrequencyAboveRecency => Code::CHURN_FREQUENCY_ABOVE_RECENCY,
+            ChurnError::TooManyPeriods => Code::CHURN_TOO_MANY_PERIODS,
         }
     }
 }
@@ -448,7 +450,7 @@ impl Coded for ScoreError {
 #[cfg(feature = "std")]
 mod host_churn {
     use super::{Code, Coded};
-    use crate::churn::fit::FitError;
+    use crate::churn::fit::{CohortFitError, FitError};
     use crate::churn::metrics::MetricsError;
     use crate::churn::targeting::TargetingError;
     use crate::churn::transactions::TransactionError;
@@ -463,7 +465,16 @@ mod host_churn {
                 FitError::InvalidOption => Code::FIT_INVALID_OPTION,
                 FitError::NoConvergence { .. } => Code::FIT_NO_CONVERGENCE,
                 FitError::Degenerate => Code::FIT_DEGENERATE,
+                FitError::InvalidCount { .. } => Code::FIT_INVALID_COUNT,
+                FitError::SurvivorsIncrease { .. } => Code::FIT_SURVIVORS_INCREASE,
             }
+        }
+    }
+
+    impl Coded for CohortFitError {
+        /// The code of the cohort's [`FitError`].
+        fn code(&self) -> Code {
+            self.error.code()
         }
     }
 
@@ -482,6 +493,7 @@ mod host_churn {
             match self {
                 MetricsError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
                 MetricsError::LifetimePeriod => Code::METRICS_LIFETIME_PERIOD,
+                MetricsError::InvalidLapse => Code::METRICS_INVALID_LAPSE,
             }
         }
     }

@@ -329,7 +329,8 @@ codes! {
 
     /// A churn model parameter is NaN, infinite or out of its domain.
     CHURN_PARAMETER_OUT_OF_DOMAIN = 500, Validation;
-    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+    /// (for BG/BB, which counts purchase opportunities, recency and age too).
     CHURN_INVALID_OBSERVATION = 501, Validation;
     /// The recency (last purchase) is later than the age (now).
     CHURN_RECENCY_AFTER_AGE = 502, Validation;
@@ -349,6 +350,11 @@ codes! {
     CHURN_NEGATIVE_AMOUNT = 509, Validation;
     /// A purchase falls in a period before the summary's last purchase: record purchases in order.
     CHURN_OUT_OF_ORDER = 510, Validation;
+    /// BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+    /// to the last purchase).
+    CHURN_FREQUENCY_ABOVE_RECENCY = 511, Validation;
+    /// BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+    CHURN_TOO_MANY_PERIODS = 512, Validation;
 
     // 600–699: host tools: columns, rule authoring, back-testing (never a C status).
 
@@ -391,12 +397,18 @@ codes! {
     /// The likelihood has no interior maximum (Hessian not positive definite): add a penalizer
     /// or more varied data.
     FIT_DEGENERATE = 704, Convergence;
+    /// sBG: a survivor count is NaN, infinite, negative or fractional.
+    FIT_INVALID_COUNT = 705, Validation;
+    /// sBG: a survivor count is above the one before (survivors never increase).
+    FIT_SURVIVORS_INCREASE = 706, Validation;
     /// A transaction's amount is NaN or infinite.
     TRANSACTIONS_INVALID_AMOUNT = 710, Validation;
     /// The calibration period ends after the observation period.
     TRANSACTIONS_INVALID_PERIOD = 711, Validation;
     /// Retention metrics need a period that ends (day, week, month, year), not the lifetime.
     METRICS_LIFETIME_PERIOD = 720, Validation;
+    /// Cohort survival's `lapse_after` is 0 (a lapse takes at least one period without a purchase).
+    METRICS_INVALID_LAPSE = 721, Validation;
     /// An offer's cost is negative or its uplift outside [0, 1].
     TARGETING_INVALID_OFFER = 730, Validation;
     /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite.
@@ -561,8 +573,8 @@ mod tests {
         for (code, number, name) in pinned {
             assert_eq!((code.number(), code.name()), (number, name));
         }
-        // The C statuses of today: 83 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 83);
+        // The C statuses of today: 85 codes (RTN_OK, 0, is not an error code), none host-only.
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 85);
         assert!(
             Code::ALL
                 .iter()

@@ -187,7 +187,8 @@ pub enum rtn_status {
 
     /// A churn model parameter is NaN, infinite or out of its domain.
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
-    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+    /// (for BG/BB, which counts purchase opportunities, recency and age too).
     RTN_CHURN_INVALID_OBSERVATION = 501,
     /// The recency (last purchase) is later than the age (now).
     RTN_CHURN_RECENCY_AFTER_AGE = 502,
@@ -207,13 +208,18 @@ pub enum rtn_status {
     RTN_CHURN_NEGATIVE_AMOUNT = 509,
     /// A purchase falls in a period before the summary's last purchase: record purchases in order.
     RTN_CHURN_OUT_OF_ORDER = 510,
+    /// BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+    /// to the last purchase).
+    RTN_CHURN_FREQUENCY_ABOVE_RECENCY = 511,
+    /// BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+    RTN_CHURN_TOO_MANY_PERIODS = 512,
 }
 
 impl rtn_status {
     /// Every status, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 84] = [
+    pub const ALL: [rtn_status; 86] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -298,6 +304,8 @@ impl rtn_status {
         rtn_status::RTN_CHURN_GRAIN_MISMATCH,
         rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
         rtn_status::RTN_CHURN_OUT_OF_ORDER,
+        rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY,
+        rtn_status::RTN_CHURN_TOO_MANY_PERIODS,
     ];
 
     /// The constant's name as a C string, e.g. `c"RTN_DECODE_BAD_TAG"`.
@@ -394,6 +402,8 @@ impl rtn_status {
             rtn_status::RTN_CHURN_GRAIN_MISMATCH => c"RTN_CHURN_GRAIN_MISMATCH",
             rtn_status::RTN_CHURN_NEGATIVE_AMOUNT => c"RTN_CHURN_NEGATIVE_AMOUNT",
             rtn_status::RTN_CHURN_OUT_OF_ORDER => c"RTN_CHURN_OUT_OF_ORDER",
+            rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY => c"RTN_CHURN_FREQUENCY_ABOVE_RECENCY",
+            rtn_status::RTN_CHURN_TOO_MANY_PERIODS => c"RTN_CHURN_TOO_MANY_PERIODS",
         }
     }
 
@@ -499,6 +509,10 @@ impl rtn_status {
             rtn_status::RTN_CHURN_GRAIN_MISMATCH => Some(Code::CHURN_GRAIN_MISMATCH),
             rtn_status::RTN_CHURN_NEGATIVE_AMOUNT => Some(Code::CHURN_NEGATIVE_AMOUNT),
             rtn_status::RTN_CHURN_OUT_OF_ORDER => Some(Code::CHURN_OUT_OF_ORDER),
+            rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY => {
+                Some(Code::CHURN_FREQUENCY_ABOVE_RECENCY)
+            }
+            rtn_status::RTN_CHURN_TOO_MANY_PERIODS => Some(Code::CHURN_TOO_MANY_PERIODS),
         }
     }
 
@@ -596,6 +610,8 @@ impl rtn_status {
             Code::CHURN_GRAIN_MISMATCH => rtn_status::RTN_CHURN_GRAIN_MISMATCH,
             Code::CHURN_NEGATIVE_AMOUNT => rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
             Code::CHURN_OUT_OF_ORDER => rtn_status::RTN_CHURN_OUT_OF_ORDER,
+            Code::CHURN_FREQUENCY_ABOVE_RECENCY => rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY,
+            Code::CHURN_TOO_MANY_PERIODS => rtn_status::RTN_CHURN_TOO_MANY_PERIODS,
             Code::COLUMNS_LENGTH_MISMATCH => rtn_status::RTN_INTERNAL,
             Code::AUTHORING_SYNTAX => rtn_status::RTN_INTERNAL,
             Code::AUTHORING_SCHEMA => rtn_status::RTN_INTERNAL,
@@ -611,9 +627,12 @@ impl rtn_status {
             Code::FIT_INVALID_OPTION => rtn_status::RTN_INTERNAL,
             Code::FIT_NO_CONVERGENCE => rtn_status::RTN_INTERNAL,
             Code::FIT_DEGENERATE => rtn_status::RTN_INTERNAL,
+            Code::FIT_INVALID_COUNT => rtn_status::RTN_INTERNAL,
+            Code::FIT_SURVIVORS_INCREASE => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_AMOUNT => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_PERIOD => rtn_status::RTN_INTERNAL,
             Code::METRICS_LIFETIME_PERIOD => rtn_status::RTN_INTERNAL,
+            Code::METRICS_INVALID_LAPSE => rtn_status::RTN_INTERNAL,
             Code::TARGETING_INVALID_OFFER => rtn_status::RTN_INTERNAL,
             Code::TARGETING_INVALID_ROW => rtn_status::RTN_INTERNAL,
             Code::RISK_INVALID_THRESHOLDS => rtn_status::RTN_INTERNAL,

@@ -55,6 +55,9 @@ fn churn_evaluate<'py>(
                 PurchaseModel::ParetoNbd(m) => {
                     batch_parallel(&m, quantity, &x, &t_x, &big_t, &mut out)
                 }
+                PurchaseModel::BetaGeoBetaBinom(m) => {
+                    batch_parallel(&m, quantity, &x, &t_x, &big_t, &mut out)
+                }
             }
             .map(|()| out)
         })

@@ -12,13 +12,13 @@ use crate::errors::ToPyErr;
 
 /// What a fit returns to Python: params, standard errors (or None), log-likelihood, iterations,
 /// distinct rows.
-type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
+pub(crate) type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
 
 /// A core fit over (frequency, recency, age, weights), as a [`FitTuple`].
 type FitFn = fn(&[f64], &[f64], &[f64], Option<&[f64]>, &FitOptions) -> Result<FitTuple, FitError>;
 
 /// A core fit's result as Python gets it.
-fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
+pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
     (
         fitted.params,
         fitted.standard_errors,
@@ -37,7 +37,7 @@ fn options(penalizer: f64, max_iterations: u64, initial: Option<Vec<f64>>) -> Fi
     }
 }
 
-/// Fits `model` (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`) by maximum likelihood.
+/// Fits `model` (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`, `"bg_bb"`) by maximum likelihood.
 #[pyfunction]
 #[pyo3(signature = (model, frequency, recency, age, weights, penalizer, max_iterations, initial))]
 #[allow(clippy::too_many_arguments)]
@@ -62,6 +62,10 @@ fn churn_fit(
         }
         PurchaseModelKind::ParetoNbd => {
             |x, t, a, w, o| fit::fit_pareto_nbd(x, t, a, w, o).map(fit_tuple)
+        }
+        // The age column is BG/BB's n_periods.
+        PurchaseModelKind::BetaGeoBetaBinom => {
+            |x, t, n, w, o| fit::fit_bg_bb(x, t, n, w, o).map(fit_tuple)
         }
     };
     py.detach(|| fit(&x, &t_x, &big_t, w.as_deref(), &options))

@@ -8,11 +8,13 @@
 use pyo3::prelude::*;
 
 mod batch;
+mod bg_bb;
 mod columns;
 mod fit;
 mod metrics;
 pub(crate) mod model;
 mod rfm;
+mod sbg;
 pub(crate) mod summary;
 mod targeting;
 mod transactions;
@@ -20,6 +22,8 @@ mod transactions;
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fit::register(m)?;
     batch::register(m)?;
+    bg_bb::register(m)?;
+    sbg::register(m)?;
     transactions::register(m)?;
     summary::register(m)?;
     rfm::register(m)?;

@@ -23,11 +23,16 @@ use super::gamma_gamma::GammaGamma;
 use super::mbg_nbd::ModifiedBgNbd;
 use super::pareto_nbd::ParetoNbd;
 
+mod bg_bb;
 mod data;
 mod families;
 mod hessian;
 mod optimizer;
+mod sbg;
 mod threads;
+
+pub use bg_bb::fit_bg_bb;
+pub use sbg::{CohortFitError, fit_sbg, fit_sbg_cohorts};
 
 use data::{Data, Merger};
 use families::{BgFamily, Family, GammaGammaFamily, MbgFamily, ParetoFamily, params4};
@@ -110,6 +115,17 @@ pub enum FitError {
     Degenerate,
     /// The likelihood could not be evaluated at the optimum.
     Numeric(ChurnError),
+    /// sBG: the survivor count of period `period` is NaN, infinite, negative or fractional.
+    InvalidCount {
+        /// The period (index of the count).
+        period: usize,
+    },
+    /// sBG: the survivor count of period `period` is above the one before; survivors never
+    /// increase (a lapsed customer does not come back).
+    SurvivorsIncrease {
+        /// The period (index of the count).
+        period: usize,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -135,6 +151,16 @@ impl fmt::Display for FitError {
                  cannot identify the parameters: add a penalizer or more varied data",
             ),
             FitError::Numeric(error) => write!(f, "likelihood not computable: {error}"),
+            FitError::InvalidCount { period } => write!(
+                f,
+                "period {period}: a survivor count must be a whole number of customers, 0 or more"
+            ),
+            FitError::SurvivorsIncrease { period } => write!(
+                f,
+                "period {period}: more survivors than in the period before; survivor counts \
+                 never increase (metrics.cohort_retention counts buyers, not survivors: use \
+                 metrics.cohort_survival)"
+            ),
         }
     }
 }
