@@ -290,6 +290,11 @@ pub mod rules {
             customer.visits + 1
         };
         out.customer.last_visit = Some(customer.last_visit.map_or(today, |last| last.max(today)));
+        out.customer.first_visit = match customer.first_visit {
+            Some(first) => Some(first.min(today)),
+            None if customer.is_first_purchase() => Some(today),
+            None => None,
+        };
         // The sale into the churn summary: the net spend, once per event id.
         let spend = Money::from_minor(net[..basket.len()].iter().sum());
         match out.customer.record_sale(context.event, day, spend) {

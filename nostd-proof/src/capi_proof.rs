@@ -86,6 +86,10 @@ fn rules_work() -> Result<(), u8> {
     };
     let context = retention_ffi::rtn_rules_context {
         now: 1_709_651_400,
+        event: retention_ffi::rtn_event_id {
+            terminal: 1,
+            sequence: 1,
+        },
         churn_risk: retention_ffi::RTN_RULES_CHURN_RISK_UNKNOWN,
         ..Default::default()
     };
