@@ -170,7 +170,7 @@ c_qemu() {
     build_firmware_lib "$no_signing" "$FIRMWARE_TARGET_M4F" \
         && cp "$FIRMWARE_LIB_M4F" "$unsigned_m4f" \
         && build_firmware_lib "$FIRMWARE_FEATURES" "$FIRMWARE_TARGET_M4F" || return 1
-    link_arm_m4f ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_m4f.elf" \
+    link_arm_m4f ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_m4f.elf" "$FIRMWARE_LIB_M4F" \
         -DPROBE_CPU='"cortex-m4f"' && run_qemu_m4f "$CTEST/stack_probe_m4f.elf" || rc=1
     link_arm_m4f ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_m4f_no_signing.elf" \
         "$unsigned_m4f" -DPROBE_NO_SIGNING -DPROBE_CPU='"cortex-m4f"' \
