@@ -148,6 +148,7 @@ mod tests {
         assert_eq!(rtn_status::RTN_RULES_TOO_MANY_LINES as u32, 200);
         assert_eq!(rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY as u32, 218);
         assert_eq!(rtn_status::RTN_CUSTOMER_INVALID_CHURN as u32, 220);
+        assert_eq!(rtn_status::RTN_RULES_INVALID_EVENT_ID as u32, 219);
         assert_eq!(rtn_status::RTN_APPLY_TOO_MANY_STAMPS as u32, 230);
         assert_eq!(rtn_status::RTN_CHURN_PARAMETER_OUT_OF_DOMAIN as u32, 500);
         assert_eq!(rtn_status::RTN_CHURN_OUT_OF_ORDER as u32, 510);
@@ -161,7 +162,7 @@ mod tests {
     #[test]
     fn unknown_values_have_a_name() {
         // 406 and 410 are retired account statuses.
-        for value in [8u32, 99, 116, 219, 299, 406, 410, 499, 513, 9999, u32::MAX] {
+        for value in [8u32, 99, 116, 229, 299, 406, 410, 499, 513, 9999, u32::MAX] {
             // SAFETY: static NUL-terminated string.
             let name = unsafe { CStr::from_ptr(rtn_status_str(value)) };
             assert_eq!(name.to_str().unwrap(), "RTN_UNKNOWN_STATUS");
