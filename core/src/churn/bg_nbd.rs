@@ -16,6 +16,7 @@
 //! # Ok::<(), retention_core::churn::ChurnError>(())
 //! ```
 
+use super::math;
 use super::special::{
     SignedLog, exprel, hyp2f1_unit_complement, interpolate, interpolation_nodes, ln_add_exp,
     ln_gamma_ratio, logistic_neg, sum_series,
@@ -61,11 +62,11 @@ impl TransactionModel for BgNbd {
         let BgNbd { r, alpha, a, b } = *self;
         let (x, t_x, big_t) = (customer.frequency(), customer.recency(), customer.age());
         // ln[Γ(r+x) αʳ / Γ(r)] + ln[B(a, b+x) / B(a, b)] + ln[(α+T)^−(r+x) + δ a/(b+x−1) (α+tₓ)^−(r+x)]
-        let a1 = ln_gamma_ratio(r, x)? + r * libm::log(alpha);
+        let a1 = ln_gamma_ratio(r, x)? + r * math::ln(alpha);
         let a2 = ln_gamma_ratio(b, x)? - ln_gamma_ratio(a + b, x)?;
-        let a3 = -(r + x) * libm::log(alpha + big_t);
+        let a3 = -(r + x) * math::ln(alpha + big_t);
         let tail = if x > 0.0 {
-            let a4 = libm::log(a) - libm::log(b + x - 1.0) - (r + x) * libm::log(alpha + t_x);
+            let a4 = math::ln(a) - math::ln(b + x - 1.0) - (r + x) * math::ln(alpha + t_x);
             ln_add_exp(a3, a4)
         } else {
             a3
@@ -81,7 +82,7 @@ impl TransactionModel for BgNbd {
         }
         // 1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))
         let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        let d = libm::log(a / (b + x - 1.0)) + (r + x) * libm::log1p(gap);
+        let d = math::ln(a / (b + x - 1.0)) + (r + x) * math::ln_1p(gap);
         finite(logistic_neg(d))
     }
 
@@ -131,7 +132,7 @@ pub(crate) fn beta_geometric_expectation(
     if t == 0.0 {
         return Ok(0.0);
     }
-    let ln_one_minus_z = -libm::log1p(t / alpha);
+    let ln_one_minus_z = -math::ln_1p(t / alpha);
     let z = t / (alpha + t);
     let one_minus_z = alpha / (alpha + t);
     // The Euler series alternates when c − r < 0 (r large against c, as with r in the tens):
@@ -187,7 +188,7 @@ fn via_hypergeometric(r: f64, z: f64, w: f64, a: f64, c: f64) -> Result<f64, Chu
             return Err(ChurnError::NotFinite);
         }
         // 1 − wʳ F = −expm1(r ln w + ln F)
-        let bracket = -libm::expm1(r * libm::log(w) + f.ln_abs);
+        let bracket = -math::exp_m1(r * math::ln(w) + f.ln_abs);
         finite(c_node / (a_node - 1.0) * bracket)
     };
     if (a - 1.0).abs() >= NEAR_ONE {

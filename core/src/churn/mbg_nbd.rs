@@ -16,6 +16,7 @@
 //! # Ok::<(), retention_core::churn::ChurnError>(())
 //! ```
 
+use super::math;
 use super::bg_nbd::beta_geometric_expectation;
 use super::special::{ln_add_exp, ln_gamma_ratio, logistic_neg};
 use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
@@ -49,7 +50,7 @@ impl ModifiedBgNbd {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
         let x = customer.frequency();
         let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        libm::log(a) - libm::log(b + x) + (r + x) * libm::log1p(gap)
+        math::ln(a) - math::ln(b + x) + (r + x) * math::ln_1p(gap)
     }
 }
 
@@ -67,9 +68,9 @@ impl TransactionModel for ModifiedBgNbd {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
         let (x, big_t) = (customer.frequency(), customer.age());
         // ln[Γ(r+x) αʳ/Γ(r)] + ln[B(a, b+x+1)/B(a, b)] − (r+x) ln(α+T) + ln(1 + e^A₄)
-        let a1 = ln_gamma_ratio(r, x)? + r * libm::log(alpha);
+        let a1 = ln_gamma_ratio(r, x)? + r * math::ln(alpha);
         let a2 = ln_gamma_ratio(b, x + 1.0)? - ln_gamma_ratio(a + b, x + 1.0)?;
-        let a3 = -(r + x) * libm::log(alpha + big_t);
+        let a3 = -(r + x) * math::ln(alpha + big_t);
         finite(a1 + a2 + a3 + ln_add_exp(0.0, self.ln_dead_odds(customer)))
     }
 

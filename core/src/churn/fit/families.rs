@@ -1,6 +1,7 @@
 //! The four likelihood families (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma): the summed
 //! log-likelihood over the data and its gradient in the natural parameters.
 
+use crate::churn::math;
 use crate::churn::ChurnError;
 use crate::churn::gamma_gamma::GammaGamma;
 use crate::churn::pareto_nbd::{self, ParetoNbd};
@@ -12,11 +13,11 @@ use super::threads::{map_parallel, sum_rows};
 /// `(ln(1 + eᵈ), 1/(1 + e⁻ᵈ))`: softplus and logistic of `d` with one `exp` and one `ln_1p`,
 /// without overflow.
 pub(super) fn softplus_logistic(d: f64) -> (f64, f64) {
-    let e = (-d.abs()).exp();
+    let e = math::exp(-d.abs());
     if d > 0.0 {
-        (d + e.ln_1p(), 1.0 / (1.0 + e))
+        (d + math::ln_1p(e), 1.0 / (1.0 + e))
     } else {
-        (e.ln_1p(), e / (1.0 + e))
+        (math::ln_1p(e), e / (1.0 + e))
     }
 }
 
@@ -193,12 +194,12 @@ impl Family for ParetoFamily {
         let by_x = data
             .frequencies
             .iter()
-            .map(|&x| Ok((model.ln_front(x)?, libm::log(s / (r + s + x)))))
+            .map(|&x| Ok((model.ln_front(x)?, math::ln(s / (r + s + x)))))
             .collect::<Result<Vec<(f64, f64)>, ChurnError>>()?;
         let by_t: Vec<(f64, f64)> = data
             .times
             .iter()
-            .map(|&t| (libm::log(alpha + t), libm::log(beta + t)))
+            .map(|&t| (math::ln(alpha + t), math::ln(beta + t)))
             .collect();
         let (total, _) = sum_rows(&data.rows, data.threads, 0, |row, _| {
             let lookup = |table: &[f64], i: usize| table.get(i).copied();
