@@ -49,6 +49,18 @@ impl BgNbd {
 }
 
 impl BgNbd {
+    /// P(alive) of a valid observation, branch-free (the batch loop vectorises it):
+    /// `1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))`, 1 for x = 0.
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
+    fn p_alive_row(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
+        let BgNbd { r, alpha, a, b } = *self;
+        let gap = (big_t - t_x) / (alpha + t_x);
+        let d = math::ln_inline(a / (b + x - 1.0)) + (r + x) * math::ln_1p_inline(gap);
+        let p = logistic_neg(d);
+        if x == 0.0 { 1.0 } else { p }
+    }
+
     /// Expected purchases in the next `t` of a customer alive at age T with x repeat purchases:
     /// a new customer with parameters (r + x, α + T) and dropout odds updated by x.
     fn forward(&self, x: f64, age: f64, t: f64) -> Result<f64, ChurnError> {
@@ -75,15 +87,20 @@ impl TransactionModel for BgNbd {
     }
 
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        let BgNbd { r, alpha, a, b } = *self;
-        let x = customer.frequency();
-        if x == 0.0 {
-            return Ok(1.0);
-        }
-        // 1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))
-        let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        let d = math::ln(a / (b + x - 1.0)) + (r + x) * math::ln_1p(gap);
-        finite(logistic_neg(d))
+        finite(self.p_alive_row(customer.frequency(), customer.recency(), customer.age()))
+    }
+
+    #[cfg(feature = "std")]
+    fn p_alive_columns(
+        &self,
+        x: &[f64],
+        t_x: &[f64],
+        age: &[f64],
+        out: &mut [f64],
+    ) -> Option<bool> {
+        Some(super::p_alive_loop(x, t_x, age, out, |x, t_x, big_t| {
+            self.p_alive_row(x, t_x, big_t)
+        }))
     }
 
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {

@@ -28,7 +28,8 @@ const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10; // 0x3DEA39EF_35793C76
 const INV_LN2: f64 = core::f64::consts::LOG2_E;
 
 /// `2ᵏ` for `−1022 ≤ k ≤ 1023`, from its bits.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 fn pow2(k: i64) -> f64 {
     // k + 1023 is in 1..=2046 for the callers' k: a normal exponent field.
     f64::from_bits((k.wrapping_add(1023) as u64) << 52)
@@ -42,7 +43,8 @@ pub fn exp(x: f64) -> f64 {
 }
 
 /// [`exp`], always inlined (the batch kernels' loops).
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 pub(crate) fn exp_inline(x: f64) -> f64 {
     // Beyond ±1100 the result is 0 or ∞ anyway; clamping keeps k small. NaN passes through
     // (both comparisons are false).
@@ -60,19 +62,23 @@ pub(crate) fn exp_inline(x: f64) -> f64 {
     let hi = clamped - k_float * LN2_HI;
     let lo = k_float * LN2_LO;
     let r = hi - lo;
-    // eʳ − 1 − r = r²(1/2! + r/3! + … + r¹¹/13!), Horner.
-    let tail = 1.0 / 2.0
-        + r * (1.0 / 6.0
-            + r * (1.0 / 24.0
-                + r * (1.0 / 120.0
-                    + r * (1.0 / 720.0
-                        + r * (1.0 / 5040.0
-                            + r * (1.0 / 40_320.0
-                                + r * (1.0 / 362_880.0
-                                    + r * (1.0 / 3_628_800.0
-                                        + r * (1.0 / 39_916_800.0
-                                            + r * (1.0 / 479_001_600.0
-                                                + r * (1.0 / 6_227_020_800.0)))))))))));
+    // eʳ − 1 − r = r²(1/2! + r/3! + … + r¹¹/13!), by Horner's rule from the inside.
+    let mut tail = 1.0 / 6_227_020_800.0;
+    for inverse_factorial in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        1.0 / 2.0,
+    ] {
+        tail = inverse_factorial + r * tail;
+    }
     // 1 + (hi − lo) + r² tail, with the rounding error of r = hi − lo put back.
     let r_error = (hi - r) - lo;
     let mantissa = 1.0 + (r + (r_error + r * r * tail));
@@ -94,7 +100,8 @@ const LG7: f64 = 1.479_819_860_511_658_591e-1; // 0x3FC2F112_DF3E5244
 /// reduction): `u`
 /// is split into `2ᵏ · m`, `m ∈ [√2/2, √2)`, and `ln m = 2 atanh(s)`, `s = f/(2 + f)`,
 /// `f = m − 1`, from a minimax polynomial in `s²`.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 fn ln_kernel(u: f64, correction_over_u: f64) -> f64 {
     // Subnormal u: scale into the normal range first (2⁵⁴).
     let subnormal = u < f64::MIN_POSITIVE;
@@ -124,7 +131,8 @@ fn ln_kernel(u: f64, correction_over_u: f64) -> f64 {
 }
 
 /// The IEEE special values of `ln` at `u`, if `u` is not a finite positive number.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 fn ln_special(u: f64, finite_value: f64) -> f64 {
     if u > 0.0 && u < f64::INFINITY {
         finite_value
@@ -145,7 +153,8 @@ pub fn ln(x: f64) -> f64 {
 }
 
 /// [`ln`], always inlined (the batch kernels' loops).
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 pub(crate) fn ln_inline(x: f64) -> f64 {
     ln_special(x, ln_kernel(x, 0.0))
 }
@@ -158,7 +167,8 @@ pub fn ln_1p(x: f64) -> f64 {
 }
 
 /// [`ln_1p`], always inlined (the batch kernels' loops).
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
+#[cfg_attr(not(feature = "std"), inline)]
 pub(crate) fn ln_1p_inline(x: f64) -> f64 {
     let u = 1.0 + x;
     // The rounding error of 1 + x, exactly (Fast2Sum, the larger magnitude first).
@@ -234,7 +244,10 @@ mod tests {
                 );
                 if let Some(exact) = case["exact"].as_str() {
                     let off = ulps(got, exact);
-                    assert!(off <= max_ulps, "{name}({x:e}) = {got:e}: {off} ulps from {exact}");
+                    assert!(
+                        off <= max_ulps,
+                        "{name}({x:e}) = {got:e}: {off} ulps from {exact}"
+                    );
                 }
                 checked += 1;
             }

@@ -16,8 +16,8 @@
 //! # Ok::<(), retention_core::churn::ChurnError>(())
 //! ```
 
-use super::math;
 use super::bg_nbd::beta_geometric_expectation;
+use super::math;
 use super::special::{ln_add_exp, ln_gamma_ratio, logistic_neg};
 use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
 
@@ -47,10 +47,16 @@ impl ModifiedBgNbd {
 
     /// `ln[a/(b+x)] + (r+x) ln((α+T)/(α+tₓ))`: P(alive) is `1/(1 + e^this)`.
     fn ln_dead_odds(&self, customer: &Observation) -> f64 {
+        self.ln_dead_odds_row(customer.frequency(), customer.recency(), customer.age())
+    }
+
+    /// [`ModifiedBgNbd::ln_dead_odds`] of a valid `(x, tₓ, T)`, inline for the batch loop.
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
+    fn ln_dead_odds_row(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
-        let x = customer.frequency();
-        let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        math::ln(a) - math::ln(b + x) + (r + x) * math::ln_1p(gap)
+        let gap = (big_t - t_x) / (alpha + t_x);
+        math::ln_inline(a) - math::ln_inline(b + x) + (r + x) * math::ln_1p_inline(gap)
     }
 }
 
@@ -76,6 +82,19 @@ impl TransactionModel for ModifiedBgNbd {
 
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
         finite(logistic_neg(self.ln_dead_odds(customer)))
+    }
+
+    #[cfg(feature = "std")]
+    fn p_alive_columns(
+        &self,
+        x: &[f64],
+        t_x: &[f64],
+        age: &[f64],
+        out: &mut [f64],
+    ) -> Option<bool> {
+        Some(super::p_alive_loop(x, t_x, age, out, |x, t_x, big_t| {
+            logistic_neg(self.ln_dead_odds_row(x, t_x, big_t))
+        }))
     }
 
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {

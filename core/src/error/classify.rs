@@ -463,6 +463,8 @@ mod host_churn {
                 FitError::InvalidOption => Code::FIT_INVALID_OPTION,
                 FitError::NoConvergence { .. } => Code::FIT_NO_CONVERGENCE,
                 FitError::Degenerate => Code::FIT_DEGENERATE,
+                FitError::Interrupted { .. } => Code::FIT_INTERRUPTED,
+                FitError::NoRepeatPurchases => Code::FIT_NO_REPEAT_PURCHASES,
             }
         }
     }

@@ -391,6 +391,11 @@ codes! {
     /// The likelihood has no interior maximum (Hessian not positive definite): add a penalizer
     /// or more varied data.
     FIT_DEGENERATE = 704, Convergence;
+    /// The fit's observer (a progress callback, an interrupt check) asked it to stop.
+    FIT_INTERRUPTED = 705, Internal;
+    /// Nobody in the data made a repeat purchase (every frequency is 0): the likelihood has no
+    /// maximum; add a penalizer or data with repeat buyers.
+    FIT_NO_REPEAT_PURCHASES = 706, Validation;
     /// A transaction's amount is NaN or infinite.
     TRANSACTIONS_INVALID_AMOUNT = 710, Validation;
     /// The calibration period ends after the observation period.
