@@ -7,64 +7,46 @@ use retention_core::money::Money;
 use retention_core::points::{Account, Points};
 use retention_core::rules::{Applied, Clawback, StampAward};
 use retention_core::terminal::EventId;
-use retention_core::time::Day;
 
-use crate::boundary::{self, out_ptr};
-use crate::card::{RTN_CARD_STORAGE_WORDS, rtn_card};
-use crate::points::{RTN_ACCOUNT_STORAGE_WORDS, rtn_account};
-use crate::rules::{read_outcome, rtn_clawback, rtn_outcome};
+use crate::boundary;
+use crate::card::rtn_card;
+use crate::handle::{In, Out};
+use crate::points::rtn_account;
+use crate::rules::{rtn_clawback, rtn_outcome};
 use crate::status::rtn_status;
-use crate::storage;
 use crate::terminal::{local_day, rtn_event_id};
-
-/// The local day of `now`; a day out of range is the card's status when a card is given, the
-/// account's otherwise ([`TimeUse::settle`]).
-fn today(now: i64, utc_offset_minutes: i16, has_card: bool) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes)
-        .map_err(|error| TimeUse::settle(has_card).refuse(error).into())
-}
 
 /// Reads the optional card and account, runs `apply` on them, and writes both results only
 /// when it succeeded. `card_out` is required when `card` is given, `account_out` when
-/// `account` is; either may alias its input.
-///
-/// # Safety
-/// As the exported functions: inputs NULL or valid, outputs NULL or valid for a write.
-unsafe fn settle(
-    card: *const rtn_card,
-    account: *const rtn_account,
-    card_out: *mut rtn_card,
-    account_out: *mut rtn_account,
+/// `account` is; either may alias its input (read to the end before the writes).
+fn settle(
+    card: In<'_, rtn_card>,
+    account: In<'_, rtn_account>,
+    card_out: Out<'_, rtn_card>,
+    account_out: Out<'_, rtn_account>,
     apply: impl FnOnce(Option<&Card>, Option<&Account>) -> Result<Applied, rtn_status>,
 ) -> Result<(), rtn_status> {
     let card_out = if card.is_null() {
         None
     } else {
-        Some(out_ptr(card_out)?)
+        Some(card_out.required()?)
     };
     let account_out = if account.is_null() {
         None
     } else {
-        Some(out_ptr(account_out)?)
+        Some(account_out.required()?)
     };
-    let applied = {
-        // SAFETY: promised by the caller; the shared borrows end before the writes below, so
-        // an output may alias its input.
-        let card = match unsafe { card.as_ref() } {
-            None => None,
-            Some(storage) => Some(storage::get::<Card, RTN_CARD_STORAGE_WORDS>(
-                &storage.opaque,
-            )?),
-        };
-        // SAFETY: as above.
-        let account = match unsafe { account.as_ref() } {
-            None => None,
-            Some(storage) => Some(storage::get::<Account, RTN_ACCOUNT_STORAGE_WORDS>(
-                &storage.opaque,
-            )?),
-        };
-        apply(card, account)?
+    let card = if card.is_null() {
+        None
+    } else {
+        Some(card.value()?)
     };
+    let account = if account.is_null() {
+        None
+    } else {
+        Some(account.value()?)
+    };
+    let applied = apply(card, account)?;
     // Both results exist before anything is written.
     let card_write = match (card_out, applied.card) {
         (Some(out), Some(card)) => Some((out, card)),
@@ -77,14 +59,10 @@ unsafe fn settle(
         _ => return Err(rtn_status::RTN_INTERNAL),
     };
     if let Some((out, card)) = card_write {
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(out)? };
-        storage::put::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque, card);
+        out.init(card);
     }
     if let Some((out, account)) = account_write {
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(out)? };
-        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, account);
+        out.init(account);
     }
     Ok(())
 }
@@ -128,15 +106,24 @@ pub unsafe extern "C" fn rtn_outcome_apply(
     account_out: *mut rtn_account,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let outcome = unsafe { read_outcome(outcome)? };
-        let today = today(now, utc_offset_minutes, !card.is_null())?;
-        // SAFETY: forwarded from the caller.
-        unsafe {
-            settle(card, account, card_out, account_out, |card, account| {
-                Ok(outcome.apply(card, account, today)?)
-            })
-        }
+        // SAFETY: the pointers are as the `# Safety` section above promises; each output may
+        // alias its input, which `settle` reads to the end before it writes.
+        let (outcome, card, account, card_out, account_out) = unsafe {
+            (
+                In::new(outcome),
+                In::new(card),
+                In::new(account),
+                Out::new(card_out),
+                Out::new(account_out),
+            )
+        };
+        let outcome = outcome.value()?;
+        // A day out of range is the card's status when a card is given, the account's otherwise.
+        let used_for = TimeUse::settle(!card.is_null());
+        let today = local_day(now, utc_offset_minutes, Some(used_for))?;
+        settle(card, account, card_out, account_out, |card, account| {
+            Ok(outcome.apply(card, account, today)?)
+        })
     })
 }
 
@@ -171,8 +158,18 @@ pub unsafe extern "C" fn rtn_clawback_apply(
     account_out: *mut rtn_account,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let c = unsafe { storage::deref(clawback)? };
+        // SAFETY: the pointers are as the `# Safety` section above promises; each output may
+        // alias its input, which `settle` reads to the end before it writes.
+        let (clawback, card, account, card_out, account_out) = unsafe {
+            (
+                In::new(clawback),
+                In::new(card),
+                In::new(account),
+                Out::new(card_out),
+                Out::new(account_out),
+            )
+        };
+        let c = clawback.get()?;
         let count = usize::try_from(c.stamp_count).map_err(|_| rtn_status::RTN_INVALID_ARGUMENT)?;
         let mut stamps = heapless::Vec::new();
         for award in c
@@ -196,14 +193,13 @@ pub unsafe extern "C" fn rtn_clawback_apply(
             stamps,
             discount: Money::from_minor(c.discount),
         };
-        let today = today(now, utc_offset_minutes, !card.is_null())?;
+        // A day out of range is the card's status when a card is given, the account's otherwise.
+        let used_for = TimeUse::settle(!card.is_null());
+        let today = local_day(now, utc_offset_minutes, Some(used_for))?;
         let refund = EventId::from(refund);
-        // SAFETY: forwarded from the caller.
-        unsafe {
-            settle(card, account, card_out, account_out, |card, account| {
-                Ok(clawback.apply(refund, card, account, today)?)
-            })
-        }
+        settle(card, account, card_out, account_out, |card, account| {
+            Ok(clawback.apply(refund, card, account, today)?)
+        })
     })
 }
 
@@ -212,7 +208,10 @@ mod tests {
     use core::mem::MaybeUninit;
 
     use super::*;
+    use crate::card::RTN_CARD_STORAGE_WORDS;
     use crate::card::{rtn_card_init, rtn_card_program, rtn_card_summarize, rtn_card_summary};
+    use crate::handle::Opaque;
+    use crate::points::RTN_ACCOUNT_STORAGE_WORDS;
     use crate::points::{
         rtn_account_init, rtn_account_program, rtn_account_summarize, rtn_account_summary,
     };
@@ -271,7 +270,7 @@ mod tests {
         let mut storage = Box::new(rtn_outcome {
             opaque: [MaybeUninit::new(0); RTN_OUTCOME_STORAGE_WORDS],
         });
-        storage::put::<Outcome, RTN_OUTCOME_STORAGE_WORDS>(&mut storage.opaque, outcome);
+        storage.init(outcome);
         storage
     }
 

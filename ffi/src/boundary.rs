@@ -1,4 +1,5 @@
-//! The panic boundary and the pointer checks every exported function goes through.
+//! The panic boundary every exported function goes through (its pointers go through
+//! [`handle`](crate::handle)).
 
 use crate::status::rtn_status;
 
@@ -29,54 +30,4 @@ pub(crate) fn catch_value<T, F: FnOnce() -> T>(fallback: T, body: F) -> T {
         let _ = fallback;
         body()
     }
-}
-
-/// A byte slice from a C pointer and length: NULL is `RTN_NULL_PARAMETER`, a length beyond
-/// `isize::MAX` is `RTN_INVALID_ARGUMENT`.
-///
-/// # Safety
-/// A non-NULL `ptr` must point to `len` readable bytes that stay valid and unmodified for `'a`.
-pub(crate) unsafe fn input<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], rtn_status> {
-    if ptr.is_null() {
-        return Err(rtn_status::RTN_NULL_PARAMETER);
-    }
-    if isize::try_from(len).is_err() {
-        return Err(rtn_status::RTN_INVALID_ARGUMENT);
-    }
-    // SAFETY: non-NULL, length bounded, validity promised by the caller.
-    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
-}
-
-/// A mutable byte slice from a C pointer and length; same checks as [`input`].
-///
-/// # Safety
-/// A non-NULL `ptr` must point to `len` writable bytes, not aliased by any other argument, that
-/// stay valid for `'a`.
-pub(crate) unsafe fn output<'a>(ptr: *mut u8, len: usize) -> Result<&'a mut [u8], rtn_status> {
-    if ptr.is_null() {
-        return Err(rtn_status::RTN_NULL_PARAMETER);
-    }
-    if isize::try_from(len).is_err() {
-        return Err(rtn_status::RTN_INVALID_ARGUMENT);
-    }
-    // SAFETY: non-NULL, length bounded, validity and exclusivity promised by the caller.
-    Ok(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
-}
-
-/// Checks that an `_out` pointer is not NULL, so that the function can fail before doing work.
-pub(crate) fn out_ptr<T>(ptr: *mut T) -> Result<*mut T, rtn_status> {
-    if ptr.is_null() {
-        Err(rtn_status::RTN_NULL_PARAMETER)
-    } else {
-        Ok(ptr)
-    }
-}
-
-/// Writes `value` through an `_out` pointer already checked by [`out_ptr`].
-///
-/// # Safety
-/// `ptr` must be non-NULL, aligned, and valid for a write of `T`.
-pub(crate) unsafe fn write_out<T>(ptr: *mut T, value: T) {
-    // SAFETY: promised by the caller.
-    unsafe { ptr.write(value) }
 }

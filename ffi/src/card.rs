@@ -6,12 +6,11 @@ use core::mem::MaybeUninit;
 use retention_core::card::{self, Card, CardEvent, CardProgram, ProgramId};
 use retention_core::error::TimeUse;
 use retention_core::terminal::EventId;
-use retention_core::time::Day;
 
-use crate::boundary::{self, input, out_ptr, output, write_out};
+use crate::boundary;
 use crate::envelope::rtn_seal;
+use crate::handle::{In, InOut, InSlice, Opaque, Out, OutSlice, opaque};
 use crate::status::rtn_status;
-use crate::storage::{self, Stored};
 use crate::terminal::{day_number, local_day, optional_day, rtn_event_id};
 
 /// The largest card blob in bytes (an NTAG213's user memory): size NFC buffers with it.
@@ -39,9 +38,7 @@ pub struct rtn_card {
     pub opaque: [MaybeUninit<u64>; RTN_CARD_STORAGE_WORDS],
 }
 
-impl Stored for Card {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnCARD1");
-}
+opaque!(rtn_card: [RTN_CARD_STORAGE_WORDS] holds Card, magic b"rtnCARD1");
 
 /// A punch-card program: how cards of it earn and lose stamps.
 #[repr(C)]
@@ -94,29 +91,20 @@ pub struct rtn_card_summary {
     pub expires_on: i32,
 }
 
-/// `now` and the UTC offset as the card's local day.
-fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| TimeUse::CardDay.refuse(error).into())
-}
+/// A time out of range is the card's `RTN_CARD_DATE_OUT_OF_RANGE`.
+const CARD_DAY: Option<TimeUse> = Some(TimeUse::CardDay);
 
-/// Applies `event` to the card in `card` on `now`, in place.
-///
-/// # Safety
-/// `card` must be NULL or valid and not accessed elsewhere during the call.
-unsafe fn apply(
-    card: *mut rtn_card,
+/// Applies `event` to the card on `now`, in place, only on success (the body of the event
+/// functions).
+fn apply(
+    card: InOut<'_, rtn_card>,
     event: CardEvent,
     now: i64,
     utc_offset_minutes: i16,
-) -> rtn_status {
-    boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref_mut(card)? };
-        let current = storage::get_mut::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque)?;
-        let next = current.apply(&event, today(now, utc_offset_minutes)?)?;
-        *current = next;
-        Ok(())
-    })
+) -> Result<(), rtn_status> {
+    let card = card.value_mut()?;
+    *card = card.apply(&event, local_day(now, utc_offset_minutes, CARD_DAY)?)?;
+    Ok(())
 }
 
 /// Initialises `*card_out` with a new, empty card of `*program` (write counter 0).
@@ -133,20 +121,18 @@ pub unsafe extern "C" fn rtn_card_init(
     card_out: *mut rtn_card,
 ) -> rtn_status {
     boundary::catch(|| {
-        let card_out = out_ptr(card_out)?;
-        // SAFETY: promised by the caller.
-        let program = unsafe { storage::deref(program)? };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (program, card_out) = unsafe { (In::new(program), Out::new(card_out)) };
+        let card_out = card_out.required()?;
+        let program = program.get()?;
         let card = Card::new(CardProgram {
             program: ProgramId(program.program),
             stamps_per_reward: program.stamps_per_reward,
             daily_limit: program.daily_limit,
             lapse_after_days: program.lapse_after_days,
-            expires_on: optional_day(program.expires_on)
-                .map_err(|error| TimeUse::CardExpiry.refuse(error))?,
+            expires_on: optional_day(program.expires_on, TimeUse::CardExpiry)?,
         })?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(card_out)? };
-        storage::put::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque, card);
+        card_out.init(card);
         Ok(())
     })
 }
@@ -179,8 +165,11 @@ pub unsafe extern "C" fn rtn_card_stamp(
         program: ProgramId(program),
         stamps,
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { apply(card, event, now, utc_offset_minutes) }
+    boundary::catch(|| {
+        // SAFETY: `card` is as the `# Safety` section above promises.
+        let card = unsafe { InOut::new(card) };
+        apply(card, event, now, utc_offset_minutes)
+    })
 }
 
 /// Redeems one reward of `program` from the card (redemption `id`), on `now`.
@@ -205,8 +194,11 @@ pub unsafe extern "C" fn rtn_card_redeem(
         id: id.into(),
         program: ProgramId(program),
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { apply(card, event, now, utc_offset_minutes) }
+    boundary::catch(|| {
+        // SAFETY: `card` is as the `# Safety` section above promises.
+        let card = unsafe { InOut::new(card) };
+        apply(card, event, now, utc_offset_minutes)
+    })
 }
 
 /// Takes back `stamps` stamps of `program` given by the earlier transaction `original` (a
@@ -238,8 +230,11 @@ pub unsafe extern "C" fn rtn_card_void(
         original: original.into(),
         stamps,
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { apply(card, event, now, utc_offset_minutes) }
+    boundary::catch(|| {
+        // SAFETY: `card` is as the `# Safety` section above promises.
+        let card = unsafe { InOut::new(card) };
+        apply(card, event, now, utc_offset_minutes)
+    })
 }
 
 /// Lapses the card's held stamps and rewards if no terminal has stamped for more than
@@ -259,11 +254,9 @@ pub unsafe extern "C" fn rtn_card_expire(
     utc_offset_minutes: i16,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref_mut(card)? };
-        let current = storage::get_mut::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque)?;
-        let next = current.expire(today(now, utc_offset_minutes)?)?;
-        *current = next;
+        // SAFETY: `card` is as the `# Safety` section above promises.
+        let card = unsafe { InOut::new(card) }.value_mut()?;
+        *card = card.expire(local_day(now, utc_offset_minutes, CARD_DAY)?)?;
         Ok(())
     })
 }
@@ -286,18 +279,13 @@ pub unsafe extern "C" fn rtn_card_merge(
     merged_out: *mut rtn_card,
 ) -> rtn_status {
     boundary::catch(|| {
-        let merged_out = out_ptr(merged_out)?;
-        let merged = {
-            // SAFETY: promised by the caller; the shared borrows end before the write below,
-            // so `merged_out` may alias `a` or `b`.
-            let (a, b) = unsafe { (storage::deref(a)?, storage::deref(b)?) };
-            let a = storage::get::<Card, RTN_CARD_STORAGE_WORDS>(&a.opaque)?;
-            let b = storage::get::<Card, RTN_CARD_STORAGE_WORDS>(&b.opaque)?;
-            a.merge(b)?
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(merged_out)? };
-        storage::put::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque, merged);
+        // SAFETY: the pointers are as the `# Safety` section above promises; `merged_out` may
+        // alias `a` or `b`, which are read to the end before it is written.
+        let (a, b, merged_out) = unsafe { (In::new(a), In::new(b), Out::new(merged_out)) };
+        let merged_out = merged_out.required()?;
+        let (a, b) = (a.get()?, b.get()?);
+        let merged = a.value()?.merge(b.value()?)?;
+        merged_out.init(merged);
         Ok(())
     })
 }
@@ -313,11 +301,9 @@ pub unsafe extern "C" fn rtn_card_merge(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rtn_card_compact(card: *mut rtn_card, office: rtn_event_id) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref_mut(card)? };
-        let current = storage::get_mut::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque)?;
-        let next = current.compact(office.into())?;
-        *current = next;
+        // SAFETY: `card` is as the `# Safety` section above promises.
+        let card = unsafe { InOut::new(card) }.value_mut()?;
+        *card = card.compact(office.into())?;
         Ok(())
     })
 }
@@ -336,13 +322,10 @@ pub unsafe extern "C" fn rtn_card_has_applied(
     applied_out: *mut bool,
 ) -> rtn_status {
     boundary::catch(|| {
-        let applied_out = out_ptr(applied_out)?;
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref(card)? };
-        let card = storage::get::<Card, RTN_CARD_STORAGE_WORDS>(&storage.opaque)?;
-        let applied = card.has_applied(EventId::from(id));
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(applied_out, applied) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (card, applied_out) = unsafe { (In::new(card), Out::new(applied_out)) };
+        let applied_out = applied_out.required()?;
+        applied_out.write(card.value()?.has_applied(EventId::from(id)));
         Ok(())
     })
 }
@@ -360,11 +343,11 @@ pub unsafe extern "C" fn rtn_card_summarize(
     summary_out: *mut rtn_card_summary,
 ) -> rtn_status {
     boundary::catch(|| {
-        let summary_out = out_ptr(summary_out)?;
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref(card)? };
-        let s = storage::get::<Card, RTN_CARD_STORAGE_WORDS>(&storage.opaque)?.summary();
-        let summary = rtn_card_summary {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (card, summary_out) = unsafe { (In::new(card), Out::new(summary_out)) };
+        let summary_out = summary_out.required()?;
+        let s = card.value()?.summary();
+        summary_out.write(rtn_card_summary {
             program: s.program.0,
             generation: s.generation,
             terminals: s.terminals,
@@ -379,9 +362,7 @@ pub unsafe extern "C" fn rtn_card_summarize(
             last_stamp_day: day_number(s.last_stamp_day),
             lapses_after: day_number(s.lapses_after),
             expires_on: day_number(s.expires_on),
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(summary_out, summary) };
+        });
         Ok(())
     })
 }
@@ -406,20 +387,20 @@ pub unsafe extern "C" fn rtn_card_encode(
     written_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        let written_out = out_ptr(written_out)?;
-        // SAFETY: promised by the caller.
-        let (storage, out, seal) = unsafe {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (card, seal, out, written_out) = unsafe {
             (
-                storage::deref(card)?,
-                output(out, out_len)?,
-                rtn_seal::read(seal)?,
+                In::new(card),
+                In::new(seal),
+                OutSlice::new(out, out_len),
+                Out::new(written_out),
             )
         };
-        let card = storage::get::<Card, RTN_CARD_STORAGE_WORDS>(&storage.opaque)?;
+        let written_out = written_out.required()?;
+        let (card, out, seal) = (card.get()?, out.get()?, rtn_seal::read(seal)?);
+        let card = card.value()?;
         let seal = seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?;
-        let written = card.encode(seal, out)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(written_out, written) };
+        written_out.write(card.encode(seal, out)?);
         Ok(())
     })
 }
@@ -448,14 +429,18 @@ pub unsafe extern "C" fn rtn_card_decode(
     card_out: *mut rtn_card,
 ) -> rtn_status {
     boundary::catch(|| {
-        let card_out = out_ptr(card_out)?;
-        // SAFETY: promised by the caller.
-        let (blob, seal) = unsafe { (input(blob, blob_len)?, rtn_seal::read(seal)?) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, seal, card_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                In::new(seal),
+                Out::new(card_out),
+            )
+        };
+        let card_out = card_out.required()?;
+        let (blob, seal) = (blob.get()?, rtn_seal::read(seal)?);
         let seal = seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?;
-        let card = Card::decode(blob, seal, min_write_counter)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(card_out)? };
-        storage::put::<Card, RTN_CARD_STORAGE_WORDS>(&mut storage.opaque, card);
+        card_out.init(Card::decode(blob, seal, min_write_counter)?);
         Ok(())
     })
 }

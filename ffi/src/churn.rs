@@ -5,16 +5,17 @@
 use core::mem::MaybeUninit;
 
 use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score};
+use retention_core::churn::risk::RiskBand;
 use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
-use retention_core::time::{Day, Timestamp, UtcOffset};
 
-use crate::boundary::{self, input, out_ptr, write_out};
+use crate::boundary;
 use crate::customer::rtn_customer;
+use crate::handle::{In, InOut, InSlice, Out, opaque};
 use crate::rules::RTN_RULES_CHURN_RISK_UNKNOWN;
 use crate::status::rtn_status;
-use crate::storage::{self, Stored, Words};
+use crate::terminal::local_day;
 
 /// The longest churn model blob, in bytes.
 pub const RTN_CHURN_MODEL_MAX_LEN: usize = 196;
@@ -37,9 +38,18 @@ pub const RTN_CHURN_BAND_HIGH: u8 = 2;
 /// Risk band from the third threshold.
 pub const RTN_CHURN_BAND_CRITICAL: u8 = 3;
 
+// cbindgen copies literals; these asserts keep them equal to the core's values and codes.
 const _: () = {
     assert!(RTN_CHURN_MODEL_MAX_LEN == MODEL_MAX_LEN);
     assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
+    assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
+    assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
+    assert!(Grain::ALL.len() == 2);
+    assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
+    assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
+    assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
+    assert!(RTN_CHURN_BAND_CRITICAL == RiskBand::Critical.code());
+    assert!(RiskBand::ALL.len() == 4);
 };
 
 /// A loaded churn model, in caller storage (`rtn_churn_model_load`). May be copied with
@@ -86,13 +96,8 @@ pub struct rtn_churn_result {
     pub rfm_segment: u8,
 }
 
-impl Stored for ChurnModel {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnCHRM1");
-}
-
-impl Stored for ChurnSummary {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnCHRS1");
-}
+opaque!(rtn_churn_model: [RTN_CHURN_MODEL_STORAGE_WORDS] holds ChurnModel, magic b"rtnCHRM1");
+opaque!(rtn_churn_summary: [RTN_CHURN_SUMMARY_STORAGE_WORDS] holds ChurnSummary, magic b"rtnCHRS1");
 
 impl From<Score> for rtn_churn_result {
     fn from(score: Score) -> rtn_churn_result {
@@ -105,7 +110,7 @@ impl From<Score> for rtn_churn_result {
             expected_purchases: score.expected_purchases,
             clv_minor: score.clv.map_or(0, Money::minor),
             risk: score.risk,
-            band: score.band as u8,
+            band: score.band.code(),
             has_clv: score.clv.is_some(),
             rfm_recency,
             rfm_frequency,
@@ -113,14 +118,6 @@ impl From<Score> for rtn_churn_result {
             rfm_segment,
         }
     }
-}
-
-/// The terminal's local day of `unix_seconds` at `utc_offset_minutes`.
-/// A time outside the calendar, like a bad offset, is an invalid argument (the code of a
-/// [`TimeError`](retention_core::time::TimeError) on its own).
-fn local_day(unix_seconds: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    let offset = UtcOffset::from_minutes(utc_offset_minutes)?;
-    Ok(Timestamp::from_unix(unix_seconds).local(offset)?.day())
 }
 
 /// Reads a churn model blob into `*model_out`, checking the envelope and every value.
@@ -140,13 +137,10 @@ pub unsafe extern "C" fn rtn_churn_model_load(
     model_out: *mut rtn_churn_model,
 ) -> rtn_status {
     boundary::catch(|| {
-        let model_out = out_ptr(model_out)?;
-        // SAFETY: the caller promises `blob` holds `blob_len` bytes.
-        let blob = unsafe { input(blob, blob_len)? };
-        let model = ChurnModel::decode(blob)?;
-        // SAFETY: checked non-NULL; valid for writes per the caller.
-        let storage = unsafe { &mut (*model_out).opaque };
-        storage::put::<ChurnModel, RTN_CHURN_MODEL_STORAGE_WORDS>(storage, model);
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, model_out) = unsafe { (InSlice::new(blob, blob_len), Out::new(model_out)) };
+        let model_out = model_out.required()?;
+        model_out.init(ChurnModel::decode(blob.get()?)?);
         Ok(())
     })
 }
@@ -164,18 +158,10 @@ pub unsafe extern "C" fn rtn_churn_summary_init(
     summary_out: *mut rtn_churn_summary,
 ) -> rtn_status {
     boundary::catch(|| {
-        let summary_out = out_ptr(summary_out)?;
-        let grain = match grain {
-            RTN_CHURN_GRAIN_DAY => Grain::Day,
-            RTN_CHURN_GRAIN_WEEK => Grain::Week,
-            _ => return Err(rtn_status::RTN_INVALID_ARGUMENT),
-        };
-        // SAFETY: checked non-NULL; valid for writes per the caller.
-        let storage = unsafe { &mut (*summary_out).opaque };
-        storage::put::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(
-            storage,
-            ChurnSummary::new(grain),
-        );
+        // SAFETY: `summary_out` is as the `# Safety` section above promises.
+        let summary_out = unsafe { Out::new(summary_out) }.required()?;
+        let grain = Grain::from_code(grain).ok_or(rtn_status::RTN_INVALID_ARGUMENT)?;
+        summary_out.init(ChurnSummary::new(grain));
         Ok(())
     })
 }
@@ -198,35 +184,27 @@ pub unsafe extern "C" fn rtn_churn_summary_record_purchase(
     amount_minor: i64,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: valid and exclusive per the caller.
-        let storage = unsafe { storage::deref_mut(summary)? };
-        let summary =
-            storage::get_mut::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(&mut storage.opaque)?;
-        let day = local_day(unix_seconds, utc_offset_minutes)?;
+        // SAFETY: `summary` is as the `# Safety` section above promises.
+        let summary = unsafe { InOut::new(summary) }.value_mut()?;
+        let day = local_day(unix_seconds, utc_offset_minutes, None)?;
         summary.record_purchase(day, Money::from_minor(amount_minor))?;
         Ok(())
     })
 }
 
-fn model_ref(storage: &Words<RTN_CHURN_MODEL_STORAGE_WORDS>) -> Result<&ChurnModel, rtn_status> {
-    storage::get::<ChurnModel, RTN_CHURN_MODEL_STORAGE_WORDS>(storage)
-}
-
+/// Scores `*summary` under `model` on the local day of `now_unix_seconds` into `*score_out`
+/// (the body of `rtn_churn_score` and `rtn_churn_score_blob`).
 fn score_into(
     model: &ChurnModel,
-    summary: *const rtn_churn_summary,
+    summary: In<'_, rtn_churn_summary>,
     now_unix_seconds: i64,
     utc_offset_minutes: i16,
-    score_out: *mut rtn_churn_result,
+    score_out: Out<'_, rtn_churn_result>,
 ) -> Result<(), rtn_status> {
-    let score_out = out_ptr(score_out)?;
-    // SAFETY: a non-NULL `summary` is valid per the caller.
-    let storage = unsafe { storage::deref(summary)? };
-    let summary = storage::get::<ChurnSummary, RTN_CHURN_SUMMARY_STORAGE_WORDS>(&storage.opaque)?;
-    let today = local_day(now_unix_seconds, utc_offset_minutes)?;
-    let score = model.score_summary(summary, today)?;
-    // SAFETY: checked non-NULL; valid for a write per the caller.
-    unsafe { write_out(score_out, score.into()) };
+    let score_out = score_out.required()?;
+    let summary = summary.value()?;
+    let today = local_day(now_unix_seconds, utc_offset_minutes, None)?;
+    score_out.write(model.score_summary(summary, today)?.into());
     Ok(())
 }
 
@@ -249,10 +227,11 @@ pub unsafe extern "C" fn rtn_churn_score(
     score_out: *mut rtn_churn_result,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: a non-NULL `model` is valid per the caller.
-        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, summary, score_out) =
+            unsafe { (In::new(model), In::new(summary), Out::new(score_out)) };
         score_into(
-            model,
+            model.value()?,
             summary,
             now_unix_seconds,
             utc_offset_minutes,
@@ -285,17 +264,16 @@ pub unsafe extern "C" fn rtn_churn_risk_of_customer(
     risk_out: *mut i32,
 ) -> rtn_status {
     boundary::catch(|| {
-        let risk_out = out_ptr(risk_out)?;
-        // SAFETY: a non-NULL `model` is valid per the caller.
-        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
-        // SAFETY: a non-NULL `customer` is valid per the caller.
-        let record = unsafe { crate::customer::read(customer)? };
-        let today = local_day(now_unix_seconds, utc_offset_minutes)?;
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, customer, risk_out) =
+            unsafe { (In::new(model), In::new(customer), Out::new(risk_out)) };
+        let risk_out = risk_out.required()?;
+        let (model, record) = (model.value()?, customer.value()?);
+        let today = local_day(now_unix_seconds, utc_offset_minutes, None)?;
         let risk = model
             .risk_of(&record.churn, today)?
             .map_or(RTN_RULES_CHURN_RISK_UNKNOWN, i32::from);
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(risk_out, risk) };
+        risk_out.write(risk);
         Ok(())
     })
 }
@@ -316,8 +294,15 @@ pub unsafe extern "C" fn rtn_churn_score_blob(
     score_out: *mut rtn_churn_result,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: the caller promises `blob` holds `blob_len` bytes.
-        let model = ChurnModel::decode(unsafe { input(blob, blob_len)? })?;
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, summary, score_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                In::new(summary),
+                Out::new(score_out),
+            )
+        };
+        let model = ChurnModel::decode(blob.get()?)?;
         score_into(
             &model,
             summary,
@@ -348,13 +333,12 @@ pub unsafe extern "C" fn rtn_churn_score_observation(
     score_out: *mut rtn_churn_result,
 ) -> rtn_status {
     boundary::catch(|| {
-        let score_out = out_ptr(score_out)?;
-        // SAFETY: a non-NULL `model` is valid per the caller.
-        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, score_out) = unsafe { (In::new(model), Out::new(score_out)) };
+        let score_out = score_out.required()?;
+        let model = model.value()?;
         let customer = Observation::new(frequency, recency, age)?;
-        let score = model.score(&customer, mean_spend_minor)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(score_out, score.into()) };
+        score_out.write(model.score(&customer, mean_spend_minor)?.into());
         Ok(())
     })
 }
@@ -378,13 +362,12 @@ pub unsafe extern "C" fn rtn_churn_expected_purchases(
     expected_out: *mut f64,
 ) -> rtn_status {
     boundary::catch(|| {
-        let expected_out = out_ptr(expected_out)?;
-        // SAFETY: a non-NULL `model` is valid per the caller.
-        let model = model_ref(&unsafe { storage::deref(model)? }.opaque)?;
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, expected_out) = unsafe { (In::new(model), Out::new(expected_out)) };
+        let expected_out = expected_out.required()?;
+        let model = model.value()?;
         let customer = Observation::new(frequency, recency, age)?;
-        let expected = model.purchases().expected_purchases(&customer, periods)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(expected_out, expected) };
+        expected_out.write(model.purchases().expected_purchases(&customer, periods)?);
         Ok(())
     })
 }

@@ -9,12 +9,10 @@ use retention_core::customer::{self, Birthday, CustomerRecord, UsagePeriod};
 use retention_core::error::TimeUse;
 use retention_core::money::Money;
 
-use crate::churn::{RTN_CHURN_GRAIN_DAY, RTN_CHURN_GRAIN_WEEK};
-
-use crate::boundary::{self, input, out_ptr, output, write_out};
+use crate::boundary;
 use crate::envelope::rtn_seal;
+use crate::handle::{In, InOut, InSlice, Out, OutArray, OutSlice, opaque};
 use crate::status::rtn_status;
-use crate::storage::{self, Stored};
 use crate::terminal::day_number;
 
 /// The largest customer-record blob in bytes (envelope and 16-byte tag included).
@@ -39,9 +37,7 @@ pub struct rtn_customer {
     pub opaque: [MaybeUninit<u64>; RTN_CUSTOMER_STORAGE_WORDS],
 }
 
-impl Stored for CustomerRecord {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnCUST1");
-}
+opaque!(rtn_customer: [RTN_CUSTOMER_STORAGE_WORDS] holds CustomerRecord, magic b"rtnCUST1");
 
 /// The calendar period a usage limit counts in (terminal's local time). `RTN_PERIOD_NONE`
 /// where a field has no period.
@@ -152,24 +148,19 @@ pub unsafe extern "C" fn rtn_customer_get_churn(
     churn_out: *mut rtn_customer_churn,
 ) -> rtn_status {
     boundary::catch(|| {
-        let churn_out = out_ptr(churn_out)?;
-        // SAFETY: promised by the caller.
-        let record = unsafe { read(customer)? };
-        let summary = &record.churn;
-        let churn = rtn_customer_churn {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (customer, churn_out) = unsafe { (In::new(customer), Out::new(churn_out)) };
+        let churn_out = churn_out.required()?;
+        let summary = &customer.value()?.churn;
+        churn_out.write(rtn_customer_churn {
             repeat_spend_minor: summary.repeat_spend().minor(),
             mean_spend_minor: summary.mean_spend_rounded().minor(),
             first_period: summary.first_period().unwrap_or(0),
             last_period: summary.last_period().unwrap_or(0),
             frequency: summary.frequency(),
-            grain: match summary.grain() {
-                Grain::Day => RTN_CHURN_GRAIN_DAY,
-                Grain::Week => RTN_CHURN_GRAIN_WEEK,
-            },
+            grain: summary.grain().code(),
             has_purchases: summary.has_purchases(),
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(churn_out, churn) };
+        });
         Ok(())
     })
 }
@@ -193,18 +184,11 @@ pub unsafe extern "C" fn rtn_customer_set_churn(
     churn: *const rtn_customer_churn,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: a non-NULL `churn` is valid per the caller.
-        let churn = *unsafe { churn.as_ref() }.ok_or(rtn_status::RTN_NULL_PARAMETER)?;
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref_mut(customer)? };
-        let record =
-            storage::get_mut::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&mut storage.opaque)?;
-        let invalid = rtn_status::RTN_CUSTOMER_INVALID_CHURN;
-        let grain = match churn.grain {
-            RTN_CHURN_GRAIN_DAY => Grain::Day,
-            RTN_CHURN_GRAIN_WEEK => Grain::Week,
-            _ => return Err(invalid),
-        };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (customer, churn) = unsafe { (InOut::new(customer), In::new(churn)) };
+        let churn = churn.get()?;
+        let record = customer.value_mut()?;
+        let grain = Grain::from_code(churn.grain).ok_or(rtn_status::RTN_CUSTOMER_INVALID_CHURN)?;
         let history = churn.has_purchases.then_some((
             churn.first_period,
             churn.last_period,
@@ -214,32 +198,6 @@ pub unsafe extern "C" fn rtn_customer_set_churn(
         record.churn = ChurnSummary::from_parts(grain, history)?;
         Ok(())
     })
-}
-
-/// The record in initialised storage.
-///
-/// # Safety
-/// `customer` must be NULL or valid, and not written elsewhere for `'a`.
-pub(crate) unsafe fn read<'a>(
-    customer: *const rtn_customer,
-) -> Result<&'a CustomerRecord, rtn_status> {
-    // SAFETY: promised by the caller.
-    let storage = unsafe { storage::deref(customer)? };
-    storage::get::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&storage.opaque)
-}
-
-/// Writes `record` into the storage `customer_out` (already checked non-NULL).
-///
-/// # Safety
-/// `customer_out` must be valid for a write and not accessed elsewhere during the call.
-pub(crate) unsafe fn write(
-    customer_out: *mut rtn_customer,
-    record: CustomerRecord,
-) -> Result<(), rtn_status> {
-    // SAFETY: promised by the caller.
-    let storage = unsafe { storage::deref_mut(customer_out)? };
-    storage::put::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&mut storage.opaque, record);
-    Ok(())
 }
 
 /// Initialises `*customer_out` with a new customer: no tier, no segments, no visits, no
@@ -252,9 +210,10 @@ pub(crate) unsafe fn write(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rtn_customer_init(customer_out: *mut rtn_customer) -> rtn_status {
     boundary::catch(|| {
-        let customer_out = out_ptr(customer_out)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write(customer_out, CustomerRecord::new()) }
+        // SAFETY: `customer_out` is as the `# Safety` section above promises.
+        let customer_out = unsafe { Out::new(customer_out) }.required()?;
+        customer_out.init(CustomerRecord::new());
+        Ok(())
     })
 }
 
@@ -276,10 +235,8 @@ pub unsafe extern "C" fn rtn_customer_set_profile(
     birthday_day: u8,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref_mut(customer)? };
-        let record =
-            storage::get_mut::<CustomerRecord, RTN_CUSTOMER_STORAGE_WORDS>(&mut storage.opaque)?;
+        // SAFETY: `customer` is as the `# Safety` section above promises.
+        let record = unsafe { InOut::new(customer) }.value_mut()?;
         let birthday = match (birthday_month, birthday_day) {
             (0, 0) => None,
             (month, day) => {
@@ -305,13 +262,14 @@ pub unsafe extern "C" fn rtn_customer_get_profile(
     profile_out: *mut rtn_customer_profile,
 ) -> rtn_status {
     boundary::catch(|| {
-        let profile_out = out_ptr(profile_out)?;
-        // SAFETY: promised by the caller.
-        let record = unsafe { read(customer)? };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (customer, profile_out) = unsafe { (In::new(customer), Out::new(profile_out)) };
+        let profile_out = profile_out.required()?;
+        let record = customer.value()?;
         let last_visit = record
             .last_visit_day()
             .map_err(|_| rtn_status::RTN_INTERNAL)?;
-        let profile = rtn_customer_profile {
+        profile_out.write(rtn_customer_profile {
             segments: record.segments,
             visits: record.visits,
             last_visit: day_number(last_visit),
@@ -319,9 +277,7 @@ pub unsafe extern "C" fn rtn_customer_get_profile(
             birthday_month: record.birthday.map_or(0, Birthday::month),
             birthday_day: record.birthday.map_or(0, Birthday::day),
             usage_count: u8::try_from(record.usage.len()).map_err(|_| rtn_status::RTN_INTERNAL)?,
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(profile_out, profile) };
+        });
         Ok(())
     })
 }
@@ -344,25 +300,21 @@ pub unsafe extern "C" fn rtn_customer_usage(
     count_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let record = unsafe { read(customer)? };
-        // SAFETY: forwarded from the caller.
-        unsafe {
-            crate::rules::copy_out(
-                &record.usage,
-                |usage| {
-                    Ok(rtn_usage_count {
-                        index: usage.index,
-                        counter: usage.counter,
-                        count: usage.count,
-                        period: usage.period.into(),
-                    })
-                },
-                usage_out,
-                capacity,
-                count_out,
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (customer, usage_out) = unsafe {
+            (
+                In::new(customer),
+                OutArray::new(usage_out, capacity, count_out),
             )
-        }
+        };
+        usage_out.copy_from(&customer.value()?.usage, |usage| {
+            Ok(rtn_usage_count {
+                index: usage.index,
+                counter: usage.counter,
+                count: usage.count,
+                period: usage.period.into(),
+            })
+        })
     })
 }
 
@@ -386,18 +338,18 @@ pub unsafe extern "C" fn rtn_customer_encode(
     written_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        let written_out = out_ptr(written_out)?;
-        // SAFETY: promised by the caller.
-        let (record, out, seal) = unsafe {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (customer, seal, out, written_out) = unsafe {
             (
-                read(customer)?,
-                output(out, out_len)?,
-                rtn_seal::read(seal)?,
+                In::new(customer),
+                In::new(seal),
+                OutSlice::new(out, out_len),
+                Out::new(written_out),
             )
         };
-        let written = record.encode(seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?, out)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(written_out, written) };
+        let written_out = written_out.required()?;
+        let (record, out, seal) = (customer.value()?, out.get()?, rtn_seal::read(seal)?);
+        written_out.write(record.encode(seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?, out)?);
         Ok(())
     })
 }
@@ -423,12 +375,19 @@ pub unsafe extern "C" fn rtn_customer_decode(
     customer_out: *mut rtn_customer,
 ) -> rtn_status {
     boundary::catch(|| {
-        let customer_out = out_ptr(customer_out)?;
-        // SAFETY: promised by the caller.
-        let (blob, seal) = unsafe { (input(blob, blob_len)?, rtn_seal::read(seal)?) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, seal, customer_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                In::new(seal),
+                Out::new(customer_out),
+            )
+        };
+        let customer_out = customer_out.required()?;
+        let (blob, seal) = (blob.get()?, rtn_seal::read(seal)?);
         let record = CustomerRecord::decode(blob, seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write(customer_out, record) }
+        customer_out.init(record);
+        Ok(())
     })
 }
 

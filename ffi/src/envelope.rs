@@ -3,7 +3,8 @@
 
 use retention_core::envelope::{self, Kind, Seal};
 
-use crate::boundary::{self, input, out_ptr, output, write_out};
+use crate::boundary;
+use crate::handle::{In, InSlice, Out, OutSlice};
 use crate::status::rtn_status;
 
 /// Bytes the envelope adds around a payload for untagged kinds: header 6 + CRC-32 4.
@@ -68,25 +69,22 @@ pub struct rtn_seal {
 }
 
 impl rtn_seal {
-    /// Reads an optional seal pointer into the core's [`Seal`].
-    ///
-    /// # Safety
-    /// A non-NULL `seal` must point to a valid `rtn_seal` whose pointers honour its lengths.
-    pub(crate) unsafe fn read<'a>(seal: *const rtn_seal) -> Result<Option<Seal<'a>>, rtn_status> {
+    /// Reads an optional seal argument into the core's [`Seal`]: NULL is `None`; a NULL `key`
+    /// is `RTN_NULL_PARAMETER`, a NULL `context` is allowed when `context_len` is 0.
+    pub(crate) fn read(seal: In<'_, rtn_seal>) -> Result<Option<Seal<'_>>, rtn_status> {
         if seal.is_null() {
             return Ok(None);
         }
-        // SAFETY: non-NULL and valid, promised by the caller.
-        let seal = unsafe { &*seal };
-        // SAFETY: the caller promises `key` holds `key_len` bytes.
-        let key = unsafe { input(seal.key, seal.key_len)? };
-        let context = if seal.context_len == 0 {
-            &[][..]
-        } else {
-            // SAFETY: the caller promises `context` holds `context_len` bytes.
-            unsafe { input(seal.context, seal.context_len)? }
+        let seal = seal.get()?;
+        // SAFETY: a valid `rtn_seal` (adopted as one) honours its documentation: `key` holds
+        // `key_len` bytes and `context` `context_len` bytes, unchanged while the seal is used.
+        let (key, context) = unsafe {
+            (
+                InSlice::new(seal.key, seal.key_len),
+                InSlice::new(seal.context, seal.context_len),
+            )
         };
-        Ok(Some(Seal::new(key, context)?))
+        Ok(Some(Seal::new(key.get()?, context.get_or_empty()?)?))
     }
 }
 
@@ -109,13 +107,13 @@ pub unsafe extern "C" fn rtn_envelope_encoded_len(
     len_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        let len_out = out_ptr(len_out)?;
+        // SAFETY: `len_out` is as the `# Safety` section above promises.
+        let len_out = unsafe { Out::new(len_out) }.required()?;
         let kind = kind_from(kind)?;
         if payload_len > envelope::MAX_PAYLOAD_LEN {
             return Err(rtn_status::RTN_PAYLOAD_TOO_LARGE);
         }
-        // SAFETY: checked non-NULL; the caller promises it is valid for a write.
-        unsafe { write_out(len_out, envelope::encoded_len(kind, payload_len)) };
+        len_out.write(envelope::encoded_len(kind, payload_len));
         Ok(())
     })
 }
@@ -143,19 +141,19 @@ pub unsafe extern "C" fn rtn_envelope_encode(
     written_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        let written_out = out_ptr(written_out)?;
-        // SAFETY: the caller promises each pointer is valid for its length.
-        let (payload, out, seal) = unsafe {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (payload, seal, out, written_out) = unsafe {
             (
-                input(payload, payload_len)?,
-                output(out, out_len)?,
-                rtn_seal::read(seal)?,
+                InSlice::new(payload, payload_len),
+                In::new(seal),
+                OutSlice::new(out, out_len),
+                Out::new(written_out),
             )
         };
+        let written_out = written_out.required()?;
+        let (payload, out, seal) = (payload.get()?, out.get()?, rtn_seal::read(seal)?);
         let kind = kind_from(kind)?;
-        let written = envelope::encode_raw(kind, payload, seal, out)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(written_out, written) };
+        written_out.write(envelope::encode_raw(kind, payload, seal, out)?);
         Ok(())
     })
 }
@@ -187,15 +185,17 @@ pub unsafe extern "C" fn rtn_envelope_decode(
     payload_len_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        let payload_len_out = out_ptr(payload_len_out)?;
-        // SAFETY: the caller promises each pointer is valid for its length.
-        let (blob, payload_out, seal) = unsafe {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, seal, payload_out, payload_len_out) = unsafe {
             (
-                input(blob, blob_len)?,
-                output(payload_out, payload_cap)?,
-                rtn_seal::read(seal)?,
+                InSlice::new(blob, blob_len),
+                In::new(seal),
+                OutSlice::new(payload_out, payload_cap),
+                Out::new(payload_len_out),
             )
         };
+        let payload_len_out = payload_len_out.required()?;
+        let (blob, payload_out, seal) = (blob.get()?, payload_out.get()?, rtn_seal::read(seal)?);
         let kind = kind_from(kind)?;
         let opened = envelope::open(blob, kind, seal)?;
         let len = opened.payload.len();
@@ -203,8 +203,7 @@ pub unsafe extern "C" fn rtn_envelope_decode(
             .get_mut(..len)
             .ok_or(rtn_status::RTN_BUFFER_TOO_SMALL)?
             .copy_from_slice(opened.payload);
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(payload_len_out, len) };
+        payload_len_out.write(len);
         Ok(())
     })
 }

@@ -34,10 +34,10 @@ pub mod card;
 pub mod churn;
 pub mod customer;
 pub mod envelope;
+mod handle;
 pub mod points;
 pub mod rules;
 pub mod status;
-mod storage;
 pub mod terminal;
 pub mod version;
 

@@ -7,12 +7,11 @@ use core::mem::MaybeUninit;
 use retention_core::error::TimeUse;
 use retention_core::points::{self, Account, AccountEvent, AccountProgram, Points};
 use retention_core::terminal::EventId;
-use retention_core::time::Day;
 
-use crate::boundary::{self, input, out_ptr, output, write_out};
+use crate::boundary;
 use crate::envelope::rtn_seal;
+use crate::handle::{In, InOut, InSlice, Out, OutSlice, opaque};
 use crate::status::rtn_status;
-use crate::storage::{self, Stored};
 use crate::terminal::{day_number, local_day, rtn_event_id};
 
 /// The largest account blob in bytes: size flash records and buffers with it.
@@ -59,9 +58,7 @@ pub struct rtn_account {
     pub opaque: [MaybeUninit<u64>; RTN_ACCOUNT_STORAGE_WORDS],
 }
 
-impl Stored for Account {
-    const MAGIC: u64 = u64::from_le_bytes(*b"rtnACCT2");
-}
+opaque!(rtn_account: [RTN_ACCOUNT_STORAGE_WORDS] holds Account, magic b"rtnACCT2");
 
 /// How an account's points age.
 #[repr(C)]
@@ -104,55 +101,19 @@ pub struct rtn_account_summary {
     pub recent_events: u8,
 }
 
-/// `now` and the UTC offset as the account's local day.
-fn today(now: i64, utc_offset_minutes: i16) -> Result<Day, rtn_status> {
-    local_day(now, utc_offset_minutes).map_err(|error| TimeUse::AccountDay.refuse(error).into())
-}
+/// A time out of range is the account's `RTN_ACCOUNT_DATE_OUT_OF_RANGE`.
+const ACCOUNT_DAY: Option<TimeUse> = Some(TimeUse::AccountDay);
 
-/// The account in initialised storage.
-///
-/// # Safety
-/// `account` must be NULL or valid, and not written elsewhere for `'a`.
-unsafe fn read<'a>(account: *const rtn_account) -> Result<&'a Account, rtn_status> {
-    // SAFETY: promised by the caller.
-    let storage = unsafe { storage::deref(account)? };
-    storage::get::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&storage.opaque)
-}
-
-/// Replaces the account in `account` with `change(account)`, only on success.
-///
-/// # Safety
-/// `account` must be NULL or valid and not accessed elsewhere during the call.
-unsafe fn update(
-    account: *mut rtn_account,
-    change: impl FnOnce(&Account) -> Result<Account, rtn_status>,
-) -> rtn_status {
-    boundary::catch(|| {
-        // SAFETY: promised by the caller.
-        let storage = unsafe { storage::deref_mut(account)? };
-        let current = storage::get_mut::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque)?;
-        let next = change(current)?;
-        *current = next;
-        Ok(())
-    })
-}
-
-/// Applies `event` on `now` in place.
-///
-/// # Safety
-/// As [`update`].
-unsafe fn apply(
-    account: *mut rtn_account,
+/// Applies `event` on `now`, in place, only on success (the body of the event functions).
+fn apply(
+    account: InOut<'_, rtn_account>,
     event: AccountEvent,
     now: i64,
     utc_offset_minutes: i16,
-) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        update(account, |current| {
-            Ok(current.apply(&event, today(now, utc_offset_minutes)?)?)
-        })
-    }
+) -> Result<(), rtn_status> {
+    let account = account.value_mut()?;
+    *account = account.apply(&event, local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?;
+    Ok(())
 }
 
 /// Initialises `*account_out` with a new, empty account of `*program`.
@@ -169,16 +130,14 @@ pub unsafe extern "C" fn rtn_account_init(
     account_out: *mut rtn_account,
 ) -> rtn_status {
     boundary::catch(|| {
-        let account_out = out_ptr(account_out)?;
-        // SAFETY: promised by the caller.
-        let program = unsafe { storage::deref(program)? };
-        let account = Account::new(AccountProgram {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (program, account_out) = unsafe { (In::new(program), Out::new(account_out)) };
+        let account_out = account_out.required()?;
+        let program = program.get()?;
+        account_out.init(Account::new(AccountProgram {
             expiry_months: program.expiry_months,
             pending_days: program.pending_days,
-        })?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(account_out)? };
-        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, account);
+        })?);
         Ok(())
     })
 }
@@ -209,8 +168,11 @@ pub unsafe extern "C" fn rtn_account_earn(
         id: id.into(),
         points: Points(points),
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { apply(account, event, now, utc_offset_minutes) }
+    boundary::catch(|| {
+        // SAFETY: `account` is as the `# Safety` section above promises.
+        let account = unsafe { InOut::new(account) };
+        apply(account, event, now, utc_offset_minutes)
+    })
 }
 
 /// Spends `points` available points (soonest-expiring first) for the redemption `id` on `now`;
@@ -237,8 +199,11 @@ pub unsafe extern "C" fn rtn_account_redeem(
         id: id.into(),
         points: Points(points),
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { apply(account, event, now, utc_offset_minutes) }
+    boundary::catch(|| {
+        // SAFETY: `account` is as the `# Safety` section above promises.
+        let account = unsafe { InOut::new(account) };
+        apply(account, event, now, utc_offset_minutes)
+    })
 }
 
 /// Takes back `points` earned by the refunded transaction `original` (refund event `id`) on
@@ -266,8 +231,11 @@ pub unsafe extern "C" fn rtn_account_clawback(
         original: original.into(),
         points: Points(points),
     };
-    // SAFETY: forwarded from the caller.
-    unsafe { apply(account, event, now, utc_offset_minutes) }
+    boundary::catch(|| {
+        // SAFETY: `account` is as the `# Safety` section above promises.
+        let account = unsafe { InOut::new(account) };
+        apply(account, event, now, utc_offset_minutes)
+    })
 }
 
 /// Moves the account's day to `now` in place (when later): balances are then answered as of it
@@ -287,12 +255,12 @@ pub unsafe extern "C" fn rtn_account_expire(
     now: i64,
     utc_offset_minutes: i16,
 ) -> rtn_status {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        update(account, |current| {
-            Ok(current.expire(today(now, utc_offset_minutes)?)?)
-        })
-    }
+    boundary::catch(|| {
+        // SAFETY: `account` is as the `# Safety` section above promises.
+        let account = unsafe { InOut::new(account) }.value_mut()?;
+        *account = account.expire(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?;
+        Ok(())
+    })
 }
 
 /// Merges two copies of one account that terminals updated offline into `*merged_out` (which
@@ -318,13 +286,12 @@ pub unsafe extern "C" fn rtn_account_merge(
     merged_out: *mut rtn_account,
 ) -> rtn_status {
     boundary::catch(|| {
-        let merged_out = out_ptr(merged_out)?;
-        // SAFETY: promised by the caller; the shared borrows end before the write below, so
-        // `merged_out` may alias `a` or `b`.
-        let merged = unsafe { read(a)?.merge(read(b)?)? };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(merged_out)? };
-        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, merged);
+        // SAFETY: the pointers are as the `# Safety` section above promises; `merged_out` may
+        // alias `a` or `b`, which are read to the end before it is written.
+        let (a, b, merged_out) = unsafe { (In::new(a), In::new(b), Out::new(merged_out)) };
+        let merged_out = merged_out.required()?;
+        let merged = a.value()?.merge(b.value()?)?;
+        merged_out.init(merged);
         Ok(())
     })
 }
@@ -342,11 +309,10 @@ pub unsafe extern "C" fn rtn_account_has_applied(
     applied_out: *mut bool,
 ) -> rtn_status {
     boundary::catch(|| {
-        let applied_out = out_ptr(applied_out)?;
-        // SAFETY: promised by the caller.
-        let applied = unsafe { read(account)? }.has_applied(EventId::from(id));
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(applied_out, applied) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (account, applied_out) = unsafe { (In::new(account), Out::new(applied_out)) };
+        let applied_out = applied_out.required()?;
+        applied_out.write(account.value()?.has_applied(EventId::from(id)));
         Ok(())
     })
 }
@@ -366,10 +332,13 @@ pub unsafe extern "C" fn rtn_account_summarize(
     summary_out: *mut rtn_account_summary,
 ) -> rtn_status {
     boundary::catch(|| {
-        let summary_out = out_ptr(summary_out)?;
-        // SAFETY: promised by the caller.
-        let s = unsafe { read(account)? }.summary(today(now, utc_offset_minutes)?)?;
-        let summary = rtn_account_summary {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (account, summary_out) = unsafe { (In::new(account), Out::new(summary_out)) };
+        let summary_out = summary_out.required()?;
+        let s = account
+            .value()?
+            .summary(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?)?;
+        summary_out.write(rtn_account_summary {
             available: s.available.0,
             pending: s.pending.0,
             debt: s.debt.0,
@@ -380,9 +349,7 @@ pub unsafe extern "C" fn rtn_account_summarize(
             terminals: s.terminals,
             lots: s.lots,
             recent_events: s.recent_events,
-        };
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(summary_out, summary) };
+        });
         Ok(())
     })
 }
@@ -404,12 +371,15 @@ pub unsafe extern "C" fn rtn_account_expiring_within(
     points_out: *mut u64,
 ) -> rtn_status {
     boundary::catch(|| {
-        let points_out = out_ptr(points_out)?;
-        // SAFETY: promised by the caller.
-        let points =
-            unsafe { read(account)? }.expiring_within(today(now, utc_offset_minutes)?, days)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(points_out, points.0) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (account, points_out) = unsafe { (In::new(account), Out::new(points_out)) };
+        let points_out = points_out.required()?;
+        let account = account.value()?;
+        points_out.write(
+            account
+                .expiring_within(local_day(now, utc_offset_minutes, ACCOUNT_DAY)?, days)?
+                .0,
+        );
         Ok(())
     })
 }
@@ -432,12 +402,18 @@ pub unsafe extern "C" fn rtn_account_qualifying_points(
     points_out: *mut u64,
 ) -> rtn_status {
     boundary::catch(|| {
-        let points_out = out_ptr(points_out)?;
-        // SAFETY: promised by the caller.
-        let points = unsafe { read(account)? }
-            .qualifying_points(today(now, utc_offset_minutes)?, window_months)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(points_out, points.0) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (account, points_out) = unsafe { (In::new(account), Out::new(points_out)) };
+        let points_out = points_out.required()?;
+        let account = account.value()?;
+        points_out.write(
+            account
+                .qualifying_points(
+                    local_day(now, utc_offset_minutes, ACCOUNT_DAY)?,
+                    window_months,
+                )?
+                .0,
+        );
         Ok(())
     })
 }
@@ -462,13 +438,18 @@ pub unsafe extern "C" fn rtn_account_encode(
     written_out: *mut usize,
 ) -> rtn_status {
     boundary::catch(|| {
-        let written_out = out_ptr(written_out)?;
-        // SAFETY: promised by the caller.
-        let (account, out, seal) =
-            unsafe { (read(account)?, output(out, out_len)?, rtn_seal::read(seal)?) };
-        let written = account.encode(seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?, out)?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        unsafe { write_out(written_out, written) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (account, seal, out, written_out) = unsafe {
+            (
+                In::new(account),
+                In::new(seal),
+                OutSlice::new(out, out_len),
+                Out::new(written_out),
+            )
+        };
+        let written_out = written_out.required()?;
+        let (account, out, seal) = (account.value()?, out.get()?, rtn_seal::read(seal)?);
+        written_out.write(account.encode(seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?, out)?);
         Ok(())
     })
 }
@@ -496,17 +477,22 @@ pub unsafe extern "C" fn rtn_account_decode(
     account_out: *mut rtn_account,
 ) -> rtn_status {
     boundary::catch(|| {
-        let account_out = out_ptr(account_out)?;
-        // SAFETY: promised by the caller.
-        let (blob, seal) = unsafe { (input(blob, blob_len)?, rtn_seal::read(seal)?) };
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, seal, account_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                In::new(seal),
+                Out::new(account_out),
+            )
+        };
+        let account_out = account_out.required()?;
+        let (blob, seal) = (blob.get()?, rtn_seal::read(seal)?);
         let account = Account::decode(
             blob,
             seal.ok_or(rtn_status::RTN_SEAL_REQUIRED)?,
             min_write_counter,
         )?;
-        // SAFETY: checked non-NULL; valid for a write per the caller.
-        let storage = unsafe { storage::deref_mut(account_out)? };
-        storage::put::<Account, RTN_ACCOUNT_STORAGE_WORDS>(&mut storage.opaque, account);
+        account_out.init(account);
         Ok(())
     })
 }

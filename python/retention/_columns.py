@@ -1,12 +1,13 @@
-"""Input columns for the churn functions: NumPy arrays, pandas or polars Series, lists, scalars.
+"""Input columns for the native functions: NumPy arrays, pandas or polars Series, lists, scalars.
 
 Everything becomes a 1-D NumPy array of the dtype the native layer reads. A contiguous array of
 that dtype passes through without a copy (pandas and polars Series of float64 without nulls
-convert to a view); anything else is converted once.
+convert to a view); anything else is converted once. Dates and times are :mod:`._time`'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Optional
 
 import numpy as np
@@ -81,3 +82,36 @@ def index_of(*values: Any) -> Any:
         if index is not None and not callable(index):
             return index
     return None
+
+
+def integer_column(values: npt.NDArray[Any], column: str, dtype: Any, missing: Optional[int] = None) -> Any:
+    """`values` as contiguous integers of `dtype`, range-checked; NaN/None -> `missing`.
+
+    Raises :class:`~retention.ValidationError` for missing values (without `missing`), fractions,
+    values that are not numbers, or values out of the dtype's range, naming `column`.
+    """
+    info = np.iinfo(dtype)
+    if values.dtype == object:
+        values = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if np.issubdtype(values.dtype, np.floating):
+        nan = np.isnan(values)
+        if nan.any():
+            if missing is None:
+                raise ValidationError(f"column `{column}` has missing values")
+            values = np.where(nan, missing, values)
+        if not np.all(np.mod(values, 1) == 0):
+            raise ValidationError(
+                f"column `{column}` must hold integers (amounts in minor units: multiply "
+                "decimals by 100 and round)"
+            )
+    elif not (np.issubdtype(values.dtype, np.integer) or values.dtype == np.bool_):
+        raise ValidationError(f"column `{column}` must hold integers, not {values.dtype}")
+    if values.size and (values.min() < info.min or values.max() > info.max):
+        raise ValidationError(f"column `{column}` has values outside {info.min}..={info.max}")
+    return np.ascontiguousarray(values, dtype=dtype)
+
+
+def one_of(names: Iterable[str]) -> str:
+    """The allowed values for a message, double-quoted: ``"D", "W" or "M"``."""
+    quoted = [f'"{name}"' for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"

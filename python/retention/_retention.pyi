@@ -59,7 +59,15 @@ __all__ = [
     "envelope_peek",
     "CHURN_MAX_CLV_MONTHS",
     "CHURN_MAX_SERIES_TERMS",
+    "CHURN_METRICS_PERIODS",
+    "CHURN_MODELS",
+    "CHURN_MODEL_BG_NBD",
     "CHURN_MODEL_MAX_LEN",
+    "CHURN_MODEL_MBG_NBD",
+    "CHURN_MODEL_PARETO_NBD",
+    "CHURN_RISK_BANDS",
+    "CHURN_TIME_UNITS",
+    "WEEK_ORIGIN_DAY",
     "_ChurnModel",
     "churn_calibration_holdout",
     "churn_clv",
@@ -77,6 +85,11 @@ __all__ = [
     "churn_unconditional",
 ]
 __version__: str
+
+# The core's names and constants the pure-Python modules use (retention/_time.py, fitters.py,
+# model.py, metrics.py, plotting.py), built from the core's own lists.
+#: The day number of the Monday week 0 starts on (1969-12-29): week w starts on 7·w + this.
+WEEK_ORIGIN_DAY: int
 
 ENVELOPE_OVERHEAD_LEN: int
 ENVELOPE_MAX_PAYLOAD_LEN: int
@@ -521,6 +534,18 @@ def _backtest(
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int
 CHURN_MAX_SERIES_TERMS: int
+#: Purchase model name -> its parameter names in lifetimes' order.
+CHURN_MODELS: dict[str, tuple[str, ...]]
+#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``).
+CHURN_MODEL_BG_NBD: str
+CHURN_MODEL_MBG_NBD: str
+CHURN_MODEL_PARETO_NBD: str
+#: Risk band names by code (0 low .. 3 critical).
+CHURN_RISK_BANDS: tuple[str, ...]
+#: Time unit alias (``"D"``, ``"W"``) -> its length in days.
+CHURN_TIME_UNITS: dict[str, float]
+#: The calendar periods of the retention metrics, by alias (``"D"``, ``"W"``, ``"M"``, ``"Y"``).
+CHURN_METRICS_PERIODS: tuple[str, ...]
 
 def churn_fit(
     model: str,

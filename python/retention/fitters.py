@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import _retention
-from ._columns import FloatArray, float_column, float_columns, index_of, is_scalar, optional_weights
+from ._columns import FloatArray, float_column, float_columns, index_of, is_scalar, one_of, optional_weights
 from .exceptions import ValidationError
 from .model import ChurnModel
 from .transactions import periods
@@ -156,10 +156,10 @@ def _result(values: FloatArray, scalar: bool) -> Any:
 
 
 class _PurchaseFitter(_BaseFitter):
-    """A purchase-and-dropout model (BG/NBD, MBG/NBD, Pareto/NBD)."""
+    """A purchase-and-dropout model (BG/NBD, MBG/NBD, Pareto/NBD): ``_MODEL`` is the core's name
+    of the model, ``_PARAM_NAMES`` the core's names of its parameters."""
 
     _MODEL: ClassVar[str] = ""
-    _PARAM_NAMES: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
 
     def fit(
         self: _Fitter,
@@ -334,7 +334,8 @@ class BetaGeoFitter(_PurchaseFitter):
     buyer always has P(alive) = 1: for churn risk prefer :class:`ParetoNBDFitter` or
     :class:`ModifiedBetaGeoFitter`."""
 
-    _MODEL = "bg_nbd"
+    _MODEL = _retention.CHURN_MODEL_BG_NBD
+    _PARAM_NAMES = _retention.CHURN_MODELS[_MODEL]
 
 
 class ModifiedBetaGeoFitter(_PurchaseFitter):
@@ -342,7 +343,8 @@ class ModifiedBetaGeoFitter(_PurchaseFitter):
     ``ModifiedBetaGeoFitter``. Like BG/NBD with a dropout chance at time zero too, so one-time
     buyers can lapse."""
 
-    _MODEL = "mbg_nbd"
+    _MODEL = _retention.CHURN_MODEL_MBG_NBD
+    _PARAM_NAMES = _retention.CHURN_MODELS[_MODEL]
 
 
 class ParetoNBDFitter(_PurchaseFitter):
@@ -350,8 +352,8 @@ class ParetoNBDFitter(_PurchaseFitter):
     lifetimes' ``ParetoNBDFitter``. The default scoring model at the till: dropout in continuous
     time, so a one-time buyer who lapsed long ago has a high churn risk."""
 
-    _MODEL = "pareto_nbd"
-    _PARAM_NAMES = ("r", "alpha", "s", "beta")
+    _MODEL = _retention.CHURN_MODEL_PARETO_NBD
+    _PARAM_NAMES = _retention.CHURN_MODELS[_MODEL]
 
     def fit(  # type: ignore[override]
         self,
@@ -478,8 +480,8 @@ class GammaGammaFitter(_BaseFitter):
         """
         if not isinstance(transaction_prediction_model, _PurchaseFitter):
             raise ValidationError("transaction_prediction_model must be a fitted retention fitter")
-        if freq not in ("D", "W"):
-            raise ValidationError(f'freq must be "D" or "W", not {freq!r}')
+        if freq not in _retention.CHURN_TIME_UNITS:
+            raise ValidationError(f"freq must be {one_of(_retention.CHURN_TIME_UNITS)}, not {freq!r}")
         if not 0 <= int(time) <= _retention.CHURN_MAX_CLV_MONTHS:
             raise ValidationError(f"time must be 0..{_retention.CHURN_MAX_CLV_MONTHS} months")
         x, t_x, age, m = float_columns(frequency=frequency, recency=recency, T=T, monetary_value=monetary_value)

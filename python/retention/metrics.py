@@ -12,30 +12,17 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from . import _retention
+from . import _retention, _time
+from ._columns import one_of
 from .exceptions import ValidationError
 from .transactions import _columns
 
 __all__ = ["cohort_retention", "retention_rate", "churn_rate"]
 
-_PANDAS_FREQ = {"D": "D", "W": "W-SUN", "M": "M", "Y": "Y"}
-
-
-def _label(period: str, index: int) -> pd.Period:
-    """The pandas Period of the core's period index."""
-    if period == "D":
-        return pd.Period(np.datetime64(index, "D"), freq="D")
-    if period == "W":
-        # Week 0 starts on Monday 1969-12-29, day −3.
-        return pd.Period(np.datetime64(7 * index - 3, "D"), freq="W-SUN")
-    if period == "M":
-        return pd.Period(year=index // 12, month=index % 12 + 1, freq="M")
-    return pd.Period(year=index, freq="Y")
-
 
 def _check_period(period: str) -> None:
-    if period not in _PANDAS_FREQ:
-        raise ValidationError(f'period must be "D", "W", "M" or "Y", not {period!r}')
+    if period not in _retention.CHURN_METRICS_PERIODS:
+        raise ValidationError(f"period must be {one_of(_retention.CHURN_METRICS_PERIODS)}, not {period!r}")
 
 
 def cohort_retention(
@@ -64,7 +51,7 @@ def cohort_retention(
         table[row, : len(retained)] = retained
     frame = pd.DataFrame(
         table,
-        index=pd.Index([_label(period, c[0]) for c in cohorts], name="cohort"),
+        index=pd.Index([_time.period_label(period, c[0]) for c in cohorts], name="cohort"),
         columns=list(range(width)),
     )
     frame.insert(0, "size", [c[1] for c in cohorts])
@@ -84,7 +71,7 @@ def _rates(
     rates = _retention.churn_retention_rates(columns.customers, columns.days, period, churn)
     return pd.Series(
         [rate for _, rate in rates],
-        index=pd.Index([_label(period, p) for p, _ in rates], name="period"),
+        index=pd.Index([_time.period_label(period, p) for p, _ in rates], name="period"),
         name="churn_rate" if churn else "retention_rate",
         dtype=float,
     )

@@ -24,7 +24,7 @@ __all__ = ["ChurnModel", "MODEL_MAX_LEN", "BANDS", "SEGMENTS"]
 MODEL_MAX_LEN: int = _retention.CHURN_MODEL_MAX_LEN
 
 #: Risk band names by code (``RTN_CHURN_BAND_*`` in C).
-BANDS: tuple[str, ...] = ("low", "medium", "high", "critical")
+BANDS: tuple[str, ...] = _retention.CHURN_RISK_BANDS
 
 #: RFM segment names by code (1..11, ``rfm_segment`` in C; 0 is "no RFM").
 SEGMENTS: dict[int, str] = dict(_retention.churn_rfm_segments())
@@ -98,7 +98,7 @@ class ChurnModel:
     @property
     def params(self) -> pd.Series:
         """The purchase model's parameters, indexed by name."""
-        names = ["r", "alpha", "s", "beta"] if self.model == "pareto_nbd" else ["r", "alpha", "a", "b"]
+        names = list(_retention.CHURN_MODELS[self.model])
         return pd.Series(self._native.params, index=names, dtype=float)
 
     @property

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 import pandas as pd
 
+from . import _retention, _time
 from .exceptions import ValidationError
 from .transactions import _columns, periods
 
@@ -130,22 +131,22 @@ def plot_period_transactions(
     columns = _columns(transactions, customer_id_col, datetime_col, None, datetime_format)
     if len(columns.days) == 0:
         raise ValidationError("no transactions")
-    # Purchase periods of the summary's grain, by their first day (ISO weeks start on Monday,
-    # day −3 being Monday 1969-12-29).
-    start_day = columns.days if grain == "D" else (columns.days + 3) // 7 * 7 - 3
+    # Purchase periods of the summary's grain, by their first day.
+    start_day = _time.period_start_days(columns.days, grain)
     purchases = pd.DataFrame({"customer": columns.customers, "day": start_day}).drop_duplicates()
     first = purchases.groupby("customer")["day"].transform("min")
     repeats = purchases.loc[purchases["day"] > first, "day"].to_numpy()
     births, born = np.unique(purchases.groupby("customer")["day"].min().to_numpy(), return_counts=True)
     labels = pd.period_range(
-        pd.Timestamp(np.datetime64(int(columns.days.min()), "D")),
-        pd.Timestamp(np.datetime64(int(columns.days.max()), "D")),
+        _time.day_timestamp(int(columns.days.min())),
+        _time.day_timestamp(int(columns.days.max())),
         freq=_PERIODS[period],
     )
-    epoch = pd.Timestamp("1970-01-01")
-    edges = np.array([(p.start_time - epoch).days for p in labels] + [(labels[-1].end_time - epoch).days + 1])
+    edges = np.array(
+        [_time.day_number_of(p.start_time) for p in labels] + [_time.day_number_of(labels[-1].end_time) + 1]
+    )
     actual = np.histogram(repeats, bins=edges)[0]
-    unit_days = 1.0 if unit == "D" else 7.0
+    unit_days = _retention.CHURN_TIME_UNITS[unit]
     horizons = np.clip(edges[None, :] - births[:, None], 0, None) / unit_days
     cumulative = np.asarray(model.expected_number_of_purchases_up_to_time(horizons.ravel())).reshape(horizons.shape)
     expected = (born[:, None] * np.diff(cumulative, axis=1)).sum(axis=0)

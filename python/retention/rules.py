@@ -41,7 +41,6 @@ customer and 24 bytes per basket line.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import sys
 from dataclasses import dataclass
@@ -50,6 +49,8 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 import numpy.typing as npt
 
+from . import _time
+from ._columns import integer_column
 from ._retention import RuleSet, _backtest
 from .exceptions import ValidationError
 from .model import ChurnModel
@@ -101,49 +102,8 @@ def _has(frame: Any, column: str) -> bool:
 
 
 def _values(frame: Any, column: str) -> npt.NDArray[Any]:
-    """A column as a NumPy array; aware datetimes as naive UTC."""
-    series = frame[column]
-    dtype = series.dtype
-    if getattr(dtype, "tz", None) is not None:  # pandas, aware
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    elif getattr(dtype, "time_zone", None) is not None:  # polars, aware
-        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    return np.asarray(series.to_numpy())
-
-
-def _integers(values: npt.NDArray[Any], column: str, dtype: Any, missing: Optional[int] = None) -> Any:
-    """`values` as contiguous integers of `dtype`, range-checked; NaN/None -> `missing`."""
-    info = np.iinfo(dtype)
-    if values.dtype == object:
-        values = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    if np.issubdtype(values.dtype, np.floating):
-        nan = np.isnan(values)
-        if nan.any():
-            if missing is None:
-                raise ValidationError(f"column `{column}` has missing values")
-            values = np.where(nan, missing, values)
-        if not np.all(np.mod(values, 1) == 0):
-            raise ValidationError(
-                f"column `{column}` must hold integers (amounts in minor units: multiply "
-                "decimals by 100 and round)"
-            )
-    elif not (np.issubdtype(values.dtype, np.integer) or values.dtype == np.bool_):
-        raise ValidationError(f"column `{column}` must hold integers, not {values.dtype}")
-    if values.size and (values.min() < info.min or values.max() > info.max):
-        raise ValidationError(f"column `{column}` has values outside {info.min}..={info.max}")
-    return np.ascontiguousarray(values, dtype=dtype)
-
-
-def _seconds(values: npt.NDArray[Any], column: str) -> Any:
-    """Timestamps as Unix seconds: ints as they are, datetimes (naive = UTC) converted."""
-    if np.issubdtype(values.dtype, np.datetime64):
-        if np.isnat(values).any():
-            raise ValidationError(f"column `{column}` has missing times")
-        return np.ascontiguousarray(values.astype("datetime64[s]").astype(np.int64))
-    if values.dtype == object and values.size and hasattr(values[0], "timestamp"):
-        converted = np.array(values, dtype="datetime64[s]")
-        return np.ascontiguousarray(converted.astype(np.int64))
-    return _integers(values, column, np.int64)
+    """A column as a NumPy array (aware datetimes as :func:`._time.naive_utc` makes them)."""
+    return np.asarray(_time.naive_utc(frame[column]).to_numpy())
 
 
 def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
@@ -152,24 +112,6 @@ def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
         values = values.astype(str)
     uniques, inverse = np.unique(values, return_inverse=True)
     return uniques, np.ascontiguousarray(inverse.reshape(-1), dtype=np.uint32)
-
-
-def _birthdays(values: npt.NDArray[Any]) -> tuple[Any, Any]:
-    """Month and day arrays (0 for none) from dates, datetimes or ISO strings."""
-    if values.dtype == object or values.dtype.kind == "U":
-        dates = [
-            None if v is None or v != v else dt.date.fromisoformat(v[:10]) if isinstance(v, str) else v
-            for v in values.tolist()
-        ]
-        months = np.array([0 if d is None else d.month for d in dates], dtype=np.uint8)
-        days = np.array([0 if d is None else d.day for d in dates], dtype=np.uint8)
-        return months, days
-    day_values = values.astype("datetime64[D]")
-    missing = np.isnat(day_values)
-    month_start = day_values.astype("datetime64[M]")
-    months = (month_start.astype(np.int64) % 12 + 1).astype(np.uint8)
-    days = ((day_values - month_start).astype(np.int64) + 1).astype(np.uint8)
-    return np.where(missing, 0, months).astype(np.uint8), np.where(missing, 0, days).astype(np.uint8)
 
 
 class _Bar:
@@ -248,7 +190,7 @@ def backtest(
     def optional(column: str, dtype: Any, missing: Optional[int] = None) -> Any:
         if not _has(transactions, column):
             return np.zeros(0, dtype=dtype)
-        return _integers(_values(transactions, column), column, dtype, missing)
+        return integer_column(_values(transactions, column), column, dtype, missing)
 
     if _has(transactions, "basket_id"):
         keys = _values(transactions, "basket_id")
@@ -270,11 +212,11 @@ def backtest(
         if len(np.unique(index)) != len(index):
             raise ValidationError("customers: a customer_id appears twice")
         if _has(customers, "tier"):
-            tier[index] = _integers(_values(customers, "tier"), "tier", np.uint8, 0)
+            tier[index] = integer_column(_values(customers, "tier"), "tier", np.uint8, 0)
         if _has(customers, "segments"):
-            segments[index] = _integers(_values(customers, "segments"), "segments", np.uint32, 0)
+            segments[index] = integer_column(_values(customers, "segments"), "segments", np.uint32, 0)
         if _has(customers, "birthday"):
-            months, days = _birthdays(_values(customers, "birthday"))
+            months, days = _time.birthdays(_values(customers, "birthday"))
             birthday_month[index] = months
             birthday_day[index] = days
         if _has(customers, "segment"):
@@ -300,11 +242,11 @@ def backtest(
         rule_set,
         row_customer,
         basket,
-        _seconds(_values(transactions, "timestamp"), "timestamp"),
+        _time.unix_seconds(_values(transactions, "timestamp"), "timestamp"),
         optional("sku", np.uint32),
         optional("category", np.uint32),
         optional("quantity", np.uint32),
-        _integers(_values(transactions, "unit_price"), "unit_price", np.int64),
+        integer_column(_values(transactions, "unit_price"), "unit_price", np.int64),
         optional("store", np.uint32),
         optional("channel", np.uint8),
         optional("coupon", np.uint32, 0),

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Optional
 import numpy as np
 import pandas as pd
 
-from . import _retention
+from . import _retention, _time
 from ._columns import float_column, to_numpy
 from .exceptions import ValidationError
 
@@ -53,34 +53,6 @@ def periods(freq: str = "D", freq_multiplier: int = 1) -> Periods:
             f'freq={freq!r} with freq_multiplier={freq_multiplier!r} is not supported: use "D" '
             '(days), "D" with freq_multiplier=7 (days, measured in weeks) or "W" (ISO weeks)'
         ) from None
-
-
-_EPOCH_DAY = np.datetime64("1970-01-01", "D")
-
-
-def _day_numbers(values: Any, datetime_format: Optional[str]) -> np.ndarray[Any, Any]:
-    """Days since 1970-01-01 (int64) of dates, datetimes or date strings; wall-clock dates for
-    time-zone-aware values, as lifetimes' ``to_period``."""
-    array = to_numpy(values)
-    if array.dtype.kind != "M":
-        try:
-            converted = pd.to_datetime(pd.Series(array), format=datetime_format)
-        except (ValueError, TypeError) as error:
-            raise ValidationError(f"dates could not be read: {error}") from None
-        if getattr(converted.dt, "tz", None) is not None:
-            converted = converted.dt.tz_localize(None)
-        if converted.isna().any():
-            raise ValidationError("dates must not be missing (NaT)")
-        array = converted.to_numpy()
-    elif np.isnat(array).any():
-        raise ValidationError("dates must not be missing (NaT)")
-    days: np.ndarray[Any, Any] = (array.astype("datetime64[D]") - _EPOCH_DAY).astype(np.int64)
-    return days
-
-
-def _day_number(value: Any, datetime_format: Optional[str]) -> int:
-    """The day number of one date (a string is parsed with ``datetime_format``, as lifetimes)."""
-    return int(_day_numbers(np.array([value], dtype=object), datetime_format)[0])
 
 
 def _customer_codes(values: Any) -> tuple[np.ndarray[Any, Any], Any]:
@@ -121,7 +93,7 @@ def _columns(
     return _Columns(
         customers,
         decode,
-        _day_numbers(dates, datetime_format),
+        _time.day_numbers(dates, datetime_format),
         None if amounts is None else float_column(amounts, monetary_value_col or "amount"),
     )
 
@@ -131,7 +103,7 @@ def _end_day(columns: _Columns, end: Any, datetime_format: Optional[str]) -> int
         if len(columns.days) == 0:
             raise ValidationError("no transactions")
         return int(columns.days.max())
-    return _day_number(end, datetime_format)
+    return _time.day_number(end, datetime_format)
 
 
 def _frame(
@@ -209,7 +181,7 @@ def calibration_and_holdout_data(
     grain, unit = periods(freq, freq_multiplier)
     columns = _columns(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format)
     end = _end_day(columns, observation_period_end, datetime_format)
-    calibration_end = _day_number(calibration_period_end, datetime_format)
+    calibration_end = _time.day_number(calibration_period_end, datetime_format)
     holdout = (columns.days > calibration_end) & (columns.days <= end)
     if calibration_end <= end and not holdout.any():
         raise ValidationError(

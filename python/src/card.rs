@@ -4,8 +4,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use retention_core::card::{self, Card, CardEvent, CardProgram, ProgramId};
 
-use crate::args::{count, day, event_id, event_tuple, optional_date, seal};
+use crate::args::{count, event_id, event_tuple, seal};
 use crate::errors::ToPyErr;
+use crate::time::{day, optional_date};
 
 /// A punch card of one program: stamps toward a reward, kept by offline terminals and merged
 /// without losing or double-counting a stamp. Immutable: every operation returns a new card

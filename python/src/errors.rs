@@ -59,6 +59,16 @@ pub(crate) fn raise(code: Code, message: impl Display) -> PyErr {
     })
 }
 
+/// The allowed values for a message, as given: `a, b or c`.
+pub(crate) fn one_of(names: impl IntoIterator<Item = String>) -> String {
+    let names: Vec<String> = names.into_iter().collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// A core error as a Python exception.
 pub(crate) trait ToPyErr {
     /// The exception of the error's class, with the core's message and the error's code.

@@ -4,8 +4,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use retention_core::points::{self, Account, AccountEvent, AccountProgram, Points};
 
-use crate::args::{count, day, event_id, event_tuple, optional_date, seal};
+use crate::args::{count, event_id, event_tuple, seal};
 use crate::errors::ToPyErr;
+use crate::time::{day, optional_date};
 
 /// A customer's loyalty points: lots by calendar month that expire `expiry_months` after the
 /// month they were earned (0: never), pending for `pending_days` (the returns window),

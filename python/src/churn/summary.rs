@@ -1,18 +1,63 @@
-//! The churn summary of a customer record (`retention.CustomerChurn`), and the helpers that
-//! score a record with a churn model (`ChurnModel.risk_of`, `RuleSet.evaluate(churn_model=)`,
-//! `RuleSet.backtest(churn_model=)`).
+//! `retention.CustomerChurn`: a customer's churn summary (`retention_core::churn::summary`), and
+//! the summary's periods from Python: grains and time units by their frequency aliases (`"D"`,
+//! `"W"`).
 
 use pyo3::prelude::*;
-use retention_core::churn::model::ChurnModel;
-use retention_core::churn::summary::{ChurnSummary, TimeUnit};
+use pyo3::types::PyDict;
+use retention_core::churn::summary::{ChurnSummary, Grain, Periods, TimeUnit};
 use retention_core::error::Code;
 use retention_core::money::Money;
 use retention_core::time::Day;
 
-use crate::args::{day, optional_date};
-use crate::churn::{PyChurnModel, grain, grain_name, time_unit};
-use crate::errors::{ToPyErr, raise};
-use crate::rules::{PyCustomer, instant};
+use crate::errors::{ToPyErr, one_of, raise};
+use crate::time::{day, optional_date};
+
+/// The grain whose frequency alias is `freq`.
+pub(crate) fn grain(freq: &str) -> PyResult<Grain> {
+    Grain::from_freq(freq).ok_or_else(|| {
+        let grains =
+            Grain::ALL.map(|grain| format!("{:?} ({})", grain.freq(), grain_meaning(grain)));
+        raise(
+            Code::INVALID_ARGUMENT,
+            format!("freq must be {}, not {freq:?}", one_of(grains)),
+        )
+    })
+}
+
+/// The time unit whose frequency alias is `freq`.
+pub(crate) fn time_unit(freq: &str) -> PyResult<TimeUnit> {
+    TimeUnit::from_freq(freq).ok_or_else(|| {
+        let units = TimeUnit::ALL.map(|unit| format!("{:?} ({})", unit.freq(), unit_meaning(unit)));
+        raise(
+            Code::INVALID_ARGUMENT,
+            format!("the time unit must be {}, not {freq:?}", one_of(units)),
+        )
+    })
+}
+
+/// What a grain's alias stands for, in messages.
+fn grain_meaning(grain: Grain) -> &'static str {
+    match grain {
+        Grain::Day => "days",
+        Grain::Week => "ISO weeks",
+    }
+}
+
+/// What a time unit's alias stands for, in messages.
+fn unit_meaning(unit: TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Days => "days",
+        TimeUnit::Weeks => "weeks",
+    }
+}
+
+/// The periods of a grain and a time unit named by their aliases.
+pub(crate) fn periods(grain_freq: &str, unit_freq: &str) -> PyResult<Periods> {
+    Ok(Periods {
+        grain: grain(grain_freq)?,
+        unit: time_unit(unit_freq)?,
+    })
+}
 
 /// A customer's churn summary, as the customer record keeps it (lifetimes' definitions):
 /// purchases collapse into periods of `grain` (`"D"` a day, `"W"` an ISO week); `first` and
@@ -65,7 +110,7 @@ impl PyCustomerChurn {
     /// `"D"` or `"W"`: the period purchases collapse into.
     #[getter]
     fn grain(&self) -> &'static str {
-        grain_name(self.summary.grain())
+        self.summary.grain().freq()
     }
 
     /// The first day of the first purchase period, or None.
@@ -110,7 +155,7 @@ impl PyCustomerChurn {
     /// purchases or a day before the last purchase.
     #[pyo3(signature = (at, unit="D"))]
     fn observe(&self, at: &Bound<'_, PyAny>, unit: &str) -> PyResult<(f64, f64, f64)> {
-        let unit: TimeUnit = time_unit(unit)?;
+        let unit = time_unit(unit)?;
         let seen = self
             .summary
             .observe(day(at)?, unit)
@@ -127,7 +172,7 @@ impl PyCustomerChurn {
         };
         format!(
             "CustomerChurn(grain='{}', first={}, last={}, frequency={}, repeat_spend={})",
-            grain_name(self.summary.grain()),
+            self.summary.grain().freq(),
             start(self.summary.first_period()),
             start(self.summary.last_period()),
             self.summary.frequency(),
@@ -137,6 +182,7 @@ impl PyCustomerChurn {
 }
 
 impl PyCustomerChurn {
+    /// The first day of summary period `index`, if any.
     fn start_of(&self, index: Option<i32>) -> PyResult<Option<Day>> {
         index
             .map(|i| {
@@ -149,43 +195,13 @@ impl PyCustomerChurn {
     }
 }
 
-/// The native model of a `retention.ChurnModel` (or of its `_ChurnModel`).
-pub(crate) fn model_of(model: &Bound<'_, PyAny>) -> PyResult<ChurnModel> {
-    let native = if model.hasattr("_native")? {
-        model.getattr("_native")?
-    } else {
-        model.clone()
-    };
-    let native = native.cast::<PyChurnModel>().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err("churn_model must be a retention.ChurnModel")
-    })?;
-    Ok(native.get().inner)
-}
-
-/// The local day of `at`: a `datetime.date`, an aware `datetime`, or Unix seconds with
-/// `utc_offset_minutes`.
-pub(crate) fn local_day(at: &Bound<'_, PyAny>, utc_offset_minutes: Option<i16>) -> PyResult<Day> {
-    if at.extract::<i64>().is_err() && !at.hasattr("hour")? {
-        return day(at);
-    }
-    let (now, offset) = instant(at, utc_offset_minutes)?;
-    now.local(offset)
-        .map(|local| local.day())
-        .map_err(ToPyErr::to_py)
-}
-
-/// The churn risk of `customer` under `model` on `today`: 0..=1000, or None without purchases.
-pub(crate) fn risk_of(
-    model: &ChurnModel,
-    customer: &PyCustomer,
-    today: Day,
-) -> PyResult<Option<u16>> {
-    model
-        .risk_of(&customer.record.churn, today)
-        .map_err(ToPyErr::to_py)
-}
-
+/// `CustomerChurn`, and `CHURN_TIME_UNITS`: each time unit's alias and its length in days.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCustomerChurn>()?;
+    let units = PyDict::new(m.py());
+    for unit in TimeUnit::ALL {
+        units.set_item(unit.freq(), unit.days())?;
+    }
+    m.add("CHURN_TIME_UNITS", units)?;
     Ok(())
 }
