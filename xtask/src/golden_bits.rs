@@ -99,7 +99,9 @@ pub(crate) fn pin(root: &Path) -> Result<(), Box<dyn Error>> {
             let got = function(x);
             let off = ulps(got, json::text(case, "exact")?)?;
             if off > max_ulps {
-                return Err(format!("{name}({x:e}) = {got:e} is {off} ulps from the exact value").into());
+                return Err(
+                    format!("{name}({x:e}) = {got:e} is {off} ulps from the exact value").into(),
+                );
             }
             largest = largest.max(off);
             case["bits"] = Value::String(hex_bits(got));
@@ -113,7 +115,9 @@ pub(crate) fn pin(root: &Path) -> Result<(), Box<dyn Error>> {
         let alive_off = relative(alive, json::text(case, "p_alive_exact")?)?;
         let expected_off = relative(expected, json::text(case, "expected_exact")?)?;
         if alive_off > P_ALIVE_TOLERANCE || expected_off > EXPECTED_TOLERANCE {
-            return Err(format!("{case}: {alive} ({alive_off:e}), {expected} ({expected_off:e})").into());
+            return Err(
+                format!("{case}: {alive} ({alive_off:e}), {expected} ({expected_off:e})").into(),
+            );
         }
         worst_alive = worst_alive.max(alive_off);
         worst_expected = worst_expected.max(expected_off);
