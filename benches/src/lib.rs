@@ -44,10 +44,17 @@ pub mod rules {
     /// A 20-line till basket: coffees, teas, pastries, a gift card.
     #[must_use]
     pub fn basket() -> Vec<Line> {
-        (0..20u32)
+        basket_of(20)
+    }
+
+    /// A till basket of `lines` lines (at most 32): coffees, teas and pastries, the last one a
+    /// gift card. Its first lines are the same for every length.
+    #[must_use]
+    pub fn basket_of(lines: u32) -> Vec<Line> {
+        (0..lines)
             .map(|i| {
                 let category = [1, 2, 3, 1, 3][(i % 5) as usize];
-                let category = if i == 19 { 90 } else { category };
+                let category = if i + 1 == lines { 90 } else { category };
                 Line::new(1000 + i, category, 1 + i % 3, 150 + 37 * i64::from(i))
             })
             .collect()

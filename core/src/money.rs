@@ -10,6 +10,7 @@
 //! [`allocate_largest_remainder`], so that line shares always add up to the total.
 
 use core::fmt;
+use core::num::{NonZeroU64, NonZeroU128};
 
 use serde::{Deserialize, Serialize};
 
@@ -217,41 +218,64 @@ pub enum Rounding {
 /// assert_eq!(div_round(5, 2, Rounding::HalfEven), Ok(2));
 /// ```
 pub fn div_round(numerator: i128, denominator: i128, rounding: Rounding) -> Result<i128, Overflow> {
-    // Normalise to a positive denominator so the remainder logic below has one case.
-    let (numerator, denominator) = if denominator < 0 {
-        (
-            numerator.checked_neg().ok_or(Overflow)?,
-            denominator.checked_neg().ok_or(Overflow)?,
-        )
-    } else {
-        (numerator, denominator)
-    };
-    let floor = numerator.checked_div_euclid(denominator).ok_or(Overflow)?;
-    // 0 <= remainder < denominator, because the denominator is positive.
-    let remainder = numerator.checked_rem_euclid(denominator).ok_or(Overflow)?;
-    if remainder == 0 {
-        return Ok(floor);
+    // In 64 bits where both fit (a hardware division on 64-bit targets), else in 128.
+    if let (Ok(numerator), Ok(denominator)) = (i64::try_from(numerator), i64::try_from(denominator))
+    {
+        if let Ok(quotient) = div_round_i64(numerator, denominator, rounding) {
+            return Ok(i128::from(quotient));
+        }
     }
-    let up = floor.checked_add(1).ok_or(Overflow)?;
-    // Compare 2·remainder with the denominator without overflowing: remainder vs denominator - remainder.
-    let rest = denominator.checked_sub(remainder).ok_or(Overflow)?;
-    let nearest_half = |on_tie: i128| {
-        if remainder > rest {
-            up
-        } else if remainder < rest {
-            floor
-        } else {
-            on_tie
+    div_round_i128(numerator, denominator, rounding)
+}
+
+/// The rounding division of [`div_round`], for one integer width.
+macro_rules! div_round_in {
+    ($name:ident, $int:ty) => {
+        fn $name(numerator: $int, denominator: $int, rounding: Rounding) -> Result<$int, Overflow> {
+            // Normalise to a positive denominator so the remainder logic below has one case.
+            let (numerator, denominator) = if denominator < 0 {
+                (
+                    numerator.checked_neg().ok_or(Overflow)?,
+                    denominator.checked_neg().ok_or(Overflow)?,
+                )
+            } else {
+                (numerator, denominator)
+            };
+            let floor = numerator.checked_div_euclid(denominator).ok_or(Overflow)?;
+            // 0 <= remainder < denominator, because the denominator is positive.
+            let remainder = numerator.checked_rem_euclid(denominator).ok_or(Overflow)?;
+            if remainder == 0 {
+                return Ok(floor);
+            }
+            let up = floor.checked_add(1).ok_or(Overflow)?;
+            // Compare 2·remainder with the denominator without overflowing: remainder vs
+            // denominator - remainder.
+            let rest = denominator.checked_sub(remainder).ok_or(Overflow)?;
+            let nearest_half = |on_tie: $int| {
+                if remainder > rest {
+                    up
+                } else if remainder < rest {
+                    floor
+                } else {
+                    on_tie
+                }
+            };
+            Ok(match rounding {
+                Rounding::Floor => floor,
+                Rounding::Ceil => up,
+                // Away from zero: on a tie a negative quotient goes down (to floor), a positive
+                // one up.
+                Rounding::HalfUp => nearest_half(if numerator < 0 { floor } else { up }),
+                Rounding::HalfEven => {
+                    nearest_half(if floor.rem_euclid(2) == 0 { floor } else { up })
+                }
+            })
         }
     };
-    Ok(match rounding {
-        Rounding::Floor => floor,
-        Rounding::Ceil => up,
-        // Away from zero: on a tie a negative quotient goes down (to floor), a positive one up.
-        Rounding::HalfUp => nearest_half(if numerator < 0 { floor } else { up }),
-        Rounding::HalfEven => nearest_half(if floor.rem_euclid(2) == 0 { floor } else { up }),
-    })
 }
+
+div_round_in!(div_round_i64, i64);
+div_round_in!(div_round_i128, i128);
 
 /// Why [`allocate_largest_remainder`] could not share a total out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -281,9 +305,15 @@ impl core::error::Error for AllocateError {}
 /// `total` exactly.
 ///
 /// Each line first gets `floor(total · weight / Σweights)`; the units left over (fewer than the
-/// number of lines) go one each to the lines with the largest remainders, ties to the lower
-/// index. Lines of weight zero get nothing. Time is O(n·k) for n lines and k < n leftover units,
-/// with no allocation; `shares_out` is written only on success.
+/// number of lines with a remainder) go one each to the lines with the largest remainders, ties
+/// to the lower index. Lines of weight zero get nothing. No allocation; `shares_out` is written
+/// only on success.
+///
+/// Time: one pass that computes each line's floor and remainder once (a 64-bit division where
+/// `total · weight` fits in 64 bits, else a 128-bit one), then one partial selection of the
+/// largest remainders — O(n) on average, O(n²) at worst, for up to 32 lines whose weights add
+/// up to less than 2^59. Longer inputs, or larger weights, pick the leftover units by scanning
+/// the lines once per unit (O(n·k) multiplications, no division); the shares are the same.
 ///
 /// ```
 /// use retention_core::money::allocate_largest_remainder;
@@ -301,73 +331,174 @@ pub fn allocate_largest_remainder(
     if weights.len() != shares_out.len() {
         return Err(AllocateError::LengthMismatch);
     }
-    let weight_sum = weights
-        .iter()
-        .try_fold(0u64, |acc, &w| acc.checked_add(w))
-        .ok_or(AllocateError::Overflow)?;
-    if weight_sum == 0 {
+    let mut weight_sum = 0u64;
+    let mut heaviest = 0u64;
+    for &weight in weights {
+        weight_sum = weight_sum
+            .checked_add(weight)
+            .ok_or(AllocateError::Overflow)?;
+        heaviest = heaviest.max(weight);
+    }
+    let Some(divisor) = NonZeroU64::new(weight_sum) else {
         if total == 0 {
             shares_out.fill(0);
             return Ok(());
         }
         return Err(AllocateError::ZeroWeights);
-    }
-    let total_wide = u128::from(total);
-    let sum_wide = u128::from(weight_sum);
-    // First pass: floors, and how many units are left over. total·w fits in u128 for u64 inputs,
-    // and each floor is at most `total`, so the casts back to u64 cannot truncate.
-    let mut given: u64 = 0;
-    for (share, &weight) in shares_out.iter_mut().zip(weights) {
-        let exact = total_wide.saturating_mul(u128::from(weight));
-        let floor = u64::try_from(exact.checked_div(sum_wide).unwrap_or(0)).unwrap_or(u64::MAX);
+    };
+    let narrow = total.checked_mul(heaviest).is_some();
+    let keyed = weights.len() <= SELECT_LINES && weight_sum < KEY_REMAINDER_LIMIT;
+    // One pass: every floor into `shares_out`, every remainder (packed with its line) into
+    // `keys`. The floors add up to at most `total`.
+    let mut keys = [0u64; SELECT_LINES];
+    let mut given = 0u64;
+    for (line, (share, &weight)) in shares_out.iter_mut().zip(weights).enumerate() {
+        let (floor, remainder) = floor_and_remainder(total, weight, divisor, narrow);
         *share = floor;
         given = given.saturating_add(floor);
+        if keyed {
+            if let Some(key) = keys.get_mut(line) {
+                *key = selection_key(remainder, line);
+            }
+        }
     }
-    let mut leftover = total.saturating_sub(given);
-    // Second pass: hand out the leftover units by largest remainder. A line receives at most one
-    // unit, so the lines already topped up are excluded by comparing against `last` (the
-    // previously chosen remainder and index), not by extra storage.
-    let remainder_of = |weight: u64| {
-        total_wide
-            .saturating_mul(u128::from(weight))
-            .checked_rem(sum_wide)
-            .unwrap_or(0)
-    };
-    let mut last: Option<(u128, usize)> = None;
-    while leftover > 0 {
-        let mut best: Option<(u128, usize)> = None;
-        for (index, &weight) in weights.iter().enumerate() {
-            let remainder = remainder_of(weight);
-            if weight == 0 || remainder == 0 {
+    // Fewer units are left than lines with a non-zero remainder: the remainders add up to
+    // leftover · Σweights, and each is below Σweights.
+    let leftover = total.saturating_sub(given);
+    if leftover == 0 {
+        return Ok(());
+    }
+    let count = usize::try_from(leftover).unwrap_or(usize::MAX);
+    if keyed {
+        let keys = keys.get_mut(..weights.len()).unwrap_or_default();
+        select_largest(keys, count);
+        for key in keys.iter().take(count) {
+            if let Some(share) = shares_out.get_mut(line_of_key(*key)) {
+                *share = share.saturating_add(1);
+            }
+        }
+        return Ok(());
+    }
+    // More lines than the selection holds, or remainders too large to pack: find the last
+    // remainder (and line) that receives a unit, one unit at a time, then hand them out.
+    let mut last: Option<(u64, usize)> = None;
+    for _ in 0..count {
+        let mut best: Option<(u64, usize)> = None;
+        for (line, (&floor, &weight)) in shares_out.iter().zip(weights).enumerate() {
+            let key = (remainder_of(total, weight, floor, divisor), line);
+            if key.0 == 0 || last.is_some_and(|last| !comes_before(last, key)) {
                 continue;
             }
-            // Order: larger remainder first, then lower index. Skip everything at or before `last`.
-            let after_last = match last {
-                None => true,
-                Some((last_rem, last_index)) => {
-                    remainder < last_rem || (remainder == last_rem && index > last_index)
-                }
-            };
-            let better = match best {
-                None => true,
-                Some((best_rem, _)) => remainder > best_rem,
-            };
-            if after_last && better {
-                best = Some((remainder, index));
+            if best.is_none_or(|best| comes_before(key, best)) {
+                best = Some(key);
             }
         }
-        let Some((remainder, index)) = best else {
-            // Unreachable for consistent inputs: the leftover is below the count of non-zero
-            // remainders. Leave `shares_out` as computed rather than loop forever.
-            break;
-        };
-        if let Some(share) = shares_out.get_mut(index) {
+        match best {
+            Some(key) => last = Some(key),
+            None => break,
+        }
+    }
+    let Some(last) = last else {
+        return Ok(());
+    };
+    for (line, (share, &weight)) in shares_out.iter_mut().zip(weights).enumerate() {
+        let key = (remainder_of(total, weight, *share, divisor), line);
+        if key.0 != 0 && !comes_before(last, key) {
             *share = share.saturating_add(1);
         }
-        leftover = leftover.saturating_sub(1);
-        last = Some((remainder, index));
     }
     Ok(())
+}
+
+/// Lines the one-pass selection of [`allocate_largest_remainder`] holds on the stack.
+const SELECT_LINES: usize = 32;
+/// Bits of a selection key that hold the line: `remainder << 5 | (31 − line)`, so that the larger
+/// key is the larger remainder, then the lower line.
+const KEY_LINE_BITS: u32 = 5;
+/// Remainders (and so weight sums) below this fit a selection key.
+const KEY_REMAINDER_LIMIT: u64 = 1 << (u64::BITS - KEY_LINE_BITS);
+const _: () = assert!(SELECT_LINES == 1 << KEY_LINE_BITS);
+
+/// `total · weight` divided by the weights' sum: the floor and the remainder, from one division,
+/// in 64 bits when `narrow` (the product fits), else in 128.
+fn floor_and_remainder(total: u64, weight: u64, divisor: NonZeroU64, narrow: bool) -> (u64, u64) {
+    if narrow {
+        let exact = total.wrapping_mul(weight);
+        (exact / divisor, exact % divisor)
+    } else {
+        let exact = u128::from(total).wrapping_mul(u128::from(weight));
+        let floor = exact / NonZeroU128::from(divisor);
+        let remainder = exact.wrapping_sub(floor.wrapping_mul(u128::from(divisor.get())));
+        // floor <= total and remainder < divisor: both fit.
+        (
+            u64::try_from(floor).unwrap_or(u64::MAX),
+            u64::try_from(remainder).unwrap_or(0),
+        )
+    }
+}
+
+/// The remainder of `total · weight / Σweights` from its floor, by multiplication only.
+fn remainder_of(total: u64, weight: u64, floor: u64, divisor: NonZeroU64) -> u64 {
+    let exact = u128::from(total).wrapping_mul(u128::from(weight));
+    let remainder = exact.wrapping_sub(u128::from(floor).wrapping_mul(u128::from(divisor.get())));
+    u64::try_from(remainder).unwrap_or(0)
+}
+
+/// True when `(remainder, line)` `a` receives a leftover unit before `b`: the larger remainder,
+/// then the lower line.
+fn comes_before(a: (u64, usize), b: (u64, usize)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+/// The selection key of a line (`line` < 32, `remainder` < 2^59).
+fn selection_key(remainder: u64, line: usize) -> u64 {
+    let line_bits = u64::try_from(line).unwrap_or(0) & KEY_LINE_MASK;
+    (remainder << KEY_LINE_BITS) | (KEY_LINE_MASK ^ line_bits)
+}
+
+/// The line of a selection key.
+fn line_of_key(key: u64) -> usize {
+    usize::try_from(KEY_LINE_MASK ^ (key & KEY_LINE_MASK)).unwrap_or(usize::MAX)
+}
+
+const KEY_LINE_MASK: u64 = (1 << KEY_LINE_BITS) - 1;
+
+/// Moves the `count` largest of `keys` (all distinct) to its front, in any order: quickselect,
+/// partitioning around the middle key of a shrinking window.
+fn select_largest(keys: &mut [u64], count: usize) {
+    let (mut low, mut high) = (0usize, keys.len());
+    while high.saturating_sub(low) > 1 {
+        let Some(window) = keys.get_mut(low..high) else {
+            return;
+        };
+        let last = window.len().saturating_sub(1);
+        swap_within(window, window.len() / 2, last);
+        let pivot = window.get(last).copied().unwrap_or(0);
+        // Keys above the pivot to the front, then the pivot after them.
+        let mut above = 0usize;
+        for index in 0..last {
+            if window.get(index).is_some_and(|&key| key > pivot) {
+                swap_within(window, index, above);
+                above = above.saturating_add(1);
+            }
+        }
+        swap_within(window, above, last);
+        let pivot_at = low.saturating_add(above);
+        if count < pivot_at {
+            high = pivot_at;
+        } else if count > pivot_at.saturating_add(1) {
+            low = pivot_at.saturating_add(1);
+        } else {
+            return;
+        }
+    }
+}
+
+/// Swaps two keys; the bounds are checked here, so the swap itself cannot panic.
+fn swap_within(keys: &mut [u64], a: usize, b: usize) {
+    if a < keys.len() && b < keys.len() {
+        keys.swap(a, b);
+    }
 }
 
 #[cfg(test)]
@@ -484,6 +615,30 @@ mod tests {
         // 2 over 1:1:1 -> ties to the lowest indices.
         allocate_largest_remainder(2, &[1, 1, 1], &mut shares).unwrap();
         assert_eq!(shares, [1, 1, 0]);
+        // Sums too large to pack a selection key (2^60 each): the scan, same law.
+        let huge = 1u64 << 60;
+        allocate_largest_remainder(2, &[huge, huge, huge], &mut shares).unwrap();
+        assert_eq!(shares, [1, 1, 0]);
+        // total · weight beyond 64 bits: u64::MAX over 1:1:2 is 4611686018427387903.75,
+        // ...903.75 and ...807.5: floors leave 2 units, to line 0 and line 1 (.75 > .5).
+        allocate_largest_remainder(u64::MAX, &[1, 1, 2], &mut shares).unwrap();
+        assert_eq!(
+            shares,
+            [
+                4_611_686_018_427_387_904,
+                4_611_686_018_427_387_904,
+                9_223_372_036_854_775_807
+            ]
+        );
+        // 40 lines (more than the selection holds): 3 over 40 equal weights, to lines 0-2;
+        // 41 over them: one each, and the one left to line 0.
+        let mut forty = [0u64; 40];
+        allocate_largest_remainder(3, &[5; 40], &mut forty).unwrap();
+        assert_eq!(&forty[..4], &[1, 1, 1, 0]);
+        assert_eq!(forty[3..].iter().sum::<u64>(), 0);
+        allocate_largest_remainder(41, &[5; 40], &mut forty).unwrap();
+        assert_eq!(&forty[..2], &[2, 1]);
+        assert!(forty[1..].iter().all(|&s| s == 1));
     }
 
     #[test]
@@ -507,26 +662,111 @@ mod tests {
         assert_eq!(shares, [0, 0]);
     }
 
+    /// The share-out law written the plain way: exact floors in 128 bits, every line sorted by
+    /// (larger remainder, lower index), the leftover units to the first ones.
+    fn reference_allocation(total: u64, weights: &[u64]) -> Option<Vec<u64>> {
+        let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+        if sum == 0 {
+            return (total == 0).then(|| vec![0; weights.len()]);
+        }
+        let exact: Vec<u128> = weights
+            .iter()
+            .map(|&w| u128::from(total) * u128::from(w))
+            .collect();
+        let mut shares: Vec<u64> = exact.iter().map(|e| (e / sum) as u64).collect();
+        let leftover = total - shares.iter().sum::<u64>();
+        let mut order: Vec<usize> = (0..weights.len()).collect();
+        order.sort_by(|&a, &b| (exact[b] % sum).cmp(&(exact[a] % sum)).then(a.cmp(&b)));
+        for &line in order.iter().take(leftover as usize) {
+            shares[line] += 1;
+        }
+        Some(shares)
+    }
+
+    /// Weights that take every path: few or many lines (the selection holds 32), small amounts
+    /// (64-bit arithmetic), huge ones (128-bit, and sums too large to pack), many ties.
+    fn weights_strategy() -> impl Strategy<Value = Vec<u64>> {
+        prop_oneof![
+            proptest::collection::vec(0u64..10_000_000, 1..40),
+            proptest::collection::vec(0u64..4, 1..70),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(0u64),
+                    1u64..1000,
+                    Just(1u64 << 59),
+                    (1u64 << 62)..(1u64 << 63)
+                ],
+                1..4
+            ),
+            proptest::collection::vec(0u64..(u64::MAX / 64), 1..64),
+        ]
+    }
+
+    fn total_strategy() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            0u64..100,
+            0u64..1_000_000_000_000,
+            Just(u64::MAX),
+            any::<u64>()
+        ]
+    }
+
     proptest! {
         #[test]
-        fn allocation_conserves_and_is_fair(
-            total in 0u64..1_000_000_000_000,
-            weights in proptest::collection::vec(0u64..10_000_000, 1..40),
-        ) {
-            let mut shares = vec![0u64; weights.len()];
+        fn allocation_matches_the_reference(total in total_strategy(), weights in weights_strategy()) {
+            let mut shares = vec![7u64; weights.len()];
             let result = allocate_largest_remainder(total, &weights, &mut shares);
-            let weight_sum: u64 = weights.iter().sum();
-            if weight_sum == 0 {
-                prop_assert_eq!(result, if total == 0 { Ok(()) } else { Err(AllocateError::ZeroWeights) });
+            let sum = weights.iter().try_fold(0u64, |acc, &w| acc.checked_add(w));
+            match (sum, reference_allocation(total, &weights)) {
+                (None, _) => {
+                    prop_assert_eq!(result, Err(AllocateError::Overflow));
+                    prop_assert!(shares.iter().all(|&s| s == 7));
+                }
+                (Some(_), None) => {
+                    prop_assert_eq!(result, Err(AllocateError::ZeroWeights));
+                    prop_assert!(shares.iter().all(|&s| s == 7));
+                }
+                (Some(_), Some(expected)) => {
+                    prop_assert_eq!(result, Ok(()));
+                    prop_assert_eq!(&shares, &expected);
+                }
+            }
+        }
+
+        #[test]
+        fn allocation_obeys_the_law(total in total_strategy(), weights in weights_strategy()) {
+            let mut shares = vec![0u64; weights.len()];
+            let Some(sum) = weights.iter().try_fold(0u64, |acc, &w| acc.checked_add(w)) else {
+                return Ok(());
+            };
+            if sum == 0 {
                 return Ok(());
             }
-            prop_assert_eq!(result, Ok(()));
-            prop_assert_eq!(shares.iter().sum::<u64>(), total);
-            for (share, weight) in shares.iter().zip(&weights) {
-                // Each share is the floor or the floor + 1 of the exact proportional share.
-                let exact_floor = (u128::from(total) * u128::from(*weight) / u128::from(weight_sum)) as u64;
-                prop_assert!(*share == exact_floor || *share == exact_floor + 1);
-                if *weight == 0 { prop_assert_eq!(*share, 0); }
+            allocate_largest_remainder(total, &weights, &mut shares).unwrap();
+            // The shares add up to the total.
+            prop_assert_eq!(shares.iter().map(|&s| u128::from(s)).sum::<u128>(), u128::from(total));
+            let exact = |w: u64| u128::from(total) * u128::from(w);
+            let sum = u128::from(sum);
+            for (line, (&share, &weight)) in shares.iter().zip(&weights).enumerate() {
+                // Each share is the floor of the exact share, or one more.
+                let floor = exact(weight) / sum;
+                let share = u128::from(share);
+                prop_assert!(share == floor || share == floor + 1, "line {}", line);
+                if weight == 0 {
+                    prop_assert_eq!(share, 0);
+                }
+                // Largest remainder, ties to the lower index: a line that got a unit ranks
+                // before every line that did not.
+                if share == floor + 1 {
+                    let mine = exact(weight) % sum;
+                    for (other, (&other_share, &other_weight)) in shares.iter().zip(&weights).enumerate() {
+                        if u128::from(other_share) == exact(other_weight) / sum {
+                            let theirs = exact(other_weight) % sum;
+                            prop_assert!(mine > theirs || (mine == theirs && line < other),
+                                "line {} (remainder {}) got a unit before line {} (remainder {})", line, mine, other, theirs);
+                        }
+                    }
+                }
             }
         }
 

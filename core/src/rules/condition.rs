@@ -209,6 +209,16 @@ impl Condition {
         }
     }
 
+    /// True for the thresholds (`basket_total`, `quantity`, `amount`): the conditions that add
+    /// up basket lines, and the only ones a near miss gives a hint for.
+    #[must_use]
+    pub const fn is_threshold(&self) -> bool {
+        matches!(
+            self,
+            Condition::BasketTotal { .. } | Condition::Quantity { .. } | Condition::Amount { .. }
+        )
+    }
+
     /// Structural check of a compiled condition: references and ranges.
     pub(crate) fn check(&self, selectors: usize, list_ok: impl Fn(Span) -> bool) -> bool {
         match *self {

@@ -3,10 +3,25 @@
 
 use crate::money::Money;
 use crate::rules::condition::Condition;
+use crate::rules::limits::MAX_LINES;
 use crate::rules::outcome::Shortfall;
 use crate::rules::selector::{Basis, Selector};
 
-use super::{Engine, EvalError, at, line_bit};
+use super::{Engine, EvalError, LINE_BITS, Line, LinesOf, at};
+
+/// The lines (a bit per line) whose SKU (or, `by_category`, category) is one of `ids`.
+fn lines_with(basket: &[Line], by_category: bool, ids: &[u32]) -> u32 {
+    let mut mask = 0u32;
+    for &id in ids {
+        for (line, &bit) in basket.iter().zip(&LINE_BITS) {
+            let value = if by_category { line.category } else { line.sku };
+            if value == id {
+                mask |= bit;
+            }
+        }
+    }
+    mask
+}
 
 impl<'a> Engine<'a> {
     fn selector(&self, index: u8) -> Result<&'a Selector, EvalError> {
@@ -25,51 +40,39 @@ impl<'a> Engine<'a> {
         if self.selectors_known.get() & bit != 0 {
             return Ok(cell.get());
         }
-        let selector = self.selector(index)?;
-        let lists = self.rules.lists(selector);
-        let mut mask = 0u32;
-        if lists.is_everything() {
-            mask = u32::MAX;
+        let lists = self.rules.lists(self.selector(index)?);
+        // A line is picked when its SKU or category is listed (or the selector takes all), and
+        // neither is excluded.
+        let basket = self.basket;
+        let included = if lists.all {
+            self.lines
         } else {
-            for (position, line) in self.basket.iter().enumerate() {
-                if lists.matches(line.sku, line.category) {
-                    mask |= line_bit(position)?;
-                }
-            }
-        }
+            lines_with(basket, false, lists.skus) | lines_with(basket, true, lists.categories)
+        };
+        let excluded = lines_with(basket, false, lists.exclude_skus)
+            | lines_with(basket, true, lists.exclude_categories);
+        let mask = included & !excluded;
         cell.set(mask);
         self.selectors_known.set(self.selectors_known.get() | bit);
         Ok(mask)
     }
 
-    pub(super) fn amount_of(&self, index: usize, basis: Basis) -> Result<Money, EvalError> {
+    /// Every line's amount on `basis`.
+    pub(super) const fn amounts(&self, basis: Basis) -> &[Money; MAX_LINES] {
         match basis {
-            Basis::Gross => at(&self.gross, index),
-            Basis::Net => at(&self.net, index),
+            Basis::Gross => &self.gross,
+            Basis::Net => &self.net,
         }
     }
 
-    /// The amount (on `basis`) and units of the lines `selector` picks (all lines for `None`).
-    fn totals(&self, selector: Option<u8>, basis: Basis) -> Result<(Money, u64), EvalError> {
-        let mask = match selector {
-            Some(selector) => self.line_mask(selector)?,
-            None => u32::MAX,
-        };
+    /// The amount on `basis` of the lines of `mask`.
+    fn amount_in(&self, mask: u32, basis: Basis) -> Result<Money, EvalError> {
+        let amounts = self.amounts(basis);
         let mut amount = Money::ZERO;
-        let mut units = 0u64;
-        for (index, line) in self.basket.iter().enumerate() {
-            if mask & line_bit(index)? != 0 {
-                amount = amount.checked_add(self.amount_of(index, basis)?)?;
-                units = units
-                    .checked_add(u64::from(line.quantity))
-                    .ok_or(EvalError::Overflow)?;
-            }
+        for line in LinesOf(mask) {
+            amount = amount.checked_add(at(amounts, line)?)?;
         }
-        Ok((amount, units))
-    }
-
-    pub(super) fn holds(&self, condition: &Condition) -> Result<bool, EvalError> {
-        Ok(self.shortfall(condition)?.is_none() && self.holds_simple(condition)?)
+        Ok(amount)
     }
 
     /// For threshold conditions: what is missing (`None` when met). Other conditions: `None`.
@@ -82,19 +85,21 @@ impl<'a> Engine<'a> {
         };
         match *condition {
             Condition::BasketTotal { basis, at_least } => {
-                let (have, _) = self.totals(None, basis)?;
-                spend(have, at_least)
+                spend(self.amount_in(self.lines, basis)?, at_least)
             }
             Condition::Amount {
                 selector,
                 basis,
                 at_least,
-            } => {
-                let (have, _) = self.totals(Some(selector), basis)?;
-                spend(have, at_least)
-            }
+            } => spend(self.amount_in(self.line_mask(selector)?, basis)?, at_least),
             Condition::Quantity { selector, at_least } => {
-                let (_, have) = self.totals(Some(selector), Basis::Gross)?;
+                let mut have = 0u64;
+                for line in LinesOf(self.line_mask(selector)?) {
+                    let quantity = self.basket.get(line).ok_or(EvalError::Internal)?.quantity;
+                    have = have
+                        .checked_add(u64::from(quantity))
+                        .ok_or(EvalError::Overflow)?;
+                }
                 let need = u64::from(at_least);
                 Ok((have < need)
                     .then(|| u32::try_from(need.saturating_sub(have)).unwrap_or(u32::MAX))
@@ -104,7 +109,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn holds_simple(&self, condition: &Condition) -> Result<bool, EvalError> {
+    /// Whether a condition that does not add up basket lines holds (thresholds: `true`; see
+    /// [`Engine::shortfall`]).
+    pub(super) fn holds_plain(&self, condition: &Condition) -> Result<bool, EvalError> {
         let customer = self.customer;
         let context = self.context;
         Ok(match *condition {

@@ -6,17 +6,20 @@ use crate::money::{Money, Rounding, allocate_largest_remainder, div_round};
 use crate::points::Points;
 use crate::rules::effect::Effect;
 use crate::rules::limits::MAX_LINES;
-use crate::rules::outcome::{FreeItem, RewardGrant, Share, ShareKind, StampAward, Status};
+use crate::rules::outcome::{FreeItem, Outcome, RewardGrant, Share, ShareKind, StampAward, Status};
 use crate::rules::rule_set::Rule;
 
-use super::{Computed, Engine, EvalError, OutcomeCapacity, at, at_mut, bit_of, has, non_negative};
+use crate::rules::selector::Basis;
+
+use super::{
+    Computed, Engine, EvalError, LINE_BITS, LinesOf, OutcomeCapacity, at, at_mut, bit_of,
+    non_negative,
+};
 
 impl Engine<'_> {
     /// Works out a rule's effect on the current state, caps included, without applying it.
     pub(super) fn compute(&self, rule: &Rule, computed: &mut Computed) -> Result<(), EvalError> {
-        *computed = Computed::new();
-        let lines = self.basket.len();
-        let basis = self.rules.points_basis();
+        computed.reset();
         let raw: u64 = match rule.effect {
             Effect::PointsPerAmount {
                 selector,
@@ -25,53 +28,35 @@ impl Engine<'_> {
                 rounding,
             } => {
                 let picked = self.eligible(selector, false)?;
-                let mut sum = 0u64;
-                for index in 0..lines {
-                    if has(picked, index) {
-                        let weight = non_negative(self.amount_of(index, basis)?);
-                        *at_mut(&mut computed.weights, index)? = weight;
-                        sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
-                    }
-                }
-                let product = i128::from(sum)
-                    .checked_mul(i128::from(points))
-                    .ok_or(EvalError::Overflow)?;
-                let total = div_round(product, i128::from(per.minor()), rounding)?;
-                u64::try_from(total).map_err(|_| EvalError::Overflow)?
+                let sum = self.weigh_by_amount(picked, self.rules.points_basis(), computed)?;
+                points_for(sum, points, per.minor(), rounding)?
             }
             Effect::Multiplier { selector, permille } => {
                 let base = self.selected_base_points(selector, computed)?;
-                let extra = i128::from(permille.saturating_sub(1_000));
-                let product = i128::from(base)
-                    .checked_mul(extra)
-                    .ok_or(EvalError::Overflow)?;
-                let total = div_round(product, 1_000, Rounding::Floor)?;
-                u64::try_from(total).map_err(|_| EvalError::Overflow)?
+                let extra = u128::from(permille.saturating_sub(1_000));
+                // Below 2^64 · 2^32: no overflow; the floor of the thousandths.
+                let product = u128::from(base).wrapping_mul(extra);
+                u64::try_from(product / MILLE).map_err(|_| EvalError::Overflow)?
             }
             Effect::BonusPoints { selector, points } => {
                 let picked = self.eligible(selector, false)?;
-                let mut sum = 0u64;
-                for index in 0..lines {
-                    if has(picked, index) {
-                        let weight = non_negative(self.amount_of(index, basis)?);
-                        *at_mut(&mut computed.weights, index)? = weight;
-                        sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
-                    }
-                }
+                let sum = self.weigh_by_amount(picked, self.rules.points_basis(), computed)?;
                 if sum == 0 { 0 } else { points }
             }
             Effect::PercentOff {
                 selector,
                 basis_points,
             } => {
-                let sum = self.discount_weights(selector, computed)?;
+                let picked = self.eligible(selector, true)?;
+                let sum = self.weigh_by_amount(picked, Basis::Net, computed)?;
                 let discount =
                     Money::from_minor(i64::try_from(sum).map_err(|_| EvalError::Overflow)?)
                         .percent_bp(u32::from(basis_points), Rounding::HalfUp)?;
                 non_negative(discount)
             }
             Effect::AmountOff { selector, amount } => {
-                let sum = self.discount_weights(selector, computed)?;
+                let picked = self.eligible(selector, true)?;
+                let sum = self.weigh_by_amount(picked, Basis::Net, computed)?;
                 sum.min(non_negative(amount))
             }
             Effect::FreeItem { selector, units } => {
@@ -82,17 +67,14 @@ impl Engine<'_> {
                 selector, per_unit, ..
             } => {
                 let picked = self.eligible(selector, false)?;
-                let mut sum = 0u64;
-                for (index, line) in self.basket.iter().enumerate() {
-                    if has(picked, index) {
-                        let stamps = u64::from(line.quantity)
-                            .checked_mul(u64::from(per_unit))
-                            .ok_or(EvalError::Overflow)?;
-                        *at_mut(&mut computed.weights, index)? = stamps;
-                        sum = sum.checked_add(stamps).ok_or(EvalError::Overflow)?;
-                    }
+                for line in LinesOf(picked) {
+                    let quantity = self.basket.get(line).ok_or(EvalError::Internal)?.quantity;
+                    let stamps = u64::from(quantity)
+                        .checked_mul(u64::from(per_unit))
+                        .ok_or(EvalError::Overflow)?;
+                    computed.weigh(line, stamps)?;
                 }
-                sum
+                computed.weight_sum
             }
             Effect::Reward { .. } => 1,
         };
@@ -126,6 +108,25 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Weighs the lines of `mask` by their amount on `basis` (lines of no amount are left out:
+    /// they get no share) and returns the sum.
+    fn weigh_by_amount(
+        &self,
+        mask: u32,
+        basis: Basis,
+        computed: &mut Computed,
+    ) -> Result<u64, EvalError> {
+        let amounts = self.amounts(basis);
+        for line in LinesOf(mask) {
+            let weight = non_negative(at(amounts, line)?);
+            if weight > 0 {
+                computed.weigh(line, weight)?;
+            }
+        }
+        computed.by_amount = Some(basis);
+        Ok(computed.weight_sum)
+    }
+
     /// The base points the lines `selector` picks earn on their own: every points-per-amount
     /// rule that applied, recomputed on the lines both select (with its own rounding, at most
     /// what it gave). Monotone in spend, unlike the rounded line shares. Weights for sharing the
@@ -137,11 +138,15 @@ impl Engine<'_> {
     ) -> Result<u64, EvalError> {
         let picked = self.eligible(selector, false)?;
         let basis = self.rules.points_basis();
+        let amounts = self.amounts(basis);
         let mut base = 0u64;
-        for (index, rule) in self.rules.rules().iter().enumerate() {
-            if self.base_rules & bit_of(index)? == 0 {
-                continue;
-            }
+        // The lines some base rule earned on: the extra is shared over them.
+        let mut earned = 0u32;
+        let mut rules = self.base_rules;
+        while rules != 0 {
+            let index = usize::try_from(rules.trailing_zeros()).map_err(|_| EvalError::Internal)?;
+            rules &= rules.wrapping_sub(1);
+            let rule = self.rules.rules().get(index).ok_or(EvalError::Internal)?;
             let Effect::PointsPerAmount {
                 selector: base_selector,
                 points,
@@ -151,25 +156,21 @@ impl Engine<'_> {
             else {
                 return Err(EvalError::Internal);
             };
-            let earns = self.eligible(base_selector, false)?;
+            let lines = picked & self.eligible(base_selector, false)?;
+            earned |= lines;
             let mut amount = 0u64;
-            for line in 0..self.basket.len() {
-                if has(picked, line) && has(earns, line) {
-                    let weight = non_negative(self.amount_of(line, basis)?);
-                    *at_mut(&mut computed.weights, line)? = weight;
-                    amount = amount.checked_add(weight).ok_or(EvalError::Overflow)?;
-                }
+            for line in LinesOf(lines) {
+                amount = amount
+                    .checked_add(non_negative(at(amounts, line)?))
+                    .ok_or(EvalError::Overflow)?;
             }
-            let product = i128::from(amount)
-                .checked_mul(i128::from(points))
-                .ok_or(EvalError::Overflow)?;
-            let points = div_round(product, i128::from(per.minor()), rounding)?;
-            let points = u64::try_from(points).map_err(|_| EvalError::Overflow)?;
+            let points = points_for(amount, points, per.minor(), rounding)?;
             let given = self.out.trace.get(index).ok_or(EvalError::Internal)?.amount;
             base = base
                 .checked_add(points.min(given))
                 .ok_or(EvalError::Overflow)?;
         }
+        self.weigh_by_amount(earned, basis, computed)?;
         Ok(base)
     }
 
@@ -184,19 +185,6 @@ impl Engine<'_> {
         Ok(self.line_mask(selector)? & allowed)
     }
 
-    fn discount_weights(&self, selector: u8, computed: &mut Computed) -> Result<u64, EvalError> {
-        let picked = self.eligible(selector, true)?;
-        let mut sum = 0u64;
-        for index in 0..self.basket.len() {
-            if has(picked, index) {
-                let weight = non_negative(at(&self.net, index)?);
-                *at_mut(&mut computed.weights, index)? = weight;
-                sum = sum.checked_add(weight).ok_or(EvalError::Overflow)?;
-            }
-        }
-        Ok(sum)
-    }
-
     /// Picks the cheapest `units` units among the picked lines (ties to the lower line) and
     /// returns their value: per line, units × unit price, at most the line's net amount.
     fn free_units(
@@ -206,35 +194,44 @@ impl Engine<'_> {
         computed: &mut Computed,
     ) -> Result<u64, EvalError> {
         let mut left = units;
-        let mut taken = [false; MAX_LINES];
-        let mut total = 0u64;
+        // Lines that can still give a unit: picked, with something left to pay.
+        let mut open = 0u32;
+        for line in LinesOf(picked) {
+            if at(&self.net, line)? > Money::ZERO {
+                open |= at(&LINE_BITS, line)?;
+            }
+        }
+        let mut taken = 0u32;
+        let mut values = [0u64; MAX_LINES];
         while left > 0 {
             let mut cheapest: Option<(usize, Money)> = None;
-            for (index, line) in self.basket.iter().enumerate() {
-                if !has(picked, index) || at(&taken, index)? || at(&self.net, index)? <= Money::ZERO
-                {
-                    continue;
-                }
-                if cheapest.is_none_or(|(_, price)| line.unit_price < price) {
-                    cheapest = Some((index, line.unit_price));
+            for line in LinesOf(open) {
+                let price = self.basket.get(line).ok_or(EvalError::Internal)?.unit_price;
+                if cheapest.is_none_or(|(_, cheapest)| price < cheapest) {
+                    cheapest = Some((line, price));
                 }
             }
-            let Some((index, price)) = cheapest else {
+            let Some((line, price)) = cheapest else {
                 break;
             };
-            *at_mut(&mut taken, index)? = true;
-            let line = self.basket.get(index).ok_or(EvalError::Internal)?;
-            let free = left.min(line.quantity);
-            left = left.saturating_sub(free);
-            let value = price
-                .checked_mul(i64::from(free))?
-                .min(at(&self.net, index)?);
-            let value = non_negative(value);
-            *at_mut(&mut computed.free_units, index)? = free;
-            *at_mut(&mut computed.weights, index)? = value;
-            total = total.checked_add(value).ok_or(EvalError::Overflow)?;
+            let bit = at(&LINE_BITS, line)?;
+            open &= !bit;
+            taken |= bit;
+            let quantity = self.basket.get(line).ok_or(EvalError::Internal)?.quantity;
+            let units = left.min(quantity);
+            left = left.saturating_sub(units);
+            *at_mut(&mut values, line)? = non_negative(
+                price
+                    .checked_mul(i64::from(units))?
+                    .min(at(&self.net, line)?),
+            );
+            *at_mut(&mut computed.free_units, line)? = units;
         }
-        Ok(total)
+        // Weighed in line order, as every effect lists its lines.
+        for line in LinesOf(taken) {
+            computed.weigh(line, at(&values, line)?)?;
+        }
+        Ok(computed.weight_sum)
     }
 
     /// The money value of a computed effect, as a fraction (numerator, denominator > 0), for
@@ -311,44 +308,35 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Shares `total` out by `weights` with [`allocate_largest_remainder`] (the one share-out
-    /// rule). Two shortcuts give the same shares without the division: weights that add up to
-    /// the total are the shares, and the same total over the same weights as the last share-out
-    /// gives the same shares.
-    fn share_out(
-        &mut self,
-        total: u64,
-        weights: &[u64; MAX_LINES],
-        shares: &mut [u64; MAX_LINES],
-    ) -> Result<(), EvalError> {
-        let lines = self.basket.len();
-        let used = weights.get(..lines).ok_or(EvalError::Internal)?;
-        let sum = used
-            .iter()
-            .try_fold(0u64, |sum, &weight| sum.checked_add(weight))
-            .ok_or(EvalError::Overflow)?;
-        if sum == total {
-            *shares = *weights;
+    /// Shares the computed total out over its lines with [`allocate_largest_remainder`] (the
+    /// one share-out rule), into `last_shares`, one share per line of `computed.lines` in line
+    /// order. The same total over the same amounts as the last share-out (the same lines, basis
+    /// and discounts) gives the same shares, which are kept.
+    fn share_out(&mut self, computed: &Computed) -> Result<(), EvalError> {
+        let last = &self.last_shares;
+        if computed.by_amount.is_some()
+            && last.by_amount == computed.by_amount
+            && last.lines == computed.lines
+            && last.total == computed.total
+            && (computed.by_amount == Some(Basis::Gross) || last.discounts == self.discounts)
+        {
             return Ok(());
         }
-        if let Some((last_total, last_weights, last_shares)) = &self.last_shares {
-            if *last_total == total && last_weights.get(..lines) == Some(used) {
-                *shares = *last_shares;
-                return Ok(());
-            }
-        }
-        let out = shares.get_mut(..lines).ok_or(EvalError::Internal)?;
-        allocate_largest_remainder(total, used, out)?;
-        self.last_shares = Some((total, *weights, *shares));
+        let weights = computed.used_weights()?;
+        let last = &mut self.last_shares;
+        let shares = last
+            .shares
+            .get_mut(..weights.len())
+            .ok_or(EvalError::Internal)?;
+        allocate_largest_remainder(computed.total, weights, shares)?;
+        last.total = computed.total;
+        last.lines = computed.lines;
+        last.by_amount = computed.by_amount;
+        last.discounts = self.discounts;
         Ok(())
     }
 
     fn apply(&mut self, rule: &Rule, computed: &Computed) -> Result<(), EvalError> {
-        let lines = self.basket.len();
-        let mut shares = [0u64; MAX_LINES];
-        if !matches!(rule.effect, Effect::Reward { .. }) {
-            self.share_out(computed.total, &computed.weights, &mut shares)?;
-        }
         let (kind, program) = match rule.effect {
             Effect::PointsPerAmount { .. }
             | Effect::Multiplier { .. }
@@ -398,45 +386,93 @@ impl Engine<'_> {
                     .map_err(|_| EvalError::Capacity(OutcomeCapacity::Rewards));
             }
         };
-        for index in 0..lines {
-            let amount = at(&shares, index)?;
-            let free = at(&computed.free_units, index)?;
-            let line = u8::try_from(index).map_err(|_| EvalError::Internal)?;
-            if free > 0 {
-                self.out
-                    .free_items
-                    .push(FreeItem {
-                        rule: rule.id,
-                        line,
-                        units: free,
-                    })
-                    .map_err(|_| EvalError::Capacity(OutcomeCapacity::FreeItems))?;
-            }
-            if amount == 0 {
-                continue;
-            }
-            self.out
-                .shares
-                .push(Share {
-                    rule: rule.id,
-                    line,
-                    kind,
-                    program,
-                    amount,
-                })
-                .map_err(|_| EvalError::Capacity(OutcomeCapacity::Shares))?;
-            match kind {
-                ShareKind::Points | ShareKind::Stamps => {}
-                ShareKind::Discount => {
-                    let money =
-                        Money::from_minor(i64::try_from(amount).map_err(|_| EvalError::Overflow)?);
-                    let net = at_mut(&mut self.net, index)?;
-                    *net = net.checked_sub(money)?;
-                    let result = at_mut(&mut self.out.lines, index)?;
-                    result.discount = result.discount.checked_add(money)?;
+        if matches!(rule.effect, Effect::FreeItem { .. }) {
+            for line in LinesOf(computed.lines) {
+                let units = at(&computed.free_units, line)?;
+                if units > 0 {
+                    self.out
+                        .free_items
+                        .push(FreeItem {
+                            rule: rule.id,
+                            line: u8::try_from(line).map_err(|_| EvalError::Internal)?,
+                            units,
+                        })
+                        .map_err(|_| EvalError::Capacity(OutcomeCapacity::FreeItems))?;
                 }
             }
         }
+        let share = ShareOf {
+            rule: rule.id,
+            kind,
+            program,
+        };
+        // Weights that add up to the total are the shares (stamps, free items, an uncapped
+        // amount off): no division.
+        if computed.weight_sum != computed.total {
+            self.share_out(computed)?;
+            for (line, &amount) in LinesOf(computed.lines).zip(&self.last_shares.shares) {
+                share.record(self.out, &mut self.net, line, amount)?;
+            }
+        } else {
+            for (line, &amount) in LinesOf(computed.lines).zip(computed.used_weights()?) {
+                share.record(self.out, &mut self.net, line, amount)?;
+            }
+        }
+        if kind == ShareKind::Discount {
+            self.discounts = self.discounts.wrapping_add(1);
+        }
         Ok(())
     }
+}
+
+/// What a rule's line shares are: its id, and points, discount or stamps (of a program).
+struct ShareOf {
+    rule: u16,
+    kind: ShareKind,
+    program: ProgramId,
+}
+
+impl ShareOf {
+    /// Records `amount` for line `line` (nothing for 0): into the attribution and, for a
+    /// discount, into the line's result and its net amount.
+    fn record(
+        &self,
+        out: &mut Outcome,
+        net: &mut [Money; MAX_LINES],
+        line: usize,
+        amount: u64,
+    ) -> Result<(), EvalError> {
+        if amount == 0 {
+            return Ok(());
+        }
+        out.shares
+            .push(Share {
+                rule: self.rule,
+                line: u8::try_from(line).map_err(|_| EvalError::Internal)?,
+                kind: self.kind,
+                program: self.program,
+                amount,
+            })
+            .map_err(|_| EvalError::Capacity(OutcomeCapacity::Shares))?;
+        if self.kind == ShareKind::Discount {
+            let money = Money::from_minor(i64::try_from(amount).map_err(|_| EvalError::Overflow)?);
+            let net = at_mut(net, line)?;
+            *net = net.checked_sub(money)?;
+            let result = at_mut(&mut out.lines, line)?;
+            result.discount = result.discount.checked_add(money)?;
+        }
+        Ok(())
+    }
+}
+
+/// Thousandths in one: a multiplier's permille.
+const MILLE: u128 = 1_000;
+
+/// `amount · points / per`, rounded with `rounding`: a points-per-amount rule's points.
+fn points_for(amount: u64, points: u32, per: i64, rounding: Rounding) -> Result<u64, EvalError> {
+    let product = i128::from(amount)
+        .checked_mul(i128::from(points))
+        .ok_or(EvalError::Overflow)?;
+    let total = div_round(product, i128::from(per), rounding)?;
+    u64::try_from(total).map_err(|_| EvalError::Overflow)
 }

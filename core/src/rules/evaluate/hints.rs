@@ -1,24 +1,22 @@
-//! Nearest-miss hints: a rule that failed on one threshold says what is missing and what it
-//! would give.
+//! Nearest-miss hints: a rule that failed on one threshold alone says what is missing and what
+//! it would give.
 
-use crate::rules::condition::Condition;
 use crate::rules::effect::Effect;
 use crate::rules::limits::MAX_HINTS;
-use crate::rules::outcome::Hint;
+use crate::rules::outcome::{Hint, Shortfall};
 use crate::rules::rule_set::Rule;
 
 use super::{Engine, EvalError, non_negative};
 
 impl Engine<'_> {
+    /// Records the hint of `rule`, whose condition at `position` misses by `shortfall` (the
+    /// first [`MAX_HINTS`] in rule order are kept).
     pub(super) fn hint(
         &mut self,
         rule: &Rule,
-        position: u8,
-        condition: &Condition,
+        position: usize,
+        shortfall: Shortfall,
     ) -> Result<(), EvalError> {
-        let Some(shortfall) = self.shortfall(condition)? else {
-            return Ok(());
-        };
         if self.out.hints.len() >= MAX_HINTS {
             return Ok(());
         }
@@ -33,7 +31,7 @@ impl Engine<'_> {
             .hints
             .push(Hint {
                 rule: rule.id,
-                condition: position,
+                condition: u8::try_from(position).map_err(|_| EvalError::Internal)?,
                 shortfall,
                 effect: rule.effect.kind(),
                 amount,

@@ -13,10 +13,11 @@ use crate::money::Money;
 use crate::terminal::EventId;
 use crate::time::{Day, Timestamp, UtcOffset};
 
-use super::condition::{Condition, MAX_CHURN_RISK};
+use super::condition::MAX_CHURN_RISK;
 use super::limits::{MAX_COUPONS, MAX_LINES, MAX_RULES, MAX_SELECTORS};
 use super::outcome::{LineResult, Outcome, Status, TraceEntry};
 use super::rule_set::{GroupMode, Rule, RuleSet};
+use super::selector::Basis;
 
 mod conditions;
 mod effects;
@@ -96,17 +97,18 @@ pub fn evaluate(
     out: &mut Outcome,
 ) -> Result<(), EvalError> {
     out.clear();
-    let result = Engine::new(rule_set, basket, customer, context, out).and_then(|mut engine| {
-        let mut computed = Computed::new();
-        engine.run(&mut computed)
-    });
+    let mut engine = Engine::new(rule_set, basket, customer, context, out);
+    let mut computed = Computed::new();
+    let result = engine.start().and_then(|()| engine.run(&mut computed));
     if result.is_err() {
         out.clear();
     }
     result
 }
 
-/// A rule's effect worked out against the current basket state.
+/// A rule's effect worked out against the current basket state: its total and the lines it is
+/// shared over, with their weights — the lines' amounts on a basis, or exact values (stamps,
+/// free items).
 struct Computed {
     /// What the rule gives after caps.
     total: u64,
@@ -114,9 +116,17 @@ struct Computed {
     capped: bool,
     /// The transaction's cap was used up before this rule.
     cap_reached: bool,
-    /// Per-line weights the total is shared by (exact values for stamps and free items).
+    /// The weighed lines, a bit per line.
+    lines: u32,
+    /// How many lines are weighed.
+    count: usize,
+    /// The weight of each weighed line, in line order (`count` of them).
     weights: [u64; MAX_LINES],
-    /// Free units per line (free-item effects).
+    /// The sum of the weights.
+    weight_sum: u64,
+    /// `Some(basis)` when the weights are the lines' amounts on that basis.
+    by_amount: Option<Basis>,
+    /// Free units per line (free-item effects only, for the lines of `lines`).
     free_units: [u32; MAX_LINES],
 }
 
@@ -126,10 +136,58 @@ impl Computed {
             total: 0,
             capped: false,
             cap_reached: false,
+            lines: 0,
+            count: 0,
             weights: [0; MAX_LINES],
+            weight_sum: 0,
+            by_amount: None,
             free_units: [0; MAX_LINES],
         }
     }
+
+    /// Weighs line `line` (lines in ascending order, each once).
+    fn weigh(&mut self, line: usize, weight: u64) -> Result<(), EvalError> {
+        self.lines |= at(&LINE_BITS, line)?;
+        *at_mut(&mut self.weights, self.count)? = weight;
+        self.count = self.count.saturating_add(1);
+        self.weight_sum = self
+            .weight_sum
+            .checked_add(weight)
+            .ok_or(EvalError::Overflow)?;
+        Ok(())
+    }
+
+    /// The weights, in line order.
+    fn used_weights(&self) -> Result<&[u64], EvalError> {
+        self.weights.get(..self.count).ok_or(EvalError::Internal)
+    }
+
+    /// Forgets the previous rule's effect (the arrays are read only up to `count` and for the
+    /// lines of `lines`).
+    fn reset(&mut self) {
+        self.total = 0;
+        self.capped = false;
+        self.cap_reached = false;
+        self.lines = 0;
+        self.count = 0;
+        self.weight_sum = 0;
+        self.by_amount = None;
+    }
+}
+
+/// The last share-out: a rule with the same total over the same weights (base points, then
+/// "double points" on the same lines) reuses its shares.
+struct LastShares {
+    /// The total shared out.
+    total: u64,
+    /// The lines it was shared over.
+    lines: u32,
+    /// The basis of the amounts it was weighted by (`None`: not by amount; never reused).
+    by_amount: Option<Basis>,
+    /// The discounts applied when it was made (net amounts change with every discount).
+    discounts: u32,
+    /// The shares, one per line of `lines`, in line order.
+    shares: [u64; MAX_LINES],
 }
 
 /// One evaluation's state: the inputs, the basket as discounts change it, and bookkeeping.
@@ -145,8 +203,8 @@ struct Engine<'a> {
     minute: u16,
     /// This visit's number (a second basket the same day is the same visit).
     visit_number: u32,
-    /// Today's period indices: day, week, month, year, lifetime, campaign.
-    period_indices: [i32; 6],
+    /// The basket's lines, a bit per line.
+    lines: u32,
     /// Line amounts before discounts.
     gross: [Money; MAX_LINES],
     /// Line amounts net of the discounts applied so far.
@@ -157,9 +215,10 @@ struct Engine<'a> {
     selector_lines: [Cell<u32>; MAX_SELECTORS],
     /// Which entries of `selector_lines` are worked out (a bit per selector).
     selectors_known: Cell<u64>,
-    /// The last share-out (total, weights, shares): rules over the same lines with the same
-    /// total (base points, then "double points") reuse it.
-    last_shares: Option<(u64, [u64; MAX_LINES], [u64; MAX_LINES])>,
+    /// The last share-out, for the next rule over the same weights.
+    last_shares: LastShares,
+    /// Discount rules applied so far: a net amount read under another count is stale.
+    discounts: u32,
     /// Lines that may earn (not excluded by the set's `non_earning`), a bit per line.
     earning: u32,
     /// Lines that may be discounted, a bit per line.
@@ -170,34 +229,37 @@ struct Engine<'a> {
     stopped_by: Option<u16>,
 }
 
-/// Today's index of each usage period (day, week, month, year, lifetime, campaign), as
-/// [`UsagePeriod::index`] gives them, with one calendar conversion for month and year.
-fn period_indices(day: Day, campaign_start: i32) -> [i32; 6] {
-    let date = day.date();
-    // year · 12 + month − 1 with year ≤ 9999: no overflow.
-    #[allow(clippy::arithmetic_side_effects)]
-    let month = date.year() * 12 + i32::from(date.month()) - 1;
-    [
-        UsagePeriod::Day.index(day, campaign_start),
-        UsagePeriod::Week.index(day, campaign_start),
-        month,
-        date.year(),
-        UsagePeriod::Lifetime.index(day, campaign_start),
-        campaign_start,
-    ]
-}
+/// The bit of each line in a 32-bit line mask.
+// Evaluated at compile time: an index out of bounds would fail the build, not panic.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const LINE_BITS: [u32; MAX_LINES] = {
+    let mut bits = [0u32; MAX_LINES];
+    let mut line = 0;
+    while line < MAX_LINES {
+        bits[line] = 1 << line;
+        line += 1;
+    }
+    bits
+};
 
-/// True when line `index`'s bit is set in `mask`.
-fn has(mask: u32, index: usize) -> bool {
-    line_bit(index).is_ok_and(|bit| mask & bit != 0)
-}
+/// The lines of a line mask, ascending.
+#[derive(Clone, Copy)]
+struct LinesOf(u32);
 
-/// The bit of line `index` in a 32-bit line mask.
-fn line_bit(index: usize) -> Result<u32, EvalError> {
-    u32::try_from(index)
-        .ok()
-        .and_then(|shift| 1u32.checked_shl(shift))
-        .ok_or(EvalError::Internal)
+impl Iterator for LinesOf {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        // Below 32 for a mask that is not 0; the `& 31` lets the compiler see it, so indexing a
+        // line array with it needs no bounds check.
+        let line = self.0.trailing_zeros() & 31;
+        // Clears the lowest set bit.
+        self.0 &= self.0.wrapping_sub(1);
+        usize::try_from(line).ok()
+    }
 }
 
 /// The bit of rule `index` in a 64-bit rule mask.
@@ -222,13 +284,48 @@ fn non_negative(amount: Money) -> u64 {
 }
 
 impl<'a> Engine<'a> {
+    /// An engine over the inputs, with nothing worked out yet ([`Engine::start`] does).
     fn new(
         rules: &'a RuleSet,
         basket: &'a [Line],
         customer: &'a CustomerRecord,
         context: &'a Context,
         out: &'a mut Outcome,
-    ) -> Result<Engine<'a>, EvalError> {
+    ) -> Engine<'a> {
+        Engine {
+            rules,
+            basket,
+            customer,
+            context,
+            out,
+            day: Day::EPOCH,
+            minute: 0,
+            visit_number: 0,
+            lines: 0,
+            gross: [Money::ZERO; MAX_LINES],
+            net: [Money::ZERO; MAX_LINES],
+            base_rules: 0,
+            selector_lines: [const { Cell::new(0) }; MAX_SELECTORS],
+            selectors_known: Cell::new(0),
+            last_shares: LastShares {
+                total: 0,
+                lines: 0,
+                by_amount: None,
+                discounts: 0,
+                shares: [0; MAX_LINES],
+            },
+            discounts: 0,
+            earning: 0,
+            discountable: 0,
+            decided: 0,
+            stopped_by: None,
+        }
+    }
+
+    /// Checks the inputs and reads the basket: the local day and time, the visit, the line
+    /// amounts, the lines that may earn and be discounted; starts the outcome.
+    fn start(&mut self) -> Result<(), EvalError> {
+        let (basket, customer, context) = (self.basket, self.customer, self.context);
         if basket.len() > MAX_LINES {
             return Err(EvalError::TooManyLines);
         }
@@ -242,66 +339,52 @@ impl<'a> Engine<'a> {
         let local = context.now.local(context.offset).map_err(EvalError::Time)?;
         let day = local.day();
         let last_visit = customer.last_visit_day().map_err(EvalError::Customer)?;
-        let same_day = last_visit == Some(day);
-        let visit_number = if same_day {
+        self.visit_number = if last_visit == Some(day) {
             customer.visits.max(1)
         } else {
             customer.visits.checked_add(1).ok_or(EvalError::Overflow)?
         };
-        let mut gross = [Money::ZERO; MAX_LINES];
+        self.day = day;
+        self.minute = local.minute_of_day();
+        self.out.rule_set = *self.rules.hash();
+        self.out.event = context.event;
+        self.out.customer.clone_from(customer);
         let mut total = Money::ZERO;
-        for (index, (line, amount)) in basket.iter().zip(gross.iter_mut()).enumerate() {
-            let position = u8::try_from(index).map_err(|_| EvalError::TooManyLines)?;
+        let amounts = self.gross.iter_mut().zip(self.net.iter_mut());
+        for (position, (line, (gross, net))) in (0u8..).zip(basket.iter().zip(amounts)) {
             if line.unit_price.is_negative() {
                 return Err(EvalError::NegativePrice { line: position });
             }
             if line.quantity == 0 {
                 return Err(EvalError::ZeroQuantity { line: position });
             }
-            *amount = line.unit_price.checked_mul(i64::from(line.quantity))?;
-            total = total.checked_add(*amount)?;
-        }
-        out.rule_set = *rules.hash();
-        out.event = context.event;
-        out.customer.clone_from(customer);
-        for line in basket {
-            out.lines
+            let amount = line.unit_price.checked_mul(i64::from(line.quantity))?;
+            total = total.checked_add(amount)?;
+            *gross = amount;
+            *net = amount;
+            self.out
+                .lines
                 .push(LineResult {
                     quantity: line.quantity,
                     discount: Money::ZERO,
                 })
                 .map_err(|_| EvalError::TooManyLines)?;
         }
-        let mut engine = Engine {
-            rules,
-            basket,
-            customer,
-            context,
-            out,
-            day,
-            minute: local.minute_of_day(),
-            visit_number,
-            period_indices: period_indices(day, rules.validity().0.unwrap_or(0)),
-            gross,
-            net: gross,
-            base_rules: 0,
-            selector_lines: [const { Cell::new(0) }; MAX_SELECTORS],
-            selectors_known: Cell::new(0),
-            last_shares: None,
-            earning: u32::MAX,
-            discountable: u32::MAX,
-            decided: 0,
-            stopped_by: None,
-        };
+        // One bit per line: at most 32 lines (checked above).
+        self.lines = u32::MAX
+            .checked_shr(u32::try_from(MAX_LINES.saturating_sub(basket.len())).unwrap_or(0))
+            .unwrap_or(0);
         // Lines the rule set never lets earn, or never discounts.
-        let (non_earning, non_discountable) = rules.exclusion_selectors();
+        let (non_earning, non_discountable) = self.rules.exclusion_selectors();
+        self.earning = self.lines;
+        self.discountable = self.lines;
         if let Some(selector) = non_earning {
-            engine.earning = !engine.line_mask(selector)?;
+            self.earning &= !self.line_mask(selector)?;
         }
         if let Some(selector) = non_discountable {
-            engine.discountable = !engine.line_mask(selector)?;
+            self.discountable &= !self.line_mask(selector)?;
         }
-        Ok(engine)
+        Ok(())
     }
 
     fn run(&mut self, computed: &mut Computed) -> Result<(), EvalError> {
@@ -381,17 +464,10 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The index of today's period of `period` (worked out once per evaluation).
+    /// The index of today's period of `period` (a calendar conversion for months and years
+    /// only).
     fn period_index(&self, period: UsagePeriod) -> i32 {
-        let [day, week, month, year, lifetime, campaign] = self.period_indices;
-        match period {
-            UsagePeriod::Day => day,
-            UsagePeriod::Week => week,
-            UsagePeriod::Month => month,
-            UsagePeriod::Year => year,
-            UsagePeriod::Lifetime => lifetime,
-            UsagePeriod::Campaign => campaign,
-        }
+        period.index(self.day, self.rules.validity().0.unwrap_or(0))
     }
 
     fn is_decided(&self, index: usize) -> bool {
@@ -407,7 +483,10 @@ impl<'a> Engine<'a> {
     }
 
     /// Validity, conditions and usage limits, in that order: the first reason the rule cannot
-    /// apply, or `None`. Records a hint for a near miss.
+    /// apply, or `None`. The conditions that read only the context and the customer are checked
+    /// before those that add up basket lines (thresholds), and a threshold only as far as the
+    /// trace needs it: the first failing condition in the rule's order is reported either way.
+    /// A rule that fails on one threshold alone, within its usage limits, leaves a hint.
     fn precheck(&mut self, rule: &Rule) -> Result<Option<Status>, EvalError> {
         let today = self.day.number();
         let (set_from, set_until) = self.rules.validity();
@@ -422,28 +501,54 @@ impl<'a> Engine<'a> {
         if !valid {
             return Ok(Some(Status::OutsideValidity));
         }
-        let mut first_failed: Option<(u8, &Condition)> = None;
-        let mut failures = 0u32;
-        for (position, condition) in self.rules.conditions(rule).iter().enumerate() {
-            if !self.holds(condition)? {
-                failures = failures.saturating_add(1);
-                if first_failed.is_none() {
-                    let position = u8::try_from(position).map_err(|_| EvalError::Internal)?;
-                    first_failed = Some((position, condition));
+        let conditions = self.rules.conditions(rule);
+        let mut plain_failed = None;
+        for (position, condition) in conditions.iter().enumerate() {
+            if !condition.is_threshold() && !self.holds_plain(condition)? {
+                plain_failed = Some(position);
+                break;
+            }
+        }
+        // Thresholds before the first plain failure (after it, none can be the first); with no
+        // plain failure, all of them until a second one fails (then there is no hint).
+        let scan = plain_failed.unwrap_or(conditions.len());
+        let mut threshold_failed = None;
+        let mut alone = true;
+        for (position, condition) in conditions.iter().enumerate().take(scan) {
+            if !condition.is_threshold() {
+                continue;
+            }
+            if let Some(shortfall) = self.shortfall(condition)? {
+                if threshold_failed.is_some() {
+                    alone = false;
+                    break;
+                }
+                threshold_failed = Some((position, shortfall));
+                if plain_failed.is_some() {
+                    break;
                 }
             }
         }
-        let usage_blocked = self.usage_blocked(rule);
-        if let Some((position, condition)) = first_failed {
-            if failures == 1 && usage_blocked.is_none() {
-                self.hint(rule, position, condition)?;
+        let failed = match (threshold_failed, plain_failed) {
+            (Some((position, shortfall)), None) => {
+                if alone && self.usage_blocked(rule).is_none() {
+                    self.hint(rule, position, shortfall)?;
+                }
+                Some(position)
             }
+            (Some((position, _)), Some(_)) => Some(position),
+            (None, plain) => plain,
+        };
+        if let Some(position) = failed {
+            let condition = conditions.get(position).ok_or(EvalError::Internal)?;
             return Ok(Some(Status::ConditionFailed {
-                condition: position,
+                condition: u8::try_from(position).map_err(|_| EvalError::Internal)?,
                 kind: condition.kind(),
             }));
         }
-        Ok(usage_blocked.map(|period| Status::UsageLimitReached { period }))
+        Ok(self
+            .usage_blocked(rule)
+            .map(|period| Status::UsageLimitReached { period }))
     }
 
     fn usage_blocked(&self, rule: &Rule) -> Option<UsagePeriod> {
@@ -532,30 +637,13 @@ impl<'a> Engine<'a> {
 }
 
 // The engine tracks rules and selectors in 64-bit masks, lines in 32-bit masks.
-const _: () = assert!(MAX_RULES <= 64 && MAX_SELECTORS <= 64 && MAX_LINES <= 32);
+const _: () = assert!(MAX_RULES <= 64 && MAX_SELECTORS <= 64 && MAX_LINES == 32);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::points::Points;
     use crate::time::Date;
-
-    #[test]
-    fn period_indices_agree_with_usage_periods() {
-        for (y, m, d) in [(2024, 3, 5), (1900, 1, 1), (9999, 12, 31), (2021, 1, 3)] {
-            let day = Date::new(y, m, d).unwrap().to_day();
-            let fast = period_indices(day, 77);
-            let periods = [
-                UsagePeriod::Day,
-                UsagePeriod::Week,
-                UsagePeriod::Month,
-                UsagePeriod::Year,
-                UsagePeriod::Lifetime,
-                UsagePeriod::Campaign,
-            ];
-            assert_eq!(fast, periods.map(|p| p.index(day, 77)));
-        }
-    }
 
     use super::super::condition::ConditionKind;
     use crate::churn::model::{ChurnModel, PurchaseModel};
