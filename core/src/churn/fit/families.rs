@@ -143,12 +143,19 @@ fn beta_geometric(
             }
             let [ll, gr, galpha, sigma, weight] = sums;
             let [h0, h1, h2, h3] = f.head_grad;
+            // BG/NBD's x = 0 has no bracket (σ = 0), and its 1/(b − 1) is infinite at b = 1 (the
+            // fit's starting point): leave the term out rather than make 0 · ∞ = NaN.
+            let dropout = if k == 0.0 && x == 0.0 {
+                0.0
+            } else {
+                sigma * f.inv_d
+            };
             total += ll + f.head * weight;
             for (out, v) in g.iter_mut().zip([
                 gr + h0 * weight,
                 galpha + h1 * weight,
                 h2 * weight + sigma / a,
-                h3 * weight - sigma * f.inv_d,
+                h3 * weight - dropout,
             ]) {
                 *out += v;
             }

@@ -352,9 +352,20 @@ fn fit_family<F: Family>(
         data,
         penalizer: options.penalizer,
     };
+    // The optimizer's likelihood is of the time-scaled data. A purchase model's likelihood is a
+    // density in time with x purchases, so scaling times by c multiplies a row's by c^(−x):
+    // Σ wᵢ xᵢ ln c is added back to report the likelihood in the data's units (Gamma-Gamma is
+    // not scaled, c = 1).
+    let unit_offset = super::math::ln(data.scale)
+        * data
+            .x
+            .iter()
+            .zip(&data.weight)
+            .map(|(x, w)| x * w)
+            .sum::<f64>();
     let ll_of = |theta: &[f64], value: f64| {
         let penalty: f64 = theta.iter().map(|t| super::math::exp(2.0 * t)).sum();
-        -(value - options.penalizer * penalty) * data.total_weight
+        -(value - options.penalizer * penalty) * data.total_weight + unit_offset
     };
     let outcome = minimize(
         &objective,
@@ -1028,6 +1039,13 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(seen.len() as u64, fit.iterations);
         assert!(seen.iter().enumerate().all(|(i, s)| s.0 == i as u64 + 1));
+        // The last iteration is the answer: the same log-likelihood, in the data's units.
+        let last = seen.last().unwrap().1;
+        assert!(
+            (last - fit.log_likelihood).abs() <= 1e-9 * fit.log_likelihood.abs(),
+            "{last} {}",
+            fit.log_likelihood
+        );
         assert!(
             seen.windows(2)
                 .all(|w| w[1].1 >= w[0].1 - 1e-9 * w[0].1.abs())
