@@ -29,7 +29,7 @@ till.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, TypeVar
+from typing import Any, Callable, ClassVar, Optional, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -97,8 +97,30 @@ class _BaseFitter:
         if verbose:
             print(
                 f"{type(self).__name__}: converged in {iterations} iterations on {distinct_rows} "
-                f"distinct rows, log-likelihood {log_likelihood:.6f}"
+                f"distinct rows, log-likelihood {log_likelihood:.6f}",
+                flush=True,
             )
+
+    def _observer(self, verbose: bool, progress: Optional[Callable[..., object]]) -> Optional[Callable[..., None]]:
+        """What the core calls after each fit iteration: prints a ``verbose`` line, calls
+        ``progress(iteration, log_likelihood, gradient_norm, params)``; ``None`` when neither is
+        asked for (Ctrl-C is checked between iterations either way)."""
+        if not verbose and progress is None:
+            return None
+        name = type(self).__name__
+
+        def observe(iteration: int, log_likelihood: float, gradient_norm: float, params: list[float]) -> None:
+            if verbose:
+                shown = ", ".join(f"{v:.6g}" for v in params)
+                print(
+                    f"{name}: iteration {iteration}, log-likelihood {log_likelihood:.6f}, "
+                    f"gradient norm {gradient_norm:.3e}, params [{shown}]",
+                    flush=True,
+                )
+            if progress is not None:
+                progress(iteration, log_likelihood, gradient_norm, params)
+
+        return observe
 
     def _keep_data(self, columns: dict[str, FloatArray], index: Any) -> None:
         """Keeps the fitted columns; :attr:`data` makes the DataFrame when first asked."""
@@ -151,6 +173,27 @@ class _BaseFitter:
         print(f"log-likelihood {self.log_likelihood_:.4f}")
 
 
+def probability_grid(model: Any, max_frequency: Optional[int], max_recency: Optional[int]) -> tuple[Any, Any, int]:
+    """Frequency and recency grids of a fitted model's matrices and plots (rows recency
+    0..max_recency, columns frequency 0..max_frequency; defaults: the largest frequency and age
+    in its data); frequency 0 has recency 0 (a one-time buyer has no other). Raises
+    :class:`~retention.ValidationError` beyond ``_retention.CHURN_MAX_GRID_CELLS`` cells."""
+    max_frequency = int(max_frequency or model.data["frequency"].max())
+    max_recency = int(max_recency or model.data["T"].max())
+    if max_frequency < 0 or max_recency < 0:
+        raise ValidationError(f"grid bounds must be >= 0, got max_frequency={max_frequency}, max_recency={max_recency}")
+    cells = (max_frequency + 1) * (max_recency + 1)
+    if cells > _retention.CHURN_MAX_GRID_CELLS:
+        raise ValidationError(
+            f"a grid of {max_frequency + 1} frequencies x {max_recency + 1} recencies = {cells} cells "
+            f"exceeds the limit of {_retention.CHURN_MAX_GRID_CELLS}; pass smaller max_frequency / max_recency"
+        )
+    recency, frequency = np.meshgrid(
+        np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
+    )
+    return frequency, np.where(frequency == 0, 0.0, recency), max_recency
+
+
 def _result(values: FloatArray, scalar: bool) -> Any:
     return float(values[0]) if scalar else values
 
@@ -172,6 +215,8 @@ class _PurchaseFitter(_BaseFitter):
         tol: float = 1e-7,
         index: Any = None,
         max_iterations: int = 1000,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         **kwargs: Any,
     ) -> _Fitter:
         """Fits the model by maximum likelihood to customers' ``frequency`` (x, repeat purchase
@@ -181,22 +226,41 @@ class _PurchaseFitter(_BaseFitter):
 
         ``weights``: how many customers each row stands for (> 0; identical rows are merged
         anyway). ``initial_params``: starting natural parameters in the data's time unit.
-        ``verbose`` prints the iterations and log-likelihood. ``index`` labels :attr:`data`.
-        ``tol`` and ``kwargs`` (scipy options in lifetimes) are accepted and not used; at most
-        ``max_iterations`` L-BFGS iterations. Returns ``self``.
+        ``verbose`` prints a line per iteration during the fit (iteration, log-likelihood,
+        gradient norm, parameters) and one at the end. ``progress(iteration, log_likelihood,
+        gradient_norm, params)`` is called after each iteration (an exception it raises stops the
+        fit and is raised as it is). Ctrl-C stops a fit between iterations (each well under a
+        second on a million distinct rows) with :class:`KeyboardInterrupt`. ``threads``: threads
+        to sum the likelihood on (default every core); the parameters are the same bits with any
+        number. ``index`` labels :attr:`data`. ``tol`` and ``kwargs`` (scipy options in
+        lifetimes) are accepted and not used; at most ``max_iterations`` BFGS iterations, each
+        with a line search of at most ``_retention.CHURN_MAX_LINE_SEARCH_STEPS`` trial points.
+        Returns ``self``.
 
         Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns (the
         message names the first bad row: NaN, negative, fractional frequency, recency > T,
-        frequency 0 with recency > 0), a negative penalizer or bad initial parameters;
-        :class:`~retention.ConvergenceError` when the fit does not converge or the data cannot
-        identify the parameters (for example nobody made a repeat purchase; a penalizer helps).
+        frequency 0 with recency > 0, frequency or T above ``_retention.CHURN_MAX_OBSERVATION``
+        = 1e7 periods), a negative penalizer or bad initial parameters;
+        :class:`~retention.ConvergenceError` when the fit does not converge (its
+        ``best_params``, ``log_likelihood``, ``gradient_norm`` and ``iterations`` say where it
+        stopped) or the data cannot identify the parameters (for example nobody made a repeat
+        purchase; a penalizer helps).
         """
         x, t_x, age = float_columns(frequency=frequency, recency=recency, T=T)
         w = optional_weights(weights, len(x))
         initial = None if initial_params is None else [float(v) for v in np.ravel(initial_params)]
         self._store(
             _retention.churn_fit(
-                self._MODEL, x, t_x, age, w, float(self.penalizer_coef), int(max_iterations), initial
+                self._MODEL,
+                x,
+                t_x,
+                age,
+                w,
+                float(self.penalizer_coef),
+                int(max_iterations),
+                initial,
+                threads,
+                self._observer(verbose, progress),
             ),
             verbose,
         )
@@ -263,13 +327,12 @@ class _PurchaseFitter(_BaseFitter):
         0..``max_frequency``, for customers of age ``T = max_recency`` (defaults: the largest
         frequency and age in :attr:`data`). As lifetimes' matrix, except that the frequency-0
         column holds P(alive) of a one-time buyer (recency 0) in every row, since a customer
-        without repeat purchases has no other recency."""
-        max_frequency = int(max_frequency or self.data["frequency"].max())
-        max_recency = int(max_recency or self.data["T"].max())
-        recency, frequency = np.meshgrid(
-            np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
-        )
-        recency = np.where(frequency == 0, 0.0, recency)
+        without repeat purchases has no other recency.
+
+        Raises :class:`~retention.ValidationError` for a grid of more than
+        ``_retention.CHURN_MAX_GRID_CELLS`` = 4,000,000 cells ((max_frequency + 1) ·
+        (max_recency + 1)), or a negative bound."""
+        frequency, recency, max_recency = probability_grid(self, max_frequency, max_recency)
         values = self.conditional_probability_alive(
             frequency.ravel(), recency.ravel(), np.full(frequency.size, float(max_recency))
         )
@@ -368,6 +431,8 @@ class ParetoNBDFitter(_PurchaseFitter):
         index: Any = None,
         fit_method: str = "Nelder-Mead",
         maxiter: int = 2000,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         **kwargs: Any,
     ) -> ParetoNBDFitter:
         """As :meth:`BetaGeoFitter.fit`, with lifetimes' Pareto/NBD signature: ``maxiter``
@@ -382,6 +447,8 @@ class ParetoNBDFitter(_PurchaseFitter):
             verbose=verbose,
             index=index,
             max_iterations=maxiter,
+            progress=progress,
+            threads=threads,
         )
         return self
 
@@ -404,6 +471,8 @@ class GammaGammaFitter(_BaseFitter):
         index: Any = None,
         q_constraint: bool = False,
         max_iterations: int = 1000,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         **kwargs: Any,
     ) -> GammaGammaFitter:
         """Fits the model to repeat buyers' ``frequency`` (whole, ≥ 1) and ``monetary_value``
@@ -422,7 +491,14 @@ class GammaGammaFitter(_BaseFitter):
         w = optional_weights(weights, len(x))
         initial = None if initial_params is None else [float(v) for v in np.ravel(initial_params)]
         result = _retention.churn_fit_gamma_gamma(
-            x, m, w, float(self.penalizer_coef), int(max_iterations), initial
+            x,
+            m,
+            w,
+            float(self.penalizer_coef),
+            int(max_iterations),
+            initial,
+            threads,
+            self._observer(verbose, progress),
         )
         if q_constraint and result[0][1] <= 1.0:
             raise ValidationError(f"the fitted q = {result[0][1]:.4f} is not above 1")
