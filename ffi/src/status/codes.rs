@@ -611,6 +611,8 @@ impl rtn_status {
             Code::FIT_INVALID_OPTION => rtn_status::RTN_INTERNAL,
             Code::FIT_NO_CONVERGENCE => rtn_status::RTN_INTERNAL,
             Code::FIT_DEGENERATE => rtn_status::RTN_INTERNAL,
+            Code::FIT_INTERRUPTED => rtn_status::RTN_INTERNAL,
+            Code::FIT_NO_REPEAT_PURCHASES => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_AMOUNT => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_PERIOD => rtn_status::RTN_INTERNAL,
             Code::METRICS_LIFETIME_PERIOD => rtn_status::RTN_INTERNAL,
