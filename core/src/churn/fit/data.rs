@@ -131,16 +131,17 @@ impl Data {
             .map(|(k, _)| {
                 let group = group_of(f64::from_bits(k[0]));
                 if let Some(c) = counts.get_mut(group) {
-                    *c += 1;
+                    *c = c.saturating_add(1);
                 }
                 group
             })
             .collect();
         let mut groups = Vec::with_capacity(counts.len());
-        let mut start = 0;
+        let mut start: usize = 0;
         for count in &counts {
-            groups.push(start..start + count);
-            start += count;
+            let end = start.saturating_add(*count);
+            groups.push(start..end);
+            start = end;
         }
         let n = merged.len();
         let mut data = Data {
@@ -159,7 +160,7 @@ impl Data {
                 continue;
             };
             let at = *slot;
-            *slot += 1;
+            *slot = slot.saturating_add(1);
             if let (Some(dx), Some(dtx), Some(dt), Some(dw)) = (
                 data.x.get_mut(at),
                 data.t_x.get_mut(at),
@@ -184,7 +185,7 @@ impl Data {
 
     /// The same data with its distinct (frequency, time) pairs, which Pareto/NBD needs.
     pub(crate) fn with_pairs(mut self) -> Data {
-        let mut pairs: Vec<(usize, f64)> = Vec::with_capacity(2 * self.len());
+        let mut pairs: Vec<(usize, f64)> = Vec::with_capacity(self.len().saturating_mul(2));
         for (group, rows) in self.groups.iter().enumerate() {
             for i in rows.clone() {
                 if let (Some(&t_x), Some(&big_t)) = (self.t_x.get(i), self.big_t.get(i)) {

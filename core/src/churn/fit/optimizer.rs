@@ -82,7 +82,12 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// `f` at `theta`, infinite outside the log-parameter box or where the objective has no value.
 fn evaluate_or_infinite<O: Objective>(objective: &O, theta: &[f64], gradient: &mut [f64]) -> f64 {
-    if theta.iter().any(|t| !(t.abs() <= LOG_PARAM_LIMIT)) {
+    if theta.iter().any(|t| {
+        !matches!(
+            t.abs().partial_cmp(&LOG_PARAM_LIMIT),
+            Some(core::cmp::Ordering::Less | core::cmp::Ordering::Equal)
+        )
+    }) {
         return f64::INFINITY;
     }
     match objective.evaluate(theta, gradient) {
@@ -93,6 +98,7 @@ fn evaluate_or_infinite<O: Objective>(objective: &O, theta: &[f64], gradient: &m
 
 /// Minimises `objective` from `theta0` by BFGS; `observe(iteration, θ, f, ‖∇f‖)` after each
 /// iteration. An error only when the objective has no finite value at `theta0`.
+#[allow(clippy::type_complexity)] // the observer callback
 pub(super) fn minimize<O: Objective>(
     objective: &O,
     theta0: Vec<f64>,
@@ -108,8 +114,14 @@ pub(super) fn minimize<O: Objective>(
     }
     // The inverse Hessian approximation, row-major; the identity until the first step scales it.
     let identity = |scale: f64| -> Vec<f64> {
-        (0..n * n)
-            .map(|k| if k % (n + 1) == 0 { scale } else { 0.0 })
+        (0..n.saturating_mul(n))
+            .map(|k| {
+                if k.checked_rem(n.saturating_add(1)) == Some(0) {
+                    scale
+                } else {
+                    0.0
+                }
+            })
             .collect()
     };
     let mut inverse = identity(1.0);
@@ -143,13 +155,13 @@ pub(super) fn minimize<O: Objective>(
                 Stopped::Iterations,
             ));
         }
-        iterations += 1;
+        iterations = iterations.saturating_add(1);
         // The quasi-Newton direction; steepest descent if it does not descend.
         let mut direction: Vec<f64> = inverse
             .chunks_exact(n)
             .map(|row| -dot(row, &gradient))
             .collect();
-        if !(dot(&direction, &gradient) < 0.0) {
+        if dot(&direction, &gradient).partial_cmp(&0.0) != Some(core::cmp::Ordering::Less) {
             inverse = identity(1.0);
             direction = gradient.iter().map(|g| -g).collect();
         }
