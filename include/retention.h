@@ -19,6 +19,80 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Stack per function on Cortex-M, in bytes: the largest any call of the shared test data
+ * needed, measured by painting on QEMU (ffi/tests/arm/stack_probe.c, the test command's
+ * c-qemu step, which fails above 8192 B), with and without `signing`. Generated from
+ * docs/figures/firmware.json by `cargo xtask gen`.
+ *
+ *   function                                  M3   M3 -sign        M4F  M4F -sign
+ *   rtn_rule_set_load                       1972       1892       1972       1892
+ *   rtn_rule_set_describe                    204        204        204        204
+ *   rtn_customer_decode                     4812       4820       4812       4820
+ *   rtn_rules_evaluate_blob                 4364       4364       4364       4364
+ *   rtn_rules_evaluate                      4372       4372       4372       4372
+ *   rtn_outcome_summarize                    100        100        100        100
+ *   rtn_outcome_lines                         32         32         32         32
+ *   rtn_outcome_attribution                   32         32         32         32
+ *   rtn_outcome_trace                        120        120        120        120
+ *   rtn_outcome_hints                         32         32         32         32
+ *   rtn_outcome_stamps                        32         32         32         32
+ *   rtn_outcome_rewards                       32         32         32         32
+ *   rtn_outcome_free_items                    32         32         32         32
+ *   rtn_outcome_customer                     964        964        964        964
+ *   rtn_returns_init                         764        764        764        764
+ *   rtn_rules_refund                        7188       7188       7188       7188
+ *   rtn_customer_get_profile                  32         32         32         32
+ *   rtn_customer_set_profile                  72         72         72         72
+ *   rtn_customer_usage                        32         32         32         32
+ *   rtn_customer_get_churn                   456        456        456        456
+ *   rtn_customer_set_churn                   196        196        196        196
+ *   rtn_customer_encode                     1452       1460       1452       1460
+ *   rtn_churn_model_load                    2536       2536       2576       2576
+ *   rtn_churn_risk_of_customer               928        928       1040       1040
+ *   rtn_customer_init                         12         12         12         12
+ *   rtn_rule_set_load/signed                8360          -       8388          -
+ *   rtn_card_init                            100        100        100        100
+ *   rtn_card_stamp                           836        836        836        836
+ *   rtn_account_init                          40         40         40         40
+ *   rtn_account_earn                        3548       3548       3548       3548
+ *   rtn_outcome_apply                       4884       4884       4884       4884
+ *   rtn_clawback_apply                      6124       6124       6124       6124
+ *   rtn_card_redeem                          836        836        836        836
+ *   rtn_account_redeem                      3548       3548       3548       3548
+ *   rtn_card_decode                         2172       2180       2172       2180
+ *   rtn_card_void                            844        844        844        844
+ *   rtn_card_merge                           588        588        588        588
+ *   rtn_card_expire                          740        740        740        740
+ *   rtn_card_has_applied                      48         48         48         48
+ *   rtn_card_summarize                       160        160        160        160
+ *   rtn_card_encode                         1612       1620       1612       1620
+ *   rtn_card_compact                         732        732        732        732
+ *   rtn_account_decode                      3652       3660       3652       3660
+ *   rtn_account_clawback                    3556       3556       3556       3556
+ *   rtn_account_merge                       2884       2884       2884       2884
+ *   rtn_account_expire                      2476       2476       2476       2476
+ *   rtn_account_has_applied                   56         56         56         56
+ *   rtn_account_summarize                   1988       1988       1988       1988
+ *   rtn_account_expiring_within             1956       1956       1956       1956
+ *   rtn_account_qualifying_points           1948       1948       1948       1948
+ *   rtn_account_encode                      1836       1844       1836       1844
+ *   rtn_churn_summary_init                    36         36         36         36
+ *   rtn_churn_summary_record_purchase        192        192        192        192
+ *   rtn_churn_score                         1312       1312       1376       1376
+ *   rtn_churn_score_blob                    2568       2568       2608       2608
+ *   rtn_churn_score_observation             1256       1256       1344       1344
+ *   rtn_churn_expected_purchases            1072       1072       1168       1168
+ *   rtn_envelope_encoded_len                  48         48         48         48
+ *   rtn_envelope_encode                     1484       1492       1484       1492
+ *   rtn_envelope_decode                     1716       1724       1716       1724
+ *   rtn_status_str                           396        396        396        396
+ *   rtn_version                               12         12         12         12
+ *   rtn_version_number                        12         12         12         12
+ *
+ * Measured on 2026-12-03 at commit 0e2bc11.
+ */
+
 /**
  * The largest card blob in bytes (an NTAG213's user memory): size NFC buffers with it.
  */
@@ -65,6 +139,11 @@
 #define RTN_CHURN_GRAIN_WEEK 1
 
 /**
+ * Grain: purchases in one calendar month count once.
+ */
+#define RTN_CHURN_GRAIN_MONTH 2
+
+/**
  * The highest churn risk.
  */
 #define RTN_CHURN_MAX_RISK 1000
@@ -92,7 +171,7 @@
 /**
  * The largest customer-record blob in bytes (envelope and 16-byte tag included).
  */
-#define RTN_CUSTOMER_MAX_LEN 464
+#define RTN_CUSTOMER_MAX_LEN 486
 
 /**
  * Usage counters a customer record holds (one per limited rule and period used).
@@ -168,6 +247,77 @@
  * Kind byte: a churn model.
  */
 #define RTN_KIND_MODEL 48
+
+/**
+ * The highest NPS score (scores are 0..=10).
+ */
+#define RTN_FEEDBACK_MAX_SCORE 10
+
+/**
+ * Group of scores 0–6: unhappy, likely to leave and to say so.
+ */
+#define RTN_FEEDBACK_GROUP_DETRACTOR 0
+
+/**
+ * Group of scores 7–8: satisfied but unenthusiastic.
+ */
+#define RTN_FEEDBACK_GROUP_PASSIVE 1
+
+/**
+ * Group of scores 9–10: loyal enthusiasts.
+ */
+#define RTN_FEEDBACK_GROUP_PROMOTER 2
+
+/**
+ * Channel: at the till (the terminal's keypad or customer display).
+ */
+#define RTN_FEEDBACK_CHANNEL_TILL 0
+
+/**
+ * Channel: a web survey (a link or QR code on the receipt).
+ */
+#define RTN_FEEDBACK_CHANNEL_WEB 1
+
+/**
+ * Channel: the shop's app.
+ */
+#define RTN_FEEDBACK_CHANNEL_APP 2
+
+/**
+ * Channel: an e-mail survey.
+ */
+#define RTN_FEEDBACK_CHANNEL_EMAIL 3
+
+/**
+ * Channel: a text message.
+ */
+#define RTN_FEEDBACK_CHANNEL_SMS 4
+
+/**
+ * Channel: a phone call.
+ */
+#define RTN_FEEDBACK_CHANNEL_PHONE 5
+
+/**
+ * Channel: any other.
+ */
+#define RTN_FEEDBACK_CHANNEL_OTHER 6
+
+/**
+ * `rtn_customer_record_feedback`: the answer is now the customer's latest.
+ */
+#define RTN_FEEDBACK_RECORDED 0
+
+/**
+ * `rtn_customer_record_feedback`: the record holds this event already; nothing changed.
+ */
+#define RTN_FEEDBACK_REPLAYED 1
+
+/**
+ * `rtn_customer_record_feedback`: the record holds a newer answer (a later day, or a later
+ * event of the same terminal on the same day); nothing changed.
+ */
+#define RTN_FEEDBACK_OLDER 2
 
 /**
  * The largest account blob in bytes: size flash records and buffers with it.
@@ -524,10 +674,34 @@ enum rtn_status
      */
     RTN_CUSTOMER_INVALID_CHURN = 220,
     /**
+     * A customer's first visit day is outside the years 1900–9999 or after the last visit.
+     */
+    RTN_CUSTOMER_INVALID_FIRST_VISIT = 221,
+    /**
      * An outcome or clawback holds more stamps for the card's program than one card event
      * carries (65,535). Neither the card nor the account was written.
      */
     RTN_APPLY_TOO_MANY_STAMPS = 230,
+    /**
+     * An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+     */
+    RTN_FEEDBACK_SCORE_OUT_OF_RANGE = 240,
+    /**
+     * A feedback's day is before the customer's first visit day. The record is unchanged.
+     */
+    RTN_FEEDBACK_BEFORE_FIRST_VISIT = 241,
+    /**
+     * A feedback's day is more than one day after today. The record is unchanged.
+     */
+    RTN_FEEDBACK_IN_FUTURE = 242,
+    /**
+     * A feedback's day is outside the years 1900–9999. The record is unchanged.
+     */
+    RTN_FEEDBACK_INVALID_DAY = 243,
+    /**
+     * A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
+     */
+    RTN_FEEDBACK_INVALID_CHANNEL = 244,
     /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
@@ -650,7 +824,8 @@ enum rtn_status
      */
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
     /**
-     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+     * Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+     * (for BG/BB, which counts purchase opportunities, recency and age too).
      */
     RTN_CHURN_INVALID_OBSERVATION = 501,
     /**
@@ -689,6 +864,15 @@ enum rtn_status
      * A purchase falls in a period before the summary's last purchase: record purchases in order.
      */
     RTN_CHURN_OUT_OF_ORDER = 510,
+    /**
+     * BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+     * to the last purchase).
+     */
+    RTN_CHURN_FREQUENCY_ABOVE_RECENCY = 511,
+    /**
+     * BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+     */
+    RTN_CHURN_TOO_MANY_PERIODS = 512,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1304,10 +1488,11 @@ typedef struct rtn_customer {
 
 /**
  * A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
- * purchases collapse into periods of `grain` (a day or an ISO week); the first period's
- * purchase is left out of the repeat count and spend (lifetimes' definitions, see
- * docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
- * 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+ * purchases collapse into periods of `grain` (a day, an ISO week or a calendar month); the
+ * first period's purchase is left out of the repeat count and spend (lifetimes' definitions,
+ * see docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days
+ * since 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29;
+ * `RTN_CHURN_GRAIN_MONTH`: `year * 12 + month - 1`.
  */
 typedef struct rtn_customer_churn {
     /**
@@ -1332,7 +1517,7 @@ typedef struct rtn_customer_churn {
      */
     uint32_t frequency;
     /**
-     * `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+     * `RTN_CHURN_GRAIN_DAY`, `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`.
      */
     uint8_t grain;
     /**
@@ -1358,6 +1543,11 @@ typedef struct rtn_customer_profile {
      * The local day of the last visit; 0 before the first purchase.
      */
     int32_t last_visit;
+    /**
+     * The local day of the first visit; 0 before the first purchase, and for a record read
+     * from format version 1 or 2 until `rtn_customer_set_first_visit` sets it.
+     */
+    int32_t first_visit;
     /**
      * The tier, 0 (none) upward.
      */
@@ -1399,6 +1589,37 @@ typedef struct rtn_usage_count {
      */
     rtn_period period;
 } rtn_usage_count;
+
+/**
+ * A customer's latest NPS answer (`rtn_customer_get_feedback`). Days are days since
+ * 1970-01-01.
+ */
+typedef struct rtn_customer_feedback {
+    /**
+     * The event that recorded it.
+     */
+    struct rtn_event_id event;
+    /**
+     * The answer's local day.
+     */
+    int32_t day;
+    /**
+     * The score, 0..=`RTN_FEEDBACK_MAX_SCORE`.
+     */
+    uint8_t score;
+    /**
+     * Its group, `RTN_FEEDBACK_GROUP_*`.
+     */
+    uint8_t group;
+    /**
+     * How it came, `RTN_FEEDBACK_CHANNEL_*`.
+     */
+    uint8_t channel;
+    /**
+     * False when the customer never answered (the other fields are then 0).
+     */
+    bool has_feedback;
+} rtn_customer_feedback;
 
 /**
  * How an account's points age.
@@ -2045,8 +2266,8 @@ rtn_status rtn_churn_model_load(const uint8_t *blob,
                                 struct rtn_churn_model *model_out);
 
 /**
- * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
- * `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+ * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
+ * `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`; it must match the model's).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
  *
@@ -2166,6 +2387,35 @@ rtn_status rtn_churn_expected_purchases(const struct rtn_churn_model *model,
                                         double *expected_out);
 
 /**
+ * BG/BB: the probability that a customer is still alive at purchase opportunity
+ * `n_periods + m_periods`, into `*p_alive_out` (0..1; Fader, Hardie and Shang 2010, eq. 11 for
+ * `m_periods` = 1, the "P(alive in the next period)" that `rtn_churn_score_observation`
+ * reports; 0 is P(alive at the last opportunity observed)). `*model` must hold a BG/BB model
+ * (`BetaGeoBetaBinomFitter.to_bytes` in Python), which counts one opportunity per period of
+ * its grain. `frequency` x (opportunities with a repeat purchase), `recency` t_x (the
+ * opportunity of the last purchase, 0 if none) and `n_periods` n (opportunities observed
+ * since the first purchase) are whole with `0 <= x <= t_x <= n <= 100000` and t_x = 0 when
+ * x = 0; `m_periods` is whole or not, finite and `>= 0`. At most n − t_x terms are summed
+ * (100,000 at most); no allocation.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (the
+ * model is not BG/BB, or `m_periods` NaN, infinite or negative);
+ * `RTN_CHURN_INVALID_OBSERVATION` (NaN, negative or fractional x, t_x or n);
+ * `RTN_CHURN_RECENCY_AFTER_AGE` (t_x > n); `RTN_CHURN_RECENCY_WITHOUT_REPEAT`;
+ * `RTN_CHURN_FREQUENCY_ABOVE_RECENCY`; `RTN_CHURN_TOO_MANY_PERIODS` (n above 100,000);
+ * `RTN_CHURN_NOT_FINITE`. `*p_alive_out` is written only on success.
+ *
+ * # Safety
+ * Non-NULL pointers must be valid; `p_alive_out` valid for a write.
+ */
+rtn_status rtn_churn_bg_bb_p_alive(const struct rtn_churn_model *model,
+                                   double frequency,
+                                   double recency,
+                                   double n_periods,
+                                   double m_periods,
+                                   double *p_alive_out);
+
+/**
  * Reads the churn summary of `*customer` into `*churn_out`. Recency and age depend on the day
  * and the model's unit: `rtn_churn_risk_of_customer` scores the record directly.
  *
@@ -2222,6 +2472,19 @@ rtn_status rtn_customer_set_profile(struct rtn_customer *customer,
                                     uint32_t segments,
                                     uint8_t birthday_month,
                                     uint8_t birthday_day);
+
+/**
+ * Sets the customer's first visit day (days since 1970-01-01; 0: unknown), for a record read
+ * from format version 1 or 2, which did not keep it: the membership anniversary counts from
+ * it. The rules set it on a new customer's first sale.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CUSTOMER_INVALID_FIRST_VISIT`
+ * (outside the years 1900–9999, or after the last visit). On error the record is unchanged.
+ *
+ * # Safety
+ * `customer` must be NULL or valid and not accessed elsewhere during the call.
+ */
+rtn_status rtn_customer_set_first_visit(struct rtn_customer *customer, int32_t first_visit);
 
 /**
  * Writes the record's fields to `*profile_out`.
@@ -2349,6 +2612,46 @@ rtn_status rtn_envelope_decode(const uint8_t *blob,
                                uint8_t *payload_out,
                                size_t payload_cap,
                                size_t *payload_len_out);
+
+/**
+ * Records the NPS answer `score` given on local day `day` (days since 1970-01-01) through
+ * `channel` (`RTN_FEEDBACK_CHANNEL_*`), brought by `event`, in `*customer`, checked against
+ * `today` (the terminal's local day). The record keeps the latest answer only: a replay of
+ * the kept event, an answer of an earlier day, or an earlier event of the kept one's terminal
+ * on the same day changes nothing. `*recorded_out` says which: `RTN_FEEDBACK_RECORDED`,
+ * `RTN_FEEDBACK_REPLAYED` or `RTN_FEEDBACK_OLDER`. Sequence 0 means "no event id" and is never
+ * taken for a replay.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
+ * `RTN_FEEDBACK_SCORE_OUT_OF_RANGE` (`score` above 10); `RTN_FEEDBACK_INVALID_CHANNEL`;
+ * `RTN_FEEDBACK_INVALID_DAY` (`day` outside the years 1900–9999); `RTN_INVALID_ARGUMENT`
+ * (`today` outside them); `RTN_FEEDBACK_BEFORE_FIRST_VISIT` (the record's first visit day
+ * is known and later than `day`); `RTN_FEEDBACK_IN_FUTURE` (`day` more than one day after
+ * `today`). On error the record and `*recorded_out` are unchanged.
+ *
+ * # Safety
+ * `customer` must be NULL or valid and not accessed elsewhere during the call;
+ * `recorded_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_record_feedback(struct rtn_customer *customer,
+                                        struct rtn_event_id event,
+                                        uint8_t score,
+                                        int32_t day,
+                                        uint8_t channel,
+                                        int32_t today,
+                                        uint8_t *recorded_out);
+
+/**
+ * Writes the customer's latest NPS answer to `*feedback_out` (`has_feedback` false, all else
+ * 0, when they never answered).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
+ *
+ * # Safety
+ * `customer` must be NULL or valid; `feedback_out` NULL or valid for a write.
+ */
+rtn_status rtn_customer_get_feedback(const struct rtn_customer *customer,
+                                     struct rtn_customer_feedback *feedback_out);
 
 /**
  * Initialises `*account_out` with a new, empty account of `*program`.

@@ -4,12 +4,16 @@
 Nobody types a measured number into the README. The test command and the demo record what
 they measured (`record`, into target/); `update` keeps those records in docs/figures/ (one
 file per kind of run: the test command or the demo, from a fresh clone or with warm caches)
-and regenerates the README's blocks between `<!-- figures:begin NAME -->` and
-`<!-- figures:end NAME -->` from them; `check` fails when the README's blocks are not what
-docs/figures/ renders (the test command runs it in its `header-check` step).
+and regenerates the blocks between `<!-- figures:begin NAME -->` and `<!-- figures:end NAME -->`
+of the README and docs/firmware.md from them; `check` fails when those blocks are not what
+docs/figures/ renders (the test command runs it in its `header-check` step). The firmware
+figures (flash, stack per C function) are a record of their own, the test command's `c-qemu`
+step's, also read by `cargo xtask gen` for the header's stack table; the flash savings step by
+step are docs/figures/firmware-steps.json (`scripts/firmware.py record-step`).
 
     python3 scripts/figures.py record test --logs target/ci-logs --seconds 300 --passed 9 \\
         --failed 0 --cold-target false --new-venv false      # by scripts/test.sh
+    python3 scripts/figures.py record firmware --log target/ci-logs/c-qemu.log  # by test.sh
     python3 scripts/figures.py record demo --seconds 25 --cold false   # by scripts/demo.sh
     python3 scripts/figures.py update     # after a run: keep its figures, regenerate the README
     python3 scripts/figures.py check      # the README's blocks match docs/figures/
@@ -31,13 +35,17 @@ README = ROOT / "README.md"
 STORE = ROOT / "docs" / "figures"
 RECORDS = {
     "test": ROOT / "target" / "ci-logs" / "figures.json",
+    "firmware": ROOT / "target" / "ci-logs" / "firmware.json",
     "demo": ROOT / "target" / "demo" / "figures.json",
 }
 
 SIZE = r"text (\d+) B, data (\d+) B, bss (\d+) B"
-FIRMWARE_LINE = re.compile(r"^firmware: (\S+) " + SIZE)
+FLASH = r"sdk (\d+) B, builtins (\d+) B, total (\d+) B"
+FIRMWARE_LINE = re.compile(r"^firmware: (\S+) " + FLASH + r", budget (\d+) B")
+CAPABILITY_LINE = re.compile(r"^firmware-capability: (\S+) (\S+) " + FLASH)
+PANICS_LINE = re.compile(r"^panics: (\S+) (\d+) functions")
 IMAGE_LINE = re.compile(r"^size: (\S+) " + SIZE)
-STACK_LINE = re.compile(r"^stack: (\S+) (\S+) (\d+) B \((.*)\)$")
+STACK_LINE = re.compile(r"^stack: (\S+) (\S+) (\S+) (\d+) B \((\d+) calls?\)$")
 
 
 # --- recording ----------------------------------------------------------------------------
@@ -93,22 +101,13 @@ def size(match, first):
 
 
 def record_test(args):
-    """The test command's figures: step times, totals, firmware sizes and stack depths."""
+    """The test command's figures: step times and totals (the firmware's are `record
+    firmware`)."""
     logs = Path(args.logs)
     steps = []
     for line in (logs / "steps.tsv").read_text().splitlines():
         name, seconds, outcome = line.split("\t")
         steps.append({"name": name, "seconds": int(seconds), "ok": outcome == "ok"})
-    firmware, images, stack = {}, [], []
-    qemu_log = logs / "c-qemu.log"
-    for line in qemu_log.read_text().splitlines() if qemu_log.exists() else []:
-        if m := FIRMWARE_LINE.match(line):
-            firmware[m.group(1)] = size(m, 2)
-        elif m := IMAGE_LINE.match(line):
-            images.append({"name": m.group(1), **size(m, 2)})
-        elif m := STACK_LINE.match(line):
-            stack.append({"build": m.group(1), "call": m.group(2), "bytes": int(m.group(3)),
-                          "what": m.group(4)})
     setup_log = logs / "setup.log"
     installed_apt = setup_log.exists() and any(
         line.startswith("setup: installing") for line in setup_log.read_text().splitlines())
@@ -120,7 +119,37 @@ def record_test(args):
         "machine": machine(),
         "result": {"seconds": args.seconds, "passed": args.passed, "failed": args.failed,
                    "steps": steps},
+    }
+
+
+def flash(match, first):
+    return {key: int(match.group(first + i)) for i, key in
+            enumerate(("sdk", "builtins", "total"))}
+
+
+def record_firmware(args):
+    """The firmware figures of the test command's `c-qemu` step (its log): flash per build
+    and per capability, the C test images, reachable panic paths, stack per function."""
+    firmware, capabilities, images, stack, panics = {}, [], [], [], {}
+    for line in Path(args.log).read_text().splitlines():
+        if m := FIRMWARE_LINE.match(line):
+            firmware[m.group(1)] = {**flash(m, 2), "budget": int(m.group(5))}
+        elif m := CAPABILITY_LINE.match(line):
+            capabilities.append({"build": m.group(1), "capability": m.group(2), **flash(m, 3)})
+        elif m := PANICS_LINE.match(line):
+            panics[m.group(1)] = int(m.group(2))
+        elif m := IMAGE_LINE.match(line):
+            images.append({"name": m.group(1), **size(m, 2)})
+        elif m := STACK_LINE.match(line):
+            stack.append({"build": m.group(1), "cpu": m.group(2), "function": m.group(3),
+                          "bytes": int(m.group(4)), "calls": int(m.group(5))})
+    return {
+        "kind": "firmware",
+        "run": run_identity(),
+        "machine": machine(),
         "firmware": firmware,
+        "capabilities": capabilities,
+        "panics": panics,
         "images": images,
         "stack": stack,
     }
@@ -223,28 +252,43 @@ def render_demo_time():
     return "The demo took " + "; ".join(parts) + "."
 
 
-def newest_test():
-    runs = [figures for figures in (stored("test-cold"), stored("test-warm")) if figures]
-    return max(runs, key=lambda figures: figures["run"]["finished"], default=None)
+CAPABILITY_NAMES = {
+    "rules": "rules only: rule sets, customer records, evaluate, outcomes, refunds",
+    "cards": "cards and accounts",
+    "churn": "churn scoring: model blobs, churn summaries",
+    "all": "all, with applying outcomes to cards and accounts",
+}
+STACK_COLUMNS = (("cortex-m3", "signing"), ("cortex-m3", "no-signing"),
+                 ("cortex-m4f", "signing"), ("cortex-m4f", "no-signing"))
 
 
 def render_footprint():
-    figures = newest_test()
-    if figures is None or not figures["firmware"]:
+    figures = stored("firmware")
+    if figures is None:
         return "No firmware figures recorded yet: `./scripts/test.sh`, then " \
                "`python3 scripts/figures.py update`."
     out = []
     firmware = figures["firmware"]
-    signing, plain = firmware.get("signing"), firmware.get("no-signing")
-    if signing:
-        line = (f"The SDK's code in the Cortex-M3 staticlib (`opt-level = \"z\"`, LTO): "
-                f"{number(signing['text'])} B of text, {number(signing['data'])} B of data "
-                f"with `signing`")
-        if plain:
-            line += (f"; {number(plain['text'])} B of text, {number(plain['data'])} B of data "
-                     f"without it (`signing` costs "
-                     f"{number(signing['text'] - plain['text'])} B of flash)")
-        out.append(line + ".")
+    parts = []
+    for build, label in (("signing", "with `signing`"), ("no-signing", "without it")):
+        if build in firmware:
+            f = firmware[build]
+            parts.append(f"{number(f['total'])} B {label} ({number(f['sdk'])} B of the SDK's "
+                         f"code and data, {number(f['builtins'])} B of `compiler_builtins` "
+                         f"helpers; budget {number(f['budget'])} B)")
+    if parts:
+        out += ["Flash of the C API in a Cortex-M3 image that links every function "
+                "(`scripts/firmware.py`; the measure and the savings so far: "
+                "`docs/firmware.md`): " + "; ".join(parts) + ".", ""]
+    if figures["capabilities"]:
+        out += ["| capabilities linked | with `signing` | without |", "| --- | ---: | ---: |"]
+        for capability, label in CAPABILITY_NAMES.items():
+            cells = []
+            for build in ("signing", "no-signing"):
+                entry = next((c for c in figures["capabilities"] if c["capability"] ==
+                              capability and c["build"] == build), None)
+                cells.append("—" if entry is None else f"{number(entry['total'])} B")
+            out.append(f"| {label} | " + " | ".join(cells) + " |")
         out.append("")
     if figures["images"]:
         out += ["| C test image (with `signing`) | text | data | bss (static RAM) |",
@@ -254,23 +298,52 @@ def render_footprint():
                        f"{number(image['data'])} B | {number(image['bss'])} B |")
         out.append("")
     if figures["stack"]:
-        calls = []
+        functions = []
         for entry in figures["stack"]:
-            if entry["call"] not in calls:
-                calls.append(entry["call"])
-        out += ["Stack per call, measured by painting (`scripts/stack_probe.c`):", "",
-                "| call | measured on | with `signing` | without |",
-                "| --- | --- | ---: | ---: |"]
-        for call in calls:
-            entries = [e for e in figures["stack"] if e["call"] == call]
+            if entry["function"] not in functions:
+                functions.append(entry["function"])
+        out += ["Stack per C function, the largest over the shared test data's calls, measured "
+                "by painting (`ffi/tests/arm/stack_probe.c`; the test command fails above "
+                "8 KiB):", "",
+                "| function | Cortex-M3 | Cortex-M3, no `signing` | Cortex-M4F | "
+                "Cortex-M4F, no `signing` |",
+                "| --- | ---: | ---: | ---: | ---: |"]
+        for function in functions:
             cells = []
-            for build in ("signing", "no-signing"):
-                entry = next((e for e in entries if e["build"] == build), None)
+            for cpu, build in STACK_COLUMNS:
+                entry = next((e for e in figures["stack"] if e["function"] == function and
+                              e["cpu"] == cpu and e["build"] == build), None)
                 cells.append("—" if entry is None else kib(entry["bytes"]))
-            function = call.split("/")[0]
-            out.append(f"| `{function}` | {entries[0]['what']} | " + " | ".join(cells) + " |")
+            out.append(f"| `{function}` | " + " | ".join(cells) + " |")
         out.append("")
     out.append(f"Measured by the test command's `c-qemu` step: {provenance(figures)}.")
+    return "\n".join(out)
+
+
+def render_firmware_steps():
+    path = STORE / "firmware-steps.json"
+    steps = json.loads(path.read_text()) if path.exists() else []
+    if not steps:
+        return "No step recorded yet: `python3 scripts/firmware.py record-step`."
+    out = ["| step | with `signing` | saved | without `signing` | saved | what |",
+           "| --- | ---: | ---: | ---: | ---: | --- |"]
+    previous = None
+    for step in steps:
+        cells = []
+        for build in ("signing", "no-signing"):
+            total = step[build]["total"]
+            cells.append(f"{number(total)} B")
+            cells.append("—" if previous is None else
+                         f"{number(previous[build]['total'] - total)} B")
+        commit = f" (`{step['commit']}`" if step.get("commit") else ""
+        if commit:
+            commit += " with changes)" if step.get("uncommitted_changes") else ")"
+        out.append(f"| {step['step']}{commit} | " + " | ".join(cells) + f" | {step['what']} |")
+        previous = step
+    budgets = "; ".join(f"{build}: {number(step[build]['total'])} B" for build in
+                        ("signing", "no-signing"))
+    out += ["", f"Last step: {budgets}. Budgets: 98,304 B (96 KiB) with `signing`, "
+            "65,536 B (64 KiB) without."]
     return "\n".join(out)
 
 
@@ -278,16 +351,19 @@ BLOCKS = {
     "demo-time": render_demo_time,
     "test-times": render_test_times,
     "footprint": render_footprint,
+    "firmware-steps": render_firmware_steps,
 }
+# The files whose figures blocks are generated.
+DOCUMENTS = (README, ROOT / "docs" / "firmware.md")
 BLOCK = re.compile(r"(<!-- figures:begin (\S+) -->\n)(.*?)(<!-- figures:end \2 -->)", re.S)
 
 
 def render(text):
-    """The README with every figures block regenerated; an unknown block name is an error."""
+    """A document with every figures block regenerated; an unknown block name is an error."""
     def replace(match):
         name = match.group(2)
         if name not in BLOCKS:
-            raise SystemExit(f"figures: unknown block `{name}` in README.md")
+            raise SystemExit(f"figures: unknown figures block `{name}`")
         return (f"{match.group(1)}<!-- generated by scripts/figures.py from docs/figures/; "
                 f"do not edit -->\n\n{BLOCKS[name]()}\n\n{match.group(4)}")
     return BLOCK.sub(replace, text)
@@ -300,20 +376,27 @@ def update(args):
     STORE.mkdir(parents=True, exist_ok=True)
     for path in paths:
         figures = json.loads(path.read_text())
-        name = f"{figures['kind']}-{'cold' if figures['run']['cold']['target'] else 'warm'}"
+        name = figures["kind"]
+        if name != "firmware":
+            name += f"-{'cold' if figures['run']['cold']['target'] else 'warm'}"
         (STORE / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
         print(f"figures: {path} -> docs/figures/{name}.json")
-    README.write_text(render(README.read_text()))
-    print("figures: README.md regenerated")
+    for document in DOCUMENTS:
+        if document.exists():
+            document.write_text(render(document.read_text()))
+            print(f"figures: {document.relative_to(ROOT)} regenerated")
 
 
 def check(_args):
-    text = README.read_text()
-    if render(text) != text:
-        print("figures: README.md's figures blocks differ from docs/figures/ "
-              "(run python3 scripts/figures.py update, or edit docs/figures/, never the README)")
+    stale = [document for document in DOCUMENTS
+             if document.exists() and render(document.read_text()) != document.read_text()]
+    for document in stale:
+        print(f"figures: {document.relative_to(ROOT)}'s figures blocks differ from docs/figures/ "
+              f"(run python3 scripts/figures.py update, or edit docs/figures/, never the "
+              f"document)")
+    if stale:
         return 1
-    print("figures: README.md matches docs/figures/")
+    print("figures: README.md and docs/firmware.md match docs/figures/")
     return 0
 
 
@@ -329,6 +412,8 @@ def main():
     test.add_argument("--failed", type=int, required=True)
     test.add_argument("--cold-target", choices=("true", "false"), required=True)
     test.add_argument("--new-venv", choices=("true", "false"), required=True)
+    firmware = kinds.add_parser("firmware")
+    firmware.add_argument("--log", required=True, help="the c-qemu step's log")
     demo = kinds.add_parser("demo")
     demo.add_argument("--seconds", type=int, required=True)
     demo.add_argument("--cold", choices=("true", "false"), required=True)
@@ -338,7 +423,8 @@ def main():
     commands.add_parser("check", help="fail if the README's blocks are stale")
     args = parser.parse_args()
     if args.command == "record":
-        figures = record_test(args) if args.kind == "test" else record_demo(args)
+        figures = {"test": record_test, "firmware": record_firmware,
+                   "demo": record_demo}[args.kind](args)
         print(json.dumps(figures, indent=2))
         return 0
     if args.command == "update":

@@ -90,39 +90,96 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
-# Builds the extension into the venv (release: the fitting and back-testing tests are heavy).
+# The release wheel of the Python package (distribution `retention-sdk`, import `retention`):
+# one abi3 wheel for CPython 3.9+, manylinux2014 (linked by zig, from the `ziglang` package;
+# maturin's own check refuses symbols newer than the tag allows), stripped. Prints the sizes of
+# the wheel and of its extension module and fails over the limits (issue 11: `.so` at most
+# 8 MB, wheel at most 6 MB) or without the tag. Sets WHEEL to its path.
+WHEEL_DIR="$ROOT/target/wheels"
+WHEEL_MAX_BYTES=6000000
+SO_MAX_BYTES=8000000
+build_wheel() {
+    rm -f "$WHEEL_DIR"/retention_sdk-*.whl
+    (cd "$ROOT/python" && PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" build --release --quiet \
+        --zig --compatibility manylinux2014 --strip --out "$WHEEL_DIR") || return 1
+    WHEEL="$(ls "$WHEEL_DIR"/retention_sdk-*.whl)" || return 1
+    case "$(basename "$WHEEL")" in
+        *-cp39-abi3-*manylinux2014_x86_64*.whl) ;;
+        *) echo "wheel: $(basename "$WHEEL") is not a cp39-abi3 manylinux2014 wheel"; return 1 ;;
+    esac
+    "$VENV/bin/python" - "$WHEEL" "$WHEEL_MAX_BYTES" "$SO_MAX_BYTES" <<'PY'
+import os, sys, zipfile
+wheel, wheel_max, so_max = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with zipfile.ZipFile(wheel) as archive:
+    (so,) = [i for i in archive.infolist() if i.filename.endswith(".so")]
+size = os.path.getsize(wheel)
+print(f"wheel: {os.path.basename(wheel)}: {size:,} B (limit {wheel_max:,}); "
+      f"{so.filename}: {so.file_size:,} B (limit {so_max:,})")
+sys.exit(0 if size <= wheel_max and so.file_size <= so_max else 1)
+PY
+}
+
+# Builds the wheel and installs it into the venv (replacing any editable install), so that the
+# tests and the demo run against what users install. A module left in the source tree by an
+# earlier `maturin develop` is removed: nothing imports the source tree by accident.
 build_python_extension() {
-    (cd "$ROOT/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" \
-        "$VENV/bin/maturin" develop --release --quiet)
+    build_wheel || return 1
+    "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL" || return 1
+    rm -f "$ROOT"/python/retention/_retention*.so
 }
 
 # The C API as a host staticlib (debug, std: panics caught) and the link flags it needs.
 HOST_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 
-# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"), by
-# default with rule-set signature checks (feature `signing`; its flash cost is in the README's
-# footprint figures) so the C tests cover them. Optional argument: the features instead.
+# The C API as a firmware staticlib for Cortex-M3 (no_std, panic = "abort", opt-level "z"),
+# with every capability (rules, cards, churn), by default with rule-set signature checks
+# (feature `signing`; its flash cost is in the README's footprint figures) so the C tests cover
+# them. Optional arguments: the features instead, and the target.
 FIRMWARE_TARGET=thumbv7m-none-eabi
+FIRMWARE_CAPABILITIES=rules,cards,churn
+FIRMWARE_FEATURES="panic-handler,signing,$FIRMWARE_CAPABILITIES"
 FIRMWARE_LIB="$ROOT/target/$FIRMWARE_TARGET/firmware/libretention_ffi.a"
 build_firmware_lib() {
-    cargo rustc -q -p retention-ffi --profile firmware --target "$FIRMWARE_TARGET" \
-        --no-default-features --features "${1:-panic-handler,signing}" --crate-type staticlib
+    cargo rustc -q --locked -p retention-ffi --profile firmware --target "${2:-$FIRMWARE_TARGET}" \
+        --no-default-features --features "${1:-$FIRMWARE_FEATURES}" --crate-type staticlib
 }
 
-ARM_CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -mcpu=cortex-m3 -mthumb -Os
-    -ffunction-sections -fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles)
+ARM_CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -mthumb -Os -ffunction-sections
+    -fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles)
+ARM_M3_FLAGS=(-mcpu=cortex-m3)
+ARM_M4F_FLAGS=(-mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard)
+
+# The Cortex-M4F firmware staticlib (thumbv7em-none-eabihf): the stack probe and
+# examples/firmware run it on QEMU's mps2-an386.
+FIRMWARE_TARGET_M4F=thumbv7em-none-eabihf
+FIRMWARE_LIB_M4F="$ROOT/target/$FIRMWARE_TARGET_M4F/firmware/libretention_ffi.a"
 
 # Links a C file with the firmware staticlib (or the library given third, with any further
-# compiler flags) into an ELF for QEMU's lm3s6965evb.
+# compiler flags) into an ELF for QEMU's lm3s6965evb (Cortex-M3).
 link_arm() {
     local source=$1 elf=$2 lib=${3:-$FIRMWARE_LIB}
-    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" "${@:4}" -I"$ROOT/include" -I"$ROOT/ffi/tests" \
-        -T "$ROOT/ffi/tests/arm/lm3s6965.ld" "$ROOT/ffi/tests/arm/startup.c" "$source" \
-        "$lib" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
+    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" "${ARM_M3_FLAGS[@]}" "${@:4}" -I"$ROOT/include" \
+        -I"$ROOT/ffi/tests" -T "$ROOT/ffi/tests/arm/lm3s6965.ld" "$ROOT/ffi/tests/arm/startup.c" \
+        "$source" "$lib" -Wl,--gc-sections -Wl,--no-warn-execstack -o "$elf"
+}
+
+# As link_arm, for QEMU's mps2-an386 (Cortex-M4F, hard float) and the M4F staticlib.
+link_arm_m4f() {
+    local source=$1 elf=$2 lib=${3:-$FIRMWARE_LIB_M4F}
+    arm-none-eabi-gcc "${ARM_CFLAGS[@]}" "${ARM_M4F_FLAGS[@]}" "${@:4}" -I"$ROOT/include" \
+        -I"$ROOT/ffi/tests" -T "$ROOT/ffi/tests/arm/mps2_an386.ld" \
+        "$ROOT/ffi/tests/arm/startup.c" "$source" "$lib" -Wl,--gc-sections \
+        -Wl,--no-warn-execstack -o "$elf"
 }
 
 # Runs an ELF on an emulated Cortex-M3; semihosting carries output and the exit code.
 run_qemu() {
     timeout 120 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
         -semihosting-config enable=on,target=native -kernel "$1" 2> >(grep -v 'Timer with period zero' >&2)
+}
+
+# As run_qemu, on an emulated Cortex-M4F (mps2-an386).
+run_qemu_m4f() {
+    timeout 120 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic \
+        -semihosting-config enable=on,target=native -kernel "$1"
 }

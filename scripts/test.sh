@@ -49,7 +49,8 @@ step() {
     if [ $rc -eq 0 ]; then
         steps_passed=$((steps_passed + 1))
         printf '%-12s ok      %4ss\n' "$name" $((t1 - t0))
-        grep -E '^(size|firmware|stack|ci-info):' "$log" | sed 's/^/             /'
+        grep -E '^(size|firmware|firmware-capability|panics|stack-probe|ci-info):' "$log" \
+            | sed 's/^/             /'
     else
         steps_failed=$((steps_failed + 1))
         failed_steps+=("$name")
@@ -84,7 +85,8 @@ msrv() {
     version="$(msrv_version)"
     python3 scripts/msrv.py \
         && cargo "+$version" check --locked --target "$FIRMWARE_TARGET" -p retention-core \
-            -p retention-ffi --no-default-features --features retention-ffi/panic-handler \
+            -p retention-ffi --no-default-features \
+            --features retention-ffi/panic-handler,retention-ffi/rules,retention-ffi/cards,retention-ffi/churn \
         && echo "ci-info: rust-version $version covers Cargo.lock; the core and the C API (no_std, $FIRMWARE_TARGET) build with Rust $version"
 }
 
@@ -134,20 +136,24 @@ c_host() {
     return $rc
 }
 
-# The size of the SDK's code in a firmware staticlib: firmware: BUILD text N B, data N B, bss N B.
-firmware_size() {
-    echo "firmware: $1 $(arm-none-eabi-size -t "$2" | awk '$6 ~ /^retention_ffi-/ { t += $1; d += $2; b += $3 } END { printf "text %d B, data %d B, bss %d B", t, d, b }') (retention code in the thumbv7m staticlib, opt-level z, LTO)"
-}
-
-# The same C tests linked against the firmware staticlib, run on an emulated Cortex-M3; the code
-# size with and without `signing`; the stack per call, measured by painting, in both builds.
+# The C API on Cortex-M: its flash, measured by linking an image of every C function
+# (scripts/firmware.py; fails above the budget), per capability, and the functions from which a
+# panic can still be reached; the C tests linked against the firmware staticlib and run on an
+# emulated Cortex-M3; the stack of every C function, painted on the Cortex-M3 and on the
+# Cortex-M4F, with and without `signing` (ffi/tests/arm/stack_probe.c; fails above 8 KiB); the
+# Cortex-M4F till session (examples/firmware/till.c).
 c_qemu() {
     local unsigned="$CTEST/libretention_ffi-no-signing.a"
-    build_firmware_lib panic-handler && cp "$FIRMWARE_LIB" "$unsigned" && build_firmware_lib \
+    local unsigned_m4f="$CTEST/libretention_ffi-m4f-no-signing.a" no_signing rc=0 test name
+    no_signing="panic-handler,$FIRMWARE_CAPABILITIES"
+    build_firmware_lib "$no_signing" && cp "$FIRMWARE_LIB" "$unsigned" && build_firmware_lib \
         || return 1
-    firmware_size signing "$FIRMWARE_LIB"
-    firmware_size no-signing "$unsigned"
-    local rc=0 test name
+    python3 scripts/firmware.py measure "$FIRMWARE_LIB" --build signing || rc=1
+    python3 scripts/firmware.py measure "$unsigned" --build no-signing || rc=1
+    python3 scripts/firmware.py capabilities "$FIRMWARE_LIB" --build signing \
+        && python3 scripts/firmware.py capabilities "$unsigned" --build no-signing \
+        && python3 scripts/firmware.py panics "$FIRMWARE_LIB" --build signing \
+        && python3 scripts/firmware.py panics "$unsigned" --build no-signing || rc=1
     for test in ffi/tests/test_*.c; do
         name=$(basename "$test" .c)
         echo "== $name (Cortex-M3, QEMU lm3s6965evb)"
@@ -155,11 +161,23 @@ c_qemu() {
         echo "size: $name.elf $(arm-none-eabi-size "$CTEST/$name.elf" | awk 'NR == 2 { printf "text %d B, data %d B, bss %d B (of 256 KiB flash, 64 KiB RAM)", $1, $2, $3 }')"
         run_qemu "$CTEST/$name.elf" || rc=1
     done
-    echo "== stack probe (scripts/stack_probe.c), with and without signing"
-    link_arm scripts/stack_probe.c "$CTEST/stack_probe.elf" && run_qemu "$CTEST/stack_probe.elf" \
-        || rc=1
-    link_arm scripts/stack_probe.c "$CTEST/stack_probe_no_signing.elf" "$unsigned" \
+    echo "== stack probe (ffi/tests/arm/stack_probe.c), Cortex-M3, with and without signing"
+    link_arm ffi/tests/arm/stack_probe.c "$CTEST/stack_probe.elf" \
+        && run_qemu "$CTEST/stack_probe.elf" || rc=1
+    link_arm ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_no_signing.elf" "$unsigned" \
         -DPROBE_NO_SIGNING && run_qemu "$CTEST/stack_probe_no_signing.elf" || rc=1
+    echo "== Cortex-M4F (QEMU mps2-an386, $FIRMWARE_TARGET_M4F): stack probe"
+    build_firmware_lib "$no_signing" "$FIRMWARE_TARGET_M4F" \
+        && cp "$FIRMWARE_LIB_M4F" "$unsigned_m4f" \
+        && build_firmware_lib "$FIRMWARE_FEATURES" "$FIRMWARE_TARGET_M4F" || return 1
+    link_arm_m4f ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_m4f.elf" \
+        -DPROBE_CPU='"cortex-m4f"' && run_qemu_m4f "$CTEST/stack_probe_m4f.elf" || rc=1
+    link_arm_m4f ffi/tests/arm/stack_probe.c "$CTEST/stack_probe_m4f_no_signing.elf" \
+        "$unsigned_m4f" -DPROBE_NO_SIGNING -DPROBE_CPU='"cortex-m4f"' \
+        && run_qemu_m4f "$CTEST/stack_probe_m4f_no_signing.elf" || rc=1
+    echo "== Cortex-M4F till session (examples/firmware/till.c)"
+    link_arm_m4f examples/firmware/till.c "$CTEST/till_m4f.elf" \
+        && run_qemu_m4f "$CTEST/till_m4f.elf" || rc=1
     return $rc
 }
 
@@ -172,13 +190,21 @@ miri() {
         cargo "+$toolchain" miri test --locked -p retention-core -p retention-ffi --lib
 }
 
-fuzz_check() { cargo check --locked --manifest-path fuzz/Cargo.toml --bins; }
+# The fuzz targets compile, and every committed corpus replays through them without a panic
+# (stable, no libFuzzer: fuzz/src/lib.rs).
+fuzz_check() {
+    cargo check --locked --manifest-path fuzz/Cargo.toml --bins \
+        && cargo test --locked --manifest-path fuzz/Cargo.toml --lib -- --nocapture
+}
 
+# Against the installed wheel: PYTHONSAFEPATH keeps `python -m` from putting python/ (the
+# source tree) first on the path, and RETENTION_WHEEL makes test_installed.py check it.
 python_tests() {
     build_python_extension || return 1
-    (cd python && "$VENV/bin/python" -m pytest -q -p no:cacheprovider) || return 1
-    (cd python && "$VENV/bin/python" -m mypy.stubtest retention --allowlist stubtest-allowlist.txt \
-            --mypy-config-file pyproject.toml \
+    (cd python && PYTHONSAFEPATH=1 RETENTION_WHEEL="$WHEEL" "$VENV/bin/python" -m pytest -q \
+        -p no:cacheprovider) || return 1
+    (cd python && PYTHONSAFEPATH=1 "$VENV/bin/python" -m mypy.stubtest retention \
+            --allowlist stubtest-allowlist.txt --mypy-config-file pyproject.toml \
         && "$VENV/bin/python" -m mypy --strict retention) \
         && echo "stubtest: stubs match the module"
 }
@@ -207,5 +233,6 @@ echo "ci: $((cases_passed + steps_passed)) passed, $((cases_failed + steps_faile
 python3 scripts/figures.py record test --logs "$LOGS" --seconds "$total" \
     --passed $((cases_passed + steps_passed)) --failed $((cases_failed + steps_failed)) \
     --cold-target "$cold_target" --new-venv "$new_venv" >"$LOGS/figures.json" \
-    && echo "figures: target/ci-logs/figures.json (python3 scripts/figures.py update: into the README)"
+    && python3 scripts/figures.py record firmware --log "$LOGS/c-qemu.log" >"$LOGS/firmware.json" \
+    && echo "figures: target/ci-logs/figures.json, firmware.json (python3 scripts/figures.py update: into the README)"
 [ "$steps_failed" -eq 0 ] && [ "$cases_failed" -eq 0 ]

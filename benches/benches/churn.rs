@@ -11,7 +11,9 @@ use retention_core::churn::mbg_nbd::ModifiedBgNbd;
 use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, PurchaseModel};
 use retention_core::churn::pareto_nbd::ParetoNbd;
 use retention_core::churn::summary::Periods;
-use retention_core::churn::{BatchQuantity, Observation, TransactionModel, batch, batch_parallel};
+use retention_core::churn::{
+    BatchQuantity, Observation, TransactionModel, Validation, batch, batch_parallel,
+};
 use std::hint::black_box;
 
 /// The CDNOW calibration summary: (x, t_x, T) columns.
@@ -151,16 +153,37 @@ fn batches(c: &mut Criterion) {
     group.sample_size(10);
     let expected = BatchQuantity::ExpectedPurchases { t: 30.0 };
     group.bench_function("expected_purchases/batch (baseline)", |b| {
-        b.iter(|| batch(&bg, expected, black_box(&x), &t_x, &t, &mut out))
+        b.iter(|| {
+            batch(
+                &bg,
+                expected,
+                Validation::Strict,
+                black_box(&x),
+                &t_x,
+                &t,
+                &mut out,
+            )
+        })
     });
     group.bench_function("expected_purchases/batch_parallel", |b| {
-        b.iter(|| batch_parallel(&bg, expected, black_box(&x), &t_x, &t, &mut out))
+        b.iter(|| {
+            batch_parallel(
+                &bg,
+                expected,
+                Validation::Strict,
+                black_box(&x),
+                &t_x,
+                &t,
+                &mut out,
+            )
+        })
     });
     group.bench_function("p_alive/batch", |b| {
         b.iter(|| {
             batch(
                 &bg,
                 BatchQuantity::PAlive,
+                Validation::Strict,
                 black_box(&x),
                 &t_x,
                 &t,
@@ -173,6 +196,7 @@ fn batches(c: &mut Criterion) {
             batch_parallel(
                 &bg,
                 BatchQuantity::PAlive,
+                Validation::Strict,
                 black_box(&x),
                 &t_x,
                 &t,

@@ -137,8 +137,9 @@ impl Kind {
         match self {
             // 2: checkpoint and recent events (docs/formats.md); 1 is still read.
             Kind::Account => 2,
-            // 2: the churn summary (docs/formats.md); 1 is still read.
-            Kind::Customer => 2,
+            // 3: the first visit and the latest feedback; 2: the churn summary
+            // (docs/formats.md); 1 and 2 are still read.
+            Kind::Customer => 3,
             _ => 1,
         }
     }

@@ -34,10 +34,13 @@ pub mod churn;
 pub mod customer;
 pub mod envelope;
 pub mod error;
+pub mod feedback;
 mod fixed;
 pub mod money;
 pub mod points;
 pub mod rules;
+#[cfg(feature = "std")]
+pub mod stats;
 pub mod terminal;
 pub mod time;
 

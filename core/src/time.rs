@@ -240,7 +240,7 @@ impl Date {
     /// This date's day number.
     #[must_use]
     pub fn to_day(self) -> Day {
-        Day(days_from_civil(self.year(), self.month, self.day))
+        Day(day_number_of(self.year(), self.month, self.day))
     }
 }
 
@@ -360,7 +360,7 @@ impl Day {
         #[allow(clippy::arithmetic_side_effects)]
         let thursday = self.0 - i32::from(self.weekday().days_from_monday()) + 3;
         let (year, _, _) = civil_from_days(thursday);
-        let january_first = days_from_civil(year, 1, 1);
+        let january_first = day_number_of(year, 1, 1);
         #[allow(clippy::arithmetic_side_effects)]
         let week = (thursday - january_first) / 7 + 1;
         // 1..=53, fits in u8.
@@ -413,7 +413,7 @@ impl Day {
             } else {
                 day
             };
-            let anniversary = days_from_civil(candidate_year, month, day_in_year);
+            let anniversary = day_number_of(candidate_year, month, day_in_year);
             #[allow(clippy::arithmetic_side_effects)]
             let distance = anniversary - self.0;
             nearest = match nearest {
@@ -528,14 +528,12 @@ impl LocalTime {
     }
 }
 
-/// Day number of a civil date (Howard Hinnant's `days_from_civil`).
-///
-/// Only called with dates of the supported years (or one year either side), so every
-/// intermediate value stays below 2^32; the exhaustive round-trip test covers the whole range.
+/// Day number of a civil date (Howard Hinnant's `days_from_civil`), in 64 bits so that any
+/// `i32` year is exact (|result| < 2^40); the days of the supported years fit in `i32`.
 #[allow(clippy::arithmetic_side_effects)]
-const fn days_from_civil(year: i32, month: u8, day: u8) -> i32 {
-    let month = month as i32;
-    let day = day as i32;
+const fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let month = month as i64;
+    let day = day as i64;
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400; // [0, 399]
@@ -543,6 +541,37 @@ const fn days_from_civil(year: i32, month: u8, day: u8) -> i32 {
     let day_of_year = (153 * shifted_month + 2) / 5 + day - 1; // [0, 365]
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// [`days_from_civil`] of a date of the supported years (or one year either side), whose day
+/// number fits in `i32`.
+#[allow(clippy::cast_possible_truncation)]
+const fn day_number_of(year: i32, month: u8, day: u8) -> i32 {
+    days_from_civil(year as i64, month, day) as i32
+}
+
+/// The day number of the first day of month `index` (months numbered `year · 12 + month − 1`,
+/// as [`Day::period_index`] numbers them), for any `index`: in 64 bits, so also beyond the
+/// supported years, where no [`Day`] exists.
+///
+/// ```
+/// use retention_core::time::{month_start_number, Date, Day, Period};
+/// let day = Date::new(2024, 3, 17)?.to_day();
+/// let start = month_start_number(day.period_index(Period::Month));
+/// assert_eq!(start, i64::from(Date::new(2024, 3, 1)?.to_day().number()));
+/// # Ok::<(), retention_core::time::TimeError>(())
+/// ```
+#[must_use]
+pub const fn month_start_number(index: i32) -> i64 {
+    let year = index.div_euclid(12) as i64;
+    // rem_euclid(12) + 1 is 1..=12.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::arithmetic_side_effects
+    )]
+    let month = (index.rem_euclid(12) + 1) as u8;
+    days_from_civil(year, month, 1)
 }
 
 /// Civil date `(year, month, day)` of a day number (Howard Hinnant's `civil_from_days`).

@@ -4,15 +4,17 @@
 
 use core::mem::MaybeUninit;
 
-use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, Score};
+use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, PurchaseModel, Score};
 use retention_core::churn::risk::RiskBand;
 use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
 
 use crate::boundary;
+#[cfg(feature = "rules")]
 use crate::customer::rtn_customer;
 use crate::handle::{In, InOut, InSlice, Out, opaque};
+#[cfg(feature = "rules")]
 use crate::rules::RTN_RULES_CHURN_RISK_UNKNOWN;
 use crate::status::rtn_status;
 use crate::terminal::local_day;
@@ -27,6 +29,8 @@ pub const RTN_CHURN_SUMMARY_STORAGE_WORDS: usize = 6;
 pub const RTN_CHURN_GRAIN_DAY: u8 = 0;
 /// Grain: purchases in one ISO week (Monday to Sunday) count once.
 pub const RTN_CHURN_GRAIN_WEEK: u8 = 1;
+/// Grain: purchases in one calendar month count once.
+pub const RTN_CHURN_GRAIN_MONTH: u8 = 2;
 /// The highest churn risk.
 pub const RTN_CHURN_MAX_RISK: u16 = 1000;
 /// Risk band below the model's first threshold.
@@ -44,7 +48,8 @@ const _: () = {
     assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
     assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
     assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
-    assert!(Grain::ALL.len() == 2);
+    assert!(RTN_CHURN_GRAIN_MONTH == Grain::Month.code());
+    assert!(Grain::ALL.len() == 3);
     assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
     assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
     assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
@@ -145,8 +150,8 @@ pub unsafe extern "C" fn rtn_churn_model_load(
     })
 }
 
-/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY` or
-/// `RTN_CHURN_GRAIN_WEEK`; it must match the model's).
+/// Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
+/// `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`; it must match the model's).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (unknown grain).
 ///
@@ -255,6 +260,7 @@ pub unsafe extern "C" fn rtn_churn_score(
 ///
 /// # Safety
 /// Non-NULL pointers must be valid; `risk_out` valid for a write.
+#[cfg(feature = "rules")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn rtn_churn_risk_of_customer(
     model: *const rtn_churn_model,
@@ -368,6 +374,48 @@ pub unsafe extern "C" fn rtn_churn_expected_purchases(
         let model = model.value()?;
         let customer = Observation::new(frequency, recency, age)?;
         expected_out.write(model.purchases().expected_purchases(&customer, periods)?);
+        Ok(())
+    })
+}
+
+/// BG/BB: the probability that a customer is still alive at purchase opportunity
+/// `n_periods + m_periods`, into `*p_alive_out` (0..1; Fader, Hardie and Shang 2010, eq. 11 for
+/// `m_periods` = 1, the "P(alive in the next period)" that `rtn_churn_score_observation`
+/// reports; 0 is P(alive at the last opportunity observed)). `*model` must hold a BG/BB model
+/// (`BetaGeoBetaBinomFitter.to_bytes` in Python), which counts one opportunity per period of
+/// its grain. `frequency` x (opportunities with a repeat purchase), `recency` t_x (the
+/// opportunity of the last purchase, 0 if none) and `n_periods` n (opportunities observed
+/// since the first purchase) are whole with `0 <= x <= t_x <= n <= 100000` and t_x = 0 when
+/// x = 0; `m_periods` is whole or not, finite and `>= 0`. At most n − t_x terms are summed
+/// (100,000 at most); no allocation.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (the
+/// model is not BG/BB, or `m_periods` NaN, infinite or negative);
+/// `RTN_CHURN_INVALID_OBSERVATION` (NaN, negative or fractional x, t_x or n);
+/// `RTN_CHURN_RECENCY_AFTER_AGE` (t_x > n); `RTN_CHURN_RECENCY_WITHOUT_REPEAT`;
+/// `RTN_CHURN_FREQUENCY_ABOVE_RECENCY`; `RTN_CHURN_TOO_MANY_PERIODS` (n above 100,000);
+/// `RTN_CHURN_NOT_FINITE`. `*p_alive_out` is written only on success.
+///
+/// # Safety
+/// Non-NULL pointers must be valid; `p_alive_out` valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_bg_bb_p_alive(
+    model: *const rtn_churn_model,
+    frequency: f64,
+    recency: f64,
+    n_periods: f64,
+    m_periods: f64,
+    p_alive_out: *mut f64,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, p_alive_out) = unsafe { (In::new(model), Out::new(p_alive_out)) };
+        let p_alive_out = p_alive_out.required()?;
+        let PurchaseModel::BetaGeoBetaBinom(bg_bb) = model.value()?.purchases() else {
+            return Err(rtn_status::RTN_INVALID_ARGUMENT);
+        };
+        let customer = Observation::new(frequency, recency, n_periods)?;
+        p_alive_out.write(bg_bb.p_alive_at(&customer, m_periods)?);
         Ok(())
     })
 }

@@ -1,5 +1,6 @@
 //! The customer record in C: the per-customer state the loyalty rules read and update (tier,
-//! segments, visits, birthday, usage counts, the churn summary), in caller-owned `rtn_customer` storage; it travels
+//! segments, visits, birthday, usage counts, the churn summary, the latest feedback, see
+//! `feedback.rs`), in caller-owned `rtn_customer` storage; it travels
 //! as a tagged blob of at most `RTN_CUSTOMER_MAX_LEN` bytes, bound to the customer's id.
 
 use core::mem::MaybeUninit;
@@ -8,15 +9,16 @@ use retention_core::churn::summary::{ChurnSummary, Grain};
 use retention_core::customer::{self, Birthday, CustomerRecord, UsagePeriod};
 use retention_core::error::TimeUse;
 use retention_core::money::Money;
+use retention_core::time::Day;
 
 use crate::boundary;
 use crate::envelope::rtn_seal;
 use crate::handle::{In, InOut, InSlice, Out, OutArray, OutSlice, opaque};
 use crate::status::rtn_status;
-use crate::terminal::day_number;
+use crate::terminal::{day_number, optional_day};
 
 /// The largest customer-record blob in bytes (envelope and 16-byte tag included).
-pub const RTN_CUSTOMER_MAX_LEN: usize = 464;
+pub const RTN_CUSTOMER_MAX_LEN: usize = 486;
 /// Usage counters a customer record holds (one per limited rule and period used).
 pub const RTN_CUSTOMER_MAX_USAGE_COUNTS: usize = 32;
 /// Size of `rtn_customer` in 64-bit words.
@@ -84,6 +86,9 @@ pub struct rtn_customer_profile {
     pub visits: u32,
     /// The local day of the last visit; 0 before the first purchase.
     pub last_visit: i32,
+    /// The local day of the first visit; 0 before the first purchase, and for a record read
+    /// from format version 1 or 2 until `rtn_customer_set_first_visit` sets it.
+    pub first_visit: i32,
     /// The tier, 0 (none) upward.
     pub tier: u8,
     /// Birthday month 1..=12; 0 when the customer gave no birthday.
@@ -111,10 +116,11 @@ pub struct rtn_usage_count {
 }
 
 /// A customer record's churn summary (`rtn_customer_get_churn`, `rtn_customer_set_churn`):
-/// purchases collapse into periods of `grain` (a day or an ISO week); the first period's
-/// purchase is left out of the repeat count and spend (lifetimes' definitions, see
-/// docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days since
-/// 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29.
+/// purchases collapse into periods of `grain` (a day, an ISO week or a calendar month); the
+/// first period's purchase is left out of the repeat count and spend (lifetimes' definitions,
+/// see docs/churn.md). Period indices are `RTN_CHURN_GRAIN_DAY`: the local day number (days
+/// since 1970-01-01); `RTN_CHURN_GRAIN_WEEK`: weeks since Monday 1969-12-29;
+/// `RTN_CHURN_GRAIN_MONTH`: `year * 12 + month - 1`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct rtn_customer_churn {
@@ -129,7 +135,7 @@ pub struct rtn_customer_churn {
     pub last_period: i32,
     /// Repeat purchase periods (frequency x): periods with a purchase after the first.
     pub frequency: u32,
-    /// `RTN_CHURN_GRAIN_DAY` or `RTN_CHURN_GRAIN_WEEK`.
+    /// `RTN_CHURN_GRAIN_DAY`, `RTN_CHURN_GRAIN_WEEK` or `RTN_CHURN_GRAIN_MONTH`.
     pub grain: u8,
     /// False before the first recorded purchase (the other fields are then 0).
     pub has_purchases: bool,
@@ -250,6 +256,32 @@ pub unsafe extern "C" fn rtn_customer_set_profile(
     })
 }
 
+/// Sets the customer's first visit day (days since 1970-01-01; 0: unknown), for a record read
+/// from format version 1 or 2, which did not keep it: the membership anniversary counts from
+/// it. The rules set it on a new customer's first sale.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_CUSTOMER_INVALID_FIRST_VISIT`
+/// (outside the years 1900–9999, or after the last visit). On error the record is unchanged.
+///
+/// # Safety
+/// `customer` must be NULL or valid and not accessed elsewhere during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_customer_set_first_visit(
+    customer: *mut rtn_customer,
+    first_visit: i32,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: `customer` is as the `# Safety` section above promises.
+        let record = unsafe { InOut::new(customer) }.value_mut()?;
+        let first = optional_day(first_visit, TimeUse::FirstVisit)?;
+        let mut updated = record.clone();
+        updated.first_visit = first.map(Day::number);
+        updated.validate()?;
+        *record = updated;
+        Ok(())
+    })
+}
+
 /// Writes the record's fields to `*profile_out`.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`.
@@ -269,10 +301,14 @@ pub unsafe extern "C" fn rtn_customer_get_profile(
         let last_visit = record
             .last_visit_day()
             .map_err(|_| rtn_status::RTN_INTERNAL)?;
+        let first_visit = record
+            .first_visit_day()
+            .map_err(|_| rtn_status::RTN_INTERNAL)?;
         profile_out.write(rtn_customer_profile {
             segments: record.segments,
             visits: record.visits,
             last_visit: day_number(last_visit),
+            first_visit: day_number(first_visit),
             tier: record.tier,
             birthday_month: record.birthday.map_or(0, Birthday::month),
             birthday_day: record.birthday.map_or(0, Birthday::day),
@@ -470,6 +506,7 @@ pub(crate) mod tests {
                 segments: 0b101,
                 visits: 0,
                 last_visit: 0,
+                first_visit: 0,
                 tier: 2,
                 birthday_month: 2,
                 birthday_day: 29,

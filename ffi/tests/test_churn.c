@@ -183,6 +183,118 @@ static void expected_purchases_grow_with_the_horizon(void) {
     CHECK_STATUS(rtn_churn_expected_purchases(&model, 3, 20, 38, -1, &expected), RTN_INVALID_ARGUMENT);
 }
 
+/* A BG/BB model blob, packed here by hand as docs/formats.md describes it (independently of the
+ * SDK's encoder; scripts/churn_vectors.py packs the other blobs the same way): envelope "RT",
+ * version 1, kind 0x30, payload length (u16 LE), payload, CRC-32 (zlib's) of all before it.
+ * Payload: variant 3 (BG/BB), alpha, beta, gamma, delta (f64 LE), grain 1 and unit 1 (ISO
+ * weeks), thresholds 250, 500, 750 (varints), horizon 52 weeks, 100 minor units, no spend
+ * model, no RFM cuts. */
+static size_t put_varint(uint8_t *out, unsigned value) {
+    size_t n = 0;
+    while (value >= 0x80) {
+        out[n++] = (uint8_t)(value | 0x80);
+        value >>= 7;
+    }
+    out[n++] = (uint8_t)value;
+    return n;
+}
+
+static size_t put_f64(uint8_t *out, double value) {
+    /* Host and Cortex-M are little-endian, as the format. */
+    memcpy(out, &value, sizeof value);
+    return sizeof value;
+}
+
+static uint32_t crc32_zlib(const uint8_t *bytes, size_t len) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int bit;
+    for (i = 0; i < len; i++) {
+        crc ^= bytes[i];
+        for (bit = 0; bit < 8; bit++) {
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        }
+    }
+    return ~crc;
+}
+
+static size_t bg_bb_blob(uint8_t *blob, double alpha, double beta, double gamma, double delta) {
+    size_t n = 6, payload_len;
+    uint32_t crc;
+    blob[0] = 'R';
+    blob[1] = 'T';
+    blob[2] = 1;
+    blob[3] = 0x30;
+    n += put_varint(blob + n, 3);
+    n += put_f64(blob + n, alpha);
+    n += put_f64(blob + n, beta);
+    n += put_f64(blob + n, gamma);
+    n += put_f64(blob + n, delta);
+    n += put_varint(blob + n, 1);
+    n += put_varint(blob + n, 1);
+    n += put_varint(blob + n, 250);
+    n += put_varint(blob + n, 500);
+    n += put_varint(blob + n, 750);
+    n += put_f64(blob + n, 52.0);
+    n += put_varint(blob + n, 100);
+    blob[n++] = 0;
+    blob[n++] = 0;
+    payload_len = n - 6;
+    blob[4] = (uint8_t)(payload_len & 0xFF);
+    blob[5] = (uint8_t)(payload_len >> 8);
+    crc = crc32_zlib(blob, n);
+    blob[n++] = (uint8_t)(crc & 0xFF);
+    blob[n++] = (uint8_t)((crc >> 8) & 0xFF);
+    blob[n++] = (uint8_t)((crc >> 16) & 0xFF);
+    blob[n++] = (uint8_t)(crc >> 24);
+    return n;
+}
+
+/* BG/BB P(alive) under the donation data's published fit (Fader, Hardie and Shang 2010:
+ * alpha 1.204, beta 0.750, gamma 0.657, delta 2.783). Table 6, P(alive in 2002) after n = 6
+ * opportunities: 0.11 for x = 0, 0.59 for x = 2, t_x = 4; the 50-digit values of
+ * tests/vectors/discrete_churn.json (scripts/discrete_churn_reference.py, mpmath). */
+static void bg_bb_p_alive(void) {
+    static uint8_t blob[RTN_CHURN_MODEL_MAX_LEN];
+    size_t len = bg_bb_blob(blob, 1.204, 0.750, 0.657, 2.783);
+    rtn_churn_result score;
+    double p = -1;
+    CHECK_STATUS(rtn_churn_model_load(blob, len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 0, 0, 6, 1, &p), RTN_OK);
+    CHECK(absd(p - 0.11) < 0.005);
+    CHECK(close_rel(p, 0.1080165841686741951847114, 1e-11));
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 2, 4, 6, 1, &p), RTN_OK);
+    CHECK(absd(p - 0.59) < 0.005);
+    CHECK(close_rel(p, 0.5895141164336978927812583, 1e-11));
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 1, 1, 3, &p), RTN_OK);
+    CHECK(close_rel(p, 0.6727011611131306224017221, 1e-11));
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 40, 300, 365, 1, &p), RTN_OK);
+    CHECK(close_rel(p, 0.01032310284826107178547884, 1e-11));
+    /* A purchase at the last opportunity: alive there for sure (m = 0). */
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 6, 6, 6, 0, &p), RTN_OK);
+    CHECK(p == 1.0);
+    /* The score's P(alive) is the next period's, m = 1. */
+    CHECK_STATUS(rtn_churn_score_observation(&model, 2, 4, 6, 0, &score), RTN_OK);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 2, 4, 6, 1, &p), RTN_OK);
+    CHECK(score.p_alive == p);
+
+    /* Bad input; nothing is written on failure. */
+    p = -1;
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 3, 2, 6, 1, &p), RTN_CHURN_FREQUENCY_ABOVE_RECENCY);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 1.5, 6, 1, &p), RTN_CHURN_INVALID_OBSERVATION);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 7, 6, 1, &p), RTN_CHURN_RECENCY_AFTER_AGE);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 0, 1, 6, 1, &p), RTN_CHURN_RECENCY_WITHOUT_REPEAT);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 1, 200000, 1, &p), RTN_CHURN_TOO_MANY_PERIODS);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 1, 6, -1, &p), RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 1, 6, 1, NULL), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(NULL, 1, 1, 6, 1, &p), RTN_NULL_PARAMETER);
+    CHECK(p == -1);
+    /* Another model kind (BG/NBD) is not BG/BB. */
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[0].blob, CHURN_MODELS[0].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_bg_bb_p_alive(&model, 1, 1, 6, 1, &p), RTN_INVALID_ARGUMENT);
+    CHECK(p == -1);
+}
+
 int main(void) {
     RUN(shared_scores);
     RUN(published_cdnow_figures);
@@ -191,5 +303,6 @@ int main(void) {
     RUN(every_bit_flip_is_refused);
     RUN(summary_errors);
     RUN(expected_purchases_grow_with_the_horizon);
+    RUN(bg_bb_p_alive);
     return HARNESS_SUMMARY();
 }

@@ -113,7 +113,7 @@ static void invalid_summaries_are_refused_and_change_nothing(void) {
     bad = summary(TODAY - 5, 2932897, 2, 0); /* after 9999-12-31 */
     CHECK_STATUS(rtn_customer_set_churn(&customer, &bad), RTN_CUSTOMER_INVALID_CHURN);
     bad = good;
-    bad.grain = 2; /* no such grain */
+    bad.grain = 3; /* no such grain (0 day, 1 week, 2 month) */
     CHECK_STATUS(rtn_customer_set_churn(&customer, &bad), RTN_CUSTOMER_INVALID_CHURN);
     CHECK_STATUS(rtn_customer_get_churn(&customer, &now), RTN_OK);
     CHECK(now.first_period == good.first_period && now.last_period == good.last_period);

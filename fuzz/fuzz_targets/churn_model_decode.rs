@@ -1,21 +1,5 @@
-//! Arbitrary bytes into the churn model decoder: it must return a model or a specific error,
-//! never panic; an accepted model re-encodes to the same bytes and scores without panicking.
+//! libFuzzer's entry into `retention_fuzz::targets::churn_model_decode` (fuzz/src/targets/churn_model_decode.rs,
+//! where the target and what it checks are described; the replay test runs the same function).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use retention_core::churn::Observation;
-use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN};
-use retention_core::churn::summary::ChurnSummary;
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(model) = ChurnModel::decode(data) {
-        let mut again = [0u8; MODEL_MAX_LEN];
-        let used = model
-            .encode(&mut again)
-            .expect("an accepted model re-encodes");
-        assert_eq!(&again[..used], data, "accepted blob is canonical");
-        let customer = Observation::new(3.0, 10.0, 30.0).expect("valid observation");
-        let _ = model.score(&customer, 1234.0);
-    }
-    let _ = postcard::from_bytes::<ChurnSummary>(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| retention_fuzz::targets::churn_model_decode::run(data));

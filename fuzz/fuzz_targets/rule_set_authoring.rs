@@ -1,30 +1,5 @@
-//! Arbitrary text into the JSON and TOML rule-set compilers: a rule set or an authoring error,
-//! never a panic; an accepted document's blob loads back as the same rule set.
+//! libFuzzer's entry into `retention_fuzz::targets::rule_set_authoring` (fuzz/src/targets/rule_set_authoring.rs,
+//! where the target and what it checks are described; the replay test runs the same function).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use retention_core::rules::{LoadOptions, RULE_SET_MAX_LEN, RuleSet};
-
-fn check(compiled: Result<RuleSet, retention_core::rules::AuthoringError>) {
-    match compiled {
-        Ok(rules) => {
-            let mut blob = vec![0u8; RULE_SET_MAX_LEN];
-            let used = rules
-                .encode(&mut blob)
-                .expect("a compiled rule set encodes");
-            let loaded = RuleSet::load(&blob[..used], &LoadOptions::new()).expect("and loads");
-            assert_eq!(loaded, rules);
-        }
-        Err(error) => {
-            assert!(!error.to_string().is_empty());
-        }
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    check(RuleSet::from_json(text));
-    check(RuleSet::from_toml(text));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| retention_fuzz::targets::rule_set_authoring::run(data));

@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 62]);
+pub struct Exports(pub [*const (); 66]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -32,10 +32,12 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_churn_score_blob as *const (),
     retention_ffi::rtn_churn_score_observation as *const (),
     retention_ffi::rtn_churn_expected_purchases as *const (),
+    retention_ffi::rtn_churn_bg_bb_p_alive as *const (),
     retention_ffi::rtn_customer_get_churn as *const (),
     retention_ffi::rtn_customer_set_churn as *const (),
     retention_ffi::rtn_customer_init as *const (),
     retention_ffi::rtn_customer_set_profile as *const (),
+    retention_ffi::rtn_customer_set_first_visit as *const (),
     retention_ffi::rtn_customer_get_profile as *const (),
     retention_ffi::rtn_customer_usage as *const (),
     retention_ffi::rtn_customer_encode as *const (),
@@ -43,6 +45,8 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_envelope_encoded_len as *const (),
     retention_ffi::rtn_envelope_encode as *const (),
     retention_ffi::rtn_envelope_decode as *const (),
+    retention_ffi::rtn_customer_record_feedback as *const (),
+    retention_ffi::rtn_customer_get_feedback as *const (),
     retention_ffi::rtn_account_init as *const (),
     retention_ffi::rtn_account_earn as *const (),
     retention_ffi::rtn_account_redeem as *const (),

@@ -6,7 +6,7 @@ Loyalty rules, punch cards and points accounts, churn scoring and customer value
 
 from __future__ import annotations
 
-from . import envelope, exceptions, metrics, rfm, rules, targeting
+from . import envelope, exceptions, feedback, metrics, rfm, rules, targeting
 from ._retention import (
     ACCOUNT_MAX_EXPIRY_MONTHS,
     ACCOUNT_MAX_LEN,
@@ -50,7 +50,14 @@ from .exceptions import (
     StateError,
     ValidationError,
 )
-from .fitters import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from .fitters import (
+    BetaGeoBetaBinomFitter,
+    BetaGeoFitter,
+    GammaGammaFitter,
+    ModifiedBetaGeoFitter,
+    ParetoNBDFitter,
+    ShiftedBetaGeoFitter,
+)
 from .model import MODEL_MAX_LEN as CHURN_MODEL_MAX_LEN
 from .model import ChurnModel
 from .transactions import calibration_and_holdout_data, summary_data_from_transaction_data
@@ -71,11 +78,14 @@ __all__ = [
     "BetaGeoFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
+    "BetaGeoBetaBinomFitter",
     "GammaGammaFitter",
+    "ShiftedBetaGeoFitter",
     "ChurnModel",
     "CHURN_MODEL_MAX_LEN",
     "summary_data_from_transaction_data",
     "calibration_and_holdout_data",
+    "feedback",
     "metrics",
     "rfm",
     "targeting",

@@ -2,10 +2,16 @@
 # Every exception raised here is a `retention.RetentionError` of its code's class, carrying the
 # code as `.code` (int) and `.code_name` (str, e.g. "RTN_DECODE_BAD_TAG"): see retention/exceptions.py.
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union, final
+from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
+
+from .model import ChurnModel
+from .rules import BacktestResult
+
+#: What a blob argument may be: copied once.
+_Blob = Union[bytes, bytearray, memoryview]
 
 _F64 = npt.NDArray[np.float64]
 _U64 = npt.NDArray[np.uint64]
@@ -57,10 +63,12 @@ __all__ = [
     "envelope_encoded_len",
     "envelope_kinds",
     "envelope_peek",
+    "CHURN_MAX_BG_BB_PERIODS",
     "CHURN_MAX_CLV_MONTHS",
     "CHURN_MAX_SERIES_TERMS",
     "CHURN_METRICS_PERIODS",
     "CHURN_MODELS",
+    "CHURN_MODEL_BG_BB",
     "CHURN_MODEL_BG_NBD",
     "CHURN_MODEL_MAX_LEN",
     "CHURN_MODEL_MBG_NBD",
@@ -69,20 +77,41 @@ __all__ = [
     "CHURN_TIME_UNITS",
     "WEEK_ORIGIN_DAY",
     "_ChurnModel",
+    "churn_bg_bb_p_alive",
+    "churn_bg_bb_purchase_probability",
     "churn_calibration_holdout",
     "churn_clv",
     "churn_cohort_retention",
+    "churn_cohort_survival",
+    "churn_conditional_count_probability",
+    "churn_count_probability",
     "churn_evaluate",
     "churn_expected_spend",
     "churn_fit",
     "churn_fit_gamma_gamma",
+    "churn_mixing",
     "churn_retention_rates",
+    "churn_simulate",
     "churn_rfm_fit",
     "churn_rfm_score",
     "churn_rfm_segments",
+    "churn_sbg_discounted",
+    "churn_sbg_evaluate",
+    "churn_sbg_fit",
+    "churn_sbg_fit_cohorts",
     "churn_summary",
     "churn_target",
     "churn_unconditional",
+    "FEEDBACK_CHANNELS",
+    "FEEDBACK_GROUPS",
+    "FEEDBACK_MAX_SCORE",
+    "feedback_churn_by_group",
+    "feedback_groups",
+    "feedback_nps_by_cohort",
+    "feedback_nps_table",
+    "TARGETING_FEEDBACK",
+    "TARGETING_REASONS",
+    "targeting_plan",
 ]
 __version__: str
 
@@ -187,7 +216,7 @@ class PunchCard:
     def summary(self) -> CardSummary: ...
     def to_bytes(self, key: bytes, uid: bytes) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
+    def from_bytes(data: _Blob, key: bytes, uid: bytes, min_write_counter: int = 0) -> PunchCard: ...
     @property
     def program(self) -> int: ...
     @property
@@ -248,7 +277,7 @@ class PointsAccount:
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
     def from_bytes(
-        data: bytes, key: bytes, customer_id: bytes, min_write_counter: int = 0
+        data: _Blob, key: bytes, customer_id: bytes, min_write_counter: int = 0
     ) -> PointsAccount: ...
     @property
     def expiry_months(self) -> int: ...
@@ -297,6 +326,8 @@ class Customer:
         usage: list[tuple[int, str, int, int]] = ...,
         churn: Optional[CustomerChurn] = None,
         churn_event: Optional[tuple[int, int]] = None,
+        first_visit: Optional[date] = None,
+        feedback: Optional[tuple[int, date, str, tuple[int, int]]] = None,
     ) -> Customer: ...
     @property
     def tier(self) -> int: ...
@@ -314,9 +345,23 @@ class Customer:
     def churn(self) -> CustomerChurn: ...
     @property
     def churn_event(self) -> Optional[tuple[int, int]]: ...
+    @property
+    def first_visit(self) -> Optional[date]: ...
+    @property
+    def feedback(self) -> Optional[tuple[int, date, str, tuple[int, int]]]: ...
+    @property
+    def feedback_group(self) -> Optional[str]: ...
+    def record_feedback(
+        self,
+        event: tuple[int, int],
+        score: int,
+        day: date,
+        today: date,
+        channel: str = "till",
+    ) -> tuple[Customer, str]: ...
     def to_bytes(self, key: bytes, customer_id: bytes) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes, key: bytes, customer_id: bytes) -> Customer: ...
+    def from_bytes(data: _Blob, key: bytes, customer_id: bytes) -> Customer: ...
 
 @final
 class CustomerChurn:
@@ -479,7 +524,8 @@ class RuleSet:
     @staticmethod
     def from_toml(text: str) -> RuleSet: ...
     @staticmethod
-    def from_bytes(data: bytes, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def from_bytes(data: _Blob, public_key: Optional[bytes] = None, min_serial: int = 0) -> RuleSet: ...
+    def __reduce__(self) -> tuple[Callable[[bytes], RuleSet], tuple[bytes]]: ...
     def to_bytes(self, signing_key: Optional[bytes] = None) -> bytes: ...
     @staticmethod
     def public_key_of(signing_key: bytes) -> bytes: ...
@@ -505,7 +551,32 @@ class RuleSet:
         churn_risk: Optional[int] = None,
         churn_model: Any = None,
     ) -> Outcome: ...
-    def backtest(self, transactions: Any, customers: Any = None, **options: Any) -> Any: ...
+    def backtest(
+        self,
+        transactions: Any,
+        customers: Any = None,
+        *,
+        utc_offset_minutes: int = 0,
+        timestamp_unit: Literal["s", "ms", "us", "ns"] = "s",
+        skip_invalid: bool = False,
+        progress: Union[bool, Callable[[int, int], object], None] = None,
+        churn_model: Optional[ChurnModel] = None,
+    ) -> BacktestResult:
+        """Back-tests the rule set over a history of sales (``retention.rules.backtest``).
+
+        ``transactions`` and ``customers``: pandas or polars DataFrames, polars LazyFrames,
+        pyarrow Tables or RecordBatches (columns in ``retention.rules``). Times follow the time
+        rule (``docs/time.md``): naive datetimes are local wall-clock time, aware ones count in
+        their own zone; integer timestamps are Unix time in ``timestamp_unit``, local time being
+        UTC + ``utc_offset_minutes``. ``skip_invalid`` counts refused baskets in ``skipped``;
+        ``progress``: True, False, a callable ``(done, total)`` or None (a bar from 200 000
+        rows on); ``churn_model`` scores each basket's churn risk as the till does.
+
+        Returns a :class:`retention.rules.BacktestResult` (attributes, not a mapping).
+        Raises ``ValidationError`` (a missing or malformed column, a missing time, mixed time
+        zones, an unknown customer, a refused basket without ``skip_invalid``, an option out
+        of range), ``CapacityError``, ``AmountOverflowError``, ``TypeError``.
+        """
 
 def _backtest(
     rule_set: RuleSet,
@@ -542,15 +613,18 @@ CHURN_MAX_GRID_CELLS: int
 CHURN_MAX_LINE_SEARCH_STEPS: int
 #: Rows per chunk of a fit's likelihood sum (chunks are added in order: thread-independent bits).
 CHURN_FIT_CHUNK_ROWS: int
+#: The most purchase opportunities (n, and a horizon) BG/BB takes (100,000).
+CHURN_MAX_BG_BB_PERIODS: float
 #: Purchase model name -> its parameter names in lifetimes' order.
 CHURN_MODELS: dict[str, tuple[str, ...]]
-#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``).
+#: Each purchase model's name (``"bg_nbd"``, ``"mbg_nbd"``, ``"pareto_nbd"``, ``"bg_bb"``).
+CHURN_MODEL_BG_BB: str
 CHURN_MODEL_BG_NBD: str
 CHURN_MODEL_MBG_NBD: str
 CHURN_MODEL_PARETO_NBD: str
 #: Risk band names by code (0 low .. 3 critical).
 CHURN_RISK_BANDS: tuple[str, ...]
-#: Time unit alias (``"D"``, ``"W"``) -> its length in days.
+#: Time unit alias (``"D"``, ``"W"``, ``"M"``) -> its length in days (a month: 30.436875).
 CHURN_TIME_UNITS: dict[str, float]
 #: The calendar periods of the retention metrics, by alias (``"D"``, ``"W"``, ``"M"``, ``"Y"``).
 CHURN_METRICS_PERIODS: tuple[str, ...]
@@ -581,6 +655,14 @@ def churn_evaluate(
     model: str, params: list[float], quantity: str, t: float, frequency: _F64, recency: _F64, age: _F64
 ) -> _F64: ...
 def churn_unconditional(model: str, params: list[float], t: _F64) -> _F64: ...
+def churn_count_probability(model: str, params: list[float], n: int, t: _F64) -> _F64: ...
+def churn_conditional_count_probability(
+    model: str, params: list[float], n: int, t: float, frequency: _F64, recency: _F64, age: _F64
+) -> _F64: ...
+def churn_simulate(
+    model: str, params: list[float], age: _F64, seed: int
+) -> tuple[_F64, _F64, _F64, _F64, _F64, npt.NDArray[np.bool_]]: ...
+def churn_mixing(distribution: str, first: float, second: float, x: _F64, q: float) -> tuple[_F64, float]: ...
 def churn_expected_spend(params: list[float], frequency: _F64, monetary_value: _F64) -> _F64: ...
 def churn_clv(
     model: str,
@@ -601,6 +683,7 @@ def churn_summary(
     observation_period_end: int,
     grain: str,
     unit: str,
+    include_first_transaction: bool = False,
 ) -> _Summary: ...
 def churn_calibration_holdout(
     customers: _U64,
@@ -610,6 +693,7 @@ def churn_calibration_holdout(
     observation_period_end: int,
     grain: str,
     unit: str,
+    include_first_transaction: bool = False,
 ) -> tuple[_Summary, _F64, _F64, float]: ...
 def churn_rfm_fit(since_last_purchase: _F64, frequency: _F64, monetary_value: _F64) -> _Cuts: ...
 def churn_rfm_score(
@@ -619,12 +703,97 @@ def churn_rfm_segments() -> list[tuple[int, str]]: ...
 def churn_cohort_retention(
     customers: _U64, day_numbers: _I64, period_name: str, max_periods_after: int
 ) -> list[tuple[int, int, list[float]]]: ...
+def churn_cohort_survival(
+    customers: _U64,
+    day_numbers: _I64,
+    cancelled: Optional[npt.NDArray[np.bool_]],
+    period_name: str,
+    lapse_after: int,
+    max_periods_after: int,
+) -> list[tuple[int, list[int]]]: ...
+def churn_bg_bb_p_alive(params: list[float], m: _F64, frequency: _F64, recency: _F64, n_periods: _F64) -> _F64: ...
+def churn_bg_bb_purchase_probability(params: list[float], n: float, frequency: _F64) -> _F64: ...
+def churn_sbg_fit(
+    survivors: _F64, penalizer: float, max_iterations: int, initial: Optional[list[float]]
+) -> _FitResult: ...
+def churn_sbg_fit_cohorts(
+    cohorts: list[list[float]], labels: list[str], min_periods: int, penalizer: float, max_iterations: int
+) -> list[Optional[_FitResult]]: ...
+def churn_sbg_evaluate(params: list[float], quantity: str, t: _F64) -> _F64: ...
+def churn_sbg_discounted(params: list[float], discount: float, renewals: Optional[_F64]) -> _F64: ...
 def churn_retention_rates(
     customers: _U64, day_numbers: _I64, period_name: str, churn: bool
 ) -> list[tuple[int, float]]: ...
 def churn_target(
     p_alive: _F64, clv: _F64, cost: float, uplift: float, budget: Optional[int] = None
 ) -> tuple[_U64, _F64]: ...
+
+# Offer planning (retention.targeting.plan). Raises ValidationError: RTN_TARGETING_INVALID_OFFER,
+# RTN_TARGETING_INVALID_ROW, RTN_TARGETING_UNKNOWN_NAME, RTN_TARGETING_INVALID_CONTACT,
+# RTN_TARGETING_INVALID_LIMITS, RTN_RISK_INVALID_THRESHOLDS, RTN_COLUMNS_LENGTH_MISMATCH.
+#: The contact list's reasons by code (0..32), in words.
+TARGETING_REASONS: tuple[str, ...]
+#: Feedback names by slot: the groups in code order, then "no_feedback".
+TARGETING_FEEDBACK: tuple[str, ...]
+
+def targeting_plan(
+    ids: Optional[_U64],
+    p_alive: _F64,
+    clv: _F64,
+    group_codes: Optional[_I64],
+    group_names: list[str],
+    last_contact: Optional[_I64],
+    contacts: Optional[npt.NDArray[np.uint32]],
+    offers: list[
+        tuple[str, float, Optional[float], list[tuple[str, float]], Optional[list[str]], Optional[list[str]]]
+    ],
+    budget: float,
+    today: int,
+    max_contacts: int,
+    window_days: int,
+    thresholds: tuple[int, int, int],
+) -> tuple[_U64, _U64, _F64, _U8, _U8, _U8, tuple[float, float, float, float, bool, int, int]]: ...
+
+# Feedback (retention.feedback). Raises ValidationError: RTN_FEEDBACK_SCORE_OUT_OF_RANGE,
+# RTN_COLUMNS_LENGTH_MISMATCH, RTN_INVALID_ARGUMENT.
+#: Feedback group names by code: ("detractor", "passive", "promoter").
+FEEDBACK_GROUPS: tuple[str, ...]
+#: Feedback channel names by code.
+FEEDBACK_CHANNELS: tuple[str, ...]
+#: The highest NPS score, 10.
+FEEDBACK_MAX_SCORE: int
+
+def feedback_groups(scores: _F64) -> _U8: ...
+def feedback_nps_table(
+    keys: _I64, scores: _F64, day_numbers: Optional[_I64], period_name: Optional[str], confidence: float
+) -> tuple[_I64, _I64, _U64, _U64, _U64, _F64, _F64, _F64, _F64]: ...
+def feedback_nps_by_cohort(
+    feedback_customers: _U64,
+    scores: _F64,
+    customers: _U64,
+    day_numbers: _I64,
+    period_name: str,
+    confidence: float,
+) -> tuple[_I64, npt.NDArray[np.bool_], _U64, _U64, _U64, _F64, _F64, _F64, _F64]: ...
+def feedback_churn_by_group(
+    customers: _U64,
+    purchase_days: _I64,
+    feedback_customers: _U64,
+    feedback_days: _I64,
+    scores: _F64,
+    observation_end: int,
+    churn_after_days: int,
+    horizon_days: int,
+    reference: str,
+    confidence: float,
+) -> tuple[
+    _U8,
+    dict[str, npt.NDArray[Any]],
+    _U8,
+    dict[str, npt.NDArray[Any]],
+    tuple[_U64, _U8, _I64, npt.NDArray[np.uint32], npt.NDArray[np.bool_]],
+    tuple[float, int, float],
+]: ...
 
 @final
 class _ChurnModel:

@@ -16,6 +16,7 @@ from enum import IntEnum
 from typing import NamedTuple, Optional
 
 from . import _retention
+from ._columns import int_argument
 
 __all__ = [
     "Kind",
@@ -46,8 +47,6 @@ _KINDS = _retention.envelope_kinds()
 Kind = IntEnum("Kind", [(name, byte) for name, byte, _, _ in _KINDS], module=__name__)  # type: ignore[misc]
 Kind.__doc__ = "What a blob holds; the values are the kind bytes of the format."
 
-_TAG_LEN = {byte: tag_len for _, byte, tag_len, _ in _KINDS}
-
 
 class Header(NamedTuple):
     """A blob's header fields, read without verifying the blob."""
@@ -57,14 +56,24 @@ class Header(NamedTuple):
     payload_len: int
 
 
+def _kind(kind: int) -> int:
+    """``kind`` as a kind byte: ``TypeError`` for a non-integer, ``ValidationError`` for one
+    outside 0..=255 (the core says which bytes are kinds)."""
+    return int_argument(kind, "kind", 0, 255)
+
+
 def tag_len(kind: int) -> int:
-    """Length of ``kind``'s authentication tag in bytes (0 for untagged kinds)."""
-    return _TAG_LEN[Kind(kind)]
+    """Length of ``kind``'s authentication tag in bytes (0 for untagged kinds).
+
+    Raises :class:`~retention.ValidationError` for an unknown kind (the core's check)."""
+    return int(_retention.envelope_encoded_len(_kind(kind), 0)) - OVERHEAD_LEN
 
 
 def encoded_len(kind: int, payload_len: int) -> int:
-    """Total length of a blob of ``kind`` around a ``payload_len``-byte payload."""
-    return _retention.envelope_encoded_len(int(kind), payload_len)
+    """Total length of a blob of ``kind`` around a ``payload_len``-byte payload.
+
+    Raises :class:`~retention.ValidationError` for an unknown kind or a negative length."""
+    return _retention.envelope_encoded_len(_kind(kind), payload_len)
 
 
 def encode(
@@ -81,7 +90,7 @@ def encode(
     Raises :class:`~retention.ValidationError` for a bad kind, key or context, and
     :class:`~retention.CapacityError` for a payload over :data:`MAX_PAYLOAD_LEN` bytes.
     """
-    return _retention.envelope_encode(int(kind), payload, key, context)
+    return _retention.envelope_encode(_kind(kind), payload, key, context)
 
 
 def decode(
@@ -97,7 +106,7 @@ def decode(
     :class:`~retention.ValidationError` (a key missing for a tagged kind, or given for an
     untagged one).
     """
-    return _retention.envelope_decode(blob, int(kind), key, context)
+    return _retention.envelope_decode(blob, _kind(kind), key, context)
 
 
 def peek(blob: bytes) -> Header:

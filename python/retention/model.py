@@ -16,9 +16,30 @@ from typing import Any, Optional, Union
 import pandas as pd
 
 from . import _retention
-from ._columns import float_columns, index_of
+from .exceptions import ValidationError
+from ._columns import float_argument, float_columns, html_table, index_of, int_argument
 
 __all__ = ["ChurnModel", "MODEL_MAX_LEN", "BANDS", "SEGMENTS"]
+
+
+def _sequence(values: Any, name: str, length: int) -> list[Any]:
+    """``values`` as a list of ``length`` items; ``TypeError``/``ValidationError`` naming it."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of {length}, not {type(values).__name__}")
+    items = list(values)
+    if len(items) != length:
+        raise ValidationError(f"{name} must have {length} items, got {len(items)}")
+    return items
+
+
+def _ints(values: Any, name: str, length: int, low: int, high: int) -> list[int]:
+    return [int_argument(v, f"{name}[{i}]", low, high) for i, v in enumerate(_sequence(values, name, length))]
+
+
+def _floats(values: Any, name: str) -> list[float]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of numbers, not {type(values).__name__}")
+    return [float_argument(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
 #: The longest model blob, in bytes (``RTN_CHURN_MODEL_MAX_LEN`` in C).
 MODEL_MAX_LEN: int = _retention.CHURN_MODEL_MAX_LEN
@@ -62,29 +83,66 @@ class ChurnModel:
         spend: Optional[tuple[Any, int, float]] = None,
         rfm: Optional[tuple[Any, Any, Any]] = None,
     ) -> None:
-        medium, high, critical = (int(t) for t in thresholds)
+        for name, value in (("model", model), ("grain", grain), ("unit", unit)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        medium, high, critical = _ints(thresholds, "thresholds", 3, 0, 2**16 - 1)
+        cuts = None
+        if rfm is not None:
+            r_cuts, f_cuts, m_cuts = _sequence(rfm, "rfm", 3)
+            cuts = (_floats(r_cuts, "rfm[0]"), _floats(f_cuts, "rfm[1]"), _floats(m_cuts, "rfm[2]"))
+        spending = None
+        if spend is not None:
+            spend_params, clv_months, monthly_rate = _sequence(spend, "spend", 3)
+            spending = (
+                _floats(spend_params, "spend[0]"),
+                int_argument(clv_months, "spend[1] (clv_months)", 0, 2**16 - 1),
+                float_argument(monthly_rate, "spend[2] (monthly discount rate)"),
+            )
         self._native = _retention._ChurnModel(
             model,
-            [float(p) for p in params],
+            _floats(params, "params"),
             grain=grain,
             unit=unit,
             thresholds=(medium, high, critical),
-            horizon=None if horizon is None else float(horizon),
-            money_unit=int(money_unit),
-            spend=None if spend is None else ([float(p) for p in spend[0]], int(spend[1]), float(spend[2])),
-            rfm=None if rfm is None else ([float(c) for c in rfm[0]], [float(c) for c in rfm[1]], [float(c) for c in rfm[2]]),
+            horizon=None if horizon is None else float_argument(horizon, "horizon"),
+            money_unit=int_argument(money_unit, "money_unit", 0, 2**32 - 1),
+            spend=spending,
+            rfm=cuts,
         )
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> ChurnModel:
-        """Reads a model blob, checking the envelope and every value.
+    def from_bytes(cls, blob: Union[bytes, bytearray, memoryview]) -> ChurnModel:
+        """Reads a model blob (``bytes``, ``bytearray`` or ``memoryview``), checking the
+        envelope and every value.
 
         Raises :class:`~retention.DecodeError` for a blob that is truncated, not a model blob,
-        of an unsupported version, corrupt (checksum), or holds a value out of range.
+        of an unsupported version, corrupt (checksum), or holds a value out of range;
+        ``TypeError`` for anything but bytes, bytearray or memoryview.
         """
+        if not isinstance(blob, (bytes, bytearray, memoryview)):
+            raise TypeError(f"blob must be bytes, bytearray or memoryview, not {type(blob).__name__}")
         model = cls.__new__(cls)
         model._native = _retention._ChurnModel.from_bytes(bytes(blob))
         return model
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        """Pickling: a model travels as its blob (:meth:`to_bytes`), so it goes to worker
+        processes (``multiprocessing``, ``concurrent.futures``, Spark, Dask) and back unchanged."""
+        return (ChurnModel.from_bytes, (self.to_bytes(),))
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the model, its parameters and settings."""
+        rows = [("model", self.model)]
+        rows += [(name, f"{value:.6g}") for name, value in self.params.items()]
+        rows += [
+            ("grain / unit", f"{self.grain} / {self.unit}"),
+            ("thresholds", ", ".join(map(str, self.thresholds))),
+            ("horizon", f"{self.horizon:g}"),
+            ("spend model", "yes" if self.spend is not None else "no"),
+            ("RFM", "yes" if self.rfm is not None else "no"),
+        ]
+        return html_table("ChurnModel", rows)
 
     def to_bytes(self) -> bytes:
         """The model blob: at most :data:`MODEL_MAX_LEN` bytes, format in ``docs/formats.md``."""

@@ -12,8 +12,10 @@ without ``basket_id``):
 column         meaning                                                                   default
 ============== ========================================================================= ========
 customer_id    the customer (any hashable values: ints, strings)                          required
-timestamp      when: Unix seconds (int), or datetimes (naive ones are UTC; aware ones are  required
-               converted); local time is UTC + ``utc_offset_minutes``
+timestamp      when (the time rule, ``docs/time.md``): datetimes, naive ones as local       required
+               wall-clock time and aware ones in their own zone; or integers, Unix time
+               in ``timestamp_unit`` (seconds by default), local time = UTC +
+               ``utc_offset_minutes``
 unit_price     price of one unit, **integer minor units** (cents); floats are refused:    required
                multiply decimals by 100 and round first
 quantity       units, at least 1                                                          1
@@ -41,6 +43,7 @@ customer and 24 bytes per basket line.
 
 from __future__ import annotations
 
+import html
 import importlib
 import sys
 from dataclasses import dataclass
@@ -50,7 +53,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _time
-from ._columns import integer_column
+from ._columns import frame as _frame
+from ._columns import int_argument, integer_column, to_numpy
 from ._retention import RuleSet, _backtest
 from .exceptions import ValidationError
 from .model import ChurnModel
@@ -65,16 +69,30 @@ _AUTO_PROGRESS_ROWS = 200_000
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """What a rule set would have given and cost over a history.
+    """What a rule set would have given and cost over a history: an object with the attributes
+    below (not a mapping: ``result.by_rule``, not ``result["by_rule"]``).
 
-    Money columns (``discount``, ``spend``) are integer minor units. ``by_rule``: per rule, in
-    evaluation order: ``rule``, ``name``, ``applied`` (baskets), ``customers`` (distinct),
-    ``points``, ``discount`` (free items at their price), ``stamps``, ``rewards``.
-    ``by_segment``: per reporting segment: ``segment``, ``customers`` (with a basket),
-    ``baskets``, ``spend`` (before discounts), ``points``, ``discount``, ``stamps``,
-    ``rewards``. ``by_rule_segment``: ``by_rule``'s columns per rule and segment.
-    ``customers``: every customer's ``tier`` and ``visits`` after the history. Data frames
-    are of the transactions' library (pandas or polars).
+    Attributes:
+        baskets: the number of baskets evaluated (an ``int``, a count; not a table).
+        skipped: the number of baskets skipped with ``skip_invalid=True`` (an ``int``; 0
+            otherwise).
+        first_skipped: ``(row, reason)`` of the first skipped basket (its first row in the
+            transactions, and the core's message), or None.
+        by_rule: a data frame, one row per rule in evaluation order: ``rule`` (id), ``name``,
+            ``applied`` (baskets), ``customers`` (distinct), ``points``, ``discount`` (free
+            items at their price), ``stamps``, ``rewards``.
+        by_segment: a data frame, one row per reporting segment: ``segment`` (the label;
+            ``"all"`` without a ``segment`` column, None for customers without one),
+            ``customers`` (with a basket), ``baskets``, ``spend`` (before discounts),
+            ``points``, ``discount``, ``stamps``, ``rewards``.
+        by_rule_segment: ``by_rule``'s columns per rule and segment (``rule``, ``name``,
+            ``segment``, then the totals).
+        customers: a data frame of every customer's ``customer_id``, ``tier`` and ``visits``
+            after the history.
+
+    Money columns (``discount``, ``spend``) are integer minor units. Data frames are of the
+    transactions' library: polars for polars DataFrames and LazyFrames, pandas otherwise.
+    In a notebook the result shows as a small HTML report (``_repr_html_``).
     """
 
     baskets: int
@@ -91,10 +109,23 @@ class BacktestResult:
             f"rules={len(self.by_rule)}, segments={len(self.by_segment)})"
         )
 
+    def _repr_html_(self) -> str:
+        """The counts, then the per-rule and per-segment tables (their own HTML)."""
+        skipped = "" if self.first_skipped is None else (
+            f"; first skipped: row {self.first_skipped[0]} ({html.escape(self.first_skipped[1])})"
+        )
+        return (
+            f"<div><p><b>BacktestResult</b>: {self.baskets:,} baskets, {self.skipped:,} skipped"
+            f"{skipped}</p><p>By rule</p>{_html_table(self.by_rule)}"
+            f"<p>By segment</p>{_html_table(self.by_segment)}</div>"
+        )
 
-def _library(frame: Any) -> Any:
-    name = "polars" if type(frame).__module__.split(".")[0] == "polars" else "pandas"
-    return importlib.import_module(name)
+
+def _html_table(table: Any) -> str:
+    """A pandas or polars data frame as HTML (its own ``_repr_html_``)."""
+    render = getattr(table, "_repr_html_", None)
+    text = render() if callable(render) else None
+    return text if isinstance(text, str) else f"<pre>{html.escape(repr(table))}</pre>"
 
 
 def _has(frame: Any, column: str) -> bool:
@@ -102,8 +133,8 @@ def _has(frame: Any, column: str) -> bool:
 
 
 def _values(frame: Any, column: str) -> npt.NDArray[Any]:
-    """A column as a NumPy array (aware datetimes as :func:`._time.naive_utc` makes them)."""
-    return np.asarray(_time.naive_utc(frame[column]).to_numpy())
+    """A column as a NumPy array."""
+    return to_numpy(frame[column])
 
 
 def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
@@ -151,14 +182,19 @@ def backtest(
     customers: Any = None,
     *,
     utc_offset_minutes: int = 0,
+    timestamp_unit: str = "s",
     skip_invalid: bool = False,
     progress: Progress = None,
     churn_model: Optional[ChurnModel] = None,
 ) -> BacktestResult:
     """Runs ``rule_set`` over a history of sales (see the module docs for the columns).
 
-    ``utc_offset_minutes``: the terminals' offset from UTC (local days, weekdays and times of
-    day follow it). ``skip_invalid``: baskets evaluation refuses (a negative price, more than
+    ``transactions`` and ``customers``: pandas or polars DataFrames, polars LazyFrames, pyarrow
+    Tables or RecordBatches. ``utc_offset_minutes``: the terminals' offset from UTC, for
+    integer timestamps (local days, weekdays and times of day are UTC + this); datetimes are
+    local times already (naive ones as they show, aware ones in their own zone), and an aware
+    column with a non-zero offset is an error. ``timestamp_unit``: the unit of integer
+    timestamps, ``"s"`` (default), ``"ms"``, ``"us"`` or ``"ns"``. ``skip_invalid``: baskets evaluation refuses (a negative price, more than
     32 lines) are counted in ``skipped`` instead of raising. ``progress``: ``True`` for a
     progress bar on stderr (tqdm's if installed), ``False`` for none, a callable
     ``(done, total)``, or ``None``: a bar from 200 000 rows on. ``churn_model``: a
@@ -166,11 +202,21 @@ def backtest(
     till computes it, from the churn summary the customer's record carries forward (updated by
     each earlier basket; no history yet: unknown), and the ``churn_risk`` column is ignored.
 
-    Raises ``ValidationError`` (a missing or malformed column, an unknown customer, a refused
-    basket without ``skip_invalid``), ``CapacityError`` (a basket over 32 lines),
-    ``AmountOverflowError``; ``KeyboardInterrupt`` stops it between baskets.
+    Returns a :class:`BacktestResult`. Raises ``ValidationError`` (a missing or malformed
+    column, a missing time with its row, mixed time zones, an unknown customer, a refused
+    basket without ``skip_invalid``, an option out of range), ``CapacityError`` (a basket over
+    32 lines), ``AmountOverflowError``, ``TypeError`` (a table or option of the wrong type);
+    ``KeyboardInterrupt`` stops it between baskets.
     """
-    frames = _library(transactions)
+    transactions, library = _frame(transactions, "transactions")
+    if customers is not None:
+        customers, _ = _frame(customers, "customers")
+    frames = importlib.import_module(library)
+    utc_offset_minutes = int_argument(utc_offset_minutes, "utc_offset_minutes", -(2**15), 2**15 - 1)
+    if not isinstance(skip_invalid, (bool, np.bool_)):
+        raise TypeError(f"skip_invalid must be a bool, not {type(skip_invalid).__name__}")
+    if churn_model is not None and not isinstance(churn_model, ChurnModel):
+        raise TypeError(f"churn_model must be a retention.ChurnModel, not {type(churn_model).__name__}")
     for column in ("customer_id", "timestamp", "unit_price"):
         if not _has(transactions, column):
             raise ValidationError(f"transactions need a `{column}` column")
@@ -216,7 +262,7 @@ def backtest(
         if _has(customers, "segments"):
             segments[index] = integer_column(_values(customers, "segments"), "segments", np.uint32, 0)
         if _has(customers, "birthday"):
-            months, days = _time.birthdays(_values(customers, "birthday"))
+            months, days = _time.birthdays(customers["birthday"])
             birthday_month[index] = months
             birthday_day[index] = days
         if _has(customers, "segment"):
@@ -235,14 +281,16 @@ def backtest(
         callback = _Bar()
     elif progress is False:
         callback = None
-    else:
+    elif callable(progress):
         callback = progress
+    else:
+        raise TypeError(f"progress must be a bool, a callable or None, not {type(progress).__name__}")
 
     native = _backtest(
         rule_set,
         row_customer,
         basket,
-        _time.unix_seconds(_values(transactions, "timestamp"), "timestamp"),
+        _time.unix_seconds(transactions["timestamp"], "timestamp", utc_offset_minutes, timestamp_unit),
         optional("sku", np.uint32),
         optional("category", np.uint32),
         optional("quantity", np.uint32),

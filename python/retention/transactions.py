@@ -6,10 +6,12 @@ customer, lifetimes' ``frequency`` (repeat purchase periods), ``recency`` (first
 period), ``T`` (first purchase period to the end of observation) and ``monetary_value`` (mean
 amount of the repeat periods, 0 without repeats), in the Rust core, with the same definitions.
 
-Periods (``freq``): ``"D"`` calendar days or ``"W"`` ISO weeks (Monday to Sunday, pandas'
-``W-SUN``); times are in days (``freq="D"``), weeks (``freq="W"``), or weeks of whole days
-(``freq="D", freq_multiplier=7``, the CDNOW convention). Other values of lifetimes (hours,
-months, other multipliers) raise :class:`~retention.ValidationError`.
+Periods (``freq``): ``"D"`` calendar days, ``"W"`` ISO weeks (Monday to Sunday, pandas'
+``W-SUN``) or ``"M"`` calendar months; times are in days (``freq="D"``), weeks (``freq="W"``),
+whole months (``freq="M"``: January to March is 2), or weeks of whole days (``freq="D",
+freq_multiplier=7``, the CDNOW convention). lifetimes divides month spans by NumPy's mean month
+(30.436875 days), which NumPy ≥ 1.25 refuses for datetimes; we count whole months instead. Other
+values of lifetimes (hours, other multipliers) raise :class:`~retention.ValidationError`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _retention, _time
-from ._columns import float_column, to_numpy
+from ._columns import float_column, frame, to_numpy
 from .exceptions import ValidationError
 
 __all__ = [
@@ -32,8 +34,9 @@ __all__ = [
 
 
 class Periods(NamedTuple):
-    """How purchase dates become model time: the grain purchases collapse into (``"D"`` or
-    ``"W"``) and the unit of recency and age (``"D"`` days or ``"W"`` weeks)."""
+    """How purchase dates become model time: the grain purchases collapse into (``"D"``,
+    ``"W"`` or ``"M"``) and the unit of recency and age (``"D"`` days, ``"W"`` weeks or ``"M"``
+    months)."""
 
     grain: str
     unit: str
@@ -42,16 +45,23 @@ class Periods(NamedTuple):
 def periods(freq: str = "D", freq_multiplier: int = 1) -> Periods:
     """The :class:`Periods` of lifetimes' ``freq`` and ``freq_multiplier``.
 
-    ``("D", 1)``: days; ``("D", 7)``: purchases by day, times in weeks; ``("W", 1)``: ISO weeks.
-    Raises :class:`~retention.ValidationError` for anything else.
+    ``("D", 1)``: days; ``("D", 7)``: purchases by day, times in weeks; ``("W", 1)``: ISO weeks;
+    ``("M", 1)``: calendar months, times in whole months. Raises
+    :class:`~retention.ValidationError` for anything else.
     """
-    table = {("D", 1): Periods("D", "D"), ("D", 7): Periods("D", "W"), ("W", 1): Periods("W", "W")}
+    table = {
+        ("D", 1): Periods("D", "D"),
+        ("D", 7): Periods("D", "W"),
+        ("W", 1): Periods("W", "W"),
+        ("M", 1): Periods("M", "M"),
+    }
     try:
         return table[(freq, int(freq_multiplier))]
     except KeyError:
         raise ValidationError(
             f'freq={freq!r} with freq_multiplier={freq_multiplier!r} is not supported: use "D" '
-            '(days), "D" with freq_multiplier=7 (days, measured in weeks) or "W" (ISO weeks)'
+            '(days), "D" with freq_multiplier=7 (days, measured in weeks), "W" (ISO weeks) or "M" '
+            "(calendar months)"
         ) from None
 
 
@@ -59,6 +69,8 @@ def _customer_codes(values: Any) -> tuple[np.ndarray[Any, Any], Any]:
     """Customer ids as uint64 codes that sort like the ids, and the function from codes back to
     ids. Non-negative integer ids are their own codes; others are factorised (sorted)."""
     ids = to_numpy(values)
+    if ids.ndim != 1:
+        raise ValidationError(f"customer ids must be one column, not of shape {ids.shape}")
     if ids.dtype.kind in "iu" and (len(ids) == 0 or ids.min() >= 0):
         return ids.astype(np.uint64, copy=False), lambda codes: codes.astype(ids.dtype)
     if pd.isna(ids).any():
@@ -81,10 +93,11 @@ def _columns(
     monetary_value_col: Optional[str],
     datetime_format: Optional[str],
 ) -> _Columns:
+    table, _ = frame(transactions)
     try:
-        ids = transactions[customer_id_col]
-        dates = transactions[datetime_col]
-        amounts = None if monetary_value_col is None else transactions[monetary_value_col]
+        ids = table[customer_id_col]
+        dates = table[datetime_col]
+        amounts = None if monetary_value_col is None else table[monetary_value_col]
     except Exception as error:  # pandas: KeyError; polars: ColumnNotFoundError
         if isinstance(error, KeyError) or type(error).__name__ == "ColumnNotFoundError":
             raise ValidationError(f"no such column: {error}") from None
@@ -93,7 +106,7 @@ def _columns(
     return _Columns(
         customers,
         decode,
-        _time.day_numbers(dates, datetime_format),
+        _time.day_numbers(dates, datetime_format, datetime_col),
         None if amounts is None else float_column(amounts, monetary_value_col or "amount"),
     )
 
@@ -103,7 +116,7 @@ def _end_day(columns: _Columns, end: Any, datetime_format: Optional[str]) -> int
         if len(columns.days) == 0:
             raise ValidationError("no transactions")
         return int(columns.days.max())
-    return _time.day_number(end, datetime_format)
+    return _time.day_number(end, datetime_format, "observation_period_end")
 
 
 def _frame(
@@ -124,11 +137,13 @@ def summary_data_from_transaction_data(
     observation_period_end: Any = None,
     freq: str = "D",
     freq_multiplier: int = 1,
+    include_first_transaction: bool = False,
 ) -> pd.DataFrame:
     """One row per customer: ``frequency``, ``recency``, ``T`` [, ``monetary_value``].
 
-    lifetimes' function of the same name and signature (without ``include_first_transaction``:
-    the first purchase is always left out, as the fitters need). ``transactions`` is a pandas or
+    lifetimes' function of the same name and signature. ``include_first_transaction=True``
+    counts the first purchase period in ``frequency`` and ``monetary_value`` (not for the
+    fitters, which need repeat purchases). ``transactions`` is a pandas or
     polars DataFrame; ``datetime_col`` holds dates, datetimes or strings (parsed with
     ``datetime_format``); ``observation_period_end`` (inclusive; default the last transaction's
     date) ends the observation, and later transactions are ignored. Purchases in one period
@@ -144,7 +159,7 @@ def summary_data_from_transaction_data(
     columns = _columns(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format)
     end = _end_day(columns, observation_period_end, datetime_format)
     ids, frequency, recency, age, monetary = _retention.churn_summary(
-        columns.customers, columns.days, columns.amounts, end, grain, unit
+        columns.customers, columns.days, columns.amounts, end, grain, unit, bool(include_first_transaction)
     )
     return _frame(
         columns.decode(ids),
@@ -164,10 +179,12 @@ def calibration_and_holdout_data(
     freq_multiplier: int = 1,
     datetime_format: Optional[str] = None,
     monetary_value_col: Optional[str] = None,
+    include_first_transaction: bool = False,
 ) -> pd.DataFrame:
     """The calibration summary and the holdout behaviour of every customer who bought by
-    ``calibration_period_end``: lifetimes' function of the same name and signature (without
-    ``include_first_transaction``).
+    ``calibration_period_end``: lifetimes' function of the same name and signature
+    (``include_first_transaction`` as in :func:`summary_data_from_transaction_data`, for the
+    calibration columns).
 
     Columns ``frequency_cal``, ``recency_cal``, ``T_cal`` [, ``monetary_value_cal``],
     ``frequency_holdout`` (purchase periods after the calibration end, up to
@@ -181,15 +198,22 @@ def calibration_and_holdout_data(
     grain, unit = periods(freq, freq_multiplier)
     columns = _columns(transactions, customer_id_col, datetime_col, monetary_value_col, datetime_format)
     end = _end_day(columns, observation_period_end, datetime_format)
-    calibration_end = _time.day_number(calibration_period_end, datetime_format)
+    calibration_end = _time.day_number(calibration_period_end, datetime_format, "calibration_period_end")
     holdout = (columns.days > calibration_end) & (columns.days <= end)
     if calibration_end <= end and not holdout.any():
         raise ValidationError(
-            "no transaction in the holdout period: check calibration_period_end and "
-            "observation_period_end"
+            "There is no data available in the holdout period (as lifetimes says): check "
+            "calibration_period_end and observation_period_end"
         )
     summary, frequency_holdout, monetary_holdout, duration = _retention.churn_calibration_holdout(
-        columns.customers, columns.days, columns.amounts, calibration_end, end, grain, unit
+        columns.customers,
+        columns.days,
+        columns.amounts,
+        calibration_end,
+        end,
+        grain,
+        unit,
+        bool(include_first_transaction),
     )
     ids, frequency, recency, age, monetary = summary
     return _frame(

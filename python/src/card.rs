@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use retention_core::card::{self, Card, CardEvent, CardProgram, ProgramId};
 
-use crate::args::{count, event_id, event_tuple, seal};
+use crate::args::{Blob, arg, count, event_id, event_tuple, seal};
 use crate::errors::ToPyErr;
 use crate::time::{day, optional_date};
 
@@ -92,7 +92,7 @@ impl PyPunchCard {
     fn apply(&self, event: CardEvent, today: &Bound<'_, PyAny>) -> PyResult<PyPunchCard> {
         let card = self
             .card
-            .apply(&event, day(today)?)
+            .apply(&event, day(today, "today")?)
             .map_err(ToPyErr::to_py)?;
         Ok(PyPunchCard { card })
     }
@@ -110,10 +110,10 @@ impl PyPunchCard {
     #[new]
     #[pyo3(signature = (program, stamps_per_reward, daily_limit, lapse_after_days=0, expires_on=None))]
     fn new(
-        program: i64,
-        stamps_per_reward: i64,
-        daily_limit: i64,
-        lapse_after_days: i64,
+        #[pyo3(from_py_with = arg::program)] program: i128,
+        #[pyo3(from_py_with = arg::stamps_per_reward)] stamps_per_reward: i128,
+        #[pyo3(from_py_with = arg::daily_limit)] daily_limit: i128,
+        #[pyo3(from_py_with = arg::lapse_after_days)] lapse_after_days: i128,
         expires_on: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPunchCard> {
         let program = CardProgram {
@@ -121,7 +121,7 @@ impl PyPunchCard {
             stamps_per_reward: count(stamps_per_reward, "stamps_per_reward", 255)?,
             daily_limit: count(daily_limit, "daily_limit", 255)?,
             lapse_after_days: count(lapse_after_days, "lapse_after_days", 65_535)?,
-            expires_on: expires_on.map(day).transpose()?,
+            expires_on: expires_on.map(|d| day(d, "expires_on")).transpose()?,
         };
         let card = Card::new(program).map_err(ToPyErr::to_py)?;
         Ok(PyPunchCard { card })
@@ -134,10 +134,10 @@ impl PyPunchCard {
     #[pyo3(signature = (event, stamps, today, program=None))]
     fn stamp(
         &self,
-        event: (u32, u32),
-        stamps: i64,
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
+        #[pyo3(from_py_with = arg::stamps)] stamps: i128,
         today: &Bound<'_, PyAny>,
-        program: Option<u16>,
+        #[pyo3(from_py_with = arg::program_or_none)] program: Option<u16>,
     ) -> PyResult<PyPunchCard> {
         self.apply(
             CardEvent::Stamp {
@@ -154,9 +154,9 @@ impl PyPunchCard {
     #[pyo3(signature = (event, today, program=None))]
     fn redeem(
         &self,
-        event: (u32, u32),
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
         today: &Bound<'_, PyAny>,
-        program: Option<u16>,
+        #[pyo3(from_py_with = arg::program_or_none)] program: Option<u16>,
     ) -> PyResult<PyPunchCard> {
         self.apply(
             CardEvent::Redeem {
@@ -173,11 +173,11 @@ impl PyPunchCard {
     #[pyo3(signature = (event, original, stamps, today, program=None))]
     fn void(
         &self,
-        event: (u32, u32),
-        original: (u32, u32),
-        stamps: i64,
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
+        #[pyo3(from_py_with = arg::original)] original: (u32, u32),
+        #[pyo3(from_py_with = arg::stamps)] stamps: i128,
         today: &Bound<'_, PyAny>,
-        program: Option<u16>,
+        #[pyo3(from_py_with = arg::program_or_none)] program: Option<u16>,
     ) -> PyResult<PyPunchCard> {
         self.apply(
             CardEvent::Void {
@@ -193,7 +193,10 @@ impl PyPunchCard {
     /// Lapses held stamps and rewards if no terminal has stamped for more than
     /// `lapse_after_days` days, or the card is past its expiry date, on `today`.
     fn expire(&self, today: &Bound<'_, PyAny>) -> PyResult<PyPunchCard> {
-        let card = self.card.expire(day(today)?).map_err(ToPyErr::to_py)?;
+        let card = self
+            .card
+            .expire(day(today, "today")?)
+            .map_err(ToPyErr::to_py)?;
         Ok(PyPunchCard { card })
     }
 
@@ -206,7 +209,10 @@ impl PyPunchCard {
     }
 
     /// The back office's compaction: one entry for the terminal of `office` holds the balance.
-    fn compact(&self, office: (u32, u32)) -> PyResult<PyPunchCard> {
+    fn compact(
+        &self,
+        #[pyo3(from_py_with = arg::office)] office: (u32, u32),
+    ) -> PyResult<PyPunchCard> {
         let card = self
             .card
             .compact(event_id(office))
@@ -215,7 +221,7 @@ impl PyPunchCard {
     }
 
     /// True if the card already holds `event`.
-    fn has_applied(&self, event: (u32, u32)) -> bool {
+    fn has_applied(&self, #[pyo3(from_py_with = arg::event)] event: (u32, u32)) -> bool {
         self.card.has_applied(event_id(event))
     }
 
@@ -264,13 +270,13 @@ impl PyPunchCard {
     #[staticmethod]
     #[pyo3(signature = (data, key, uid, min_write_counter=0))]
     fn from_bytes(
-        data: &[u8],
+        #[pyo3(from_py_with = arg::data)] data: Blob,
         key: &[u8],
         uid: &[u8],
-        min_write_counter: u32,
+        #[pyo3(from_py_with = arg::min_write_counter)] min_write_counter: u32,
     ) -> PyResult<PyPunchCard> {
         let card =
-            Card::decode(data, seal(key, uid)?, min_write_counter).map_err(ToPyErr::to_py)?;
+            Card::decode(&data.0, seal(key, uid)?, min_write_counter).map_err(ToPyErr::to_py)?;
         Ok(PyPunchCard { card })
     }
 

@@ -5,6 +5,7 @@ use pyo3::types::PyBytes;
 use retention_core::envelope::{self, Header, Kind, Seal};
 use retention_core::error::Code;
 
+use crate::args::arg;
 use crate::errors::{ToPyErr, raise};
 
 fn kind_from(byte: u8) -> PyResult<Kind> {
@@ -27,7 +28,7 @@ fn seal_from<'a>(key: Option<&'a [u8]>, context: Option<&'a [u8]>) -> PyResult<O
 #[pyo3(signature = (kind, payload, key=None, context=None))]
 fn envelope_encode<'py>(
     py: Python<'py>,
-    kind: u8,
+    #[pyo3(from_py_with = arg::kind)] kind: u8,
     payload: &[u8],
     key: Option<&[u8]>,
     context: Option<&[u8]>,
@@ -50,7 +51,7 @@ fn envelope_encode<'py>(
 fn envelope_decode<'py>(
     py: Python<'py>,
     blob: &[u8],
-    kind: u8,
+    #[pyo3(from_py_with = arg::kind)] kind: u8,
     key: Option<&[u8]>,
     context: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
@@ -73,7 +74,10 @@ fn envelope_peek(blob: &[u8]) -> PyResult<(u8, u8, usize)> {
 
 /// Total blob length for a payload of `payload_len` bytes.
 #[pyfunction]
-fn envelope_encoded_len(kind: u8, payload_len: usize) -> PyResult<usize> {
+fn envelope_encoded_len(
+    #[pyo3(from_py_with = arg::kind)] kind: u8,
+    #[pyo3(from_py_with = arg::payload_len)] payload_len: usize,
+) -> PyResult<usize> {
     Ok(envelope::encoded_len(kind_from(kind)?, payload_len))
 }
 

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use retention_core::points::{self, Account, AccountEvent, AccountProgram, Points};
 
-use crate::args::{count, event_id, event_tuple, seal};
+use crate::args::{Blob, arg, count, event_id, event_tuple, seal};
 use crate::errors::ToPyErr;
 use crate::time::{day, optional_date};
 
@@ -77,7 +77,7 @@ impl PyAccountSummary {
     }
 }
 
-fn points(value: i64, what: &str) -> PyResult<Points> {
+fn points(value: i128, what: &str) -> PyResult<Points> {
     count::<u64>(value, what, u64::MAX >> 1).map(Points)
 }
 
@@ -85,7 +85,7 @@ impl PyPointsAccount {
     fn apply(&self, event: AccountEvent, today: &Bound<'_, PyAny>) -> PyResult<PyPointsAccount> {
         let account = self
             .account
-            .apply(&event, day(today)?)
+            .apply(&event, day(today, "today")?)
             .map_err(ToPyErr::to_py)?;
         Ok(PyPointsAccount { account })
     }
@@ -97,7 +97,10 @@ impl PyPointsAccount {
     /// pending period above 90 days.
     #[new]
     #[pyo3(signature = (expiry_months=0, pending_days=0))]
-    fn new(expiry_months: i64, pending_days: i64) -> PyResult<PyPointsAccount> {
+    fn new(
+        #[pyo3(from_py_with = arg::expiry_months)] expiry_months: i128,
+        #[pyo3(from_py_with = arg::pending_days)] pending_days: i128,
+    ) -> PyResult<PyPointsAccount> {
         let program = AccountProgram {
             expiry_months: count(expiry_months, "expiry_months", 255)?,
             pending_days: count(pending_days, "pending_days", 255)?,
@@ -112,8 +115,8 @@ impl PyPointsAccount {
     /// points in the event or the month's lot).
     fn earn(
         &self,
-        event: (u32, u32),
-        points: i64,
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
+        #[pyo3(from_py_with = arg::points)] points: i128,
         today: &Bound<'_, PyAny>,
     ) -> PyResult<PyPointsAccount> {
         self.apply(
@@ -129,8 +132,8 @@ impl PyPointsAccount {
     /// (more than this copy has available) and the errors of `earn`.
     fn redeem(
         &self,
-        event: (u32, u32),
-        points: i64,
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
+        #[pyo3(from_py_with = arg::points)] points: i128,
         today: &Bound<'_, PyAny>,
     ) -> PyResult<PyPointsAccount> {
         self.apply(
@@ -147,9 +150,9 @@ impl PyPointsAccount {
     /// `earn`.
     fn clawback(
         &self,
-        event: (u32, u32),
-        original: (u32, u32),
-        points: i64,
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
+        #[pyo3(from_py_with = arg::original)] original: (u32, u32),
+        #[pyo3(from_py_with = arg::points)] points: i128,
         today: &Bound<'_, PyAny>,
     ) -> PyResult<PyPointsAccount> {
         self.apply(
@@ -164,7 +167,10 @@ impl PyPointsAccount {
 
     /// Moves the account's day to `today` (when later): balances are answered as of it.
     fn expire(&self, today: &Bound<'_, PyAny>) -> PyResult<PyPointsAccount> {
-        let account = self.account.expire(day(today)?).map_err(ToPyErr::to_py)?;
+        let account = self
+            .account
+            .expire(day(today, "today")?)
+            .map_err(ToPyErr::to_py)?;
         Ok(PyPointsAccount { account })
     }
 
@@ -181,13 +187,16 @@ impl PyPointsAccount {
     }
 
     /// True if the account already holds `event`.
-    fn has_applied(&self, event: (u32, u32)) -> bool {
+    fn has_applied(&self, #[pyo3(from_py_with = arg::event)] event: (u32, u32)) -> bool {
         self.account.has_applied(event_id(event))
     }
 
     /// The account at a glance as of `today`.
     fn summary(&self, py: Python<'_>, today: &Bound<'_, PyAny>) -> PyResult<PyAccountSummary> {
-        let s = self.account.summary(day(today)?).map_err(ToPyErr::to_py)?;
+        let s = self
+            .account
+            .summary(day(today, "today")?)
+            .map_err(ToPyErr::to_py)?;
         Ok(PyAccountSummary {
             available: s.available.0,
             pending: s.pending.0,
@@ -203,10 +212,14 @@ impl PyPointsAccount {
     }
 
     /// Points (pending included) whose last valid day is within `days` days of `today`.
-    fn expiring_within(&self, today: &Bound<'_, PyAny>, days: i64) -> PyResult<u64> {
+    fn expiring_within(
+        &self,
+        today: &Bound<'_, PyAny>,
+        #[pyo3(from_py_with = arg::days)] days: i128,
+    ) -> PyResult<u64> {
         let days = count(days, "days", 65_535)?;
         self.account
-            .expiring_within(day(today)?, days)
+            .expiring_within(day(today, "today")?, days)
             .map(|points| points.0)
             .map_err(ToPyErr::to_py)
     }
@@ -215,10 +228,14 @@ impl PyPointsAccount {
     /// the current one included), net of clawbacks, not pending. Raises `ValidationError` for
     /// another window.
     #[pyo3(signature = (today, window_months=12))]
-    fn qualifying_points(&self, today: &Bound<'_, PyAny>, window_months: i64) -> PyResult<u64> {
+    fn qualifying_points(
+        &self,
+        today: &Bound<'_, PyAny>,
+        #[pyo3(from_py_with = arg::window_months)] window_months: i128,
+    ) -> PyResult<u64> {
         let window = count(window_months, "window_months", 255)?;
         self.account
-            .qualifying_points(day(today)?, window)
+            .qualifying_points(day(today, "today")?, window)
             .map(|points| points.0)
             .map_err(ToPyErr::to_py)
     }
@@ -246,12 +263,12 @@ impl PyPointsAccount {
     #[staticmethod]
     #[pyo3(signature = (data, key, customer_id, min_write_counter=0))]
     fn from_bytes(
-        data: &[u8],
+        #[pyo3(from_py_with = arg::data)] data: Blob,
         key: &[u8],
         customer_id: &[u8],
-        min_write_counter: u32,
+        #[pyo3(from_py_with = arg::min_write_counter)] min_write_counter: u32,
     ) -> PyResult<PyPointsAccount> {
-        let account = Account::decode(data, seal(key, customer_id)?, min_write_counter)
+        let account = Account::decode(&data.0, seal(key, customer_id)?, min_write_counter)
             .map_err(ToPyErr::to_py)?;
         Ok(PyPointsAccount { account })
     }

@@ -27,11 +27,11 @@ fn call_time<'py>(
     cell.import(py, "retention._time", name)?.call1(args)
 }
 
-/// The calendar day of a day argument (`_time.calendar_date`: a `datetime.date`, or a
-/// `datetime` at its own date). Raises `TypeError` for other values, `ValidationError` for a
-/// date the core does not support.
-pub(crate) fn day(value: &Bound<'_, PyAny>) -> PyResult<Day> {
-    let date = call_time(value.py(), &CALENDAR_DATE, "calendar_date", (value,))?;
+/// The calendar day of the day argument `name` (`_time.calendar_date`: a `datetime.date`, or
+/// a `datetime` at its own date). Raises `TypeError` for other values, `ValidationError` for
+/// None, NaT or a date the core does not support, naming the argument.
+pub(crate) fn day(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Day> {
+    let date = call_time(value.py(), &CALENDAR_DATE, "calendar_date", (value, name))?;
     let (year, month, day): (i64, i64, i64) = date.extract()?;
     day_of(year, month, day)
 }
@@ -54,10 +54,11 @@ fn day_of(year: i64, month: i64, day: i64) -> PyResult<Day> {
 }
 
 /// `at` as Unix seconds and a UTC offset (`_time.instant`: an aware `datetime` at its own
-/// offset, or Unix seconds with `utc_offset_minutes`, default 0).
+/// offset, a naive one as local time, or Unix seconds with `utc_offset_minutes`, default 0;
+/// the offset is checked there).
 pub(crate) fn instant(
     at: &Bound<'_, PyAny>,
-    utc_offset_minutes: Option<i16>,
+    utc_offset_minutes: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Timestamp, UtcOffset)> {
     let instant = call_time(at.py(), &INSTANT, "instant", (at, utc_offset_minutes))?;
     let (seconds, minutes): (i64, i16) = instant.extract()?;
@@ -73,7 +74,10 @@ fn instant_of(seconds: i64, minutes: i16) -> PyResult<(Timestamp, UtcOffset)> {
 
 /// The local day of `at` (`_time.local_day`: a `datetime.date` as it is, otherwise the local
 /// day of its [`instant`]).
-pub(crate) fn local_day(at: &Bound<'_, PyAny>, utc_offset_minutes: Option<i16>) -> PyResult<Day> {
+pub(crate) fn local_day(
+    at: &Bound<'_, PyAny>,
+    utc_offset_minutes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Day> {
     let source = call_time(at.py(), &LOCAL_DAY, "local_day", (at, utc_offset_minutes))?;
     // A `_time.CalendarDate` has three numbers, an `_time.Instant` two.
     if let Ok((year, month, day)) = source.extract::<(i64, i64, i64)>() {

@@ -204,7 +204,7 @@ def test_bad_input_raises_and_leaves_the_card_alone() -> None:
         card.stamp((1, 2), 1, today, program=8)
     with pytest.raises(retention.ValidationError, match="1970-01-02"):
         card.stamp((1, 2), 1, dt.date(1970, 1, 1))
-    with pytest.raises(TypeError, match="expected a datetime.date"):
+    with pytest.raises(TypeError, match="`today` must be a datetime.date, not str"):
         card.stamp((1, 2), 1, "2024-03-05")  # type: ignore[arg-type]
     with pytest.raises(retention.ValidationError, match="stamps per reward"):
         PunchCard(7, 0, 6)

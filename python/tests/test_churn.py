@@ -283,7 +283,6 @@ BAD_ROWS = [
     ([math.nan], [0.0], [1.0], "row 0"),
     ([1.0], [-1.0], [2.0], "row 0"),
     ([1.0, 2.0], [1.0, 3.0], [2.0, 2.5], "row 1: recency is greater than age"),
-    ([0.0], [1.0], [2.0], "frequency 0 requires recency 0"),
     ([1.5], [1.0], [2.0], "frequency whole"),
     ([1.0], [1.0], [math.inf], "row 0"),
 ]
@@ -304,6 +303,19 @@ def test_bad_rows_are_validation_errors(
     # ValidationError is also a ValueError, as lifetimes raises.
     with pytest.raises(ValueError):
         bgf.conditional_probability_alive(frequency, recency, age)
+
+
+def test_frequency_zero_with_recency_fits_no_but_evaluates(bgf: BetaGeoFitter) -> None:
+    # A fit refuses it (no transaction history has it); evaluation applies the formulas as
+    # lifetimes does: BG/NBD's P(alive) ignores the recency without repeats, so it is 1.
+    for fitter in (BetaGeoFitter(), ParetoNBDFitter()):
+        with pytest.raises(retention.ValidationError, match="frequency 0 requires recency 0"):
+            fitter.fit([0.0], [1.0], [2.0])
+    assert bgf.conditional_probability_alive([0.0], [1.0], [2.0])[0] == 1.0
+    # Expected purchases likewise ignore it: equal to those of recency 0.
+    with_recency = bgf.conditional_expected_number_of_purchases_up_to_time(10, 0.0, 1.0, 2.0)
+    without = bgf.conditional_expected_number_of_purchases_up_to_time(10, 0.0, 0.0, 2.0)
+    assert with_recency == without
 
 
 def test_other_bad_input(bgf: BetaGeoFitter) -> None:

@@ -262,7 +262,7 @@ def test_plots_draw(cdnow_summary: Any, cdnow_transactions: Any) -> None:
     ax = plotting.plot_probability_alive_matrix(model, max_frequency=10, max_recency=39)
     alive = ax.get_images()[0].get_array()
     assert alive.shape == (40, 11) and float(alive.max()) <= 1.0
-    ax = plotting.plot_period_transactions(
+    ax = plotting.plot_calendar_transactions(
         model, cdnow_transactions, "id", "date", freq="D", freq_multiplier=7, period="W"
     )
     lines = ax.get_lines()

@@ -56,6 +56,7 @@ def _customer(record: dict[str, Any]) -> Customer:
     last = record.get("last_visit")
     birthday = record.get("birthday")
     event = record.get("churn_event")
+    first = record.get("first_visit")
     return Customer(
         tier=record.get("tier", 0),
         segments=record.get("segments", 0),
@@ -65,6 +66,7 @@ def _customer(record: dict[str, Any]) -> Customer:
         usage=[(u["counter"], u["period"], u["index"], u["count"]) for u in record.get("usage", [])],
         churn=_churn(record.get("churn")),
         churn_event=None if event is None else (event["terminal"], event["sequence"]),
+        first_visit=None if first is None else dt.date(1970, 1, 1) + dt.timedelta(days=first),
     )
 
 
@@ -190,7 +192,7 @@ def test_coffee_receipt_in_plain_words_and_a_partial_return() -> None:
     text = outcome.explain()
     assert "Points: 18   Discount: 0.00" in text
     assert "Double points Tuesday 14-17: applied, 9 points" in text
-    assert "Birthday free drink: not applied: condition 1 (birthday) not met" in text
+    assert "Birthday free drink: not applied: condition 0 (birthday) not met" in text
     # One of two coffees back: base shares 6 and 3 (9*700/975 = 6.46, 9*275/975 = 2.54, the
     # leftover point to the larger remainder), doubled the same: floor(6/2) * 2 = 6 points and
     # floor(2/2) = 1 stamp.
@@ -216,8 +218,11 @@ def test_at_is_an_aware_datetime_or_unix_seconds_with_an_offset() -> None:
     # 13:10 in Berlin is before the window.
     early = coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10, tzinfo=berlin))
     assert early.points == 9
-    with pytest.raises(retention.ValidationError, match="naive"):
-        coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10))
+    # A naive datetime is the till's wall-clock time: 15:10 local is inside the window, 13:10
+    # is not, whatever offset places it on the time line.
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10)).points == 18
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10), utc_offset_minutes=60).points == 18
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10), utc_offset_minutes=60).points == 9
     with pytest.raises(retention.ValidationError):
         coffee.evaluate(COFFEE_BASKET, at=TUESDAY, utc_offset_minutes=60)
     with pytest.raises(retention.ValidationError):

@@ -24,12 +24,14 @@ def test_the_core_names_the_package_uses() -> None:
         "bg_nbd": ("r", "alpha", "a", "b"),
         "mbg_nbd": ("r", "alpha", "a", "b"),
         "pareto_nbd": ("r", "alpha", "s", "beta"),
+        "bg_bb": ("alpha", "beta", "gamma", "delta"),
     }
     assert (retention.BetaGeoFitter._MODEL, retention.ParetoNBDFitter._PARAM_NAMES) == (
         "bg_nbd",
         ("r", "alpha", "s", "beta"),
     )
-    assert _retention.CHURN_TIME_UNITS == {"D": 1.0, "W": 7.0}
+    # A month is the mean Gregorian month: 365.2425 / 12 = 30.436875 days.
+    assert _retention.CHURN_TIME_UNITS == {"D": 1.0, "W": 7.0, "M": 30.436875}
     assert _retention.CHURN_METRICS_PERIODS == ("D", "W", "M", "Y")
     # Week 0 starts on Monday 1969-12-29, three days before day 0.
     assert _retention.WEEK_ORIGIN_DAY == -3
@@ -40,10 +42,12 @@ def test_a_day_argument_is_its_own_calendar_date() -> None:
     late = dt.datetime(2024, 3, 5, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     assert _time.calendar_date(late) == (2024, 3, 5)
     assert _time.calendar_date(pd.Timestamp("2024-03-05 23:30", tz="Asia/Tokyo")) == (2024, 3, 5)
-    with pytest.raises(TypeError, match="expected a datetime.date, got str"):
+    with pytest.raises(TypeError, match="`date` must be a datetime.date, not str"):
         _time.calendar_date("2024-03-05")
-    with pytest.raises(TypeError, match="got NaTType"):
-        _time.calendar_date(pd.NaT)
+    with pytest.raises(TypeError, match="`today` must be a datetime.date, not int .a number is not a date"):
+        _time.calendar_date(19_787, "today")
+    with pytest.raises(retention.ValidationError, match="`today` is missing .NaT."):
+        _time.calendar_date(pd.NaT, "today")
 
 
 def test_an_instant_is_unix_seconds_and_an_offset() -> None:
@@ -52,8 +56,10 @@ def test_an_instant_is_unix_seconds_and_an_offset() -> None:
     assert _time.instant(noon, None) == (19_787 * 86_400 + 11 * 3_600, 60)
     assert _time.instant(1_709_636_400, None) == (1_709_636_400, 0)
     assert _time.instant(np.int64(1_709_636_400), -300) == (1_709_636_400, -300)
-    with pytest.raises(retention.ValidationError, match="naive datetime"):
-        _time.instant(dt.datetime(2024, 3, 5, 12), None)
+    # A naive datetime is local wall-clock time: 12:00 local, placed on the time line at the
+    # given offset (12:00 at +01:00 is 11:00 UTC; without an offset the local time is UTC's).
+    assert _time.instant(dt.datetime(2024, 3, 5, 12), None) == (19_787 * 86_400 + 12 * 3_600, 0)
+    assert _time.instant(dt.datetime(2024, 3, 5, 12), 60) == (19_787 * 86_400 + 11 * 3_600, 60)
     with pytest.raises(retention.ValidationError, match="own offset"):
         _time.instant(noon, 60)
     with pytest.raises(TypeError, match="not date"):

@@ -3,6 +3,7 @@
 //!
 //! - `include/retention.h`, from `ffi/` with cbindgen, and `nostd-proof/src/exports.rs`, the
 //!   table of every C API function, so that the `no_std` proof links all of them (`header`);
+//!   the header's table of stack per function comes from the measured figures (`stack`);
 //! - `ffi/tests/generated/*.h`, the shared test data as C arrays, because the C tests also run
 //!   bare-metal, where there is no JSON parser: `envelope_vectors.h` (`envelope`),
 //!   `churn_vectors.h` (`churn`), `golden_bits.h` (`golden_bits`), `cards_scenario.h` (`cards`), `rule_scenarios.h` (`rules`:
@@ -35,6 +36,7 @@ mod header;
 mod json;
 mod rules;
 mod scenario;
+mod stack;
 mod status;
 
 fn root() -> PathBuf {
@@ -59,7 +61,7 @@ fn generate() -> Result<(), Box<dyn Error>> {
     let root = root();
     // The status enum first: cbindgen reads it from ffi/src/status/codes.rs.
     status::write(&root)?;
-    let header = header::generate(&root)?;
+    let header = stack::insert(&header::generate(&root)?, &stack::table(&root)?)?;
     let functions = header::exported_functions(&header);
     if functions.is_empty() {
         return Err("no functions found in the generated header".into());

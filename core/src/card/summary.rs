@@ -50,10 +50,11 @@ impl Card {
     /// event) with today's date first.
     #[must_use]
     pub fn summary(&self) -> CardSummary {
-        let per_reward = i64::from(self.program.stamps_per_reward);
+        // per_reward >= 1 (validated); `max(1)` shows it to the compiler too, so the divisions
+        // below have no division-by-zero panic path in firmware. |balance| < 2^21 (see
+        // Card::balance), so every quotient and sum below fits in u32.
+        let per_reward = i64::from(self.program.stamps_per_reward).max(1);
         let balance = self.balance();
-        // per_reward >= 1 (validated); |balance| < 2^21 (see Card::balance), so every quotient
-        // and sum below fits in u32.
         #[allow(
             clippy::arithmetic_side_effects,
             clippy::cast_possible_truncation,

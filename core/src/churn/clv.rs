@@ -5,7 +5,8 @@
 //! `CLV = Σₖ spend · [E(k·f) − E((k−1)·f)] / (1 + d)ᵏ`,
 //!
 //! where `E(t)` is the model's expected purchases in the next `t` time units and `f` the time
-//! units per month ([`periods_per_month`]: 30 for days, 4.345 for weeks, as lifetimes).
+//! units per month ([`periods_per_month`]: 30 for days, 4.345 for weeks, 1 for months, as
+//! lifetimes).
 
 use super::summary::TimeUnit;
 use super::{ChurnError, Observation, TransactionModel, finite};
@@ -13,12 +14,13 @@ use super::{ChurnError, Observation, TransactionModel, finite};
 /// The longest CLV horizon, in months (100 years).
 pub const MAX_CLV_MONTHS: u16 = 1_200;
 
-/// Time units per month, as lifetimes: 30 days, or 4.345 weeks.
+/// Time units per month, as lifetimes: 30 days, 4.345 weeks, or 1 month.
 #[must_use]
 pub const fn periods_per_month(unit: TimeUnit) -> f64 {
     match unit {
         TimeUnit::Days => 30.0,
         TimeUnit::Weeks => 4.345,
+        TimeUnit::Months => 1.0,
     }
 }
 

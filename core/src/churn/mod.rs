@@ -10,27 +10,37 @@
 //! | [`special`] | log-gamma, log-beta, digamma, the hypergeometric ₂F₁ with its sign tracked |
 //! | [`summary`] | the online customer summary: frequency, recency, age, mean spend, O(1) per purchase |
 //! | [`bg_nbd`], [`mbg_nbd`], [`pareto_nbd`] | the purchase-and-dropout models: likelihood, P(alive), expected purchases |
+//! | [`bg_bb`] | the same in discrete time (purchase opportunities), BG/BB |
+//! | [`sbg`] | contractual retention (sBG): survival, retention rate, discounted expected (residual) lifetime |
+//! | [`counts`] | the distribution of purchase counts, new customers' and given a history |
+//! | [`mixing`] | the Gamma and Beta mixing distributions, incomplete beta and gamma functions |
+//! | [`simulate`] | simulated customers of a model (lifetimes' `generate_new_data`) |
 //! | [`gamma_gamma`] | the spend model: expected mean spend |
 //! | [`clv`] | customer lifetime value, lifetimes' discounted monthly sum |
 //! | [`risk`] | churn risk 0..=1000 and its band, the value the rule engine reads |
 //! | [`rfm`] | recency / frequency / monetary scores 1..=5 and named segments |
 //! | [`model`] | the model blob (`Kind::Model`) a till scores from |
-//! | `fit`, `transactions`, `metrics`, `targeting` (`std`) | host tools: fitting, summaries from transaction tables, retention metrics, offer targeting |
+//! | `fit`, `transactions`, `metrics`, `survival`, `targeting` (`std`) | host tools: fitting, summaries from transaction tables, retention metrics, survival curves, offer targeting and planning |
 //!
 //! **Units.** A customer is described by an [`Observation`]: `frequency` x (repeat purchase
 //! periods), `recency` t_x (time from first to last purchase) and `age` T (time from first
 //! purchase to now), with times in the model's time unit (days or weeks, see
 //! [`summary::Periods`]). The full formulas and definitions are in `docs/churn.md`.
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod clv;
+pub mod counts;
 pub mod gamma_gamma;
 pub mod math;
 pub mod mbg_nbd;
+pub mod mixing;
 pub mod model;
 pub mod pareto_nbd;
 pub mod rfm;
 pub mod risk;
+pub mod sbg;
+pub mod simulate;
 pub mod special;
 pub mod summary;
 
@@ -38,6 +48,8 @@ pub mod summary;
 pub mod fit;
 #[cfg(feature = "std")]
 pub mod metrics;
+#[cfg(feature = "std")]
+pub mod survival;
 #[cfg(feature = "std")]
 pub mod targeting;
 #[cfg(feature = "std")]
@@ -67,6 +79,11 @@ pub enum ChurnError {
     NoConvergence,
     /// The result overflowed or is otherwise not a finite number.
     NotFinite,
+    /// BG/BB: more purchase opportunities with a purchase than opportunities up to the last
+    /// purchase (frequency above recency).
+    FrequencyAboveRecency,
+    /// BG/BB: more opportunities (age, or a horizon) than [`bg_bb::MAX_BG_BB_PERIODS`].
+    TooManyPeriods,
 }
 
 impl fmt::Display for ChurnError {
@@ -82,6 +99,13 @@ impl fmt::Display for ChurnError {
             ChurnError::InvalidArgument => "horizon or spend must be finite and non-negative",
             ChurnError::NoConvergence => "series did not converge",
             ChurnError::NotFinite => "result is not a finite number",
+            ChurnError::FrequencyAboveRecency => {
+                "frequency is greater than recency (BG/BB: purchases at more opportunities than \
+                 there were up to the last one)"
+            }
+            ChurnError::TooManyPeriods => {
+                "more than 100,000 purchase opportunities (BG/BB's MAX_BG_BB_PERIODS)"
+            }
         })
     }
 }
@@ -142,6 +166,26 @@ impl Observation {
         })
     }
 
+    /// lifetimes' rule for evaluating a model (never for fitting it): as [`Observation::new`],
+    /// except that a frequency of 0 with a recency above 0 is accepted, and the models'
+    /// formulas are applied to it as written (BG/NBD's ignore the recency of a customer without
+    /// repeat purchases; MBG/NBD's and Pareto/NBD's read it). Such a customer cannot come from a
+    /// transaction history, but lifetimes computes it (a P(alive) grid over frequency × recency
+    /// has such cells), so the host's batch paths accept it ([`Validation::Lenient`]); the till
+    /// and the fits keep the strict rule.
+    ///
+    /// Errors: [`ChurnError::InvalidObservation`], [`ChurnError::RecencyAfterAge`].
+    pub fn lenient(frequency: f64, recency: f64, age: f64) -> Result<Observation, ChurnError> {
+        match Observation::new(frequency, recency, age) {
+            Err(ChurnError::RecencyWithoutRepeat) => Ok(Observation {
+                frequency,
+                recency,
+                age,
+            }),
+            other => other,
+        }
+    }
+
     /// Repeat purchase periods, x.
     #[must_use]
     pub const fn frequency(&self) -> f64 {
@@ -168,6 +212,33 @@ impl Observation {
 fn whole(v: f64) -> bool {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     v >= TWO_52 || (v + TWO_52) - TWO_52 == v
+}
+
+/// Which observations a batch accepts: [`Observation::new`]'s rule or
+/// [`Observation::lenient`]'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Validation {
+    /// [`Observation::new`]: a frequency of 0 requires a recency of 0 (the till, the C API).
+    Strict,
+    /// [`Observation::lenient`]: lifetimes' rule for evaluating models (the Python door).
+    Lenient,
+}
+
+impl Validation {
+    /// The observation `(frequency, recency, age)` under this rule.
+    ///
+    /// Errors: those of [`Observation::new`] or [`Observation::lenient`].
+    pub fn observe(
+        self,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+    ) -> Result<Observation, ChurnError> {
+        match self {
+            Validation::Strict => Observation::new(frequency, recency, age),
+            Validation::Lenient => Observation::lenient(frequency, recency, age),
+        }
+    }
 }
 
 /// What every purchase-and-dropout model answers about a customer.
@@ -313,12 +384,14 @@ pub enum BatchQuantity {
 }
 
 /// Computes `quantity` for every row of the columns `frequency`, `recency`, `age` into `out`
-/// (lifetimes' vectorised methods). All four slices must have one length.
+/// (lifetimes' vectorised methods), each row an observation under `validation`. All four
+/// slices must have one length.
 ///
 /// Errors: [`BatchError::LengthMismatch`]; [`BatchError::Row`] with the first bad row.
 pub fn batch<M: TransactionModel + ?Sized>(
     model: &M,
     quantity: BatchQuantity,
+    validation: Validation,
     frequency: &[f64],
     recency: &[f64],
     age: &[f64],
@@ -330,22 +403,30 @@ pub fn batch<M: TransactionModel + ?Sized>(
     }
     match quantity {
         BatchQuantity::PAlive => {
+            // The vectorised loop accepts only strictly valid rows; anything else (a lenient
+            // row, an error) is redone row by row under `validation`.
             if model.p_alive_columns(frequency, recency, age, out) == Some(true) {
                 return Ok(());
             }
-            each_row(frequency, recency, age, out, |c| model.p_alive(c))
+            each_row(validation, frequency, recency, age, out, |c| {
+                model.p_alive(c)
+            })
         }
-        BatchQuantity::ExpectedPurchases { t } => each_row(frequency, recency, age, out, |c| {
-            model.expected_purchases(c, t)
+        BatchQuantity::ExpectedPurchases { t } => {
+            each_row(validation, frequency, recency, age, out, |c| {
+                model.expected_purchases(c, t)
+            })
+        }
+        BatchQuantity::LogLikelihood => each_row(validation, frequency, recency, age, out, |c| {
+            model.log_likelihood(c)
         }),
-        BatchQuantity::LogLikelihood => {
-            each_row(frequency, recency, age, out, |c| model.log_likelihood(c))
-        }
     }
 }
 
-/// `value` of every row's observation into `out` (equal lengths checked by the caller).
+/// `value` of every row's observation under `validation` into `out` (equal lengths checked by
+/// the caller).
 fn each_row<F>(
+    validation: Validation,
     frequency: &[f64],
     recency: &[f64],
     age: &[f64],
@@ -358,7 +439,7 @@ where
     let rows = frequency.iter().zip(recency).zip(age).zip(out.iter_mut());
     for (index, (((&x, &t_x), &big_t), slot)) in rows.enumerate() {
         let row = |error| BatchError::Row { index, error };
-        let customer = Observation::new(x, t_x, big_t).map_err(row)?;
+        let customer = validation.observe(x, t_x, big_t).map_err(row)?;
         *slot = value(&customer).map_err(row)?;
     }
     Ok(())
@@ -373,6 +454,7 @@ where
 fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     model: &M,
     t: f64,
+    validation: Validation,
     frequency: &[f64],
     recency: &[f64],
     age: &[f64],
@@ -385,22 +467,29 @@ fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     }
     let mut memo: std::collections::HashMap<(u64, u64), f64, FoldHash> =
         std::collections::HashMap::with_capacity_and_hasher(1024, FoldHash::default());
-    Some(each_row(frequency, recency, age, out, |customer| {
-        // In the order of `expected_purchases`, so that a failing row fails alike.
-        let alive = model.p_alive(customer)?;
-        let key = (customer.frequency().to_bits(), customer.age().to_bits());
-        let forward = match memo.get(&key) {
-            Some(&forward) => forward,
-            None => {
-                let forward = model
-                    .alive_forward(customer.frequency(), customer.age(), t)?
-                    .ok_or(ChurnError::NotFinite)?;
-                memo.insert(key, forward);
-                forward
-            }
-        };
-        finite(alive * forward)
-    }))
+    Some(each_row(
+        validation,
+        frequency,
+        recency,
+        age,
+        out,
+        |customer| {
+            // In the order of `expected_purchases`, so that a failing row fails alike.
+            let alive = model.p_alive(customer)?;
+            let key = (customer.frequency().to_bits(), customer.age().to_bits());
+            let forward = match memo.get(&key) {
+                Some(&forward) => forward,
+                None => {
+                    let forward = model
+                        .alive_forward(customer.frequency(), customer.age(), t)?
+                        .ok_or(ChurnError::NotFinite)?;
+                    memo.insert(key, forward);
+                    forward
+                }
+            };
+            finite(alive * forward)
+        },
+    ))
 }
 
 /// A fast hash for keys made of `f64` bits (multiply-rotate, as rustc's FxHash, with each
@@ -456,6 +545,7 @@ pub const PARALLEL_BATCH_FROM: usize = 16_384;
 pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
     model: &M,
     quantity: BatchQuantity,
+    validation: Validation,
     frequency: &[f64],
     recency: &[f64],
     age: &[f64],
@@ -468,10 +558,10 @@ pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let one_thread = |x: &[f64], t_x: &[f64], big_t: &[f64], out: &mut [f64]| match quantity {
         BatchQuantity::ExpectedPurchases { t } => {
-            batch_expected_memoized(model, t, x, t_x, big_t, out)
-                .unwrap_or_else(|| batch(model, quantity, x, t_x, big_t, out))
+            batch_expected_memoized(model, t, validation, x, t_x, big_t, out)
+                .unwrap_or_else(|| batch(model, quantity, validation, x, t_x, big_t, out))
         }
-        _ => batch(model, quantity, x, t_x, big_t, out),
+        _ => batch(model, quantity, validation, x, t_x, big_t, out),
     };
     if n < PARALLEL_BATCH_FROM || threads < 2 {
         return one_thread(frequency, recency, age, out);
@@ -639,28 +729,88 @@ mod tests {
         let t = vec![40.0; x.len()];
         let (mut serial, mut parallel) = (vec![0.0; x.len()], vec![0.0; x.len()]);
         let quantity = BatchQuantity::ExpectedPurchases { t: 10.0 };
-        batch(&model, quantity, &x, &t_x, &t, &mut serial).unwrap();
-        batch_parallel(&model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
+        batch(
+            &model,
+            quantity,
+            Validation::Strict,
+            &x,
+            &t_x,
+            &t,
+            &mut serial,
+        )
+        .unwrap();
+        batch_parallel(
+            &model,
+            quantity,
+            Validation::Strict,
+            &x,
+            &t_x,
+            &t,
+            &mut parallel,
+        )
+        .unwrap();
         assert_eq!(serial, parallel);
         // MBG/NBD (also memoised) and Pareto/NBD (not): the same values too.
         let mbg = mbg_nbd::ModifiedBgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
         let pareto = pareto_nbd::ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap();
         for model in [&mbg as &(dyn TransactionModel + Sync), &pareto] {
-            batch(model, quantity, &x, &t_x, &t, &mut serial).unwrap();
-            batch_parallel(model, quantity, &x, &t_x, &t, &mut parallel).unwrap();
+            batch(
+                model,
+                quantity,
+                Validation::Strict,
+                &x,
+                &t_x,
+                &t,
+                &mut serial,
+            )
+            .unwrap();
+            batch_parallel(
+                model,
+                quantity,
+                Validation::Strict,
+                &x,
+                &t_x,
+                &t,
+                &mut parallel,
+            )
+            .unwrap();
             assert_eq!(serial, parallel);
         }
         // A bad horizon is reported as the plain batch reports it.
         let bad_horizon = BatchQuantity::ExpectedPurchases { t: -1.0 };
         assert_eq!(
-            batch_parallel(&model, bad_horizon, &x, &t_x, &t, &mut parallel),
-            batch(&model, bad_horizon, &x, &t_x, &t, &mut serial)
+            batch_parallel(
+                &model,
+                bad_horizon,
+                Validation::Strict,
+                &x,
+                &t_x,
+                &t,
+                &mut parallel
+            ),
+            batch(
+                &model,
+                bad_horizon,
+                Validation::Strict,
+                &x,
+                &t_x,
+                &t,
+                &mut serial
+            )
         );
         // Row 30,001 is bad (recency after age): the error names that row.
         let mut bad = t_x.clone();
         bad[30_001] = 50.0;
         assert_eq!(
-            batch_parallel(&model, quantity, &x, &bad, &t, &mut parallel),
+            batch_parallel(
+                &model,
+                quantity,
+                Validation::Strict,
+                &x,
+                &bad,
+                &t,
+                &mut parallel
+            ),
             Err(BatchError::Row {
                 index: 30_001,
                 error: ChurnError::RecencyAfterAge
@@ -703,6 +853,75 @@ mod tests {
         assert_eq!(
             Observation::new(0.0, 1.0, 2.0),
             Err(ChurnError::RecencyWithoutRepeat)
+        );
+        // lifetimes' rule accepts that one and refuses the others alike.
+        let lenient = Observation::lenient(0.0, 1.0, 2.0).unwrap();
+        assert_eq!(
+            (lenient.frequency(), lenient.recency(), lenient.age()),
+            (0.0, 1.0, 2.0)
+        );
+        assert_eq!(
+            Observation::lenient(1.0, 3.0, 2.0),
+            Err(ChurnError::RecencyAfterAge)
+        );
+        assert_eq!(
+            Observation::lenient(0.5, 0.0, 2.0),
+            Err(ChurnError::InvalidObservation)
+        );
+        assert_eq!(
+            Validation::Strict.observe(0.0, 1.0, 2.0),
+            Err(ChurnError::RecencyWithoutRepeat)
+        );
+        assert_eq!(Validation::Lenient.observe(0.0, 1.0, 2.0), Ok(lenient));
+    }
+
+    #[test]
+    fn lenient_batches_apply_the_formulas_as_written() {
+        // x = 0 with t_x = 10, T = 20, as lifetimes computes them (hand-worked from the
+        // formulas of docs/churn.md): BG/NBD ignores the recency (P = 1); MBG/NBD reads it:
+        // r = 0.5, α = 10, a = 1, b = 3: odds a/b · ((α+T)/(α+tₓ))^r = (1/3)·(30/20)^0.5 =
+        // 0.408248, P = 1/1.408248 = 0.710102.
+        let bg = bg_nbd::BgNbd::new(0.5, 10.0, 1.0, 3.0).unwrap();
+        let mbg = mbg_nbd::ModifiedBgNbd::new(0.5, 10.0, 1.0, 3.0).unwrap();
+        let (x, t_x, big_t) = ([0.0, 0.0], [10.0, 0.0], [20.0, 20.0]);
+        let mut out = [0.0; 2];
+        let lenient = Validation::Lenient;
+        batch(
+            &bg,
+            BatchQuantity::PAlive,
+            lenient,
+            &x,
+            &t_x,
+            &big_t,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [1.0, 1.0]);
+        batch(
+            &mbg,
+            BatchQuantity::PAlive,
+            lenient,
+            &x,
+            &t_x,
+            &big_t,
+            &mut out,
+        )
+        .unwrap();
+        assert!((out[0] - 0.710_102).abs() < 1e-6, "{out:?}");
+        assert_eq!(
+            batch(
+                &mbg,
+                BatchQuantity::PAlive,
+                Validation::Strict,
+                &x,
+                &t_x,
+                &big_t,
+                &mut out
+            ),
+            Err(BatchError::Row {
+                index: 0,
+                error: ChurnError::RecencyWithoutRepeat
+            })
         );
     }
 }

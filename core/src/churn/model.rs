@@ -30,14 +30,15 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::bg_bb::{BetaGeoBetaBinom, MAX_BG_BB_PERIODS};
 use super::bg_nbd::BgNbd;
-use super::clv::{MAX_CLV_MONTHS, customer_lifetime_value};
+use super::clv::{MAX_CLV_MONTHS, customer_lifetime_value, periods_per_month};
 use super::gamma_gamma::GammaGamma;
 use super::mbg_nbd::ModifiedBgNbd;
 use super::pareto_nbd::ParetoNbd;
 use super::rfm::{RfmCuts, RfmScore, Segment};
 use super::risk::{RiskBand, RiskThresholds, churn_risk};
-use super::summary::{ChurnSummary, ObserveError, Periods};
+use super::summary::{ChurnSummary, Grain, ObserveError, Periods, TimeUnit};
 use super::{ChurnError, Observation, TransactionModel};
 use crate::envelope::{self, DecodeError, EncodeError, Kind};
 use crate::money::Money;
@@ -46,7 +47,8 @@ use crate::time::Day;
 /// The longest model blob, envelope included, in bytes.
 pub const MODEL_MAX_LEN: usize = 196;
 
-/// The default horizon of [`Score::expected_purchases`]: 52 weeks (or 364 days).
+/// The default horizon of [`Score::expected_purchases`] in days: a year of 52 weeks
+/// ([`TimeUnit::year`](super::summary::TimeUnit::year): 364 days, 52 weeks or 12 months).
 pub const DEFAULT_HORIZON_DAYS: f64 = 364.0;
 
 /// Which purchase-and-dropout model, with its parameters.
@@ -58,6 +60,9 @@ pub enum PurchaseModel {
     ModifiedBgNbd(ModifiedBgNbd),
     /// Pareto/NBD: the default scoring model.
     ParetoNbd(ParetoNbd),
+    /// BG/BB, in discrete time: one purchase opportunity per period of the summary's grain. Its
+    /// P(alive) is the probability of being alive in the next period.
+    BetaGeoBetaBinom(BetaGeoBetaBinom),
 }
 
 impl PurchaseModel {
@@ -86,6 +91,9 @@ impl PurchaseModel {
             PurchaseModelKind::ParetoNbd => {
                 PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3)?)
             }
+            PurchaseModelKind::BetaGeoBetaBinom => {
+                PurchaseModel::BetaGeoBetaBinom(BetaGeoBetaBinom::new(p0, p1, p2, p3)?)
+            }
         })
     }
 
@@ -96,6 +104,7 @@ impl PurchaseModel {
             PurchaseModel::BgNbd(_) => PurchaseModelKind::BgNbd,
             PurchaseModel::ModifiedBgNbd(_) => PurchaseModelKind::ModifiedBgNbd,
             PurchaseModel::ParetoNbd(_) => PurchaseModelKind::ParetoNbd,
+            PurchaseModel::BetaGeoBetaBinom(_) => PurchaseModelKind::BetaGeoBetaBinom,
         }
     }
 
@@ -106,14 +115,7 @@ impl PurchaseModel {
             PurchaseModel::BgNbd(m) => m.params(),
             PurchaseModel::ModifiedBgNbd(m) => m.params(),
             PurchaseModel::ParetoNbd(m) => m.params(),
-        }
-    }
-
-    fn inner(&self) -> &dyn TransactionModel {
-        match self {
-            PurchaseModel::BgNbd(m) => m,
-            PurchaseModel::ModifiedBgNbd(m) => m,
-            PurchaseModel::ParetoNbd(m) => m,
+            PurchaseModel::BetaGeoBetaBinom(m) => m.params(),
         }
     }
 }
@@ -127,24 +129,28 @@ pub enum PurchaseModelKind {
     ModifiedBgNbd,
     /// Pareto/NBD ([`ParetoNbd`]).
     ParetoNbd,
+    /// BG/BB ([`BetaGeoBetaBinom`]).
+    BetaGeoBetaBinom,
 }
 
 impl PurchaseModelKind {
     /// Every kind.
-    pub const ALL: [PurchaseModelKind; 3] = [
+    pub const ALL: [PurchaseModelKind; 4] = [
         PurchaseModelKind::BgNbd,
         PurchaseModelKind::ModifiedBgNbd,
         PurchaseModelKind::ParetoNbd,
+        PurchaseModelKind::BetaGeoBetaBinom,
     ];
 
-    /// The model's name: `"bg_nbd"`, `"mbg_nbd"` or `"pareto_nbd"`; the spelling of the Python
-    /// door (`model=`) and of messages.
+    /// The model's name: `"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"` or `"bg_bb"`; the spelling of
+    /// the Python door (`model=`) and of messages.
     ///
     /// ```
     /// use retention_core::churn::model::PurchaseModelKind;
     /// assert_eq!(PurchaseModelKind::BgNbd.name(), "bg_nbd");
     /// assert_eq!(PurchaseModelKind::ModifiedBgNbd.name(), "mbg_nbd");
     /// assert_eq!(PurchaseModelKind::ParetoNbd.name(), "pareto_nbd");
+    /// assert_eq!(PurchaseModelKind::BetaGeoBetaBinom.name(), "bg_bb");
     /// for kind in PurchaseModelKind::ALL {
     ///     assert_eq!(PurchaseModelKind::from_name(kind.name()), Some(kind));
     /// }
@@ -157,6 +163,7 @@ impl PurchaseModelKind {
             PurchaseModelKind::BgNbd => "bg_nbd",
             PurchaseModelKind::ModifiedBgNbd => "mbg_nbd",
             PurchaseModelKind::ParetoNbd => "pareto_nbd",
+            PurchaseModelKind::BetaGeoBetaBinom => "bg_bb",
         }
     }
 
@@ -169,19 +176,24 @@ impl PurchaseModelKind {
     }
 
     /// The parameter names in lifetimes' order: `r, alpha, a, b` for the beta-geometric
-    /// models, `r, alpha, s, beta` for Pareto/NBD.
+    /// models, `r, alpha, s, beta` for Pareto/NBD, `alpha, beta, gamma, delta` for BG/BB.
     ///
     /// ```
     /// use retention_core::churn::model::PurchaseModelKind;
     /// assert_eq!(PurchaseModelKind::BgNbd.param_names(), ["r", "alpha", "a", "b"]);
     /// assert_eq!(PurchaseModelKind::ModifiedBgNbd.param_names(), ["r", "alpha", "a", "b"]);
     /// assert_eq!(PurchaseModelKind::ParetoNbd.param_names(), ["r", "alpha", "s", "beta"]);
+    /// assert_eq!(
+    ///     PurchaseModelKind::BetaGeoBetaBinom.param_names(),
+    ///     ["alpha", "beta", "gamma", "delta"]
+    /// );
     /// ```
     #[must_use]
     pub const fn param_names(self) -> [&'static str; 4] {
         match self {
             PurchaseModelKind::BgNbd | PurchaseModelKind::ModifiedBgNbd => ["r", "alpha", "a", "b"],
             PurchaseModelKind::ParetoNbd => ["r", "alpha", "s", "beta"],
+            PurchaseModelKind::BetaGeoBetaBinom => ["alpha", "beta", "gamma", "delta"],
         }
     }
 }
@@ -192,12 +204,26 @@ impl fmt::Display for PurchaseModelKind {
     }
 }
 
+/// Calls `$method` on the model inside a [`PurchaseModel`]. A `match` rather than a `&dyn
+/// TransactionModel`: a vtable keeps every method of every model in the firmware image (the
+/// log-likelihoods a till never calls), a match only those a caller reaches.
+macro_rules! each_model {
+    ($model:expr, $inner:ident => $call:expr) => {
+        match $model {
+            PurchaseModel::BgNbd($inner) => $call,
+            PurchaseModel::ModifiedBgNbd($inner) => $call,
+            PurchaseModel::ParetoNbd($inner) => $call,
+            PurchaseModel::BetaGeoBetaBinom($inner) => $call,
+        }
+    };
+}
+
 impl TransactionModel for PurchaseModel {
     fn log_likelihood(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        self.inner().log_likelihood(customer)
+        each_model!(self, m => m.log_likelihood(customer))
     }
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        self.inner().p_alive(customer)
+        each_model!(self, m => m.p_alive(customer))
     }
     #[cfg(feature = "std")]
     fn p_alive_columns(
@@ -207,13 +233,13 @@ impl TransactionModel for PurchaseModel {
         age: &[f64],
         out: &mut [f64],
     ) -> Option<bool> {
-        self.inner().p_alive_columns(x, t_x, age, out)
+        each_model!(self, m => m.p_alive_columns(x, t_x, age, out))
     }
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
-        self.inner().expected_purchases(customer, t)
+        each_model!(self, m => m.expected_purchases(customer, t))
     }
     fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
-        self.inner().unconditional_expected_purchases(t)
+        each_model!(self, m => m.unconditional_expected_purchases(t))
     }
 }
 
@@ -226,6 +252,37 @@ pub struct SpendModel {
     pub clv_months: u16,
     /// Monthly discount rate for CLV, finite, in `[0, 1]` (0.01 is 1 % a month).
     pub monthly_discount_rate: f64,
+}
+
+impl SpendModel {
+    /// A customer's lifetime value over [`SpendModel::clv_months`] months, in the spend model's
+    /// money unit: the Gamma-Gamma expected spend per purchase given the customer's mean repeat
+    /// spend `mean_spend` (that unit), times `purchases`' expected purchases month by month,
+    /// discounted ([`customer_lifetime_value`]); `unit` is the time unit of `customer`. The one
+    /// path from an observation and a mean spend to a CLV: [`ChurnModel::score`] and the
+    /// fitters of the Python door both take it.
+    ///
+    /// Errors: [`ChurnError::InvalidArgument`] for a mean spend, rate or horizon out of range;
+    /// the models' errors.
+    pub fn customer_value<M: TransactionModel + ?Sized>(
+        &self,
+        purchases: &M,
+        customer: &Observation,
+        mean_spend: f64,
+        unit: TimeUnit,
+    ) -> Result<f64, ChurnError> {
+        let per_purchase = self
+            .gamma_gamma
+            .expected_spend(customer.frequency(), mean_spend)?;
+        customer_lifetime_value(
+            purchases,
+            customer,
+            per_purchase,
+            self.clv_months,
+            self.monthly_discount_rate,
+            unit,
+        )
+    }
 }
 
 /// A fitted churn model, ready to score (see the module docs). Built with [`ChurnModel::new`]
@@ -301,17 +358,62 @@ impl ChurnModel {
     /// A model scoring with `purchases` on `periods`, with the default thresholds
     /// ([`RiskThresholds::DEFAULT`]), a horizon of 52 weeks (364 days), amounts in minor units
     /// (money unit 1), and no spend model or RFM cut points.
+    ///
+    /// A BG/BB model counts whole periods of its grain: its periods must measure times in that
+    /// grain ([`Periods::DAYS`] or [`Periods::WEEKS`]); [`ChurnModel::try_new`] checks that,
+    /// and [`ChurnModel::encode`] refuses a model that breaks it.
     #[must_use]
     pub fn new(purchases: PurchaseModel, periods: Periods) -> ChurnModel {
         ChurnModel {
             purchases,
             periods,
             thresholds: RiskThresholds::DEFAULT,
-            horizon: DEFAULT_HORIZON_DAYS / periods.unit.days(),
+            horizon: periods.unit.year(),
             money_unit_minor: 1,
             spend: None,
             rfm: None,
         }
+    }
+
+    /// [`ChurnModel::new`], checked: for BG/BB, `periods` must measure in its grain.
+    ///
+    /// ```
+    /// use retention_core::churn::bg_bb::BetaGeoBetaBinom;
+    /// use retention_core::churn::model::{ChurnModel, PurchaseModel};
+    /// use retention_core::churn::summary::Periods;
+    /// let bg_bb = PurchaseModel::BetaGeoBetaBinom(BetaGeoBetaBinom::new(1.2, 0.75, 0.66, 2.8)?);
+    /// assert!(ChurnModel::try_new(bg_bb, Periods::WEEKS).is_ok());
+    /// assert!(ChurnModel::try_new(bg_bb, Periods::DAYS_IN_WEEKS).is_err()); // 3/7 of a week
+    /// # Ok::<(), retention_core::churn::ChurnError>(())
+    /// ```
+    ///
+    /// Errors: [`ChurnError::InvalidArgument`].
+    pub fn try_new(purchases: PurchaseModel, periods: Periods) -> Result<ChurnModel, ChurnError> {
+        let model = ChurnModel::new(purchases, periods);
+        model.check_discrete()?;
+        Ok(model)
+    }
+
+    /// For BG/BB, which counts whole purchase opportunities: times measured in the grain, a
+    /// whole horizon within [`MAX_BG_BB_PERIODS`], and a spend model only where a month is
+    /// whole periods (days: 30; weeks are 4.345 a month).
+    fn check_discrete(&self) -> Result<(), ChurnError> {
+        if !matches!(self.purchases, PurchaseModel::BetaGeoBetaBinom(_)) {
+            return Ok(());
+        }
+        let in_grain = matches!(
+            (self.periods.grain, self.periods.unit),
+            (Grain::Day, TimeUnit::Days) | (Grain::Week, TimeUnit::Weeks)
+        );
+        let month = periods_per_month(self.periods.unit);
+        let whole = |v: f64| libm::floor(v) == v;
+        if !in_grain || !whole(self.horizon) || (self.spend.is_some() && !whole(month)) {
+            return Err(ChurnError::InvalidArgument);
+        }
+        if self.horizon > MAX_BG_BB_PERIODS {
+            return Err(ChurnError::TooManyPeriods);
+        }
+        Ok(())
     }
 
     /// Sets the risk thresholds.
@@ -321,9 +423,13 @@ impl ChurnModel {
         self
     }
 
-    /// Sets the horizon of [`Score::expected_purchases`], in time units (finite, ≥ 0).
+    /// Sets the horizon of [`Score::expected_purchases`], in time units (finite, ≥ 0; for
+    /// BG/BB whole, within [`MAX_BG_BB_PERIODS`]).
+    ///
+    /// Errors: [`ChurnError::InvalidArgument`], [`ChurnError::TooManyPeriods`].
     pub fn with_horizon(mut self, horizon: f64) -> Result<ChurnModel, ChurnError> {
         self.horizon = super::check_horizon(horizon)?;
+        self.check_discrete()?;
         Ok(self)
     }
 
@@ -339,10 +445,12 @@ impl ChurnModel {
 
     /// Adds the spend model. Errors: [`ChurnError::ParameterOutOfDomain`] when `q ≤ 1`,
     /// [`ChurnError::InvalidArgument`] for months outside 1..=[`MAX_CLV_MONTHS`] or a discount
-    /// rate outside `[0, 1]`.
+    /// rate outside `[0, 1]`, and for a BG/BB model measured in weeks (CLV sums months of
+    /// 4.345 weeks, which are not whole purchase opportunities).
     pub fn with_spend(mut self, spend: SpendModel) -> Result<ChurnModel, ChurnError> {
         check_spend(&spend)?;
         self.spend = Some(spend);
+        self.check_discrete()?;
         Ok(self)
     }
 
@@ -416,15 +524,10 @@ impl ChurnModel {
         let clv = match self.spend {
             None => None,
             Some(spend) => {
-                let per_purchase = spend
-                    .gamma_gamma
-                    .expected_spend(customer.frequency(), mean_spend)?;
-                let value = customer_lifetime_value(
+                let value = spend.customer_value(
                     &self.purchases,
                     customer,
-                    per_purchase,
-                    spend.clv_months,
-                    spend.monthly_discount_rate,
+                    mean_spend,
                     self.periods.unit,
                 )?;
                 Some(to_money(value * unit)?)
@@ -502,14 +605,20 @@ impl ChurnModel {
 
     /// Writes the model as a `Kind::Model` blob into `out` (at most [`MODEL_MAX_LEN`] bytes),
     /// returning the length used.
+    ///
+    /// Errors: those of the envelope, and [`EncodeError::Serialize`] for a BG/BB model whose
+    /// periods do not measure in its grain (see [`ChurnModel::try_new`]).
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        self.check_discrete().map_err(|_| EncodeError::Serialize)?;
         envelope::encode(Kind::Model, &Wire::from(*self), None, out)
     }
 
     /// Reads a model blob, checking the envelope and then every value: parameters finite and
     /// above zero (Gamma-Gamma `q > 1`), thresholds strictly increasing in 1..=1000, horizon
     /// finite and ≥ 0, money unit ≥ 1, CLV months 1..=1200, discount rate in `[0, 1]`, RFM cut
-    /// points finite and non-decreasing. A value out of range is `DecodeError::OutOfRange`.
+    /// points finite and non-decreasing; for BG/BB, periods measured in the grain, a whole
+    /// horizon, a spend model only with daily periods. A value out of range is
+    /// `DecodeError::OutOfRange`.
     pub fn decode(blob: &[u8]) -> Result<ChurnModel, DecodeError> {
         let wire: Wire = envelope::decode(blob, Kind::Model, None)?;
         ChurnModel::try_from(wire).map_err(|_| DecodeError::OutOfRange)
@@ -568,6 +677,8 @@ enum PurchasesWire {
     BgNbd([f64; 4]),
     ModifiedBgNbd([f64; 4]),
     ParetoNbd([f64; 4]),
+    /// Added after the first three: their variant numbers, and so older blobs, are unchanged.
+    BetaGeoBetaBinom([f64; 4]),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -584,6 +695,7 @@ impl From<ChurnModel> for Wire {
                 PurchaseModel::BgNbd(m) => PurchasesWire::BgNbd(m.params()),
                 PurchaseModel::ModifiedBgNbd(m) => PurchasesWire::ModifiedBgNbd(m.params()),
                 PurchaseModel::ParetoNbd(m) => PurchasesWire::ParetoNbd(m.params()),
+                PurchaseModel::BetaGeoBetaBinom(m) => PurchasesWire::BetaGeoBetaBinom(m.params()),
             },
             periods: model.periods,
             thresholds: model.thresholds.get(),
@@ -615,6 +727,9 @@ impl TryFrom<Wire> for ChurnModel {
             PurchasesWire::ParetoNbd([r, alpha, s, beta]) => {
                 PurchaseModel::ParetoNbd(ParetoNbd::new(r, alpha, s, beta)?)
             }
+            PurchasesWire::BetaGeoBetaBinom([alpha, beta, gamma, delta]) => {
+                PurchaseModel::BetaGeoBetaBinom(BetaGeoBetaBinom::new(alpha, beta, gamma, delta)?)
+            }
         };
         let thresholds =
             RiskThresholds::new(wire.thresholds).map_err(|_| ChurnError::InvalidArgument)?;
@@ -633,13 +748,14 @@ impl TryFrom<Wire> for ChurnModel {
         if let Some([r, f, m]) = wire.rfm {
             model = model.with_rfm(RfmCuts::new(r, f, m)?);
         }
+        model.check_discrete()?;
         Ok(model)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::summary::{Grain, TimeUnit};
+    use super::super::summary::Grain;
     use super::*;
     use proptest::prelude::*;
 
@@ -700,6 +816,85 @@ mod tests {
         assert_eq!(&buf[..6], &[0x52, 0x54, 0x01, 0x30, 52, 0x00]);
         assert_eq!(&buf[6..6 + 52], &payload);
         assert_eq!(ChurnModel::decode(&buf[..used]).unwrap(), model);
+    }
+
+    /// A BG/BB model: its variant is the fourth (3); the older three keep their numbers, so
+    /// blobs written before it still read (`shared_vectors`).
+    #[test]
+    fn bg_bb_blob_and_its_checks() {
+        let bg_bb = PurchaseModel::BetaGeoBetaBinom(
+            BetaGeoBetaBinom::new(1.204, 0.750, 0.657, 2.783).unwrap(),
+        );
+        let model = ChurnModel::try_new(bg_bb, Periods::WEEKS).unwrap();
+        let mut buf = [0u8; MODEL_MAX_LEN];
+        let used = model.encode(&mut buf).unwrap();
+        #[rustfmt::skip]
+        let head: [u8; 9] = [
+            0x03,                                           // purchases: BetaGeoBetaBinom
+            0xdd, 0x24, 0x06, 0x81, 0x95, 0x43, 0xf3, 0x3f, // alpha = 1.204
+        ];
+        assert_eq!(&buf[6..6 + 9], &head);
+        assert_eq!(&buf[6 + 33..6 + 35], &[0x01, 0x01]); // weekly grain, weeks
+        assert_eq!(ChurnModel::decode(&buf[..used]).unwrap(), model);
+        assert_eq!(model.purchases().kind().name(), "bg_bb");
+        // Times not in the grain, a fractional horizon, or a spend model on weeks (months of
+        // 4.345 weeks): refused when built, encoded and decoded.
+        assert_eq!(
+            ChurnModel::try_new(bg_bb, Periods::DAYS_IN_WEEKS),
+            Err(ChurnError::InvalidArgument)
+        );
+        assert_eq!(model.with_horizon(2.5), Err(ChurnError::InvalidArgument));
+        assert_eq!(model.with_horizon(1e6), Err(ChurnError::TooManyPeriods));
+        let spend = SpendModel {
+            gamma_gamma: GammaGamma::new(6.25, 3.74, 15.44).unwrap(),
+            clv_months: 12,
+            monthly_discount_rate: 0.01,
+        };
+        assert_eq!(model.with_spend(spend), Err(ChurnError::InvalidArgument));
+        let daily = ChurnModel::try_new(bg_bb, Periods::DAYS).unwrap();
+        assert!(daily.with_spend(spend).is_ok());
+        let loose = ChurnModel::new(bg_bb, Periods::DAYS_IN_WEEKS);
+        assert_eq!(loose.encode(&mut buf), Err(EncodeError::Serialize));
+        let mut wire = Wire::from(model);
+        wire.periods = Periods::DAYS_IN_WEEKS;
+        let used = envelope::encode(Kind::Model, &wire, None, &mut buf).unwrap();
+        assert_eq!(
+            ChurnModel::decode(&buf[..used]),
+            Err(DecodeError::OutOfRange)
+        );
+    }
+
+    /// A weekly BG/BB model scores a weekly summary: first purchase in week 0, repeats in weeks
+    /// 2 and 4, today in week 6 is x = 2, t_x = 4, n = 6; P(alive in week 7) against the
+    /// 50-digit reference (`tests/vectors/discrete_churn.json`, the donation parameters).
+    #[test]
+    fn bg_bb_scores_a_weekly_summary() {
+        let bg_bb = PurchaseModel::BetaGeoBetaBinom(
+            BetaGeoBetaBinom::new(1.204, 0.750, 0.657, 2.783).unwrap(),
+        );
+        let model = ChurnModel::try_new(bg_bb, Periods::WEEKS)
+            .unwrap()
+            .with_horizon(5.0)
+            .unwrap();
+        let mut summary = ChurnSummary::new(Grain::Week);
+        let monday = crate::time::Date::new(2024, 1, 1)
+            .unwrap()
+            .to_day()
+            .number();
+        let week = |k: i32| Day::from_number(monday + 7 * k).unwrap();
+        for k in [0, 2, 4] {
+            summary
+                .record_purchase(week(k), Money::from_minor(500))
+                .unwrap();
+        }
+        let score = model.score_summary(&summary, week(6)).unwrap();
+        let want = 0.589_514_116_433_697_9;
+        assert!((score.p_alive - want).abs() < 1e-12, "{}", score.p_alive);
+        assert_eq!(score.risk, 410);
+        assert_eq!(model.risk_of(&summary, week(6)).unwrap(), Some(410));
+        // Expected purchases in the next 5 weeks (the model's horizon).
+        let expected = 1.057_348_941_909_680_6;
+        assert!((score.expected_purchases - expected).abs() < 1e-12 * expected);
     }
 
     #[test]
@@ -902,7 +1097,7 @@ mod tests {
     fn any_model() -> impl Strategy<Value = ChurnModel> {
         let param = || (-8.0f64..8.0).prop_map(libm::exp);
         (
-            0u8..3,
+            0u8..4,
             [param(), param(), param(), param()],
             any::<bool>(),
             any::<bool>(),
@@ -919,8 +1114,16 @@ mod tests {
                         1 => PurchaseModel::ModifiedBgNbd(
                             ModifiedBgNbd::new(p0, p1, p2, p3).unwrap(),
                         ),
-                        _ => PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3).unwrap()),
+                        2 => PurchaseModel::ParetoNbd(ParetoNbd::new(p0, p1, p2, p3).unwrap()),
+                        _ => PurchaseModel::BetaGeoBetaBinom(
+                            BetaGeoBetaBinom::new(p0, p1, p2, p3).unwrap(),
+                        ),
                     };
+                    // BG/BB: times in the grain, whole horizons, CLV only on days.
+                    let discrete = kind == 3;
+                    let weeks = if discrete { week } else { weeks };
+                    let horizon = if discrete { horizon.floor() } else { horizon };
+                    let spend = spend.filter(|_| !(discrete && weeks));
                     let periods = Periods {
                         grain: if week { Grain::Week } else { Grain::Day },
                         unit: if weeks {

@@ -95,6 +95,28 @@ pub enum Segment {
 }
 
 impl Segment {
+    /// Every segment, in code order (1..=11): the list the bindings publish.
+    pub const ALL: [Segment; 11] = [
+        Segment::Champions,
+        Segment::Loyal,
+        Segment::PotentialLoyalists,
+        Segment::NewCustomers,
+        Segment::Promising,
+        Segment::NeedAttention,
+        Segment::AboutToSleep,
+        Segment::AtRisk,
+        Segment::CannotLoseThem,
+        Segment::Hibernating,
+        Segment::Lost,
+    ];
+
+    /// The segment's code, 1..=11 in [`Segment::ALL`] order: the number the bindings and
+    /// score tables carry.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
     /// A lower-case name with underscores (`"at_risk"`).
     #[must_use]
     pub const fn name(self) -> &'static str {
@@ -272,6 +294,15 @@ pub fn fit_cuts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_segment_once_in_code_order() {
+        assert_eq!(
+            Segment::ALL.map(Segment::code),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        );
+        assert_eq!(Segment::ALL[7].name(), "at_risk");
+    }
 
     #[test]
     fn every_grid_cell_has_a_segment() {

@@ -2,7 +2,8 @@
 //! with each purchase in O(1) and a few bytes.
 //!
 //! The definitions are lifetimes' `summary_data_from_transaction_data`:
-//! - purchases are grouped into periods of a [`Grain`] (a day, or an ISO week Monday–Sunday);
+//! - purchases are grouped into periods of a [`Grain`] (a day, an ISO week Monday–Sunday, or a
+//!   calendar month);
 //!   several purchases in one period count as one purchase of their summed amount;
 //! - **frequency** x: the number of periods with a purchase, less the first (repeat periods);
 //! - **recency** t_x: from the start of the first purchase period to the start of the last;
@@ -10,8 +11,9 @@
 //! - **mean spend**: the mean amount of the repeat periods (the first period's amount is left
 //!   out); 0 without repeat purchases.
 //!
-//! Times go to the model in a [`TimeUnit`] (days or weeks). The CDNOW calibration summary is
-//! purchases collapsed by day and measured in weeks: [`Periods::DAYS_IN_WEEKS`].
+//! Times go to the model in a [`TimeUnit`] (days, weeks or months; [`Periods::span`]). The CDNOW
+//! calibration summary is purchases collapsed by day and measured in weeks:
+//! [`Periods::DAYS_IN_WEEKS`].
 //!
 //! ```
 //! use retention_core::churn::summary::{ChurnSummary, Grain, Periods};
@@ -36,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Observation;
 use crate::money::{Money, Rounding, div_round};
-use crate::time::{Day, Period, WEEK_ORIGIN_DAY};
+use crate::time::{Day, Period, WEEK_ORIGIN_DAY, month_start_number};
 
 /// The period purchases collapse into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,19 +47,22 @@ pub enum Grain {
     Day,
     /// An ISO week, Monday to Sunday (lifetimes `freq="W"`).
     Week,
+    /// A calendar month (lifetimes `freq="M"`).
+    Month,
 }
 
 impl Grain {
-    /// Both grains, in code order.
-    pub const ALL: [Grain; 2] = [Grain::Day, Grain::Week];
+    /// Every grain, in code order.
+    pub const ALL: [Grain; 3] = [Grain::Day, Grain::Week, Grain::Month];
 
-    /// The lifetimes / pandas frequency alias: `"D"` or `"W"` (the Python door's `freq` and
-    /// `grain` spelling).
+    /// The lifetimes / pandas frequency alias: `"D"`, `"W"` or `"M"` (the Python door's `freq`
+    /// and `grain` spelling).
     #[must_use]
     pub const fn freq(self) -> &'static str {
         match self {
             Grain::Day => "D",
             Grain::Week => "W",
+            Grain::Month => "M",
         }
     }
 
@@ -67,13 +72,14 @@ impl Grain {
         Grain::ALL.into_iter().find(|grain| grain.freq() == freq)
     }
 
-    /// The grain's number: 0 for a day, 1 for a week (the C door's `RTN_CHURN_GRAIN_*`, and
-    /// the variant index the customer record and model blob store).
+    /// The grain's number: 0 for a day, 1 for a week, 2 for a month (the C door's
+    /// `RTN_CHURN_GRAIN_*`, and the variant index the customer record and model blob store).
     #[must_use]
     pub const fn code(self) -> u8 {
         match self {
             Grain::Day => 0,
             Grain::Week => 1,
+            Grain::Month => 2,
         }
     }
 
@@ -89,6 +95,7 @@ impl Grain {
         match self {
             Grain::Day => day.period_index(Period::Day),
             Grain::Week => day.period_index(Period::Week),
+            Grain::Month => day.period_index(Period::Month),
         }
     }
 
@@ -107,6 +114,7 @@ impl Grain {
             // Week 0 starts on the week origin. i32 · 7 fits in i64.
             #[allow(clippy::arithmetic_side_effects)]
             Grain::Week => i64::from(index) * 7 + i64::from(WEEK_ORIGIN_DAY),
+            Grain::Month => month_start_number(index),
         }
     }
 }
@@ -118,19 +126,24 @@ pub enum TimeUnit {
     Days,
     /// Weeks of 7 days.
     Weeks,
+    /// Months: whole calendar months between the periods of a month grain; for day and week
+    /// grains, spans of days in mean Gregorian months of [`TimeUnit::days`] = 30.436875 days
+    /// (see [`Periods::span`]).
+    Months,
 }
 
 impl TimeUnit {
-    /// Both units.
-    pub const ALL: [TimeUnit; 2] = [TimeUnit::Days, TimeUnit::Weeks];
+    /// Every unit, in code order.
+    pub const ALL: [TimeUnit; 3] = [TimeUnit::Days, TimeUnit::Weeks, TimeUnit::Months];
 
-    /// The lifetimes / pandas frequency alias of the unit: `"D"` or `"W"` (the Python door's
-    /// `unit` spelling).
+    /// The lifetimes / pandas frequency alias of the unit: `"D"`, `"W"` or `"M"` (the Python
+    /// door's `unit` spelling).
     #[must_use]
     pub const fn freq(self) -> &'static str {
         match self {
             TimeUnit::Days => "D",
             TimeUnit::Weeks => "W",
+            TimeUnit::Months => "M",
         }
     }
 
@@ -140,12 +153,25 @@ impl TimeUnit {
         TimeUnit::ALL.into_iter().find(|unit| unit.freq() == freq)
     }
 
-    /// Days in one unit.
+    /// Days in one unit; a month is the mean Gregorian month, 365.2425 / 12 = 30.436875 days
+    /// (NumPy's `timedelta64(1, "M")`).
     #[must_use]
     pub const fn days(self) -> f64 {
         match self {
             TimeUnit::Days => 1.0,
             TimeUnit::Weeks => 7.0,
+            TimeUnit::Months => 30.436_875,
+        }
+    }
+
+    /// The default horizon of a score's expected purchases, a year: 364 days, 52 weeks or 12
+    /// months.
+    #[must_use]
+    pub const fn year(self) -> f64 {
+        match self {
+            TimeUnit::Days => 364.0,
+            TimeUnit::Weeks => 52.0,
+            TimeUnit::Months => 12.0,
         }
     }
 }
@@ -177,6 +203,38 @@ impl Periods {
         grain: Grain::Day,
         unit: TimeUnit::Weeks,
     };
+    /// Monthly purchases, times in whole months (lifetimes `freq="M"`).
+    pub const MONTHS: Periods = Periods {
+        grain: Grain::Month,
+        unit: TimeUnit::Months,
+    };
+
+    /// The time from the start of period `from` to the start of period `to` (indices of the
+    /// grain, [`Grain::period_index`]) in the unit: for a month grain measured in months, the
+    /// whole months between them; otherwise the days between the periods' first days divided
+    /// by the unit's [`TimeUnit::days`] (so months of a day or week grain are mean months).
+    ///
+    /// ```
+    /// use retention_core::churn::summary::{Grain, Periods};
+    /// use retention_core::time::Date;
+    /// let (jan, mar) = (Date::new(2024, 1, 31)?.to_day(), Date::new(2024, 3, 1)?.to_day());
+    /// let months = |p: Periods| p.span(p.grain.period_index(jan), p.grain.period_index(mar));
+    /// assert_eq!(months(Periods::MONTHS), 2.0); // January to March
+    /// assert_eq!(months(Periods::DAYS), 30.0); // 31 January to 1 March 2024
+    /// # Ok::<(), retention_core::time::TimeError>(())
+    /// ```
+    #[must_use]
+    pub fn span(self, from: i32, to: i32) -> f64 {
+        match (self.grain, self.unit) {
+            (Grain::Month, TimeUnit::Months) => f64::from(to) - f64::from(from),
+            _ => {
+                // Period starts are within 2^40 days: the difference is exact in i64 and f64.
+                #[allow(clippy::arithmetic_side_effects, clippy::cast_precision_loss)]
+                let days = (self.grain.start_day(to) - self.grain.start_day(from)) as f64;
+                days / self.unit.days()
+            }
+        }
+    }
 }
 
 /// Why a purchase was not recorded; the summary is unchanged.
@@ -472,16 +530,23 @@ impl ChurnSummary {
         Ok(spans)
     }
 
-    /// The customer as the models see them on `today`: frequency, recency and age in `unit`s.
+    /// The customer as the models see them on `today`: frequency, recency and age in `unit`s
+    /// ([`Periods::span`] of the summary's grain and `unit`).
     ///
     /// Errors: [`ObserveError::NoPurchases`], [`ObserveError::TodayBeforeLastPurchase`].
     pub fn observe(&self, today: Day, unit: TimeUnit) -> Result<Observation, ObserveError> {
-        let (recency_days, age_days) = self.span_days(today)?;
-        // Spans below 2^53 days are exact in f64.
-        #[allow(clippy::cast_precision_loss)]
+        let h = self.history.ok_or(ObserveError::NoPurchases)?;
+        let now = self.grain.period_index(today);
+        if now < h.last_period {
+            return Err(ObserveError::TodayBeforeLastPurchase);
+        }
+        let periods = Periods {
+            grain: self.grain,
+            unit,
+        };
         let (recency, age) = (
-            recency_days as f64 / unit.days(),
-            age_days as f64 / unit.days(),
+            periods.span(h.first_period, h.last_period),
+            periods.span(h.first_period, now),
         );
         // The invariants (0 ≤ recency ≤ age, recency 0 exactly when x is 0) hold by
         // construction; a failure would be a bug, reported as "no purchases" rather than a panic.
@@ -637,8 +702,9 @@ mod tests {
             ])
             .is_err()
         );
-        // An unknown grain.
-        assert!(decode(&[0x02, 0x00]).is_err());
+        // A month grain (2) is known, 3 is not.
+        assert_eq!(decode(&[0x02, 0x00]), Ok(ChurnSummary::new(Grain::Month)));
+        assert!(decode(&[0x03, 0x00]).is_err());
         // The longest encoding fits SUMMARY_MAX_LEN.
         let longest = ChurnSummary {
             grain: Grain::Week,
@@ -678,10 +744,9 @@ mod tests {
     proptest! {
         #[test]
         fn online_equals_recomputed(
-            week in any::<bool>(),
+            grain in proptest::sample::select(Grain::ALL.to_vec()),
             steps in proptest::collection::vec((0i32..20, 0i64..10_000), 1..40),
         ) {
-            let grain = if week { Grain::Week } else { Grain::Day };
             let mut summary = ChurnSummary::new(grain);
             let mut purchases = Vec::new();
             let mut day = 19_000;
@@ -708,13 +773,16 @@ mod tests {
         assert_eq!(Grain::from_freq("W"), Some(Grain::Week));
         assert_eq!(TimeUnit::from_freq("D"), Some(TimeUnit::Days));
         assert_eq!(TimeUnit::from_freq("W"), Some(TimeUnit::Weeks));
-        for refused in ["", "d", "M", "H", "day", "W-SUN"] {
+        assert_eq!(Grain::from_freq("M"), Some(Grain::Month));
+        assert_eq!(TimeUnit::from_freq("M"), Some(TimeUnit::Months));
+        for refused in ["", "d", "m", "H", "h", "Q", "day", "W-SUN", "MS"] {
             assert_eq!(Grain::from_freq(refused), None, "{refused:?}");
             assert_eq!(TimeUnit::from_freq(refused), None, "{refused:?}");
         }
         assert_eq!(Grain::from_code(0), Some(Grain::Day));
         assert_eq!(Grain::from_code(1), Some(Grain::Week));
-        assert_eq!(Grain::from_code(2), None);
+        assert_eq!(Grain::from_code(2), Some(Grain::Month));
+        assert_eq!(Grain::from_code(3), None);
         for grain in Grain::ALL {
             assert_eq!(Grain::from_freq(grain.freq()), Some(grain));
             // The code is the variant index stored in records and model blobs (one byte).
@@ -730,5 +798,53 @@ mod tests {
         // Week 0 starts on the week origin, Monday 1969-12-29.
         assert_eq!(Grain::Week.start(0), Some(day(1969, 12, 29)));
         assert_eq!(Grain::Week.start(1), Some(day(1970, 1, 5)));
+        // Month 2024 · 12 + 1 is February 2024; months beyond 9999 have no first day.
+        assert_eq!(Grain::Month.start(2024 * 12 + 1), Some(day(2024, 2, 1)));
+        assert_eq!(Grain::Month.start(10_000 * 12), None);
+        assert_eq!(Grain::Month.start(i32::MIN), None);
+    }
+
+    #[test]
+    fn months_collapse_and_count_whole_months() {
+        // 31 January, 1 and 29 February, 31 March 2024: three months with purchases.
+        let mut s = ChurnSummary::new(Grain::Month);
+        for (m, d, cents) in [(1, 31, 100), (2, 1, 200), (2, 29, 300), (3, 31, 400)] {
+            s.record_purchase(day(2024, m, d), Money::from_minor(cents))
+                .unwrap();
+        }
+        // Repeats: February (2.00 + 3.00) and March (4.00): x = 2, mean 4.50.
+        assert_eq!(s.frequency(), 2);
+        assert_eq!(s.repeat_spend(), Money::from_minor(900));
+        assert_eq!(s.mean_spend(), 450.0);
+        // On 15 July 2024, in months: first January, last March, today July.
+        let o = s.observe(day(2024, 7, 15), TimeUnit::Months).unwrap();
+        assert_eq!((o.frequency(), o.recency(), o.age()), (2.0, 2.0, 6.0));
+        // In days between the months' first days: 1 Jan → 1 Mar 2024 is 60 days, → 1 Jul 182.
+        let o = s.observe(day(2024, 7, 15), TimeUnit::Days).unwrap();
+        assert_eq!((o.recency(), o.age()), (60.0, 182.0));
+        // A day grain measured in months uses the mean month of 30.436875 days.
+        let mut d = ChurnSummary::new(Grain::Day);
+        d.record_purchase(day(2024, 1, 1), Money::ZERO).unwrap();
+        let o = d.observe(day(2024, 12, 31), TimeUnit::Months).unwrap();
+        assert_eq!(o.age(), 365.0 / 30.436_875);
+        // Pinned bytes: grain 02, Some 01, first 2024·12 = 24288 zig-zag 48576 = c0 fb 02,
+        // last 24290 → 48580 = c4 fb 02, repeats 02, spend 900 zig-zag 1800 = 88 0e.
+        let mut buf = [0u8; SUMMARY_MAX_LEN];
+        let bytes = postcard::to_slice(&s, &mut buf).unwrap();
+        assert_eq!(
+            bytes,
+            &[
+                0x02, 0x01, 0xc0, 0xfb, 0x02, 0xc4, 0xfb, 0x02, 0x02, 0x88, 0x0e
+            ]
+        );
+        assert_eq!(postcard::from_bytes::<ChurnSummary>(bytes).unwrap(), s);
+        // A month index beyond the supported years is refused on decode (month 120000 =
+        // January 10000, zig-zag 240000 = 80 d3 0e).
+        assert!(
+            postcard::from_bytes::<ChurnSummary>(&[
+                0x02, 0x01, 0x80, 0xd3, 0x0e, 0x80, 0xd3, 0x0e, 0x00, 0x00
+            ])
+            .is_err()
+        );
     }
 }

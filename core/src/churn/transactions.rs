@@ -31,7 +31,8 @@ pub struct SummaryRow {
 pub enum TransactionError {
     /// The columns differ in length.
     LengthMismatch,
-    /// Row `index` has an amount that is NaN or infinite.
+    /// Row `index` has an amount that is negative, NaN or infinite (amounts are spend: net
+    /// returns out of the table first).
     InvalidAmount {
         /// The row.
         index: usize,
@@ -45,7 +46,11 @@ impl fmt::Display for TransactionError {
         match self {
             TransactionError::LengthMismatch => f.write_str("columns differ in length"),
             TransactionError::InvalidAmount { index } => {
-                write!(f, "row {index}: amount is not a finite number")
+                write!(
+                    f,
+                    "row {index}: amount is negative or not a finite number (amounts are \
+                     spend, at least 0: net returns out of the table first)"
+                )
             }
             TransactionError::InvalidPeriod => {
                 f.write_str("calibration period ends after the observation period")
@@ -100,7 +105,7 @@ fn periods_by_customer(
     let mut keyed: Vec<(u64, i32, usize)> = Vec::with_capacity(customers.len());
     for (index, (&customer, &day)) in customers.iter().zip(days).enumerate() {
         let amount = amounts.and_then(|a| a.get(index)).copied().unwrap_or(0.0);
-        if !amount.is_finite() {
+        if !amount.is_finite() || amount < 0.0 {
             return Err(TransactionError::InvalidAmount { index });
         }
         // lifetimes keeps transactions whose period starts on or before the end's period start.
@@ -142,18 +147,21 @@ fn periods_by_customer(
     Ok(table)
 }
 
-/// Days from period `from` to period `to` of `periods`' grain.
-fn days_between(periods: Periods, from: i32, to: i32) -> f64 {
-    let per_period = match periods.grain {
-        super::summary::Grain::Day => 1.0,
-        super::summary::Grain::Week => 7.0,
-    };
-    (f64::from(to) - f64::from(from)) * per_period
+/// Whether a summary counts the first purchase period (lifetimes'
+/// `include_first_transaction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FirstPurchase {
+    /// Left out, as the models need: frequency counts the repeat periods and the mean spend is
+    /// theirs (lifetimes' default).
+    Excluded,
+    /// Counted: frequency is every purchase period and the mean spend includes the first
+    /// period's (lifetimes' `include_first_transaction=True`; not for the fitters).
+    Included,
 }
 
 /// lifetimes' `summary_data_from_transaction_data`: one row per customer with a purchase up to
 /// `observation_period_end` (inclusive), sorted by customer id. Transactions after it are
-/// ignored.
+/// ignored. Times are [`Periods::span`]s.
 ///
 /// Errors: [`TransactionError::LengthMismatch`], [`TransactionError::InvalidAmount`].
 pub fn summary_from_transactions(
@@ -162,10 +170,14 @@ pub fn summary_from_transactions(
     amounts: Option<&[f64]>,
     observation_period_end: Day,
     periods: Periods,
+    first: FirstPurchase,
 ) -> Result<Vec<SummaryRow>, TransactionError> {
     let table = periods_by_customer(customers, days, amounts, periods, observation_period_end)?;
     let end = periods.grain.period_index(observation_period_end);
-    let unit = periods.unit.days();
+    let skip = match first {
+        FirstPurchase::Excluded => 1,
+        FirstPurchase::Included => 0,
+    };
     Ok(table
         .customers
         .iter()
@@ -173,18 +185,18 @@ pub fn summary_from_transactions(
             let by_period = table.of(entry);
             let (first, _) = by_period.first()?;
             let (last, _) = by_period.last()?;
-            let repeats = by_period.len().saturating_sub(1);
-            let repeat_spend: f64 = by_period.iter().skip(1).map(|(_, a)| a).sum();
+            let counted = by_period.len().saturating_sub(skip);
+            let counted_spend: f64 = by_period.iter().skip(skip).map(|(_, a)| a).sum();
             // usize → f64: exact for any real count.
             #[allow(clippy::cast_precision_loss)]
-            let frequency = repeats as f64;
+            let frequency = counted as f64;
             Some(SummaryRow {
                 customer: entry.0,
                 frequency,
-                recency: days_between(periods, *first, *last) / unit,
-                age: days_between(periods, *first, end) / unit,
-                monetary_value: if repeats > 0 {
-                    repeat_spend / frequency
+                recency: periods.span(*first, *last),
+                age: periods.span(*first, end),
+                monetary_value: if counted > 0 {
+                    counted_spend / frequency
                 } else {
                     0.0
                 },
@@ -208,8 +220,10 @@ pub struct HoldoutRow {
 }
 
 /// lifetimes' `calibration_and_holdout_data`: the summary up to `calibration_period_end` for
-/// the customers who bought by then, and their purchases in the holdout period
-/// `(calibration_period_end, observation_period_end]`.
+/// the customers who bought by then (counting their first purchase as `first` says), and
+/// their purchase periods in the holdout period `(calibration_period_end,
+/// observation_period_end]` with the mean amount of those periods (lifetimes: of the holdout
+/// transactions; the two differ only where a customer bought twice in one holdout period).
 ///
 /// Errors: [`TransactionError::InvalidPeriod`] when the calibration ends after the observation,
 /// and those of [`summary_from_transactions`].
@@ -220,19 +234,22 @@ pub fn calibration_and_holdout(
     calibration_period_end: Day,
     observation_period_end: Day,
     periods: Periods,
+    first: FirstPurchase,
 ) -> Result<Vec<HoldoutRow>, TransactionError> {
     if calibration_period_end > observation_period_end {
         return Err(TransactionError::InvalidPeriod);
     }
-    let calibration =
-        summary_from_transactions(customers, days, amounts, calibration_period_end, periods)?;
+    let calibration = summary_from_transactions(
+        customers,
+        days,
+        amounts,
+        calibration_period_end,
+        periods,
+        first,
+    )?;
     let all = periods_by_customer(customers, days, amounts, periods, observation_period_end)?;
     let cut = periods.grain.period_index(calibration_period_end);
-    let duration_holdout = days_between(
-        periods,
-        cut,
-        periods.grain.period_index(observation_period_end),
-    ) / periods.unit.days();
+    let duration_holdout = periods.span(cut, periods.grain.period_index(observation_period_end));
     Ok(calibration
         .into_iter()
         .map(|row| {
@@ -329,9 +346,15 @@ pub(crate) mod tests {
         // Amounts in cents as f64: integer sums are exact, so the mean is exact to a half cent.
         #[allow(clippy::cast_precision_loss)]
         let cents: Vec<f64> = transactions.iter().map(|t| t.2 as f64).collect();
-        let batch =
-            summary_from_transactions(&customers, &days, Some(&cents), end, Periods::DAYS_IN_WEEKS)
-                .unwrap();
+        let batch = summary_from_transactions(
+            &customers,
+            &days,
+            Some(&cents),
+            end,
+            Periods::DAYS_IN_WEEKS,
+            FirstPurchase::Excluded,
+        )
+        .unwrap();
         let published = published();
         assert_eq!(batch.len(), published.len());
         for (row, (id, x, t_x, big_t, zbar)) in batch.iter().zip(&published) {
@@ -382,6 +405,7 @@ pub(crate) mod tests {
             Day::from_number(3).unwrap(),
             Day::from_number(10).unwrap(),
             Periods::DAYS,
+            FirstPurchase::Excluded,
         )
         .unwrap();
         assert_eq!(rows.len(), 1);
@@ -411,12 +435,20 @@ pub(crate) mod tests {
                 None,
                 Day::from_number(11).unwrap(),
                 Day::from_number(10).unwrap(),
-                Periods::DAYS
+                Periods::DAYS,
+                FirstPurchase::Excluded
             ),
             Err(TransactionError::InvalidPeriod)
         );
         assert_eq!(
-            summary_from_transactions(&customers, &days[..2], None, Day::EPOCH, Periods::DAYS),
+            summary_from_transactions(
+                &customers,
+                &days[..2],
+                None,
+                Day::EPOCH,
+                Periods::DAYS,
+                FirstPurchase::Excluded
+            ),
             Err(TransactionError::LengthMismatch)
         );
         assert_eq!(
@@ -425,9 +457,22 @@ pub(crate) mod tests {
                 &days[..1],
                 Some(&[f64::NAN]),
                 Day::EPOCH,
-                Periods::DAYS
+                Periods::DAYS,
+                FirstPurchase::Excluded
             ),
             Err(TransactionError::InvalidAmount { index: 0 })
+        );
+        // A negative amount (a return) in the second row.
+        assert_eq!(
+            summary_from_transactions(
+                &[1, 1],
+                &days[..2],
+                Some(&[5.0, -0.01]),
+                Day::EPOCH,
+                Periods::DAYS,
+                FirstPurchase::Excluded
+            ),
+            Err(TransactionError::InvalidAmount { index: 1 })
         );
     }
 }

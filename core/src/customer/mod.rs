@@ -1,7 +1,7 @@
 //! The customer record: the per-customer state the loyalty rules read and update.
 //!
-//! Tier, segment flags, visits, the last visit day, the birthday, and usage counts of the rules
-//! that have usage limits. The caller keeps it (in flash, on a server, on a card) as a small
+//! Tier, segment flags, visits, the first and last visit days, the birthday, usage counts of the
+//! rules that have usage limits, the churn summary and the customer's latest NPS answer. The caller keeps it (in flash, on a server, on a card) as a small
 //! tagged blob ([`Kind::Customer`], at most [`CUSTOMER_MAX_LEN`] bytes), bound to the customer's
 //! id by the tag context so a record copied to another customer fails to open.
 //!
@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::bounded::Bounded;
 use crate::churn::summary::{ChurnSummary, Grain, PurchaseError, SUMMARY_MAX_LEN};
 use crate::envelope::{self, DecodeError, EncodeError, Kind, LONG_TAG_LEN, OVERHEAD_LEN, Seal};
+use crate::feedback::{Feedback, FeedbackGroup};
 use crate::money::Money;
 use crate::terminal::EventId;
 use crate::time::{Date, Day, Period, TimeError};
@@ -39,10 +40,10 @@ use crate::time::{Date, Day, Period, TimeError};
 /// is full; a record full of current counters is [`UsageFull`].
 pub const MAX_USAGE_COUNTS: usize = 32;
 
-/// The longest encoded customer record, envelope and 16-byte tag included: 464 bytes. The C
+/// The longest encoded customer record, envelope and 16-byte tag included: 486 bytes. The C
 /// header mirrors it as `RTN_CUSTOMER_MAX_LEN`.
 ///
-/// Payload worst case (format version 2): tier 1 + segments 5 + visits 5 + last visit 1 + 4 (a
+/// Payload worst case (format version 3): tier 1 + segments 5 + visits 5 + last visit 1 + 4 (a
 /// supported day is below 2^27 after zig-zag) + birthday 1 + 2 + usage length 1 + 32 counters ×
 /// (counter 3 + period 1 + index 5 + count 3) = 404 bytes of version 1; then the churn summary,
 /// 23 bytes: grain 1 + option 1 + first and last period + repeat periods + repeat spend 10 (any
@@ -50,11 +51,16 @@ pub const MAX_USAGE_COUNTS: usize = 32;
 /// bytes only from index 2^20 on (zig-zag 2^21), and the repeat count is at most last − first,
 /// so of first period, last period and repeat count only two can take 4 bytes and the third
 /// takes at most 3 (4 + 4 + 3); and the last counted sale (option 1 + terminal 5 + sequence 5)
-/// = 438 bytes.
+/// = 438 bytes of version 2; then the first visit (option 1 + day 4) and the latest feedback
+/// (option 1 + score 1 + day 4 + channel 1 + terminal 5 + sequence 5), 22 bytes: 460 bytes.
 pub const CUSTOMER_MAX_LEN: usize = OVERHEAD_LEN + CUSTOMER_MAX_PAYLOAD_LEN + LONG_TAG_LEN;
 
 /// The longest customer payload (see [`CUSTOMER_MAX_LEN`]).
-const CUSTOMER_MAX_PAYLOAD_LEN: usize = V1_MAX_PAYLOAD_LEN + CHURN_MAX_PAYLOAD_LEN + 11;
+const CUSTOMER_MAX_PAYLOAD_LEN: usize =
+    V1_MAX_PAYLOAD_LEN + CHURN_MAX_PAYLOAD_LEN + 11 + V3_MAX_ADDED_LEN;
+
+/// What version 3 adds at most: the first visit (5) and the latest feedback (17).
+const V3_MAX_ADDED_LEN: usize = 22;
 
 /// The longest churn summary of a record, in bytes (see [`CUSTOMER_MAX_LEN`]); the summary's
 /// own bound [`SUMMARY_MAX_LEN`] allows periods outside the supported days.
@@ -73,6 +79,9 @@ pub const DEFAULT_CHURN_GRAIN: Grain = Grain::Day;
 
 /// The payload format before the churn summary (still read).
 const VERSION_1: u8 = 1;
+
+/// The payload format before the first visit and the feedback (still read).
+const VERSION_2: u8 = 2;
 
 /// The calendar periods by which a rule's use is limited, in the terminal's local time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -230,6 +239,59 @@ pub enum SaleCounted {
     OutOfOrder,
 }
 
+/// What [`CustomerRecord::record_feedback`] did with an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FeedbackRecorded {
+    /// Kept as the customer's latest answer.
+    Recorded,
+    /// Not kept: the record holds this event already (a replay).
+    Replayed,
+    /// Not kept: the record holds a newer answer (a later day, or a later event of the same
+    /// terminal on the same day).
+    Older,
+}
+
+/// Why an NPS answer cannot go into a customer record: nothing was changed. (A score outside
+/// 0..=10 cannot be built: [`crate::feedback::ScoreOutOfRange`].)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FeedbackError {
+    /// The answer's day is before the customer's first visit day.
+    BeforeFirstVisit,
+    /// The answer's day is more than one day after today (one day of slack for a terminal
+    /// whose clock or time zone runs ahead).
+    InFuture,
+}
+
+impl fmt::Display for FeedbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FeedbackError::BeforeFirstVisit => "feedback day is before the first visit day",
+            FeedbackError::InFuture => "feedback day is more than one day after today",
+        })
+    }
+}
+
+impl core::error::Error for FeedbackError {}
+
+/// The customer's latest NPS answer as the record keeps it: the answer (score, day, channel)
+/// and the event that brought it, so that a replay changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LatestFeedback {
+    /// The answer.
+    pub feedback: Feedback,
+    /// The event (terminal and sequence) that recorded it.
+    pub event: EventId,
+}
+
+impl LatestFeedback {
+    /// The answer's group: detractor 0–6, passive 7–8, promoter 9–10.
+    #[must_use]
+    pub const fn group(&self) -> FeedbackGroup {
+        self.feedback.score.group()
+    }
+}
+
 /// Why a customer record is not valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -240,6 +302,8 @@ pub enum RecordError {
     InvalidBirthday,
     /// Two usage counts have the same counter and period.
     DuplicateUsage,
+    /// The first visit day lies outside the supported years, or after the last visit.
+    InvalidFirstVisit,
 }
 
 impl fmt::Display for RecordError {
@@ -248,6 +312,9 @@ impl fmt::Display for RecordError {
             RecordError::LastVisitOutOfRange => "last visit day outside the years 1900..=9999",
             RecordError::InvalidBirthday => "birthday is not a calendar day",
             RecordError::DuplicateUsage => "two usage counts for the same counter and period",
+            RecordError::InvalidFirstVisit => {
+                "first visit day outside the years 1900..=9999 or after the last visit"
+            }
         })
     }
 }
@@ -260,7 +327,7 @@ impl core::error::Error for RecordError {}
 /// same visit, so splitting a basket does not advance "every Nth visit" rewards.
 ///
 /// Serialized fields missing from a (JSON) record take their defaults: an empty churn summary
-/// of [`DEFAULT_CHURN_GRAIN`] and no counted sale.
+/// of [`DEFAULT_CHURN_GRAIN`], no counted sale, no first visit day, no feedback.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     /// The customer's tier, 0 (none) upward; see `rules::tiers`.
@@ -283,6 +350,14 @@ pub struct CustomerRecord {
     /// terminal) is not counted again.
     #[serde(default)]
     pub churn_event: Option<EventId>,
+    /// The local day number of the first visit: set by the first evaluated sale, `None` before
+    /// it and for records read from format versions 1 and 2 (which did not keep it) until the
+    /// operator sets it. The membership anniversary counts from it.
+    #[serde(default)]
+    pub first_visit: Option<i32>,
+    /// The customer's latest NPS answer ([`CustomerRecord::record_feedback`]), if any.
+    #[serde(default)]
+    pub feedback: Option<LatestFeedback>,
 }
 
 /// An empty summary of the default grain (serde's default for `churn`).
@@ -318,6 +393,38 @@ impl From<RecordV1> for CustomerRecord {
             usage: v1.usage,
             churn: empty_churn(),
             churn_event: None,
+            first_visit: None,
+            feedback: None,
+        }
+    }
+}
+
+/// The version 2 payload: the record without the first visit and the feedback.
+#[derive(Deserialize)]
+struct RecordV2 {
+    tier: u8,
+    segments: u32,
+    visits: u32,
+    last_visit: Option<i32>,
+    birthday: Option<Birthday>,
+    usage: Bounded<UsageCount, MAX_USAGE_COUNTS>,
+    churn: ChurnSummary,
+    churn_event: Option<EventId>,
+}
+
+impl From<RecordV2> for CustomerRecord {
+    fn from(v2: RecordV2) -> CustomerRecord {
+        CustomerRecord {
+            tier: v2.tier,
+            segments: v2.segments,
+            visits: v2.visits,
+            last_visit: v2.last_visit,
+            birthday: v2.birthday,
+            usage: v2.usage,
+            churn: v2.churn,
+            churn_event: v2.churn_event,
+            first_visit: None,
+            feedback: None,
         }
     }
 }
@@ -336,6 +443,8 @@ impl CustomerRecord {
             usage: Bounded::new(),
             churn: empty_churn(),
             churn_event: None,
+            first_visit: None,
+            feedback: None,
         }
     }
 
@@ -401,10 +510,67 @@ impl CustomerRecord {
             .map_err(|_| RecordError::LastVisitOutOfRange)
     }
 
-    /// Checks what the types cannot: the last visit day's range, the birthday, and that usage
-    /// counts are unique per counter and period.
+    /// The first visit as a [`Day`], if known (an out-of-range value is an error).
+    pub fn first_visit_day(&self) -> Result<Option<Day>, RecordError> {
+        self.first_visit
+            .map(Day::from_number)
+            .transpose()
+            .map_err(|_| RecordError::InvalidFirstVisit)
+    }
+
+    /// The group of the latest NPS answer, if any.
+    #[must_use]
+    pub fn feedback_group(&self) -> Option<FeedbackGroup> {
+        self.feedback.as_ref().map(LatestFeedback::group)
+    }
+
+    /// Keeps `feedback`, brought by `event`, as the customer's latest NPS answer, checked
+    /// against `today` (the terminal's local day). A replay of the kept event, an answer of an
+    /// earlier day than the kept one, or an earlier event of the kept one's terminal on the
+    /// same day changes nothing ([`FeedbackRecorded::Replayed`], [`FeedbackRecorded::Older`]).
+    /// Sequence 0 means "no event id" and is never taken for a replay.
+    ///
+    /// Errors (record unchanged): [`FeedbackError::BeforeFirstVisit`] when the first visit day
+    /// is known and later than the answer's; [`FeedbackError::InFuture`] when the answer's day
+    /// is more than one day after `today`.
+    pub fn record_feedback(
+        &mut self,
+        event: EventId,
+        feedback: Feedback,
+        today: Day,
+    ) -> Result<FeedbackRecorded, FeedbackError> {
+        let day = feedback.day.number();
+        if day > today.number().saturating_add(1) {
+            return Err(FeedbackError::InFuture);
+        }
+        if self.first_visit.is_some_and(|first| day < first) {
+            return Err(FeedbackError::BeforeFirstVisit);
+        }
+        if let Some(latest) = self.feedback {
+            if event.sequence != 0 && latest.event == event {
+                return Ok(FeedbackRecorded::Replayed);
+            }
+            let kept_day = latest.feedback.day.number();
+            let earlier_of_terminal = latest.event.terminal == event.terminal
+                && event.sequence != 0
+                && event.sequence < latest.event.sequence;
+            if day < kept_day || (day == kept_day && earlier_of_terminal) {
+                return Ok(FeedbackRecorded::Older);
+            }
+        }
+        self.feedback = Some(LatestFeedback { feedback, event });
+        Ok(FeedbackRecorded::Recorded)
+    }
+
+    /// Checks what the types cannot: the first and last visit days' ranges (the first no later
+    /// than the last), the birthday, and that usage counts are unique per counter and period.
     pub fn validate(&self) -> Result<(), RecordError> {
-        self.last_visit_day()?;
+        let last = self.last_visit_day()?;
+        if let Some(first) = self.first_visit_day()? {
+            if last.is_some_and(|last| first > last) {
+                return Err(RecordError::InvalidFirstVisit);
+            }
+        }
         if let Some(birthday) = self.birthday {
             Birthday::new(birthday.month, birthday.day)
                 .map_err(|_| RecordError::InvalidBirthday)?;
@@ -482,7 +648,7 @@ impl CustomerRecord {
         }
     }
 
-    /// Writes the record as a [`Kind::Customer`] blob of format version 2, tagged with `seal`
+    /// Writes the record as a [`Kind::Customer`] blob of format version 3, tagged with `seal`
     /// (the operator's key, and the customer id as context), into `out`; returns the length
     /// used (at most [`CUSTOMER_MAX_LEN`]).
     pub fn encode(&self, seal: Seal<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
@@ -494,13 +660,15 @@ impl CustomerRecord {
     /// [`DecodeError::Payload`] for a churn summary that breaks its invariants and
     /// [`DecodeError::OutOfRange`] for a value [`CustomerRecord::validate`] refuses. A version 1
     /// blob (before the churn summary) decodes with an empty summary of
-    /// [`DEFAULT_CHURN_GRAIN`] and no counted sale.
+    /// [`DEFAULT_CHURN_GRAIN`] and no counted sale; a version 1 or 2 blob (before the first
+    /// visit and the feedback) with no first visit day (unknown: the anniversary condition
+    /// does not fire until the operator sets it) and no feedback.
     pub fn decode(blob: &[u8], seal: Seal<'_>) -> Result<CustomerRecord, DecodeError> {
         let opened = envelope::open(blob, Kind::Customer, Some(seal))?;
-        let record: CustomerRecord = if opened.version == VERSION_1 {
-            envelope::decode_payload::<RecordV1>(opened.payload)?.into()
-        } else {
-            envelope::decode_payload(opened.payload)?
+        let record: CustomerRecord = match opened.version {
+            VERSION_1 => envelope::decode_payload::<RecordV1>(opened.payload)?.into(),
+            VERSION_2 => envelope::decode_payload::<RecordV2>(opened.payload)?.into(),
+            _ => envelope::decode_payload(opened.payload)?,
         };
         if record.usage.overflowed() {
             return Err(DecodeError::OverCapacity);

@@ -39,6 +39,12 @@ const V1_PAYLOAD: [u8; 18] = [
     0x02, 0x01,
 ];
 
+/// What version 2 appends to [`V1_PAYLOAD`] for the two sales of [`pinned_bytes`] (worked out
+/// there).
+const V2_ADDED: [u8; 14] = [
+    0x00, 0x01, 0xe8, 0xb3, 0x02, 0x8c, 0xb5, 0x02, 0x01, 0x88, 0x27, 0x01, 0x01, 0x1c,
+];
+
 #[test]
 fn pinned_bytes() {
     let mut record = pinned_record();
@@ -57,6 +63,17 @@ fn pinned_bytes() {
             Money::from_minor(2500),
         )
         .unwrap();
+    record.first_visit = Some(19_700);
+    // A score of 3 (a detractor) at the till on day 19782, event T1#29.
+    let answer = Feedback {
+        score: crate::feedback::NpsScore::new(3).unwrap(),
+        day: Day::from_number(19_782).unwrap(),
+        channel: crate::feedback::FeedbackChannel::Till,
+    };
+    assert_eq!(
+        record.record_feedback(EventId::new(1, 29), answer, answer.day),
+        Ok(FeedbackRecorded::Recorded)
+    );
     let mut blob = [0u8; CUSTOMER_MAX_LEN];
     let used = record.encode(seal(), &mut blob).unwrap();
     // Version 2 appends the churn summary and the last counted sale: grain Day 00 | Some 01
@@ -64,13 +81,17 @@ fn pinned_bytes() {
     // 02 | 1 repeat 01 | repeat spend 2500 zig-zag 5000 = 0x1388 -> 88 27 | Some 01,
     // terminal 01, sequence 28 = 1c.
     let mut payload = V1_PAYLOAD.to_vec();
+    payload.extend_from_slice(&V2_ADDED);
+    // Version 3 appends the first visit and the latest feedback: Some 01, 19700 -> e8 b3 02
+    // | Some 01, score 03, day 19782 -> 8c b5 02, channel till 00, terminal 01, sequence
+    // 29 = 1d.
     payload.extend_from_slice(&[
-        0x00, 0x01, 0xe8, 0xb3, 0x02, 0x8c, 0xb5, 0x02, 0x01, 0x88, 0x27, 0x01, 0x01, 0x1c,
+        0x01, 0xe8, 0xb3, 0x02, 0x01, 0x03, 0x8c, 0xb5, 0x02, 0x00, 0x01, 0x1d,
     ]);
     assert_eq!(used, OVERHEAD_LEN + payload.len() + LONG_TAG_LEN);
     assert_eq!(
         &blob[..6],
-        &[0x52, 0x54, 0x02, 0x11, payload.len() as u8, 0]
+        &[0x52, 0x54, 0x03, 0x11, payload.len() as u8, 0]
     );
     assert_eq!(&blob[6..6 + payload.len()], payload.as_slice());
     assert_eq!(
@@ -115,15 +136,15 @@ fn version_1_still_decodes_with_an_empty_summary() {
         CustomerRecord::decode(&framed(2, &V1_PAYLOAD), seal()),
         Err(DecodeError::Payload)
     );
-    // ... and a version 3 is refused.
+    // ... and a version 4 is refused.
     assert_eq!(
-        CustomerRecord::decode(&framed(3, &V1_PAYLOAD), seal()),
+        CustomerRecord::decode(&framed(4, &V1_PAYLOAD), seal()),
         Err(DecodeError::UnsupportedVersion {
-            found: 3,
-            newest: 2
+            found: 4,
+            newest: 3
         })
     );
-    // The hand framing agrees with the encoder's on version 2.
+    // The hand framing agrees with the encoder's on version 3.
     let mut record = pinned_record();
     record
         .record_sale(
@@ -135,7 +156,123 @@ fn version_1_still_decodes_with_an_empty_summary() {
     let mut blob = [0u8; CUSTOMER_MAX_LEN];
     let used = record.encode(seal(), &mut blob).unwrap();
     let payload = postcard::to_allocvec(&record).unwrap();
-    assert_eq!(&blob[..used], framed(2, &payload).as_slice());
+    assert_eq!(&blob[..used], framed(3, &payload).as_slice());
+}
+
+#[test]
+fn version_2_still_decodes_without_first_visit_and_feedback() {
+    let mut payload = V1_PAYLOAD.to_vec();
+    payload.extend_from_slice(&V2_ADDED);
+    let record = CustomerRecord::decode(&framed(2, &payload), seal()).unwrap();
+    // The two sales of pinned_bytes, by hand: days 19700 and 19782, one repeat of 25.00.
+    assert_eq!(record.churn.first_period(), Some(19_700));
+    assert_eq!(record.churn.last_period(), Some(19_782));
+    assert_eq!(record.churn.frequency(), 1);
+    assert_eq!(record.churn.repeat_spend(), Money::from_minor(2500));
+    assert_eq!(record.churn_event, Some(EventId::new(1, 28)));
+    // Unknown: version 2 did not keep them.
+    assert_eq!(record.first_visit, None);
+    assert_eq!(record.feedback, None);
+    // A version 2 payload is not a version 3 payload (it lacks the two options).
+    assert_eq!(
+        CustomerRecord::decode(&framed(3, &payload), seal()),
+        Err(DecodeError::Payload)
+    );
+}
+
+fn answer(score: u8, day: i32) -> Feedback {
+    Feedback {
+        score: crate::feedback::NpsScore::new(score).unwrap(),
+        day: Day::from_number(day).unwrap(),
+        channel: crate::feedback::FeedbackChannel::Web,
+    }
+}
+
+#[test]
+fn feedback_keeps_the_latest_answer_once() {
+    let today = Day::from_number(20_000).unwrap();
+    let mut record = CustomerRecord::new();
+    record.first_visit = Some(19_990);
+    record.last_visit = Some(19_999);
+    assert_eq!(record.feedback_group(), None);
+    // A detractor's answer on day 19995, event T2#5.
+    let first = answer(4, 19_995);
+    assert_eq!(
+        record.record_feedback(EventId::new(2, 5), first, today),
+        Ok(FeedbackRecorded::Recorded)
+    );
+    assert_eq!(record.feedback_group(), Some(FeedbackGroup::Detractor));
+    let kept = record.clone();
+    // Its replay, even with another score, changes nothing.
+    assert_eq!(
+        record.record_feedback(EventId::new(2, 5), answer(10, 19_995), today),
+        Ok(FeedbackRecorded::Replayed)
+    );
+    // An answer of an earlier day, whatever its event, does not replace it.
+    assert_eq!(
+        record.record_feedback(EventId::new(3, 100), answer(9, 19_994), today),
+        Ok(FeedbackRecorded::Older)
+    );
+    // An earlier event of the same terminal on the same day does not either.
+    assert_eq!(
+        record.record_feedback(EventId::new(2, 4), answer(9, 19_995), today),
+        Ok(FeedbackRecorded::Older)
+    );
+    assert_eq!(record, kept);
+    // Errors leave the record unchanged: before the first visit (19990), or two days ahead.
+    assert_eq!(
+        record.record_feedback(EventId::new(2, 6), answer(9, 19_989), today),
+        Err(FeedbackError::BeforeFirstVisit)
+    );
+    assert_eq!(
+        record.record_feedback(EventId::new(2, 6), answer(9, 20_002), today),
+        Err(FeedbackError::InFuture)
+    );
+    assert_eq!(record, kept);
+    // One day ahead is allowed (a terminal's clock or zone ahead); a later event of another
+    // terminal on the same day as the kept one replaces it, and so does a later day.
+    assert_eq!(
+        record.record_feedback(EventId::new(7, 1), answer(8, 19_995), today),
+        Ok(FeedbackRecorded::Recorded)
+    );
+    assert_eq!(record.feedback_group(), Some(FeedbackGroup::Passive));
+    assert_eq!(
+        record.record_feedback(EventId::new(2, 6), answer(10, 20_001), today),
+        Ok(FeedbackRecorded::Recorded)
+    );
+    let latest = record.feedback.unwrap();
+    assert_eq!(latest.event, EventId::new(2, 6));
+    assert_eq!(latest.feedback.score.get(), 10);
+    assert_eq!(latest.feedback.day.number(), 20_001);
+    assert_eq!(latest.group(), FeedbackGroup::Promoter);
+    // Without a known first visit (an older record), any past day is accepted.
+    let mut old = CustomerRecord::new();
+    old.visits = 12;
+    assert_eq!(
+        old.record_feedback(EventId::new(1, 0), answer(0, 10), today),
+        Ok(FeedbackRecorded::Recorded)
+    );
+    // Sequence 0 is never a replay: a second anonymous answer of a later day is kept.
+    assert_eq!(
+        old.record_feedback(EventId::new(1, 0), answer(6, 11), today),
+        Ok(FeedbackRecorded::Recorded)
+    );
+    assert_eq!(old.feedback.unwrap().feedback.day.number(), 11);
+}
+
+#[test]
+fn first_visit_is_validated() {
+    let mut record = CustomerRecord::new();
+    record.first_visit = Some(19_000);
+    assert_eq!(record.validate(), Ok(()));
+    record.last_visit = Some(18_999);
+    assert_eq!(record.validate(), Err(RecordError::InvalidFirstVisit));
+    record.last_visit = Some(19_000);
+    assert_eq!(record.validate(), Ok(()));
+    // 2_932_897 is 10000-01-01.
+    record.first_visit = Some(2_932_897);
+    record.last_visit = None;
+    assert_eq!(record.validate(), Err(RecordError::InvalidFirstVisit));
 }
 
 #[test]
@@ -240,6 +377,16 @@ fn full_record() -> CustomerRecord {
         usage: Bounded::new(),
         churn: ChurnSummary::new(Grain::Day),
         churn_event: Some(EventId::new(u32::MAX, u32::MAX)),
+        // 9999-12-31 takes 4 bytes (zig-zag 5_865_792 < 2^28); the feedback's event 5 + 5.
+        first_visit: Some(2_932_896),
+        feedback: Some(LatestFeedback {
+            feedback: Feedback {
+                score: crate::feedback::NpsScore::new(10).unwrap(),
+                day: Day::from_number(2_932_896).unwrap(),
+                channel: crate::feedback::FeedbackChannel::Other,
+            },
+            event: EventId::new(u32::MAX, u32::MAX),
+        }),
     };
     // The longest summary (see CUSTOMER_MAX_LEN): first period 2^20 (zig-zag 2^21, 4
     // bytes), last 9999-12-31 (4 bytes), repeats 2_932_896 − 2^20 = 1_884_320 (3 bytes),
@@ -289,8 +436,9 @@ fn decode_reports_capacity_and_range() {
     for _ in 0..33 {
         payload.extend_from_slice(&[0x01, 0x00, 0x00, 0x01]);
     }
-    // Then an empty day-grain summary (00 00) and no counted sale (00).
-    payload.extend_from_slice(&[0x00, 0x00, 0x00]);
+    // Then an empty day-grain summary (00 00), no counted sale (00), no first visit (00), no
+    // feedback (00).
+    payload.extend_from_slice(&[0x00, 0x00, 0x00, 0x00, 0x00]);
     let mut blob = [0u8; 512];
     let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
     assert_eq!(
@@ -299,7 +447,7 @@ fn decode_reports_capacity_and_range() {
     );
     // A birthday of 31 February.
     let payload = [
-        0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1f, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     ];
     let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
     assert_eq!(
@@ -308,17 +456,41 @@ fn decode_reports_capacity_and_range() {
     );
     // A last visit in the year 10000 (day 2_932_897, zig-zag 5_865_794 = varint c2 82 e6 02).
     let payload = [
-        0x00, 0x00, 0x00, 0x01, 0xc2, 0x82, 0xe6, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x01, 0xc2, 0x82, 0xe6, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     ];
     let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
     assert_eq!(
         CustomerRecord::decode(&blob[..used], seal()),
         Err(DecodeError::OutOfRange)
     );
+    // A first visit (day 2, zig-zag 04) after the last (day 1, zig-zag 02).
+    let payload = [
+        0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x00,
+    ];
+    let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
+    assert_eq!(
+        CustomerRecord::decode(&blob[..used], seal()),
+        Err(DecodeError::OutOfRange)
+    );
+    // A feedback score of 11 (0b; day 1, till, event T1#1) is not the format; with a score of
+    // 10 (0a) the same payload decodes.
+    let mut payload = [
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x00, 0x01,
+        0x01,
+    ];
+    let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
+    let decoded = CustomerRecord::decode(&blob[..used], seal()).unwrap();
+    assert_eq!(decoded.feedback_group(), Some(FeedbackGroup::Promoter));
+    payload[11] = 0x0b;
+    let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
+    assert_eq!(
+        CustomerRecord::decode(&blob[..used], seal()),
+        Err(DecodeError::Payload)
+    );
     // A summary that breaks its invariants (Some, first period 2 after last period 1) is
     // not the format.
     let payload = [
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x02, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
     ];
     let used = envelope::encode_raw(Kind::Customer, &payload, Some(seal()), &mut blob).unwrap();
     assert_eq!(
@@ -398,10 +570,16 @@ proptest! {
     fn round_trip(tier: u8, segments: u32, visits: u32, last in proptest::option::of(-25_567i32..2_932_896),
                   counters in proptest::collection::vec((any::<u16>(), 0u8..6, any::<i32>(), any::<u16>()), 0..MAX_USAGE_COUNTS),
                   weekly: bool, start in -25_567i32..2_932_000,
-                  sales in proptest::collection::vec((0i32..400, 0i64..1_000_000_000_000, 0u32..4, 1u32..1000), 0..12)) {
+                  sales in proptest::collection::vec((0i32..400, 0i64..1_000_000_000_000, 0u32..4, 1u32..1000), 0..12),
+                  answer_of in proptest::option::of((0u8..=10, 0u8..7, any::<u32>(), any::<u32>()))) {
         let periods = [UsagePeriod::Day, UsagePeriod::Week, UsagePeriod::Month, UsagePeriod::Year, UsagePeriod::Lifetime, UsagePeriod::Campaign];
         let churn = ChurnSummary::new(if weekly { Grain::Week } else { Grain::Day });
-        let mut record = CustomerRecord { tier, segments, visits, last_visit: last, birthday: Birthday::new(2, 29).ok(), usage: Bounded::new(), churn, churn_event: None };
+        let mut record = CustomerRecord { tier, segments, visits, last_visit: last, birthday: Birthday::new(2, 29).ok(), usage: Bounded::new(), churn, churn_event: None, first_visit: last.map(|last| last.min(start)), feedback: None };
+        if let Some((score, channel, terminal, sequence)) = answer_of {
+            let day = Day::from_number(start).unwrap();
+            let feedback = Feedback { score: crate::feedback::NpsScore::new(score).unwrap(), day, channel: crate::feedback::FeedbackChannel::from_code(channel).unwrap() };
+            record.feedback = Some(LatestFeedback { feedback, event: EventId::new(terminal, sequence) });
+        }
         let mut day = start;
         for (gap, amount, terminal, sequence) in sales {
             day = (day + gap).min(2_932_896);

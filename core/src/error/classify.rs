@@ -8,8 +8,9 @@ use crate::churn::risk::InvalidThresholds;
 use crate::churn::special::SpecialError;
 use crate::churn::summary::{InvalidSummary, ObserveError, PurchaseError};
 use crate::churn::{BatchError, ChurnError};
-use crate::customer::{ChurnNotEmpty, RecordError, UsageFull};
+use crate::customer::{ChurnNotEmpty, FeedbackError, RecordError, UsageFull};
 use crate::envelope::{DecodeError, EncodeError, KeyError};
+use crate::feedback::ScoreOutOfRange;
 use crate::money::{AllocateError, Overflow};
 use crate::points::{AccountError, AccountMergeError, AccountProgramError, AccountReadError};
 use crate::rules::{
@@ -49,7 +50,12 @@ impl Coded for TimeUseError {
     fn code(&self) -> Code {
         match (self.used_for, self.error) {
             (
-                TimeUse::CardDay | TimeUse::AccountDay | TimeUse::CardExpiry | TimeUse::Birthday,
+                TimeUse::CardDay
+                | TimeUse::AccountDay
+                | TimeUse::CardExpiry
+                | TimeUse::Birthday
+                | TimeUse::FirstVisit
+                | TimeUse::FeedbackDay,
                 TimeError::InvalidOffset,
             ) => Code::INVALID_ARGUMENT,
             (TimeUse::CardDay, TimeError::OutOfRange | TimeError::InvalidDate) => {
@@ -63,6 +69,12 @@ impl Coded for TimeUseError {
             }
             (TimeUse::Birthday, TimeError::OutOfRange | TimeError::InvalidDate) => {
                 Code::CUSTOMER_INVALID_BIRTHDAY
+            }
+            (TimeUse::FirstVisit, TimeError::OutOfRange | TimeError::InvalidDate) => {
+                Code::CUSTOMER_INVALID_FIRST_VISIT
+            }
+            (TimeUse::FeedbackDay, TimeError::OutOfRange | TimeError::InvalidDate) => {
+                Code::FEEDBACK_INVALID_DAY
             }
         }
     }
@@ -225,6 +237,16 @@ impl Coded for RecordError {
                 Code::RULES_INVALID_CUSTOMER
             }
             RecordError::InvalidBirthday => Code::CUSTOMER_INVALID_BIRTHDAY,
+            RecordError::InvalidFirstVisit => Code::CUSTOMER_INVALID_FIRST_VISIT,
+        }
+    }
+}
+
+impl Coded for FeedbackError {
+    fn code(&self) -> Code {
+        match self {
+            FeedbackError::BeforeFirstVisit => Code::FEEDBACK_BEFORE_FIRST_VISIT,
+            FeedbackError::InFuture => Code::FEEDBACK_IN_FUTURE,
         }
     }
 }
@@ -238,6 +260,12 @@ impl Coded for UsageFull {
 impl Coded for ChurnNotEmpty {
     fn code(&self) -> Code {
         Code::CUSTOMER_INVALID_CHURN
+    }
+}
+
+impl Coded for ScoreOutOfRange {
+    fn code(&self) -> Code {
+        Code::FEEDBACK_SCORE_OUT_OF_RANGE
     }
 }
 
@@ -383,6 +411,8 @@ impl Coded for ChurnError {
             ChurnError::InvalidArgument => Code::INVALID_ARGUMENT,
             ChurnError::NoConvergence => Code::CHURN_NO_CONVERGENCE,
             ChurnError::NotFinite => Code::CHURN_NOT_FINITE,
+            ChurnError::FrequencyAboveRecency => Code::CHURN_FREQUENCY_ABOVE_RECENCY,
+            ChurnError::TooManyPeriods => Code::CHURN_TOO_MANY_PERIODS,
         }
     }
 }
@@ -448,10 +478,15 @@ impl Coded for ScoreError {
 #[cfg(feature = "std")]
 mod host_churn {
     use super::{Code, Coded};
-    use crate::churn::fit::FitError;
+    use crate::churn::fit::{CohortFitError, FitError};
     use crate::churn::metrics::MetricsError;
+    use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
+    use crate::churn::targeting::plan::PlanError;
     use crate::churn::transactions::TransactionError;
+    use crate::feedback::churn::FeedbackChurnError;
+    use crate::feedback::nps::NpsError;
+    use crate::stats::InvalidConfidence;
 
     impl Coded for FitError {
         fn code(&self) -> Code {
@@ -465,7 +500,16 @@ mod host_churn {
                 FitError::Degenerate => Code::FIT_DEGENERATE,
                 FitError::Interrupted { .. } => Code::FIT_INTERRUPTED,
                 FitError::NoRepeatPurchases => Code::FIT_NO_REPEAT_PURCHASES,
+                FitError::InvalidCount { .. } => Code::FIT_INVALID_COUNT,
+                FitError::SurvivorsIncrease { .. } => Code::FIT_SURVIVORS_INCREASE,
             }
+        }
+    }
+
+    impl Coded for CohortFitError {
+        /// The code of the cohort's [`FitError`].
+        fn code(&self) -> Code {
+            self.error.code()
         }
     }
 
@@ -484,6 +528,7 @@ mod host_churn {
             match self {
                 MetricsError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
                 MetricsError::LifetimePeriod => Code::METRICS_LIFETIME_PERIOD,
+                MetricsError::InvalidLapse => Code::METRICS_INVALID_LAPSE,
             }
         }
     }
@@ -494,6 +539,59 @@ mod host_churn {
                 TargetingError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
                 TargetingError::InvalidOffer => Code::TARGETING_INVALID_OFFER,
                 TargetingError::InvalidRow { .. } => Code::TARGETING_INVALID_ROW,
+            }
+        }
+    }
+
+    impl Coded for PlanError {
+        fn code(&self) -> Code {
+            match self {
+                PlanError::LengthMismatch { .. } => Code::COLUMNS_LENGTH_MISMATCH,
+                PlanError::InvalidOffer { .. } => Code::TARGETING_INVALID_OFFER,
+                PlanError::UnknownName { .. } => Code::TARGETING_UNKNOWN_NAME,
+                PlanError::InvalidRow { .. } => Code::TARGETING_INVALID_ROW,
+                PlanError::InvalidContact { .. } => Code::TARGETING_INVALID_CONTACT,
+                PlanError::InvalidLimits { .. } => Code::TARGETING_INVALID_LIMITS,
+            }
+        }
+    }
+
+    impl Coded for InvalidConfidence {
+        fn code(&self) -> Code {
+            Code::INVALID_ARGUMENT
+        }
+    }
+
+    impl Coded for SurvivalError {
+        fn code(&self) -> Code {
+            match self {
+                SurvivalError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
+                SurvivalError::InvalidDuration { .. }
+                | SurvivalError::GroupOutOfRange { .. }
+                | SurvivalError::InvalidConfidence => Code::INVALID_ARGUMENT,
+            }
+        }
+    }
+
+    impl Coded for NpsError {
+        fn code(&self) -> Code {
+            match self {
+                NpsError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
+                NpsError::InvalidScore { .. } => Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                NpsError::InvalidConfidence => Code::INVALID_ARGUMENT,
+            }
+        }
+    }
+
+    impl Coded for FeedbackChurnError {
+        fn code(&self) -> Code {
+            match self {
+                FeedbackChurnError::LengthMismatch => Code::COLUMNS_LENGTH_MISMATCH,
+                FeedbackChurnError::InvalidScore { .. } => Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                FeedbackChurnError::InvalidChurnWindow | FeedbackChurnError::InvalidConfidence => {
+                    Code::INVALID_ARGUMENT
+                }
+                FeedbackChurnError::Internal => Code::INTERNAL,
             }
         }
     }

@@ -254,9 +254,21 @@ codes! {
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     CUSTOMER_INVALID_CHURN = 220, Validation;
+    /// A customer's first visit day is outside the years 1900–9999 or after the last visit.
+    CUSTOMER_INVALID_FIRST_VISIT = 221, Validation;
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     APPLY_TOO_MANY_STAMPS = 230, Capacity;
+    /// An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+    FEEDBACK_SCORE_OUT_OF_RANGE = 240, Validation;
+    /// A feedback's day is before the customer's first visit day. The record is unchanged.
+    FEEDBACK_BEFORE_FIRST_VISIT = 241, Validation;
+    /// A feedback's day is more than one day after today. The record is unchanged.
+    FEEDBACK_IN_FUTURE = 242, Validation;
+    /// A feedback's day is outside the years 1900–9999. The record is unchanged.
+    FEEDBACK_INVALID_DAY = 243, Validation;
+    /// A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
+    FEEDBACK_INVALID_CHANNEL = 244, Validation;
 
     // 300–399: punch cards.
 
@@ -329,7 +341,8 @@ codes! {
 
     /// A churn model parameter is NaN, infinite or out of its domain.
     CHURN_PARAMETER_OUT_OF_DOMAIN = 500, Validation;
-    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+    /// (for BG/BB, which counts purchase opportunities, recency and age too).
     CHURN_INVALID_OBSERVATION = 501, Validation;
     /// The recency (last purchase) is later than the age (now).
     CHURN_RECENCY_AFTER_AGE = 502, Validation;
@@ -349,6 +362,11 @@ codes! {
     CHURN_NEGATIVE_AMOUNT = 509, Validation;
     /// A purchase falls in a period before the summary's last purchase: record purchases in order.
     CHURN_OUT_OF_ORDER = 510, Validation;
+    /// BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+    /// to the last purchase).
+    CHURN_FREQUENCY_ABOVE_RECENCY = 511, Validation;
+    /// BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+    CHURN_TOO_MANY_PERIODS = 512, Validation;
 
     // 600–699: host tools: columns, rule authoring, back-testing (never a C status).
 
@@ -391,21 +409,36 @@ codes! {
     /// The likelihood has no interior maximum (Hessian not positive definite): add a penalizer
     /// or more varied data.
     FIT_DEGENERATE = 704, Convergence;
+    /// sBG: a survivor count is NaN, infinite, negative or fractional.
+    FIT_INVALID_COUNT = 705, Validation;
+    /// sBG: a survivor count is above the one before (survivors never increase).
+    FIT_SURVIVORS_INCREASE = 706, Validation;
     /// The fit's observer (a progress callback, an interrupt check) asked it to stop.
-    FIT_INTERRUPTED = 705, Internal;
+    FIT_INTERRUPTED = 707, Internal;
     /// Nobody in the data made a repeat purchase (every frequency is 0): the likelihood has no
     /// maximum; add a penalizer or data with repeat buyers.
-    FIT_NO_REPEAT_PURCHASES = 706, Validation;
+    FIT_NO_REPEAT_PURCHASES = 708, Validation;
     /// A transaction's amount is NaN or infinite.
     TRANSACTIONS_INVALID_AMOUNT = 710, Validation;
     /// The calibration period ends after the observation period.
     TRANSACTIONS_INVALID_PERIOD = 711, Validation;
     /// Retention metrics need a period that ends (day, week, month, year), not the lifetime.
     METRICS_LIFETIME_PERIOD = 720, Validation;
+    /// Cohort survival's `lapse_after` is 0 (a lapse takes at least one period without a purchase).
+    METRICS_INVALID_LAPSE = 721, Validation;
     /// An offer's cost is negative or its uplift outside [0, 1].
     TARGETING_INVALID_OFFER = 730, Validation;
-    /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite.
+    /// A targeting row has a P(alive) outside [0, 1] or a CLV that is negative or not finite,
+    /// or names a customer already listed.
     TARGETING_INVALID_ROW = 731, Validation;
+    /// An offer plan names a feedback group or risk band that does not exist (an offer's
+    /// uplift or eligibility, the customers' group column).
+    TARGETING_UNKNOWN_NAME = 732, Validation;
+    /// A customer's contact history is impossible: the last contact after today or outside
+    /// the calendar, or a contact count that disagrees with the last contact.
+    TARGETING_INVALID_CONTACT = 733, Validation;
+    /// An offer plan's budget is negative or not finite, or its contact window is 0 days.
+    TARGETING_INVALID_LIMITS = 734, Validation;
     /// Risk thresholds are not strictly increasing within 1..=1000.
     RISK_INVALID_THRESHOLDS = 740, Validation;
 }
@@ -537,6 +570,11 @@ mod tests {
                 "RTN_APPLY_TOO_MANY_STAMPS",
             ),
             (
+                Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                240,
+                "RTN_FEEDBACK_SCORE_OUT_OF_RANGE",
+            ),
+            (
                 Code::CHURN_PARAMETER_OUT_OF_DOMAIN,
                 500,
                 "RTN_CHURN_PARAMETER_OUT_OF_DOMAIN",
@@ -555,6 +593,23 @@ mod tests {
                 414,
                 "RTN_ACCOUNT_RECENT_EVENTS_FULL",
             ),
+            (
+                Code::CUSTOMER_INVALID_FIRST_VISIT,
+                221,
+                "RTN_CUSTOMER_INVALID_FIRST_VISIT",
+            ),
+            (
+                Code::FEEDBACK_BEFORE_FIRST_VISIT,
+                241,
+                "RTN_FEEDBACK_BEFORE_FIRST_VISIT",
+            ),
+            (Code::FEEDBACK_IN_FUTURE, 242, "RTN_FEEDBACK_IN_FUTURE"),
+            (Code::FEEDBACK_INVALID_DAY, 243, "RTN_FEEDBACK_INVALID_DAY"),
+            (
+                Code::FEEDBACK_INVALID_CHANNEL,
+                244,
+                "RTN_FEEDBACK_INVALID_CHANNEL",
+            ),
             // The first host-only codes.
             (
                 Code::COLUMNS_LENGTH_MISMATCH,
@@ -566,8 +621,8 @@ mod tests {
         for (code, number, name) in pinned {
             assert_eq!((code.number(), code.name()), (number, name));
         }
-        // The C statuses of today: 83 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 83);
+        // The C statuses of today: 91 codes (RTN_OK, 0, is not an error code), none host-only.
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 91);
         assert!(
             Code::ALL
                 .iter()

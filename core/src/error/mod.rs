@@ -115,6 +115,10 @@ pub enum TimeUse {
     CardExpiry,
     /// A customer's birthday: [`Code::CUSTOMER_INVALID_BIRTHDAY`].
     Birthday,
+    /// A customer's first visit day: [`Code::CUSTOMER_INVALID_FIRST_VISIT`].
+    FirstVisit,
+    /// The day of a customer's feedback: [`Code::FEEDBACK_INVALID_DAY`].
+    FeedbackDay,
 }
 
 impl TimeUse {

@@ -255,6 +255,11 @@ impl Ledger {
                         .err()
                         .ok_or(AccountError::Internal)?;
                 }
+                // `at` comes from a binary search, so `at <= len`; checked here so that
+                // `insert`'s out-of-range panic is unreachable in firmware too.
+                if at > self.lots.len() {
+                    return Err(AccountError::Internal);
+                }
                 self.lots
                     .insert(at, Lot::new(month))
                     .map_err(|_| AccountError::Internal)?;

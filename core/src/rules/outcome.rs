@@ -59,6 +59,23 @@ impl Status {
     pub const fn applied(self) -> bool {
         matches!(self, Status::Applied | Status::Capped)
     }
+
+    /// The status's name, as serde spells the variant (`"condition_failed"`): the spelling of
+    /// traces in the Python door and in test data.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::Capped => "capped",
+            Status::ConditionFailed { .. } => "condition_failed",
+            Status::OutsideValidity => "outside_validity",
+            Status::SupersededBy { .. } => "superseded_by",
+            Status::StoppedBy { .. } => "stopped_by",
+            Status::CapReached => "cap_reached",
+            Status::UsageLimitReached { .. } => "usage_limit_reached",
+            Status::NothingEligible => "nothing_eligible",
+        }
+    }
 }
 
 /// The trace entry of one rule.
@@ -84,6 +101,18 @@ pub enum ShareKind {
     Discount,
     /// Stamps to the share's program.
     Stamps,
+}
+
+impl ShareKind {
+    /// The kind's name, as serde spells it: `"points"`, `"discount"` or `"stamps"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ShareKind::Points => "points",
+            ShareKind::Discount => "discount",
+            ShareKind::Stamps => "stamps",
+        }
+    }
 }
 
 /// Attribution: what one rule gave one basket line.
@@ -266,3 +295,56 @@ impl Outcome {
 
 /// An outcome lives on a firmware stack or in a small static: at most 4 KiB.
 const _: () = assert!(size_of::<Outcome>() <= 4096);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::condition::ConditionKind;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        let statuses = [
+            (Status::Applied, "applied"),
+            (Status::Capped, "capped"),
+            (
+                Status::ConditionFailed {
+                    condition: 0,
+                    kind: ConditionKind::BasketTotal,
+                },
+                "condition_failed",
+            ),
+            (Status::OutsideValidity, "outside_validity"),
+            (Status::SupersededBy { rule: 1 }, "superseded_by"),
+            (Status::StoppedBy { rule: 1 }, "stopped_by"),
+            (Status::CapReached, "cap_reached"),
+            (
+                Status::UsageLimitReached {
+                    period: UsagePeriod::Day,
+                },
+                "usage_limit_reached",
+            ),
+            (Status::NothingEligible, "nothing_eligible"),
+        ];
+        for (status, name) in statuses {
+            assert_eq!(status.name(), name);
+            // A unit variant serializes as its name, a struct variant as a map keyed by it.
+            let json = serde_json::to_string(&status).unwrap();
+            assert!(
+                json == std::format!("\"{name}\"")
+                    || json.starts_with(&std::format!("{{\"{name}\":")),
+                "{json}"
+            );
+        }
+        for (kind, name) in [
+            (ShareKind::Points, "points"),
+            (ShareKind::Discount, "discount"),
+            (ShareKind::Stamps, "stamps"),
+        ] {
+            assert_eq!(kind.name(), name);
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                std::format!("\"{name}\"")
+            );
+        }
+    }
+}

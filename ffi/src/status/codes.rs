@@ -114,9 +114,21 @@ pub enum rtn_status {
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     RTN_CUSTOMER_INVALID_CHURN = 220,
+    /// A customer's first visit day is outside the years 1900–9999 or after the last visit.
+    RTN_CUSTOMER_INVALID_FIRST_VISIT = 221,
     /// An outcome or clawback holds more stamps for the card's program than one card event
     /// carries (65,535). Neither the card nor the account was written.
     RTN_APPLY_TOO_MANY_STAMPS = 230,
+    /// An NPS feedback score is outside 0..=10 (or, in a host table, not a whole number).
+    RTN_FEEDBACK_SCORE_OUT_OF_RANGE = 240,
+    /// A feedback's day is before the customer's first visit day. The record is unchanged.
+    RTN_FEEDBACK_BEFORE_FIRST_VISIT = 241,
+    /// A feedback's day is more than one day after today. The record is unchanged.
+    RTN_FEEDBACK_IN_FUTURE = 242,
+    /// A feedback's day is outside the years 1900–9999. The record is unchanged.
+    RTN_FEEDBACK_INVALID_DAY = 243,
+    /// A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
+    RTN_FEEDBACK_INVALID_CHANNEL = 244,
 
     /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
     /// outside 1..=65535.
@@ -187,7 +199,8 @@ pub enum rtn_status {
 
     /// A churn model parameter is NaN, infinite or out of its domain.
     RTN_CHURN_PARAMETER_OUT_OF_DOMAIN = 500,
-    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole.
+    /// Frequency, recency or age is NaN, infinite or negative, or the frequency is not whole
+    /// (for BG/BB, which counts purchase opportunities, recency and age too).
     RTN_CHURN_INVALID_OBSERVATION = 501,
     /// The recency (last purchase) is later than the age (now).
     RTN_CHURN_RECENCY_AFTER_AGE = 502,
@@ -207,13 +220,18 @@ pub enum rtn_status {
     RTN_CHURN_NEGATIVE_AMOUNT = 509,
     /// A purchase falls in a period before the summary's last purchase: record purchases in order.
     RTN_CHURN_OUT_OF_ORDER = 510,
+    /// BG/BB: a frequency above the recency (purchases at more opportunities than there were up
+    /// to the last purchase).
+    RTN_CHURN_FREQUENCY_ABOVE_RECENCY = 511,
+    /// BG/BB: an age or horizon above 100,000 purchase opportunities (`MAX_BG_BB_PERIODS`).
+    RTN_CHURN_TOO_MANY_PERIODS = 512,
 }
 
 impl rtn_status {
     /// Every status, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 84] = [
+    pub const ALL: [rtn_status; 92] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -258,7 +276,13 @@ impl rtn_status {
         rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
         rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
         rtn_status::RTN_CUSTOMER_INVALID_CHURN,
+        rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT,
         rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
+        rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE,
+        rtn_status::RTN_FEEDBACK_BEFORE_FIRST_VISIT,
+        rtn_status::RTN_FEEDBACK_IN_FUTURE,
+        rtn_status::RTN_FEEDBACK_INVALID_DAY,
+        rtn_status::RTN_FEEDBACK_INVALID_CHANNEL,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
         rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -298,6 +322,8 @@ impl rtn_status {
         rtn_status::RTN_CHURN_GRAIN_MISMATCH,
         rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
         rtn_status::RTN_CHURN_OUT_OF_ORDER,
+        rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY,
+        rtn_status::RTN_CHURN_TOO_MANY_PERIODS,
     ];
 
     /// The constant's name as a C string, e.g. `c"RTN_DECODE_BAD_TAG"`.
@@ -350,7 +376,13 @@ impl rtn_status {
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => c"RTN_RULES_REFUND_TOO_MANY_UNITS",
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => c"RTN_CUSTOMER_INVALID_CHURN",
+            rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT => c"RTN_CUSTOMER_INVALID_FIRST_VISIT",
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => c"RTN_APPLY_TOO_MANY_STAMPS",
+            rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE => c"RTN_FEEDBACK_SCORE_OUT_OF_RANGE",
+            rtn_status::RTN_FEEDBACK_BEFORE_FIRST_VISIT => c"RTN_FEEDBACK_BEFORE_FIRST_VISIT",
+            rtn_status::RTN_FEEDBACK_IN_FUTURE => c"RTN_FEEDBACK_IN_FUTURE",
+            rtn_status::RTN_FEEDBACK_INVALID_DAY => c"RTN_FEEDBACK_INVALID_DAY",
+            rtn_status::RTN_FEEDBACK_INVALID_CHANNEL => c"RTN_FEEDBACK_INVALID_CHANNEL",
             rtn_status::RTN_CARD_INVALID_PROGRAM => c"RTN_CARD_INVALID_PROGRAM",
             rtn_status::RTN_CARD_WRONG_PROGRAM => c"RTN_CARD_WRONG_PROGRAM",
             rtn_status::RTN_CARD_INVALID_EVENT_ID => c"RTN_CARD_INVALID_EVENT_ID",
@@ -394,6 +426,8 @@ impl rtn_status {
             rtn_status::RTN_CHURN_GRAIN_MISMATCH => c"RTN_CHURN_GRAIN_MISMATCH",
             rtn_status::RTN_CHURN_NEGATIVE_AMOUNT => c"RTN_CHURN_NEGATIVE_AMOUNT",
             rtn_status::RTN_CHURN_OUT_OF_ORDER => c"RTN_CHURN_OUT_OF_ORDER",
+            rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY => c"RTN_CHURN_FREQUENCY_ABOVE_RECENCY",
+            rtn_status::RTN_CHURN_TOO_MANY_PERIODS => c"RTN_CHURN_TOO_MANY_PERIODS",
         }
     }
 
@@ -449,7 +483,15 @@ impl rtn_status {
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => Some(Code::RULES_REFUND_TOO_MANY_UNITS),
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => Some(Code::CUSTOMER_INVALID_BIRTHDAY),
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => Some(Code::CUSTOMER_INVALID_CHURN),
+            rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT => {
+                Some(Code::CUSTOMER_INVALID_FIRST_VISIT)
+            }
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => Some(Code::APPLY_TOO_MANY_STAMPS),
+            rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE => Some(Code::FEEDBACK_SCORE_OUT_OF_RANGE),
+            rtn_status::RTN_FEEDBACK_BEFORE_FIRST_VISIT => Some(Code::FEEDBACK_BEFORE_FIRST_VISIT),
+            rtn_status::RTN_FEEDBACK_IN_FUTURE => Some(Code::FEEDBACK_IN_FUTURE),
+            rtn_status::RTN_FEEDBACK_INVALID_DAY => Some(Code::FEEDBACK_INVALID_DAY),
+            rtn_status::RTN_FEEDBACK_INVALID_CHANNEL => Some(Code::FEEDBACK_INVALID_CHANNEL),
             rtn_status::RTN_CARD_INVALID_PROGRAM => Some(Code::CARD_INVALID_PROGRAM),
             rtn_status::RTN_CARD_WRONG_PROGRAM => Some(Code::CARD_WRONG_PROGRAM),
             rtn_status::RTN_CARD_INVALID_EVENT_ID => Some(Code::CARD_INVALID_EVENT_ID),
@@ -499,6 +541,10 @@ impl rtn_status {
             rtn_status::RTN_CHURN_GRAIN_MISMATCH => Some(Code::CHURN_GRAIN_MISMATCH),
             rtn_status::RTN_CHURN_NEGATIVE_AMOUNT => Some(Code::CHURN_NEGATIVE_AMOUNT),
             rtn_status::RTN_CHURN_OUT_OF_ORDER => Some(Code::CHURN_OUT_OF_ORDER),
+            rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY => {
+                Some(Code::CHURN_FREQUENCY_ABOVE_RECENCY)
+            }
+            rtn_status::RTN_CHURN_TOO_MANY_PERIODS => Some(Code::CHURN_TOO_MANY_PERIODS),
         }
     }
 
@@ -552,7 +598,13 @@ impl rtn_status {
             Code::RULES_REFUND_TOO_MANY_UNITS => rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
             Code::CUSTOMER_INVALID_BIRTHDAY => rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
             Code::CUSTOMER_INVALID_CHURN => rtn_status::RTN_CUSTOMER_INVALID_CHURN,
+            Code::CUSTOMER_INVALID_FIRST_VISIT => rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT,
             Code::APPLY_TOO_MANY_STAMPS => rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
+            Code::FEEDBACK_SCORE_OUT_OF_RANGE => rtn_status::RTN_FEEDBACK_SCORE_OUT_OF_RANGE,
+            Code::FEEDBACK_BEFORE_FIRST_VISIT => rtn_status::RTN_FEEDBACK_BEFORE_FIRST_VISIT,
+            Code::FEEDBACK_IN_FUTURE => rtn_status::RTN_FEEDBACK_IN_FUTURE,
+            Code::FEEDBACK_INVALID_DAY => rtn_status::RTN_FEEDBACK_INVALID_DAY,
+            Code::FEEDBACK_INVALID_CHANNEL => rtn_status::RTN_FEEDBACK_INVALID_CHANNEL,
             Code::CARD_INVALID_PROGRAM => rtn_status::RTN_CARD_INVALID_PROGRAM,
             Code::CARD_WRONG_PROGRAM => rtn_status::RTN_CARD_WRONG_PROGRAM,
             Code::CARD_INVALID_EVENT_ID => rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -596,6 +648,8 @@ impl rtn_status {
             Code::CHURN_GRAIN_MISMATCH => rtn_status::RTN_CHURN_GRAIN_MISMATCH,
             Code::CHURN_NEGATIVE_AMOUNT => rtn_status::RTN_CHURN_NEGATIVE_AMOUNT,
             Code::CHURN_OUT_OF_ORDER => rtn_status::RTN_CHURN_OUT_OF_ORDER,
+            Code::CHURN_FREQUENCY_ABOVE_RECENCY => rtn_status::RTN_CHURN_FREQUENCY_ABOVE_RECENCY,
+            Code::CHURN_TOO_MANY_PERIODS => rtn_status::RTN_CHURN_TOO_MANY_PERIODS,
             Code::COLUMNS_LENGTH_MISMATCH => rtn_status::RTN_INTERNAL,
             Code::AUTHORING_SYNTAX => rtn_status::RTN_INTERNAL,
             Code::AUTHORING_SCHEMA => rtn_status::RTN_INTERNAL,
@@ -611,13 +665,19 @@ impl rtn_status {
             Code::FIT_INVALID_OPTION => rtn_status::RTN_INTERNAL,
             Code::FIT_NO_CONVERGENCE => rtn_status::RTN_INTERNAL,
             Code::FIT_DEGENERATE => rtn_status::RTN_INTERNAL,
+            Code::FIT_INVALID_COUNT => rtn_status::RTN_INTERNAL,
+            Code::FIT_SURVIVORS_INCREASE => rtn_status::RTN_INTERNAL,
             Code::FIT_INTERRUPTED => rtn_status::RTN_INTERNAL,
             Code::FIT_NO_REPEAT_PURCHASES => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_AMOUNT => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_PERIOD => rtn_status::RTN_INTERNAL,
             Code::METRICS_LIFETIME_PERIOD => rtn_status::RTN_INTERNAL,
+            Code::METRICS_INVALID_LAPSE => rtn_status::RTN_INTERNAL,
             Code::TARGETING_INVALID_OFFER => rtn_status::RTN_INTERNAL,
             Code::TARGETING_INVALID_ROW => rtn_status::RTN_INTERNAL,
+            Code::TARGETING_UNKNOWN_NAME => rtn_status::RTN_INTERNAL,
+            Code::TARGETING_INVALID_CONTACT => rtn_status::RTN_INTERNAL,
+            Code::TARGETING_INVALID_LIMITS => rtn_status::RTN_INTERNAL,
             Code::RISK_INVALID_THRESHOLDS => rtn_status::RTN_INTERNAL,
         }
     }

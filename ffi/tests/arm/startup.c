@@ -1,6 +1,7 @@
 /*
- * Minimal Cortex-M3 start-up for running the C tests on QEMU's lm3s6965evb: vector table, a
- * reset handler that sets up .data/.bss, turns on semihosting I/O, runs main and exits through
+ * Minimal Cortex-M start-up for running the C tests on QEMU's lm3s6965evb (Cortex-M3) and
+ * mps2-an386 (Cortex-M4F): vector table, a reset handler that turns on the FPU (hard-float
+ * builds), sets up .data/.bss, turns on semihosting I/O, runs main and exits through
  * semihosting so that QEMU ends with the test's status.
  */
 #include <stdint.h>
@@ -17,6 +18,11 @@ void Default_Handler(void);
 void Reset_Handler(void) {
     uint32_t *src = &_sidata;
     uint32_t *dst = &_sdata;
+#if defined(__ARM_FP)
+    /* CPACR: full access to the coprocessors CP10 and CP11 (the FPU) before any float code. */
+    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
+    __asm__ volatile("dsb\n\tisb");
+#endif
     while (dst < &_edata) {
         *dst++ = *src++;
     }

@@ -14,10 +14,10 @@ use crate::errors::ToPyErr;
 
 /// What a fit returns to Python: params, standard errors (or None), log-likelihood, iterations,
 /// distinct rows.
-type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
+pub(crate) type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
 
 /// A core fit's result as Python gets it.
-fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
+pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
     (
         fitted.params,
         fitted.standard_errors,
@@ -28,7 +28,7 @@ fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
 }
 
 /// The fit options of the Python arguments.
-fn options(
+pub(crate) fn options(
     penalizer: f64,
     max_iterations: u64,
     initial: Option<Vec<f64>>,
@@ -105,7 +105,7 @@ where
     })
 }
 
-/// Fits `model` (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`) by maximum likelihood.
+/// Fits `model` (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`, `"bg_bb"`) by maximum likelihood.
 #[pyfunction]
 #[pyo3(signature = (model, frequency, recency, age, weights, penalizer, max_iterations, initial, threads=None, observe=None))]
 #[allow(clippy::too_many_arguments)]

@@ -1,5 +1,5 @@
-//! `retention.metrics`' native half: cohort retention and period-over-period retention and churn
-//! rates (`retention_core::churn::metrics`), over day-number columns.
+//! `retention.metrics`' native half: cohort retention, cohort survival and period-over-period
+//! retention and churn rates (`retention_core::churn::metrics`), over day-number columns.
 
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -12,7 +12,7 @@ use super::columns::{column, days};
 use crate::errors::{ToPyErr, one_of, raise};
 
 /// The calendar period whose frequency alias is `freq` (`"D"`, `"W"`, `"M"`, `"Y"`).
-fn period(freq: &str) -> PyResult<Period> {
+pub(crate) fn period(freq: &str) -> PyResult<Period> {
     Period::from_freq(freq).ok_or_else(|| {
         raise(
             Code::INVALID_ARGUMENT,
@@ -50,6 +50,39 @@ fn churn_cohort_retention(
         .collect())
 }
 
+/// Cohort survival: `[(cohort period index, [survivors k periods later])]`.
+#[pyfunction]
+#[pyo3(signature = (customers, day_numbers, cancelled, period_name, lapse_after, max_periods_after))]
+fn churn_cohort_survival(
+    py: Python<'_>,
+    customers: PyReadonlyArray1<'_, u64>,
+    day_numbers: PyReadonlyArray1<'_, i64>,
+    cancelled: Option<PyReadonlyArray1<'_, bool>>,
+    period_name: &str,
+    lapse_after: u32,
+    max_periods_after: usize,
+) -> PyResult<Vec<(i32, Vec<usize>)>> {
+    let period = period(period_name)?;
+    let (ids, numbers) = (column(&customers), column(&day_numbers));
+    let cancelled = cancelled.as_ref().map(column);
+    let cohorts = py.detach(|| {
+        let days = days(&numbers)?;
+        metrics::cohort_survival(
+            &ids,
+            &days,
+            cancelled.as_deref(),
+            period,
+            lapse_after,
+            max_periods_after,
+        )
+        .map_err(ToPyErr::to_py)
+    })?;
+    Ok(cohorts
+        .into_iter()
+        .map(|c| (c.period, c.survivors))
+        .collect())
+}
+
 /// Period-over-period retention rates `[(period index, rate)]`, or churn rates (`1 − rate`)
 /// when `churn` is true.
 #[pyfunction]
@@ -75,6 +108,7 @@ fn churn_retention_rates(
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(churn_cohort_retention, m)?)?;
+    m.add_function(wrap_pyfunction!(churn_cohort_survival, m)?)?;
     m.add_function(wrap_pyfunction!(churn_retention_rates, m)?)?;
     let freqs: Vec<&str> = Period::ALL.into_iter().filter_map(Period::freq).collect();
     m.add("CHURN_METRICS_PERIODS", PyTuple::new(m.py(), freqs)?)?;

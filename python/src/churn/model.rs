@@ -23,7 +23,7 @@ use crate::errors::{ToPyErr, raise};
 use crate::time::local_day;
 
 /// The purchase model kind named `name` (the core's names: `"bg_nbd"`, `"mbg_nbd"`,
-/// `"pareto_nbd"`).
+/// `"pareto_nbd"`, `"bg_bb"`).
 pub(crate) fn model_kind(name: &str) -> PyResult<PurchaseModelKind> {
     PurchaseModelKind::from_name(name)
         .ok_or_else(|| raise(Code::INVALID_ARGUMENT, format!("unknown model {name:?}")))
@@ -74,7 +74,8 @@ impl PyChurnModel {
         rfm: Option<Cuts>,
     ) -> PyResult<PyChurnModel> {
         let purchases = purchase_model(model, &params)?;
-        let mut inner = ChurnModel::new(purchases, periods(grain, unit)?)
+        let mut inner = ChurnModel::try_new(purchases, periods(grain, unit)?)
+            .map_err(ToPyErr::to_py)?
             .with_thresholds(
                 RiskThresholds::new([thresholds.0, thresholds.1, thresholds.2])
                     .map_err(ToPyErr::to_py)?,
@@ -117,7 +118,7 @@ impl PyChurnModel {
         Ok(PyBytes::new(py, blob))
     }
 
-    /// `"bg_nbd"`, `"mbg_nbd"` or `"pareto_nbd"`.
+    /// `"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"` or `"bg_bb"`.
     #[getter]
     fn model(&self) -> &'static str {
         self.inner.purchases().kind().name()
@@ -187,7 +188,7 @@ impl PyChurnModel {
         &self,
         customer: &PyCustomer,
         at: &Bound<'_, PyAny>,
-        utc_offset_minutes: Option<i16>,
+        utc_offset_minutes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<u16>> {
         let today = local_day(at, utc_offset_minutes)?;
         self.inner

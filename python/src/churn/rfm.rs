@@ -78,7 +78,7 @@ fn churn_rfm_score<'py>(
             out.0.push(score.recency);
             out.1.push(score.frequency);
             out.2.push(score.monetary);
-            out.3.push(score.segment() as u8);
+            out.3.push(score.segment().code());
         }
         Ok::<_, BatchError>(out)
     });
@@ -91,26 +91,10 @@ fn churn_rfm_score<'py>(
     ))
 }
 
-/// `[(code, name)]` of the RFM segments.
+/// `[(code, name)]` of the RFM segments (`Segment::ALL`).
 #[pyfunction]
 fn churn_rfm_segments() -> Vec<(u8, &'static str)> {
-    use Segment::*;
-    [
-        Champions,
-        Loyal,
-        PotentialLoyalists,
-        NewCustomers,
-        Promising,
-        NeedAttention,
-        AboutToSleep,
-        AtRisk,
-        CannotLoseThem,
-        Hibernating,
-        Lost,
-    ]
-    .iter()
-    .map(|s| (*s as u8, s.name()))
-    .collect()
+    Segment::ALL.iter().map(|s| (s.code(), s.name())).collect()
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

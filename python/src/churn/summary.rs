@@ -1,6 +1,6 @@
 //! `retention.CustomerChurn`: a customer's churn summary (`retention_core::churn::summary`), and
 //! the summary's periods from Python: grains and time units by their frequency aliases (`"D"`,
-//! `"W"`).
+//! `"W"`, `"M"`).
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -9,6 +9,7 @@ use retention_core::error::Code;
 use retention_core::money::Money;
 use retention_core::time::Day;
 
+use crate::args::arg;
 use crate::errors::{ToPyErr, one_of, raise};
 use crate::time::{day, optional_date};
 
@@ -40,6 +41,7 @@ fn grain_meaning(grain: Grain) -> &'static str {
     match grain {
         Grain::Day => "days",
         Grain::Week => "ISO weeks",
+        Grain::Month => "calendar months",
     }
 }
 
@@ -48,6 +50,7 @@ fn unit_meaning(unit: TimeUnit) -> &'static str {
     match unit {
         TimeUnit::Days => "days",
         TimeUnit::Weeks => "weeks",
+        TimeUnit::Months => "months",
     }
 }
 
@@ -84,15 +87,15 @@ impl PyCustomerChurn {
         grain: &str,
         first: Option<&Bound<'_, PyAny>>,
         last: Option<&Bound<'_, PyAny>>,
-        frequency: u32,
-        repeat_spend: i64,
+        #[pyo3(from_py_with = arg::frequency)] frequency: u32,
+        #[pyo3(from_py_with = arg::repeat_spend)] repeat_spend: i64,
     ) -> PyResult<PyCustomerChurn> {
         let grain = self::grain(grain)?;
         let history = match (first, last) {
             (None, None) if frequency == 0 && repeat_spend == 0 => None,
             (Some(first), Some(last)) => Some((
-                grain.period_index(day(first)?),
-                grain.period_index(day(last)?),
+                grain.period_index(day(first, "first")?),
+                grain.period_index(day(last, "last")?),
                 frequency,
                 Money::from_minor(repeat_spend),
             )),
@@ -158,7 +161,7 @@ impl PyCustomerChurn {
         let unit = time_unit(unit)?;
         let seen = self
             .summary
-            .observe(day(at)?, unit)
+            .observe(day(at, "at")?, unit)
             .map_err(ToPyErr::to_py)?;
         Ok((seen.frequency(), seen.recency(), seen.age()))
     }

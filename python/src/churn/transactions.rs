@@ -3,7 +3,7 @@
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use retention_core::churn::transactions;
+use retention_core::churn::transactions::{self, FirstPurchase};
 
 use super::columns::{column, day, days, f64_array};
 use super::summary::periods;
@@ -39,10 +39,20 @@ fn summary_columns(py: Python<'_>, rows: Vec<transactions::SummaryRow>) -> Summa
     )
 }
 
+/// lifetimes' `include_first_transaction`.
+const fn first_purchase(include_first_transaction: bool) -> FirstPurchase {
+    if include_first_transaction {
+        FirstPurchase::Included
+    } else {
+        FirstPurchase::Excluded
+    }
+}
+
 /// lifetimes' summary per customer: `(customer, frequency, recency, T, monetary_value)` columns,
 /// sorted by customer; `days` are day numbers (days since 1970-01-01).
 #[pyfunction]
-#[pyo3(signature = (customers, day_numbers, amounts, observation_period_end, grain, unit))]
+#[pyo3(signature = (customers, day_numbers, amounts, observation_period_end, grain, unit, include_first_transaction = false))]
+#[allow(clippy::too_many_arguments)]
 fn churn_summary<'py>(
     py: Python<'py>,
     customers: PyReadonlyArray1<'py, u64>,
@@ -51,6 +61,7 @@ fn churn_summary<'py>(
     observation_period_end: i64,
     grain: &str,
     unit: &str,
+    include_first_transaction: bool,
 ) -> PyResult<SummaryColumns<'py>> {
     let periods = periods(grain, unit)?;
     let end = day(observation_period_end)?;
@@ -58,8 +69,15 @@ fn churn_summary<'py>(
     let amounts = amounts.as_ref().map(column);
     let rows = py.detach(|| {
         let days = days(&numbers)?;
-        transactions::summary_from_transactions(&ids, &days, amounts.as_deref(), end, periods)
-            .map_err(ToPyErr::to_py)
+        transactions::summary_from_transactions(
+            &ids,
+            &days,
+            amounts.as_deref(),
+            end,
+            periods,
+            first_purchase(include_first_transaction),
+        )
+        .map_err(ToPyErr::to_py)
     })?;
     Ok(summary_columns(py, rows))
 }
@@ -74,7 +92,7 @@ type HoldoutColumns<'py> = (
 /// lifetimes' calibration/holdout split: the calibration summary columns, then the holdout
 /// frequency and mean amount per customer, and the holdout duration.
 #[pyfunction]
-#[pyo3(signature = (customers, day_numbers, amounts, calibration_period_end, observation_period_end, grain, unit))]
+#[pyo3(signature = (customers, day_numbers, amounts, calibration_period_end, observation_period_end, grain, unit, include_first_transaction = false))]
 #[allow(clippy::too_many_arguments)]
 fn churn_calibration_holdout<'py>(
     py: Python<'py>,
@@ -85,6 +103,7 @@ fn churn_calibration_holdout<'py>(
     observation_period_end: i64,
     grain: &str,
     unit: &str,
+    include_first_transaction: bool,
 ) -> PyResult<HoldoutColumns<'py>> {
     let periods = periods(grain, unit)?;
     let (calibration_end, end) = (day(calibration_period_end)?, day(observation_period_end)?);
@@ -99,6 +118,7 @@ fn churn_calibration_holdout<'py>(
             calibration_end,
             end,
             periods,
+            first_purchase(include_first_transaction),
         )
         .map_err(ToPyErr::to_py)
     })?;

@@ -11,7 +11,7 @@ use retention_core::error::Code;
 use retention_core::rules::{self, Context, Line, Outcome, RuleSet};
 
 use super::outcome::PyOutcome;
-use crate::args::event_id;
+use crate::args::{Argument, arg, event_id};
 use crate::churn::model::model_of;
 use crate::customer::PyCustomer;
 use crate::errors::{ToPyErr, raise};
@@ -36,7 +36,12 @@ pub(crate) struct PyLine {
 impl PyLine {
     #[new]
     #[pyo3(signature = (sku, category, quantity, unit_price))]
-    fn new(sku: u32, category: u32, quantity: u32, unit_price: i64) -> PyLine {
+    fn new(
+        #[pyo3(from_py_with = arg::sku)] sku: u32,
+        #[pyo3(from_py_with = arg::category)] category: u32,
+        #[pyo3(from_py_with = arg::quantity)] quantity: u32,
+        #[pyo3(from_py_with = arg::unit_price)] unit_price: i64,
+    ) -> PyLine {
         PyLine {
             sku,
             category,
@@ -55,7 +60,8 @@ impl PyLine {
 
 /// A basket line from a `Line`, a `(sku, category, quantity, unit_price)` tuple, or a dict
 /// with those keys (`sku` and `category` default to 0, `quantity` to 1).
-fn line_of(item: &Bound<'_, PyAny>) -> PyResult<Line> {
+fn line_of(item: &Bound<'_, PyAny>, index: usize) -> PyResult<Line> {
+    let name = |field: &str| format!("basket[{index}].{field}");
     if let Ok(line) = item.cast::<PyLine>() {
         let line = line.get();
         return Ok(Line::new(
@@ -66,16 +72,21 @@ fn line_of(item: &Bound<'_, PyAny>) -> PyResult<Line> {
         ));
     }
     if let Ok(tuple) = item.cast::<PyTuple>() {
-        let (sku, category, quantity, unit_price): (u32, u32, u32, i64) = tuple.extract()?;
+        let (sku, category, quantity, unit_price) =
+            <(u32, u32, u32, i64)>::read(tuple.as_any(), &format!("basket[{index}]"))?;
         return Ok(Line::new(sku, category, quantity, unit_price));
     }
     if let Ok(dict) = item.cast::<PyDict>() {
         let get = |key: &str| dict.get_item(key);
-        let unit_price: i64 = get("unit_price")?
-            .ok_or_else(|| raise(Code::INVALID_ARGUMENT, "a basket line needs `unit_price`"))?
-            .extract()?;
+        let unit_price = get("unit_price")?.ok_or_else(|| {
+            raise(
+                Code::INVALID_ARGUMENT,
+                format!("basket[{index}]: a basket line needs `unit_price`"),
+            )
+        })?;
+        let unit_price = i64::read(&unit_price, &name("unit_price"))?;
         let number = |key: &str, default: u32| -> PyResult<u32> {
-            get(key)?.map_or(Ok(default), |v| v.extract())
+            get(key)?.map_or(Ok(default), |v| u32::read(&v, &name(key)))
         };
         for key in dict.keys() {
             let key: String = key.extract()?;
@@ -96,8 +107,8 @@ fn line_of(item: &Bound<'_, PyAny>) -> PyResult<Line> {
         ));
     }
     Err(PyTypeError::new_err(format!(
-        "a basket line is a retention.Line, a (sku, category, quantity, unit_price) tuple or a \
-         dict, not {}",
+        "basket[{index}]: a basket line is a retention.Line, a (sku, category, quantity, \
+         unit_price) tuple or a dict, not {}",
         item.get_type().name()?
     )))
 }
@@ -107,7 +118,7 @@ pub(crate) struct Evaluation<'a, 'py> {
     pub(crate) basket: &'a Bound<'py, PyAny>,
     pub(crate) customer: Option<&'a PyCustomer>,
     pub(crate) at: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) utc_offset_minutes: Option<i16>,
+    pub(crate) utc_offset_minutes: Option<&'a Bound<'py, PyAny>>,
     pub(crate) store: u32,
     pub(crate) channel: u8,
     pub(crate) coupons: Vec<u32>,
@@ -121,8 +132,17 @@ impl Evaluation<'_, '_> {
     /// or `churn_model`'s score of the customer's summary on the sale's local day).
     pub(crate) fn run(self, rule_set: &Arc<RuleSet>) -> PyResult<PyOutcome> {
         let mut lines = Vec::new();
-        for item in self.basket.try_iter()? {
-            lines.push(line_of(&item?)?);
+        let items = self.basket.try_iter().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "basket must be an iterable of lines, not {}",
+                self.basket
+                    .get_type()
+                    .name()
+                    .map_or_else(|_| "?".to_string(), |n| n.to_string())
+            ))
+        })?;
+        for (index, item) in items.enumerate() {
+            lines.push(line_of(&item?, index)?);
         }
         let Some(at) = self.at else {
             return Err(raise(

@@ -11,7 +11,7 @@ use retention_core::rules::{self, Outcome, Returns, RuleSet, Shortfall, Status};
 
 use super::apply::settled;
 use super::refund::PyRefund;
-use crate::args::{event_tuple, quoted};
+use crate::args::{arg, event_tuple, quoted};
 use crate::card::PyPunchCard;
 use crate::customer::PyCustomer;
 use crate::errors::{ToPyErr, raise};
@@ -207,43 +207,30 @@ impl PyOutcome {
                     .rules
                     .rule(entry.rule)
                     .map_or_else(String::new, |rule| self.rules.rule_name(rule).to_string());
-                let mut trace = PyTraceEntry {
+                let (condition, condition_kind) = match entry.status {
+                    Status::ConditionFailed { condition, kind } => {
+                        (Some(condition), Some(kind.name()))
+                    }
+                    _ => (None, None),
+                };
+                PyTraceEntry {
                     rule: entry.rule,
                     name,
                     effect: entry.effect.name(),
-                    status: "applied",
+                    status: entry.status.name(),
                     amount: entry.amount,
-                    condition: None,
-                    condition_kind: None,
-                    by_rule: None,
-                    period: None,
+                    condition,
+                    condition_kind,
+                    by_rule: match entry.status {
+                        Status::SupersededBy { rule } | Status::StoppedBy { rule } => Some(rule),
+                        _ => None,
+                    },
+                    period: match entry.status {
+                        Status::UsageLimitReached { period } => Some(period.name()),
+                        _ => None,
+                    },
                     applied: entry.status.applied(),
-                };
-                trace.status = match entry.status {
-                    Status::Applied => "applied",
-                    Status::Capped => "capped",
-                    Status::ConditionFailed { condition, kind } => {
-                        trace.condition = Some(condition);
-                        trace.condition_kind = Some(kind.name());
-                        "condition_failed"
-                    }
-                    Status::OutsideValidity => "outside_validity",
-                    Status::SupersededBy { rule } => {
-                        trace.by_rule = Some(rule);
-                        "superseded_by"
-                    }
-                    Status::StoppedBy { rule } => {
-                        trace.by_rule = Some(rule);
-                        "stopped_by"
-                    }
-                    Status::CapReached => "cap_reached",
-                    Status::UsageLimitReached { period } => {
-                        trace.period = Some(period.name());
-                        "usage_limit_reached"
-                    }
-                    Status::NothingEligible => "nothing_eligible",
-                };
-                trace
+                }
             })
             .collect()
     }
@@ -257,11 +244,7 @@ impl PyOutcome {
             .map(|share| PyShare {
                 rule: share.rule,
                 line: share.line,
-                kind: match share.kind {
-                    rules::ShareKind::Points => "points",
-                    rules::ShareKind::Discount => "discount",
-                    rules::ShareKind::Stamps => "stamps",
-                },
+                kind: share.kind.name(),
                 program: share.program.0,
                 amount: share.amount,
             })
@@ -338,7 +321,7 @@ impl PyOutcome {
             .apply(
                 card.as_deref().map(|c| &c.card),
                 account.as_deref().map(|a| &a.account),
-                day(today)?,
+                day(today, "today")?,
             )
             .map_err(ToPyErr::to_py)?;
         Ok(settled(applied))
@@ -350,7 +333,11 @@ impl PyOutcome {
     /// returned yet). Raises `ValidationError` (more units than sold, more lines than the
     /// basket, `before` of another length).
     #[pyo3(signature = (returned, before=None))]
-    fn refund(&self, returned: Vec<u32>, before: Option<Vec<u32>>) -> PyResult<PyRefund> {
+    fn refund(
+        &self,
+        #[pyo3(from_py_with = arg::returned)] returned: Vec<u32>,
+        #[pyo3(from_py_with = arg::before)] before: Option<Vec<u32>>,
+    ) -> PyResult<PyRefund> {
         let mut so_far = Returns::none(&self.outcome);
         if let Some(before) = before {
             so_far.units = heapless::Vec::from_slice(&before).map_err(|_| {

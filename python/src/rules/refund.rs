@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use retention_core::rules::{Clawback, Returns};
 
 use super::apply::settled;
-use crate::args::event_id;
+use crate::args::{arg, event_id};
 use crate::card::PyPunchCard;
 use crate::errors::ToPyErr;
 use crate::points::PyPointsAccount;
@@ -70,7 +70,7 @@ impl PyRefund {
     #[pyo3(signature = (refund, card=None, account=None, *, today))]
     fn apply(
         &self,
-        refund: (u32, u32),
+        #[pyo3(from_py_with = arg::refund)] refund: (u32, u32),
         card: Option<PyRef<'_, PyPunchCard>>,
         account: Option<PyRef<'_, PyPointsAccount>>,
         today: &Bound<'_, PyAny>,
@@ -81,7 +81,7 @@ impl PyRefund {
                 event_id(refund),
                 card.as_deref().map(|c| &c.card),
                 account.as_deref().map(|a| &a.account),
-                day(today)?,
+                day(today, "today")?,
             )
             .map_err(ToPyErr::to_py)?;
         Ok(settled(applied))

@@ -10,7 +10,7 @@ use retention_core::rules::{self, LoadOptions, RuleSet};
 
 use super::evaluate::Evaluation;
 use super::outcome::PyOutcome;
-use crate::args::quoted;
+use crate::args::{Blob, arg, quoted};
 use crate::customer::PyCustomer;
 use crate::errors::{ToPyErr, raise};
 
@@ -47,14 +47,18 @@ impl PyRuleSet {
         })
     }
 
-    /// Loads a compiled rule-set blob. `public_key`: the operator's 32-byte Ed25519 public key
+    /// Loads a compiled rule-set blob (`bytes`, `bytearray` or `memoryview`). `public_key`: the operator's 32-byte Ed25519 public key
     /// (then only sets signed with it load); `min_serial`: older sets are refused. Raises
     /// `DecodeError` (corrupt, truncated, not a rule set), `AuthenticationError` (unsigned when
     /// a key is given, or a bad signature), `StateError` (serial below `min_serial`),
     /// `ValidationError` (a key that is not 32 bytes or not a valid point).
     #[staticmethod]
     #[pyo3(signature = (data, public_key=None, min_serial=0))]
-    fn from_bytes(data: &[u8], public_key: Option<&[u8]>, min_serial: u32) -> PyResult<PyRuleSet> {
+    fn from_bytes(
+        #[pyo3(from_py_with = arg::data)] data: Blob,
+        public_key: Option<&[u8]>,
+        #[pyo3(from_py_with = arg::min_serial)] min_serial: u32,
+    ) -> PyResult<PyRuleSet> {
         let mut options = LoadOptions::new().min_serial(min_serial);
         if let Some(key) = public_key {
             let key: [u8; rules::PUBLIC_KEY_LEN] = key.try_into().map_err(|_| {
@@ -69,10 +73,19 @@ impl PyRuleSet {
             })?;
             options = options.public_key(key);
         }
-        let rules = RuleSet::load(data, &options).map_err(ToPyErr::to_py)?;
+        let rules = RuleSet::load(&data.0, &options).map_err(ToPyErr::to_py)?;
         Ok(PyRuleSet {
             rules: Arc::new(rules),
         })
+    }
+
+    /// Pickling: the rule set travels as its compiled blob (unsigned; the hash is the same), so
+    /// it can go to worker processes (`multiprocessing`, `concurrent.futures`, Spark, Dask).
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let blob = slf.get().to_bytes(slf.py(), None)?;
+        Ok((slf.get_type().getattr("from_bytes")?, (blob,)))
     }
 
     /// The compiled blob (at most `RULE_SET_MAX_LEN`, 13 119 bytes), signed with the 32-byte
@@ -151,12 +164,12 @@ impl PyRuleSet {
         basket: &Bound<'_, PyAny>,
         customer: Option<&PyCustomer>,
         at: Option<&Bound<'_, PyAny>>,
-        utc_offset_minutes: Option<i16>,
-        store: u32,
-        channel: u8,
-        coupons: Vec<u32>,
-        event: (u32, u32),
-        churn_risk: Option<u16>,
+        utc_offset_minutes: Option<&Bound<'_, PyAny>>,
+        #[pyo3(from_py_with = arg::store)] store: u32,
+        #[pyo3(from_py_with = arg::channel)] channel: u8,
+        #[pyo3(from_py_with = arg::coupons)] coupons: Vec<u32>,
+        #[pyo3(from_py_with = arg::event)] event: (u32, u32),
+        #[pyo3(from_py_with = arg::churn_risk)] churn_risk: Option<u16>,
         churn_model: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyOutcome> {
         Evaluation {
@@ -174,8 +187,35 @@ impl PyRuleSet {
         .run(&self.rules)
     }
 
-    /// Back-tests the rule set over a history of sales: `retention.rules.backtest` documents
-    /// the columns, units, options and result.
+    /// Back-tests the rule set over a history of sales: every basket goes through the same
+    /// evaluation the till runs, each customer's record carried forward in time order.
+    ///
+    /// `transactions`: a pandas or polars DataFrame, a polars LazyFrame, or a pyarrow Table or
+    /// RecordBatch, one row per basket line, with columns `customer_id` (any hashable ids),
+    /// `timestamp` (datetimes, naive ones as local time and aware ones in their own zone; or
+    /// integers, Unix time in `timestamp_unit`) and `unit_price` (integer minor units), and
+    /// optionally `quantity` (default 1), `sku`, `category`, `basket_id`, `store`, `channel`,
+    /// `coupon`, `churn_risk`. `customers` (optional, same kinds of table): `customer_id`,
+    /// `tier`, `segments`, `birthday`, `segment` (a reporting label). The module
+    /// `retention.rules` documents every column in full.
+    ///
+    /// Keyword options: `utc_offset_minutes` (int, default 0: the terminals' offset from UTC,
+    /// applied to integer timestamps), `timestamp_unit` (`"s"` default, `"ms"`, `"us"`,
+    /// `"ns"`), `skip_invalid` (bool, default False: count refused baskets in `skipped`
+    /// instead of raising), `progress` (True, False, a callable `(done, total)`, or None: a
+    /// bar from 200 000 rows on), `churn_model` (a `ChurnModel`: each basket's churn risk as
+    /// the till computes it from the carried record).
+    ///
+    /// Returns a `retention.rules.BacktestResult`: attributes `baskets` and `skipped` (counts,
+    /// ints), `first_skipped` (`(row, reason)` or None), `by_rule`, `by_segment`,
+    /// `by_rule_segment` and `customers` (data frames of the transactions' library: polars
+    /// for polars input, pandas otherwise; money in minor units).
+    ///
+    /// Raises `ValidationError` (a missing or malformed column, a missing time with its row,
+    /// mixed time zones, an unknown customer, a refused basket without `skip_invalid`, an
+    /// option out of range), `CapacityError` (a basket over 32 lines), `AmountOverflowError`,
+    /// `TypeError` (a table or option of the wrong type); `KeyboardInterrupt` stops it between
+    /// baskets.
     #[pyo3(signature = (transactions, customers=None, **options))]
     fn backtest<'py>(
         slf: &Bound<'py, Self>,

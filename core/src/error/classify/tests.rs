@@ -8,7 +8,7 @@ use crate::churn::risk::InvalidThresholds;
 use crate::churn::special::SpecialError;
 use crate::churn::summary::{InvalidSummary, ObserveError, PurchaseError};
 use crate::churn::{BatchError, ChurnError};
-use crate::customer::{ChurnNotEmpty, RecordError, UsageFull};
+use crate::customer::{ChurnNotEmpty, FeedbackError, RecordError, UsageFull};
 use crate::envelope::{DecodeError, EncodeError, KeyError, Kind};
 use crate::error::ErrorClass::{
     Authentication, Capacity, Convergence, Decode, Internal, Overflow as Overflows, State,
@@ -88,6 +88,8 @@ fn general_errors_and_times() {
         (TimeUse::AccountDay, "RTN_ACCOUNT_DATE_OUT_OF_RANGE"),
         (TimeUse::CardExpiry, "RTN_CARD_INVALID_PROGRAM"),
         (TimeUse::Birthday, "RTN_CUSTOMER_INVALID_BIRTHDAY"),
+        (TimeUse::FirstVisit, "RTN_CUSTOMER_INVALID_FIRST_VISIT"),
+        (TimeUse::FeedbackDay, "RTN_FEEDBACK_INVALID_DAY"),
     ];
     for (used_for, name) in uses {
         for error in [TimeError::OutOfRange, TimeError::InvalidDate] {
@@ -176,6 +178,9 @@ fn rule_and_customer_errors() {
         EvalError::Time(TimeError::InvalidDate) => RULES_TIME_OUT_OF_RANGE, Validation;
         EvalError::Customer(RecordError::InvalidBirthday) => RULES_INVALID_CUSTOMER, Validation;
         EvalError::Customer(RecordError::DuplicateUsage) => RULES_INVALID_CUSTOMER, Validation;
+        RecordError::InvalidFirstVisit => CUSTOMER_INVALID_FIRST_VISIT, Validation;
+        FeedbackError::BeforeFirstVisit => FEEDBACK_BEFORE_FIRST_VISIT, Validation;
+        FeedbackError::InFuture => FEEDBACK_IN_FUTURE, Validation;
         EvalError::Capacity(OutcomeCapacity::UsageCounts) => RULES_USAGE_COUNTS_FULL, Capacity;
         EvalError::Capacity(OutcomeCapacity::Shares) => RULES_OUTCOME_FULL, Capacity;
         EvalError::Capacity(OutcomeCapacity::FreeItems) => RULES_OUTCOME_FULL, Capacity;
@@ -209,6 +214,7 @@ fn rule_and_customer_errors() {
             => ACCOUNT_DATE_OUT_OF_RANGE, Validation;
         AccountTierError::Tier(TierError::NegativeSpend) => INVALID_ARGUMENT, Validation;
         ChurnNotEmpty => CUSTOMER_INVALID_CHURN, Validation;
+        crate::feedback::ScoreOutOfRange => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
         UsageFull => RULES_USAGE_COUNTS_FULL, Capacity;
         // A record on its own (Python: `Customer(...)`, `last_visit`): ValidationError.
         RecordError::LastVisitOutOfRange => RULES_INVALID_CUSTOMER, Validation;
@@ -252,10 +258,15 @@ fn churn_errors() {
 fn host_tool_errors() {
     use crate::churn::fit::{BestParams, FitError};
     use crate::churn::metrics::MetricsError;
+    use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
+    use crate::churn::targeting::plan::{ContactProblem, PlanError};
     use crate::churn::transactions::TransactionError;
+    use crate::feedback::churn::FeedbackChurnError;
+    use crate::feedback::nps::NpsError;
     use crate::rules::backtest::BacktestError;
     use crate::rules::{AuthoringError, AuthoringErrorKind};
+    use crate::stats::InvalidConfidence;
 
     let authoring = |kind| AuthoringError {
         kind,
@@ -298,6 +309,29 @@ fn host_tool_errors() {
         TargetingError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
         TargetingError::InvalidOffer => TARGETING_INVALID_OFFER, Validation;
         TargetingError::InvalidRow { index: 0 } => TARGETING_INVALID_ROW, Validation;
+        PlanError::LengthMismatch { column: "clv" } => COLUMNS_LENGTH_MISMATCH, Validation;
+        PlanError::InvalidOffer { offer: "A".into(), field: "cost" }
+            => TARGETING_INVALID_OFFER, Validation;
+        PlanError::UnknownName { offer: None, field: "group", name: "x".into() }
+            => TARGETING_UNKNOWN_NAME, Validation;
+        PlanError::InvalidRow { row: 0, field: "clv" } => TARGETING_INVALID_ROW, Validation;
+        PlanError::InvalidContact { row: 0, problem: ContactProblem::InTheFuture }
+            => TARGETING_INVALID_CONTACT, Validation;
+        PlanError::InvalidLimits { field: "budget" } => TARGETING_INVALID_LIMITS, Validation;
+        InvalidConfidence => INVALID_ARGUMENT, Validation;
+        SurvivalError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
+        SurvivalError::InvalidDuration { row: 0 } => INVALID_ARGUMENT, Validation;
+        SurvivalError::GroupOutOfRange { row: 0 } => INVALID_ARGUMENT, Validation;
+        SurvivalError::InvalidConfidence => INVALID_ARGUMENT, Validation;
+        NpsError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
+        NpsError::InvalidScore { row: 0, score: 11.0 } => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
+        NpsError::InvalidConfidence => INVALID_ARGUMENT, Validation;
+        FeedbackChurnError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
+        FeedbackChurnError::InvalidScore { row: 0, score: -1.0 }
+            => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
+        FeedbackChurnError::InvalidChurnWindow => INVALID_ARGUMENT, Validation;
+        FeedbackChurnError::InvalidConfidence => INVALID_ARGUMENT, Validation;
+        FeedbackChurnError::Internal => INTERNAL, Internal;
     }
     // The host tools' own codes never reach the C API.
     for code in [
@@ -305,7 +339,12 @@ fn host_tool_errors() {
         Code::BACKTEST_CHURN,
         Code::FIT_DEGENERATE,
         Code::COLUMNS_LENGTH_MISMATCH,
+        Code::TARGETING_UNKNOWN_NAME,
+        Code::TARGETING_INVALID_CONTACT,
+        Code::TARGETING_INVALID_LIMITS,
     ] {
         assert!(code.is_host_only());
     }
+    // The till's feedback score error is a C status.
+    assert!(!Code::FEEDBACK_SCORE_OUT_OF_RANGE.is_host_only());
 }

@@ -436,6 +436,13 @@ impl<'a> Engine<'a> {
             Some(last) if last > today => last,
             _ => today,
         });
+        // The first visit: set by the first sale, moved back by a back-dated one; left unknown
+        // for a record of an older format that has visits but never kept it.
+        self.out.customer.first_visit = match self.customer.first_visit {
+            Some(first) => Some(first.min(today)),
+            None if self.customer.is_first_purchase() => Some(today),
+            None => None,
+        };
         self.count_sale()
     }
 

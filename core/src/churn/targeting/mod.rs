@@ -5,9 +5,21 @@
 //! For a customer with probability `p` of being alive and value `clv`, an offer of cost `c` that
 //! wins back a share `u` (the uplift) of the customers who would otherwise be lost is worth
 //! `u · (1 − p) · clv − c`: the value at stake is the customer's CLV, the chance it is being lost
-//! is `1 − p`, and the offer recovers `u` of that.
+//! is `1 − p`, and the offer recovers `u` of that ([`expected_value`]).
+//!
+//! [`target`] ranks the customers for one offer; [`plan`] chooses among several offers under a
+//! money budget and a contact cap.
 
 use std::fmt;
+
+pub mod plan;
+
+/// The expected net value `uplift · (1 − p_alive) · clv − cost` of an offer to a customer, in
+/// the CLV's money unit: the one formula of [`target`] and [`plan`].
+#[must_use]
+pub fn expected_value(p_alive: f64, clv: f64, uplift: f64, cost: f64) -> f64 {
+    uplift * (1.0 - p_alive) * clv - cost
+}
 
 /// A retention offer.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,11 +97,11 @@ pub fn target(
         if !((0.0..=1.0).contains(&p) && value.is_finite() && value >= 0.0) {
             return Err(TargetingError::InvalidRow { index });
         }
-        let expected_value = offer.uplift * (1.0 - p) * value - offer.cost;
-        if expected_value > 0.0 {
+        let net = expected_value(p, value, offer.uplift, offer.cost);
+        if net > 0.0 {
             targets.push(Target {
                 index,
-                expected_value,
+                expected_value: net,
             });
         }
     }

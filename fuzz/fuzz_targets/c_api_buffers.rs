@@ -1,0 +1,5 @@
+//! libFuzzer's entry into `retention_fuzz::targets::c_api_buffers` (fuzz/src/targets/c_api_buffers.rs,
+//! where the target and what it checks are described; the replay test runs the same function).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| retention_fuzz::targets::c_api_buffers::run(data));
