@@ -179,6 +179,11 @@ pub(super) fn minimize<O: Objective>(
             for ((t, x), d) in trial.iter_mut().zip(&theta).zip(&direction) {
                 *t = x + alpha * d;
             }
+            // A step too short to move any parameter: no descent is left to find (accepting
+            // it would repeat the same iteration until `max_iterations`).
+            if trial == theta {
+                break;
+            }
             let trial_value = evaluate_or_infinite(objective, &trial, &mut trial_gradient);
             if trial_value <= value + ARMIJO * alpha * slope {
                 accepted = Some(trial_value);
@@ -282,15 +287,14 @@ mod tests {
         assert!((outcome.theta[0] - 1.0).abs() < 1e-6 && (outcome.theta[1] - 1.0).abs() < 1e-6);
     }
 
-    /// Finite only on a small region: every trial point outside it is refused, and the search
-    /// ends in a bounded number of evaluations.
-    struct Cliff(std::cell::Cell<u32>);
+    /// −t up to a cliff at `.1`, no value beyond: every trial point past it is refused.
+    struct Cliff(std::cell::Cell<u32>, f64);
 
     impl Objective for Cliff {
         fn evaluate(&self, t: &[f64], g: &mut [f64]) -> Result<f64, ChurnError> {
             self.0.set(self.0.get() + 1);
             g[0] = -1.0;
-            if t[0] > 1e-12 {
+            if t[0] > self.1 {
                 return Err(ChurnError::NotFinite);
             }
             Ok(-t[0])
@@ -299,13 +303,27 @@ mod tests {
 
     #[test]
     fn a_line_search_that_cannot_descend_ends() {
-        let cliff = Cliff(std::cell::Cell::new(0));
+        // At the edge: every trial point of the first search fails, and the fit ends there
+        // (the start, plus MAX_LINE_SEARCH_STEPS trials).
+        let cliff = Cliff(std::cell::Cell::new(0), 0.0);
         let outcome = minimize(&cliff, vec![0.0], 1_000, &mut |_, _, _, _| Step::Continue).unwrap();
         assert_eq!(outcome.stopped, Stopped::LineSearch);
+        assert_eq!(
+            (outcome.iterations, cliff.0.get()),
+            (1, 1 + MAX_LINE_SEARCH_STEPS)
+        );
+        // An edge at 1e-12: steps of 10⁻ᵏ (each failure shrinks the step tenfold) creep up to
+        // it, at most 9 per decimal digit, until a step no longer moves t (t's 53 bits are
+        // about 16 digits below 1e-12): it ends well before max_iterations, by the line search
+        // (formerly a step that did not move t was accepted, up to max_iterations times).
+        let cliff = Cliff(std::cell::Cell::new(0), 1e-12);
+        let outcome = minimize(&cliff, vec![0.0], 1_000, &mut |_, _, _, _| Step::Continue).unwrap();
+        assert_eq!(outcome.stopped, Stopped::LineSearch);
+        assert!(outcome.iterations <= 9 * 17 + 1, "{}", outcome.iterations);
         assert!(
-            cliff.0.get() <= 1 + MAX_LINE_SEARCH_STEPS * 2,
-            "{}",
-            cliff.0.get()
+            outcome.theta[0] <= 1e-12 && outcome.theta[0] > 0.99e-12,
+            "{:?}",
+            outcome.theta
         );
     }
 
