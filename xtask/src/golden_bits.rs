@@ -77,12 +77,15 @@ fn score(case: &Value) -> Result<(f64, f64), Box<dyn Error>> {
     ))
 }
 
+/// A pinned function: its name, the function, and the largest error allowed, in ulps.
+type Pinned = (&'static str, fn(f64) -> f64, f64);
+
 /// `cargo xtask golden-bits`: computes every result, checks it against the exact value, writes
 /// its bits into the file.
 pub(crate) fn pin(root: &Path) -> Result<(), Box<dyn Error>> {
     let path = root.join(PATH);
     let mut doc = json::read(&path)?;
-    let functions: [(&str, fn(f64) -> f64, f64); 4] = [
+    let functions: [Pinned; 4] = [
         ("exp", math::exp, 1.0),
         ("ln", math::ln, 1.0),
         ("ln_1p", math::ln_1p, 1.0),
