@@ -461,7 +461,10 @@ def test_magnitudes_beyond_the_models_name_the_row() -> None:
 
 def test_grids_beyond_the_cell_limit_are_refused(bgf: BetaGeoFitter) -> None:
     assert _retention.CHURN_MAX_GRID_CELLS == 4_000_000
+    # 10,000 x 1,000 = 10,000,000 cells, each side within its bound of 9,999.
     with pytest.raises(retention.ValidationError, match="cells"):
+        bgf.conditional_probability_alive_matrix(max_frequency=9_999, max_recency=999)
+    with pytest.raises(retention.ValidationError, match="max_frequency"):
         bgf.conditional_probability_alive_matrix(max_frequency=10**5, max_recency=365)
     assert bgf.conditional_probability_alive_matrix(max_frequency=10, max_recency=20).shape == (21, 11)
 
