@@ -144,6 +144,41 @@
 #define RTN_CHURN_GRAIN_MONTH 2
 
 /**
+ * Purchase model: BG/NBD.
+ */
+#define RTN_CHURN_MODEL_BG_NBD 0
+
+/**
+ * Purchase model: MBG/NBD.
+ */
+#define RTN_CHURN_MODEL_MBG_NBD 1
+
+/**
+ * Purchase model: Pareto/NBD.
+ */
+#define RTN_CHURN_MODEL_PARETO_NBD 2
+
+/**
+ * Purchase model: BG/BB (discrete time).
+ */
+#define RTN_CHURN_MODEL_BG_BB 3
+
+/**
+ * Time unit: recency and age in days.
+ */
+#define RTN_CHURN_UNIT_DAYS 0
+
+/**
+ * Time unit: recency and age in weeks of 7 days.
+ */
+#define RTN_CHURN_UNIT_WEEKS 1
+
+/**
+ * Time unit: recency and age in months.
+ */
+#define RTN_CHURN_UNIT_MONTHS 2
+
+/**
  * The highest churn risk.
  */
 #define RTN_CHURN_MAX_RISK 1000
@@ -552,11 +587,13 @@ enum rtn_status
      */
     RTN_DECODE_LENGTH_MISMATCH = 105,
     /**
-     * The blob's CRC-32 does not match: corrupt (a torn write, a bad read).
+     * The blob's CRC-32 (over its header and payload, not the tag after it) does not match:
+     * corrupt (a torn write, a bad read).
      */
     RTN_DECODE_BAD_CHECKSUM = 106,
     /**
-     * The blob's authentication tag does not match: wrong key, wrong context, or forged.
+     * The blob's authentication tag does not match: wrong key, wrong context, forged, or the
+     * tag's own bytes damaged (the CRC does not cover them).
      */
     RTN_DECODE_BAD_TAG = 107,
     /**
@@ -668,6 +705,11 @@ enum rtn_status
      * A birthday that is not a calendar day (or only one of month and day is 0).
      */
     RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
+    /**
+     * The sale's event id has sequence number 0: terminals number their sales from 1 (a card
+     * or account would refuse the outcome's event).
+     */
+    RTN_RULES_INVALID_EVENT_ID = 219,
     /**
      * A churn summary to set breaks its invariants (unknown grain, first period after the
      * last, repeats not matching the span, negative spend, a period outside 1900–9999).
@@ -1416,6 +1458,26 @@ typedef struct rtn_churn_model {
      */
     uint64_t opaque[RTN_CHURN_MODEL_STORAGE_WORDS];
 } rtn_churn_model;
+
+/**
+ * What a loaded model is: which purchase model, the grain its customers' summaries must
+ * have, and the unit its recency and age are measured in (`rtn_churn_model_describe`).
+ */
+typedef struct rtn_churn_model_info {
+    /**
+     * `RTN_CHURN_MODEL_*`: BG/NBD, MBG/NBD, Pareto/NBD or BG/BB.
+     */
+    uint8_t kind;
+    /**
+     * `RTN_CHURN_GRAIN_*`: purchases on one day, in one ISO week or in one month count once.
+     * A summary of another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
+     */
+    uint8_t grain;
+    /**
+     * `RTN_CHURN_UNIT_*`: days, weeks or months.
+     */
+    uint8_t time_unit;
+} rtn_churn_model_info;
 
 /**
  * A customer's churn summary (first and last purchase periods, repeat purchases and their
@@ -2212,9 +2274,10 @@ rtn_status rtn_card_summarize(const struct rtn_card *card, struct rtn_card_summa
  * tagged with `*seal` (the terminals' key; context: the card's UID), and its length to
  * `*written_out`.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal`
- * NULL); `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error
- * nothing is written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal` NULL);
+ * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
+ * written.
  *
  * # Safety
  * `card` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -2231,13 +2294,13 @@ rtn_status rtn_card_encode(const struct rtn_card *card,
  * `*card_out` with it. A card whose write counter is below `min_write_counter` — the highest
  * this terminal has seen for the UID, or 0 — is refused as an older copy.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
- * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
- * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
- * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn);
- * `RTN_DECODE_BAD_TAG` (wrong key, another card's UID, forged); `RTN_DECODE_PAYLOAD`;
- * `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_CARD_OLDER_COPY`. On error
- * `*card_out` is not written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+ * `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn); `RTN_DECODE_BAD_TAG` (wrong key, another card's
+ * UID, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
+ * `RTN_CARD_OLDER_COPY`. On error `*card_out` is not written.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `card_out` NULL or valid
@@ -2250,13 +2313,27 @@ rtn_status rtn_card_decode(const uint8_t *blob,
                            struct rtn_card *card_out);
 
 /**
+ * Writes what the loaded model `*model` is to `*info_out`: its purchase model, grain and time
+ * unit.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (`*model` not loaded). On error
+ * `*info_out` is not written.
+ *
+ * # Safety
+ * `model` must be NULL or valid; `info_out` NULL or valid for a write.
+ */
+rtn_status rtn_churn_model_describe(const struct rtn_churn_model *model,
+                                    struct rtn_churn_model_info *info_out);
+
+/**
  * Reads a churn model blob into `*model_out`, checking the envelope and every value.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
- * `RTN_DECODE_TRUNCATED`, `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`,
- * `RTN_DECODE_WRONG_KIND`, `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`,
- * `RTN_DECODE_BAD_CHECKSUM`, `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of
- * its domain, thresholds not increasing, ...). On error `*model_out` is unchanged.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
+ * length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
+ * `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+ * `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
+ * `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
+ * increasing, ...). On error `*model_out` is unchanged.
  *
  * # Safety
  * `blob` must hold `blob_len` readable bytes; a non-NULL `model_out` must be valid for writes.
@@ -2519,9 +2596,9 @@ rtn_status rtn_customer_usage(const struct rtn_customer *customer,
  * suffices), tagged with `*seal` (the operator's key; context: the customer id), and its
  * length to `*written_out`.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
- * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
- * written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
  *
  * # Safety
  * `customer` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -2537,12 +2614,13 @@ rtn_status rtn_customer_encode(const struct rtn_customer *customer,
  * Verifies a customer-record blob with `*seal` (key and customer id) and initialises
  * `*customer_out` with it.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
- * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
- * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
- * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key,
- * another customer's record, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
- * `RTN_DECODE_OUT_OF_RANGE`. On error `*customer_out` is not written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+ * `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key, another customer's record, forged);
+ * `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`. On error
+ * `*customer_out` is not written.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `customer_out` NULL or
@@ -2746,9 +2824,10 @@ rtn_status rtn_account_expire(struct rtn_account *account, int64_t now, int16_t 
 /**
  * Merges two copies of one account that terminals updated offline into `*merged_out` (which
  * may be `a` or `b`): the newer checkpoint and the union of both copies' recent events, each
- * once, replayed; the write counter one more than the larger. Commutative, associative and
- * idempotent; nothing lost or counted twice. A redemption made on both copies shows in the
- * summary's `overdrawn`.
+ * once, replayed; the write counter one more than the larger. Two equal copies (an account
+ * merged with itself) give that account back unchanged, write counter included. Commutative,
+ * associative and idempotent on everything but the write counter; nothing lost or counted
+ * twice. A redemption made on both copies shows in the summary's `overdrawn`.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
  * `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS` (both copies were
@@ -2829,9 +2908,9 @@ rtn_status rtn_account_qualifying_points(const struct rtn_account *account,
  * suffices), tagged with `*seal` (key; context: the customer id), and its length to
  * `*written_out`.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
- * `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
- * written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+ * `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
  *
  * # Safety
  * `account` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -2848,12 +2927,13 @@ rtn_status rtn_account_encode(const struct rtn_account *account,
  * with it; an account whose write counter is below `min_write_counter` is refused. Blobs of
  * the first release (format version 1) are read too.
  *
- * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
- * `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
- * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
- * `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`;
- * `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
- * `RTN_ACCOUNT_OLDER_COPY`. On error `*account_out` is not written.
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+ * such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+ * `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+ * `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+ * `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`; `RTN_DECODE_PAYLOAD`;
+ * `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_ACCOUNT_OLDER_COPY`. On error
+ * `*account_out` is not written.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `account_out` NULL or valid
@@ -2873,7 +2953,9 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * Ed25519 public key (`RTN_RULE_SET_PUBLIC_KEY_LEN` bytes): then only sets signed with its
  * secret key load. Signature checks need the library built with the `signing` feature
  * (host builds have it; firmware adds `--features signing`, about 20 KiB of flash); without
- * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`.
+ * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`. With a NULL `public_key` the
+ * load guarantees integrity against accidents only (the CRC-32, which anyone who edits the
+ * blob can recompute); production tills should pass the operator's key.
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (`blob_len` beyond
  * `PTRDIFF_MAX`); `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
@@ -2928,9 +3010,11 @@ rtn_status rtn_rule_set_describe(const struct rtn_rule_set *rule_set,
  * `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (UTC offset beyond ±18:00);
  * `RTN_RULES_TOO_MANY_COUPONS`; `RTN_RULES_TOO_MANY_LINES`; `RTN_RULES_NEGATIVE_PRICE`;
  * `RTN_RULES_ZERO_QUANTITY`; `RTN_RULES_CHURN_RISK_OUT_OF_RANGE`;
- * `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_TIME_OUT_OF_RANGE`;
- * `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`; `RTN_RULES_USAGE_COUNTS_FULL`;
- * `RTN_OVERFLOW`. The rule set and the customer are never changed.
+ * `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_INVALID_EVENT_ID` (`context->event.sequence`
+ * 0: sales are numbered from 1, and `rtn_outcome_apply` would refuse it);
+ * `RTN_RULES_TIME_OUT_OF_RANGE`; `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`;
+ * `RTN_RULES_USAGE_COUNTS_FULL`; `RTN_OVERFLOW`. The rule set and the customer are never
+ * changed.
  *
  * # Safety
  * `rule_set`, `customer` and `context` must be NULL or valid; `lines` valid for `line_count`

@@ -3,16 +3,19 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
-APT_PACKAGES=(gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# openjdk-17-jre-headless: the Java runtime pyspark needs (python/tests/test_spark.py).
+APT_PACKAGES=(gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+    openjdk-17-jre-headless)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# The Cortex-M cross compiler, newlib and QEMU (Debian packages).
+# The Cortex-M cross compiler, newlib, QEMU and Java 17 for pyspark (Debian packages).
 ensure_apt() {
     if command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null \
-        && [ -f /usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/librdimon.a ]; then
+        && [ -f /usr/lib/arm-none-eabi/newlib/thumb/v7-m/nofp/librdimon.a ] \
+        && dpkg -s openjdk-17-jre-headless >/dev/null 2>&1; then
         return 0
     fi
     echo "setup: installing ${APT_PACKAGES[*]}"

@@ -29,6 +29,7 @@ fn main() {
     };
     let context = Context {
         now: Timestamp::from_unix(1_709_651_400),
+        event: retention_core::terminal::EventId::new(1, 1),
         ..Context::default()
     };
     let mut outcome = Box::new(Outcome::new());

@@ -402,6 +402,7 @@ pub mod rules {
             let mut outcome = Box::new(Outcome::new());
             let context = Context {
                 now: Timestamp::from_unix(1_709_651_400),
+                event: EventId::new(1, 1),
                 ..Context::default()
             };
             evaluate(

@@ -371,9 +371,10 @@ pub unsafe extern "C" fn rtn_card_summarize(
 /// tagged with `*seal` (the terminals' key; context: the card's UID), and its length to
 /// `*written_out`.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal`
-/// NULL); `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error
-/// nothing is written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED` (`seal` NULL);
+/// `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
+/// written.
 ///
 /// # Safety
 /// `card` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -409,13 +410,13 @@ pub unsafe extern "C" fn rtn_card_encode(
 /// `*card_out` with it. A card whose write counter is below `min_write_counter` — the highest
 /// this terminal has seen for the UID, or 0 — is refused as an older copy.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
-/// `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
-/// `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
-/// `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn);
-/// `RTN_DECODE_BAD_TAG` (wrong key, another card's UID, forged); `RTN_DECODE_PAYLOAD`;
-/// `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_CARD_OLDER_COPY`. On error
-/// `*card_out` is not written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+/// `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+/// `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+/// `RTN_DECODE_BAD_CHECKSUM` (corrupt or torn); `RTN_DECODE_BAD_TAG` (wrong key, another card's
+/// UID, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
+/// `RTN_CARD_OLDER_COPY`. On error `*card_out` is not written.
 ///
 /// # Safety
 /// `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `card_out` NULL or valid

@@ -4,9 +4,11 @@
 
 use core::mem::MaybeUninit;
 
-use retention_core::churn::model::{ChurnModel, MODEL_MAX_LEN, PurchaseModel, Score};
+use retention_core::churn::model::{
+    ChurnModel, MODEL_MAX_LEN, PurchaseModel, PurchaseModelKind, Score,
+};
 use retention_core::churn::risk::RiskBand;
-use retention_core::churn::summary::{ChurnSummary, Grain};
+use retention_core::churn::summary::{ChurnSummary, Grain, TimeUnit};
 use retention_core::churn::{Observation, TransactionModel};
 use retention_core::money::Money;
 
@@ -31,6 +33,20 @@ pub const RTN_CHURN_GRAIN_DAY: u8 = 0;
 pub const RTN_CHURN_GRAIN_WEEK: u8 = 1;
 /// Grain: purchases in one calendar month count once.
 pub const RTN_CHURN_GRAIN_MONTH: u8 = 2;
+/// Purchase model: BG/NBD.
+pub const RTN_CHURN_MODEL_BG_NBD: u8 = 0;
+/// Purchase model: MBG/NBD.
+pub const RTN_CHURN_MODEL_MBG_NBD: u8 = 1;
+/// Purchase model: Pareto/NBD.
+pub const RTN_CHURN_MODEL_PARETO_NBD: u8 = 2;
+/// Purchase model: BG/BB (discrete time).
+pub const RTN_CHURN_MODEL_BG_BB: u8 = 3;
+/// Time unit: recency and age in days.
+pub const RTN_CHURN_UNIT_DAYS: u8 = 0;
+/// Time unit: recency and age in weeks of 7 days.
+pub const RTN_CHURN_UNIT_WEEKS: u8 = 1;
+/// Time unit: recency and age in months.
+pub const RTN_CHURN_UNIT_MONTHS: u8 = 2;
 /// The highest churn risk.
 pub const RTN_CHURN_MAX_RISK: u16 = 1000;
 /// Risk band below the model's first threshold.
@@ -50,6 +66,15 @@ const _: () = {
     assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
     assert!(RTN_CHURN_GRAIN_MONTH == Grain::Month.code());
     assert!(Grain::ALL.len() == 3);
+    assert!(RTN_CHURN_MODEL_BG_NBD == PurchaseModelKind::BgNbd.code());
+    assert!(RTN_CHURN_MODEL_MBG_NBD == PurchaseModelKind::ModifiedBgNbd.code());
+    assert!(RTN_CHURN_MODEL_PARETO_NBD == PurchaseModelKind::ParetoNbd.code());
+    assert!(RTN_CHURN_MODEL_BG_BB == PurchaseModelKind::BetaGeoBetaBinom.code());
+    assert!(PurchaseModelKind::ALL.len() == 4);
+    assert!(RTN_CHURN_UNIT_DAYS == TimeUnit::Days.code());
+    assert!(RTN_CHURN_UNIT_WEEKS == TimeUnit::Weeks.code());
+    assert!(RTN_CHURN_UNIT_MONTHS == TimeUnit::Months.code());
+    assert!(TimeUnit::ALL.len() == 3);
     assert!(RTN_CHURN_BAND_LOW == RiskBand::Low.code());
     assert!(RTN_CHURN_BAND_MEDIUM == RiskBand::Medium.code());
     assert!(RTN_CHURN_BAND_HIGH == RiskBand::High.code());
@@ -101,6 +126,20 @@ pub struct rtn_churn_result {
     pub rfm_segment: u8,
 }
 
+/// What a loaded model is: which purchase model, the grain its customers' summaries must
+/// have, and the unit its recency and age are measured in (`rtn_churn_model_describe`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct rtn_churn_model_info {
+    /// `RTN_CHURN_MODEL_*`: BG/NBD, MBG/NBD, Pareto/NBD or BG/BB.
+    pub kind: u8,
+    /// `RTN_CHURN_GRAIN_*`: purchases on one day, in one ISO week or in one month count once.
+    /// A summary of another grain is `RTN_CHURN_GRAIN_MISMATCH` when scored.
+    pub grain: u8,
+    /// `RTN_CHURN_UNIT_*`: days, weeks or months.
+    pub time_unit: u8,
+}
+
 opaque!(rtn_churn_model: [RTN_CHURN_MODEL_STORAGE_WORDS] holds ChurnModel, magic b"rtnCHRM1");
 opaque!(rtn_churn_summary: [RTN_CHURN_SUMMARY_STORAGE_WORDS] holds ChurnSummary, magic b"rtnCHRS1");
 
@@ -125,13 +164,42 @@ impl From<Score> for rtn_churn_result {
     }
 }
 
+/// Writes what the loaded model `*model` is to `*info_out`: its purchase model, grain and time
+/// unit.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (`*model` not loaded). On error
+/// `*info_out` is not written.
+///
+/// # Safety
+/// `model` must be NULL or valid; `info_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_model_describe(
+    model: *const rtn_churn_model,
+    info_out: *mut rtn_churn_model_info,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, info_out) = unsafe { (In::new(model), Out::new(info_out)) };
+        let info_out = info_out.required()?;
+        let model = model.value()?;
+        let periods = model.periods();
+        info_out.write(rtn_churn_model_info {
+            kind: model.purchases().kind().code(),
+            grain: periods.grain.code(),
+            time_unit: periods.unit.code(),
+        });
+        Ok(())
+    })
+}
+
 /// Reads a churn model blob into `*model_out`, checking the envelope and every value.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); the decode errors
-/// `RTN_DECODE_TRUNCATED`, `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`,
-/// `RTN_DECODE_WRONG_KIND`, `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`,
-/// `RTN_DECODE_BAD_CHECKSUM`, `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of
-/// its domain, thresholds not increasing, ...). On error `*model_out` is unchanged.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
+/// length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
+/// `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+/// `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
+/// `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
+/// increasing, ...). On error `*model_out` is unchanged.
 ///
 /// # Safety
 /// `blob` must hold `blob_len` readable bytes; a non-NULL `model_out` must be valid for writes.
@@ -453,9 +521,36 @@ mod tests {
                 rtn_churn_score(&model, &summary, 0, 0, &mut score),
                 rtn_status::RTN_UNINITIALIZED
             );
+            let mut info = rtn_churn_model_info {
+                kind: 9,
+                grain: 9,
+                time_unit: 9,
+            };
+            assert_eq!(
+                rtn_churn_model_describe(&model, &mut info),
+                rtn_status::RTN_UNINITIALIZED
+            );
+            assert_eq!(info.kind, 9);
             assert_eq!(
                 rtn_churn_model_load(buf.as_ptr(), used, &mut model),
                 rtn_status::RTN_OK
+            );
+            // Pareto/NBD on daily purchases, times in weeks (`Periods::DAYS_IN_WEEKS`).
+            assert_eq!(
+                rtn_churn_model_describe(&model, &mut info),
+                rtn_status::RTN_OK
+            );
+            assert_eq!(
+                info,
+                rtn_churn_model_info {
+                    kind: RTN_CHURN_MODEL_PARETO_NBD,
+                    grain: RTN_CHURN_GRAIN_DAY,
+                    time_unit: RTN_CHURN_UNIT_WEEKS,
+                }
+            );
+            assert_eq!(
+                rtn_churn_model_describe(&model, core::ptr::null_mut()),
+                rtn_status::RTN_NULL_PARAMETER
             );
             assert_eq!(
                 rtn_churn_summary_init(RTN_CHURN_GRAIN_DAY, &mut summary),

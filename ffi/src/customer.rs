@@ -358,9 +358,9 @@ pub unsafe extern "C" fn rtn_customer_usage(
 /// suffices), tagged with `*seal` (the operator's key; context: the customer id), and its
 /// length to `*written_out`.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
-/// `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
-/// written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+/// `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
 ///
 /// # Safety
 /// `customer` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -393,12 +393,13 @@ pub unsafe extern "C" fn rtn_customer_encode(
 /// Verifies a customer-record blob with `*seal` (key and customer id) and initialises
 /// `*customer_out` with it.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
-/// `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
-/// `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
-/// `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key,
-/// another customer's record, forged); `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`;
-/// `RTN_DECODE_OUT_OF_RANGE`. On error `*customer_out` is not written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+/// `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+/// `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+/// `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG` (wrong key, another customer's record, forged);
+/// `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`. On error
+/// `*customer_out` is not written.
 ///
 /// # Safety
 /// `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `customer_out` NULL or

@@ -265,9 +265,10 @@ pub unsafe extern "C" fn rtn_account_expire(
 
 /// Merges two copies of one account that terminals updated offline into `*merged_out` (which
 /// may be `a` or `b`): the newer checkpoint and the union of both copies' recent events, each
-/// once, replayed; the write counter one more than the larger. Commutative, associative and
-/// idempotent; nothing lost or counted twice. A redemption made on both copies shows in the
-/// summary's `overdrawn`.
+/// once, replayed; the write counter one more than the larger. Two equal copies (an account
+/// merged with itself) give that account back unchanged, write counter included. Commutative,
+/// associative and idempotent on everything but the write counter; nothing lost or counted
+/// twice. A redemption made on both copies shows in the summary's `overdrawn`.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`;
 /// `RTN_ACCOUNT_PROGRAM_MISMATCH`; `RTN_ACCOUNT_INCOMPARABLE_CHECKPOINTS` (both copies were
@@ -422,9 +423,9 @@ pub unsafe extern "C" fn rtn_account_qualifying_points(
 /// suffices), tagged with `*seal` (key; context: the customer id), and its length to
 /// `*written_out`.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`;
-/// `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is
-/// written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_UNINITIALIZED`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
+/// `RTN_CONTEXT_TOO_LONG`; `RTN_BUFFER_TOO_SMALL`. On error nothing is written.
 ///
 /// # Safety
 /// `account` and `seal` must be NULL or valid; `out` valid for `out_len` bytes and not
@@ -458,12 +459,13 @@ pub unsafe extern "C" fn rtn_account_encode(
 /// with it; an account whose write counter is below `min_write_counter` is refused. Blobs of
 /// the first release (format version 1) are read too.
 ///
-/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`;
-/// `RTN_CONTEXT_TOO_LONG`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
-/// `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`;
-/// `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`;
-/// `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`;
-/// `RTN_ACCOUNT_OLDER_COPY`. On error `*account_out` is not written.
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`,
+/// such as `SIZE_MAX`); `RTN_SEAL_REQUIRED`; `RTN_KEY_TOO_SHORT`; `RTN_CONTEXT_TOO_LONG`;
+/// `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;
+/// `RTN_DECODE_WRONG_KIND`; `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`;
+/// `RTN_DECODE_BAD_CHECKSUM`; `RTN_DECODE_BAD_TAG`; `RTN_DECODE_PAYLOAD`;
+/// `RTN_DECODE_OVER_CAPACITY`; `RTN_DECODE_OUT_OF_RANGE`; `RTN_ACCOUNT_OLDER_COPY`. On error
+/// `*account_out` is not written.
 ///
 /// # Safety
 /// `blob` must be valid for `blob_len` bytes; `seal` NULL or valid; `account_out` NULL or valid

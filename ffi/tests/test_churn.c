@@ -108,6 +108,27 @@ static void golden_bits_are_the_same_on_every_target(void) {
     }
 }
 
+/* scripts/churn_vectors.py packs bg_cdnow as BG/NBD and pareto_cdnow as Pareto/NBD, both on
+ * daily purchases with times in weeks. */
+static void loaded_models_say_what_they_are(void) {
+    rtn_churn_model_info info;
+    rtn_churn_model blank;
+    memset(&info, 0xAA, sizeof info);
+    memset(&blank, 0, sizeof blank);
+    CHECK_STATUS(rtn_churn_model_describe(&blank, &info), RTN_UNINITIALIZED);
+    CHECK(info.kind == 0xAA && info.grain == 0xAA && info.time_unit == 0xAA);
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[0].blob, CHURN_MODELS[0].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_model_describe(&model, NULL), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_model_describe(NULL, &info), RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_churn_model_describe(&model, &info), RTN_OK);
+    CHECK(info.kind == RTN_CHURN_MODEL_BG_NBD);
+    CHECK(info.grain == RTN_CHURN_GRAIN_DAY && info.time_unit == RTN_CHURN_UNIT_WEEKS);
+    CHECK_STATUS(rtn_churn_model_load(CHURN_MODELS[1].blob, CHURN_MODELS[1].blob_len, &model), RTN_OK);
+    CHECK_STATUS(rtn_churn_model_describe(&model, &info), RTN_OK);
+    CHECK(info.kind == RTN_CHURN_MODEL_PARETO_NBD);
+    CHECK(info.grain == RTN_CHURN_GRAIN_DAY && info.time_unit == RTN_CHURN_UNIT_WEEKS);
+}
+
 static void invalid_blobs_are_refused(void) {
     size_t i;
     static rtn_churn_model fresh;
@@ -299,6 +320,7 @@ int main(void) {
     RUN(shared_scores);
     RUN(published_cdnow_figures);
     RUN(golden_bits_are_the_same_on_every_target);
+    RUN(loaded_models_say_what_they_are);
     RUN(invalid_blobs_are_refused);
     RUN(every_bit_flip_is_refused);
     RUN(summary_errors);

@@ -206,6 +206,50 @@ static void nulls_and_short_buffers_write_nothing(void) {
                  RTN_PAYLOAD_TOO_LARGE);
 }
 
+/* A length beyond PTRDIFF_MAX (SIZE_MAX here) describes no C object: every function that takes
+ * a byte buffer and its length answers RTN_INVALID_ARGUMENT, as its return list says, and
+ * writes nothing. The buffers are real, so only the length is wrong. */
+static void lengths_beyond_ptrdiff_max_are_invalid_arguments(void) {
+    static const rtn_card_program card_program = {7, 10, 3, 0, 0};
+    static const rtn_account_program account_program = {12, 0};
+    static rtn_card card;
+    static rtn_card card_out;
+    static rtn_customer customer;
+    static rtn_customer customer_out;
+    static rtn_account account;
+    static rtn_account account_out;
+    static rtn_churn_model model;
+    rtn_seal seal = seal_for(UID, sizeof UID);
+    uint8_t blob[64];
+    size_t written = 777;
+    size_t i;
+    memset(blob, 0xAA, sizeof blob);
+    CHECK_STATUS(rtn_card_init(&card_program, &card), RTN_OK);
+    CHECK_STATUS(rtn_customer_init(&customer), RTN_OK);
+    CHECK_STATUS(rtn_account_init(&account_program, &account), RTN_OK);
+    CHECK_STATUS(rtn_card_encode(&card, &seal, blob, SIZE_MAX, &written), RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_customer_encode(&customer, &seal, blob, SIZE_MAX, &written),
+                 RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_account_encode(&account, &seal, blob, SIZE_MAX, &written),
+                 RTN_INVALID_ARGUMENT);
+    CHECK(written == 777);
+    for (i = 0; i < sizeof blob; i++) {
+        CHECK(blob[i] == 0xAA);
+    }
+    CHECK_STATUS(rtn_card_decode(blob, SIZE_MAX, &seal, 0, &card_out), RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_customer_decode(blob, SIZE_MAX, &seal, &customer_out), RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_account_decode(blob, SIZE_MAX, &seal, 0, &account_out),
+                 RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_churn_model_load(blob, SIZE_MAX, &model), RTN_INVALID_ARGUMENT);
+    CHECK_STATUS(rtn_envelope_decode(blob, SIZE_MAX, RTN_KIND_OPAQUE, NULL, blob, sizeof blob,
+                                     &written),
+                 RTN_INVALID_ARGUMENT);
+    /* The key's length too. */
+    seal.key_len = SIZE_MAX;
+    CHECK_STATUS(rtn_card_decode(blob, sizeof blob, &seal, 0, &card_out), RTN_INVALID_ARGUMENT);
+    CHECK(written == 777);
+}
+
 int main(void) {
     RUN(version_matches_header);
     RUN(status_names_cover_every_value);
@@ -214,5 +258,6 @@ int main(void) {
     RUN(round_trip_and_every_bit_flip);
     RUN(each_check_has_its_status);
     RUN(nulls_and_short_buffers_write_nothing);
+    RUN(lengths_beyond_ptrdiff_max_are_invalid_arguments);
     return HARNESS_SUMMARY();
 }

@@ -345,6 +345,12 @@ static void bad_input_is_refused(void) {
     context.churn_risk = 1001;
     CHECK_STATUS(rtn_rules_evaluate(&rule_set, &line, 1, &customer, &context, &outcome),
                  RTN_RULES_CHURN_RISK_OUT_OF_RANGE);
+    context.churn_risk = RTN_RULES_CHURN_RISK_UNKNOWN;
+    /* Sale number 0 is never issued: refused here, not by rtn_outcome_apply afterwards. */
+    context.event.sequence = 0;
+    CHECK_STATUS(rtn_rules_evaluate(&rule_set, &line, 1, &customer, &context, &outcome),
+                 RTN_RULES_INVALID_EVENT_ID);
+    CHECK_STATUS(rtn_outcome_summarize(&outcome, &summary), RTN_UNINITIALIZED);
     CHECK_STATUS(rtn_customer_set_profile(&customer, 1, 0, 2, 30), RTN_CUSTOMER_INVALID_BIRTHDAY);
     CHECK_STATUS(rtn_customer_decode(RULES_BLOBS[0].bytes, RULES_BLOBS[0].len, NULL, &customer),
                  RTN_SEAL_REQUIRED);

@@ -58,6 +58,7 @@ fn rules_work() -> Result<(), u8> {
     let rule_set = RuleSet::load(&RULE_SET, &LoadOptions::new()).map_err(|_| 11)?;
     let context = Context {
         now: Timestamp::from_unix(1_709_651_400),
+        event: retention_core::terminal::EventId::new(1, 1),
         ..Context::default()
     };
     // SAFETY: single-threaded program; the only reference to OUTCOME is this one.

@@ -551,7 +551,7 @@ class RuleSet:
         store: int = 0,
         channel: int = 0,
         coupons: list[int] = ...,
-        event: tuple[int, int] = ...,
+        event: tuple[int, int],
         churn_risk: Optional[int] = None,
         churn_model: Any = None,
     ) -> Outcome: ...

@@ -21,15 +21,15 @@ CARD = PunchCard(7, 5, 6)
 
 # Each case: the call, the argument its message must name, and the range it must give.
 OUT_OF_RANGE: list[tuple[str, Callable[[], Any], str]] = [
-    ("store=-1", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, store=-1), "store must be in 0..=4294967295, got -1"),
-    ("store=2**70", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, store=2**70), "store must be in 0..=4294967295"),
-    ("channel=256", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, channel=256), "channel must be in 0..=255, got 256"),
-    ("coupons", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, coupons=[5, -2]), r"coupons\[1\] must be in 0..=4294967295"),
+    ("store=-1", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, 1), store=-1), "store must be in 0..=4294967295, got -1"),
+    ("store=2**70", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, 1), store=2**70), "store must be in 0..=4294967295"),
+    ("channel=256", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, 1), channel=256), "channel must be in 0..=255, got 256"),
+    ("coupons", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, 1), coupons=[5, -2]), r"coupons\[1\] must be in 0..=4294967295"),
     ("event", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, -1)), r"event\[1\] must be in 0..=4294967295"),
-    ("churn_risk", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, churn_risk=2**16), "churn_risk must be in 0..=65535"),
-    ("utc_offset", lambda: RULES.evaluate([(1, 1, 1, 100)], at=0, utc_offset_minutes=2**15), "utc_offset_minutes must be in"),
-    ("line quantity", lambda: RULES.evaluate([(1, 1, -1, 100)], at=NOON), r"basket\[0\]\[2\] must be in 0..=4294967295"),
-    ("line dict", lambda: RULES.evaluate([{"unit_price": 2**70}], at=NOON), r"basket\[0\].unit_price must be in"),
+    ("churn_risk", lambda: RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, 1), churn_risk=2**16), "churn_risk must be in 0..=65535"),
+    ("utc_offset", lambda: RULES.evaluate([(1, 1, 1, 100)], at=0, event=(1, 1), utc_offset_minutes=2**15), "utc_offset_minutes must be in"),
+    ("line quantity", lambda: RULES.evaluate([(1, 1, -1, 100)], at=NOON, event=(1, 1)), r"basket\[0\]\[2\] must be in 0..=4294967295"),
+    ("line dict", lambda: RULES.evaluate([{"unit_price": 2**70}], at=NOON, event=(1, 1)), r"basket\[0\].unit_price must be in"),
     ("Line sku", lambda: Line(-1, 1, 1, 100), "sku must be in 0..=4294967295, got -1"),
     ("tier", lambda: Customer(tier=-1), "tier must be in 0..=255, got -1"),
     ("visits", lambda: Customer(visits=2**70), "visits must be in 0..=4294967295"),
@@ -53,11 +53,11 @@ def test_wrong_types_are_type_errors_naming_the_argument() -> None:
     with pytest.raises(TypeError, match="tier must be an int, not bool"):
         Customer(tier=True)
     with pytest.raises(TypeError, match="store must be an int, not float"):
-        RULES.evaluate([(1, 1, 1, 100)], at=NOON, store=1.5)
+        RULES.evaluate([(1, 1, 1, 100)], at=NOON, event=(1, 1), store=1.5)
     with pytest.raises(TypeError, match="max_iterations must be an int, not str"):
         BetaGeoFitter().fit([1, 2], [1, 2], [3, 4], max_iterations="10")
     with pytest.raises(TypeError, match="basket must be an iterable of lines, not int"):
-        RULES.evaluate(5, at=NOON)
+        RULES.evaluate(5, at=NOON, event=(1, 1))
 
 
 def test_a_length_one_column_is_not_broadcast() -> None:

@@ -95,9 +95,9 @@ def test_evaluate_scores_the_record_and_counts_the_sale_once() -> None:
     again = WIN_BACK.evaluate(basket, outcome.customer, NOON, churn_model=MODEL, event=(1, 7))
     assert again.customer.churn == churn
     # A regular gets no win-back.
-    assert WIN_BACK.evaluate(basket, _regular(), NOON, churn_model=MODEL).points == 0
+    assert WIN_BACK.evaluate(basket, _regular(), NOON, churn_model=MODEL, event=(1, 8)).points == 0
     with pytest.raises(retention.ValidationError):
-        WIN_BACK.evaluate(basket, _lapsed(), NOON, churn_model=MODEL, churn_risk=900)
+        WIN_BACK.evaluate(basket, _lapsed(), NOON, churn_model=MODEL, churn_risk=900, event=(1, 9))
 
 
 def test_the_summary_travels_in_the_blob() -> None:

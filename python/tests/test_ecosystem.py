@@ -52,7 +52,7 @@ def test_a_rule_set_pickles_through_its_bytes() -> None:
     coffee = RuleSet.from_json(COFFEE.read_text(encoding="utf-8"))
     back = pickle.loads(pickle.dumps(coffee))
     assert back.to_bytes() == coffee.to_bytes()
-    assert back.evaluate(BASKET, at=TUESDAY).points == 18
+    assert back.evaluate(BASKET, at=TUESDAY, event=(1, 1)).points == 18
 
 
 def test_blobs_load_from_bytes_bytearray_and_memoryview() -> None:

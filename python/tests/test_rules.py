@@ -208,33 +208,47 @@ def test_coffee_receipt_in_plain_words_and_a_partial_return() -> None:
         outcome.refund([3])
 
 
+SALE = (1, 1)
+
+
+def test_sale_number_zero_is_refused_at_evaluate() -> None:
+    coffee = _program("coffee.json")
+    # Terminals number their sales from 1: applying an outcome of sale 0 would be refused.
+    with pytest.raises(retention.ValidationError) as refused:
+        coffee.evaluate(COFFEE_BASKET, at=TUESDAY, event=(1, 0))
+    assert refused.value.code_name == "RTN_RULES_INVALID_EVENT_ID"
+    assert refused.value.code == 219
+    with pytest.raises(TypeError):
+        coffee.evaluate(COFFEE_BASKET, at=TUESDAY)  # type: ignore[call-arg]
+
+
 def test_at_is_an_aware_datetime_or_unix_seconds_with_an_offset() -> None:
     coffee = _program("coffee.json")
     berlin = dt.timezone(dt.timedelta(hours=1))
     # 15:10 in Berlin is 14:10 UTC: inside the window either way.
-    local = coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10, tzinfo=berlin))
-    unix = coffee.evaluate(COFFEE_BASKET, at=1709647800, utc_offset_minutes=60)
+    local = coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10, tzinfo=berlin), event=SALE)
+    unix = coffee.evaluate(COFFEE_BASKET, at=1709647800, utc_offset_minutes=60, event=SALE)
     assert local.points == unix.points == 18
     # 13:10 in Berlin is before the window.
-    early = coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10, tzinfo=berlin))
+    early = coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10, tzinfo=berlin), event=SALE)
     assert early.points == 9
     # A naive datetime is the till's wall-clock time: 15:10 local is inside the window, 13:10
     # is not, whatever offset places it on the time line.
-    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10)).points == 18
-    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10), utc_offset_minutes=60).points == 18
-    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10), utc_offset_minutes=60).points == 9
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10), event=SALE).points == 18
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 15, 10), utc_offset_minutes=60, event=SALE).points == 18
+    assert coffee.evaluate(COFFEE_BASKET, at=dt.datetime(2024, 3, 5, 13, 10), utc_offset_minutes=60, event=SALE).points == 9
     with pytest.raises(retention.ValidationError):
-        coffee.evaluate(COFFEE_BASKET, at=TUESDAY, utc_offset_minutes=60)
+        coffee.evaluate(COFFEE_BASKET, at=TUESDAY, utc_offset_minutes=60, event=SALE)
     with pytest.raises(retention.ValidationError):
-        coffee.evaluate(COFFEE_BASKET)
+        coffee.evaluate(COFFEE_BASKET, event=SALE)
     with pytest.raises(TypeError):
-        coffee.evaluate([object()], at=TUESDAY)
+        coffee.evaluate([object()], at=TUESDAY, event=SALE)
     with pytest.raises(retention.ValidationError, match="unknown basket line key"):
-        coffee.evaluate([{"unit_price": 1, "price": 1}], at=TUESDAY)
+        coffee.evaluate([{"unit_price": 1, "price": 1}], at=TUESDAY, event=SALE)
     with pytest.raises(retention.CapacityError):
-        coffee.evaluate([(1, 1, 1, 100)] * 33, at=TUESDAY)
+        coffee.evaluate([(1, 1, 1, 100)] * 33, at=TUESDAY, event=SALE)
     with pytest.raises(retention.CapacityError):
-        coffee.evaluate(COFFEE_BASKET, at=TUESDAY, coupons=list(range(9)))
+        coffee.evaluate(COFFEE_BASKET, at=TUESDAY, coupons=list(range(9)), event=SALE)
 
 
 def test_bytes_signatures_and_serials() -> None:

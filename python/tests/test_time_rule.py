@@ -120,11 +120,11 @@ def test_evaluate_sees_local_times() -> None:
     coffee = RuleSet.from_json(COFFEE.read_text(encoding="utf-8"))
     basket = [(1001, 1, 1, 350)]
     berlin_late = pd.Timestamp(LATE, tz=BERLIN).to_pydatetime()
-    assert coffee.evaluate(basket, at=berlin_late).points == 3
-    assert coffee.evaluate(basket, at=LATE).points == 3
-    assert coffee.evaluate(basket, at=INSIDE).points == 6
+    assert coffee.evaluate(basket, at=berlin_late, event=(1, 1)).points == 3
+    assert coffee.evaluate(basket, at=LATE, event=(1, 1)).points == 3
+    assert coffee.evaluate(basket, at=INSIDE, event=(1, 1)).points == 6
     # Unix seconds are UTC: 16:30 UTC at +60 minutes is 17:30 local, outside.
-    assert coffee.evaluate(basket, at=1_709_656_200, utc_offset_minutes=60).points == 3
+    assert coffee.evaluate(basket, at=1_709_656_200, event=(1, 1), utc_offset_minutes=60).points == 3
 
 
 def test_mixed_zones_are_an_error_with_the_remedy() -> None:

@@ -142,6 +142,26 @@ impl PurchaseModelKind {
         PurchaseModelKind::BetaGeoBetaBinom,
     ];
 
+    /// The model's number: 0 BG/NBD, 1 MBG/NBD, 2 Pareto/NBD, 3 BG/BB (the C door's
+    /// `RTN_CHURN_MODEL_*`, and the variant index the model blob stores).
+    ///
+    /// ```
+    /// use retention_core::churn::model::PurchaseModelKind;
+    /// assert_eq!(PurchaseModelKind::BgNbd.code(), 0);
+    /// assert_eq!(PurchaseModelKind::ModifiedBgNbd.code(), 1);
+    /// assert_eq!(PurchaseModelKind::ParetoNbd.code(), 2);
+    /// assert_eq!(PurchaseModelKind::BetaGeoBetaBinom.code(), 3);
+    /// ```
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            PurchaseModelKind::BgNbd => 0,
+            PurchaseModelKind::ModifiedBgNbd => 1,
+            PurchaseModelKind::ParetoNbd => 2,
+            PurchaseModelKind::BetaGeoBetaBinom => 3,
+        }
+    }
+
     /// The model's name: `"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"` or `"bg_bb"`; the spelling of
     /// the Python door (`model=`) and of messages.
     ///

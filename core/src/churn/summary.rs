@@ -136,6 +136,24 @@ impl TimeUnit {
     /// Every unit, in code order.
     pub const ALL: [TimeUnit; 3] = [TimeUnit::Days, TimeUnit::Weeks, TimeUnit::Months];
 
+    /// The unit's number: 0 for days, 1 for weeks, 2 for months (the C door's `RTN_CHURN_UNIT_*`, and the
+    /// variant index the model blob stores).
+    ///
+    /// ```
+    /// use retention_core::churn::summary::TimeUnit;
+    /// assert_eq!(TimeUnit::Days.code(), 0);
+    /// assert_eq!(TimeUnit::Weeks.code(), 1);
+    /// assert_eq!(TimeUnit::Months.code(), 2);
+    /// ```
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            TimeUnit::Days => 0,
+            TimeUnit::Weeks => 1,
+            TimeUnit::Months => 2,
+        }
+    }
+
     /// The lifetimes / pandas frequency alias of the unit: `"D"`, `"W"` or `"M"` (the Python
     /// door's `unit` spelling).
     #[must_use]

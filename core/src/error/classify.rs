@@ -280,6 +280,7 @@ impl Coded for EvalError {
             EvalError::Overflow => Code::OVERFLOW,
             EvalError::ChurnRiskOutOfRange => Code::RULES_CHURN_RISK_OUT_OF_RANGE,
             EvalError::ChannelOutOfRange => Code::RULES_CHANNEL_OUT_OF_RANGE,
+            EvalError::InvalidEventId => Code::RULES_INVALID_EVENT_ID,
             EvalError::Time(TimeError::InvalidOffset) => Code::INVALID_ARGUMENT,
             EvalError::Time(TimeError::OutOfRange | TimeError::InvalidDate) => {
                 Code::RULES_TIME_OUT_OF_RANGE

@@ -189,9 +189,11 @@ codes! {
     DECODE_UNSUPPORTED_VERSION = 104, Decode;
     /// The blob is longer than its header declares.
     DECODE_LENGTH_MISMATCH = 105, Decode;
-    /// The blob's CRC-32 does not match: corrupt (a torn write, a bad read).
+    /// The blob's CRC-32 (over its header and payload, not the tag after it) does not match:
+    /// corrupt (a torn write, a bad read).
     DECODE_BAD_CHECKSUM = 106, Decode;
-    /// The blob's authentication tag does not match: wrong key, wrong context, or forged.
+    /// The blob's authentication tag does not match: wrong key, wrong context, forged, or the
+    /// tag's own bytes damaged (the CRC does not cover them).
     DECODE_BAD_TAG = 107, Authentication;
     /// The blob's payload does not decode as its kind's format.
     DECODE_PAYLOAD = 108, Decode;
@@ -251,6 +253,9 @@ codes! {
     RULES_REFUND_TOO_MANY_UNITS = 217, Validation;
     /// A birthday that is not a calendar day (or only one of month and day is 0).
     CUSTOMER_INVALID_BIRTHDAY = 218, Validation;
+    /// The sale's event id has sequence number 0: terminals number their sales from 1 (a card
+    /// or account would refuse the outcome's event).
+    RULES_INVALID_EVENT_ID = 219, Validation;
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     CUSTOMER_INVALID_CHURN = 220, Validation;
@@ -565,6 +570,11 @@ mod tests {
                 "RTN_CUSTOMER_INVALID_CHURN",
             ),
             (
+                Code::RULES_INVALID_EVENT_ID,
+                219,
+                "RTN_RULES_INVALID_EVENT_ID",
+            ),
+            (
                 Code::APPLY_TOO_MANY_STAMPS,
                 230,
                 "RTN_APPLY_TOO_MANY_STAMPS",
@@ -621,8 +631,8 @@ mod tests {
         for (code, number, name) in pinned {
             assert_eq!((code.number(), code.name()), (number, name));
         }
-        // The C statuses of today: 91 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 91);
+        // The C statuses of today: 92 codes (RTN_OK, 0, is not an error code), none host-only.
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 92);
         assert!(
             Code::ALL
                 .iter()

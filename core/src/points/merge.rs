@@ -24,8 +24,11 @@ impl Account {
     /// the other's for every terminal) and the union of both copies' recent events above its
     /// watermarks, each event once, replayed in canonical order; its day is the later of the
     /// two, its write counter one more than the larger (so a terminal that sees it refuses both
-    /// inputs afterwards). This is commutative, associative and idempotent on everything but the
-    /// write counter, and nothing is lost or counted twice — provided each terminal applied its
+    /// inputs afterwards). Two equal copies (an account merged with itself, write counter
+    /// included) merge to that same account, write counter unchanged. This is commutative,
+    /// associative and idempotent on everything but the write counter (which is only ever
+    /// larger than both inputs' or, for equal inputs, theirs), and nothing is lost or counted
+    /// twice — provided each terminal applied its
     /// events to a copy holding its own earlier ones (see the [module documentation](super)).
     /// A redemption made on both copies shows as `overdrawn` in the merged account's
     /// [`summary`](Account::summary).
@@ -41,6 +44,10 @@ impl Account {
     pub fn merge(&self, other: &Account) -> Result<Account, AccountMergeError> {
         if self.program != other.program {
             return Err(AccountMergeError::ProgramMismatch);
+        }
+        if self == other {
+            // Nothing to join: the same account, not a newer write.
+            return Ok(self.clone());
         }
         let newer = match (self.covers(other), other.covers(self)) {
             (true, true) if self.checkpoint != other.checkpoint => {

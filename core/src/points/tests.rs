@@ -1021,6 +1021,35 @@ fn concurrent_copies_merge_and_a_double_redemption_is_overdrawn() {
 }
 
 #[test]
+fn an_account_merged_with_itself_is_unchanged() {
+    let p = AccountProgram {
+        expiry_months: 12,
+        pending_days: 0,
+    };
+    let today = day(2024, 3, 5);
+    let account = Account::new(p)
+        .unwrap()
+        .apply(&earn(1, 1, 100), today)
+        .unwrap()
+        .apply(&earn(2, 1, 40), today)
+        .unwrap();
+    // Write counter included: the same account, not a newer write.
+    assert_eq!(account.merge(&account), Ok(account.clone()));
+    let copy = account.clone();
+    assert_eq!(copy.merge(&account), Ok(account.clone()));
+    // A copy that differs in its write counter alone is another write: the counter moves on.
+    let mut later = account.clone();
+    later.write_counter = account.write_counter + 5;
+    let merged = account.merge(&later).unwrap();
+    assert_eq!(merged.write_counter, account.write_counter + 6);
+    assert_eq!(merged.checkpoint, account.checkpoint);
+    // Even a copy whose write counter is full merges with itself.
+    let mut full = account.clone();
+    full.write_counter = u32::MAX;
+    assert_eq!(full.merge(&full), Ok(full.clone()));
+}
+
+#[test]
 #[cfg_attr(miri, ignore)] // Heavy under Miri; runs natively.
 fn merge_errors_are_the_documented_ones_and_change_nothing() {
     let p = AccountProgram {

@@ -35,6 +35,7 @@ use std::vec::Vec;
 use crate::churn::model::{ChurnModel, ScoreError};
 use crate::customer::CustomerRecord;
 use crate::money::Money;
+use crate::terminal::EventId;
 use crate::time::{Timestamp, UtcOffset};
 
 use super::effect::EffectKind;
@@ -421,6 +422,8 @@ fn run(
             store: at(history.store, first, 0),
             channel: at(history.channel, first, 0),
             churn_risk: u16::try_from(at(history.churn_risk, first, -1)).ok(),
+            // Each basket its own sale: terminal 0, numbered from 1 in time order.
+            event: EventId::new(0, u32::try_from(done.saturating_add(1)).unwrap_or(u32::MAX)),
             ..Context::default()
         };
         let mut count = 0usize;
@@ -734,7 +737,7 @@ mod tests {
         let mut daily = CustomerRecord::new();
         daily
             .record_sale(
-                crate::terminal::EventId::new(1, 1),
+                EventId::new(1, 1),
                 crate::time::Day::from_number(19_000).unwrap(),
                 Money::ZERO,
             )

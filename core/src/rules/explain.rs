@@ -44,7 +44,8 @@ fn unit(kind: EffectKind, amount: u64) -> String {
 ///     {"id": 2, "name": "Big basket", "when": [{"basket_total": {"at_least": 2000}}],
 ///      "effect": {"bonus_points": {"points": 50}}}]}"#)?;
 /// let mut outcome = Outcome::new();
-/// evaluate(&rules, &[Line::new(1, 1, 1, 18_00)], &CustomerRecord::new(), &Context::default(), &mut outcome)?;
+/// let context = Context { event: retention_core::terminal::EventId::new(1, 1), ..Context::default() };
+/// evaluate(&rules, &[Line::new(1, 1, 1, 18_00)], &CustomerRecord::new(), &context, &mut outcome)?;
 /// let text = explain(&rules, &outcome);
 /// assert!(text.contains("Base: applied, 18 points"));
 /// assert!(text.contains("Big basket: not applied: condition 0 (basket_total) not met"));
@@ -149,7 +150,10 @@ mod tests {
             &rules,
             &[Line::new(1, 1, units, 60)],
             &CustomerRecord::new(),
-            &Context::default(),
+            &Context {
+                event: crate::terminal::EventId::new(1, 1),
+                ..Context::default()
+            },
             &mut outcome,
         )
         .unwrap();

@@ -38,7 +38,11 @@
 //!      "effect": {"bonus_points": {"points": 50}}}
 //! ]}"#)?;
 //! let basket = [Line::new(1001, 7, 2, 4_50), Line::new(1002, 7, 1, 9_00)]; // 18.00
-//! let context = Context { now: Timestamp::from_unix(1_709_651_400), ..Context::default() };
+//! let context = Context {
+//!     now: Timestamp::from_unix(1_709_651_400),
+//!     event: retention_core::terminal::EventId::new(1, 1), // sales are numbered from 1
+//!     ..Context::default()
+//! };
 //! let mut outcome = Outcome::new();
 //! evaluate(&rules, &basket, &CustomerRecord::new(), &context, &mut outcome)?;
 //! assert_eq!(outcome.points.0, 18); // floor(18.00 × 1 / 1.00)

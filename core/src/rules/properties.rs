@@ -449,6 +449,7 @@ fn failed_evaluation_leaves_outcome_empty_and_inputs_alone() {
     };
     let context = Context {
         now: Timestamp::from_unix(1_709_632_800),
+        event: EventId::new(1, 1),
         ..Context::default()
     };
     let mut outcome = Box::new(Outcome::new());
@@ -476,6 +477,16 @@ fn failed_evaluation_leaves_outcome_empty_and_inputs_alone() {
         evaluate(&rules, &[], &customer, &bad_channel, &mut outcome),
         Err(EvalError::ChannelOutOfRange)
     );
+    // Sequence 0 is never issued: refused here rather than by the card or account later.
+    let unnumbered = Context {
+        event: EventId::new(1, 0),
+        ..context.clone()
+    };
+    assert_eq!(
+        evaluate(&rules, &[], &customer, &unnumbered, &mut outcome),
+        Err(EvalError::InvalidEventId)
+    );
+    assert_eq!(*outcome, Outcome::new());
     let far = Context {
         now: Timestamp::from_unix(i64::MAX),
         ..context

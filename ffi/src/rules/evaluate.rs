@@ -131,9 +131,11 @@ fn evaluate_into(
 /// `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (UTC offset beyond ±18:00);
 /// `RTN_RULES_TOO_MANY_COUPONS`; `RTN_RULES_TOO_MANY_LINES`; `RTN_RULES_NEGATIVE_PRICE`;
 /// `RTN_RULES_ZERO_QUANTITY`; `RTN_RULES_CHURN_RISK_OUT_OF_RANGE`;
-/// `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_TIME_OUT_OF_RANGE`;
-/// `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`; `RTN_RULES_USAGE_COUNTS_FULL`;
-/// `RTN_OVERFLOW`. The rule set and the customer are never changed.
+/// `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_INVALID_EVENT_ID` (`context->event.sequence`
+/// 0: sales are numbered from 1, and `rtn_outcome_apply` would refuse it);
+/// `RTN_RULES_TIME_OUT_OF_RANGE`; `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`;
+/// `RTN_RULES_USAGE_COUNTS_FULL`; `RTN_OVERFLOW`. The rule set and the customer are never
+/// changed.
 ///
 /// # Safety
 /// `rule_set`, `customer` and `context` must be NULL or valid; `lines` valid for `line_count`

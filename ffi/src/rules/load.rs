@@ -52,7 +52,9 @@ fn load_options(min_serial: u32, public_key: In<'_, PublicKey>) -> Result<LoadOp
 /// Ed25519 public key (`RTN_RULE_SET_PUBLIC_KEY_LEN` bytes): then only sets signed with its
 /// secret key load. Signature checks need the library built with the `signing` feature
 /// (host builds have it; firmware adds `--features signing`, about 20 KiB of flash); without
-/// it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`.
+/// it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`. With a NULL `public_key` the
+/// load guarantees integrity against accidents only (the CRC-32, which anyone who edits the
+/// blob can recompute); production tills should pass the operator's key.
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_INVALID_ARGUMENT` (`blob_len` beyond
 /// `PTRDIFF_MAX`); `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`; `RTN_DECODE_UNKNOWN_KIND`;

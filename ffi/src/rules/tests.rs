@@ -206,6 +206,19 @@ fn load_evaluate_read_refund() {
             ),
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS
         );
+        // SIZE_MAX returned lines: more lines than any sale had (checked before the buffer).
+        assert_eq!(
+            rtn_rules_refund(
+                &*outcome,
+                so_far,
+                [1u32].as_ptr(),
+                usize::MAX,
+                clawback.as_mut_ptr(),
+                so_far
+            ),
+            rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH
+        );
+        assert_eq!(returns.units[..2], [0, 0]);
         assert_eq!(
             rtn_rules_refund(
                 &*outcome,

@@ -51,9 +51,11 @@ pub enum rtn_status {
     RTN_DECODE_UNSUPPORTED_VERSION = 104,
     /// The blob is longer than its header declares.
     RTN_DECODE_LENGTH_MISMATCH = 105,
-    /// The blob's CRC-32 does not match: corrupt (a torn write, a bad read).
+    /// The blob's CRC-32 (over its header and payload, not the tag after it) does not match:
+    /// corrupt (a torn write, a bad read).
     RTN_DECODE_BAD_CHECKSUM = 106,
-    /// The blob's authentication tag does not match: wrong key, wrong context, or forged.
+    /// The blob's authentication tag does not match: wrong key, wrong context, forged, or the
+    /// tag's own bytes damaged (the CRC does not cover them).
     RTN_DECODE_BAD_TAG = 107,
     /// The blob's payload does not decode as its kind's format.
     RTN_DECODE_PAYLOAD = 108,
@@ -111,6 +113,9 @@ pub enum rtn_status {
     RTN_RULES_REFUND_TOO_MANY_UNITS = 217,
     /// A birthday that is not a calendar day (or only one of month and day is 0).
     RTN_CUSTOMER_INVALID_BIRTHDAY = 218,
+    /// The sale's event id has sequence number 0: terminals number their sales from 1 (a card
+    /// or account would refuse the outcome's event).
+    RTN_RULES_INVALID_EVENT_ID = 219,
     /// A churn summary to set breaks its invariants (unknown grain, first period after the
     /// last, repeats not matching the span, negative spend, a period outside 1900–9999).
     RTN_CUSTOMER_INVALID_CHURN = 220,
@@ -231,7 +236,7 @@ impl rtn_status {
     /// Every status, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 92] = [
+    pub const ALL: [rtn_status; 93] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -275,6 +280,7 @@ impl rtn_status {
         rtn_status::RTN_RULES_REFUND_LINE_COUNT_MISMATCH,
         rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
         rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
+        rtn_status::RTN_RULES_INVALID_EVENT_ID,
         rtn_status::RTN_CUSTOMER_INVALID_CHURN,
         rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT,
         rtn_status::RTN_APPLY_TOO_MANY_STAMPS,
@@ -375,6 +381,7 @@ impl rtn_status {
             }
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => c"RTN_RULES_REFUND_TOO_MANY_UNITS",
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => c"RTN_CUSTOMER_INVALID_BIRTHDAY",
+            rtn_status::RTN_RULES_INVALID_EVENT_ID => c"RTN_RULES_INVALID_EVENT_ID",
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => c"RTN_CUSTOMER_INVALID_CHURN",
             rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT => c"RTN_CUSTOMER_INVALID_FIRST_VISIT",
             rtn_status::RTN_APPLY_TOO_MANY_STAMPS => c"RTN_APPLY_TOO_MANY_STAMPS",
@@ -482,6 +489,7 @@ impl rtn_status {
             }
             rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS => Some(Code::RULES_REFUND_TOO_MANY_UNITS),
             rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY => Some(Code::CUSTOMER_INVALID_BIRTHDAY),
+            rtn_status::RTN_RULES_INVALID_EVENT_ID => Some(Code::RULES_INVALID_EVENT_ID),
             rtn_status::RTN_CUSTOMER_INVALID_CHURN => Some(Code::CUSTOMER_INVALID_CHURN),
             rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT => {
                 Some(Code::CUSTOMER_INVALID_FIRST_VISIT)
@@ -597,6 +605,7 @@ impl rtn_status {
             }
             Code::RULES_REFUND_TOO_MANY_UNITS => rtn_status::RTN_RULES_REFUND_TOO_MANY_UNITS,
             Code::CUSTOMER_INVALID_BIRTHDAY => rtn_status::RTN_CUSTOMER_INVALID_BIRTHDAY,
+            Code::RULES_INVALID_EVENT_ID => rtn_status::RTN_RULES_INVALID_EVENT_ID,
             Code::CUSTOMER_INVALID_CHURN => rtn_status::RTN_CUSTOMER_INVALID_CHURN,
             Code::CUSTOMER_INVALID_FIRST_VISIT => rtn_status::RTN_CUSTOMER_INVALID_FIRST_VISIT,
             Code::APPLY_TOO_MANY_STAMPS => rtn_status::RTN_APPLY_TOO_MANY_STAMPS,

@@ -86,7 +86,10 @@ fn check(data: &[u8]) {
             &rules,
             &basket,
             &CustomerRecord::new(),
-            &Context::default(),
+            &Context {
+                event: retention_core::terminal::EventId::new(1, 1),
+                ..Context::default()
+            },
             &mut outcome,
         );
     }

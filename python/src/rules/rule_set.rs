@@ -149,7 +149,8 @@ impl PyRuleSet {
     /// `basket`: up to 32 lines, each a `Line`, a `(sku, category, quantity, unit_price)`
     /// tuple or a dict with those keys (prices in minor units). `at`: an aware `datetime` (its
     /// offset is the terminal's), or Unix seconds (int) with `utc_offset_minutes` (default 0).
-    /// `coupons`: up to 8 coupon ids; `event`: the sale's `(terminal, sequence)`; `churn_risk`:
+    /// `coupons`: up to 8 coupon ids; `event` (required): the sale's `(terminal, sequence)`,
+    /// sequences numbered from 1 (0 is a `ValidationError`, `RTN_RULES_INVALID_EVENT_ID`); `churn_risk`:
     /// 0..=1000 or None; or `churn_model`: a `ChurnModel` that scores the customer's churn
     /// summary on the sale's local day, as a till does (no purchases yet: unknown). The sale is
     /// counted into the updated record's churn summary once per `event`. Raises
@@ -157,7 +158,7 @@ impl PyRuleSet {
     /// both `churn_risk` and `churn_model`, a summary of another grain than the model's),
     /// `CapacityError` (more than 32 lines or 8 coupons, an outcome capacity),
     /// `AmountOverflowError`, `ConvergenceError` (the model's series did not converge).
-    #[pyo3(signature = (basket, customer=None, at=None, *, utc_offset_minutes=None, store=0, channel=0, coupons=Vec::new(), event=(0, 0), churn_risk=None, churn_model=None))]
+    #[pyo3(signature = (basket, customer=None, at=None, *, utc_offset_minutes=None, store=0, channel=0, coupons=Vec::new(), event, churn_risk=None, churn_model=None))]
     #[allow(clippy::too_many_arguments)] // The keyword arguments of the Python signature.
     fn evaluate(
         &self,

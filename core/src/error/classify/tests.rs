@@ -173,6 +173,7 @@ fn rule_and_customer_errors() {
         EvalError::Overflow => OVERFLOW, Overflows;
         EvalError::ChurnRiskOutOfRange => RULES_CHURN_RISK_OUT_OF_RANGE, Validation;
         EvalError::ChannelOutOfRange => RULES_CHANNEL_OUT_OF_RANGE, Validation;
+        EvalError::InvalidEventId => RULES_INVALID_EVENT_ID, Validation;
         EvalError::Time(TimeError::InvalidOffset) => INVALID_ARGUMENT, Validation;
         EvalError::Time(TimeError::OutOfRange) => RULES_TIME_OUT_OF_RANGE, Validation;
         EvalError::Time(TimeError::InvalidDate) => RULES_TIME_OUT_OF_RANGE, Validation;

@@ -46,6 +46,9 @@ pub enum EvalError {
     ChurnRiskOutOfRange,
     /// The channel is above [`MAX_CHANNEL`].
     ChannelOutOfRange,
+    /// The context's event has sequence number 0, which terminals never issue (they number
+    /// their sales from 1): applying the outcome to a card or account would refuse it.
+    InvalidEventId,
     /// The time cannot be turned into a local day (years 1900..=9999).
     Time(TimeError),
     /// The customer record is invalid.
@@ -67,6 +70,7 @@ impl fmt::Display for EvalError {
                 write!(f, "churn risk above {MAX_CHURN_RISK}")
             }
             EvalError::ChannelOutOfRange => write!(f, "channel above {MAX_CHANNEL}"),
+            EvalError::InvalidEventId => f.write_str("event sequence number 0 is never issued"),
             EvalError::Time(error) => write!(f, "time: {error}"),
             EvalError::Customer(error) => write!(f, "customer record: {error}"),
             EvalError::Capacity(which) => write!(

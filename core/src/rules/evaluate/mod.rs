@@ -70,6 +70,7 @@ pub struct Context {
     /// Coupons the customer presented.
     pub coupons: heapless::Vec<u32, MAX_COUPONS>,
     /// The transaction's id (terminal and sequence), named by the outcome and its refunds.
+    /// Sequence numbers start at 1: 0 (the default's) is [`EvalError::InvalidEventId`].
     pub event: EventId,
     /// The churn scorer's risk for the customer, 0..=1000, if known.
     pub churn_risk: Option<u16>,
@@ -87,6 +88,9 @@ pub struct Context {
 /// A sale the record already counted (its last counted event is `context.event`, sequence not 0:
 /// a retry) leaves the record as it came in: `out.customer` equals `customer`, so usage counts,
 /// visits and the churn summary count each sale once.
+///
+/// Errors: [`EvalError`]; among them [`EvalError::InvalidEventId`] for `context.event` with
+/// sequence number 0, which applying the outcome to a card or account would refuse.
 ///
 /// On error `out` is left empty ([`Outcome::clear`]); the rule set and record are never changed.
 pub fn evaluate(
@@ -334,6 +338,9 @@ impl<'a> Engine<'a> {
         }
         if context.channel > MAX_CHANNEL {
             return Err(EvalError::ChannelOutOfRange);
+        }
+        if context.event.sequence == 0 {
+            return Err(EvalError::InvalidEventId);
         }
         customer.validate().map_err(EvalError::Customer)?;
         let local = context.now.local(context.offset).map_err(EvalError::Time)?;

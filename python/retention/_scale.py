@@ -1,0 +1,309 @@
+"""What :mod:`retention.spark` and :mod:`retention.dask` share: the work one task does on its
+slice of the data, with the existing single-machine functions, and the driver-side assembly of
+the per-task results. Engine-neutral: NumPy, pandas and the native extension only.
+
+A task's slice always holds whole customers (the engines shuffle by customer first), so each
+customer's summary, score and back-test are exactly the single-machine ones; per-task back-test
+totals add up exactly because tasks hold disjoint customers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional
+
+import numpy as np
+import pandas as pd
+
+from . import _retention
+from .exceptions import CapacityError, ValidationError
+from .model import BANDS, SEGMENTS, ChurnModel
+from .rules import BacktestResult, backtest
+from .transactions import _customer_codes
+
+__all__ = [
+    "COMPRESS_MAX_ROWS",
+    "Compressed",
+    "SUMMARY_COLUMNS",
+    "summary_arrays",
+    "model_from",
+    "rule_set_from",
+    "score_columns",
+    "scored",
+    "BACKTEST_METRICS",
+    "backtest_partial",
+    "backtest_result",
+]
+
+#: The most distinct rows :func:`retention.spark.compress` and :func:`retention.dask.compress`
+#: collect to the driver (per table); past it they raise :class:`~retention.CapacityError`.
+#: 5 million rows of four float64 columns are 160 MB on the driver.
+COMPRESS_MAX_ROWS: int = 5_000_000
+
+#: The summary columns after the customer id, as :func:`retention.summary_data_from_transaction_data`.
+SUMMARY_COLUMNS: tuple[str, ...] = ("frequency", "recency", "T", "monetary_value")
+
+
+class Compressed(NamedTuple):
+    """A summary compressed for fitting, collected on the driver.
+
+    ``purchases``: the distinct ``(frequency, recency, T)`` rows with ``weight`` (customers
+    with that history), for the purchase fitters' ``fit(..., weights=)``. ``spend``: the
+    distinct ``(frequency, monetary_value)`` rows of repeat buyers (``frequency > 0``) with
+    ``weight``, for :meth:`GammaGammaFitter.fit <retention.GammaGammaFitter.fit>`; ``None``
+    without a ``monetary_value`` column. ``customers``: the number of summary rows.
+    """
+
+    purchases: pd.DataFrame
+    spend: Optional[pd.DataFrame]
+    customers: int
+
+
+def too_many_rows(table: str, rows: int, limit: int) -> CapacityError:
+    """The refusal of a compression whose distinct rows exceed ``limit``, with the advice."""
+    return CapacityError(
+        f"compress: {rows:,} distinct {table} rows exceed the limit of {limit:,} "
+        "(max_rows); nothing was collected. Measure time in weeks (summary(freq=\"W\") or "
+        "freq_multiplier=7 on day grain), fit on a random sample of customers "
+        "(summary_df.sample(fraction)), or raise max_rows if the driver has the memory "
+        "(about 32 bytes a row)"
+    )
+
+
+def summary_arrays(
+    ids: Any, days: np.ndarray[Any, Any], amounts: Optional[np.ndarray[Any, Any]], end: int, grain: str, unit: str
+) -> tuple[Any, ...]:
+    """The summary of whole customers' transactions (ids in any NumPy dtype, day numbers,
+    amounts) through the core, as :func:`retention.summary_data_from_transaction_data`
+    computes it: ``(ids, frequency, recency, T, monetary_value)``."""
+    codes, decode = _customer_codes(ids)
+    out_ids, frequency, recency, age, monetary = _retention.churn_summary(
+        codes, np.ascontiguousarray(days, dtype=np.int64), amounts, end, grain, unit
+    )
+    return decode(out_ids), frequency, recency, age, monetary
+
+
+def model_from(model: Any) -> tuple[ChurnModel, bytes]:
+    """A :class:`ChurnModel` or its blob, checked on the driver, and the bytes workers get.
+
+    Raises :class:`~retention.DecodeError` for a corrupt blob, :class:`~retention.ValidationError`
+    for anything that is neither.
+    """
+    if isinstance(model, ChurnModel):
+        return model, model.to_bytes()
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        blob = bytes(model)
+        return ChurnModel.from_bytes(blob), blob
+    raise ValidationError(f"model must be a retention.ChurnModel or its bytes, not {type(model).__name__}")
+
+
+def rule_set_from(rule_set: Any) -> bytes:
+    """The bytes workers load a :class:`~retention.RuleSet` from (checked on the driver)."""
+    if isinstance(rule_set, _retention.RuleSet):
+        return rule_set.to_bytes()
+    if isinstance(rule_set, (bytes, bytearray, memoryview)):
+        blob = bytes(rule_set)
+        _retention.RuleSet.from_bytes(blob)
+        return blob
+    raise ValidationError(f"rule_set must be a retention.RuleSet or its bytes, not {type(rule_set).__name__}")
+
+
+def with_horizon(model: ChurnModel, t: Optional[float]) -> ChurnModel:
+    """``model`` with the expected purchases' horizon ``t`` (time units), or as it is."""
+    if t is None:
+        return model
+    return ChurnModel(
+        model.model,
+        list(model.params),
+        grain=model.grain,
+        unit=model.unit,
+        thresholds=model.thresholds,
+        horizon=float(t),
+        money_unit=model.money_unit,
+        spend=model.spend,
+        rfm=model.rfm,
+    )
+
+
+def score_columns(model: ChurnModel, columns: Optional[tuple[str, ...]]) -> list[tuple[str, np.dtype[Any]]]:
+    """The score columns asked for and their dtypes, from a one-row score on the driver (which
+    also proves the model scores). Default: every numeric column :meth:`ChurnModel.score`
+    gives. Raises :class:`~retention.ValidationError` for an unknown name."""
+    one = dict(model._native.score(np.zeros(1), np.zeros(1), np.ones(1), np.zeros(1)))
+    available = {name: values.dtype for name, values in one.items()}
+    available["band_name"] = np.dtype(object)
+    if "rfm_segment" in available:
+        available["rfm_segment_name"] = np.dtype(object)
+    if columns is None:
+        return [(name, dtype) for name, dtype in available.items() if dtype != object]
+    unknown = [c for c in columns if c not in available]
+    if unknown:
+        raise ValidationError(
+            f"score: no score column {', '.join(map(repr, unknown))}; this model gives "
+            f"{', '.join(available)}"
+        )
+    return [(name, available[name]) for name in columns]
+
+
+_BAND_NAMES = np.array(BANDS, dtype=object)
+_SEGMENT_NAMES = np.array([SEGMENTS.get(code, "") for code in range(max(SEGMENTS) + 1)], dtype=object)
+
+
+def scored(
+    model: ChurnModel,
+    names: list[str],
+    frequency: np.ndarray[Any, Any],
+    recency: np.ndarray[Any, Any],
+    age: np.ndarray[Any, Any],
+    spend: Optional[np.ndarray[Any, Any]],
+) -> list[np.ndarray[Any, Any]]:
+    """The score columns ``names`` of one batch, straight from the core's batch scorer (the
+    arrays :meth:`ChurnModel.score` wraps in a DataFrame)."""
+    x, t_x, t = (np.ascontiguousarray(v, dtype=np.float64) for v in (frequency, recency, age))
+    money = np.zeros(len(x)) if spend is None else np.ascontiguousarray(spend, dtype=np.float64)
+    columns = dict(model._native.score(x, t_x, t, money))
+    if "band_name" in names:
+        columns["band_name"] = _BAND_NAMES[columns["band"]]
+    if "rfm_segment_name" in names:
+        columns["rfm_segment_name"] = _SEGMENT_NAMES[columns["rfm_segment"]]
+    return [columns[name] for name in names]
+
+
+#: The back-test's summed integer columns.
+BACKTEST_METRICS: tuple[str, ...] = (
+    "applied", "customers", "baskets", "spend", "points", "discount", "stamps", "rewards", "skipped"
+)
+
+#: Columns of :func:`backtest_partial`'s long table besides the metrics.
+BACKTEST_KEYS: tuple[str, ...] = ("table", "rule", "name", "segment")
+
+
+CUSTOMER_PREFIX = "__retention_customer_"
+
+
+def joined_customers(frame: pd.DataFrame, columns: list[str]) -> Optional[pd.DataFrame]:
+    """The customers table of a task's rows that carry their customer's ``columns`` (prefixed
+    with :data:`CUSTOMER_PREFIX`, joined on by the engine): one row per customer, segment
+    labels as strings with ``None`` for none (also for buyers missing from the customers)."""
+    if not columns:
+        return None
+    prefixed = [CUSTOMER_PREFIX + c for c in columns]
+    customers = frame[["customer_id", *prefixed]].drop_duplicates("customer_id")
+    customers = customers.rename(columns=dict(zip(prefixed, columns))).reset_index(drop=True)
+    if "segment" in customers:
+        labels = customers["segment"].to_numpy(dtype=object)
+        customers["segment"] = pd.Series(
+            [None if pd.isna(v) else str(v) for v in labels], dtype=object
+        )
+    return customers
+
+
+def label(value: Any) -> Optional[str]:
+    """A reporting segment label as a string; ``None`` (also NaN, as pandas shows a missing
+    label) for none."""
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def backtest_partial(
+    rule_set: _retention.RuleSet,
+    transactions: pd.DataFrame,
+    customers: Optional[pd.DataFrame],
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """:func:`retention.rules.backtest` of whole customers, as a long table: one row per rule
+    (``table`` "rule"), segment ("segment"), rule and segment ("rule_segment") and one of
+    totals ("total"), with :data:`BACKTEST_METRICS` (0 where a table has no such column).
+    Segment labels are strings (missing: ``None``)."""
+    keys: dict[str, list[Any]] = {k: [] for k in BACKTEST_KEYS}
+    metrics: dict[str, list[int]] = {m: [] for m in BACKTEST_METRICS}
+
+    def add(table: str, rule: int, name: Optional[str], segment: Optional[str], values: dict[str, Any]) -> None:
+        for key, value in zip(BACKTEST_KEYS, (table, rule, name, segment)):
+            keys[key].append(value)
+        for metric in BACKTEST_METRICS:
+            metrics[metric].append(int(values.get(metric, 0)))
+
+    if len(transactions):
+        result = backtest(rule_set, transactions, customers, progress=False, **options)
+        for row in result.by_rule.to_dict("records"):
+            add("rule", row["rule"], row["name"], None, row)
+        for row in result.by_segment.to_dict("records"):
+            add("segment", -1, None, label(row["segment"]), row)
+        for row in result.by_rule_segment.to_dict("records"):
+            add("rule_segment", row["rule"], row["name"], label(row["segment"]), row)
+        add("total", -1, None, None, {"baskets": result.baskets, "skipped": result.skipped})
+    frame = pd.DataFrame({**keys, **metrics})
+    frame["rule"] = frame["rule"].astype(np.int64)
+    for metric in BACKTEST_METRICS:
+        frame[metric] = frame[metric].astype(np.int64)
+    return frame
+
+
+def backtest_result(
+    rule_set: _retention.RuleSet, partials: pd.DataFrame, segments: Optional[list[Optional[str]]]
+) -> BacktestResult:
+    """The single-machine :class:`~retention.rules.BacktestResult` from the summed long table:
+    rules in evaluation order, segments as :func:`retention.rules.backtest` orders them
+    (labels sorted, ``None`` last; ``segments`` the full list when known, so that segments
+    without baskets keep their zero row)."""
+    partials = partials.assign(segment=pd.Series([label(v) for v in partials["segment"]], dtype=object, index=partials.index))
+
+    def table(name: str, columns: list[str]) -> pd.DataFrame:
+        part = partials[partials["table"] == name]
+        return part[columns].reset_index(drop=True)
+
+    rule_columns = ["applied", "customers", "points", "discount", "stamps", "rewards"]
+    segment_columns = ["customers", "baskets", "spend", "points", "discount", "stamps", "rewards"]
+    order = {rule: i for i, (rule, _) in enumerate(rule_set.rules)}
+    names = dict(rule_set.rules)
+
+    by_rule = pd.DataFrame({"rule": [r for r, _ in rule_set.rules], "name": [n for _, n in rule_set.rules]})
+    found = table("rule", ["rule", *rule_columns])
+    by_rule = by_rule.merge(found, on="rule", how="left").fillna(0)
+    for column in rule_columns:
+        by_rule[column] = by_rule[column].astype(np.int64)
+
+    def segment_key(label: Optional[str]) -> tuple[int, str]:
+        return (1, "") if label is None else (0, label)
+
+    found_segments = {
+        row["segment"]: row for row in table("segment", ["segment", *segment_columns]).to_dict("records")
+    }
+    labels = sorted(set(found_segments) | set(segments or []), key=segment_key)
+    by_segment = pd.DataFrame(
+        {
+            "segment": labels,
+            **{
+                column: np.array([int(found_segments.get(label, {}).get(column, 0)) for label in labels], dtype=np.int64)
+                for column in segment_columns
+            },
+        }
+    )
+
+    cells = table("rule_segment", ["rule", "segment", *rule_columns])
+    cells = cells.iloc[
+        sorted(range(len(cells)), key=lambda i: (order.get(int(cells["rule"].iloc[i]), 0), segment_key(cells["segment"].iloc[i])))
+    ].reset_index(drop=True)
+    cells.insert(1, "name", [names[int(r)] for r in cells["rule"]])
+
+    totals = partials[partials["table"] == "total"]
+    return BacktestResult(
+        baskets=int(totals["baskets"].sum()),
+        skipped=int(totals["skipped"].sum()),
+        first_skipped=None,
+        by_rule=by_rule,
+        by_segment=by_segment,
+        by_rule_segment=cells,
+        customers=None,
+    )
+
+
+def check_columns(present: dict[str, str], needed: dict[str, tuple[str, ...]], where: str) -> None:
+    """Raises :class:`~retention.ValidationError` naming the first column of ``needed`` (name →
+    accepted kinds) that ``present`` (name → kind) lacks or holds in another kind."""
+    for column, kinds in needed.items():
+        if column not in present:
+            raise ValidationError(f"{where}: no such column `{column}` (columns: {', '.join(present)})")
+        if present[column] not in kinds:
+            raise ValidationError(
+                f"{where}: column `{column}` is {present[column]}, expected {' or '.join(kinds)}"
+            )

@@ -1,0 +1,270 @@
+"""retention on Dask: summaries, compression for fitting, scoring and back-testing of Dask
+DataFrames, with any scheduler (threaded, ``distributed.LocalCluster``, a cluster).
+``import retention.dask`` needs ``dask[dataframe]`` (the ``dask`` extra); ``import retention``
+never imports it.
+
+Every function translates between Dask and the single-machine functions and adds no domain
+logic: rows are shuffled by customer (``DataFrame.shuffle(on=...)``) so that a partition holds
+whole customers, and ``map_partitions`` hands each pandas partition to
+:func:`retention.summary_data_from_transaction_data`, the core scorer behind
+:meth:`retention.ChurnModel.score` and :func:`retention.rules.backtest`. Results equal the
+single-machine ones: summaries and back-test totals exactly, scores to the last bit. Models
+travel to the workers as their bytes (``ChurnModel.to_bytes``, ``RuleSet.to_bytes``).
+
+Dates and times follow pandas, exactly as in the single-machine functions (aware values at
+their wall-clock date in summaries; as instants in back-tests).
+
+Errors are the project's: a missing column or a wrong model raise on the client before any
+computation; a bad value (a missing id or date) raises the same
+:class:`~retention.ValidationError` when the checking pass or the partition reaches it (Dask
+re-raises a task's exception on the client).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from . import _scale, _time
+from ._retention import RuleSet
+from ._scale import COMPRESS_MAX_ROWS, Compressed
+from .exceptions import ValidationError
+from .model import ChurnModel
+from .rules import BacktestResult
+from .transactions import periods, summary_data_from_transaction_data
+
+__all__ = ["COMPRESS_MAX_ROWS", "Compressed", "summary", "compress", "score", "backtest"]
+
+_SEQ = "__retention_seq"
+_CUSTOMER_PREFIX = _scale.CUSTOMER_PREFIX
+_CUSTOMER_COLUMNS = ("tier", "segments", "birthday", "segment")
+_BACKTEST_OPTIONAL = ("quantity", "sku", "category", "basket_id", "store", "channel", "coupon", "churn_risk")
+
+
+def _require(ddf: Any, columns: list[str], where: str) -> None:
+    for column in columns:
+        if column not in ddf.columns:
+            raise ValidationError(f"{where}: no such column `{column}` (columns: {', '.join(map(str, ddf.columns))})")
+
+
+def _numeric(ddf: Any, columns: list[str], where: str) -> None:
+    for column in columns:
+        dtype = ddf.dtypes[column]
+        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            raise ValidationError(f"{where}: column `{column}` is {dtype}, expected numbers")
+
+
+def _with_sequence(frame: pd.DataFrame, partition_info: Optional[dict[str, Any]] = None) -> pd.DataFrame:
+    """``frame`` with its rows' global input order (partition number, then row)."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    out = frame.copy()
+    out[_SEQ] = np.arange(len(frame), dtype=np.int64) + (number << 40)
+    return out
+
+
+def _in_input_order(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(_SEQ, kind="stable").drop(columns=[_SEQ])
+
+
+def _last_day(frame: pd.DataFrame, column: str, datetime_format: Optional[str]) -> pd.Series:
+    days = _time.day_numbers(frame[column], datetime_format, column)
+    return pd.Series([days.max() if len(days) else np.iinfo(np.int64).min], dtype=np.int64)
+
+
+def summary(
+    ddf: Any,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: Optional[str] = None,
+    observation_period_end: Any = None,
+    freq: str = "D",
+    freq_multiplier: int = 1,
+    datetime_format: Optional[str] = None,
+    npartitions: Optional[int] = None,
+) -> Any:
+    """:func:`retention.summary_data_from_transaction_data` of a Dask DataFrame of
+    transactions, as a lazy Dask DataFrame indexed by customer id (partitions in no order:
+    sort to compare), equal row for row to the single-machine summary of the same rows.
+
+    Plan: one checking pass (missing ids; every date read as the single-machine function
+    reads it; the last date when ``observation_period_end`` is not given), then a shuffle by
+    customer and ``map_partitions`` into the single-machine function, rows in input order.
+    ``npartitions``: of the shuffle (default: the input's).
+
+    Raises :class:`~retention.ValidationError` as the single-machine function (a missing
+    column on the client; missing ids or dates, unreadable dates from the checking pass).
+    """
+    periods(freq, freq_multiplier)
+    columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
+    _require(ddf, columns, "summary")
+    if monetary_value_col:
+        _numeric(ddf, [monetary_value_col], "summary")
+    rows = ddf[columns]
+    missing_ids = rows[customer_id_col].isna().sum()
+    last = rows.map_partitions(_last_day, datetime_col, datetime_format, meta=pd.Series([], dtype=np.int64)).max()
+    missing, last_day = dask.compute(missing_ids, last)
+    if missing:
+        raise ValidationError(f"summary: column `{customer_id_col}` has {missing} missing ids")
+    if observation_period_end is None:
+        if last_day == np.iinfo(np.int64).min:
+            raise ValidationError("summary: no transactions")
+        observation_period_end = _time.day_timestamp(int(last_day))
+        datetime_format = None if rows[datetime_col].dtype.kind == "M" else datetime_format
+    settings = dict(
+        customer_id_col=customer_id_col, datetime_col=datetime_col, monetary_value_col=monetary_value_col,
+        datetime_format=datetime_format, observation_period_end=observation_period_end, freq=freq,
+        freq_multiplier=freq_multiplier,
+    )
+    meta = _summary_task(_with_sequence(rows._meta), **settings)
+    shuffled = rows.map_partitions(_with_sequence, meta=_with_sequence(rows._meta)).shuffle(
+        on=customer_id_col, npartitions=npartitions
+    )
+    return shuffled.map_partitions(_summary_task, meta=meta, **settings)
+
+
+def _summary_task(frame: pd.DataFrame, **settings: Any) -> pd.DataFrame:
+    return summary_data_from_transaction_data(_in_input_order(frame), **settings)
+
+
+def compress(summary_ddf: Any, max_rows: int = COMPRESS_MAX_ROWS) -> Compressed:
+    """The distinct rows of a summary with their ``weight``, aggregated by Dask
+    (``groupby().size()``) and computed to pandas on the client: see
+    :class:`~retention.dask.Compressed`. The distinct rows are counted first; past
+    ``max_rows`` (default :data:`COMPRESS_MAX_ROWS`, 5 million) nothing is collected and
+    :class:`~retention.CapacityError` says how to shrink them.
+
+    Raises :class:`~retention.ValidationError` for a missing or non-numeric column.
+    """
+    _require(summary_ddf, ["frequency", "recency", "T"], "compress")
+    _numeric(summary_ddf, ["frequency", "recency", "T"], "compress")
+    purchases = _distinct(summary_ddf, ["frequency", "recency", "T"], "(frequency, recency, T)", max_rows)
+    spend = None
+    if "monetary_value" in summary_ddf.columns:
+        _numeric(summary_ddf, ["monetary_value"], "compress")
+        repeat = summary_ddf[summary_ddf["frequency"] > 0]
+        spend = _distinct(repeat, ["frequency", "monetary_value"], "(frequency, monetary_value)", max_rows)
+    return Compressed(purchases, spend, int(purchases["weight"].sum()))
+
+
+def _distinct(ddf: Any, keys: list[str], table: str, limit: int) -> pd.DataFrame:
+    grouped = ddf[keys].groupby(keys).size()
+    rows = int(grouped.shape[0].compute())
+    if rows > limit:
+        raise _scale.too_many_rows(table, rows, limit)
+    frame: pd.DataFrame = grouped.compute().rename("weight").astype(np.float64).reset_index()
+    return frame
+
+
+def score(
+    ddf: Any,
+    model: Any,
+    columns: Optional[tuple[str, ...]] = None,
+    t: Optional[float] = None,
+    *,
+    frequency_col: str = "frequency",
+    recency_col: str = "recency",
+    T_col: str = "T",
+    mean_spend_minor_col: Optional[str] = None,
+) -> Any:
+    """``ddf`` with score columns added by ``map_partitions`` into the core scorer behind
+    :meth:`ChurnModel.score <retention.ChurnModel.score>`; arguments and errors as
+    :func:`retention.spark.score` (a bad row raises when computed)."""
+    checked, _ = _scale.model_from(model)
+    checked = _scale.with_horizon(checked, t)
+    wanted = _scale.score_columns(checked, columns)
+    inputs = [frequency_col, recency_col, T_col] + ([mean_spend_minor_col] if mean_spend_minor_col else [])
+    _require(ddf, inputs, "score")
+    _numeric(ddf, inputs, "score")
+    clash = [name for name, _ in wanted if name in ddf.columns]
+    if clash:
+        raise ValidationError(f"score: the input already has column(s) {', '.join(clash)}")
+    names = [name for name, _ in wanted]
+    meta = ddf._meta.copy()
+    for name, dtype in wanted:
+        meta[name] = pd.Series([], dtype=dtype)
+    return ddf.map_partitions(_score_task, checked.to_bytes(), names, inputs, meta=meta)
+
+
+def _score_task(frame: pd.DataFrame, blob: bytes, names: list[str], inputs: list[str]) -> pd.DataFrame:
+    model = ChurnModel.from_bytes(blob)
+    values = [frame[column].to_numpy(dtype=np.float64) for column in inputs]
+    spend = values[3] if len(values) > 3 else None
+    out = frame.copy()
+    for name, column in zip(names, _scale.scored(model, names, values[0], values[1], values[2], spend)):
+        out[name] = column
+    return out
+
+
+def backtest(
+    transactions_ddf: Any,
+    rule_set: Any,
+    customers_ddf: Any = None,
+    *,
+    utc_offset_minutes: int = 0,
+    skip_invalid: bool = False,
+    churn_model: Any = None,
+    npartitions: Optional[int] = None,
+) -> BacktestResult:
+    """:meth:`RuleSet.backtest <retention.RuleSet.backtest>` of Dask DataFrames (pandas
+    partitions), with totals equal to the single-machine back-test; see
+    :func:`retention.spark.backtest` for what is returned (``first_skipped`` and
+    ``customers`` are ``None``; segment labels are strings). Plan: customers merged onto their
+    transactions, a shuffle by ``customer_id``, ``map_partitions`` into the single-machine
+    back-test (rows in input order), partial totals summed with ``groupby().sum()``.
+
+    Raises :class:`~retention.ValidationError` on the client for a missing column,
+    :class:`~retention.DecodeError` for corrupt bytes; a value the back-test refuses raises
+    its error when computed.
+    """
+    rules_blob = _scale.rule_set_from(rule_set)
+    model_blob = None if churn_model is None else _scale.model_from(churn_model)[1]
+    _require(transactions_ddf, ["customer_id", "timestamp", "unit_price"], "backtest")
+    optional = [c for c in _BACKTEST_OPTIONAL if c in transactions_ddf.columns]
+    transaction_columns = ["customer_id", "timestamp", "unit_price", *optional]
+    rows = transactions_ddf[transaction_columns]
+    rows = rows.map_partitions(_with_sequence, meta=_with_sequence(rows._meta))
+    customer_columns: list[str] = []
+    segments: Optional[list[Optional[str]]] = ["all"]
+    if customers_ddf is not None:
+        _require(customers_ddf, ["customer_id"], "backtest customers")
+        customer_columns = [c for c in _CUSTOMER_COLUMNS if c in customers_ddf.columns]
+        customers = customers_ddf[["customer_id", *customer_columns]].rename(
+            columns={c: _CUSTOMER_PREFIX + c for c in customer_columns}
+        )
+        rows = rows.merge(customers, on="customer_id", how="left")
+        if "segment" in customer_columns:
+            segments = _segment_labels(rows, customers)
+    options = {"utc_offset_minutes": int(utc_offset_minutes), "skip_invalid": bool(skip_invalid)}
+    meta = _scale.backtest_partial(RuleSet.from_bytes(rules_blob), pd.DataFrame(), None, options)
+    partials = rows.shuffle(on="customer_id", npartitions=npartitions).map_partitions(
+        _backtest_task, rules_blob, model_blob, options, transaction_columns, customer_columns, meta=meta
+    )
+    keys = list(_scale.BACKTEST_KEYS)
+    summed = partials.groupby(keys, dropna=False).sum().compute().reset_index()
+    summed["segment"] = summed["segment"].astype(object).where(summed["segment"].notna(), None)
+    return _scale.backtest_result(RuleSet.from_bytes(rules_blob), summed, segments)
+
+
+def _segment_labels(rows: Any, customers: Any) -> list[Optional[str]]:
+    column = _CUSTOMER_PREFIX + "segment"
+    labels, unlabelled = dask.compute(customers[column].dropna().astype(str).unique(), rows[column].isna().sum())
+    found: list[Optional[str]] = sorted(set(labels))
+    if unlabelled or int(customers[column].isna().sum().compute()):
+        found.append(None)
+    return found
+
+
+def _backtest_task(
+    frame: pd.DataFrame, rules_blob: bytes, model_blob: Optional[bytes], options: dict[str, Any],
+    transaction_columns: list[str], customer_columns: list[str],
+) -> pd.DataFrame:
+    frame = _in_input_order(frame)
+    rule_set = RuleSet.from_bytes(rules_blob)
+    if model_blob is not None:
+        options = {**options, "churn_model": ChurnModel.from_bytes(model_blob)}
+    customers = _scale.joined_customers(frame, customer_columns)
+    return _scale.backtest_partial(rule_set, frame[transaction_columns], customers, options)

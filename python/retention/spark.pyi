@@ -1,0 +1,58 @@
+from typing import Any, Optional
+
+from pyspark.sql import DataFrame
+
+from ._scale import COMPRESS_MAX_ROWS as COMPRESS_MAX_ROWS
+from ._scale import Compressed as Compressed
+from .model import ChurnModel
+from .rules import BacktestResult
+
+__all__ = ["COMPRESS_MAX_ROWS", "Compressed", "summary", "compress", "score", "backtest"]
+
+def summary(
+    df: DataFrame,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: Optional[str] = None,
+    observation_period_end: Any = None,
+    freq: str = "D",
+    freq_multiplier: int = 1,
+    partitions: Optional[int] = None,
+) -> DataFrame:
+    """Per-customer summary (frequency, recency, T [, monetary_value]) as a Spark DataFrame,
+    equal row for row to retention.summary_data_from_transaction_data. DATE as is, TIMESTAMP at
+    its local date in spark.sql.session.timeZone, TIMESTAMP_NTZ at its wall-clock date. Raises
+    ValidationError on the driver (missing column, wrong type, missing ids/dates/amounts naming
+    the column, bad freq, no transactions)."""
+
+def compress(summary_df: DataFrame, max_rows: int = ...) -> Compressed:
+    """Distinct (frequency, recency, T) rows with weight, and repeat buyers' distinct
+    (frequency, monetary_value) rows with weight, collected as pandas. Raises CapacityError
+    (nothing collected) past max_rows (default COMPRESS_MAX_ROWS = 5 000 000) distinct rows."""
+
+def score(
+    df: DataFrame,
+    model: ChurnModel | bytes,
+    columns: Optional[tuple[str, ...]] = None,
+    t: Optional[float] = None,
+    *,
+    frequency_col: str = "frequency",
+    recency_col: str = "recency",
+    T_col: str = "T",
+    mean_spend_minor_col: Optional[str] = None,
+) -> DataFrame:
+    """df with ChurnModel.score columns added through mapInArrow. Raises DecodeError (corrupt
+    model bytes) and ValidationError (unknown column, wrong type) on the driver."""
+
+def backtest(
+    transactions_df: DataFrame,
+    rule_set: Any,
+    customers_df: Optional[DataFrame] = None,
+    *,
+    utc_offset_minutes: int = 0,
+    skip_invalid: bool = False,
+    churn_model: ChurnModel | bytes | None = None,
+    partitions: Optional[int] = None,
+) -> BacktestResult:
+    """RuleSet.backtest totals (by_rule, by_segment, by_rule_segment, baskets, skipped) of Spark
+    DataFrames, equal to the single-machine back-test; first_skipped and customers are None."""

@@ -1,0 +1,115 @@
+"""Test data shared by test_spark.py and test_dask.py: a generated transaction set, a rule-set
+history and the ways of cutting a table into partitions (contiguous slices in input order, so
+that customers are split across partitions, plus an empty one)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from conftest import REPO
+
+PROGRAMS = REPO / "examples" / "programs"
+
+#: Partition counts the tests cover: 1, 2, and 7 of which one is empty.
+PARTITIONS = (1, 2, 7)
+
+
+def slices(frame: pd.DataFrame, partitions: int) -> list[pd.DataFrame]:
+    """``frame`` cut into ``partitions`` contiguous pieces in row order; with more than two
+    pieces the fourth is empty (the data goes to the others)."""
+    pieces = partitions if partitions <= 2 else partitions - 1
+    bounds = np.linspace(0, len(frame), pieces + 1).astype(int)
+    parts = [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return parts if partitions <= 2 else parts[:3] + [frame.iloc[0:0]] + parts[3:]
+
+
+@lru_cache(maxsize=4)
+def generated_transactions(rows: int = 100_000, customers: int = 8_000, seed: int = 12) -> pd.DataFrame:
+    """(Cached: do not modify the frame.) ``rows`` purchases of ``customers`` customers over 1997-2000 in date order (so that a
+    customer's rows spread over the whole table): integer ids, naive datetimes with a time of
+    day, amounts in cents as dollars (two decimals), several purchases on some days."""
+    rng = np.random.default_rng(seed)
+    base = rows - rows // 10
+    ids = rng.integers(0, customers, base)
+    start = np.datetime64("1997-01-01T00:00:00", "s")
+    seconds = rng.integers(0, 4 * 365 * 86_400, base)
+    amounts = rng.integers(100, 20_000, base) / 100.0
+    frame = pd.DataFrame({"id": ids, "date": start + seconds.astype("timedelta64[s]"), "amount": amounts})
+    # A tenth of the rows again, at the same time with another amount: same-day purchases.
+    repeat = frame.iloc[: rows // 10].copy()
+    repeat["amount"] = rng.integers(100, 5_000, len(repeat)) / 100.0
+    frame = pd.concat([frame, repeat], ignore_index=True)
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+@lru_cache(maxsize=4)
+def grocery_history(rows: int = 100_000, customers: int = 3_000, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(Cached: do not modify the frames.) A back-test history for examples/programs/grocery.toml (basket lines of baskets in time
+    order; categories that earn, multiply, bonus and are excluded; a coupon) and its customers
+    (a segment label for most, none for some, a starting tier for a few; some customers without
+    any purchase)."""
+    rng = np.random.default_rng(seed)
+    baskets = rows // 3
+    basket_customer = rng.integers(0, customers, baskets)
+    basket_time = np.sort(rng.integers(852_076_800, 946_684_800, baskets))  # 1997 .. 1999
+    lines = rng.integers(1, 6, baskets)
+    basket = np.repeat(np.arange(baskets), lines)[:rows]
+    frame = pd.DataFrame(
+        {
+            "customer_id": basket_customer[basket],
+            "timestamp": basket_time[basket],
+            "basket_id": basket,
+            "category": rng.choice([10, 20, 30, 40, 90], len(basket)),
+            "quantity": rng.integers(1, 4, len(basket)),
+            "unit_price": rng.integers(50, 30_000, len(basket)),
+            "coupon": np.where(rng.random(len(basket)) < 0.02, 5001, 0),
+        }
+    )
+    everyone = np.arange(customers + 50)
+    labels = np.array(["new", "regular", "vip"], dtype=object)[everyone % 3]
+    labels[everyone % 11 == 0] = None
+    people = pd.DataFrame(
+        {"customer_id": everyone, "segment": labels, "tier": np.where(everyone % 17 == 0, 2, 0)}
+    )
+    return frame, people
+
+
+@lru_cache(maxsize=None)
+def grocery_single(rows: int = 100_000, customers: int = 3_000) -> Any:
+    """The single-machine back-test of :func:`grocery_history` with its customers."""
+    history, people = grocery_history(rows, customers)
+    return grocery().backtest(history, people, progress=False)
+
+
+def grocery() -> Any:
+    from retention import RuleSet
+
+    return RuleSet.from_toml((PROGRAMS / "grocery.toml").read_text(encoding="utf-8"))
+
+
+def assert_backtests_equal(distributed: Any, single: Any) -> None:
+    """Back-test totals equal: baskets, skipped, and every per-rule, per-segment and per-cell
+    figure (segment labels compared as strings, ``None`` kept)."""
+    assert (distributed.baskets, distributed.skipped) == (single.baskets, single.skipped)
+    pd.testing.assert_frame_equal(distributed.by_rule, single.by_rule, check_dtype=False)
+
+    def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+        # A missing label is None, listed last. (The single-machine back-test on pandas 3 reads
+        # a missing label of a str column as NaN, a label "nan" sorted among the others.)
+        out = frame.copy()
+        out["segment"] = pd.Series([None if pd.isna(v) else str(v) for v in out["segment"]], dtype=object)
+        order = {rule: i for i, rule in enumerate(dict.fromkeys(out.get("rule", pd.Series([], dtype=int))))}
+        keys = [
+            (order.get(rule, 0), label is None, label or "")
+            for rule, label in zip(out.get("rule", [0] * len(out)), out["segment"])
+        ]
+        return out.iloc[sorted(range(len(out)), key=keys.__getitem__)].reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(labelled(distributed.by_segment), labelled(single.by_segment), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        labelled(distributed.by_rule_segment), labelled(single.by_rule_segment), check_dtype=False
+    )
