@@ -951,9 +951,9 @@ pub(crate) mod tests {
 
     /// The same data gives the same parameter bits on 1 and 3 threads (docs/churn.md).
     /// Eight fits of 30,000 distinct rows (more than 3 chunks are needed): minutes unoptimised,
-    /// so ignored in debug builds; `cargo test -p retention-core --release -- --ignored` runs
-    /// it, and python/tests/test_churn.py's `test_the_thread_count_changes_no_bit` checks the
-    /// same on the release extension.
+    /// so ignored in debug builds; `cargo test -p retention-core --release` runs it, and
+    /// python/tests/test_churn.py's `test_the_thread_count_changes_no_bit` checks the same on
+    /// the release extension.
     #[test]
     #[cfg_attr(any(miri, debug_assertions), ignore)]
     fn thread_count_changes_no_bit() {
