@@ -3,6 +3,9 @@
 #include "harness.h"
 
 #include "generated/churn_vectors.h"
+#include "generated/golden_bits.h"
+
+#include <string.h>
 
 static rtn_churn_model model;
 static rtn_churn_summary summary;
@@ -75,6 +78,34 @@ static void published_cdnow_figures(void) {
     CHECK(score.risk == 273 && score.band == RTN_CHURN_BAND_MEDIUM);
     CHECK_STATUS(rtn_churn_expected_purchases(&model, 2, 30.43, 38.86, 39, &expected), RTN_OK);
     CHECK(absd(expected - 1.226) < 5e-4);
+}
+
+static uint64_t bits_of(double value) {
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+/* tests/vectors/golden_bits.json: P(alive) and expected purchases are the same bits here (the
+ * host, and the Cortex-M3 under QEMU) as in the Rust tests and Python; the bits were pinned by
+ * `cargo xtask golden-bits` after checking them against mpmath's values. */
+static void golden_bits_are_the_same_on_every_target(void) {
+    size_t i;
+    for (i = 0; i < GOLDEN_SCORES_COUNT; i++) {
+        const golden_score_vector *v = &GOLDEN_SCORES[i];
+        rtn_churn_result score;
+        double expected = 0;
+        CHECK_STATUS(rtn_churn_model_load(v->blob, v->blob_len, &model), RTN_OK);
+        CHECK_STATUS(rtn_churn_score_observation(&model, v->frequency, v->recency, v->age, 0, &score), RTN_OK);
+        CHECK(bits_of(score.p_alive) == v->p_alive_bits);
+        CHECK_STATUS(rtn_churn_expected_purchases(&model, v->frequency, v->recency, v->age, v->horizon, &expected),
+                     RTN_OK);
+        CHECK(bits_of(expected) == v->expected_bits);
+        if (harness_current_failed) {
+            printf("  in golden case %u (%s)\n", (unsigned)i, v->model);
+            return;
+        }
+    }
 }
 
 /* scripts/churn_vectors.py packs bg_cdnow as BG/NBD and pareto_cdnow as Pareto/NBD, both on
@@ -288,6 +319,7 @@ static void bg_bb_p_alive(void) {
 int main(void) {
     RUN(shared_scores);
     RUN(published_cdnow_figures);
+    RUN(golden_bits_are_the_same_on_every_target);
     RUN(loaded_models_say_what_they_are);
     RUN(invalid_blobs_are_refused);
     RUN(every_bit_flip_is_refused);

@@ -63,8 +63,12 @@ __all__ = [
     "envelope_encoded_len",
     "envelope_kinds",
     "envelope_peek",
+    "CHURN_FIT_CHUNK_ROWS",
     "CHURN_MAX_BG_BB_PERIODS",
     "CHURN_MAX_CLV_MONTHS",
+    "CHURN_MAX_GRID_CELLS",
+    "CHURN_MAX_LINE_SEARCH_STEPS",
+    "CHURN_MAX_OBSERVATION",
     "CHURN_MAX_SERIES_TERMS",
     "CHURN_METRICS_PERIODS",
     "CHURN_MODELS",
@@ -605,6 +609,14 @@ def _backtest(
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int
 CHURN_MAX_SERIES_TERMS: int
+#: The largest frequency, recency or age a customer row may have (1e7 periods).
+CHURN_MAX_OBSERVATION: float
+#: The most cells of a frequency x recency grid (P(alive) matrix, its plots).
+CHURN_MAX_GRID_CELLS: int
+#: The most trial points of one line search of a fit.
+CHURN_MAX_LINE_SEARCH_STEPS: int
+#: Rows per chunk of a fit's likelihood sum (chunks are added in order: thread-independent bits).
+CHURN_FIT_CHUNK_ROWS: int
 #: The most purchase opportunities (n, and a horizon) BG/BB takes (100,000).
 CHURN_MAX_BG_BB_PERIODS: float
 #: Purchase model name -> its parameter names in lifetimes' order.
@@ -630,6 +642,8 @@ def churn_fit(
     penalizer: float,
     max_iterations: int,
     initial: Optional[list[float]],
+    threads: Optional[int] = None,
+    observe: Optional[Callable[[int, float, float, list[float]], object]] = None,
 ) -> _FitResult: ...
 def churn_fit_gamma_gamma(
     frequency: _F64,
@@ -638,6 +652,8 @@ def churn_fit_gamma_gamma(
     penalizer: float,
     max_iterations: int,
     initial: Optional[list[float]],
+    threads: Optional[int] = None,
+    observe: Optional[Callable[[int, float, float, list[float]], object]] = None,
 ) -> _FitResult: ...
 def churn_evaluate(
     model: str, params: list[float], quantity: str, t: float, frequency: _F64, recency: _F64, age: _F64

@@ -12,6 +12,8 @@ The exception's class is the code's class: one list of codes in the core decides
 
 from __future__ import annotations
 
+from typing import Optional
+
 __all__ = [
     "RetentionError",
     "DecodeError",
@@ -63,7 +65,22 @@ class StateError(RetentionError):
 
 
 class ConvergenceError(RetentionError):
-    """A model fit did not converge; the message says how far it got and why it stopped."""
+    """A model fit did not converge; the message says how far it got and why it stopped.
+
+    When a fit's optimizer ran out of iterations or line-search steps, the error also carries
+    (otherwise these are ``None``):
+
+    Attributes:
+        best_params: the best parameters reached, lifetimes' order, the data's time unit.
+        log_likelihood: the log-likelihood there.
+        gradient_norm: the norm of the objective's gradient there (converged below 1e-8).
+        iterations: the iterations used.
+    """
+
+    best_params: Optional[list[float]] = None
+    log_likelihood: Optional[float] = None
+    gradient_norm: Optional[float] = None
+    iterations: Optional[int] = None
 
 
 class AmountOverflowError(RetentionError, ArithmeticError):

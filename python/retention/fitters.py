@@ -31,7 +31,7 @@ till.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, TypeVar
+from typing import Any, Callable, ClassVar, Optional, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -116,8 +116,30 @@ class _BaseFitter:
         if verbose:
             print(
                 f"{type(self).__name__}: converged in {iterations} iterations on {distinct_rows} "
-                f"distinct rows, log-likelihood {log_likelihood:.6f}"
+                f"distinct rows, log-likelihood {log_likelihood:.6f}",
+                flush=True,
             )
+
+    def _observer(self, verbose: bool, progress: Optional[Callable[..., object]]) -> Optional[Callable[..., None]]:
+        """What the core calls after each fit iteration: prints a ``verbose`` line, calls
+        ``progress(iteration, log_likelihood, gradient_norm, params)``; ``None`` when neither is
+        asked for (Ctrl-C is checked between iterations either way)."""
+        if not verbose and progress is None:
+            return None
+        name = type(self).__name__
+
+        def observe(iteration: int, log_likelihood: float, gradient_norm: float, params: list[float]) -> None:
+            if verbose:
+                shown = ", ".join(f"{v:.6g}" for v in params)
+                print(
+                    f"{name}: iteration {iteration}, log-likelihood {log_likelihood:.6f}, "
+                    f"gradient norm {gradient_norm:.3e}, params [{shown}]",
+                    flush=True,
+                )
+            if progress is not None:
+                progress(iteration, log_likelihood, gradient_norm, params)
+
+        return observe
 
     def _keep_data(self, columns: dict[str, FloatArray], index: Any, keep: bool = True) -> None:
         """Keeps the fitted columns (unless ``keep`` is false: then only their row count);
@@ -202,6 +224,35 @@ class _BaseFitter:
         print(self)
         print(self.summary.to_string(float_format=lambda v: f"{v:.4f}"))
         print(f"log-likelihood {self.log_likelihood_:.4f}")
+
+
+def probability_grid(model: Any, max_frequency: Optional[int], max_recency: Optional[int]) -> tuple[Any, Any, int]:
+    """Frequency and recency grids of a fitted model's matrices and plots (rows recency
+    0..max_recency, columns frequency 0..max_frequency; defaults: the largest frequency and age
+    in its data), as lifetimes' (frequency 0 with a recency is evaluated as it does). Raises
+    :class:`~retention.ValidationError` for a bound outside 0..9,999 or beyond
+    ``_retention.CHURN_MAX_GRID_CELLS`` cells."""
+    max_frequency = int_argument(
+        max_frequency or int(model.data["frequency"].max()), "max_frequency", 0, _MAX_GRID_SIDE
+    )
+    max_recency = int_argument(max_recency or int(model.data["T"].max()), "max_recency", 0, _MAX_GRID_SIDE)
+    cells = (max_frequency + 1) * (max_recency + 1)
+    if cells > _retention.CHURN_MAX_GRID_CELLS:
+        raise ValidationError(
+            f"a grid of {max_frequency + 1} frequencies x {max_recency + 1} recencies = {cells} cells "
+            f"exceeds the limit of {_retention.CHURN_MAX_GRID_CELLS}; pass smaller max_frequency / max_recency"
+        )
+    recency, frequency = np.meshgrid(
+        np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
+    )
+    return frequency, recency, max_recency
+
+
+def _threads(threads: Any) -> Optional[int]:
+    """``threads`` checked: ``None`` (every core) or a whole number ≥ 1."""
+    if threads is None:
+        return None
+    return int_argument(threads, "threads", 1, 2**64 - 1)
 
 
 def _initial(initial_params: Any) -> Optional[list[float]]:
@@ -293,6 +344,8 @@ class _PurchaseFitter(_ExportableFitter, PurchaseCountsMixin):
         index: Any = None,
         max_iterations: int = 1000,
         keep_data: bool = True,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         **kwargs: Any,
     ) -> _Fitter:
         """Fits the model by maximum likelihood to customers' ``frequency`` (x, repeat purchase
@@ -302,11 +355,18 @@ class _PurchaseFitter(_ExportableFitter, PurchaseCountsMixin):
 
         ``weights``: how many customers each row stands for (> 0; identical rows are merged
         anyway). ``initial_params``: starting natural parameters in the data's time unit.
-        ``verbose`` prints the iterations and log-likelihood. ``index`` labels :attr:`data`.
-        ``tol`` and ``kwargs`` (scipy options in lifetimes) are accepted and not used; at most
-        ``max_iterations`` L-BFGS iterations. ``keep_data=False`` keeps only the fit, not the
-        columns (:attr:`data` then raises; a pickled fitter stays small): methods that default
-        to the fitted data need them given. Returns ``self``.
+        ``verbose`` prints a line per iteration during the fit (iteration, log-likelihood,
+        gradient norm, parameters) and one at the end. ``progress(iteration, log_likelihood,
+        gradient_norm, params)`` is called after each iteration (an exception it raises stops the
+        fit and is raised as it is). Ctrl-C stops a fit between iterations (each well under a
+        second on a million distinct rows) with :class:`KeyboardInterrupt`. ``threads``: threads
+        to sum the likelihood on (≥ 1, default every core); the parameters are the same bits
+        with any number. ``index`` labels :attr:`data`. ``tol`` and ``kwargs`` (scipy options in
+        lifetimes) are accepted and not used; at most ``max_iterations`` BFGS iterations, each
+        with a line search of at most ``_retention.CHURN_MAX_LINE_SEARCH_STEPS`` trial points.
+        ``keep_data=False`` keeps only the fit, not the columns (:attr:`data` then raises; a
+        pickled fitter stays small): methods that default to the fitted data need them given.
+        Returns ``self``.
 
         Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns (the
         message names the first bad row: NaN, negative, fractional frequency, recency > T,
@@ -319,7 +379,16 @@ class _PurchaseFitter(_ExportableFitter, PurchaseCountsMixin):
         max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
         self._store(
             _retention.churn_fit(
-                self._MODEL, x, t_x, age, w, self._penalizer(), max_iterations, _initial(initial_params)
+                self._MODEL,
+                x,
+                t_x,
+                age,
+                w,
+                self._penalizer(),
+                max_iterations,
+                _initial(initial_params),
+                _threads(threads),
+                self._observer(verbose, progress),
             ),
             verbose,
         )
@@ -390,17 +459,12 @@ class _PurchaseFitter(_ExportableFitter, PurchaseCountsMixin):
         0..``max_frequency``, for customers of age ``T = max_recency`` (defaults: the largest
         frequency and age in :attr:`data`). As lifetimes' matrix, the frequency-0 column included
         (evaluated with the formulas as written, see the module notes)."""
-        max_frequency = int_argument(
-            max_frequency or int(self.data["frequency"].max()), "max_frequency", 0, _MAX_GRID_SIDE
-        )
-        max_recency = int_argument(max_recency or int(self.data["T"].max()), "max_recency", 0, _MAX_GRID_SIDE)
-        recency, frequency = np.meshgrid(
-            np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
-        )
+        frequency, recency, max_recency = probability_grid(self, max_frequency, max_recency)
         values = self.conditional_probability_alive(
             frequency.ravel(), recency.ravel(), np.full(frequency.size, float(max_recency))
         )
         return values.reshape(frequency.shape)
+
 
 class BetaGeoFitter(_PurchaseFitter):
     """BG/NBD (Fader, Hardie & Lee 2005), parameters ``r, alpha, a, b``: lifetimes'
@@ -442,6 +506,8 @@ class ParetoNBDFitter(_PurchaseFitter):
         index: Any = None,
         fit_method: str = "Nelder-Mead",
         maxiter: int = 2000,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         keep_data: bool = True,
         **kwargs: Any,
     ) -> ParetoNBDFitter:
@@ -457,6 +523,8 @@ class ParetoNBDFitter(_PurchaseFitter):
             verbose=verbose,
             index=index,
             max_iterations=int_argument(maxiter, "maxiter", 0, 2**64 - 1),
+            progress=progress,
+            threads=threads,
             keep_data=keep_data,
         )
         return self
@@ -493,13 +561,15 @@ class BetaGeoBetaBinomFitter(_ExportableFitter):
         index: Any = None,
         max_iterations: int = 1000,
         keep_data: bool = True,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         **kwargs: Any,
     ) -> BetaGeoBetaBinomFitter:
         """Fits the model by maximum likelihood to ``frequency``, ``recency`` and ``n_periods``
         (see the class), with ``weights``: customers per row (> 0), as in lifetimes'
         ``donations`` data of 22 patterns. ``initial_params``: starting ``alpha, beta, gamma,
-        delta``. ``verbose``, ``tol``, ``index``, ``max_iterations``, ``keep_data`` and
-        ``kwargs`` as :meth:`BetaGeoFitter.fit`. :attr:`data` has the columns ``frequency``, ``recency``,
+        delta``. ``verbose``, ``tol``, ``index``, ``max_iterations``, ``keep_data``,
+        ``progress``, ``threads`` and ``kwargs`` as :meth:`BetaGeoFitter.fit`. :attr:`data` has the columns ``frequency``, ``recency``,
         ``n_periods`` and ``weights``, as lifetimes'. Returns ``self``.
 
         Raises :class:`~retention.ValidationError` for empty, unequal or invalid columns (the
@@ -513,7 +583,16 @@ class BetaGeoBetaBinomFitter(_ExportableFitter):
         max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
         self._store(
             _retention.churn_fit(
-                self._MODEL, x, t_x, n, w, self._penalizer(), max_iterations, _initial(initial_params)
+                self._MODEL,
+                x,
+                t_x,
+                n,
+                w,
+                self._penalizer(),
+                max_iterations,
+                _initial(initial_params),
+                _threads(threads),
+                self._observer(verbose, progress),
             ),
             verbose,
         )
@@ -615,6 +694,8 @@ class GammaGammaFitter(_BaseFitter, SaveLoadMixin):
         index: Any = None,
         q_constraint: bool = False,
         max_iterations: int = 1000,
+        progress: Optional[Callable[[int, float, float, list[float]], object]] = None,
+        threads: Optional[int] = None,
         keep_data: bool = True,
         **kwargs: Any,
     ) -> GammaGammaFitter:
@@ -634,7 +715,14 @@ class GammaGammaFitter(_BaseFitter, SaveLoadMixin):
         w = optional_weights(weights, len(x))
         max_iterations = int_argument(max_iterations, "max_iterations", 0, 2**64 - 1)
         result = _retention.churn_fit_gamma_gamma(
-            x, m, w, self._penalizer(), max_iterations, _initial(initial_params)
+            x,
+            m,
+            w,
+            self._penalizer(),
+            max_iterations,
+            _initial(initial_params),
+            _threads(threads),
+            self._observer(verbose, progress),
         )
         if q_constraint and result[0][1] <= 1.0:
             raise ValidationError(f"the fitted q = {result[0][1]:.4f} is not above 1")

@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import _retention, _time
 from .exceptions import ValidationError
+from .fitters import probability_grid
 from .transactions import _columns, periods
 
 if TYPE_CHECKING:
@@ -69,15 +70,7 @@ def _axes(ax: Optional[Axes]) -> Axes:
     return ax
 
 
-def _grid(model: Any, max_frequency: Optional[int], max_recency: Optional[int]) -> tuple[Any, Any, int]:
-    """Frequency and recency grids (rows recency 0..max_recency, columns frequency
-    0..max_frequency), as lifetimes' (frequency 0 with a recency is evaluated as it does)."""
-    max_frequency = int(max_frequency or model.data["frequency"].max())
-    max_recency = int(max_recency or model.data["T"].max())
-    recency, frequency = np.meshgrid(
-        np.arange(max_recency + 1, dtype=float), np.arange(max_frequency + 1, dtype=float), indexing="ij"
-    )
-    return frequency, recency, max_recency
+_grid = probability_grid
 
 
 def _heatmap(ax: Axes, values: Any, title: str, xlabel: str, ylabel: str, **kwargs: Any) -> Axes:

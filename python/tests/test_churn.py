@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 import retention
+from retention import _retention
 from retention import (
     BetaGeoFitter,
     ChurnModel,
@@ -343,14 +344,129 @@ def test_other_bad_input(bgf: BetaGeoFitter) -> None:
 
 
 def test_non_convergence_is_an_error(columns: tuple[Any, Any, Any]) -> None:
-    # Nobody came back: the likelihood has no interior maximum.
-    with pytest.raises(retention.ConvergenceError):
+    # Nobody came back: the likelihood has no interior maximum; the data say why.
+    with pytest.raises(retention.ValidationError, match="nobody made a repeat purchase"):
         BetaGeoFitter().fit([0] * 5, [0] * 5, [10, 20, 30, 40, 50])
     # Two iterations are not enough.
     with pytest.raises(retention.ConvergenceError, match="did not converge"):
         BetaGeoFitter().fit(*columns, max_iterations=2)
     with pytest.raises(retention.ConvergenceError):
         ParetoNBDFitter().fit(*columns, maxiter=2)
+
+
+def test_convergence_error_carries_the_best_point(columns: tuple[Any, Any, Any], bgf: BetaGeoFitter) -> None:
+    with pytest.raises(retention.ConvergenceError) as caught:
+        BetaGeoFitter().fit(*columns, max_iterations=2)
+    error = caught.value
+    assert error.iterations == 2
+    assert error.best_params is not None and len(error.best_params) == 4
+    assert all(v > 0 for v in error.best_params)
+    assert error.gradient_norm is not None and error.gradient_norm > 0
+    # Two iterations from the start are worse than the optimum.
+    assert error.log_likelihood is not None and error.log_likelihood < bgf.log_likelihood_
+
+
+def test_verbose_and_progress_report_each_iteration(
+    columns: tuple[Any, Any, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[tuple[int, float, float, list[float]]] = []
+    fitted = BetaGeoFitter().fit(*columns, verbose=True, progress=lambda *a: seen.append(a))
+    lines = capsys.readouterr().out.splitlines()
+    iterations = [line for line in lines if ": iteration " in line]
+    assert len(iterations) == fitted.iterations_ == len(seen)
+    assert iterations[0].startswith("BetaGeoFitter: iteration 1, log-likelihood ")
+    assert "converged in" in lines[-1]
+    assert [s[0] for s in seen] == list(range(1, fitted.iterations_ + 1))
+    # The likelihood never falls, and the last iteration is the answer (in the data's units).
+    assert all(b[1] >= a[1] - 1e-9 * abs(a[1]) for a, b in zip(seen, seen[1:]))
+    assert seen[-1][1] == pytest.approx(fitted.log_likelihood_, rel=1e-9)
+    assert seen[-1][3] == pytest.approx(list(fitted.params_), rel=1e-12)
+    assert seen[-1][2] < 1e-8
+
+
+def test_an_exception_in_progress_stops_the_fit(columns: tuple[Any, Any, Any]) -> None:
+    def stop(iteration: int, *_: Any) -> None:
+        if iteration == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        BetaGeoFitter().fit(*columns, progress=stop)
+    with pytest.raises(ZeroDivisionError):
+        GammaGammaFitter().fit([1, 2, 3, 4], [10.0, 12.0, 9.0, 15.0], progress=lambda *a: 1 / 0)
+
+
+def test_ctrl_c_stops_a_long_fit_within_a_second() -> None:
+    # A fit of a million distinct rows on one thread runs for seconds; SIGINT sent during its
+    # second iteration must stop it at the next check (Python::check_signals between
+    # iterations), well within a second.
+    import os
+    import signal
+    import threading
+    import time
+
+    rng = np.random.default_rng(7)
+    n = 1_000_000
+    age = rng.uniform(30.0, 365.0, n)
+    if_alive = rng.poisson(rng.gamma(0.243, 1 / 30.9, n) * age)
+    x = np.minimum(if_alive, rng.geometric(rng.beta(0.793, 2.426, n)))
+    t_x = np.where(x > 0, age * rng.beta(np.maximum(x, 1), np.maximum(if_alive - x + 1, 1)), 0.0)
+    x = x.astype(float)
+    sent: list[float] = []
+    finished: list[int] = []
+
+    def interrupt() -> None:
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.05, interrupt)
+
+    def progress(iteration: int, *_: Any) -> None:
+        if iteration == 2:
+            timer.start()
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fitted = BetaGeoFitter().fit(x, t_x, age, threads=1, progress=progress)
+            finished.append(fitted.iterations_)
+    finally:
+        timer.cancel()
+    stopped = time.perf_counter()
+    assert not finished, f"the fit ended after {finished} iterations, before the interrupt"
+    assert sent and stopped - sent[0] < 1.0
+
+
+def test_the_thread_count_changes_no_bit() -> None:
+    # Five chunks of distinct rows from the BG/NBD process (CDNOW's parameters, days).
+    rng = np.random.default_rng(11)
+    n = 5 * _retention.CHURN_FIT_CHUNK_ROWS
+    age = rng.uniform(30.0, 365.0, n)
+    if_alive = rng.poisson(rng.gamma(0.243, 1 / 30.9, n) * age)
+    x = np.minimum(if_alive, rng.geometric(rng.beta(0.793, 2.426, n)))
+    t_x = np.where(x > 0, age * rng.beta(np.maximum(x, 1), np.maximum(if_alive - x + 1, 1)), 0.0)
+    x = x.astype(float)
+    for fitter in (BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter):
+        one, three = fitter().fit(x, t_x, age, threads=1), fitter().fit(x, t_x, age, threads=3)
+        assert one.params_.to_numpy().tobytes() == three.params_.to_numpy().tobytes(), fitter
+        assert one.log_likelihood_ == three.log_likelihood_
+
+
+def test_magnitudes_beyond_the_models_name_the_row() -> None:
+    # lifetimes' fit of this never returned.
+    with pytest.raises(retention.ValidationError, match="row 2"):
+        BetaGeoFitter().fit([1, 2, 1e300], [1, 2, 5], [3, 4, 5], max_iterations=5)
+    with pytest.raises(retention.ValidationError, match="row 0"):
+        ModifiedBetaGeoFitter().fit([1, 2], [1, 2], [2e7, 4])
+    assert _retention.CHURN_MAX_OBSERVATION == 1e7
+
+
+def test_grids_beyond_the_cell_limit_are_refused(bgf: BetaGeoFitter) -> None:
+    assert _retention.CHURN_MAX_GRID_CELLS == 4_000_000
+    # 10,000 x 1,000 = 10,000,000 cells, each side within its bound of 9,999.
+    with pytest.raises(retention.ValidationError, match="cells"):
+        bgf.conditional_probability_alive_matrix(max_frequency=9_999, max_recency=999)
+    with pytest.raises(retention.ValidationError, match="max_frequency"):
+        bgf.conditional_probability_alive_matrix(max_frequency=10**5, max_recency=365)
+    assert bgf.conditional_probability_alive_matrix(max_frequency=10, max_recency=20).shape == (21, 11)
 
 
 def test_extreme_inputs_are_finite(bgf: BetaGeoFitter, pnf: ParetoNBDFitter) -> None:

@@ -6,9 +6,12 @@
 //!   the header's table of stack per function comes from the measured figures (`stack`);
 //! - `ffi/tests/generated/*.h`, the shared test data as C arrays, because the C tests also run
 //!   bare-metal, where there is no JSON parser: `envelope_vectors.h` (`envelope`),
-//!   `churn_vectors.h` (`churn`), `cards_scenario.h` (`cards`), `rule_scenarios.h` (`rules`:
+//!   `churn_vectors.h` (`churn`), `golden_bits.h` (`golden_bits`), `cards_scenario.h` (`cards`), `rule_scenarios.h` (`rules`:
 //!   every `tests/scenarios/*.json` with its rule set compiled to a blob) and
 //!   `apply_scenarios.h` (`apply`: every `tests/scenarios/apply/*.json`).
+//!
+//! `cargo xtask golden-bits` pins the bits of `tests/vectors/golden_bits.json` after checking
+//! the SDK's results against the file's exact values (`golden_bits`; scripts/golden_bits.py).
 //!
 //! `status` writes `ffi/src/status/codes.rs`, the C statuses generated from the core's error
 //! codes (`retention_core::error::Code`), before cbindgen reads it.
@@ -28,6 +31,7 @@ mod cards;
 mod churn;
 mod envelope;
 mod error_names;
+mod golden_bits;
 mod header;
 mod json;
 mod rules;
@@ -77,6 +81,10 @@ fn generate() -> Result<(), Box<dyn Error>> {
             churn::generate(&root)?,
         ),
         (
+            "ffi/tests/generated/golden_bits.h",
+            golden_bits::generate(&root)?,
+        ),
+        (
             "ffi/tests/generated/cards_scenario.h",
             cards::generate(&root)?,
         ),
@@ -99,9 +107,11 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1);
     let result = match task.as_deref() {
         Some("gen") => generate(),
+        Some("golden-bits") => golden_bits::pin(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask gen   # regenerate include/retention.h and generated files"
+                "usage: cargo xtask gen           # regenerate include/retention.h and generated files\n\
+                 \x20      cargo xtask golden-bits   # pin tests/vectors/golden_bits.json (scripts/golden_bits.py)"
             );
             return ExitCode::from(2);
         }

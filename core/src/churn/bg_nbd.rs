@@ -16,6 +16,7 @@
 //! # Ok::<(), retention_core::churn::ChurnError>(())
 //! ```
 
+use super::math;
 use super::special::{
     SignedLog, exprel, hyp2f1_unit_complement, interpolate, interpolation_nodes, ln_add_exp,
     ln_gamma_ratio, logistic_neg, sum_series,
@@ -48,6 +49,18 @@ impl BgNbd {
 }
 
 impl BgNbd {
+    /// P(alive) of a valid observation, branch-free (the batch loop vectorises it):
+    /// `1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))`, 1 for x = 0.
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
+    fn p_alive_row(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
+        let BgNbd { r, alpha, a, b } = *self;
+        let gap = (big_t - t_x) / (alpha + t_x);
+        let d = math::ln_inline(a / (b + x - 1.0)) + (r + x) * math::ln_1p_inline(gap);
+        let p = logistic_neg(d);
+        if x == 0.0 { 1.0 } else { p }
+    }
+
     /// Expected purchases in the next `t` of a customer alive at age T with x repeat purchases:
     /// a new customer with parameters (r + x, α + T) and dropout odds updated by x.
     fn forward(&self, x: f64, age: f64, t: f64) -> Result<f64, ChurnError> {
@@ -61,11 +74,11 @@ impl TransactionModel for BgNbd {
         let BgNbd { r, alpha, a, b } = *self;
         let (x, t_x, big_t) = (customer.frequency(), customer.recency(), customer.age());
         // ln[Γ(r+x) αʳ / Γ(r)] + ln[B(a, b+x) / B(a, b)] + ln[(α+T)^−(r+x) + δ a/(b+x−1) (α+tₓ)^−(r+x)]
-        let a1 = ln_gamma_ratio(r, x)? + r * libm::log(alpha);
+        let a1 = ln_gamma_ratio(r, x)? + r * math::ln(alpha);
         let a2 = ln_gamma_ratio(b, x)? - ln_gamma_ratio(a + b, x)?;
-        let a3 = -(r + x) * libm::log(alpha + big_t);
+        let a3 = -(r + x) * math::ln(alpha + big_t);
         let tail = if x > 0.0 {
-            let a4 = libm::log(a) - libm::log(b + x - 1.0) - (r + x) * libm::log(alpha + t_x);
+            let a4 = math::ln(a) - math::ln(b + x - 1.0) - (r + x) * math::ln(alpha + t_x);
             ln_add_exp(a3, a4)
         } else {
             a3
@@ -74,15 +87,20 @@ impl TransactionModel for BgNbd {
     }
 
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
-        let BgNbd { r, alpha, a, b } = *self;
-        let x = customer.frequency();
-        if x == 0.0 {
-            return Ok(1.0);
-        }
-        // 1 / (1 + a/(b+x−1) · ((α+T)/(α+tₓ))^(r+x))
-        let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        let d = libm::log(a / (b + x - 1.0)) + (r + x) * libm::log1p(gap);
-        finite(logistic_neg(d))
+        finite(self.p_alive_row(customer.frequency(), customer.recency(), customer.age()))
+    }
+
+    #[cfg(feature = "std")]
+    fn p_alive_columns(
+        &self,
+        x: &[f64],
+        t_x: &[f64],
+        age: &[f64],
+        out: &mut [f64],
+    ) -> Option<bool> {
+        Some(super::p_alive_loop(x, t_x, age, out, |x, t_x, big_t| {
+            self.p_alive_row(x, t_x, big_t)
+        }))
     }
 
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
@@ -131,7 +149,7 @@ pub(crate) fn beta_geometric_expectation(
     if t == 0.0 {
         return Ok(0.0);
     }
-    let ln_one_minus_z = -libm::log1p(t / alpha);
+    let ln_one_minus_z = -math::ln_1p(t / alpha);
     let z = t / (alpha + t);
     let one_minus_z = alpha / (alpha + t);
     // The Euler series alternates when c − r < 0 (r large against c, as with r in the tens):
@@ -187,7 +205,7 @@ fn via_hypergeometric(r: f64, z: f64, w: f64, a: f64, c: f64) -> Result<f64, Chu
             return Err(ChurnError::NotFinite);
         }
         // 1 − wʳ F = −expm1(r ln w + ln F)
-        let bracket = -libm::expm1(r * libm::log(w) + f.ln_abs);
+        let bracket = -math::exp_m1(r * math::ln(w) + f.ln_abs);
         finite(c_node / (a_node - 1.0) * bracket)
     };
     if (a - 1.0).abs() >= NEAR_ONE {

@@ -13,6 +13,7 @@
 //! # Ok::<(), retention_core::churn::ChurnError>(())
 //! ```
 
+use super::math;
 use super::special::{ln_gamma, ln_gamma_ratio};
 use super::{ChurnError, check_positive, finite};
 
@@ -69,10 +70,10 @@ impl GammaGamma {
         // (px−1) ln z̄ + px ln x − (px+q) ln(x z̄ + v) = −px ln(1 + v/(x z̄)) − ln z̄ − q ln(x z̄ + v),
         // without the cancellation of large terms when px is large.
         finite(
-            ln_gamma_ratio(px, q)? - ln_gamma(q)? + q * libm::log(v)
-                - px * libm::log1p(v / total)
-                - libm::log(mean_spend)
-                - q * libm::log(total + v),
+            ln_gamma_ratio(px, q)? - ln_gamma(q)? + q * math::ln(v)
+                - px * math::ln_1p(v / total)
+                - math::ln(mean_spend)
+                - q * math::ln(total + v),
         )
     }
 

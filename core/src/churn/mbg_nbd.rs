@@ -17,6 +17,7 @@
 //! ```
 
 use super::bg_nbd::beta_geometric_expectation;
+use super::math;
 use super::special::{ln_add_exp, ln_gamma_ratio, logistic_neg};
 use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
 
@@ -46,10 +47,16 @@ impl ModifiedBgNbd {
 
     /// `ln[a/(b+x)] + (r+x) ln((α+T)/(α+tₓ))`: P(alive) is `1/(1 + e^this)`.
     fn ln_dead_odds(&self, customer: &Observation) -> f64 {
+        self.ln_dead_odds_row(customer.frequency(), customer.recency(), customer.age())
+    }
+
+    /// [`ModifiedBgNbd::ln_dead_odds`] of a valid `(x, tₓ, T)`, inline for the batch loop.
+    #[cfg_attr(feature = "std", inline(always))]
+    #[cfg_attr(not(feature = "std"), inline)]
+    fn ln_dead_odds_row(&self, x: f64, t_x: f64, big_t: f64) -> f64 {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
-        let x = customer.frequency();
-        let gap = (customer.age() - customer.recency()) / (alpha + customer.recency());
-        libm::log(a) - libm::log(b + x) + (r + x) * libm::log1p(gap)
+        let gap = (big_t - t_x) / (alpha + t_x);
+        math::ln_inline(a) - math::ln_inline(b + x) + (r + x) * math::ln_1p_inline(gap)
     }
 }
 
@@ -67,14 +74,27 @@ impl TransactionModel for ModifiedBgNbd {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
         let (x, big_t) = (customer.frequency(), customer.age());
         // ln[Γ(r+x) αʳ/Γ(r)] + ln[B(a, b+x+1)/B(a, b)] − (r+x) ln(α+T) + ln(1 + e^A₄)
-        let a1 = ln_gamma_ratio(r, x)? + r * libm::log(alpha);
+        let a1 = ln_gamma_ratio(r, x)? + r * math::ln(alpha);
         let a2 = ln_gamma_ratio(b, x + 1.0)? - ln_gamma_ratio(a + b, x + 1.0)?;
-        let a3 = -(r + x) * libm::log(alpha + big_t);
+        let a3 = -(r + x) * math::ln(alpha + big_t);
         finite(a1 + a2 + a3 + ln_add_exp(0.0, self.ln_dead_odds(customer)))
     }
 
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
         finite(logistic_neg(self.ln_dead_odds(customer)))
+    }
+
+    #[cfg(feature = "std")]
+    fn p_alive_columns(
+        &self,
+        x: &[f64],
+        t_x: &[f64],
+        age: &[f64],
+        out: &mut [f64],
+    ) -> Option<bool> {
+        Some(super::p_alive_loop(x, t_x, age, out, |x, t_x, big_t| {
+            logistic_neg(self.ln_dead_odds_row(x, t_x, big_t))
+        }))
     }
 
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {

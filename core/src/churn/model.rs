@@ -245,6 +245,16 @@ impl TransactionModel for PurchaseModel {
     fn p_alive(&self, customer: &Observation) -> Result<f64, ChurnError> {
         each_model!(self, m => m.p_alive(customer))
     }
+    #[cfg(feature = "std")]
+    fn p_alive_columns(
+        &self,
+        x: &[f64],
+        t_x: &[f64],
+        age: &[f64],
+        out: &mut [f64],
+    ) -> Option<bool> {
+        each_model!(self, m => m.p_alive_columns(x, t_x, age, out))
+    }
     fn expected_purchases(&self, customer: &Observation, t: f64) -> Result<f64, ChurnError> {
         each_model!(self, m => m.expected_purchases(customer, t))
     }

@@ -16,6 +16,7 @@
 //! # Ok::<(), retention_core::churn::ChurnError>(())
 //! ```
 
+use super::math;
 use super::special::{
     SignedLog, exprel, hyp2f1_unit_complement, ln_add_exp, ln_gamma_ratio, ln_sub_exp, logistic_neg,
 };
@@ -72,7 +73,7 @@ impl ParetoNbd {
         } else {
             hyp2f1_unit_complement(rsx, b_param, rsx + 1.0, z, (low + t) / (high + t))?
         };
-        Ok(f.ln_positive()? - rsx * libm::log(high + t))
+        Ok(f.ln_positive()? - rsx * math::ln(high + t))
     }
 
     /// The two terms of the likelihood's bracket, given `ln P(tₓ)` and `ln P(T)` (see
@@ -81,8 +82,8 @@ impl ParetoNbd {
         let ParetoNbd { r, alpha, s, beta } = *self;
         let (x, t_x, big_t) = (customer.frequency(), customer.recency(), customer.age());
         pieces_from(
-            -(r + x) * libm::log(alpha + big_t) - s * libm::log(beta + big_t),
-            libm::log(s / (r + s + x)),
+            -(r + x) * math::ln(alpha + big_t) - s * math::ln(beta + big_t),
+            math::ln(s / (r + s + x)),
             big_t > t_x,
             ln_p_tx,
             ln_p_t,
@@ -110,8 +111,8 @@ impl ParetoNbd {
         let (x, t_x, big_t) = (customer.frequency(), customer.recency(), customer.age());
         log_likelihood_from(
             self.ln_front(x)?,
-            -(r + x) * libm::log(alpha + big_t) - s * libm::log(beta + big_t),
-            libm::log(s / (r + s + x)),
+            -(r + x) * math::ln(alpha + big_t) - s * math::ln(beta + big_t),
+            math::ln(s / (r + s + x)),
             big_t > t_x,
             ln_p_tx,
             ln_p_t,
@@ -122,7 +123,7 @@ impl ParetoNbd {
     /// on time: `ln[Γ(r+x) αʳ βˢ / Γ(r)]`.
     pub(crate) fn ln_front(&self, x: f64) -> Result<f64, ChurnError> {
         let ParetoNbd { r, alpha, s, beta } = *self;
-        Ok(ln_gamma_ratio(r, x)? + r * libm::log(alpha) + s * libm::log(beta))
+        Ok(ln_gamma_ratio(r, x)? + r * math::ln(alpha) + s * math::ln(beta))
     }
 }
 
@@ -178,7 +179,7 @@ impl TransactionModel for ParetoNbd {
         let (x, big_t) = (customer.frequency(), customer.age());
         // P(alive) (r+x)(β+T) / ((α+T)(s−1)) [1 − ((β+T)/(β+T+t))^(s−1)], where
         // [1 − e^(−(s−1)ℓ)]/(s−1) = ℓ exprel(−(s−1)ℓ), ℓ = ln(1 + t/(β+T)): no singularity at s = 1.
-        let ell = libm::log1p(t / (beta + big_t));
+        let ell = math::ln_1p(t / (beta + big_t));
         let alive = self.p_alive(customer)?;
         finite(alive * (r + x) * (beta + big_t) / (alpha + big_t) * ell * exprel(-(s - 1.0) * ell))
     }
@@ -187,7 +188,7 @@ impl TransactionModel for ParetoNbd {
         let t = check_horizon(t)?;
         let ParetoNbd { r, alpha, s, beta } = *self;
         // rβ/(α(s−1)) [1 − (β/(β+t))^(s−1)]
-        let ell = libm::log1p(t / beta);
+        let ell = math::ln_1p(t / beta);
         finite(r * beta / alpha * ell * exprel(-(s - 1.0) * ell))
     }
 }

@@ -7,6 +7,7 @@
 //! [`MAX_SERIES_TERMS`] terms. The values are checked against 50-digit references computed with
 //! `mpmath` (`scripts/special_reference.py`, table in `tests/vectors/special.json`).
 
+use super::math;
 use core::fmt;
 
 /// The most terms a hypergeometric series may take before [`SpecialError::NoConvergence`]:
@@ -67,7 +68,7 @@ impl SignedLog {
     /// The value as an `f64` (it may overflow to ±inf or underflow to 0).
     #[must_use]
     pub fn value(self) -> f64 {
-        let magnitude = libm::exp(self.ln_abs);
+        let magnitude = math::exp(self.ln_abs);
         if self.negative { -magnitude } else { magnitude }
     }
 
@@ -146,7 +147,7 @@ pub fn ln_gamma_ratio(x: f64, d: f64) -> Result<f64, SpecialError> {
         return finite(libm::lgamma(y) - libm::lgamma(x));
     }
     // (y − ½) ln y − (x − ½) ln x − d = (x − ½) ln(1 + d/x) + d ln y − d, with y = x + d.
-    let main = (x - 0.5) * libm::log1p(d / x) + d * (libm::log(y) - 1.0);
+    let main = (x - 0.5) * math::ln_1p(d / x) + d * (math::ln(y) - 1.0);
     finite(main + (stirling_correction(y) - stirling_correction(x)))
 }
 
@@ -181,14 +182,14 @@ pub fn digamma(x: f64) -> Result<f64, SpecialError> {
                             - inv2
                                 * (1.0 / 240.0
                                     - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32_760.0))))));
-    finite(shift + libm::log(x) - 0.5 * inv - series)
+    finite(shift + math::ln(x) - 0.5 * inv - series)
 }
 
 /// `(eˣ − 1)/x`, continuous at 0 (where it is 1): the building block of the removable
 /// singularities at `a = 1` (BG/NBD) and `s = 1` (Pareto/NBD).
 #[must_use]
 pub fn exprel(x: f64) -> f64 {
-    if x == 0.0 { 1.0 } else { libm::expm1(x) / x }
+    if x == 0.0 { 1.0 } else { math::exp_m1(x) / x }
 }
 
 /// `ln(eᵃ + eᵇ)` without overflow; `-inf` arguments are zeros.
@@ -198,7 +199,7 @@ pub fn ln_add_exp(a: f64, b: f64) -> f64 {
     if low == f64::NEG_INFINITY {
         return high;
     }
-    high + libm::log1p(libm::exp(low - high))
+    high + math::ln_1p(math::exp(low - high))
 }
 
 /// `ln(eᵃ − eᵇ)` for `a ≥ b`; `-inf` when they are equal. `None` when `b > a` (a negative
@@ -217,22 +218,21 @@ pub fn ln_sub_exp(a: f64, b: f64) -> Option<f64> {
     }
     // ln(1 − eᵈ): expm1 near 0, log1p far from it.
     let tail = if d > -core::f64::consts::LN_2 {
-        libm::log(-libm::expm1(d))
+        math::ln(-math::exp_m1(d))
     } else {
-        libm::log1p(-libm::exp(d))
+        math::ln_1p(-math::exp(d))
     };
     Some(a + tail)
 }
 
-/// `1 / (1 + eˣ)`, the logistic function of `−x`, without overflow.
+/// `1 / (1 + eˣ)`, the logistic function of `−x`, without overflow: `e^(−|x|)` over
+/// `1 + e^(−|x|)`, with numerator `e^(−|x|)` for `x ≥ 0` and 1 otherwise. Branch-free, so
+/// that it vectorises in the batch loops.
+#[inline]
 #[must_use]
 pub fn logistic_neg(x: f64) -> f64 {
-    if x >= 0.0 {
-        let e = libm::exp(-x);
-        e / (1.0 + e)
-    } else {
-        1.0 / (1.0 + libm::exp(x))
-    }
+    let e = math::exp_inline(-x.abs());
+    (if x >= 0.0 { e } else { 1.0 }) / (1.0 + e)
 }
 
 /// Sums `Σₙ tₙ` with `t₀ = first` and `tₙ₊₁ = tₙ · ratio(n)`, scaling to avoid overflow and
@@ -303,7 +303,7 @@ fn finish(sum: f64, ln_scale: f64) -> Result<SignedLog, SpecialError> {
     }
     Ok(SignedLog {
         negative: sum < 0.0,
-        ln_abs: libm::log(sum.abs()) + ln_scale,
+        ln_abs: math::ln(sum.abs()) + ln_scale,
     })
 }
 
@@ -346,7 +346,7 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<SignedLog, SpecialError>
             is_non_positive_integer(a) || (!is_non_positive_integer(b) && a.abs() <= b.abs());
         let (kept, other) = if keep_a { (a, b) } else { (b, a) };
         let w = z / (z - 1.0);
-        let ln_one_minus_z = libm::log1p(-z);
+        let ln_one_minus_z = math::ln_1p(-z);
         return Ok(hyp2f1_unit(kept, c - other, c, w)?.scale(-kept * ln_one_minus_z));
     }
     hyp2f1_unit(a, b, c, z)
@@ -382,7 +382,7 @@ pub(crate) fn hyp2f1_unit_complement(
         QUICK_SERIES_TERMS
     };
     let near_zero = if use_euler {
-        series_with_budget(c - a, c - b, c, z, budget).map(|f| f.scale((c - a - b) * libm::log(w)))
+        series_with_budget(c - a, c - b, c, z, budget).map(|f| f.scale((c - a - b) * math::ln(w)))
     } else {
         series_with_budget(a, b, c, z, budget)
     };
@@ -454,7 +454,7 @@ fn connection_regular(a: f64, b: f64, c: f64, w: f64) -> Result<SignedLog, Speci
         .and_then(|g| Ok(combine(g, hyp2f1_series(a, b, 1.0 - m, w)?)))?;
     let second = gamma_ratio_term(&[c, -m], &[a, b])
         .and_then(|g| Ok(combine(g, hyp2f1_series(c - a, c - b, 1.0 + m, w)?)))?
-        .scale(m * libm::log(w));
+        .scale(m * math::ln(w));
     add(first, second)
 }
 

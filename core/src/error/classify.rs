@@ -499,6 +499,8 @@ mod host_churn {
                 FitError::InvalidOption => Code::FIT_INVALID_OPTION,
                 FitError::NoConvergence { .. } => Code::FIT_NO_CONVERGENCE,
                 FitError::Degenerate => Code::FIT_DEGENERATE,
+                FitError::Interrupted { .. } => Code::FIT_INTERRUPTED,
+                FitError::NoRepeatPurchases => Code::FIT_NO_REPEAT_PURCHASES,
                 FitError::InvalidCount { .. } => Code::FIT_INVALID_COUNT,
                 FitError::SurvivorsIncrease { .. } => Code::FIT_SURVIVORS_INCREASE,
             }

@@ -418,6 +418,11 @@ codes! {
     FIT_INVALID_COUNT = 705, Validation;
     /// sBG: a survivor count is above the one before (survivors never increase).
     FIT_SURVIVORS_INCREASE = 706, Validation;
+    /// The fit's observer (a progress callback, an interrupt check) asked it to stop.
+    FIT_INTERRUPTED = 707, Internal;
+    /// Nobody in the data made a repeat purchase (every frequency is 0): the likelihood has no
+    /// maximum; add a penalizer or data with repeat buyers.
+    FIT_NO_REPEAT_PURCHASES = 708, Validation;
     /// A transaction's amount is NaN or infinite.
     TRANSACTIONS_INVALID_AMOUNT = 710, Validation;
     /// The calibration period ends after the observation period.

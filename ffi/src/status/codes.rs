@@ -676,6 +676,8 @@ impl rtn_status {
             Code::FIT_DEGENERATE => rtn_status::RTN_INTERNAL,
             Code::FIT_INVALID_COUNT => rtn_status::RTN_INTERNAL,
             Code::FIT_SURVIVORS_INCREASE => rtn_status::RTN_INTERNAL,
+            Code::FIT_INTERRUPTED => rtn_status::RTN_INTERNAL,
+            Code::FIT_NO_REPEAT_PURCHASES => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_AMOUNT => rtn_status::RTN_INTERNAL,
             Code::TRANSACTIONS_INVALID_PERIOD => rtn_status::RTN_INTERNAL,
             Code::METRICS_LIFETIME_PERIOD => rtn_status::RTN_INTERNAL,

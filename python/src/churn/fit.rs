@@ -1,10 +1,12 @@
 //! Maximum-likelihood fits for the Python fitters (`retention.BetaGeoFitter` and friends):
-//! `retention_core::churn::fit`, run with the GIL released.
+//! `retention_core::churn::fit`, run with the GIL released. After every iteration the fit
+//! takes the GIL back briefly to check for Ctrl-C (`Python::check_signals`) and to call the
+//! Python observer (`verbose` lines, the `progress=` callback); an exception from either stops
+//! the fit and is raised as it is (`KeyboardInterrupt` for Ctrl-C).
 
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
-use retention_core::churn::fit::{self, FitError, FitOptions, Fitted};
-use retention_core::churn::model::PurchaseModelKind;
+use retention_core::churn::fit::{self, Control, FitError, FitOptions, Fitted, Observer, Progress};
 
 use super::columns::column;
 use super::model::model_kind;
@@ -13,9 +15,6 @@ use crate::errors::ToPyErr;
 /// What a fit returns to Python: params, standard errors (or None), log-likelihood, iterations,
 /// distinct rows.
 pub(crate) type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
-
-/// A core fit over (frequency, recency, age, weights), as a [`FitTuple`].
-type FitFn = fn(&[f64], &[f64], &[f64], Option<&[f64]>, &FitOptions) -> Result<FitTuple, FitError>;
 
 /// A core fit's result as Python gets it.
 pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
@@ -29,17 +28,86 @@ pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
 }
 
 /// The fit options of the Python arguments.
-fn options(penalizer: f64, max_iterations: u64, initial: Option<Vec<f64>>) -> FitOptions {
+pub(crate) fn options(
+    penalizer: f64,
+    max_iterations: u64,
+    initial: Option<Vec<f64>>,
+    threads: Option<usize>,
+) -> FitOptions {
     FitOptions {
         penalizer,
         max_iterations,
         initial,
+        threads,
     }
+}
+
+/// Runs `fit` with the GIL released and an observer that, after each iteration, checks for
+/// signals and calls `observe(iteration, log_likelihood, gradient_norm, params)` with the GIL.
+/// A Python exception raised there stops the fit and is returned as it is; a core error gets
+/// its exception, and a fit that did not converge carries `best_params`, `log_likelihood`,
+/// `gradient_norm` and `iterations`.
+fn observed<F>(py: Python<'_>, observe: Option<Py<PyAny>>, fit: F) -> PyResult<FitTuple>
+where
+    F: FnOnce(&mut dyn Observer) -> Result<FitTuple, FitError> + Send,
+{
+    let mut callback_error: Option<PyErr> = None;
+    let result = py.detach(|| {
+        let mut observer = |progress: &Progress<'_>| -> Control {
+            Python::attach(|py| {
+                let called = py.check_signals().and_then(|()| match &observe {
+                    Some(observe) => observe
+                        .call1(
+                            py,
+                            (
+                                progress.iteration,
+                                progress.log_likelihood,
+                                progress.gradient_norm,
+                                progress.params.to_vec(),
+                            ),
+                        )
+                        .map(drop),
+                    None => Ok(()),
+                });
+                match called {
+                    Ok(()) => Control::Continue,
+                    Err(error) => {
+                        callback_error = Some(error);
+                        Control::Stop
+                    }
+                }
+            })
+        };
+        fit(&mut observer)
+    });
+    if let Some(error) = callback_error {
+        return Err(error);
+    }
+    result.map_err(|error| {
+        let exception = error.to_py();
+        if let FitError::NoConvergence {
+            iterations,
+            gradient_norm,
+            best,
+        } = error
+        {
+            let value = exception.value(py);
+            let attached = value
+                .setattr("best_params", best.params().to_vec())
+                .and_then(|()| value.setattr("log_likelihood", best.log_likelihood()))
+                .and_then(|()| value.setattr("gradient_norm", gradient_norm))
+                .and_then(|()| value.setattr("iterations", iterations));
+            if let Err(failed) = attached {
+                return failed;
+            }
+        }
+        exception
+    })
 }
 
 /// Fits `model` (`"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"`, `"bg_bb"`) by maximum likelihood.
 #[pyfunction]
-#[pyo3(signature = (model, frequency, recency, age, weights, penalizer, max_iterations, initial))]
+#[pyo3(signature = (model, frequency, recency, age, weights, penalizer, max_iterations, initial, threads=None, observe=None))]
 #[allow(clippy::too_many_arguments)]
 fn churn_fit(
     py: Python<'_>,
@@ -51,30 +119,23 @@ fn churn_fit(
     penalizer: f64,
     max_iterations: u64,
     initial: Option<Vec<f64>>,
+    threads: Option<usize>,
+    observe: Option<Py<PyAny>>,
 ) -> PyResult<FitTuple> {
+    let kind = model_kind(model)?;
     let (x, t_x, big_t) = (column(&frequency), column(&recency), column(&age));
     let w = weights.as_ref().map(column);
-    let options = options(penalizer, max_iterations, initial);
-    let fit: FitFn = match model_kind(model)? {
-        PurchaseModelKind::BgNbd => |x, t, a, w, o| fit::fit_bg_nbd(x, t, a, w, o).map(fit_tuple),
-        PurchaseModelKind::ModifiedBgNbd => {
-            |x, t, a, w, o| fit::fit_mbg_nbd(x, t, a, w, o).map(fit_tuple)
-        }
-        PurchaseModelKind::ParetoNbd => {
-            |x, t, a, w, o| fit::fit_pareto_nbd(x, t, a, w, o).map(fit_tuple)
-        }
-        // The age column is BG/BB's n_periods.
-        PurchaseModelKind::BetaGeoBetaBinom => {
-            |x, t, n, w, o| fit::fit_bg_bb(x, t, n, w, o).map(fit_tuple)
-        }
-    };
-    py.detach(|| fit(&x, &t_x, &big_t, w.as_deref(), &options))
-        .map_err(ToPyErr::to_py)
+    let options = options(penalizer, max_iterations, initial, threads);
+    observed(py, observe, |observer| {
+        fit::fit_purchase_model(kind, &x, &t_x, &big_t, w.as_deref(), &options, observer)
+            .map(fit_tuple)
+    })
 }
 
 /// Fits Gamma-Gamma to repeat buyers' frequency and mean spend.
 #[pyfunction]
-#[pyo3(signature = (frequency, monetary_value, weights, penalizer, max_iterations, initial))]
+#[pyo3(signature = (frequency, monetary_value, weights, penalizer, max_iterations, initial, threads=None, observe=None))]
+#[allow(clippy::too_many_arguments)]
 fn churn_fit_gamma_gamma(
     py: Python<'_>,
     frequency: PyReadonlyArray1<'_, f64>,
@@ -83,16 +144,29 @@ fn churn_fit_gamma_gamma(
     penalizer: f64,
     max_iterations: u64,
     initial: Option<Vec<f64>>,
+    threads: Option<usize>,
+    observe: Option<Py<PyAny>>,
 ) -> PyResult<FitTuple> {
     let (x, m) = (column(&frequency), column(&monetary_value));
     let w = weights.as_ref().map(column);
-    let options = options(penalizer, max_iterations, initial);
-    py.detach(|| fit::fit_gamma_gamma(&x, &m, w.as_deref(), &options).map(fit_tuple))
-        .map_err(ToPyErr::to_py)
+    let options = options(penalizer, max_iterations, initial, threads);
+    observed(py, observe, |observer| {
+        fit::fit_gamma_gamma_observed(&x, &m, w.as_deref(), &options, observer).map(fit_tuple)
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(churn_fit, m)?)?;
     m.add_function(wrap_pyfunction!(churn_fit_gamma_gamma, m)?)?;
+    m.add(
+        "CHURN_MAX_OBSERVATION",
+        retention_core::churn::MAX_OBSERVATION,
+    )?;
+    m.add(
+        "CHURN_MAX_GRID_CELLS",
+        retention_core::churn::MAX_GRID_CELLS,
+    )?;
+    m.add("CHURN_MAX_LINE_SEARCH_STEPS", fit::MAX_LINE_SEARCH_STEPS)?;
+    m.add("CHURN_FIT_CHUNK_ROWS", fit::CHUNK_ROWS)?;
     Ok(())
 }

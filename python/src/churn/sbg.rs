@@ -20,12 +20,9 @@ fn model(params: &[f64]) -> PyResult<ShiftedBetaGeometric> {
     }
 }
 
+/// The fit options of the Python arguments (an sBG fit sums a few rows: one thread).
 fn options(penalizer: f64, max_iterations: u64, initial: Option<Vec<f64>>) -> FitOptions {
-    FitOptions {
-        penalizer,
-        max_iterations,
-        initial,
-    }
+    super::fit::options(penalizer, max_iterations, initial, Some(1))
 }
 
 /// Fits sBG to one cohort's survivor counts.

@@ -11,9 +11,9 @@ use crate::churn::bg_bb::{BetaGeoBetaBinom, Opportunities};
 use crate::churn::special::{digamma, ln_add_exp, ln_beta, logistic_neg};
 use crate::churn::{ChurnError, Observation};
 
-use super::data::{Data, Merger};
+use super::data::{Data, Merger, thread_count};
 use super::families::{Family, params4};
-use super::{FitError, FitOptions, Fitted, Solution, fit_family};
+use super::{FitError, FitOptions, Fitted, Observer, Solution, Unobserved, fit_family};
 
 /// Fits BG/BB to the columns `frequency` (x), `recency` (t_x) and `n_periods` (n), lifetimes'
 /// names, with optional row `weights` (lifetimes' `weights`: customers per row, as in the
@@ -33,6 +33,26 @@ pub fn fit_bg_bb(
     n_periods: &[f64],
     weights: Option<&[f64]>,
     options: &FitOptions,
+) -> Result<Fitted<BetaGeoBetaBinom>, FitError> {
+    fit_bg_bb_observed(
+        frequency,
+        recency,
+        n_periods,
+        weights,
+        options,
+        &mut Unobserved,
+    )
+}
+
+/// [`fit_bg_bb`] with an `observer` that sees every iteration (and may stop the fit:
+/// [`FitError::Interrupted`]).
+pub(crate) fn fit_bg_bb_observed(
+    frequency: &[f64],
+    recency: &[f64],
+    n_periods: &[f64],
+    weights: Option<&[f64]>,
+    options: &FitOptions,
+    observer: &mut dyn Observer,
 ) -> Result<Fitted<BetaGeoBetaBinom>, FitError> {
     let n = frequency.len();
     if recency.len() != n || n_periods.len() != n || weights.is_some_and(|w| w.len() != n) {
@@ -58,13 +78,17 @@ pub fn fit_bg_bb(
             weight,
         );
     }
-    let data = Data::from_merged(merger.rows, 1.0);
+    // Sorted by (x, t_x, n) (non-negative floats sort like their bits): the likelihood's
+    // running sums need n ascending within each (x, t_x); the grouping by x keeps this order.
+    let mut rows = merger.rows;
+    rows.sort_unstable_by_key(|(key, _)| *key);
+    let data = Data::from_merged(rows, 1.0, thread_count(options.threads));
     let Solution {
         params,
         standard_errors,
         log_likelihood,
         iterations,
-    } = fit_family(&BgBbFamily, &data, options)?;
+    } = fit_family(&BgBbFamily, &data, options, observer)?;
     let [alpha, beta, gamma, delta] = params4(&params).map_err(FitError::Numeric)?;
     Ok(Fitted {
         model: BetaGeoBetaBinom::new(alpha, beta, gamma, delta).map_err(FitError::Numeric)?,
@@ -72,11 +96,12 @@ pub fn fit_bg_bb(
         standard_errors,
         log_likelihood,
         iterations,
-        distinct_rows: data.rows.len(),
+        distinct_rows: data.len(),
     })
 }
 
-/// The BG/BB likelihood over rows (x, t_x, n) = (`row.x`, `row.t_x`, `row.big_t`).
+/// The BG/BB likelihood over rows (x, t_x, n) = (`Data::x`, `Data::t_x`, `Data::big_t`),
+/// sorted by (x, t_x, n).
 pub(super) struct BgBbFamily;
 
 /// The running sum of one (x, t_x): `Σ_{i<terms} Tᵢ/T₀` and, for the gradient, the same sum
@@ -162,7 +187,6 @@ impl Running {
 impl Family for BgBbFamily {
     const N: usize = 4;
     const TIME_PARAMS: &'static [usize] = &[];
-    const ANALYTIC: bool = true;
 
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
         let params = params4(p)?;
@@ -180,8 +204,13 @@ impl Family for BgBbFamily {
         let mut total = 0.0;
         let mut g = [0.0; 4];
         let mut running: Option<Running> = None;
-        for row in &data.rows {
-            let (x, t_x, n) = (row.x, row.t_x, row.big_t);
+        let rows = data
+            .x
+            .iter()
+            .zip(&data.t_x)
+            .zip(&data.big_t)
+            .zip(&data.weight);
+        for (((&x, &t_x), &n), &weight) in rows {
             let state = match running.take() {
                 Some(state) if state.x == x && state.t_x == t_x => state,
                 _ => Running::new(x, t_x, params, base, with_grad)?,
@@ -195,7 +224,7 @@ impl Family for BgBbFamily {
             } else {
                 (ln_a, 0.0)
             };
-            total += row.weight * ll;
+            total += weight * ll;
             if with_grad {
                 let weight_a = 1.0 - weight_s;
                 let (psi_abn, psi_gdn) = (digamma(alpha + beta + n)?, digamma(gamma + delta + n)?);
@@ -218,7 +247,7 @@ impl Family for BgBbFamily {
                     [0.0; 4]
                 };
                 for ((g, a), s) in g.iter_mut().zip(from_a).zip(from_s) {
-                    *g += row.weight * (weight_a * a + weight_s * s);
+                    *g += weight * (weight_a * a + weight_s * s);
                 }
             }
         }
@@ -357,7 +386,9 @@ mod tests {
             keyed.add([x, t_x, n].map(|v: f64| v.to_bits()), weight);
             rows.push((x, t_x, n, weight));
         }
-        let data = Data::from_merged(keyed.rows, 1.0);
+        let mut sorted = keyed.rows;
+        sorted.sort_unstable_by_key(|(key, _)| *key);
+        let data = Data::from_merged(sorted, 1.0, 1);
         let p = [0.7, 2.5, 1.3, 0.4];
         let model = BetaGeoBetaBinom::new(p[0], p[1], p[2], p[3]).unwrap();
         let want: f64 = rows
@@ -457,8 +488,13 @@ mod tests {
             row(0, ChurnError::RecencyWithoutRepeat)
         );
         assert_eq!(
-            fit(&[1.0], &[1.0], &[1e9]),
+            fit(&[1.0], &[1.0], &[1e6]),
             row(0, ChurnError::TooManyPeriods)
+        );
+        // Beyond MAX_OBSERVATION (1e7), every model's bound on a time, before BG/BB's own.
+        assert_eq!(
+            fit(&[1.0], &[1.0], &[1e9]),
+            row(0, ChurnError::InvalidObservation)
         );
         assert_eq!(
             fit_bg_bb(&[1.0], &[1.0], &[2.0], Some(&[f64::NAN]), &ok).map(|f| f.params),

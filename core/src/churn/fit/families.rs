@@ -1,33 +1,29 @@
-//! The four likelihood families (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma): the summed
+//! The likelihood families (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma): the summed
 //! log-likelihood over the data and its gradient in the natural parameters.
+//!
+//! Each sums through [`sum_chunks`] (fixed chunks, fixed order: the same bits on any number of
+//! threads); within a chunk, the rows of one frequency share their per-frequency terms, and the
+//! per-row loop is branch-free `churn::math` arithmetic over columns, which vectorises.
 
 use crate::churn::ChurnError;
-use crate::churn::gamma_gamma::GammaGamma;
+use crate::churn::math::{exp_inline, ln_1p_inline, ln_inline};
 use crate::churn::pareto_nbd::{self, ParetoNbd};
-use crate::churn::special::{digamma, ln_gamma_ratio};
+use crate::churn::special::{digamma, ln_gamma, ln_gamma_ratio};
 
-use super::data::{Data, row_times};
-use super::threads::{map_parallel, sum_rows};
-
-/// `(ln(1 + eᵈ), 1/(1 + e⁻ᵈ))`: softplus and logistic of `d` with one `exp` and one `ln_1p`,
-/// without overflow.
-pub(super) fn softplus_logistic(d: f64) -> (f64, f64) {
-    let e = (-d.abs()).exp();
-    if d > 0.0 {
-        (d + e.ln_1p(), 1.0 / (1.0 + e))
-    } else {
-        (e.ln_1p(), e / (1.0 + e))
-    }
-}
+use super::data::Data;
+use super::threads::{lane_sums, map_parallel, sum_chunks};
 
 /// A model family: its log-likelihood (and gradient in the natural parameters) over the data.
-pub(super) trait Family: Sync {
+/// The fit skeleton (`fit::fit_family`) needs nothing else; a new model implements this over
+/// the rows of [`Data`] as it defines them.
+pub(crate) trait Family: Sync {
     /// Number of parameters.
     const N: usize;
     /// Indices of the parameters measured in time units (scaled with the data).
     const TIME_PARAMS: &'static [usize];
-    /// Whether `ll_grad` fills the gradient (otherwise central differences are used).
-    const ANALYTIC: bool;
+    /// Whether the gradient is exact (otherwise the standard errors come from second
+    /// differences of the likelihood rather than differences of the gradient).
+    const EXACT_GRADIENT: bool = true;
     /// `Σ wᵢ LLᵢ`, and its gradient w.r.t. the natural parameters into `grad` when given.
     fn ll_grad(
         &self,
@@ -37,235 +33,326 @@ pub(super) trait Family: Sync {
     ) -> Result<f64, ChurnError>;
 }
 
-/// Per-frequency terms of the beta-geometric families: `ln Γ(r+x) − ln Γ(r) + ln[B(a, b+x+k)/B(a,b)]`
-/// and its gradient, `k` = 0 for BG/NBD, 1 for MBG/NBD.
-pub(super) fn per_frequency(
-    frequencies: &[f64],
-    [r, alpha, a, b]: [f64; 4],
+/// A finite total and gradient, or [`ChurnError::NotFinite`].
+fn checked(total: f64, g: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
+    if !total.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return Err(ChurnError::NotFinite);
+    }
+    if let Some(out) = grad {
+        for (o, v) in out.iter_mut().zip(g) {
+            *o = *v;
+        }
+    }
+    Ok(total)
+}
+
+/// The beta-geometric families' per-frequency terms: `ln Γ(r+x) − ln Γ(r) + r ln α +
+/// ln[B(a, b+x+k)/B(a,b)]` with its gradient, and the dropout odds `ln a − ln(b + x − 1 + k)`
+/// with `1/(b + x − 1 + k)`; `k` = 0 for BG/NBD, 1 for MBG/NBD.
+struct Frequency {
+    head: f64,
+    head_grad: [f64; 4],
+    ln_odds: f64,
+    inv_d: f64,
+}
+
+fn frequency_terms(x: f64, [r, alpha, a, b]: [f64; 4], k: f64) -> Result<Frequency, ChurnError> {
+    let ln_alpha = ln_inline(alpha);
+    let head = ln_gamma_ratio(r, x)? + r * ln_alpha + ln_gamma_ratio(b, x + k)?
+        - ln_gamma_ratio(a + b, x + k)?;
+    let psi_abx = digamma(a + b + x + k)?;
+    let psi_ab = digamma(a + b)?;
+    let head_grad = [
+        digamma(r + x)? - digamma(r)? + ln_alpha,
+        r / alpha,
+        psi_ab - psi_abx,
+        psi_ab + digamma(b + x + k)? - digamma(b)? - psi_abx,
+    ];
+    let d = b + x - 1.0 + k;
+    Ok(Frequency {
+        head,
+        head_grad,
+        ln_odds: ln_inline(a) - ln_inline(d),
+        inv_d: 1.0 / d,
+    })
+}
+
+/// `ln(1 + eᵈ)` and the logistic `1/(1 + e⁻ᵈ)`, branch-free, without overflow.
+#[inline(always)]
+fn softplus_logistic(d: f64) -> (f64, f64) {
+    let e = exp_inline(-d.abs());
+    let q = 1.0 / (1.0 + e);
+    (
+        d.max(0.0) + ln_1p_inline(e),
+        if d > 0.0 { q } else { e * q },
+    )
+}
+
+/// BG/NBD (`k` = 0) and MBG/NBD (`k` = 1): per row
+/// `LL = head + a₃ + [softplus(ln odds + (r+x)(ln(α+T) − ln(α+tₓ)))]`, `a₃ = −(r+x) ln(α+T)`,
+/// the bracket absent for BG/NBD's x = 0 (a customer without repeats cannot have dropped out).
+fn beta_geometric(
+    data: &Data,
+    p: &[f64],
     k: f64,
-    with_grad: bool,
-) -> Result<Vec<(f64, [f64; 4])>, ChurnError> {
-    let (psi_r, psi_b, psi_ab) = if with_grad {
-        (digamma(r)?, digamma(b)?, digamma(a + b)?)
-    } else {
-        (0.0, 0.0, 0.0)
-    };
-    frequencies
+    grad: Option<&mut [f64]>,
+) -> Result<f64, ChurnError> {
+    let params = params4(p)?;
+    let [r, alpha, a, _] = params;
+    let by_x: Vec<Frequency> = data
+        .frequencies
         .iter()
-        .map(|&x| {
-            let value = ln_gamma_ratio(r, x)? + r * alpha.ln() + ln_gamma_ratio(b, x + k)?
-                - ln_gamma_ratio(a + b, x + k)?;
-            let grad = if with_grad {
-                let psi_abx = digamma(a + b + x + k)?;
-                [
-                    digamma(r + x)? - psi_r + alpha.ln(),
-                    r / alpha,
-                    psi_ab - psi_abx,
-                    psi_ab + digamma(b + x + k)? - psi_b - psi_abx,
-                ]
-            } else {
-                [0.0; 4]
+        .map(|&x| frequency_terms(x, params, k))
+        .collect::<Result<_, _>>()?;
+    let (total, g) = sum_chunks(data.len(), data.threads, 4, |rows, g| {
+        let mut total = 0.0;
+        for (group, run) in data.runs(rows) {
+            let (Some(f), Some(&x), Some(t_x), Some(big_t), Some(w)) = (
+                by_x.get(group),
+                data.frequencies.get(group),
+                data.t_x.get(run.clone()),
+                data.big_t.get(run.clone()),
+                data.weight.get(run),
+            ) else {
+                return f64::NAN;
             };
-            Ok((value, grad))
-        })
-        .collect()
+            let rx = r + x;
+            // [Σ w LL, Σ w ∂r, Σ w ∂α, Σ w σ, Σ w]
+            let mut sums = [0.0; 5];
+            if k == 0.0 && x == 0.0 {
+                lane_sums(t_x, big_t, w, &mut sums, |_, big_t| {
+                    let at = alpha + big_t;
+                    let ln_t = ln_inline(at);
+                    [-r * ln_t, -ln_t, -r / at, 0.0, 1.0]
+                });
+            } else {
+                let ln_odds = f.ln_odds;
+                lane_sums(t_x, big_t, w, &mut sums, |t_x, big_t| {
+                    let (at, atx) = (alpha + big_t, alpha + t_x);
+                    let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
+                    let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
+                    let (softplus, sigma) = softplus_logistic(ln_odds + rx * (ln_t - ln_tx));
+                    [
+                        softplus - rx * ln_t,
+                        sigma * (ln_t - ln_tx) - ln_t,
+                        rx * (sigma * (inv_t - inv_tx) - inv_t),
+                        sigma,
+                        1.0,
+                    ]
+                });
+            }
+            let [ll, gr, galpha, sigma, weight] = sums;
+            let [h0, h1, h2, h3] = f.head_grad;
+            // BG/NBD's x = 0 has no bracket (σ = 0), and its 1/(b − 1) is infinite at b = 1 (the
+            // fit's starting point): leave the term out rather than make 0 · ∞ = NaN.
+            let dropout = if k == 0.0 && x == 0.0 {
+                0.0
+            } else {
+                sigma * f.inv_d
+            };
+            total += ll + f.head * weight;
+            for (out, v) in g.iter_mut().zip([
+                gr + h0 * weight,
+                galpha + h1 * weight,
+                h2 * weight + sigma / a,
+                h3 * weight - dropout,
+            ]) {
+                *out += v;
+            }
+        }
+        total
+    });
+    checked(total, &g, grad)
 }
 
-/// Per frequency: `ln a − ln(b + x − 1 + k)` and `1/(b + x − 1 + k)`, the dropout odds terms
-/// (BG/NBD: `k` = 0, used for x > 0 only; MBG/NBD: `k` = 1).
-pub(super) fn dropout_terms(frequencies: &[f64], a: f64, b: f64, k: f64) -> Vec<(f64, f64)> {
-    let ln_a = a.ln();
-    frequencies
-        .iter()
-        .map(|&x| {
-            let d = b + x - 1.0 + k;
-            (ln_a - d.ln(), 1.0 / d)
-        })
-        .collect()
-}
-
-pub(super) struct BgFamily;
+pub(crate) struct BgFamily;
 
 impl Family for BgFamily {
     const N: usize = 4;
     const TIME_PARAMS: &'static [usize] = &[1];
-    const ANALYTIC: bool = true;
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
-        let [r, alpha, a, b] = params4(p)?;
-        let with_grad = grad.is_some();
-        let by_x = per_frequency(&data.frequencies, [r, alpha, a, b], 0.0, with_grad)?;
-        let odds = dropout_terms(&data.frequencies, a, b, 0.0);
-        let table = data.log_times(alpha);
-        let (total, g) = sum_rows(&data.rows, data.threads, 4, |row, g| {
-            let (head, head_grad) = by_x.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
-            let ((ln_tx, inv_tx), (ln_t, inv_t)) = row_times(&table, row)?;
-            let x = row.x;
-            let a3 = -(r + x) * ln_t;
-            let [h0, h1, h2, h3] = head_grad;
-            let [g0, g1, g2, g3] = g else {
-                return Err(ChurnError::NotFinite);
-            };
-            if x == 0.0 {
-                if with_grad {
-                    (*g0, *g1, *g2, *g3) = (h0 - ln_t, h1 - r * inv_t, h2, h3);
-                }
-                return Ok(head + a3);
-            }
-            let (ln_odds, inv_d) = odds.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
-            // ln(e^a3 + e^a4) = a3 + softplus(a4 − a3); the weights of the two terms are
-            // 1 − σ and σ, σ the logistic of a4 − a3.
-            let a4 = ln_odds - (r + x) * ln_tx;
-            let (softplus, w4) = softplus_logistic(a4 - a3);
-            if with_grad {
-                let w3 = 1.0 - w4;
-                *g0 = h0 - w3 * ln_t - w4 * ln_tx;
-                *g1 = h1 - (r + x) * (w3 * inv_t + w4 * inv_tx);
-                *g2 = h2 + w4 / a;
-                *g3 = h3 - w4 * inv_d;
-            }
-            Ok(head + a3 + softplus)
-        })?;
-        if let Some(out) = grad {
-            out.copy_from_slice(&g);
-        }
-        Ok(total)
+        beta_geometric(data, p, 0.0, grad)
     }
 }
 
-pub(super) struct MbgFamily;
+pub(crate) struct MbgFamily;
 
 impl Family for MbgFamily {
     const N: usize = 4;
     const TIME_PARAMS: &'static [usize] = &[1];
-    const ANALYTIC: bool = true;
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
-        let [r, alpha, a, b] = params4(p)?;
-        let with_grad = grad.is_some();
-        let by_x = per_frequency(&data.frequencies, [r, alpha, a, b], 1.0, with_grad)?;
-        let odds = dropout_terms(&data.frequencies, a, b, 1.0);
-        let table = data.log_times(alpha);
-        let (total, g) = sum_rows(&data.rows, data.threads, 4, |row, g| {
-            let (head, head_grad) = by_x.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
-            let ((ln_tx, inv_tx), (ln_t, inv_t)) = row_times(&table, row)?;
-            let (ln_odds, inv_d) = odds.get(row.group).copied().ok_or(ChurnError::NotFinite)?;
-            let x = row.x;
-            let a3 = -(r + x) * ln_t;
-            let a4 = ln_odds + (r + x) * (ln_t - ln_tx);
-            let (softplus, sigma) = softplus_logistic(a4);
-            if with_grad {
-                let [h0, h1, h2, h3] = head_grad;
-                let [g0, g1, g2, g3] = g else {
-                    return Err(ChurnError::NotFinite);
-                };
-                *g0 = h0 - ln_t + sigma * (ln_t - ln_tx);
-                *g1 = h1 - (r + x) * inv_t + sigma * (r + x) * (inv_t - inv_tx);
-                *g2 = h2 + sigma / a;
-                *g3 = h3 - sigma * inv_d;
-            }
-            Ok(head + a3 + softplus)
-        })?;
-        if let Some(out) = grad {
-            out.copy_from_slice(&g);
-        }
-        Ok(total)
+        beta_geometric(data, p, 1.0, grad)
     }
 }
 
-pub(super) struct ParetoFamily;
+pub(crate) struct ParetoFamily;
+
+impl ParetoFamily {
+    fn value(data: &Data, p: &[f64]) -> Result<f64, ChurnError> {
+        let [r, alpha, s, beta] = params4(p)?;
+        let model = ParetoNbd::new(r, alpha, s, beta)?;
+        // The series once per distinct (x, t), then the rows from them.
+        let ln_p = map_parallel(&data.pairs, data.threads, |&(group, t)| {
+            let x = data
+                .frequencies
+                .get(group)
+                .copied()
+                .ok_or(ChurnError::NotFinite)?;
+            model.ln_p(x, t)
+        })?;
+        // The parts that depend on the frequency alone.
+        let by_x = data
+            .frequencies
+            .iter()
+            .map(|&x| Ok((model.ln_front(x)?, ln_inline(s / (r + s + x)))))
+            .collect::<Result<Vec<(f64, f64)>, ChurnError>>()?;
+        let (total, _) = sum_chunks(data.len(), data.threads, 0, |rows, _| {
+            let mut total = 0.0;
+            for (group, run) in data.runs(rows) {
+                let (Some(&(front, ln_share)), Some(&x)) =
+                    (by_x.get(group), data.frequencies.get(group))
+                else {
+                    return f64::NAN;
+                };
+                for i in run {
+                    let (Some(&t_x), Some(&big_t), Some(&w), Some(&a), Some(&b)) = (
+                        data.t_x.get(i),
+                        data.big_t.get(i),
+                        data.weight.get(i),
+                        data.t_x_pair.get(i),
+                        data.big_t_pair.get(i),
+                    ) else {
+                        return f64::NAN;
+                    };
+                    let (Some(&ln_p_tx), Some(&ln_p_t)) = (ln_p.get(a), ln_p.get(b)) else {
+                        return f64::NAN;
+                    };
+                    let alive = -(r + x) * ln_inline(alpha + big_t) - s * ln_inline(beta + big_t);
+                    let ll = pareto_nbd::log_likelihood_from(
+                        front,
+                        alive,
+                        ln_share,
+                        big_t > t_x,
+                        ln_p_tx,
+                        ln_p_t,
+                    )
+                    .unwrap_or(f64::NAN);
+                    total += w * ll;
+                }
+            }
+            total
+        });
+        if total.is_finite() {
+            Ok(total)
+        } else {
+            Err(ChurnError::NotFinite)
+        }
+    }
+}
 
 impl Family for ParetoFamily {
     const N: usize = 4;
     const TIME_PARAMS: &'static [usize] = &[1, 3];
-    const ANALYTIC: bool = false;
-    fn ll_grad(&self, data: &Data, p: &[f64], _: Option<&mut [f64]>) -> Result<f64, ChurnError> {
-        let [r, alpha, s, beta] = params4(p)?;
-        let model = ParetoNbd::new(r, alpha, s, beta)?;
-        // The series once per distinct (x, t), then the rows from them.
-        let ln_p = map_parallel(&data.pairs, data.threads, |&(group, at)| {
-            let x = data.frequencies.get(group).copied();
-            let t = data.times.get(at).copied();
-            match (x, t) {
-                (Some(x), Some(t)) => model.ln_p(x, t),
-                _ => Err(ChurnError::NotFinite),
+    const EXACT_GRADIENT: bool = false;
+    fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
+        let value = Self::value(data, p)?;
+        if let Some(grad) = grad {
+            // Central differences in the log-parameters, step 1e-6.
+            const H: f64 = 1e-6;
+            for (i, g) in grad.iter_mut().enumerate() {
+                let nudged = |factor: f64| -> Vec<f64> {
+                    p.iter()
+                        .enumerate()
+                        .map(|(k, v)| if k == i { v * factor } else { *v })
+                        .collect()
+                };
+                let up = Self::value(data, &nudged(exp_inline(H)))?;
+                let down = Self::value(data, &nudged(exp_inline(-H)))?;
+                let natural = p.get(i).copied().ok_or(ChurnError::NotFinite)?;
+                *g = (up - down) / (2.0 * H) / natural;
             }
-        })?;
-        // The parts that depend on the frequency alone, or on a time alone.
-        let by_x = data
-            .frequencies
-            .iter()
-            .map(|&x| Ok((model.ln_front(x)?, libm::log(s / (r + s + x)))))
-            .collect::<Result<Vec<(f64, f64)>, ChurnError>>()?;
-        let by_t: Vec<(f64, f64)> = data
-            .times
-            .iter()
-            .map(|&t| (libm::log(alpha + t), libm::log(beta + t)))
-            .collect();
-        let (total, _) = sum_rows(&data.rows, data.threads, 0, |row, _| {
-            let lookup = |table: &[f64], i: usize| table.get(i).copied();
-            let pair = |table: &[(f64, f64)], i: usize| table.get(i).copied();
-            let (Some((front, ln_share)), Some((ln_alpha_t, ln_beta_t))) =
-                (pair(&by_x, row.group), pair(&by_t, row.big_t_at))
-            else {
-                return Err(ChurnError::NotFinite);
-            };
-            let (Some(ln_p_tx), Some(ln_p_t)) =
-                (lookup(&ln_p, row.t_x_pair), lookup(&ln_p, row.big_t_pair))
-            else {
-                return Err(ChurnError::NotFinite);
-            };
-            let alive = -(r + row.x) * ln_alpha_t - s * ln_beta_t;
-            pareto_nbd::log_likelihood_from(
-                front,
-                alive,
-                ln_share,
-                row.big_t > row.t_x,
-                ln_p_tx,
-                ln_p_t,
-            )
-        })?;
-        Ok(total)
+        }
+        Ok(value)
     }
 }
 
-/// Gamma-Gamma rows: `x` is the frequency, `t_x` holds the mean spend (no time scaling).
-pub(super) struct GammaGammaFamily;
+/// Gamma-Gamma rows: `x` is the frequency, `t_x` the mean spend z̄, `big_t` its log (data).
+pub(crate) struct GammaGammaFamily;
 
 impl Family for GammaGammaFamily {
     const N: usize = 3;
     const TIME_PARAMS: &'static [usize] = &[];
-    const ANALYTIC: bool = true;
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
         let [p_shape, q, v] = match p {
-            &[p_shape, q, v] => [p_shape, q, v],
+            &[p_shape, q, v] if p.iter().all(|v| v.is_finite() && *v > 0.0) => [p_shape, q, v],
             _ => return Err(ChurnError::ParameterOutOfDomain),
         };
-        let model = GammaGamma::new(p_shape, q, v)?;
-        let with_grad = grad.is_some();
-        let psi_q = if with_grad { digamma(q)? } else { 0.0 };
-        let (total, g) = sum_rows(&data.rows, data.threads, 3, |row, g| {
-            let (x, m) = (row.x, row.t_x);
-            let ll = model.log_likelihood(x, m)?;
-            if with_grad {
-                let [g0, g1, g2] = g else {
-                    return Err(ChurnError::NotFinite);
+        let (ln_v, psi_q, ln_gamma_q) = (ln_inline(v), digamma(q)?, ln_gamma(q)?);
+        // Per frequency: ln Γ(px+q) − ln Γ(px), ψ(px+q), ψ(px), ln x.
+        let by_x = data
+            .frequencies
+            .iter()
+            .map(|&x| {
+                let px = p_shape * x;
+                Ok([
+                    ln_gamma_ratio(px, q)?,
+                    digamma(px + q)?,
+                    digamma(px)?,
+                    ln_inline(x),
+                ])
+            })
+            .collect::<Result<Vec<[f64; 4]>, ChurnError>>()?;
+        let (total, g) = sum_chunks(data.len(), data.threads, 3, |rows, g| {
+            let mut total = 0.0;
+            for (group, run) in data.runs(rows) {
+                let (
+                    Some(&[ln_ratio, psi_pxq, psi_px, ln_x]),
+                    Some(&x),
+                    Some(m),
+                    Some(ln_m),
+                    Some(w),
+                ) = (
+                    by_x.get(group),
+                    data.frequencies.get(group),
+                    data.t_x.get(run.clone()),
+                    data.big_t.get(run.clone()),
+                    data.weight.get(run),
+                )
+                else {
+                    return f64::NAN;
                 };
                 let px = p_shape * x;
-                let psi_pxq = digamma(px + q)?;
-                let ln_total = (x * m + v).ln();
-                *g0 = x * (psi_pxq - digamma(px)? + m.ln() + x.ln() - ln_total);
-                *g1 = psi_pxq - psi_q + v.ln() - ln_total;
-                *g2 = q / v - (px + q) / (x * m + v);
+                // [Σ w (−px ln(1 + v/xz̄) − ln z̄ − q ln(xz̄ + v)), Σ w ln z̄, Σ w ln(xz̄ + v),
+                //  Σ w/(xz̄ + v), Σ w]
+                let mut sums = [0.0; 5];
+                lane_sums(m, ln_m, w, &mut sums, |m, ln_m| {
+                    let total = x * m;
+                    let ln_total_v = ln_inline(total + v);
+                    [
+                        -px * ln_1p_inline(v / total) - ln_m - q * ln_total_v,
+                        ln_m,
+                        ln_total_v,
+                        1.0 / (total + v),
+                        1.0,
+                    ]
+                });
+                let [ll, sum_ln_m, sum_ln_total, sum_inv, weight] = sums;
+                total += ll + (ln_ratio - ln_gamma_q + q * ln_v) * weight;
+                for (out, value) in g.iter_mut().zip([
+                    x * ((psi_pxq - psi_px + ln_x) * weight + sum_ln_m - sum_ln_total),
+                    (psi_pxq - psi_q + ln_v) * weight - sum_ln_total,
+                    q / v * weight - (px + q) * sum_inv,
+                ]) {
+                    *out += value;
+                }
             }
-            Ok(ll)
-        })?;
-        if let Some(out) = grad {
-            out.copy_from_slice(&g);
-        }
-        Ok(total)
+            total
+        });
+        checked(total, &g, grad)
     }
 }
 
-pub(super) fn params4(p: &[f64]) -> Result<[f64; 4], ChurnError> {
+pub(crate) fn params4(p: &[f64]) -> Result<[f64; 4], ChurnError> {
     match p {
         &[a, b, c, d] if p.iter().all(|v| v.is_finite() && *v > 0.0) => Ok([a, b, c, d]),
         _ => Err(ChurnError::ParameterOutOfDomain),

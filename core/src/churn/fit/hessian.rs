@@ -22,7 +22,7 @@ pub(super) fn standard_errors<F: Family>(
     params: &[f64],
 ) -> Option<Vec<f64>> {
     // cell(i, j) = ∂²LL/∂pᵢ∂pⱼ.
-    let cells = if F::ANALYTIC {
+    let cells = if F::EXACT_GRADIENT {
         hessian_from_gradients(family, data, params)?
     } else {
         hessian_from_values(family, data, params)?

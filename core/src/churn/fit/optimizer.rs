@@ -1,209 +1,352 @@
-//! The optimizer: L-BFGS with the Moré–Thuente line search on the log-parameters, and the
-//! convergence check on the gradient at the answer.
-
-use argmin::core::{CostFunction, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
+//! The optimizer: BFGS on the log-parameters with a bounded backtracking line search, written
+//! here rather than taken from `argmin` (whose Moré–Thuente search looped without end on data
+//! such as a frequency of 1e300, with no way to stop it from outside). For four parameters a
+//! dense inverse Hessian is cheap, and a small loop of our own gives what a fit needs:
+//!
+//! - **bounds**: at most `max_iterations` iterations, at most [`MAX_LINE_SEARCH_STEPS`] trial
+//!   points per line search, steps at most [`MAX_STEP`] long, log-parameters within
+//!   ±[`LOG_PARAM_LIMIT`]; a non-finite value is a failed trial point, never a loop;
+//! - **feedback**: an observer sees every iteration (log-likelihood, gradient norm, parameters)
+//!   and can stop the fit (an interrupt, a progress callback that raised);
+//! - **the best point** reached, with its gradient norm, on every failure.
 
 use crate::churn::ChurnError;
 
-use super::data::Data;
-use super::families::Family;
-use super::hessian::nudge;
-use super::{FitError, FitOptions};
-
 /// Objective gradient norm below which a fit has converged (the objective is a mean
-/// log-likelihood, so this is per customer).
-pub(super) const GRADIENT_TOLERANCE: f64 = 1e-6;
+/// log-likelihood, so this is per customer; lifetimes' scipy BFGS stops at 1e-7 in the
+/// largest component).
+pub(super) const GRADIENT_TOLERANCE: f64 = 1e-8;
 
-/// The optimizer's view: the penalized mean negative log-likelihood of `ln(params)`.
-pub(super) struct Objective<'a, F: Family> {
-    family: &'a F,
-    data: &'a Data,
-    penalizer: f64,
-    /// The last point evaluated with its value and gradient (analytic families): the line
-    /// search asks for the cost and then the gradient at the same point, and the likelihood
-    /// gives both in one pass.
-    last: std::sync::Mutex<Option<Evaluated>>,
-}
+/// A fit whose line search can no longer descend has still converged when its gradient norm
+/// is below this (rounding, not the optimizer, stops it).
+pub(super) const ACCEPTABLE_GRADIENT: f64 = 1e-6;
 
-/// A point (log-parameters), the objective's value there and its gradient.
-pub(super) type Evaluated = (Vec<f64>, f64, Vec<f64>);
+/// The most trial points of one line search; each halves the step at least.
+pub const MAX_LINE_SEARCH_STEPS: u32 = 40;
 
-/// Log-parameters are clamped here, so that no line-search step overflows.
+/// The longest step, in the largest log-parameter change (a factor e⁵ ≈ 148 per iteration).
+pub(super) const MAX_STEP: f64 = 5.0;
+
+/// Log-parameters stay within ±this (natural parameters within e^±30); beyond it the objective
+/// counts as infinite, so the line search backs off.
 pub(super) const LOG_PARAM_LIMIT: f64 = 30.0;
 
-impl<'a, F: Family> Objective<'a, F> {
-    fn natural(theta: &[f64]) -> Vec<f64> {
-        theta
-            .iter()
-            .map(|t| t.clamp(-LOG_PARAM_LIMIT, LOG_PARAM_LIMIT).exp())
-            .collect()
-    }
+/// Armijo's sufficient-decrease constant.
+const ARMIJO: f64 = 1e-4;
 
-    fn new(family: &'a F, data: &'a Data, penalizer: f64) -> Objective<'a, F> {
-        Objective {
-            family,
-            data,
-            penalizer,
-            last: std::sync::Mutex::new(None),
-        }
-    }
-
-    /// Value and gradient (analytic families), from the cache when `theta` was the last point.
-    fn value_and_gradient(&self, theta: &[f64]) -> Result<(f64, Vec<f64>), ChurnError> {
-        if let Ok(last) = self.last.lock() {
-            if let Some((point, value, gradient)) = last.as_ref() {
-                if point.as_slice() == theta {
-                    return Ok((*value, gradient.clone()));
-                }
-            }
-        }
-        let params = Self::natural(theta);
-        let mut grad = vec![0.0; F::N];
-        let ll = self.family.ll_grad(self.data, &params, Some(&mut grad))?;
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        let value = -ll / self.data.total_weight + self.penalizer * penalty;
-        // d/dθ = p · d/dp, for −LL/W + λ Σ p².
-        let gradient: Vec<f64> = grad
-            .iter()
-            .zip(&params)
-            .map(|(g, p)| p * (-g / self.data.total_weight + 2.0 * self.penalizer * p))
-            .collect();
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((theta.to_vec(), value, gradient.clone()));
-        }
-        Ok((value, gradient))
-    }
-
-    fn value(&self, theta: &[f64]) -> Result<f64, ChurnError> {
-        if F::ANALYTIC {
-            return self.value_and_gradient(theta).map(|(value, _)| value);
-        }
-        let params = Self::natural(theta);
-        let ll = self.family.ll_grad(self.data, &params, None)?;
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        Ok(-ll / self.data.total_weight + self.penalizer * penalty)
-    }
-
-    fn gradient(&self, theta: &[f64]) -> Result<Vec<f64>, ChurnError> {
-        if F::ANALYTIC {
-            self.value_and_gradient(theta).map(|(_, gradient)| gradient)
-        } else {
-            const H: f64 = 1e-6;
-            (0..F::N)
-                .map(|i| {
-                    let (up, down) = (nudge(theta, i, H), nudge(theta, i, -H));
-                    Ok((self.value(&up)? - self.value(&down)?) / (2.0 * H))
-                })
-                .collect()
-        }
-    }
+/// The objective's value and gradient at a point (log-parameters), or why it has none there.
+pub(super) trait Objective {
+    /// `f(θ)` and `∇f(θ)` into `gradient`.
+    fn evaluate(&self, theta: &[f64], gradient: &mut [f64]) -> Result<f64, ChurnError>;
 }
 
-impl<F: Family> CostFunction for Objective<'_, F> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, theta: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        // Outside the likelihood's domain (an overflow far from the optimum): infinitely bad.
-        Ok(self.value(theta).unwrap_or(f64::INFINITY))
-    }
+/// What an observer tells the optimizer after an iteration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Step {
+    /// Go on.
+    Continue,
+    /// Stop now.
+    Stop,
 }
 
-impl<F: Family> Gradient for Objective<'_, F> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-    fn gradient(&self, theta: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        Objective::gradient(self, theta).map_err(|e| argmin::core::Error::msg(e.to_string()))
-    }
+/// Why the optimizer stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stopped {
+    /// The gradient vanished.
+    Converged,
+    /// `max_iterations` reached.
+    Iterations,
+    /// No trial point of a line search decreased the objective enough.
+    LineSearch,
+    /// The observer said stop.
+    Observer,
+}
+
+/// Where the optimizer ended: the best point it reached.
+#[derive(Clone, Debug)]
+pub(super) struct Outcome {
+    pub(super) theta: Vec<f64>,
+    pub(super) value: f64,
+    pub(super) gradient_norm: f64,
+    pub(super) iterations: u64,
+    pub(super) stopped: Stopped,
 }
 
 pub(super) fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
-/// Fits `family` to `data`; returns natural parameters in the data's original time unit.
-pub(super) fn run<F: Family>(
-    family: &F,
-    data: &Data,
-    options: &FitOptions,
-) -> Result<(Vec<f64>, u64), FitError> {
-    if !(options.penalizer.is_finite() && options.penalizer >= 0.0) {
-        return Err(FitError::InvalidOption);
-    }
-    let theta0: Vec<f64> = match &options.initial {
-        None => vec![0.0; F::N],
-        Some(initial) => {
-            if initial.len() != F::N || initial.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-                return Err(FitError::InvalidOption);
-            }
-            initial
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let scaled = if F::TIME_PARAMS.contains(&i) {
-                        v * data.scale
-                    } else {
-                        *v
-                    };
-                    scaled.ln()
-                })
-                .collect()
-        }
-    };
-    let (theta, iterations) = optimize(family, data, options, theta0)?;
-    let params = theta
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let p = t.exp();
-            if F::TIME_PARAMS.contains(&i) {
-                p / data.scale
-            } else {
-                p
-            }
-        })
-        .collect();
-    Ok((params, iterations))
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// L-BFGS from `theta0` (log-parameters in scaled time) to a point where the gradient
-/// vanishes: that point and the iterations used, or [`FitError::NoConvergence`].
-pub(super) fn optimize<F: Family>(
-    family: &F,
-    data: &Data,
-    options: &FitOptions,
-    theta0: Vec<f64>,
-) -> Result<(Vec<f64>, u64), FitError> {
-    let objective = Objective::new(family, data, options.penalizer);
-    let optimizer_failed = |iterations| FitError::NoConvergence {
-        iterations,
-        gradient_norm: f64::NAN,
-    };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(1e-8)
-        .and_then(|s| s.with_tolerance_cost(1e-14))
-        .map_err(|_| optimizer_failed(0))?;
-    let result = Executor::new(objective, solver)
-        .configure(|state| state.param(theta0).max_iters(options.max_iterations))
-        .run()
-        .map_err(|_| optimizer_failed(0))?;
-    let state = result.state();
-    let iterations = state.get_iter();
-    let theta = state
-        .get_best_param()
-        .cloned()
-        .ok_or_else(|| optimizer_failed(iterations))?;
-    // Converged means: the gradient vanishes at the answer, whatever stopped the optimizer.
-    let objective = Objective::new(family, data, options.penalizer);
-    let gradient = objective.gradient(&theta).map_err(FitError::Numeric)?;
-    let gradient_norm = norm(&gradient);
-    let converged = gradient_norm < GRADIENT_TOLERANCE;
-    if !converged || theta.iter().any(|t| t.abs() >= LOG_PARAM_LIMIT) {
-        return Err(FitError::NoConvergence {
-            iterations,
-            gradient_norm,
-        });
+/// `f` at `theta`, infinite outside the log-parameter box or where the objective has no value.
+fn evaluate_or_infinite<O: Objective>(objective: &O, theta: &[f64], gradient: &mut [f64]) -> f64 {
+    if theta.iter().any(|t| {
+        !matches!(
+            t.abs().partial_cmp(&LOG_PARAM_LIMIT),
+            Some(core::cmp::Ordering::Less | core::cmp::Ordering::Equal)
+        )
+    }) {
+        return f64::INFINITY;
     }
-    Ok((theta, iterations))
+    match objective.evaluate(theta, gradient) {
+        Ok(value) if value.is_finite() && gradient.iter().all(|g| g.is_finite()) => value,
+        _ => f64::INFINITY,
+    }
+}
+
+/// Minimises `objective` from `theta0` by BFGS; `observe(iteration, θ, f, ‖∇f‖)` after each
+/// iteration. An error only when the objective has no finite value at `theta0`.
+#[allow(clippy::type_complexity)] // the observer callback
+pub(super) fn minimize<O: Objective>(
+    objective: &O,
+    theta0: Vec<f64>,
+    max_iterations: u64,
+    observe: &mut dyn FnMut(u64, &[f64], f64, f64) -> Step,
+) -> Result<Outcome, ChurnError> {
+    let n = theta0.len();
+    let mut theta = theta0;
+    let mut gradient = vec![0.0; n];
+    let mut value = objective.evaluate(&theta, &mut gradient)?;
+    if !value.is_finite() || gradient.iter().any(|g| !g.is_finite()) {
+        return Err(ChurnError::NotFinite);
+    }
+    // The inverse Hessian approximation, row-major; the identity until the first step scales it.
+    let identity = |scale: f64| -> Vec<f64> {
+        (0..n.saturating_mul(n))
+            .map(|k| {
+                if k.checked_rem(n.saturating_add(1)) == Some(0) {
+                    scale
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
+    let mut inverse = identity(1.0);
+    let mut first_step = true;
+    let mut trial = vec![0.0; n];
+    let mut trial_gradient = vec![0.0; n];
+    let mut iterations = 0;
+    let outcome = |theta: Vec<f64>, value, gradient: &[f64], iterations, stopped| Outcome {
+        theta,
+        value,
+        gradient_norm: norm(gradient),
+        iterations,
+        stopped,
+    };
+    loop {
+        if norm(&gradient) < GRADIENT_TOLERANCE {
+            return Ok(outcome(
+                theta,
+                value,
+                &gradient,
+                iterations,
+                Stopped::Converged,
+            ));
+        }
+        if iterations >= max_iterations {
+            return Ok(outcome(
+                theta,
+                value,
+                &gradient,
+                iterations,
+                Stopped::Iterations,
+            ));
+        }
+        iterations = iterations.saturating_add(1);
+        // The quasi-Newton direction; steepest descent if it does not descend.
+        let mut direction: Vec<f64> = inverse
+            .chunks_exact(n)
+            .map(|row| -dot(row, &gradient))
+            .collect();
+        if dot(&direction, &gradient).partial_cmp(&0.0) != Some(core::cmp::Ordering::Less) {
+            inverse = identity(1.0);
+            direction = gradient.iter().map(|g| -g).collect();
+        }
+        let longest = direction.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        if longest > MAX_STEP {
+            let shrink = MAX_STEP / longest;
+            direction.iter_mut().for_each(|d| *d *= shrink);
+        }
+        let slope = dot(&direction, &gradient);
+        // Backtracking: the full step, then the minimum of the quadratic through f(0), f'(0)
+        // and f(α), kept within [α/10, α/2].
+        let mut alpha = 1.0;
+        let mut accepted = None;
+        for _ in 0..MAX_LINE_SEARCH_STEPS {
+            for ((t, x), d) in trial.iter_mut().zip(&theta).zip(&direction) {
+                *t = x + alpha * d;
+            }
+            // A step too short to move any parameter: no descent is left to find (accepting
+            // it would repeat the same iteration until `max_iterations`).
+            if trial == theta {
+                break;
+            }
+            let trial_value = evaluate_or_infinite(objective, &trial, &mut trial_gradient);
+            if trial_value <= value + ARMIJO * alpha * slope {
+                accepted = Some(trial_value);
+                break;
+            }
+            let quadratic = if trial_value.is_finite() {
+                -slope * alpha * alpha / (2.0 * (trial_value - value - slope * alpha))
+            } else {
+                0.0
+            };
+            alpha = quadratic.clamp(0.1 * alpha, 0.5 * alpha);
+        }
+        let Some(new_value) = accepted else {
+            let stopped = if norm(&gradient) < ACCEPTABLE_GRADIENT {
+                Stopped::Converged
+            } else {
+                Stopped::LineSearch
+            };
+            return Ok(outcome(theta, value, &gradient, iterations, stopped));
+        };
+        let step: Vec<f64> = trial.iter().zip(&theta).map(|(t, x)| t - x).collect();
+        let change: Vec<f64> = trial_gradient
+            .iter()
+            .zip(&gradient)
+            .map(|(t, g)| t - g)
+            .collect();
+        theta.copy_from_slice(&trial);
+        gradient.copy_from_slice(&trial_gradient);
+        let previous = value;
+        value = new_value;
+        // The BFGS update of the inverse Hessian, when the curvature is positive.
+        let curvature = dot(&step, &change);
+        if curvature > 1e-12 * norm(&step) * norm(&change) {
+            if first_step {
+                inverse = identity(curvature / dot(&change, &change));
+                first_step = false;
+            }
+            let rho = 1.0 / curvature;
+            let h_change: Vec<f64> = inverse
+                .chunks_exact(n)
+                .map(|row| dot(row, &change))
+                .collect();
+            let change_h_change = dot(&change, &h_change);
+            let factor = (1.0 + rho * change_h_change) * rho;
+            for (i, row) in inverse.chunks_exact_mut(n).enumerate() {
+                for (j, cell) in row.iter_mut().enumerate() {
+                    let (si, sj) = (step.get(i).copied(), step.get(j).copied());
+                    let (hi, hj) = (h_change.get(i).copied(), h_change.get(j).copied());
+                    if let (Some(si), Some(sj), Some(hi), Some(hj)) = (si, sj, hi, hj) {
+                        *cell += factor * si * sj - rho * (hi * sj + si * hj);
+                    }
+                }
+            }
+        }
+        let gradient_norm = norm(&gradient);
+        if observe(iterations, &theta, value, gradient_norm) == Step::Stop {
+            return Ok(outcome(
+                theta,
+                value,
+                &gradient,
+                iterations,
+                Stopped::Observer,
+            ));
+        }
+        // No progress left to make at double precision.
+        if previous - value <= 1e-16 * value.abs() && gradient_norm < ACCEPTABLE_GRADIENT {
+            return Ok(outcome(
+                theta,
+                value,
+                &gradient,
+                iterations,
+                Stopped::Converged,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rosenbrock's function in two variables, minimum 0 at (1, 1).
+    struct Rosenbrock;
+
+    impl Objective for Rosenbrock {
+        fn evaluate(&self, t: &[f64], g: &mut [f64]) -> Result<f64, ChurnError> {
+            let (x, y) = (t[0], t[1]);
+            g[0] = -2.0 * (1.0 - x) - 400.0 * x * (y - x * x);
+            g[1] = 200.0 * (y - x * x);
+            Ok((1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2))
+        }
+    }
+
+    #[test]
+    fn finds_the_rosenbrock_minimum() {
+        let outcome = minimize(&Rosenbrock, vec![-1.2, 1.0], 200, &mut |_, _, _, _| {
+            Step::Continue
+        })
+        .unwrap();
+        assert_eq!(outcome.stopped, Stopped::Converged);
+        assert!((outcome.theta[0] - 1.0).abs() < 1e-6 && (outcome.theta[1] - 1.0).abs() < 1e-6);
+    }
+
+    /// −t up to a cliff at `.1`, no value beyond: every trial point past it is refused.
+    struct Cliff(std::cell::Cell<u32>, f64);
+
+    impl Objective for Cliff {
+        fn evaluate(&self, t: &[f64], g: &mut [f64]) -> Result<f64, ChurnError> {
+            self.0.set(self.0.get() + 1);
+            g[0] = -1.0;
+            if t[0] > self.1 {
+                return Err(ChurnError::NotFinite);
+            }
+            Ok(-t[0])
+        }
+    }
+
+    #[test]
+    fn a_line_search_that_cannot_descend_ends() {
+        // At the edge: every trial point of the first search fails, and the fit ends there
+        // (the start, plus MAX_LINE_SEARCH_STEPS trials).
+        let cliff = Cliff(std::cell::Cell::new(0), 0.0);
+        let outcome = minimize(&cliff, vec![0.0], 1_000, &mut |_, _, _, _| Step::Continue).unwrap();
+        assert_eq!(outcome.stopped, Stopped::LineSearch);
+        assert_eq!(
+            (outcome.iterations, cliff.0.get()),
+            (1, 1 + MAX_LINE_SEARCH_STEPS)
+        );
+        // An edge at 1e-12: steps of 10⁻ᵏ (each failure shrinks the step tenfold) creep up to
+        // it, at most 9 per decimal digit, until a step no longer moves t (t's 53 bits are
+        // about 16 digits below 1e-12): it ends well before max_iterations, by the line search
+        // (formerly a step that did not move t was accepted, up to max_iterations times).
+        let cliff = Cliff(std::cell::Cell::new(0), 1e-12);
+        let outcome = minimize(&cliff, vec![0.0], 1_000, &mut |_, _, _, _| Step::Continue).unwrap();
+        assert_eq!(outcome.stopped, Stopped::LineSearch);
+        assert!(outcome.iterations <= 9 * 17 + 1, "{}", outcome.iterations);
+        assert!(
+            outcome.theta[0] <= 1e-12 && outcome.theta[0] > 0.99e-12,
+            "{:?}",
+            outcome.theta
+        );
+    }
+
+    #[test]
+    fn the_observer_can_stop_it() {
+        let mut seen = 0;
+        let outcome = minimize(
+            &Rosenbrock,
+            vec![-1.2, 1.0],
+            200,
+            &mut |iteration, _, _, _| {
+                seen = iteration;
+                if iteration == 3 {
+                    Step::Stop
+                } else {
+                    Step::Continue
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (outcome.stopped, outcome.iterations, seen),
+            (Stopped::Observer, 3, 3)
+        );
+    }
 }

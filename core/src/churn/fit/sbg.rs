@@ -4,9 +4,9 @@ use crate::churn::ChurnError;
 use crate::churn::sbg::ShiftedBetaGeometric;
 use crate::churn::special::{digamma, ln_beta};
 
-use super::data::{Data, Merger};
+use super::data::{Data, Merger, thread_count};
 use super::families::Family;
-use super::{FitError, FitOptions, Fitted, Solution, fit_family};
+use super::{FitError, FitOptions, Fitted, Solution, Unobserved, fit_family};
 
 /// Fits sBG to one cohort's survivor counts: `survivors[0]` customers at the start (above 0),
 /// `survivors[t]` of them still customers after `t` renewal opportunities (whole, never
@@ -55,13 +55,13 @@ pub fn fit_sbg(
     if last > 0.0 {
         merger.add([SURVIVED.to_bits(), f64::to_bits(t), 0], last);
     }
-    let data = Data::from_merged(merger.rows, 1.0);
+    let data = Data::from_merged(merger.rows, 1.0, thread_count(options.threads));
     let Solution {
         params,
         standard_errors,
         log_likelihood,
         iterations,
-    } = fit_family(&SbgFamily, &data, options)?;
+    } = fit_family(&SbgFamily, &data, options, &mut Unobserved)?;
     let model = match params.as_slice() {
         &[alpha, beta] => ShiftedBetaGeometric::new(alpha, beta).map_err(FitError::Numeric)?,
         _ => return Err(FitError::Numeric(ChurnError::ParameterOutOfDomain)),
@@ -72,7 +72,7 @@ pub fn fit_sbg(
         standard_errors,
         log_likelihood,
         iterations,
-        distinct_rows: data.rows.len(),
+        distinct_rows: data.len(),
     })
 }
 
@@ -83,7 +83,7 @@ fn period_index(t: f64) -> usize {
     period
 }
 
-/// Row kinds (`row.x`): customers lost at opportunity `row.t_x`, or still on board after it.
+/// Row kinds (`Data::x`): customers lost at opportunity `Data::t_x`, or still on board after it.
 const CHURNED: f64 = 0.0;
 const SURVIVED: f64 = 1.0;
 
@@ -135,7 +135,6 @@ pub(super) struct SbgFamily;
 impl Family for SbgFamily {
     const N: usize = 2;
     const TIME_PARAMS: &'static [usize] = &[];
-    const ANALYTIC: bool = true;
 
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
         let &[alpha, beta] = p else {
@@ -147,9 +146,8 @@ impl Family for SbgFamily {
         let (psi_b, psi_ab) = (psi(beta)?, psi(alpha + beta)?);
         let mut total = 0.0;
         let mut g = [0.0; 2];
-        for row in &data.rows {
-            let t = row.t_x;
-            let (ll, d_alpha, d_beta) = if row.x == CHURNED {
+        for ((&kind, &t), &weight) in data.x.iter().zip(&data.t_x).zip(&data.weight) {
+            let (ll, d_alpha, d_beta) = if kind == CHURNED {
                 // ln P(T = t) = ln B(α+1, β+t−1) − ln B(α, β).
                 let psi_abt = psi(alpha + beta + t)?;
                 (
@@ -166,10 +164,10 @@ impl Family for SbgFamily {
                     psi(beta + t)? - psi_abt - psi_b + psi_ab,
                 )
             };
-            total += row.weight * ll;
+            total += weight * ll;
             if with_grad {
-                g[0] += row.weight * d_alpha;
-                g[1] += row.weight * d_beta;
+                g[0] += weight * d_alpha;
+                g[1] += weight * d_beta;
             }
         }
         if let Some(out) = grad {

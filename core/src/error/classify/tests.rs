@@ -257,7 +257,7 @@ fn churn_errors() {
 #[cfg(feature = "std")]
 #[test]
 fn host_tool_errors() {
-    use crate::churn::fit::FitError;
+    use crate::churn::fit::{BestParams, FitError};
     use crate::churn::metrics::MetricsError;
     use crate::churn::survival::SurvivalError;
     use crate::churn::targeting::TargetingError;
@@ -295,8 +295,11 @@ fn host_tool_errors() {
             => CHURN_RECENCY_AFTER_AGE, Validation;
         FitError::InvalidWeight { index: 0 } => FIT_INVALID_WEIGHT, Validation;
         FitError::InvalidOption => FIT_INVALID_OPTION, Validation;
-        FitError::NoConvergence { iterations: 9, gradient_norm: 1.0 }
+        FitError::NoConvergence { iterations: 9, gradient_norm: 1.0, best: BestParams::default() }
             => FIT_NO_CONVERGENCE, Convergence;
+        FitError::Interrupted { iterations: 9, best: BestParams::default() }
+            => FIT_INTERRUPTED, Internal;
+        FitError::NoRepeatPurchases => FIT_NO_REPEAT_PURCHASES, Validation;
         FitError::Degenerate => FIT_DEGENERATE, Convergence;
         FitError::Numeric(ChurnError::NotFinite) => CHURN_NOT_FINITE, Overflows;
         TransactionError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
