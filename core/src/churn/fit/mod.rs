@@ -931,19 +931,21 @@ pub(crate) mod tests {
     ];
 
     fn distinct_rows(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut uniform = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        use crate::churn::model::{PurchaseModel, PurchaseModelKind};
+        use crate::churn::simulate::{SplitMix64, simulate_customer};
+        // Customers drawn from BG/NBD with CDNOW's published parameters (Fader, Hardie and
+        // Lee 2005), ages continuous in 1..78 weeks: repeat times and ages are all distinct,
+        // and the data has an interior optimum for every model (uniform recencies would
+        // push BG/NBD's a and b to the boundary).
+        let model =
+            PurchaseModel::new(PurchaseModelKind::BgNbd, [0.243, 4.414, 0.793, 2.426]).unwrap();
+        let mut rng = SplitMix64::new(0x2545_f491_4f6c_dd1d);
         let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..n {
-            let age = 1.0 + 77.0 * uniform();
-            let repeats = (uniform() * uniform() * 12.0).floor();
-            x.push(repeats);
-            t_x.push(if repeats > 0.0 { age * uniform() } else { 0.0 });
+            let age = 1.0 + 77.0 * rng.uniform();
+            let customer = simulate_customer(&model, age, &mut rng).unwrap();
+            x.push(customer.frequency);
+            t_x.push(customer.recency);
             t.push(age);
         }
         (x, t_x, t)
