@@ -7,7 +7,7 @@
 //!   too), which is what lets a score computed in Python equal the score computed at the till;
 //! - a loop over columns of customers **vectorises**: LLVM turns these functions, inlined into
 //!   a loop over structure-of-arrays rows, into SIMD code (`libm`'s branchy functions stay
-//!   scalar). The batch functions of [`crate::churn::kernels`] rely on it.
+//!   scalar). The batch functions of `churn::kernels` rely on it.
 //!
 //! Algorithms: `exp` by Cody–Waite reduction `x = k ln 2 + r`, `|r| ≤ ln 2 / 2`, and the Taylor
 //! polynomial of degree 13 (truncation below 4e-18 relative); `ln` and `ln_1p` by FreeBSD's

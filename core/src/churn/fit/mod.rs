@@ -1,8 +1,8 @@
 //! Maximum-likelihood fitting on the host (`std`): BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma,
 //! as lifetimes fits them, faster, reproducibly, and with the failures reported.
 //!
-//! One skeleton ([`fit_family`]) fits every model: a model is a [`families::Family`], its
-//! summed log-likelihood and gradient over [`data::Data`]; the skeleton does the rest.
+//! One skeleton (`fit_family`) fits every model: a model is a `families::Family`, its
+//! summed log-likelihood and gradient over `data::Data`; the skeleton does the rest.
 //!
 //! - **Weights**: identical `(x, t_x, T)` rows are merged into one row with their summed weight
 //!   (and caller weights are honoured), so a customer base is fitted once per distinct row.
