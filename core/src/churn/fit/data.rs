@@ -118,8 +118,13 @@ impl Data {
         Ok(Data::from_merged(merger.rows, scale, thread_count(threads)))
     }
 
-    /// The data of distinct rows (in first-seen order), grouped by frequency, times × `scale`.
-    pub(crate) fn from_merged(merged: Vec<Keyed>, scale: f64, threads: usize) -> Data {
+    /// The data of distinct rows in ascending order of their values (so the same rows give the
+    /// same sums, and the same parameter bits, whatever order or grouping they came in: a
+    /// customer base and its compressed `(x, t_x, T, weight)` rows fit alike), grouped by
+    /// frequency, times × `scale`.
+    pub(crate) fn from_merged(mut merged: Vec<Keyed>, scale: f64, threads: usize) -> Data {
+        // Keys are unique after merging; non-negative floats order like their bits.
+        merged.sort_unstable_by_key(|(key, _)| *key);
         let mut frequencies: Vec<f64> = merged.iter().map(|(k, _)| f64::from_bits(k[0])).collect();
         frequencies.sort_unstable_by(f64::total_cmp);
         frequencies.dedup();
