@@ -87,10 +87,12 @@ ensure_venv() {
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -r "$ROOT/python/requirements-test.txt"
-    echo "$want" >"$stamp"
+    # The stamp is written only when every install succeeded, so a failed one (a full disk, no
+    # network) fails the step now and is retried by the next run.
+    python3 -m venv "$VENV" \
+        && "$VENV/bin/python" -m pip install -q --upgrade pip \
+        && "$VENV/bin/python" -m pip install -q -r "$ROOT/python/requirements-test.txt" \
+        && echo "$want" >"$stamp"
 }
 
 # The release wheel of the Python package (distribution `retention-sdk`, import `retention`):
