@@ -52,7 +52,8 @@ BUDGETS = {"signing": 96 * KIB, "no-signing": 64 * KIB}
 # with each saving; a build within its budget is held to the budget.
 # Raised by 1 KiB each when main's one-pass share-out (issue 13 item 8) added about 1.1 KB, and
 # by 3 KiB each when main's BG/BB model (issue 10) added about 3.3 KB.
-CEILINGS = {"signing": 118 * KIB, "no-signing": 104 * KIB}
+# Lowered to 116/102 KiB after the panic-free sort and insertions (117,981 B / 103,915 B).
+CEILINGS = {"signing": 116 * KIB, "no-signing": 102 * KIB}
 
 # The firmware staticlib's features for each build (scripts/setup.sh builds them the same way).
 CAPABILITY_FEATURES = "rules,cards,churn"

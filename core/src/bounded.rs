@@ -66,6 +66,54 @@ impl<T: Clone, const N: usize> Bounded<T, N> {
     }
 }
 
+/// Inserts `item` at index `at` of `vec`, shifting the items from `at` on one place up; hands
+/// `item` back when `vec` is full or `at` is past its end.
+///
+/// `heapless::Vec::insert` panics when `at` is past the end, and the size-optimised firmware
+/// build keeps that check (and with it a panic path) even where a binary search proves `at`
+/// in range; this does the same without any panic.
+pub(crate) fn insert<T, const N: usize>(
+    vec: &mut heapless::Vec<T, N>,
+    at: usize,
+    item: T,
+) -> Result<(), T> {
+    if at > vec.len() {
+        return Err(item);
+    }
+    vec.push(item)?;
+    // The new item is last: swapping the first and last of `vec[at..]`, then of
+    // `vec[at + 1..]`, and so on, rotates it to `at` and the others one place up.
+    let mut rest = vec.get_mut(at..).unwrap_or_default();
+    while let [first, .., last] = rest {
+        core::mem::swap(first, last);
+        let [_, tail @ ..] = core::mem::take(&mut rest) else {
+            break;
+        };
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// Sorts `items` by `key`, stably, by insertion: for the short vectors of outcomes (a sorted
+/// input costs one comparison per item). `core`'s sorts check the order's consistency and
+/// panic on a violation, a panic path in the firmware image; this has none.
+pub(crate) fn sort_by_key<T, K: Ord>(items: &mut [T], mut key: impl FnMut(&T) -> K) {
+    for end in 2..=items.len() {
+        // Moves the last item of `items[..end]` down past every greater one.
+        let mut rest = items.get_mut(..end).unwrap_or_default();
+        while let [.., before, last] = rest {
+            if key(before) <= key(last) {
+                break;
+            }
+            core::mem::swap(before, last);
+            let [init @ .., _] = core::mem::take(&mut rest) else {
+                break;
+            };
+            rest = init;
+        }
+    }
+}
+
 impl<T, const N: usize> Default for Bounded<T, N> {
     fn default() -> Bounded<T, N> {
         Bounded::new()
@@ -177,5 +225,47 @@ mod tests {
         let mut full: Bounded<u8, 1> = Bounded::new();
         assert_eq!(full.push(1), Ok(()));
         assert_eq!(full.push(2), Err(2));
+    }
+
+    #[test]
+    fn insert_shifts_the_rest_up() {
+        let mut vec: heapless::Vec<u8, 4> = heapless::Vec::from_slice(&[1, 2, 3]).unwrap();
+        assert_eq!(insert(&mut vec, 1, 9), Ok(()));
+        assert_eq!(vec, [1, 9, 2, 3]);
+        assert_eq!(insert(&mut vec, 0, 7), Err(7), "full");
+        let mut vec: heapless::Vec<u8, 4> = heapless::Vec::new();
+        assert_eq!(insert(&mut vec, 1, 5), Err(5), "past the end");
+        assert_eq!(insert(&mut vec, 0, 5), Ok(()));
+        assert_eq!(insert(&mut vec, 1, 6), Ok(()));
+        assert_eq!(vec, [5, 6]);
+    }
+
+    #[test]
+    fn sort_by_key_is_stable() {
+        let mut items = [(3, 'a'), (1, 'b'), (3, 'c'), (0, 'd'), (1, 'e')];
+        sort_by_key(&mut items, |item| item.0);
+        assert_eq!(items, [(0, 'd'), (1, 'b'), (1, 'e'), (3, 'a'), (3, 'c')]);
+    }
+
+    proptest::proptest! {
+        /// As `heapless::Vec::insert` (the oracle), wherever the index and fill.
+        #[test]
+        fn insert_as_heapless(items in proptest::collection::vec(0u8..255, 0..=6), at in 0usize..8, item: u8) {
+            let mut ours: heapless::Vec<u8, 6> = heapless::Vec::from_slice(&items).unwrap();
+            let mut oracle = ours.clone();
+            let expected = if at > oracle.len() { Err(item) } else { oracle.insert(at, item) };
+            proptest::prop_assert_eq!(insert(&mut ours, at, item), expected);
+            proptest::prop_assert_eq!(ours, oracle);
+        }
+
+        /// As the standard library's stable `sort_by_key` (the oracle).
+        #[test]
+        fn sort_by_key_as_std(items in proptest::collection::vec((0u8..4, 0u8..255), 0..20)) {
+            let mut ours = items.clone();
+            let mut oracle = items;
+            sort_by_key(&mut ours, |item| item.0);
+            oracle.sort_by_key(|item| item.0);
+            proptest::prop_assert_eq!(ours, oracle);
+        }
     }
 }

@@ -45,6 +45,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::fixed::copy_bytes;
+
 /// The first two bytes of every blob: `"RT"`.
 pub const MAGIC: [u8; 2] = *b"RT";
 /// Bytes before the payload: magic, version, kind, payload length.
@@ -441,9 +443,11 @@ pub fn encode_raw(
         }
     })?;
     let total = frame_len(kind, payload.len(), out.len())?;
-    out.get_mut(HEADER_LEN..HEADER_LEN.saturating_add(payload.len()))
-        .ok_or(EncodeError::BufferTooSmall { needed: total })?
-        .copy_from_slice(payload);
+    copy_bytes(
+        out.get_mut(HEADER_LEN..HEADER_LEN.saturating_add(payload.len()))
+            .ok_or(EncodeError::BufferTooSmall { needed: total })?,
+        payload,
+    );
     seal_in_place(kind, payload.len(), seal, out)
 }
 
@@ -505,15 +509,17 @@ fn seal_in_place(
         .map_err(|_| EncodeError::PayloadTooLarge { len: payload_len })?;
     let [len_lo, len_hi] = length.to_le_bytes();
     let [m0, m1] = MAGIC;
-    out.get_mut(..HEADER_LEN)
-        .ok_or(too_small)?
-        .copy_from_slice(&[m0, m1, kind.version(), kind.byte(), len_lo, len_hi]);
+    copy_bytes(
+        out.get_mut(..HEADER_LEN).ok_or(too_small)?,
+        &[m0, m1, kind.version(), kind.byte(), len_lo, len_hi],
+    );
     let crc_at = HEADER_LEN.saturating_add(payload_len);
     let tag_at = crc_at.saturating_add(CHECKSUM_LEN);
     let checksum = CRC32.checksum(out.get(..crc_at).ok_or(too_small)?);
-    out.get_mut(crc_at..tag_at)
-        .ok_or(too_small)?
-        .copy_from_slice(&checksum.to_le_bytes());
+    copy_bytes(
+        out.get_mut(crc_at..tag_at).ok_or(too_small)?,
+        &checksum.to_le_bytes(),
+    );
     if let Some(seal) = seal {
         let tag = seal
             .mac(out.get(..tag_at).ok_or(too_small)?)
@@ -521,9 +527,10 @@ fn seal_in_place(
             .finalize()
             .into_bytes();
         let tag_len = kind.tag_len();
-        out.get_mut(tag_at..total)
-            .ok_or(too_small)?
-            .copy_from_slice(tag.get(..tag_len).ok_or(too_small)?);
+        copy_bytes(
+            out.get_mut(tag_at..total).ok_or(too_small)?,
+            tag.get(..tag_len).ok_or(too_small)?,
+        );
     }
     Ok(total)
 }

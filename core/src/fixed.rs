@@ -20,6 +20,17 @@ pub(crate) fn day_from_compact(number: u16) -> Option<Day> {
     Day::from_number(i32::from(number)).ok()
 }
 
+/// Copies `src` to the start of `dst`, as many bytes as the shorter of the two holds.
+///
+/// Callers pass slices of equal length; unlike `copy_from_slice`, whose length check the
+/// size-optimised firmware build keeps as a call into a panic, nothing here can panic, so the
+/// firmware image's panic listing (`scripts/firmware.py panics`) stays free of our own code.
+pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
+    for (to, from) in dst.iter_mut().zip(src) {
+        *to = *from;
+    }
+}
+
 /// Writes fields one after another into a buffer.
 pub(crate) struct Writer<'a> {
     out: &'a mut [u8],
@@ -38,7 +49,7 @@ impl<'a> Writer<'a> {
 
     fn put(&mut self, bytes: &[u8]) -> Option<()> {
         let end = self.at.checked_add(bytes.len())?;
-        self.out.get_mut(self.at..end)?.copy_from_slice(bytes);
+        copy_bytes(self.out.get_mut(self.at..end)?, bytes);
         self.at = end;
         Some(())
     }

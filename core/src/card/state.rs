@@ -4,6 +4,7 @@
 use heapless::Vec;
 
 use super::{CardError, CardEvent, CardProgram, MAX_TERMINALS, MAX_WRITE_COUNTER, ProgramError};
+use crate::bounded;
 use crate::fixed;
 use crate::terminal::{EventId, TerminalId};
 use crate::time::Day;
@@ -207,8 +208,7 @@ impl Card {
         {
             Ok(at) => at,
             Err(at) => {
-                self.entries
-                    .insert(at, Entry::new(terminal, 0))
+                bounded::insert(&mut self.entries, at, Entry::new(terminal, 0))
                     .map_err(|_| CardError::TerminalSlotsFull)?;
                 at
             }

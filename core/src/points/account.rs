@@ -9,6 +9,7 @@ use super::{
     AccountError, AccountEvent, AccountProgram, AccountProgramError, MAX_EXPIRY_MONTHS,
     MAX_PENDING_DAYS, MAX_RECENT_EVENTS, MAX_TERMINALS, Points,
 };
+use crate::bounded;
 use crate::fixed;
 use crate::terminal::{EventId, TerminalId};
 use crate::time::Day;
@@ -223,8 +224,7 @@ impl Account {
             .terminals
             .binary_search_by_key(&event.id.terminal, |&(terminal, _)| terminal)
         {
-            self.terminals
-                .insert(at, (event.id.terminal, 0))
+            bounded::insert(&mut self.terminals, at, (event.id.terminal, 0))
                 .map_err(|_| AccountError::TerminalSlotsFull)?;
         }
         let at = self
@@ -232,9 +232,7 @@ impl Account {
             .binary_search_by(|known| known.canonical(&event))
             .err()
             .ok_or(AccountError::Internal)?;
-        self.recent
-            .insert(at, event)
-            .map_err(|_| AccountError::Internal)
+        bounded::insert(&mut self.recent, at, event).map_err(|_| AccountError::Internal)
     }
 
     /// Folds recent events into the checkpoint, around the event `arriving` (about to be

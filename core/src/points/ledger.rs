@@ -9,6 +9,7 @@ use heapless::Vec;
 
 use super::recent::{Recent, RecentKind};
 use super::{AccountError, AccountProgram, MAX_LOT_POINTS, MAX_LOTS, MAX_TIER_WINDOW_MONTHS};
+use crate::bounded;
 use crate::time::{Date, Day, days_in_month};
 
 /// The points earned in one calendar month.
@@ -255,13 +256,7 @@ impl Ledger {
                         .err()
                         .ok_or(AccountError::Internal)?;
                 }
-                // `at` comes from a binary search, so `at <= len`; checked here so that
-                // `insert`'s out-of-range panic is unreachable in firmware too.
-                if at > self.lots.len() {
-                    return Err(AccountError::Internal);
-                }
-                self.lots
-                    .insert(at, Lot::new(month))
+                bounded::insert(&mut self.lots, at, Lot::new(month))
                     .map_err(|_| AccountError::Internal)?;
                 at
             }

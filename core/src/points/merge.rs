@@ -95,7 +95,9 @@ impl Account {
                 .push(entry)
                 .map_err(|_| AccountMergeError::Internal)?;
         }
-        for event in union {
+        // By reference: `heapless::vec::IntoIter`'s drop slices with a check the firmware
+        // build keeps as a panic path.
+        for &event in &union {
             merged.insert(event).map_err(|error| match error {
                 AccountError::TerminalSlotsFull => AccountMergeError::TerminalSlotsFull,
                 _ => AccountMergeError::Internal,

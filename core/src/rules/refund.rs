@@ -15,6 +15,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounded;
 use crate::card::ProgramId;
 use crate::money::{Money, Overflow};
 use crate::points::Points;
@@ -230,7 +231,7 @@ pub fn refund(
         }
     }
     // Points by rule in trace order, whatever the order of the shares.
-    clawback.points_by_rule.sort_unstable_by_key(|entry| {
+    bounded::sort_by_key(&mut clawback.points_by_rule, |entry| {
         outcome
             .trace
             .iter()
