@@ -151,7 +151,8 @@ def _values(frame: Any, column: str) -> npt.NDArray[Any]:
 def _channel_codes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     """Feedback channels as codes: names of ``retention.feedback.CHANNELS``, or their codes."""
     if values.dtype.kind in "iu":
-        return integer_column(values, "channel", np.uint8)
+        coded: npt.NDArray[np.uint8] = integer_column(values, "channel", np.uint8)
+        return coded
     codes = {name: code for code, name in enumerate(FEEDBACK_CHANNELS)}
     out = np.empty(len(values), dtype=np.uint8)
     for row, name in enumerate(values):
