@@ -1181,6 +1181,22 @@ enum rtn_condition
      * Coupon presented.
      */
     RTN_CONDITION_COUPON = 17,
+    /**
+     * Latest feedback in one of the groups (detractor, passive, promoter).
+     */
+    RTN_CONDITION_FEEDBACK_GROUP = 18,
+    /**
+     * Latest feedback at most N days ago.
+     */
+    RTN_CONDITION_FEEDBACK_WITHIN_DAYS = 19,
+    /**
+     * Anniversary of the first visit within N days.
+     */
+    RTN_CONDITION_ANNIVERSARY = 20,
+    /**
+     * This sale makes the visit count one of the listed milestones.
+     */
+    RTN_CONDITION_VISIT_MILESTONES = 21,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -5,8 +5,10 @@
  * the back office fitted (examples/python/store.py prepare), then for each sale: opens the
  * customer's sealed record, scores their churn risk from the record's churn summary, evaluates
  * the basket, prints the receipt and the reasons, puts the points and stamps on the customer's
- * punch card and points account in one call, and seals the new card, account and record. Then a
- * partial return claws back exactly what the returned line earned. The blobs go back to the
+ * punch card and points account in one call, and seals the new card, account and record. A
+ * customer's answer to the NPS survey goes into their record first (rtn_customer_record_feedback):
+ * a detractor who answered within 30 days gets the service-recovery offer at the next sale. Then
+ * a partial return claws back exactly what the returned line earned. The blobs go back to the
  * back office (examples/python/store.py check), which replays the day in Python.
  *
  * Usage: store-demo DIR   (DIR holds rules.bin, operator.pub, model.bin, customer-*.bin,
@@ -18,7 +20,7 @@
 
 #include "retention.h"
 
-#define CUSTOMERS 3
+#define CUSTOMERS 4
 #define NAME_LEN 16
 
 static const uint8_t STORE_KEY[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
@@ -92,6 +94,9 @@ static const char *rule_name(uint16_t rule) {
     case 4: return "a stamp per coffee";
     case 5: return "win-back: churn risk >= 700";
     case 6: return "win-back: lapsed 60 days";
+    case 7: return "service recovery: 5.00 off";
+    case 8: return "membership anniversary";
+    case 9: return "10th/25th/50th visit bonus";
     default: return "?";
     }
 }
@@ -114,6 +119,45 @@ static shopper *find(const char *name) {
         }
     }
     return NULL;
+}
+
+/* The shopper `name`, its sealed record opened on first use (NULL: no room). */
+static shopper *open_shopper(const char *name, const rtn_card_program *card_program,
+                             const rtn_account_program *account_program) {
+    static uint8_t out[RTN_CUSTOMER_MAX_LEN];
+    char file[64];
+    rtn_seal seal;
+    size_t len;
+    shopper *s = find(name);
+    if (s != NULL || shopper_count >= CUSTOMERS || strlen(name) >= NAME_LEN) {
+        return s;
+    }
+    s = &shoppers[shopper_count++];
+    strcpy(s->name, name);
+    seal = seal_for(s);
+    snprintf(file, sizeof file, "customer-%s.bin", name);
+    len = read_file(file, out, sizeof out);
+    check(rtn_customer_decode(out, len, &seal, &s->record), "open the record");
+    check(rtn_card_init(card_program, &s->card), "new card");
+    check(rtn_account_init(account_program, &s->account), "new account");
+    return s;
+}
+
+/* The customer's answer to the NPS survey, into their record (an older one changes nothing). */
+static void answer(shopper *s, rtn_event_id event, uint8_t score, int32_t day, uint8_t channel,
+                   int64_t now, int16_t offset) {
+    static const char *const GROUPS[] = {"detractor", "passive", "promoter"};
+    rtn_customer_feedback latest;
+    uint8_t recorded;
+    int64_t local = now + (int64_t)offset * 60;
+    int32_t today = (int32_t)((local - (local % 86400 + 86400) % 86400) / 86400);
+    check(rtn_customer_record_feedback(&s->record, event, score, day, channel, today, &recorded),
+          "record the feedback");
+    check(rtn_customer_get_feedback(&s->record, &latest), "read the feedback");
+    printf("  %s answered the survey %d days ago: %u of 10, a %s (%s)\n", s->name,
+           (int)(today - latest.day), (unsigned)latest.score,
+           latest.group < 3 ? GROUPS[latest.group] : "?",
+           recorded == RTN_FEEDBACK_RECORDED ? "recorded" : "kept the newer answer");
 }
 
 static void print_state(const shopper *s, int64_t now, int16_t offset) {
@@ -157,8 +201,10 @@ static void sale(shopper *s, rtn_event_id event, const rtn_line *lines, size_t n
                s->name, (unsigned)event.terminal, (unsigned)event.sequence, (int)risk);
     }
     check(rtn_outcome_stamps(&s->outcome, stamps, RTN_RULES_MAX_PROGRAMS, &count), "stamps");
-    printf("    receipt: %u lines, %lld.%02lld; %llu points, %llu stamps\n", (unsigned)n,
-           (long long)(total / 100), (long long)(total % 100), (unsigned long long)summary.points,
+    printf("    receipt: %u lines, %lld.%02lld, discount %lld.%02lld; %llu points, %llu stamps\n",
+           (unsigned)n, (long long)(total / 100), (long long)(total % 100),
+           (long long)(summary.discount / 100), (long long)(summary.discount % 100),
+           (unsigned long long)summary.points,
            (unsigned long long)(count > 0 ? stamps[0].stamps : 0));
     check(rtn_outcome_trace(&s->outcome, trace, RTN_RULES_MAX_RULES, &count), "trace");
     for (i = 0; i < count; i++) {
@@ -272,6 +318,20 @@ int main(int argc, char **argv) {
             }
             account_program.expiry_months = (uint8_t)a;
             account_program.pending_days = (uint8_t)b;
+        } else if (strcmp(kind, "feedback") == 0) {
+            rtn_event_id event;
+            shopper *s;
+            int day;
+            if (sscanf(p, "%15s %u %u %u %d %u", name, &terminal, &sequence, &a, &day, &b) != 6) {
+                return 2;
+            }
+            s = open_shopper(name, &card_program, &account_program);
+            if (s == NULL) {
+                return 2;
+            }
+            event.terminal = terminal;
+            event.sequence = sequence;
+            answer(s, event, (uint8_t)a, (int32_t)day, (uint8_t)b, now, (int16_t)offset);
         } else if (strcmp(kind, "sale") == 0 || strcmp(kind, "return") == 0) {
             rtn_line lines[RTN_RULES_MAX_LINES];
             uint32_t units[RTN_RULES_MAX_LINES];
@@ -284,19 +344,9 @@ int main(int argc, char **argv) {
             p += used;
             event.terminal = terminal;
             event.sequence = sequence;
-            s = find(name);
-            if (s == NULL && strcmp(kind, "sale") == 0 && shopper_count < CUSTOMERS) {
-                char file[64];
-                rtn_seal seal;
-                s = &shoppers[shopper_count++];
-                strcpy(s->name, name);
-                seal = seal_for(s);
-                snprintf(file, sizeof file, "customer-%s.bin", name);
-                len = read_file(file, out, sizeof out);
-                check(rtn_customer_decode(out, len, &seal, &s->record), "open the record");
-                check(rtn_card_init(&card_program, &s->card), "new card");
-                check(rtn_account_init(&account_program, &s->account), "new account");
-            }
+            s = strcmp(kind, "sale") == 0
+                    ? open_shopper(name, &card_program, &account_program)
+                    : find(name);
             if (s == NULL) {
                 return 2;
             }

@@ -1,13 +1,18 @@
 """The store demo's back office, around the till in examples/c/store.c.
 
 ``prepare``: fit Pareto/NBD on the CDNOW history, write the model blob; compile the store's
-loyalty program (the coffee chain's, plus the win-back offers) and sign it with the operator's
-key; write three customers' records (a regular, a one-time buyer who lapsed, a newcomer) with
-their churn summaries from CDNOW, sealed with the store key; write the day's sales.
+loyalty program (the coffee chain's, plus the win-back offers and the service-recovery and
+milestone rules of examples/programs/feedback.json) and sign it with the operator's key; write
+four customers' records (a regular, a one-time buyer who lapsed, a newcomer, and a customer who
+is about to answer the survey as a detractor) with their churn summaries from CDNOW, sealed with
+the store key; write the day: the detractor's survey answer, then the sales.
 
 ``check``: after the till ran, open the blobs it wrote (cards, accounts, customer records),
-print them, and replay the same sales in Python — evaluate, apply to the card and the account,
-the partial return — to show the till and the data script agree byte for byte.
+print them, and replay the same day in Python — the answer, evaluate, apply to the card and the
+account, the partial return — to show the till and the data script agree byte for byte. Then
+the back office's offer plan for the day (``retention.targeting.plan``): the CDNOW customers
+scored by the model, with survey answers (synthetic, seeded: CDNOW has none), a budget and a
+contact cap.
 
 Run from the repository root (scripts/demo.sh does): python examples/python/store.py prepare|check
 """
@@ -22,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import retention
+import retention.feedback
 
 OUT = Path("target/demo/store")
 STORE_KEY = bytes(range(32))  # the store's secret for cards, accounts and records (demo only)
@@ -38,18 +44,26 @@ SALES = [
     ("regular", 1, 101, [(1001, 1, 2, 350), (3001, 3, 1, 275)]),
     ("lapsed", 1, 102, [(1001, 1, 1, 350), (2101, 2, 1, 1900)]),
     ("newcomer", 2, 7, [(1001, 1, 1, 350)]),
+    ("detractor", 2, 8, [(1001, 1, 1, 350), (2101, 2, 1, 1900)]),
 ]
+# (customer, terminal, sequence, score, day, channel): the detractor answered the web survey (the
+# survey system is terminal 3) five days ago; the answer reaches the till's record this morning.
+FEEDBACK = ("detractor", 3, 1, 3, TODAY - dt.timedelta(days=5), "web")
 RETURN = ("lapsed", 1, 103, [0, 1])  # the lapsed customer brings the beans back
 
 
 def store_program() -> str:
-    """The coffee chain's program with the win-back offers added (rule ids 5 and 6)."""
+    """The coffee chain's program with the win-back offers (rule ids 5 and 6) and the service
+    recovery and milestones of feedback.json (rule ids 7, 8 and 9) added."""
     program = json.loads(Path("examples/programs/coffee.json").read_text())
     winback = json.loads(Path("examples/programs/winback.json").read_text())
-    program["name"] = "Coffee chain with win-back"
+    feedback = json.loads(Path("examples/programs/feedback.json").read_text())
+    program["name"] = "Coffee chain, win-back, service recovery"
     program["groups"] = winback["groups"]
     for rule in winback["rules"][1:]:
         program["rules"].append(dict(rule, id=rule["id"] + 3))
+    for rule in feedback["rules"]:
+        program["rules"].append(dict(rule, id=rule["id"] + 6))
     return json.dumps(program)
 
 
@@ -98,7 +112,9 @@ def prepare() -> None:
     per_day = tx.groupby("customer")["date"].agg(["nunique", "max", "min"])
     regular = per_day[per_day["max"] >= "1998-06-01"].sort_values("nunique").index[-1]
     lapsed = per_day[(per_day["nunique"] == 1) & (per_day["max"] < "1997-02-01")].index[0]
-    chosen = {"regular": int(regular), "lapsed": int(lapsed)}
+    recent = per_day[(per_day["nunique"] >= 3) & (per_day["max"] >= "1998-06-01")].sort_values("nunique")
+    detractor = recent.index[0]
+    chosen = {"regular": int(regular), "lapsed": int(lapsed), "detractor": int(detractor)}
     for name, cdnow_id in chosen.items():
         record = record_of(tx[tx["customer"] == cdnow_id])
         (OUT / f"customer-{name}.bin").write_bytes(record.to_bytes(STORE_KEY, name.encode()))
@@ -112,6 +128,10 @@ def prepare() -> None:
         f.write(f"now {SALE_TIME} {UTC_OFFSET}\n")
         f.write(f"card {CARD['program']} {CARD['stamps_per_reward']} {CARD['daily_limit']} {CARD['lapse_after_days']}\n")
         f.write(f"account {ACCOUNT['expiry_months']} {ACCOUNT['pending_days']}\n")
+        who, terminal, sequence, score, day, channel = FEEDBACK
+        day_number = (day - dt.date(1970, 1, 1)).days
+        code = retention.feedback.CHANNELS.index(channel)
+        f.write(f"feedback {who} {terminal} {sequence} {score} {day_number} {code}\n")
         for who, terminal, sequence, lines in SALES:
             flat = " ".join(" ".join(str(v) for v in line) for line in lines)
             f.write(f"sale {who} {terminal} {sequence} {len(lines)} {flat}\n")
@@ -127,9 +147,12 @@ def check() -> None:
     at = dt.datetime.fromtimestamp(SALE_TIME, dt.timezone(dt.timedelta(minutes=UTC_OFFSET)))
     outcomes = {}
     cards, accounts, records = {}, {}, {}
+    answered, terminal_id, sequence_no, score, day, channel = FEEDBACK
     for who, terminal, sequence, lines in SALES:
         uid = who.encode()
         record = retention.Customer.from_bytes((OUT / f"customer-{who}.bin").read_bytes(), STORE_KEY, uid)
+        if who == answered:
+            record, _ = record.record_feedback((terminal_id, sequence_no), score, day=day, today=TODAY, channel=channel)
         outcome = rules.evaluate(lines, record, at=at, event=(terminal, sequence), churn_model=model)
         card, account = outcome.apply(
             retention.PunchCard(**CARD), retention.PointsAccount(**ACCOUNT), today=TODAY
@@ -164,6 +187,58 @@ def check() -> None:
     print(f"back office: Python's replay of the day {'matches the till byte for byte' if agree else 'DIFFERS from the till'}")
     if not agree:
         sys.exit(1)
+    recovery = next(entry for entry in outcomes[answered].trace if entry.rule == 7)
+    print(f"back office: {answered}'s service recovery at the till: rule {recovery.rule} {recovery.status}, "
+          f"{outcomes[answered].discount / 100:.2f} off")
+    offer_plan(model)
+
+
+def offer_plan(model: retention.ChurnModel) -> None:
+    """The day's offer plan over the CDNOW customers: P(alive) and expected purchases from the
+    churn model, CLV = expected purchases x mean spend, and survey answers for one customer in
+    five (synthetic and seeded: CDNOW has none)."""
+    import numpy as np
+
+    from retention import targeting
+    from retention.targeting import Offer
+
+    tx = cdnow()
+    summary = retention.summary_data_from_transaction_data(
+        tx, "customer", "date", "cents", observation_period_end=TODAY - dt.timedelta(days=1),
+        freq="D", freq_multiplier=7,
+    )
+    scored = model.score(summary["frequency"], summary["recency"], summary["T"])
+    spend = summary["monetary_value"].where(summary["monetary_value"] > 0, tx["cents"].mean()) / 100
+    rng = np.random.default_rng(7)
+    answered = rng.random(len(summary)) < 0.2
+    scores = rng.integers(0, 11, size=len(summary))
+    groups = retention.feedback.group_of(scores).astype(object)
+    customers = pd.DataFrame(
+        {
+            "customer_id": summary.index,
+            "p_alive": scored["p_alive"].to_numpy(),
+            "clv": (scored["expected_purchases"] * spend).to_numpy(),
+            "nps_group": np.where(answered, groups, None),
+        }
+    )
+    # Costs and CLV in dollars (CDNOW's unit).
+    offers = [
+        Offer("service call", 2.0, {"detractor": 0.3}, eligible_groups=["detractor"]),
+        Offer("10% voucher", 1.0, {"detractor": 0.06, "passive": 0.08, "promoter": 0.05, "no_feedback": 0.07}),
+        Offer("win-back credit", 3.0, {"high": 0.15, "critical": 0.2}),
+    ]
+    plan = targeting.plan(customers, offers, budget=150.0, today=TODAY, group_col="nps_group",
+                          thresholds=model.thresholds)
+    print(
+        f"back office: offer plan for {TODAY}: {len(plan.contacts)} contacts of {len(customers):,} customers, "
+        f"cost {plan.cost:.2f} of {plan.budget:.2f}, expected value {plan.expected_value:.2f} "
+        f"(LP bound {plan.lp_bound:.2f}, gap {plan.gap:.2f}{', optimal' if plan.optimal else ''})"
+    )
+    for offer, count in plan.contacts["offer"].value_counts().sort_index().items():
+        print(f"back office:   {offer}: {count} contacts")
+    top = plan.contacts.iloc[0]
+    print(f"back office:   first: customer {top['customer_id']}, {top['offer']}, "
+          f"expected value {top['expected_value']:.2f} ({top['reason']})")
 
 
 if __name__ == "__main__":

@@ -565,6 +565,7 @@ class RuleSet:
         skip_invalid: bool = False,
         progress: Union[bool, Callable[[int, int], object], None] = None,
         churn_model: Optional[ChurnModel] = None,
+        feedback: Any = None,
     ) -> BacktestResult:
         """Back-tests the rule set over a history of sales (``retention.rules.backtest``).
 
@@ -574,12 +575,16 @@ class RuleSet:
         their own zone; integer timestamps are Unix time in ``timestamp_unit``, local time being
         UTC + ``utc_offset_minutes``. ``skip_invalid`` counts refused baskets in ``skipped``;
         ``progress``: True, False, a callable ``(done, total)`` or None (a bar from 200 000
-        rows on); ``churn_model`` scores each basket's churn risk as the till does.
+        rows on); ``churn_model`` scores each basket's churn risk as the till does;
+        ``feedback``: a table of NPS answers (``customer_id``, ``timestamp``, ``score``, optional
+        ``channel``) folded into the records in time order, before the baskets at or after them.
 
         Returns a :class:`retention.rules.BacktestResult` (attributes, not a mapping).
         Raises ``ValidationError`` (a missing or malformed column, a missing time, mixed time
         zones, an unknown customer, a refused basket without ``skip_invalid``, an option out
-        of range), ``CapacityError``, ``AmountOverflowError``, ``TypeError``.
+        of range, a refused feedback answer with its row: ``RTN_FEEDBACK_SCORE_OUT_OF_RANGE``,
+        ``RTN_FEEDBACK_INVALID_CHANNEL``, ``RTN_FEEDBACK_BEFORE_FIRST_VISIT``),
+        ``CapacityError``, ``AmountOverflowError``, ``TypeError``.
         """
 
 def _backtest(
@@ -605,6 +610,10 @@ def _backtest(
     skip_invalid: bool,
     progress: Optional[Callable[[int, int], object]] = None,
     churn_model: Optional[_ChurnModel] = None,
+    feedback_customer: Optional[npt.NDArray[np.uint32]] = None,
+    feedback_time: Optional[npt.NDArray[np.int64]] = None,
+    feedback_score: Optional[npt.NDArray[np.uint8]] = None,
+    feedback_channel: Optional[npt.NDArray[np.uint8]] = None,
 ) -> dict[str, Any]: ...
 CHURN_MODEL_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int

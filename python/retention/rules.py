@@ -36,7 +36,18 @@ and day count); ``segment`` (a
 reporting label: the per-segment totals group by it; customers without one are segment
 ``None``; without the column everyone is segment ``"all"``).
 
-Each customer's record (visits, last visit, usage counts, tier, churn summary) is carried forward through the
+Feedback (optional; one row per NPS answer, ``feedback=``): ``customer_id``; ``timestamp`` (as the
+transactions': the same time rule, ``timestamp_unit`` and ``utc_offset_minutes``; its local day
+is the answer's day); ``score`` (a whole number 0..10); ``channel`` (optional: a name of
+:data:`retention.feedback.CHANNELS` or its code; default ``"till"``). Each answer is folded into
+its customer's record in time order, before every basket at or after its time (an answer and a
+basket at the same time: the answer first), as ``Customer.record_feedback`` would at the till:
+the feedback conditions (``feedback_group``, ``feedback_within_days``) then see it, so a
+service-recovery rule can be tried on history before it ships. A refused answer (a score
+outside 0..10, an unknown channel, a day before the customer's known first visit) raises
+``ValidationError`` naming its row, with or without ``skip_invalid``.
+
+Each customer's record (visits, last visit, usage counts, tier, churn summary, latest feedback) is carried forward through the
 history in time order, exactly as the till would have kept it. Memory: about 0.5 KB per
 customer and 24 bytes per basket line.
 """
@@ -55,7 +66,7 @@ import numpy.typing as npt
 from . import _time
 from ._columns import frame as _frame
 from ._columns import int_argument, integer_column, to_numpy
-from ._retention import RuleSet, _backtest
+from ._retention import FEEDBACK_CHANNELS, RuleSet, _backtest
 from .exceptions import ValidationError
 from .model import ChurnModel
 
@@ -137,6 +148,22 @@ def _values(frame: Any, column: str) -> npt.NDArray[Any]:
     return to_numpy(frame[column])
 
 
+def _channel_codes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """Feedback channels as codes: names of ``retention.feedback.CHANNELS``, or their codes."""
+    if values.dtype.kind in "iu":
+        coded: npt.NDArray[np.uint8] = integer_column(values, "channel", np.uint8)
+        return coded
+    codes = {name: code for code, name in enumerate(FEEDBACK_CHANNELS)}
+    out = np.empty(len(values), dtype=np.uint8)
+    for row, name in enumerate(values):
+        if name not in codes:
+            raise ValidationError(
+                f"feedback: row {row}: channel {name!r} is not one of {', '.join(FEEDBACK_CHANNELS)}"
+            )
+        out[row] = codes[name]
+    return out
+
+
 def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
     """Unique values (sorted) and each value's index among them."""
     if values.dtype == object:
@@ -186,6 +213,7 @@ def backtest(
     skip_invalid: bool = False,
     progress: Progress = None,
     churn_model: Optional[ChurnModel] = None,
+    feedback: Any = None,
 ) -> BacktestResult:
     """Runs ``rule_set`` over a history of sales (see the module docs for the columns).
 
@@ -201,6 +229,8 @@ def backtest(
     :class:`~retention.ChurnModel`; when given, each basket's churn risk is computed as the
     till computes it, from the churn summary the customer's record carries forward (updated by
     each earlier basket; no history yet: unknown), and the ``churn_risk`` column is ignored.
+    ``feedback``: a table of NPS answers (``customer_id``, ``timestamp``, ``score``, optional
+    ``channel``; see the module docs), folded into the records in time order.
 
     Returns a :class:`BacktestResult`. Raises ``ValidationError`` (a missing or malformed
     column, a missing time with its row, mixed time zones, an unknown customer, a refused
@@ -211,6 +241,11 @@ def backtest(
     transactions, library = _frame(transactions, "transactions")
     if customers is not None:
         customers, _ = _frame(customers, "customers")
+    if feedback is not None:
+        feedback, _ = _frame(feedback, "feedback")
+        for column in ("customer_id", "timestamp", "score"):
+            if not _has(feedback, column):
+                raise ValidationError(f"feedback needs a `{column}` column")
     frames = importlib.import_module(library)
     utc_offset_minutes = int_argument(utc_offset_minutes, "utc_offset_minutes", -(2**15), 2**15 - 1)
     if not isinstance(skip_invalid, (bool, np.bool_)):
@@ -225,12 +260,30 @@ def backtest(
     customer_ids = (
         _values(customers, "customer_id") if customers is not None else transaction_ids[:0]
     )
-    if transaction_ids.dtype.kind in "iu" and customer_ids.dtype.kind in "iu":
-        all_ids = np.concatenate([transaction_ids, customer_ids]).astype(np.int64)
+    feedback_ids = (
+        _values(feedback, "customer_id") if feedback is not None else transaction_ids[:0]
+    )
+    id_columns = [transaction_ids, customer_ids, feedback_ids]
+    if all(ids.dtype.kind in "iu" for ids in id_columns):
+        all_ids = np.concatenate(id_columns).astype(np.int64)
     else:
-        all_ids = np.concatenate([transaction_ids.astype(str), customer_ids.astype(str)])
+        all_ids = np.concatenate([ids.astype(str) for ids in id_columns])
     uniques, inverse = _factorize(all_ids)
     row_customer = np.ascontiguousarray(inverse[:rows])
+    feedback_columns: dict[str, Any] = {}
+    if feedback is not None:
+        feedback_columns = dict(
+            feedback_customer=np.ascontiguousarray(inverse[len(all_ids) - len(feedback_ids):]),
+            feedback_time=_time.unix_seconds(
+                feedback["timestamp"], "timestamp", utc_offset_minutes, timestamp_unit
+            ),
+            feedback_score=integer_column(_values(feedback, "score"), "score", np.uint8),
+            feedback_channel=(
+                _channel_codes(_values(feedback, "channel"))
+                if _has(feedback, "channel")
+                else np.zeros(0, dtype=np.uint8)
+            ),
+        )
     count = len(uniques)
 
     def optional(column: str, dtype: Any, missing: Optional[int] = None) -> Any:
@@ -254,7 +307,7 @@ def backtest(
     segment = np.zeros(count, dtype=np.uint32)
     labels: list[Any] = ["all"]
     if customers is not None:
-        index = inverse[rows:]
+        index = inverse[rows:rows + len(customer_ids)]
         if len(np.unique(index)) != len(index):
             raise ValidationError("customers: a customer_id appears twice")
         if _has(customers, "tier"):
@@ -309,6 +362,7 @@ def backtest(
         skip_invalid,
         callback,
         None if churn_model is None else churn_model._native,
+        **feedback_columns,
     )
 
     frame = frames.DataFrame

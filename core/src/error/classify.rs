@@ -366,7 +366,7 @@ impl Coded for AccountTierError {
 #[cfg(feature = "std")]
 mod host_rules {
     use super::{Code, Coded};
-    use crate::rules::backtest::BacktestError;
+    use crate::rules::backtest::{BacktestError, FeedbackRefusal};
     use crate::rules::{AuthoringError, AuthoringErrorKind};
 
     impl Coded for AuthoringErrorKind {
@@ -395,6 +395,19 @@ mod host_rules {
                 BacktestError::Basket { error, .. } => error.code(),
                 BacktestError::Churn { .. } => Code::BACKTEST_CHURN,
                 BacktestError::Interrupted => Code::BACKTEST_INTERRUPTED,
+                BacktestError::Feedback { error, .. } => error.code(),
+            }
+        }
+    }
+
+    impl Coded for FeedbackRefusal {
+        fn code(&self) -> Code {
+            match self {
+                FeedbackRefusal::UnknownCustomer => Code::BACKTEST_UNKNOWN_CUSTOMER,
+                FeedbackRefusal::Score => Code::FEEDBACK_SCORE_OUT_OF_RANGE,
+                FeedbackRefusal::Channel => Code::FEEDBACK_INVALID_CHANNEL,
+                FeedbackRefusal::Day => Code::FEEDBACK_INVALID_DAY,
+                FeedbackRefusal::Record(error) => error.code(),
             }
         }
     }

@@ -45,6 +45,10 @@ use super::outcome::Outcome;
 use super::rule_set::RuleSet;
 use super::tiers::{TierBasis, TierSummary, window_sum};
 
+mod feedback;
+
+pub use feedback::{FEEDBACK_TERMINAL, FeedbackEvents, FeedbackRefusal};
+
 /// The history: one entry per basket line, in columns of equal length. Optional columns may be
 /// empty (`&[]`): then every row takes the default.
 #[derive(Clone, Copy, Debug, Default)]
@@ -80,6 +84,9 @@ pub struct History<'a> {
     pub churn_model: Option<ChurnModel>,
     /// The terminals' UTC offset: local days, weekdays and times of day follow it.
     pub offset: UtcOffset,
+    /// NPS answers given during the history, folded into the records in time order (empty:
+    /// none); see [`FeedbackEvents`].
+    pub feedback: FeedbackEvents<'a>,
 }
 
 /// The customers a history refers to: their records at the history's start and the reporting
@@ -201,6 +208,14 @@ pub enum BacktestError {
     },
     /// The progress callback asked to stop.
     Interrupted,
+    /// A feedback event was refused ([`FeedbackEvents`]); it stops the back-test, with or
+    /// without `skip_invalid`.
+    Feedback {
+        /// Its row in the feedback columns.
+        row: usize,
+        /// Why.
+        error: FeedbackRefusal,
+    },
 }
 
 impl fmt::Display for BacktestError {
@@ -228,6 +243,9 @@ impl fmt::Display for BacktestError {
                 )
             }
             BacktestError::Interrupted => f.write_str("back-test interrupted"),
+            BacktestError::Feedback { row, error } => {
+                write!(f, "feedback row {row} was refused: {error}")
+            }
         }
     }
 }
@@ -327,6 +345,8 @@ fn run(
         return Err(BacktestError::ColumnLength { column: "segment" });
     }
     let segment_of = |customer: usize| at(&customers.segment, customer, 0);
+    let mut feedback =
+        feedback::FeedbackFold::new(history.feedback, history.offset, customer_count)?;
 
     // Baskets: (time, first row, start, end) over `order`, the rows grouped by basket.
     let mut order: Vec<u32> = (0..u32::try_from(rows).unwrap_or(u32::MAX)).collect();
@@ -450,6 +470,8 @@ fn run(
                 let _ = context.coupons.push(coupon);
             }
         }
+        // The answers given up to the basket's time, into the records first.
+        feedback.fold(Some(time), &mut result.records)?;
         let Some(record) = result.records.get_mut(customer) else {
             return Err(BacktestError::UnknownCustomer { row: first });
         };
@@ -588,6 +610,7 @@ fn run(
             }
         }
     }
+    feedback.fold(None, &mut result.records)?;
     if !progress(total, total) {
         return Err(BacktestError::Interrupted);
     }

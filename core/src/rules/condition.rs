@@ -4,6 +4,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::feedback::FeedbackGroup;
 use crate::money::Money;
 
 use super::selector::Basis;
@@ -106,6 +107,35 @@ pub enum Condition {
         /// The coupon id.
         coupon: u32,
     },
+    // Appended variants: postcard numbers variants in declaration order, so a rule-set blob
+    // written before these were added still reads (docs/formats.md). Never reorder.
+    /// The group of the customer's latest NPS answer is in the mask (bit n: the group of code
+    /// n, [`FeedbackGroup::code`]: bit 0 detractor, 1 passive, 2 promoter). A customer who
+    /// never answered fails it.
+    FeedbackGroup {
+        /// The allowed groups.
+        mask: u8,
+    },
+    /// The customer's latest NPS answer was given at most `days` days ago (0: today; an answer
+    /// dated up to a day ahead counts as today's). A customer who never answered fails it.
+    FeedbackWithinDays {
+        /// Days since the answer, at most.
+        days: u16,
+    },
+    /// The anniversary of the customer's first visit is at most `within_days` days away (before
+    /// or after), and it is an anniversary (a year or more after the first visit, not the first
+    /// visit itself). An unknown first visit day (records of format versions 1 and 2) fails it.
+    Anniversary {
+        /// Days either side.
+        within_days: u16,
+    },
+    /// This sale makes the visit count exactly one of the listed numbers (a list in the id
+    /// pool): it holds on the first basket of the Nth visit only, never on a second basket of
+    /// the same day, and never again for that N.
+    VisitMilestones {
+        /// The visit numbers, each at least 1.
+        visits: Span,
+    },
 }
 
 /// The kind of a condition, without its parameters: what the trace names when one fails.
@@ -147,6 +177,14 @@ pub enum ConditionKind {
     ChurnRiskAtLeast,
     /// [`Condition::Coupon`].
     Coupon,
+    /// [`Condition::FeedbackGroup`].
+    FeedbackGroup,
+    /// [`Condition::FeedbackWithinDays`].
+    FeedbackWithinDays,
+    /// [`Condition::Anniversary`].
+    Anniversary,
+    /// [`Condition::VisitMilestones`].
+    VisitMilestones,
 }
 
 impl ConditionKind {
@@ -171,6 +209,10 @@ impl ConditionKind {
             ConditionKind::LapsedDays => "lapsed_days",
             ConditionKind::ChurnRiskAtLeast => "churn_risk_at_least",
             ConditionKind::Coupon => "coupon",
+            ConditionKind::FeedbackGroup => "feedback_group",
+            ConditionKind::FeedbackWithinDays => "feedback_within_days",
+            ConditionKind::Anniversary => "anniversary",
+            ConditionKind::VisitMilestones => "visit_milestones",
         }
     }
 }
@@ -183,6 +225,13 @@ impl fmt::Display for ConditionKind {
 
 /// The largest churn risk (1000 thousandths).
 pub const MAX_CHURN_RISK: u16 = 1_000;
+
+/// The widest window of the `birthday` and `anniversary` conditions, in days either side (half
+/// a year: a wider one would hold every day).
+pub const MAX_WITHIN_DAYS: u16 = 183;
+
+/// One past the largest feedback-group mask (bits 0..=2, one per [`FeedbackGroup`]).
+const FEEDBACK_GROUPS_MASK_END: u8 = 1 << FeedbackGroup::ALL.len();
 
 impl Condition {
     /// The condition's kind.
@@ -206,6 +255,10 @@ impl Condition {
             Condition::LapsedDays { .. } => ConditionKind::LapsedDays,
             Condition::ChurnRiskAtLeast { .. } => ConditionKind::ChurnRiskAtLeast,
             Condition::Coupon { .. } => ConditionKind::Coupon,
+            Condition::FeedbackGroup { .. } => ConditionKind::FeedbackGroup,
+            Condition::FeedbackWithinDays { .. } => ConditionKind::FeedbackWithinDays,
+            Condition::Anniversary { .. } => ConditionKind::Anniversary,
+            Condition::VisitMilestones { .. } => ConditionKind::VisitMilestones,
         }
     }
 
@@ -236,12 +289,16 @@ impl Condition {
             | Condition::SegmentsAny { mask }
             | Condition::SegmentsAll { mask } => mask != 0,
             Condition::NthVisit { every } => every >= 2,
+            Condition::FeedbackGroup { mask } => mask != 0 && mask < FEEDBACK_GROUPS_MASK_END,
+            Condition::Anniversary { within_days } => within_days <= MAX_WITHIN_DAYS,
+            Condition::VisitMilestones { visits } => !visits.is_empty() && list_ok(visits),
             Condition::VisitsAtLeast { visits } => visits >= 1,
             Condition::ChurnRiskAtLeast { risk } => risk <= MAX_CHURN_RISK,
             Condition::TierAtLeast { .. }
             | Condition::FirstPurchase
             | Condition::Birthday { .. }
             | Condition::LapsedDays { .. }
+            | Condition::FeedbackWithinDays { .. }
             | Condition::Coupon { .. } => true,
         }
     }

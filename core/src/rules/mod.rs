@@ -66,6 +66,8 @@ pub mod limits;
 pub mod outcome;
 #[cfg(test)]
 mod properties;
+#[cfg(test)]
+mod properties_feedback;
 pub mod redemption;
 pub mod refund;
 pub mod rule_set;

@@ -266,6 +266,8 @@ impl Outcome {
         self.customer.churn =
             crate::churn::summary::ChurnSummary::new(crate::customer::DEFAULT_CHURN_GRAIN);
         self.customer.churn_event = None;
+        self.customer.first_visit = None;
+        self.customer.feedback = None;
     }
 
     /// The trace entry of rule `rule`, if the rule set has it.

@@ -5,10 +5,11 @@ use proptest::prelude::*;
 use std::string::String;
 use std::vec::Vec;
 
-use crate::customer::{Birthday, CustomerRecord};
+use crate::customer::{Birthday, CustomerRecord, LatestFeedback};
+use crate::feedback::{Feedback, FeedbackChannel, NpsScore};
 use crate::money::Money;
 use crate::terminal::EventId;
-use crate::time::{Timestamp, UtcOffset};
+use crate::time::{Day, Timestamp, UtcOffset};
 
 use super::*;
 
@@ -40,6 +41,10 @@ fn condition() -> impl Strategy<Value = String> {
         (0u16..30).prop_map(|d| format!(r#"{{"lapsed_days": {d}}}"#)),
         (0u16..1000).prop_map(|r| format!(r#"{{"churn_risk_at_least": {r}}}"#)),
         Just(r#"{"coupon": 7}"#.to_string()),
+        Just(r#"{"feedback_group": ["detractor", "promoter"]}"#.to_string()),
+        (0u16..40).prop_map(|d| format!(r#"{{"feedback_within_days": {d}}}"#)),
+        (0u16..10).prop_map(|d| format!(r#"{{"anniversary": {{"within_days": {d}}}}}"#)),
+        (1u32..6, 1u32..6).prop_map(|(a, b)| format!(r#"{{"visit_milestones": [{a}, {b}]}}"#)),
     ]
 }
 
@@ -152,15 +157,28 @@ fn customer() -> impl Strategy<Value = CustomerRecord> {
         0u32..5,
         proptest::option::of(19_750i32..19_790),
         proptest::bool::ANY,
+        proptest::option::of(19_000i32..19_750),
+        proptest::option::of((0u8..=10, 19_700i32..19_790)),
     )
         .prop_map(
-            |(tier, segments, visits, last_visit, birthday)| CustomerRecord {
-                tier,
-                segments,
-                visits,
-                last_visit,
-                birthday: birthday.then(|| Birthday::new(3, 7).unwrap()),
-                ..CustomerRecord::new()
+            |(tier, segments, visits, last_visit, birthday, first_visit, feedback)| {
+                CustomerRecord {
+                    tier,
+                    segments,
+                    visits,
+                    last_visit,
+                    birthday: birthday.then(|| Birthday::new(3, 7).unwrap()),
+                    first_visit,
+                    feedback: feedback.map(|(score, day)| LatestFeedback {
+                        feedback: Feedback {
+                            score: NpsScore::new(score).unwrap(),
+                            day: Day::from_number(day).unwrap(),
+                            channel: FeedbackChannel::Web,
+                        },
+                        event: EventId::new(9, 1),
+                    }),
+                    ..CustomerRecord::new()
+                }
             },
         )
 }

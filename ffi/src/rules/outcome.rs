@@ -99,6 +99,14 @@ pub enum rtn_condition {
     RTN_CONDITION_CHURN_RISK_AT_LEAST = 16,
     /// Coupon presented.
     RTN_CONDITION_COUPON = 17,
+    /// Latest feedback in one of the groups (detractor, passive, promoter).
+    RTN_CONDITION_FEEDBACK_GROUP = 18,
+    /// Latest feedback at most N days ago.
+    RTN_CONDITION_FEEDBACK_WITHIN_DAYS = 19,
+    /// Anniversary of the first visit within N days.
+    RTN_CONDITION_ANNIVERSARY = 20,
+    /// This sale makes the visit count one of the listed milestones.
+    RTN_CONDITION_VISIT_MILESTONES = 21,
 }
 
 /// What a line share is an amount of.
@@ -285,6 +293,10 @@ fn condition_of(kind: ConditionKind) -> Result<rtn_condition, rtn_status> {
         ConditionKind::LapsedDays => rtn_condition::RTN_CONDITION_LAPSED_DAYS,
         ConditionKind::ChurnRiskAtLeast => rtn_condition::RTN_CONDITION_CHURN_RISK_AT_LEAST,
         ConditionKind::Coupon => rtn_condition::RTN_CONDITION_COUPON,
+        ConditionKind::FeedbackGroup => rtn_condition::RTN_CONDITION_FEEDBACK_GROUP,
+        ConditionKind::FeedbackWithinDays => rtn_condition::RTN_CONDITION_FEEDBACK_WITHIN_DAYS,
+        ConditionKind::Anniversary => rtn_condition::RTN_CONDITION_ANNIVERSARY,
+        ConditionKind::VisitMilestones => rtn_condition::RTN_CONDITION_VISIT_MILESTONES,
         _ => return Err(rtn_status::RTN_INTERNAL),
     })
 }

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use retention_core::customer::{Birthday, CustomerRecord};
 use retention_core::error::{Code, Coded, TimeUse};
-use retention_core::rules::backtest::{self, Backtest, Customers, History};
+use retention_core::rules::backtest::{self, Backtest, Customers, FeedbackEvents, History};
 use retention_core::time::UtcOffset;
 
 use super::rule_set::PyRuleSet;
@@ -19,8 +19,10 @@ use crate::errors::{ToPyErr, raise};
 /// Columns are contiguous NumPy arrays of one length; optional ones may be empty; with
 /// `churn_model` each basket's churn risk comes from the customer's carried record. Releases the
 /// GIL while it runs; `progress(done, total)` is called with the GIL every 16 384 baskets.
+/// `feedback_*`: the NPS answers folded into the records in time order (customer index, Unix
+/// seconds, score, channel code; all four given or none, the channel may be empty).
 #[pyfunction]
-#[pyo3(signature = (rule_set, customer, basket, time, sku, category, quantity, unit_price, store, channel, coupon, churn_risk, utc_offset_minutes, tier, segments, birthday_month, birthday_day, segment, segment_count, skip_invalid, progress=None, churn_model=None))]
+#[pyo3(signature = (rule_set, customer, basket, time, sku, category, quantity, unit_price, store, channel, coupon, churn_risk, utc_offset_minutes, tier, segments, birthday_month, birthday_day, segment, segment_count, skip_invalid, progress=None, churn_model=None, feedback_customer=None, feedback_time=None, feedback_score=None, feedback_channel=None))]
 #[allow(clippy::too_many_arguments, clippy::too_many_lines)] // One array per column.
 fn _backtest<'py>(
     py: Python<'py>,
@@ -46,6 +48,10 @@ fn _backtest<'py>(
     skip_invalid: bool,
     progress: Option<Py<PyAny>>,
     churn_model: Option<&Bound<'py, PyAny>>,
+    feedback_customer: Option<PyReadonlyArray1<'py, u32>>,
+    feedback_time: Option<PyReadonlyArray1<'py, i64>>,
+    feedback_score: Option<PyReadonlyArray1<'py, u8>>,
+    feedback_channel: Option<PyReadonlyArray1<'py, u8>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     macro_rules! contiguous {
         ($array:ident) => {
@@ -55,6 +61,19 @@ fn _backtest<'py>(
                     concat!("column `", stringify!($array), "` is not contiguous"),
                 )
             })?
+        };
+    }
+    macro_rules! optional {
+        ($array:ident) => {
+            match &$array {
+                Some(array) => array.as_slice().map_err(|_| {
+                    raise(
+                        Code::INVALID_ARGUMENT,
+                        concat!("column `", stringify!($array), "` is not contiguous"),
+                    )
+                })?,
+                None => &[],
+            }
         };
     }
     let offset = UtcOffset::from_minutes(utc_offset_minutes)
@@ -73,6 +92,12 @@ fn _backtest<'py>(
         churn_risk: contiguous!(churn_risk),
         churn_model: churn_model.map(model_of).transpose()?,
         offset,
+        feedback: FeedbackEvents {
+            customer: optional!(feedback_customer),
+            time: optional!(feedback_time),
+            score: optional!(feedback_score),
+            channel: optional!(feedback_channel),
+        },
     };
     let (tier, segments, birthday_month, birthday_day, segment) = (
         contiguous!(tier),

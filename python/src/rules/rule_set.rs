@@ -205,7 +205,9 @@ impl PyRuleSet {
     /// `"ns"`), `skip_invalid` (bool, default False: count refused baskets in `skipped`
     /// instead of raising), `progress` (True, False, a callable `(done, total)`, or None: a
     /// bar from 200 000 rows on), `churn_model` (a `ChurnModel`: each basket's churn risk as
-    /// the till computes it from the carried record).
+    /// the till computes it from the carried record), `feedback` (a table of NPS answers:
+    /// `customer_id`, `timestamp`, `score`, optional `channel`; folded into the records in
+    /// time order, before the baskets at or after them, so feedback conditions see them).
     ///
     /// Returns a `retention.rules.BacktestResult`: attributes `baskets` and `skipped` (counts,
     /// ints), `first_skipped` (`(row, reason)` or None), `by_rule`, `by_segment`,
@@ -214,7 +216,7 @@ impl PyRuleSet {
     ///
     /// Raises `ValidationError` (a missing or malformed column, a missing time with its row,
     /// mixed time zones, an unknown customer, a refused basket without `skip_invalid`, an
-    /// option out of range), `CapacityError` (a basket over 32 lines), `AmountOverflowError`,
+    /// option out of range, a refused feedback answer with its row), `CapacityError` (a basket over 32 lines), `AmountOverflowError`,
     /// `TypeError` (a table or option of the wrong type); `KeyboardInterrupt` stops it between
     /// baskets.
     #[pyo3(signature = (transactions, customers=None, **options))]

@@ -265,7 +265,7 @@ fn host_tool_errors() {
     use crate::churn::transactions::TransactionError;
     use crate::feedback::churn::FeedbackChurnError;
     use crate::feedback::nps::NpsError;
-    use crate::rules::backtest::BacktestError;
+    use crate::rules::backtest::{BacktestError, FeedbackRefusal};
     use crate::rules::{AuthoringError, AuthoringErrorKind};
     use crate::stats::InvalidConfidence;
 
@@ -289,6 +289,18 @@ fn host_tool_errors() {
         BacktestError::Churn { row: 2, error: ScoreError::Model(ChurnError::NoConvergence) }
             => BACKTEST_CHURN, Validation;
         BacktestError::Interrupted => BACKTEST_INTERRUPTED, Internal;
+        BacktestError::Feedback { row: 0, error: FeedbackRefusal::UnknownCustomer }
+            => BACKTEST_UNKNOWN_CUSTOMER, Validation;
+        BacktestError::Feedback { row: 0, error: FeedbackRefusal::Score }
+            => FEEDBACK_SCORE_OUT_OF_RANGE, Validation;
+        BacktestError::Feedback { row: 0, error: FeedbackRefusal::Channel }
+            => FEEDBACK_INVALID_CHANNEL, Validation;
+        BacktestError::Feedback { row: 0, error: FeedbackRefusal::Day }
+            => FEEDBACK_INVALID_DAY, Validation;
+        BacktestError::Feedback {
+            row: 0,
+            error: FeedbackRefusal::Record(FeedbackError::BeforeFirstVisit),
+        } => FEEDBACK_BEFORE_FIRST_VISIT, Validation;
         FitError::LengthMismatch => COLUMNS_LENGTH_MISMATCH, Validation;
         FitError::Empty => FIT_EMPTY, Validation;
         FitError::Row { index: 0, error: ChurnError::RecencyAfterAge }

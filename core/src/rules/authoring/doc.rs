@@ -101,6 +101,17 @@ pub enum ConditionDoc {
     ChurnRiskAtLeast(u16),
     /// `{"coupon": 5001}`
     Coupon(u32),
+    /// `{"feedback_group": ["detractor"]}` (any of `detractor`, `passive`, `promoter`)
+    FeedbackGroup(Vec<String>),
+    /// `{"feedback_within_days": 30}`
+    FeedbackWithinDays(u16),
+    /// `{"anniversary": {"within_days": 7}}`
+    Anniversary {
+        /// Days either side.
+        within_days: u16,
+    },
+    /// `{"visit_milestones": [10, 50, 100]}`
+    VisitMilestones(Vec<u32>),
 }
 
 /// An effect in a document: one key naming the effect.

@@ -158,6 +158,31 @@ mod tests {
                 r#""caturday" is not a day: use mon, tue, wed, thu, fri, sat, sun (or full names)"#,
             ),
             (
+                r#"{"id": 1, "name": "x", "when": [{"visits_at_least": 2}, {"feedback_group": ["detractor", "unhappy"]}], "effect": {"reward": {"reward": 1}}}"#,
+                "when[1].feedback_group",
+                r#""unhappy" is not a feedback group: use detractor (scores 0-6), passive (7-8) or promoter (9-10)"#,
+            ),
+            (
+                r#"{"id": 1, "name": "x", "when": [{"feedback_group": []}], "effect": {"reward": {"reward": 1}}}"#,
+                "when[0].feedback_group",
+                "must list at least one group",
+            ),
+            (
+                r#"{"id": 1, "name": "x", "when": [{"anniversary": {"within_days": 200}}], "effect": {"reward": {"reward": 1}}}"#,
+                "when[0].anniversary.within_days",
+                "200 is out of range: 0..=183 days",
+            ),
+            (
+                r#"{"id": 1, "name": "x", "when": [{"visit_milestones": [10, 0]}], "effect": {"reward": {"reward": 1}}}"#,
+                "when[0].visit_milestones",
+                "0 is out of range: visit numbers start at 1 (the first visit)",
+            ),
+            (
+                r#"{"id": 1, "name": "x", "when": [{"visit_milestones": []}], "effect": {"reward": {"reward": 1}}}"#,
+                "when[0].visit_milestones",
+                "must list at least one visit number",
+            ),
+            (
                 r#"{"id": 1, "name": "x", "effect": {"multiplier": {"permille": 2000}}}"#,
                 "effect.multiplier",
                 "a multiplier multiplies base points: give a points_per_amount rule a lower priority number so it runs first",

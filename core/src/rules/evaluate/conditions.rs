@@ -151,6 +151,41 @@ impl<'a> Engine<'a> {
             }
             Condition::ChurnRiskAtLeast { risk } => context.churn_risk.is_some_and(|r| r >= risk),
             Condition::Coupon { coupon } => context.coupons.contains(&coupon),
+            Condition::FeedbackGroup { mask } => customer
+                .feedback
+                .and_then(|latest| 1u8.checked_shl(u32::from(latest.group().code())))
+                .is_some_and(|bit| mask & bit != 0),
+            Condition::FeedbackWithinDays { days } => customer
+                .feedback
+                .is_some_and(|latest| self.day.days_since(latest.feedback.day) <= i32::from(days)),
+            Condition::Anniversary { within_days } => {
+                match customer.first_visit_day().map_err(EvalError::Customer)? {
+                    Some(first) => {
+                        let distance = self
+                            .day
+                            .days_to_anniversary(first.date().month(), first.date().day())
+                            .map_err(EvalError::Time)?;
+                        // The nearest anniversary must come after the first visit: the first
+                        // visit day itself is not an anniversary.
+                        distance.unsigned_abs() <= u32::from(within_days)
+                            && self
+                                .day
+                                .days_since(first)
+                                .checked_add(distance)
+                                .unwrap_or(0)
+                                > 0
+                    }
+                    None => false,
+                }
+            }
+            // Only the sale that starts the visit makes the count N: a second basket of the
+            // same day has the same visit number but leaves the count as it was. A retry of the
+            // sale the record last counted (its event id) is that sale again.
+            Condition::VisitMilestones { visits } => {
+                (self.visit_number != customer.visits
+                    || customer.churn_event == Some(context.event))
+                    && self.rules.ids(visits).contains(&self.visit_number)
+            }
         })
     }
 }

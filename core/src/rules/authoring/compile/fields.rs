@@ -6,9 +6,10 @@ use std::vec::Vec;
 
 use crate::bounded::Bounded;
 use crate::card::ProgramId;
+use crate::feedback::FeedbackGroup;
 use crate::money::Money;
 use crate::rules::authoring::doc::{ConditionDoc, EffectDoc, RedemptionDoc, TiersDoc};
-use crate::rules::condition::{Condition, MAX_CHURN_RISK};
+use crate::rules::condition::{Condition, MAX_CHURN_RISK, MAX_WITHIN_DAYS};
 use crate::rules::effect::{Effect, MAX_PERMILLE};
 use crate::rules::limits::MAX_TIERS;
 use crate::rules::redemption::Redemption;
@@ -184,17 +185,9 @@ impl Compiler {
                 Condition::VisitsAtLeast { visits: *visits }
             }
             ConditionDoc::FirstPurchase => Condition::FirstPurchase,
-            ConditionDoc::Birthday { within_days } => {
-                if *within_days > 183 {
-                    return Err(self.invalid(
-                        &std::format!("{field}.within_days"),
-                        std::format!("{within_days} is out of range: 0..=183 days"),
-                    ));
-                }
-                Condition::Birthday {
-                    within_days: *within_days,
-                }
-            }
+            ConditionDoc::Birthday { within_days } => Condition::Birthday {
+                within_days: self.within_days(field, *within_days)?,
+            },
             ConditionDoc::LapsedDays(days) => Condition::LapsedDays { days: *days },
             ConditionDoc::ChurnRiskAtLeast(risk) => {
                 if *risk > MAX_CHURN_RISK {
@@ -206,7 +199,54 @@ impl Compiler {
                 Condition::ChurnRiskAtLeast { risk: *risk }
             }
             ConditionDoc::Coupon(coupon) => Condition::Coupon { coupon: *coupon },
+            ConditionDoc::FeedbackGroup(names) => {
+                if names.is_empty() {
+                    return Err(self.invalid(field, "must list at least one group"));
+                }
+                let mut mask = 0u8;
+                for name in names {
+                    let group = FeedbackGroup::from_name(name).ok_or_else(|| {
+                        self.invalid(
+                            field,
+                            std::format!(
+                                "{name:?} is not a feedback group: use detractor (scores 0-6), passive (7-8) or promoter (9-10)"
+                            ),
+                        )
+                    })?;
+                    mask |= 1u8 << group.code();
+                }
+                Condition::FeedbackGroup { mask }
+            }
+            ConditionDoc::FeedbackWithinDays(days) => Condition::FeedbackWithinDays { days: *days },
+            ConditionDoc::Anniversary { within_days } => Condition::Anniversary {
+                within_days: self.within_days(field, *within_days)?,
+            },
+            ConditionDoc::VisitMilestones(visits) => {
+                if visits.is_empty() {
+                    return Err(self.invalid(field, "must list at least one visit number"));
+                }
+                if visits.contains(&0) {
+                    return Err(self.invalid(
+                        field,
+                        "0 is out of range: visit numbers start at 1 (the first visit)",
+                    ));
+                }
+                Condition::VisitMilestones {
+                    visits: self.list(field, visits, false)?,
+                }
+            }
         })
+    }
+
+    /// The window of a `birthday` or `anniversary` condition (`field.within_days`).
+    fn within_days(&self, field: &str, within_days: u16) -> Step<u16> {
+        if within_days > MAX_WITHIN_DAYS {
+            return Err(self.invalid(
+                &std::format!("{field}.within_days"),
+                std::format!("{within_days} is out of range: 0..={MAX_WITHIN_DAYS} days"),
+            ));
+        }
+        Ok(within_days)
     }
 
     pub(super) fn effect(&mut self, doc: &EffectDoc, programs: &[StampProgram]) -> Step<Effect> {
@@ -388,6 +428,10 @@ pub(super) fn condition_name(doc: &ConditionDoc) -> &'static str {
         ConditionDoc::LapsedDays(_) => "lapsed_days",
         ConditionDoc::ChurnRiskAtLeast(_) => "churn_risk_at_least",
         ConditionDoc::Coupon(_) => "coupon",
+        ConditionDoc::FeedbackGroup(_) => "feedback_group",
+        ConditionDoc::FeedbackWithinDays(_) => "feedback_within_days",
+        ConditionDoc::Anniversary { .. } => "anniversary",
+        ConditionDoc::VisitMilestones(_) => "visit_milestones",
     }
 }
 
