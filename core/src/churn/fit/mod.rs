@@ -22,7 +22,9 @@
 //! - **Observed**: an [`Observer`] sees every iteration (log-likelihood, gradient norm,
 //!   parameters) and can stop the fit ([`FitError::Interrupted`]); the Python layer prints
 //!   `verbose` lines, calls `progress=` and checks for Ctrl-C through it.
-//! - **Standard errors** from the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural parameters.
+//! - **Covariance** of the estimates: the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural
+//!   parameters (Cholesky, so a Hessian that is not positive definite is detected); the
+//!   standard errors are the square roots of its diagonal.
 //! - **Convergence** is checked: a fit whose gradient is not small is
 //!   [`FitError::NoConvergence`], with the best parameters reached; never a silently wrong answer.
 
@@ -48,7 +50,7 @@ pub use sbg::{CohortFitError, fit_sbg, fit_sbg_cohorts};
 
 use data::{Data, Merger, thread_count};
 use families::{BgFamily, Family, GammaGammaFamily, MbgFamily, ParetoFamily, params4};
-use hessian::standard_errors;
+use hessian::{covariance, standard_errors};
 pub use optimizer::MAX_LINE_SEARCH_STEPS;
 use optimizer::{LOG_PARAM_LIMIT, Objective, Step, Stopped, minimize};
 pub use threads::CHUNK_ROWS;
@@ -86,9 +88,15 @@ pub struct Fitted<M> {
     pub model: M,
     /// Its parameters, lifetimes' order (`r, alpha, a, b` / `r, alpha, s, beta` / `p, q, v`).
     pub params: Vec<f64>,
-    /// Standard errors of `params` from the inverse Hessian; `None` when the Hessian is not
-    /// positive definite (a flat or degenerate likelihood).
+    /// Standard errors of `params`: the square roots of the diagonal of `covariance`; `None`
+    /// with it.
     pub standard_errors: Option<Vec<f64>>,
+    /// The covariance matrix of `params` (one row per parameter, `params`' order): the
+    /// inverse of the Hessian of `−Σ wᵢ LLᵢ` (the summed weighted log-likelihood, without the
+    /// penalty) in the natural parameters at the optimum. `None` when that Hessian is not
+    /// positive definite (only for a penalized fit: without a penalizer that is
+    /// [`FitError::Degenerate`]).
+    pub covariance: Option<Vec<Vec<f64>>>,
     /// The weighted log-likelihood `Σ wᵢ LLᵢ` at the optimum (without the penalty).
     pub log_likelihood: f64,
     /// BFGS iterations used.
@@ -337,6 +345,7 @@ fn natural<F: Family>(theta: &[f64], scale: f64) -> Vec<f64> {
 struct Solution {
     params: Vec<f64>,
     standard_errors: Option<Vec<f64>>,
+    covariance: Option<Vec<Vec<f64>>>,
     log_likelihood: f64,
     iterations: u64,
 }
@@ -438,13 +447,14 @@ fn fit_family<F: Family>(
     let log_likelihood = family
         .ll_grad(&original, &params, None)
         .map_err(FitError::Numeric)?;
-    let errors = standard_errors(family, &original, &params);
-    if errors.is_none() && options.penalizer == 0.0 {
+    let covariance = covariance(family, &original, &params);
+    if covariance.is_none() && options.penalizer == 0.0 {
         return Err(FitError::Degenerate);
     }
     Ok(Solution {
         params,
-        standard_errors: errors,
+        standard_errors: covariance.as_deref().and_then(standard_errors),
+        covariance,
         log_likelihood,
         iterations: outcome.iterations,
     })
@@ -477,6 +487,7 @@ pub fn fit_purchase_model(
             model,
             params: fitted.params,
             standard_errors: fitted.standard_errors,
+            covariance: fitted.covariance,
             log_likelihood: fitted.log_likelihood,
             iterations: fitted.iterations,
             distinct_rows: fitted.distinct_rows,
@@ -502,6 +513,7 @@ pub fn fit_purchase_model(
         model,
         params: solution.params,
         standard_errors: solution.standard_errors,
+        covariance: solution.covariance,
         log_likelihood: solution.log_likelihood,
         iterations: solution.iterations,
         distinct_rows,
@@ -518,6 +530,7 @@ fn typed<M>(
         model,
         params: fitted.params,
         standard_errors: fitted.standard_errors,
+        covariance: fitted.covariance,
         log_likelihood: fitted.log_likelihood,
         iterations: fitted.iterations,
         distinct_rows: fitted.distinct_rows,
@@ -645,6 +658,7 @@ pub fn fit_gamma_gamma_observed(
     let Solution {
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
     } = fit_family(&GammaGammaFamily, &data, options, observer)?;
@@ -656,6 +670,7 @@ pub fn fit_gamma_gamma_observed(
         model,
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
         distinct_rows: data.len(),
