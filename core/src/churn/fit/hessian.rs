@@ -17,7 +17,7 @@ pub(super) fn nudge(values: &[f64], i: usize, delta: f64) -> Vec<f64> {
 /// The covariance matrix of the estimates (rows of `F::N` values): the inverse of the Hessian of
 /// `−Σ wᵢ LLᵢ` (the summed, weighted log-likelihood, without the penalty) in the natural
 /// parameters, the Hessian by central differences of the analytic gradient (`2N`
-/// gradients), or by second differences of the likelihood (`1 + 2N + 2N(N − 1)` values) for a
+/// gradients, after a forward-difference one for the degeneracy test), or by second differences of the likelihood (`1 + 2N + 2N(N − 1)` values) for a
 /// family without one. `None` when that Hessian is not positive definite (the likelihood has
 /// no strict interior maximum there) or a likelihood value fails.
 pub(super) fn covariance<F: Family>(
@@ -25,22 +25,31 @@ pub(super) fn covariance<F: Family>(
     data: &Data,
     params: &[f64],
 ) -> Option<Vec<Vec<f64>>> {
-    // cell(i, j) = ∂²LL/∂pᵢ∂pⱼ.
-    let cells = if F::EXACT_GRADIENT {
-        hessian_from_gradients(family, data, params)?
+    if F::EXACT_GRADIENT {
+        // A likelihood too flat to identify the parameters: its forward-difference Hessian
+        // (steps 10⁻⁵ p) is not positive definite; this test is the one fits have always
+        // used (`FitError::Degenerate`). The covariance is of the accurate Hessian.
+        inverse_positive_definite(&negated(&hessian_from_gradients(
+            family, data, params, false,
+        )?)?)?;
+        inverse_positive_definite(&negated(&hessian_from_gradients(
+            family, data, params, true,
+        )?)?)
     } else {
-        hessian_from_values(family, data, params)?
-    };
+        inverse_positive_definite(&negated(&hessian_from_values(family, data, params)?)?)
+    }
+}
+
+/// The Hessian of −LL, symmetrised, from `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ`.
+fn negated(cells: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let cell = |i: usize, j: usize| cells.get(j).and_then(|c| c.get(i)).copied();
-    // The Hessian of −LL, symmetrised.
-    let hessian: Vec<Vec<f64>> = (0..F::N)
+    (0..cells.len())
         .map(|i| {
-            (0..F::N)
+            (0..cells.len())
                 .map(|j| Some(-0.5 * (cell(i, j)? + cell(j, i)?)))
                 .collect::<Option<Vec<f64>>>()
         })
-        .collect::<Option<_>>()?;
-    inverse_positive_definite(&hessian)
+        .collect()
 }
 
 /// The standard errors of a covariance matrix: the square roots of its diagonal.
@@ -52,32 +61,37 @@ pub(super) fn standard_errors(covariance: &[Vec<f64>]) -> Option<Vec<f64>> {
         .collect()
 }
 
-/// `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ` by central differences of the gradient, steps `10⁻⁴ pⱼ`
-/// (relative error about 10⁻⁸: the covariance of strongly correlated parameters, such as
-/// Gamma-Gamma's, amplifies the Hessian's error by its condition number).
+/// `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ` by differences of the gradient: `central`, steps `10⁻⁴ pⱼ`
+/// (`2N` gradients, relative error about 10⁻⁸: the covariance of strongly correlated
+/// parameters, such as Gamma-Gamma's, amplifies the Hessian's error by its condition number),
+/// or forward, steps `10⁻⁵ pⱼ` (`N + 1` gradients, relative error about 10⁻⁵).
 pub(super) fn hessian_from_gradients<F: Family>(
     family: &F,
     data: &Data,
     params: &[f64],
+    central: bool,
 ) -> Option<Vec<Vec<f64>>> {
     let gradient = |p: &[f64]| -> Option<Vec<f64>> {
         let mut g = vec![0.0; F::N];
         family.ll_grad(data, p, Some(&mut g)).ok()?;
         Some(g)
     };
+    let at = if central {
+        None
+    } else {
+        Some(gradient(params)?)
+    };
     params
         .iter()
         .enumerate()
         .map(|(j, p)| {
-            let h = 1e-4 * p;
+            let h = if central { 1e-4 * p } else { 1e-5 * p };
             let up = gradient(&nudge(params, j, h))?;
-            let down = gradient(&nudge(params, j, -h))?;
-            Some(
-                up.iter()
-                    .zip(&down)
-                    .map(|(u, d)| (u - d) / (2.0 * h))
-                    .collect(),
-            )
+            let (down, width) = match &at {
+                Some(at) => (at.clone(), h),
+                None => (gradient(&nudge(params, j, -h))?, 2.0 * h),
+            };
+            Some(up.iter().zip(&down).map(|(u, d)| (u - d) / width).collect())
         })
         .collect()
 }

@@ -7,15 +7,16 @@
 //! - **Weights**: identical `(x, t_x, T)` rows are merged into one row with their summed weight
 //!   (and caller weights are honoured), so a customer base is fitted once per distinct row.
 //! - **Log-parameterised, time-rescaled**: the optimizer works on `ln(params)`, with times
-//!   multiplied by `10 / max(T)` (as lifetimes) so that α and β are of order 1; they are scaled
+//!   multiplied by `10 / max(T)` (lifetimes: `1 / max(T)`) so that α and β are of order 1; scaled
 //!   back afterwards.
 //! - **Gradients**: exact (digamma) for BG/NBD, MBG/NBD and Gamma-Gamma; central differences
 //!   for Pareto/NBD.
 //! - **Optimizer**: BFGS with a bounded backtracking line search (`optimizer`): at most
 //!   `max_iterations` iterations of at most [`MAX_LINE_SEARCH_STEPS`] trial points each, so no
 //!   input makes a fit run without end.
-//! - **Objective**: `−Σ wᵢ LLᵢ / Σ wᵢ + penalizer · Σ paramsᵢ²` (scaled parameters), lifetimes'
-//!   L2 penalizer.
+//! - **Objective**: `−Σ wᵢ LLᵢ / Σ wᵢ + penalizer · Σ paramsᵢ²`, lifetimes' objective with its
+//!   L2 penalizer: the time parameters (α, β) penalized in lifetimes' units (times scaled so
+//!   that the largest age is 1; the optimizer's are a tenth of them: `LIFETIMES_TIME_RATIO`).
 //! - **Reproducible**: the likelihood is summed over chunks of [`CHUNK_ROWS`] rows, each alone,
 //!   and the chunk sums are added in chunk order: the same data gives the same parameter bits
 //!   on 1, 2 or 16 threads ([`FitOptions::threads`]).
@@ -58,7 +59,9 @@ pub use threads::CHUNK_ROWS;
 /// How to fit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FitOptions {
-    /// L2 penalty on the (time-scaled) parameters, as lifetimes' `penalizer_coef`; ≥ 0.
+    /// L2 penalty on the parameters in lifetimes' time scale (the largest age is 1), as
+    /// lifetimes' `penalizer_coef`; ≥ 0. As lifetimes, Pareto/NBD's is relative to the summed
+    /// log-likelihood (the others': to the mean), so it acts as `penalizer / rows`.
     pub penalizer: f64,
     /// Most BFGS iterations before [`FitError::NoConvergence`].
     pub max_iterations: u64,
@@ -311,17 +314,41 @@ struct Penalized<'a, F: Family> {
     penalizer: f64,
 }
 
+/// lifetimes scales times so that the largest age is 1 and penalizes the parameters in those
+/// units; the optimizer scales it to 10 (so that α and β are of order 1). A time parameter
+/// (α, β) in lifetimes' units is ours times this ratio.
+const LIFETIMES_TIME_RATIO: f64 = 0.1;
+
+/// The weight of parameter `i`'s square in the penalty `Σ cᵢ pᵢ²` (our scaled parameters), so
+/// that the penalty is lifetimes' `Σ pᵢ²` in its units: `0.1² = 0.01` for a time parameter.
+fn penalty_weight<F: Family>(i: usize) -> f64 {
+    if F::TIME_PARAMS.contains(&i) {
+        LIFETIMES_TIME_RATIO * LIFETIMES_TIME_RATIO
+    } else {
+        1.0
+    }
+}
+
+/// `Σ cᵢ pᵢ²` of the log-parameters `theta`: the penalty as lifetimes computes it.
+fn penalty<F: Family>(theta: &[f64]) -> f64 {
+    theta
+        .iter()
+        .enumerate()
+        .map(|(i, t)| penalty_weight::<F>(i) * super::math::exp(2.0 * t))
+        .sum()
+}
+
 impl<F: Family> Objective for Penalized<'_, F> {
     fn evaluate(&self, theta: &[f64], gradient: &mut [f64]) -> Result<f64, ChurnError> {
         let params: Vec<f64> = theta.iter().map(|t| super::math::exp(*t)).collect();
         let mut grad = vec![0.0; F::N];
         let ll = self.family.ll_grad(self.data, &params, Some(&mut grad))?;
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        // d/dθ = p · d/dp, for −LL/W + λ Σ p².
-        for ((out, g), p) in gradient.iter_mut().zip(&grad).zip(&params) {
-            *out = p * (-g / self.data.total_weight + 2.0 * self.penalizer * p);
+        // d/dθ = p · d/dp, for −LL/W + λ Σ cᵢ pᵢ².
+        for (i, ((out, g), p)) in gradient.iter_mut().zip(&grad).zip(&params).enumerate() {
+            *out = p
+                * (-g / self.data.total_weight + 2.0 * self.penalizer * penalty_weight::<F>(i) * p);
         }
-        Ok(-ll / self.data.total_weight + self.penalizer * penalty)
+        Ok(-ll / self.data.total_weight + self.penalizer * penalty::<F>(theta))
     }
 }
 
@@ -399,8 +426,7 @@ fn fit_family<F: Family>(
             .map(|(x, w)| x * w)
             .sum::<f64>();
     let ll_of = |theta: &[f64], value: f64| {
-        let penalty: f64 = theta.iter().map(|t| super::math::exp(2.0 * t)).sum();
-        -(value - options.penalizer * penalty) * data.total_weight + unit_offset
+        -(value - options.penalizer * penalty::<F>(theta)) * data.total_weight + unit_offset
     };
     let outcome = minimize(
         &objective,
@@ -502,7 +528,13 @@ pub fn fit_purchase_model(
         PurchaseModelKind::BgNbd => fit_family(&BgFamily, &data, options, observer),
         PurchaseModelKind::ModifiedBgNbd => fit_family(&MbgFamily, &data, options, observer),
         PurchaseModelKind::ParetoNbd => {
-            fit_family(&ParetoFamily, &data.with_pairs(), options, observer)
+            // lifetimes' Pareto/NBD objective is −Σ wᵢ LLᵢ / mean(w) + λ Σ p² (a sum, where
+            // its other models take a mean): the same optimum as ours with λ / n, n the rows.
+            let pareto = FitOptions {
+                penalizer: options.penalizer / frequency.len() as f64,
+                ..options.clone()
+            };
+            fit_family(&ParetoFamily, &data.with_pairs(), &pareto, observer)
         }
         // Fitted above.
         PurchaseModelKind::BetaGeoBetaBinom => return Err(FitError::InvalidOption),
