@@ -19,7 +19,7 @@ _I64 = npt.NDArray[np.int64]
 _U8 = npt.NDArray[np.uint8]
 _Cuts = tuple[tuple[float, float, float, float], tuple[float, float, float, float], tuple[float, float, float, float]]
 _CutsIn = tuple[Sequence[float], Sequence[float], Sequence[float]]
-_FitResult = tuple[list[float], Optional[list[float]], float, int, int]
+_FitResult = tuple[list[float], Optional[list[float]], float, int, int, Optional[list[list[float]]]]
 _Summary = tuple[_U64, _F64, _F64, _F64, _F64]
 
 __all__ = [

@@ -21,8 +21,21 @@ applies:
   accepted for compatibility and not used; ``maxiter`` / ``max_iterations`` bound the iterations.
 - ``initial_params`` are the natural parameters in the data's time unit (lifetimes: the
   logarithms of the time-scaled parameters).
-- Standard errors come from the Hessian of the log-likelihood in the natural parameters
-  (lifetimes: a delta-method approximation); ``variance_matrix_`` is not provided.
+- ``variance_matrix_`` is the inverse of the Hessian of ``−Σ wᵢ LLᵢ`` (the summed weighted
+  log-likelihood, without the penalty) in the natural parameters at the optimum, computed and
+  inverted (Cholesky) by the core; ``standard_errors_`` are the square roots of its diagonal and
+  ``confidence_intervals_`` are ``params_ ± 1.96 · standard_errors_``, as lifetimes. lifetimes
+  takes the Hessian of its penalized mean objective in the log-parameters and returns
+  ``params_[j]² · H⁻¹[i, j] / Σ wᵢ``: for a fit without a penalizer its diagonal is the same
+  (the gradient is zero at the optimum), its off-diagonal cells are ours times
+  ``params_[j] / params_[i]`` (so lifetimes' matrix is not symmetric; ours is, and is the
+  delta-method covariance); for a penalized fit lifetimes' also includes the penalty's
+  curvature. Pareto/NBD has a ``variance_matrix_`` here (lifetimes sets none).
+- ``penalizer_coef`` is lifetimes' (the time parameters penalized in its time scale; Pareto/NBD's
+  relative to the summed likelihood, as lifetimes). Scored by lifetimes' own objective on CDNOW
+  (``benches/python/lifetimes_differences.py``), BG/NBD, MBG/NBD and Gamma-Gamma fits equal
+  lifetimes' to 3e-14 at penalizers 0.001, 0.01 and 0.1; Pareto/NBD's are lower than lifetimes'
+  early stop by 4.5e-8, 4.4e-8 and 4.8e-7.
 - ``log_likelihood_`` is the weighted log-likelihood at the optimum, without the penalty.
 
 Times are in whatever unit the data uses (days or weeks); :meth:`to_bytes` records which, for the
@@ -79,6 +92,7 @@ class _BaseFitter:
     penalizer_coef: float
     params_: pd.Series
     standard_errors_: pd.Series
+    variance_matrix_: pd.DataFrame
     log_likelihood_: float
     iterations_: int
     distinct_rows_: int
@@ -101,14 +115,20 @@ class _BaseFitter:
 
     def _store(
         self,
-        result: tuple[list[float], Optional[list[float]], float, int, int],
+        result: tuple[list[float], Optional[list[float]], float, int, int, Optional[list[list[float]]]],
         verbose: bool,
     ) -> None:
-        params, errors, log_likelihood, iterations, distinct_rows = result
+        params, errors, log_likelihood, iterations, distinct_rows, covariance = result
         names = list(self._PARAM_NAMES)
         self.params_ = pd.Series(params, index=names, dtype=float)
         self.standard_errors_ = pd.Series(
             errors if errors is not None else [np.nan] * len(names), index=names, dtype=float
+        )
+        self.variance_matrix_ = pd.DataFrame(
+            covariance if covariance is not None else np.full((len(names), len(names)), np.nan),
+            index=names,
+            columns=names,
+            dtype=float,
         )
         self.log_likelihood_ = float(log_likelihood)
         self.iterations_ = int(iterations)

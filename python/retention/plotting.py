@@ -1,8 +1,7 @@
 """Plots of fitted churn models, like lifetimes' ``lifetimes.plotting`` (needs matplotlib, which
 is imported only when a plot is drawn; ``import retention`` never imports it).
 
-Every function of lifetimes' ``lifetimes.plotting`` with its signature, except the cumulative
-and incremental transaction plots (not provided yet):
+Every function of lifetimes' ``lifetimes.plotting`` with its signature:
 
 - :func:`plot_frequency_recency_matrix`: expected purchases in the next ``T`` time units by
   frequency and recency;
@@ -13,6 +12,9 @@ and incremental transaction plots (not provided yet):
   predicted, by a calibration column;
 - :func:`plot_expected_repeat_purchases`: a new customer's expected repeat purchases over time;
 - :func:`plot_history_alive`: one customer's P(alive) day by day, and their purchases;
+- :func:`plot_cumulative_transactions`, :func:`plot_incremental_transactions`: actual and
+  predicted repeat purchases over calendar periods, cumulative or per period
+  (:func:`retention.utils.expected_cumulative_transactions`);
 - :func:`plot_transaction_rate_heterogeneity`, :func:`plot_dropout_rate_heterogeneity`: the
   densities of the purchase rates and dropout probabilities (rates) across customers;
 - :func:`plot_retention_by_feedback`: the share of each feedback group still buying, by days
@@ -46,6 +48,8 @@ __all__ = [
     "plot_calibration_purchases_vs_holdout_purchases",
     "plot_expected_repeat_purchases",
     "plot_history_alive",
+    "plot_cumulative_transactions",
+    "plot_incremental_transactions",
     "plot_transaction_rate_heterogeneity",
     "plot_dropout_rate_heterogeneity",
     "plot_calendar_transactions",
@@ -317,6 +321,102 @@ def plot_history_alive(
     ax.set_ylabel("P_alive")
     ax.set_title("History of P_alive")
     return ax
+
+
+def _tracking(
+    model: Any,
+    transactions: Any,
+    datetime_col: str,
+    customer_id_col: str,
+    t: int,
+    t_cal: float,
+    datetime_format: Optional[str],
+    freq: str,
+    set_index_date: bool,
+    incremental: bool,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ax: Optional[Axes],
+    **kwargs: Any,
+) -> Axes:
+    from .utils import expected_cumulative_transactions
+
+    ax = _axes(ax)
+    frame = expected_cumulative_transactions(
+        model,
+        transactions,
+        datetime_col,
+        customer_id_col,
+        t,
+        datetime_format=datetime_format,
+        freq=freq,
+        set_index_date=set_index_date,
+    )
+    if incremental:
+        frame = frame - frame.shift(1)
+    ax = frame.plot(ax=ax, title=title, **kwargs)
+    if set_index_date:
+        x_vline: Any = frame.index[int(t_cal)]
+        xlabel = "date"
+    else:
+        x_vline = t_cal
+    ax.axvline(x=x_vline, color="r", linestyle="--")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_cumulative_transactions(
+    model: Any,
+    transactions: Any,
+    datetime_col: str,
+    customer_id_col: str,
+    t: int,
+    t_cal: float,
+    datetime_format: Optional[str] = None,
+    freq: str = "D",
+    set_index_date: bool = False,
+    title: str = "Tracking Cumulative Transactions",
+    xlabel: str = "day",
+    ylabel: str = "Cumulative Transactions",
+    ax: Optional[Axes] = None,
+    **kwargs: Any,
+) -> Axes:
+    """lifetimes' plot: the ``actual`` and ``predicted`` columns of
+    :func:`~retention.utils.expected_cumulative_transactions` (``t`` periods of ``freq``) as two
+    lines (pandas' ``DataFrame.plot``, ``kwargs`` go to it), and a red dashed vertical line at
+    the end of calibration ``t_cal`` (with ``set_index_date``, at the ``t_cal``-th period and
+    the x label ``"date"``)."""
+    return _tracking(
+        model, transactions, datetime_col, customer_id_col, t, t_cal, datetime_format, freq,
+        set_index_date, False, title, xlabel, ylabel, ax, **kwargs,
+    )
+
+
+def plot_incremental_transactions(
+    model: Any,
+    transactions: Any,
+    datetime_col: str,
+    customer_id_col: str,
+    t: int,
+    t_cal: float,
+    datetime_format: Optional[str] = None,
+    freq: str = "D",
+    set_index_date: bool = False,
+    title: str = "Tracking Daily Transactions",
+    xlabel: str = "day",
+    ylabel: str = "Transactions",
+    ax: Optional[Axes] = None,
+    **kwargs: Any,
+) -> Axes:
+    """lifetimes' plot: as :func:`plot_cumulative_transactions`, per period: each row of
+    :func:`~retention.utils.expected_cumulative_transactions` minus the one before (the first is
+    NaN, not drawn)."""
+    return _tracking(
+        model, transactions, datetime_col, customer_id_col, t, t_cal, datetime_format, freq,
+        set_index_date, True, title, xlabel, ylabel, ax, **kwargs,
+    )
 
 
 def _heterogeneity(

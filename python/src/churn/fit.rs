@@ -13,8 +13,15 @@ use super::model::model_kind;
 use crate::errors::ToPyErr;
 
 /// What a fit returns to Python: params, standard errors (or None), log-likelihood, iterations,
-/// distinct rows.
-pub(crate) type FitTuple = (Vec<f64>, Option<Vec<f64>>, f64, u64, usize);
+/// distinct rows, covariance matrix rows (or None).
+pub(crate) type FitTuple = (
+    Vec<f64>,
+    Option<Vec<f64>>,
+    f64,
+    u64,
+    usize,
+    Option<Vec<Vec<f64>>>,
+);
 
 /// A core fit's result as Python gets it.
 pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
@@ -24,6 +31,7 @@ pub(crate) fn fit_tuple<M>(fitted: Fitted<M>) -> FitTuple {
         fitted.log_likelihood,
         fitted.iterations,
         fitted.distinct_rows,
+        fitted.covariance,
     )
 }
 

@@ -12,8 +12,7 @@
 # - TestBetaGeoBetaBinomFitter: `DataFrame.append` (removed in pandas 2) -> `pd.concat`, a
 #   one-row Series stored into a NumPy element -> its `.item()` (pandas 3 refuses the implicit
 #   conversion), the exploded data set is written to pytest's `tmp_path` instead of
-#   `./exploded.csv`, and the `standard_errors_`/`variance_matrix_`/`confidence_intervals_`
-#   test is an expected failure (strict): there is no `variance_matrix_`.
+#   `./exploded.csv`.
 # -*- coding: utf-8 -*-
 from __future__ import print_function
 
@@ -60,11 +59,6 @@ class TestBetaGeoBetaBinomFitter:
     def donations(self):
         return load_donations()
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="no variance_matrix_: the core fit returns only the standard errors (the square "
-        "roots of the inverse Hessian's diagonal), not the covariance matrix",
-    )
     def test_model_has_standard_error_variance_matrix_and_confidence_intervals_(self, donations):
         donations = donations
         bbtf = lt.BetaGeoBetaBinomFitter()

@@ -86,6 +86,7 @@ pub(crate) fn fit_bg_bb_observed(
     let Solution {
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
     } = fit_family(&BgBbFamily, &data, options, observer)?;
@@ -94,6 +95,7 @@ pub(crate) fn fit_bg_bb_observed(
         model: BetaGeoBetaBinom::new(alpha, beta, gamma, delta).map_err(FitError::Numeric)?,
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
         distinct_rows: data.len(),

@@ -1,5 +1,6 @@
-//! Standard errors from the inverse Hessian, by differences of the gradient or of the
-//! likelihood, and a small Gauss–Jordan inverse.
+//! The covariance of the estimates: the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural
+//! parameters, the Hessian by differences of the gradient or of the likelihood, inverted by
+//! Cholesky factorisation (which also tells whether it is positive definite).
 
 use super::data::Data;
 use super::families::Family;
@@ -13,60 +14,84 @@ pub(super) fn nudge(values: &[f64], i: usize, delta: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Standard errors from the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural parameters: by
-/// forward differences of the analytic gradient (`N + 1` gradients), or by second differences
-/// of the likelihood (`1 + 2N + 2N(N − 1)` values) for a family without one.
-pub(super) fn standard_errors<F: Family>(
+/// The covariance matrix of the estimates (rows of `F::N` values): the inverse of the Hessian of
+/// `−Σ wᵢ LLᵢ` (the summed, weighted log-likelihood, without the penalty) in the natural
+/// parameters, the Hessian by central differences of the analytic gradient (`2N`
+/// gradients, after a forward-difference one for the degeneracy test), or by second differences of the likelihood (`1 + 2N + 2N(N − 1)` values) for a
+/// family without one. `None` when that Hessian is not positive definite (the likelihood has
+/// no strict interior maximum there) or a likelihood value fails.
+pub(super) fn covariance<F: Family>(
     family: &F,
     data: &Data,
     params: &[f64],
-) -> Option<Vec<f64>> {
-    // cell(i, j) = ∂²LL/∂pᵢ∂pⱼ.
-    let cells = if F::EXACT_GRADIENT {
-        hessian_from_gradients(family, data, params)?
+) -> Option<Vec<Vec<f64>>> {
+    if F::EXACT_GRADIENT {
+        // A likelihood too flat to identify the parameters: its forward-difference Hessian
+        // (steps 10⁻⁵ p) is not positive definite; this test is the one fits have always
+        // used (`FitError::Degenerate`). The covariance is of the accurate Hessian.
+        inverse_positive_definite(&negated(&hessian_from_gradients(
+            family, data, params, false,
+        )?)?)?;
+        inverse_positive_definite(&negated(&hessian_from_gradients(
+            family, data, params, true,
+        )?)?)
     } else {
-        hessian_from_values(family, data, params)?
-    };
+        inverse_positive_definite(&negated(&hessian_from_values(family, data, params)?)?)
+    }
+}
+
+/// The Hessian of −LL, symmetrised, from `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ`.
+fn negated(cells: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let cell = |i: usize, j: usize| cells.get(j).and_then(|c| c.get(i)).copied();
-    // The Hessian of −LL, symmetrised.
-    let hessian: Vec<Vec<f64>> = (0..F::N)
+    (0..cells.len())
         .map(|i| {
-            (0..F::N)
+            (0..cells.len())
                 .map(|j| Some(-0.5 * (cell(i, j)? + cell(j, i)?)))
                 .collect::<Option<Vec<f64>>>()
-        })
-        .collect::<Option<_>>()?;
-    let inverse = invert(hessian)?;
-    inverse
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let variance = row.get(i).copied()?;
-            (variance.is_finite() && variance > 0.0).then(|| variance.sqrt())
         })
         .collect()
 }
 
-/// `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ` by forward differences of the gradient, steps `10⁻⁵ pⱼ`
-/// (relative error about 10⁻⁵, ample for standard errors).
+/// The standard errors of a covariance matrix: the square roots of its diagonal.
+pub(super) fn standard_errors(covariance: &[Vec<f64>]) -> Option<Vec<f64>> {
+    covariance
+        .iter()
+        .enumerate()
+        .map(|(i, row)| row.get(i).map(|v| v.sqrt()))
+        .collect()
+}
+
+/// `columns[j][i] = ∂²LL/∂pᵢ∂pⱼ` by differences of the gradient: `central`, steps `10⁻⁴ pⱼ`
+/// (`2N` gradients, relative error about 10⁻⁸: the covariance of strongly correlated
+/// parameters, such as Gamma-Gamma's, amplifies the Hessian's error by its condition number),
+/// or forward, steps `10⁻⁵ pⱼ` (`N + 1` gradients, relative error about 10⁻⁵).
 pub(super) fn hessian_from_gradients<F: Family>(
     family: &F,
     data: &Data,
     params: &[f64],
+    central: bool,
 ) -> Option<Vec<Vec<f64>>> {
     let gradient = |p: &[f64]| -> Option<Vec<f64>> {
         let mut g = vec![0.0; F::N];
         family.ll_grad(data, p, Some(&mut g)).ok()?;
         Some(g)
     };
-    let at = gradient(params)?;
+    let at = if central {
+        None
+    } else {
+        Some(gradient(params)?)
+    };
     params
         .iter()
         .enumerate()
         .map(|(j, p)| {
-            let h = 1e-5 * p;
+            let h = if central { 1e-4 * p } else { 1e-5 * p };
             let up = gradient(&nudge(params, j, h))?;
-            Some(up.iter().zip(&at).map(|(u, g)| (u - g) / h).collect())
+            let (down, width) = match &at {
+                Some(at) => (at.clone(), h),
+                None => (gradient(&nudge(params, j, -h))?, 2.0 * h),
+            };
+            Some(up.iter().zip(&down).map(|(u, d)| (u - d) / width).collect())
         })
         .collect()
 }
@@ -103,46 +128,106 @@ pub(super) fn hessian_from_values<F: Family>(
     Some(columns)
 }
 
-/// The inverse of a small square matrix by Gauss–Jordan elimination with partial pivoting;
-/// `None` when it is singular.
-pub(super) fn invert(matrix: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
+/// The inverse of a small symmetric positive definite matrix (rows) by its Cholesky factor
+/// `L Lᵀ`: `None` when the matrix is not square, not finite, or not positive definite (a pivot
+/// `≤ 0`, or below `10⁻¹⁴` of its diagonal entry: singular to working precision). The result is
+/// symmetric to the last bit.
+pub(super) fn inverse_positive_definite(matrix: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let n = matrix.len();
-    // Rows of the augmented matrix [M | I].
-    let mut rows: Vec<Vec<f64>> = matrix
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut row)| {
-            row.extend((0..n).map(|j| if i == j { 1.0 } else { 0.0 }));
-            row
-        })
-        .collect();
-    let at =
-        |rows: &[Vec<f64>], r: usize, c: usize| rows.get(r).and_then(|row| row.get(c)).copied();
-    for col in 0..n {
-        let mut pivot = col;
-        for r in col..n {
-            if at(&rows, r, col)?.abs() > at(&rows, pivot, col)?.abs() {
-                pivot = r;
+    if matrix
+        .iter()
+        .any(|row| row.len() != n || row.iter().any(|v| !v.is_finite()))
+    {
+        return None;
+    }
+    let at = |m: &[Vec<f64>], r: usize, c: usize| m.get(r).and_then(|row| row.get(c)).copied();
+    // L, lower triangular, row by row.
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut sum = at(matrix, i, j)?;
+            for k in 0..j {
+                sum -= at(&l, i, k)? * at(&l, j, k)?;
+            }
+            let value = if i == j {
+                let diagonal = at(matrix, i, i)?;
+                if !(sum > 1e-14 * diagonal.abs() && sum > 0.0) {
+                    return None;
+                }
+                sum.sqrt()
+            } else {
+                sum / at(&l, j, j)?
+            };
+            *l.get_mut(i)?.get_mut(j)? = value;
+        }
+    }
+    // L⁻¹ by forward substitution, column by column (lower triangular too).
+    let mut l_inv = vec![vec![0.0; n]; n];
+    for c in 0..n {
+        for i in c..n {
+            let mut sum = if i == c { 1.0 } else { 0.0 };
+            for k in c..i {
+                sum -= at(&l, i, k)? * at(&l_inv, k, c)?;
+            }
+            *l_inv.get_mut(i)?.get_mut(c)? = sum / at(&l, i, i)?;
+        }
+    }
+    // M⁻¹ = L⁻ᵀ L⁻¹: cell (i, j) = Σₖ L⁻¹[k][i] L⁻¹[k][j], k ≥ max(i, j); filled symmetrically.
+    let mut inverse = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut sum = 0.0;
+            for k in i..n {
+                sum += at(&l_inv, k, i)? * at(&l_inv, k, j)?;
+            }
+            *inverse.get_mut(i)?.get_mut(j)? = sum;
+            *inverse.get_mut(j)?.get_mut(i)? = sum;
+        }
+    }
+    inverse
+        .iter()
+        .all(|row| row.iter().all(|v| v.is_finite()))
+        .then_some(inverse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverse_of_a_hand_worked_matrix() {
+        // [[4, 2], [2, 3]]: determinant 8, inverse [[3, −2], [−2, 4]] / 8.
+        let inverse = inverse_positive_definite(&[vec![4.0, 2.0], vec![2.0, 3.0]]).unwrap();
+        let want = [[0.375, -0.25], [-0.25, 0.5]];
+        for (row, want_row) in inverse.iter().zip(want) {
+            for (v, w) in row.iter().zip(want_row) {
+                assert!((v - w).abs() < 1e-15, "{inverse:?}");
             }
         }
-        rows.swap(col, pivot);
-        let d = at(&rows, col, col)?;
-        if !(d.is_finite() && d.abs() > 1e-300) {
-            return None;
-        }
-        let pivot_row: Vec<f64> = rows.get(col)?.iter().map(|v| v / d).collect();
-        for (r, row) in rows.iter_mut().enumerate() {
-            if r == col {
-                row.clone_from(&pivot_row);
-            } else {
-                let factor = row.get(col).copied()?;
-                for (v, p) in row.iter_mut().zip(&pivot_row) {
-                    *v -= factor * p;
-                }
+        // [[2, −1, 0], [−1, 2, −1], [0, −1, 2]]: inverse [[3, 2, 1], [2, 4, 2], [1, 2, 3]] / 4.
+        let inverse = inverse_positive_definite(&[
+            vec![2.0, -1.0, 0.0],
+            vec![-1.0, 2.0, -1.0],
+            vec![0.0, -1.0, 2.0],
+        ])
+        .unwrap();
+        let want = [[0.75, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.75]];
+        for (row, want_row) in inverse.iter().zip(want) {
+            for (v, w) in row.iter().zip(want_row) {
+                assert!((v - w).abs() < 1e-15, "{inverse:?}");
             }
         }
     }
-    rows.into_iter()
-        .map(|row| row.get(n..).map(<[f64]>::to_vec))
-        .collect()
+
+    #[test]
+    fn not_positive_definite_is_none() {
+        // Indefinite (eigenvalues 3 and −1): Gauss–Jordan inverts it, Cholesky refuses it.
+        assert!(inverse_positive_definite(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none());
+        // Singular.
+        assert!(inverse_positive_definite(&[vec![1.0, 1.0], vec![1.0, 1.0]]).is_none());
+        // Negative definite, not square, not finite.
+        assert!(inverse_positive_definite(&[vec![-1.0]]).is_none());
+        assert!(inverse_positive_definite(&[vec![1.0, 0.0]]).is_none());
+        assert!(inverse_positive_definite(&[vec![f64::NAN]]).is_none());
+    }
 }

@@ -7,22 +7,25 @@
 //! - **Weights**: identical `(x, t_x, T)` rows are merged into one row with their summed weight
 //!   (and caller weights are honoured), so a customer base is fitted once per distinct row.
 //! - **Log-parameterised, time-rescaled**: the optimizer works on `ln(params)`, with times
-//!   multiplied by `10 / max(T)` (as lifetimes) so that α and β are of order 1; they are scaled
+//!   multiplied by `10 / max(T)` (lifetimes: `1 / max(T)`) so that α and β are of order 1; scaled
 //!   back afterwards.
 //! - **Gradients**: exact (digamma) for BG/NBD, MBG/NBD and Gamma-Gamma; central differences
 //!   for Pareto/NBD.
 //! - **Optimizer**: BFGS with a bounded backtracking line search (`optimizer`): at most
 //!   `max_iterations` iterations of at most [`MAX_LINE_SEARCH_STEPS`] trial points each, so no
 //!   input makes a fit run without end.
-//! - **Objective**: `−Σ wᵢ LLᵢ / Σ wᵢ + penalizer · Σ paramsᵢ²` (scaled parameters), lifetimes'
-//!   L2 penalizer.
+//! - **Objective**: `−Σ wᵢ LLᵢ / Σ wᵢ + penalizer · Σ paramsᵢ²`, lifetimes' objective with its
+//!   L2 penalizer: the time parameters (α, β) penalized in lifetimes' units (times scaled so
+//!   that the largest age is 1; the optimizer's are a tenth of them: `LIFETIMES_TIME_RATIO`).
 //! - **Reproducible**: the likelihood is summed over chunks of [`CHUNK_ROWS`] rows, each alone,
 //!   and the chunk sums are added in chunk order: the same data gives the same parameter bits
 //!   on 1, 2 or 16 threads ([`FitOptions::threads`]).
 //! - **Observed**: an [`Observer`] sees every iteration (log-likelihood, gradient norm,
 //!   parameters) and can stop the fit ([`FitError::Interrupted`]); the Python layer prints
 //!   `verbose` lines, calls `progress=` and checks for Ctrl-C through it.
-//! - **Standard errors** from the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural parameters.
+//! - **Covariance** of the estimates: the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural
+//!   parameters (Cholesky, so a Hessian that is not positive definite is detected); the
+//!   standard errors are the square roots of its diagonal.
 //! - **Convergence** is checked: a fit whose gradient is not small is
 //!   [`FitError::NoConvergence`], with the best parameters reached; never a silently wrong answer.
 
@@ -48,7 +51,7 @@ pub use sbg::{CohortFitError, fit_sbg, fit_sbg_cohorts};
 
 use data::{Data, Merger, thread_count};
 use families::{BgFamily, Family, GammaGammaFamily, MbgFamily, ParetoFamily, params4};
-use hessian::standard_errors;
+use hessian::{covariance, standard_errors};
 pub use optimizer::MAX_LINE_SEARCH_STEPS;
 use optimizer::{LOG_PARAM_LIMIT, Objective, Step, Stopped, minimize};
 pub use threads::CHUNK_ROWS;
@@ -56,7 +59,9 @@ pub use threads::CHUNK_ROWS;
 /// How to fit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FitOptions {
-    /// L2 penalty on the (time-scaled) parameters, as lifetimes' `penalizer_coef`; ≥ 0.
+    /// L2 penalty on the parameters in lifetimes' time scale (the largest age is 1), as
+    /// lifetimes' `penalizer_coef`; ≥ 0. As lifetimes, Pareto/NBD's is relative to the summed
+    /// log-likelihood (the others': to the mean), so it acts as `penalizer / rows`.
     pub penalizer: f64,
     /// Most BFGS iterations before [`FitError::NoConvergence`].
     pub max_iterations: u64,
@@ -86,9 +91,15 @@ pub struct Fitted<M> {
     pub model: M,
     /// Its parameters, lifetimes' order (`r, alpha, a, b` / `r, alpha, s, beta` / `p, q, v`).
     pub params: Vec<f64>,
-    /// Standard errors of `params` from the inverse Hessian; `None` when the Hessian is not
-    /// positive definite (a flat or degenerate likelihood).
+    /// Standard errors of `params`: the square roots of the diagonal of `covariance`; `None`
+    /// with it.
     pub standard_errors: Option<Vec<f64>>,
+    /// The covariance matrix of `params` (one row per parameter, `params`' order): the
+    /// inverse of the Hessian of `−Σ wᵢ LLᵢ` (the summed weighted log-likelihood, without the
+    /// penalty) in the natural parameters at the optimum. `None` when that Hessian is not
+    /// positive definite (only for a penalized fit: without a penalizer that is
+    /// [`FitError::Degenerate`]).
+    pub covariance: Option<Vec<Vec<f64>>>,
     /// The weighted log-likelihood `Σ wᵢ LLᵢ` at the optimum (without the penalty).
     pub log_likelihood: f64,
     /// BFGS iterations used.
@@ -303,17 +314,41 @@ struct Penalized<'a, F: Family> {
     penalizer: f64,
 }
 
+/// lifetimes scales times so that the largest age is 1 and penalizes the parameters in those
+/// units; the optimizer scales it to 10 (so that α and β are of order 1). A time parameter
+/// (α, β) in lifetimes' units is ours times this ratio.
+const LIFETIMES_TIME_RATIO: f64 = 0.1;
+
+/// The weight of parameter `i`'s square in the penalty `Σ cᵢ pᵢ²` (our scaled parameters), so
+/// that the penalty is lifetimes' `Σ pᵢ²` in its units: `0.1² = 0.01` for a time parameter.
+fn penalty_weight<F: Family>(i: usize) -> f64 {
+    if F::TIME_PARAMS.contains(&i) {
+        LIFETIMES_TIME_RATIO * LIFETIMES_TIME_RATIO
+    } else {
+        1.0
+    }
+}
+
+/// `Σ cᵢ pᵢ²` of the log-parameters `theta`: the penalty as lifetimes computes it.
+fn penalty<F: Family>(theta: &[f64]) -> f64 {
+    theta
+        .iter()
+        .enumerate()
+        .map(|(i, t)| penalty_weight::<F>(i) * super::math::exp(2.0 * t))
+        .sum()
+}
+
 impl<F: Family> Objective for Penalized<'_, F> {
     fn evaluate(&self, theta: &[f64], gradient: &mut [f64]) -> Result<f64, ChurnError> {
         let params: Vec<f64> = theta.iter().map(|t| super::math::exp(*t)).collect();
         let mut grad = vec![0.0; F::N];
         let ll = self.family.ll_grad(self.data, &params, Some(&mut grad))?;
-        let penalty: f64 = params.iter().map(|p| p * p).sum();
-        // d/dθ = p · d/dp, for −LL/W + λ Σ p².
-        for ((out, g), p) in gradient.iter_mut().zip(&grad).zip(&params) {
-            *out = p * (-g / self.data.total_weight + 2.0 * self.penalizer * p);
+        // d/dθ = p · d/dp, for −LL/W + λ Σ cᵢ pᵢ².
+        for (i, ((out, g), p)) in gradient.iter_mut().zip(&grad).zip(&params).enumerate() {
+            *out = p
+                * (-g / self.data.total_weight + 2.0 * self.penalizer * penalty_weight::<F>(i) * p);
         }
-        Ok(-ll / self.data.total_weight + self.penalizer * penalty)
+        Ok(-ll / self.data.total_weight + self.penalizer * penalty::<F>(theta))
     }
 }
 
@@ -337,6 +372,7 @@ fn natural<F: Family>(theta: &[f64], scale: f64) -> Vec<f64> {
 struct Solution {
     params: Vec<f64>,
     standard_errors: Option<Vec<f64>>,
+    covariance: Option<Vec<Vec<f64>>>,
     log_likelihood: f64,
     iterations: u64,
 }
@@ -390,8 +426,7 @@ fn fit_family<F: Family>(
             .map(|(x, w)| x * w)
             .sum::<f64>();
     let ll_of = |theta: &[f64], value: f64| {
-        let penalty: f64 = theta.iter().map(|t| super::math::exp(2.0 * t)).sum();
-        -(value - options.penalizer * penalty) * data.total_weight + unit_offset
+        -(value - options.penalizer * penalty::<F>(theta)) * data.total_weight + unit_offset
     };
     let outcome = minimize(
         &objective,
@@ -438,13 +473,14 @@ fn fit_family<F: Family>(
     let log_likelihood = family
         .ll_grad(&original, &params, None)
         .map_err(FitError::Numeric)?;
-    let errors = standard_errors(family, &original, &params);
-    if errors.is_none() && options.penalizer == 0.0 {
+    let covariance = covariance(family, &original, &params);
+    if covariance.is_none() && options.penalizer == 0.0 {
         return Err(FitError::Degenerate);
     }
     Ok(Solution {
         params,
-        standard_errors: errors,
+        standard_errors: covariance.as_deref().and_then(standard_errors),
+        covariance,
         log_likelihood,
         iterations: outcome.iterations,
     })
@@ -477,6 +513,7 @@ pub fn fit_purchase_model(
             model,
             params: fitted.params,
             standard_errors: fitted.standard_errors,
+            covariance: fitted.covariance,
             log_likelihood: fitted.log_likelihood,
             iterations: fitted.iterations,
             distinct_rows: fitted.distinct_rows,
@@ -491,7 +528,13 @@ pub fn fit_purchase_model(
         PurchaseModelKind::BgNbd => fit_family(&BgFamily, &data, options, observer),
         PurchaseModelKind::ModifiedBgNbd => fit_family(&MbgFamily, &data, options, observer),
         PurchaseModelKind::ParetoNbd => {
-            fit_family(&ParetoFamily, &data.with_pairs(), options, observer)
+            // lifetimes' Pareto/NBD objective is −Σ wᵢ LLᵢ / mean(w) + λ Σ p² (a sum, where
+            // its other models take a mean): the same optimum as ours with λ / n, n the rows.
+            let pareto = FitOptions {
+                penalizer: options.penalizer / frequency.len() as f64,
+                ..options.clone()
+            };
+            fit_family(&ParetoFamily, &data.with_pairs(), &pareto, observer)
         }
         // Fitted above.
         PurchaseModelKind::BetaGeoBetaBinom => return Err(FitError::InvalidOption),
@@ -502,6 +545,7 @@ pub fn fit_purchase_model(
         model,
         params: solution.params,
         standard_errors: solution.standard_errors,
+        covariance: solution.covariance,
         log_likelihood: solution.log_likelihood,
         iterations: solution.iterations,
         distinct_rows,
@@ -518,6 +562,7 @@ fn typed<M>(
         model,
         params: fitted.params,
         standard_errors: fitted.standard_errors,
+        covariance: fitted.covariance,
         log_likelihood: fitted.log_likelihood,
         iterations: fitted.iterations,
         distinct_rows: fitted.distinct_rows,
@@ -645,6 +690,7 @@ pub fn fit_gamma_gamma_observed(
     let Solution {
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
     } = fit_family(&GammaGammaFamily, &data, options, observer)?;
@@ -656,6 +702,7 @@ pub fn fit_gamma_gamma_observed(
         model,
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
         distinct_rows: data.len(),

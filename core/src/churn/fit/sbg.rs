@@ -59,6 +59,7 @@ pub fn fit_sbg(
     let Solution {
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
     } = fit_family(&SbgFamily, &data, options, &mut Unobserved)?;
@@ -70,6 +71,7 @@ pub fn fit_sbg(
         model,
         params,
         standard_errors,
+        covariance,
         log_likelihood,
         iterations,
         distinct_rows: data.len(),
