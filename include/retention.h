@@ -2119,7 +2119,9 @@ extern "C" {
  * `RTN_CARD_GENERATION_EXHAUSTED`); the account's statuses of `rtn_account_earn`
  * (`RTN_ACCOUNT_DATE_OUT_OF_RANGE`, `RTN_ACCOUNT_INVALID_EVENT_ID`,
  * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`, `RTN_OVERFLOW`). The card is worked out first: when both
- * would fail, the card's status is returned.
+ * would fail, the card's status is returned. `RTN_CARD_DAILY_LIMIT_REACHED` refuses the whole
+ * sale, points included: to apply the points and the stamps that fit, and learn how many were
+ * refused, call `rtn_outcome_apply_within_daily_limit`.
  *
  * # Safety
  * `outcome`, `card` and `account` must be NULL or valid; `card_out` and `account_out` NULL or
@@ -2132,6 +2134,33 @@ rtn_status rtn_outcome_apply(const struct rtn_outcome *outcome,
                              int16_t utc_offset_minutes,
                              struct rtn_card *card_out,
                              struct rtn_account *account_out);
+
+/**
+ * As `rtn_outcome_apply`, except that a card whose daily stamp limit cannot take all of the
+ * sale's stamps for its program gets the stamps it still takes today, and the number refused
+ * is written to `*refused_stamps_out`, instead of the whole sale being refused
+ * (`RTN_CARD_DAILY_LIMIT_REACHED`): the account still earns every point. Four coffees with a
+ * daily limit of 3 (none yet today): 3 stamps, all the points, `*refused_stamps_out` = 1. With
+ * every stamp accepted, or no card, `*refused_stamps_out` is 0. A card that takes no more
+ * stamps today is written back unchanged with every stamp refused; it does not remember the
+ * sale, so apply a sale once, on its own day (a repeat the same day changes nothing).
+ * Outputs, aliasing and all-or-nothing for every other error as `rtn_outcome_apply`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`outcome` or `refused_stamps_out` NULL, or an
+ * output missing for a given input); the other statuses of `rtn_outcome_apply` except
+ * `RTN_CARD_DAILY_LIMIT_REACHED`. On error nothing is written.
+ *
+ * # Safety
+ * As `rtn_outcome_apply`; `refused_stamps_out` NULL or valid for a write.
+ */
+rtn_status rtn_outcome_apply_within_daily_limit(const struct rtn_outcome *outcome,
+                                                const struct rtn_card *card,
+                                                const struct rtn_account *account,
+                                                int64_t now,
+                                                int16_t utc_offset_minutes,
+                                                struct rtn_card *card_out,
+                                                struct rtn_account *account_out,
+                                                uint16_t *refused_stamps_out);
 
 /**
  * Applies the return described by `*clawback` (from `rtn_rules_refund`), made as event

@@ -265,6 +265,12 @@ static void apply(void) {
             play(s->account_events, s->account_event_count, NULL, a, 0);
         }
         PROBE(rtn_outcome_apply, s->error, &outcome, c, a, s->context.now, 0, c, a);
+        if (s->error == RTN_CARD_DAILY_LIMIT_REACHED) {
+            /* The same sale with the stamps that fit: nothing refused as a whole. */
+            uint16_t refused;
+            PROBE(rtn_outcome_apply_within_daily_limit, RTN_OK, &outcome, c, a, s->context.now, 0,
+                  c, a, &refused);
+        }
         if (s->error != RTN_OK) continue;
         play(s->between_card, s->between_card_count, c, NULL, s->card_program.program);
         play(s->between_account, s->between_account_count, NULL, a, 0);
