@@ -212,9 +212,9 @@ pub unsafe extern "C" fn rtn_churn_model_describe(
 /// in the rule document; `rtn_churn_model_hash`).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
-/// length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); `RTN_SEAL_REQUIRED` (a tagged model: load
-/// it with `rtn_churn_model_load_tagged`); the decode errors `RTN_DECODE_TRUNCATED`,
-/// `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+/// length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
+/// `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND` (another kind,
+/// a tagged model among them: load it with `rtn_churn_model_load_tagged`),
 /// `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
 /// `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
 /// increasing, ...). On error `*model_out` is unchanged.

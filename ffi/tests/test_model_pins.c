@@ -117,7 +117,7 @@ static void a_tagged_model_needs_its_key(void) {
     CHECK_STATUS(rtn_churn_model_load_tagged(tagged, tagged_len, KEY, sizeof KEY, NULL),
                  RTN_NULL_PARAMETER);
     /* Each loader refuses the other kind. */
-    CHECK_STATUS(rtn_churn_model_load(tagged, tagged_len, &other), RTN_SEAL_REQUIRED);
+    CHECK_STATUS(rtn_churn_model_load(tagged, tagged_len, &other), RTN_DECODE_WRONG_KIND);
     CHECK_STATUS(rtn_churn_model_load_tagged(pareto()->blob, pareto()->blob_len, KEY, sizeof KEY,
                                              &other),
                  RTN_DECODE_WRONG_KIND);

@@ -127,11 +127,11 @@ class ChurnModel:
         anyone can edit a parameter and recompute it. Tag models in production.
 
         Raises :class:`~retention.DecodeError` for a blob that is truncated, not a model blob,
-        of an unsupported version, corrupt (checksum), holds a value out of range, or is
-        untagged while a key was given (``RTN_DECODE_WRONG_KIND``);
+        of an unsupported version, corrupt (checksum), holds a value out of range, or is tagged
+        while no key was given or untagged while one was (``RTN_DECODE_WRONG_KIND``);
         :class:`~retention.AuthenticationError` for a tag that does not verify (another key, an
-        edited blob); :class:`~retention.ValidationError` for a tagged blob without a key
-        (``RTN_SEAL_REQUIRED``) or a key shorter than 16 bytes (``RTN_KEY_TOO_SHORT``);
+        edited blob); :class:`~retention.ValidationError` for a key shorter than 16 bytes
+        (``RTN_KEY_TOO_SHORT``);
         ``TypeError`` for anything but bytes, bytearray or memoryview.
         """
         if not isinstance(blob, (bytes, bytearray, memoryview)):

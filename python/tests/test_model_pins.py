@@ -53,9 +53,9 @@ def test_a_tagged_model_needs_its_key() -> None:
     with pytest.raises(retention.AuthenticationError) as error:
         ChurnModel.from_bytes(tagged, key=bytes(31) + b"\x01")
     assert error.value.code_name == "RTN_DECODE_BAD_TAG"
-    with pytest.raises(retention.ValidationError) as error:
+    with pytest.raises(retention.DecodeError) as error:
         ChurnModel.from_bytes(tagged)
-    assert error.value.code_name == "RTN_SEAL_REQUIRED"
+    assert error.value.code_name == "RTN_DECODE_WRONG_KIND"
     with pytest.raises(retention.DecodeError) as error:
         ChurnModel.from_bytes(MODEL.to_bytes(), key=KEY)
     assert error.value.code_name == "RTN_DECODE_WRONG_KIND"

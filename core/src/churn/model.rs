@@ -650,12 +650,9 @@ impl ChurnModel {
     /// horizon, a spend model only with daily periods. A value out of range is
     /// `DecodeError::OutOfRange`.
     ///
-    /// A tagged blob ([`Kind::ModelTagged`]) is [`DecodeError::SealRequired`] here: read it
-    /// with [`ChurnModel::decode_tagged`] and the key.
+    /// A tagged blob ([`Kind::ModelTagged`]) is [`DecodeError::WrongKind`] here: read it with
+    /// [`ChurnModel::decode_tagged`] and the key.
     pub fn decode(blob: &[u8]) -> Result<ChurnModel, DecodeError> {
-        if envelope::Header::peek(blob).is_ok_and(|header| header.kind == Kind::ModelTagged) {
-            return Err(DecodeError::SealRequired);
-        }
         let wire: Wire = envelope::decode(blob, Kind::Model, None)?;
         ChurnModel::try_from(wire).map_err(|_| DecodeError::OutOfRange)
     }
@@ -956,7 +953,10 @@ mod tests {
         // Each reader refuses the other kind; a short key is refused before any check.
         assert_eq!(
             ChurnModel::decode(&buf[..used]),
-            Err(DecodeError::SealRequired)
+            Err(DecodeError::WrongKind {
+                expected: Kind::Model,
+                found: Kind::ModelTagged
+            })
         );
         assert_eq!(
             ChurnModel::decode_tagged(&plain[..plain_len], &key),
