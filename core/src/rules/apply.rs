@@ -207,23 +207,7 @@ impl Outcome {
         account: Option<&Account>,
         today: Day,
     ) -> Result<Applied, ApplyError> {
-        let id = self.event;
-        settle(
-            &self.stamps,
-            self.points,
-            card,
-            account,
-            today,
-            Events {
-                stamp: |program, stamps| CardEvent::Stamp {
-                    id,
-                    program,
-                    stamps,
-                },
-                account: |points| AccountEvent::Earn { id, points },
-                within_daily_limit: false,
-            },
-        )
+        self.settle_sale(card, account, today, false)
     }
 
     /// As [`Outcome::apply`], except that a card whose daily stamp limit
@@ -268,6 +252,17 @@ impl Outcome {
         account: Option<&Account>,
         today: Day,
     ) -> Result<Applied, ApplyError> {
+        self.settle_sale(card, account, today, true)
+    }
+
+    /// The body of both: one instance of `settle` for sales (firmware flash).
+    fn settle_sale(
+        &self,
+        card: Option<&Card>,
+        account: Option<&Account>,
+        today: Day,
+        within_daily_limit: bool,
+    ) -> Result<Applied, ApplyError> {
         let id = self.event;
         settle(
             &self.stamps,
@@ -282,7 +277,7 @@ impl Outcome {
                     stamps,
                 },
                 account: |points| AccountEvent::Earn { id, points },
-                within_daily_limit: true,
+                within_daily_limit,
             },
         )
     }
