@@ -119,6 +119,16 @@
 #define RTN_CHURN_MODEL_MAX_LEN 196
 
 /**
+ * The longest tagged churn model blob (`rtn_churn_model_load_tagged`), in bytes: 16 more.
+ */
+#define RTN_CHURN_MODEL_TAGGED_MAX_LEN 212
+
+/**
+ * Bytes of a churn model's hash (`rtn_churn_model_hash`), the pin a rule set names.
+ */
+#define RTN_CHURN_MODEL_HASH_LEN 32
+
+/**
  * Words of `rtn_churn_model` storage.
  */
 #define RTN_CHURN_MODEL_STORAGE_WORDS 40
@@ -284,6 +294,11 @@
 #define RTN_KIND_MODEL 48
 
 /**
+ * Kind byte: a churn model tagged with the operator's key (16-byte tag, empty context).
+ */
+#define RTN_KIND_MODEL_TAGGED 49
+
+/**
  * The highest NPS score (scores are 0..=10).
  */
 #define RTN_FEEDBACK_MAX_SCORE 10
@@ -406,7 +421,7 @@
 /**
  * The largest rule-set blob in bytes (envelope and signature included).
  */
-#define RTN_RULE_SET_MAX_LEN 13119
+#define RTN_RULE_SET_MAX_LEN 13151
 
 /**
  * Bytes of an operator's Ed25519 public key (`rtn_rule_set_load`).
@@ -744,6 +759,12 @@ enum rtn_status
      * A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
      */
     RTN_FEEDBACK_INVALID_CHANNEL = 244,
+    /**
+     * The rule set pins a churn model (`model_pin`) and the sale's churn risk comes from
+     * another model, or names none: load the pinned model (its hash is the pin) and pass its
+     * hash with the risk. Nothing was evaluated.
+     */
+    RTN_RULES_CHURN_MODEL_NOT_PINNED = 250,
     /**
      * A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
      * outside 1..=65535.
@@ -1796,6 +1817,15 @@ typedef struct rtn_rule_set_info {
      * Rules in the set.
      */
     uint8_t rule_count;
+    /**
+     * True when the set pins a churn model (`model_pin` holds its hash).
+     */
+    bool has_model_pin;
+    /**
+     * The hash of the churn model the set's churn conditions were written for
+     * (`rtn_churn_model_hash`), or all zero when `has_model_pin` is false.
+     */
+    uint8_t model_pin[RTN_RULE_SET_HASH_LEN];
 } rtn_rule_set_info;
 
 /**
@@ -1858,6 +1888,13 @@ typedef struct rtn_rules_context {
      * Coupons the customer presented (the first `coupon_count`).
      */
     uint32_t coupons[RTN_RULES_MAX_COUPONS];
+    /**
+     * The hash of the churn model that gave `churn_risk` (`rtn_churn_model_hash`), or all
+     * zero for none (`RTN_RULE_SET_HASH_LEN` = `RTN_CHURN_MODEL_HASH_LEN` bytes). A rule set
+     * that pins a model refuses a known risk unless this is its pin
+     * (`RTN_RULES_CHURN_MODEL_NOT_PINNED`); other rule sets ignore it.
+     */
+    uint8_t churn_model_hash[RTN_RULE_SET_HASH_LEN];
 } rtn_rules_context;
 
 /**
@@ -2098,7 +2135,9 @@ extern "C" {
  * `RTN_CARD_GENERATION_EXHAUSTED`); the account's statuses of `rtn_account_earn`
  * (`RTN_ACCOUNT_DATE_OUT_OF_RANGE`, `RTN_ACCOUNT_INVALID_EVENT_ID`,
  * `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`, `RTN_OVERFLOW`). The card is worked out first: when both
- * would fail, the card's status is returned.
+ * would fail, the card's status is returned. `RTN_CARD_DAILY_LIMIT_REACHED` refuses the whole
+ * sale, points included: to apply the points and the stamps that fit, and learn how many were
+ * refused, call `rtn_outcome_apply_within_daily_limit`.
  *
  * # Safety
  * `outcome`, `card` and `account` must be NULL or valid; `card_out` and `account_out` NULL or
@@ -2111,6 +2150,33 @@ rtn_status rtn_outcome_apply(const struct rtn_outcome *outcome,
                              int16_t utc_offset_minutes,
                              struct rtn_card *card_out,
                              struct rtn_account *account_out);
+
+/**
+ * As `rtn_outcome_apply`, except that a card whose daily stamp limit cannot take all of the
+ * sale's stamps for its program gets the stamps it still takes today, and the number refused
+ * is written to `*refused_stamps_out`, instead of the whole sale being refused
+ * (`RTN_CARD_DAILY_LIMIT_REACHED`): the account still earns every point. Four coffees with a
+ * daily limit of 3 (none yet today): 3 stamps, all the points, `*refused_stamps_out` = 1. With
+ * every stamp accepted, or no card, `*refused_stamps_out` is 0. A card that takes no more
+ * stamps today is written back unchanged with every stamp refused; it does not remember the
+ * sale, so apply a sale once, on its own day (a repeat the same day changes nothing).
+ * Outputs, aliasing and all-or-nothing for every other error as `rtn_outcome_apply`.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`outcome` or `refused_stamps_out` NULL, or an
+ * output missing for a given input); the other statuses of `rtn_outcome_apply` except
+ * `RTN_CARD_DAILY_LIMIT_REACHED`. On error nothing is written.
+ *
+ * # Safety
+ * As `rtn_outcome_apply`; `refused_stamps_out` NULL or valid for a write.
+ */
+rtn_status rtn_outcome_apply_within_daily_limit(const struct rtn_outcome *outcome,
+                                                const struct rtn_card *card,
+                                                const struct rtn_account *account,
+                                                int64_t now,
+                                                int16_t utc_offset_minutes,
+                                                struct rtn_card *card_out,
+                                                struct rtn_account *account_out,
+                                                uint16_t *refused_stamps_out);
 
 /**
  * Applies the return described by `*clawback` (from `rtn_rules_refund`), made as event
@@ -2342,11 +2408,19 @@ rtn_status rtn_churn_model_describe(const struct rtn_churn_model *model,
                                     struct rtn_churn_model_info *info_out);
 
 /**
- * Reads a churn model blob into `*model_out`, checking the envelope and every value.
+ * Reads an untagged churn model blob (`RTN_KIND_MODEL`) into `*model_out`, checking the
+ * envelope and every value.
+ *
+ * **Integrity against accidents only:** the CRC-32 catches a torn write or a bad read, not an
+ * edit — anyone can change a parameter and recompute the CRC, and the till then scores every
+ * customer with another model. In production, tag models with the operator's key and load
+ * them with `rtn_churn_model_load_tagged`, and pin the model in the rule set (`churn_model`
+ * in the rule document; `rtn_churn_model_hash`).
  *
  * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
  * length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
- * `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+ * `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND` (another kind,
+ * a tagged model among them: load it with `rtn_churn_model_load_tagged`),
  * `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
  * `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
  * increasing, ...). On error `*model_out` is unchanged.
@@ -2357,6 +2431,50 @@ rtn_status rtn_churn_model_describe(const struct rtn_churn_model *model,
 rtn_status rtn_churn_model_load(const uint8_t *blob,
                                 size_t blob_len,
                                 struct rtn_churn_model *model_out);
+
+/**
+ * Reads a tagged churn model blob (`RTN_KIND_MODEL_TAGGED`, at most
+ * `RTN_CHURN_MODEL_TAGGED_MAX_LEN` bytes) into `*model_out`: the checks of
+ * `rtn_churn_model_load`, plus its HMAC-SHA256 tag under the operator's `key` (`key_len` ≥
+ * `RTN_KEY_MIN_LEN` bytes; the tag's context is empty). Any edit of the blob, even with its
+ * CRC recomputed, is `RTN_DECODE_BAD_TAG`; an untagged model is `RTN_DECODE_WRONG_KIND`, so a
+ * till holding the key takes tagged models only.
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob`, `key` or `model_out` NULL);
+ * `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`);
+ * `RTN_KEY_TOO_SHORT`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
+ * `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND` (untagged, or another kind);
+ * `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`;
+ * `RTN_DECODE_BAD_TAG` (another key, an edited blob, or damage inside the tag);
+ * `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OUT_OF_RANGE`. On error `*model_out` is unchanged.
+ *
+ * # Safety
+ * `blob` must hold `blob_len` readable bytes and `key` `key_len`; a non-NULL `model_out` must
+ * be valid for writes.
+ */
+rtn_status rtn_churn_model_load_tagged(const uint8_t *blob,
+                                       size_t blob_len,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       struct rtn_churn_model *model_out);
+
+/**
+ * Writes the hash of the loaded model `*model` to `hash_out` (`RTN_CHURN_MODEL_HASH_LEN`
+ * bytes): the SHA-256 of its payload as the SDK writes it (the bytes between the blob's
+ * 6-byte header and its CRC; the same for the tagged and the untagged blob). It is the pin a
+ * rule set names (`churn_model` in the rule document): copy it into
+ * `rtn_rules_context.churn_model_hash` with every risk this model gives, since a pinned
+ * rule set refuses a risk without its model's hash (`RTN_RULES_CHURN_MODEL_NOT_PINNED`).
+ *
+ * Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (`*model` not loaded). On error
+ * `hash_out` is not written.
+ *
+ * # Safety
+ * `model` must be NULL or valid; `hash_out` NULL or valid for writes of
+ * `RTN_CHURN_MODEL_HASH_LEN` bytes.
+ */
+rtn_status rtn_churn_model_hash(const struct rtn_churn_model *model,
+                                uint8_t (*hash_out)[RTN_CHURN_MODEL_HASH_LEN]);
 
 /**
  * Starts an empty churn summary whose purchases collapse by `grain` (`RTN_CHURN_GRAIN_DAY`,
@@ -3026,6 +3144,8 @@ rtn_status rtn_rule_set_describe(const struct rtn_rule_set *rule_set,
  * `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (UTC offset beyond ±18:00);
  * `RTN_RULES_TOO_MANY_COUPONS`; `RTN_RULES_TOO_MANY_LINES`; `RTN_RULES_NEGATIVE_PRICE`;
  * `RTN_RULES_ZERO_QUANTITY`; `RTN_RULES_CHURN_RISK_OUT_OF_RANGE`;
+ * `RTN_RULES_CHURN_MODEL_NOT_PINNED` (the rule set pins a churn model and
+ * `context->churn_model_hash` is not its pin while `context->churn_risk` is known);
  * `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_INVALID_EVENT_ID` (`context->event.sequence`
  * 0: sales are numbered from 1, and `rtn_outcome_apply` would refuse it);
  * `RTN_RULES_TIME_OUT_OF_RANGE`; `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`;

@@ -88,11 +88,14 @@ pub enum Kind {
     Account = 0x21,
     /// A fitted churn / customer-value model.
     Model = 0x30,
+    /// A fitted churn model, tagged ([`LONG_TAG_LEN`]) with the operator's key and an empty
+    /// context: the same payload as [`Kind::Model`].
+    ModelTagged = 0x31,
 }
 
 impl Kind {
     /// Every kind, in byte order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Opaque,
         Kind::OpaqueTagged,
         Kind::RuleSet,
@@ -100,6 +103,7 @@ impl Kind {
         Kind::Card,
         Kind::Account,
         Kind::Model,
+        Kind::ModelTagged,
     ];
 
     /// The kind with byte value `byte`, if there is one.
@@ -113,6 +117,7 @@ impl Kind {
             0x20 => Some(Kind::Card),
             0x21 => Some(Kind::Account),
             0x30 => Some(Kind::Model),
+            0x31 => Some(Kind::ModelTagged),
             _ => None,
         }
     }
@@ -128,7 +133,7 @@ impl Kind {
     pub const fn tag_len(self) -> usize {
         match self {
             Kind::Card => SHORT_TAG_LEN,
-            Kind::OpaqueTagged | Kind::Customer | Kind::Account => LONG_TAG_LEN,
+            Kind::OpaqueTagged | Kind::Customer | Kind::Account | Kind::ModelTagged => LONG_TAG_LEN,
             Kind::Opaque | Kind::RuleSet | Kind::Model => 0,
         }
     }
@@ -163,6 +168,7 @@ impl Kind {
             Kind::Card => "card",
             Kind::Account => "account",
             Kind::Model => "model",
+            Kind::ModelTagged => "model-tagged",
         }
     }
 }

@@ -17,15 +17,16 @@ use crate::status::rtn_status;
 use crate::terminal::{local_day, rtn_event_id};
 
 /// Reads the optional card and account, runs `apply` on them, and writes both results only
-/// when it succeeded. `card_out` is required when `card` is given, `account_out` when
-/// `account` is; either may alias its input (read to the end before the writes).
+/// when it succeeded; gives the stamps the card's daily limit refused. `card_out` is required
+/// when `card` is given, `account_out` when `account` is; either may alias its input (read to
+/// the end before the writes).
 fn settle(
     card: In<'_, rtn_card>,
     account: In<'_, rtn_account>,
     card_out: Out<'_, rtn_card>,
     account_out: Out<'_, rtn_account>,
     apply: impl FnOnce(Option<&Card>, Option<&Account>) -> Result<Applied, rtn_status>,
-) -> Result<(), rtn_status> {
+) -> Result<u16, rtn_status> {
     let card_out = if card.is_null() {
         None
     } else {
@@ -64,7 +65,7 @@ fn settle(
     if let Some((out, account)) = account_write {
         out.init(account);
     }
-    Ok(())
+    Ok(applied.refused_stamps)
 }
 
 /// Applies the sale of `*outcome` to the customer's punch card and points account on `now`
@@ -90,7 +91,9 @@ fn settle(
 /// `RTN_CARD_GENERATION_EXHAUSTED`); the account's statuses of `rtn_account_earn`
 /// (`RTN_ACCOUNT_DATE_OUT_OF_RANGE`, `RTN_ACCOUNT_INVALID_EVENT_ID`,
 /// `RTN_ACCOUNT_TERMINAL_SLOTS_FULL`, `RTN_OVERFLOW`). The card is worked out first: when both
-/// would fail, the card's status is returned.
+/// would fail, the card's status is returned. `RTN_CARD_DAILY_LIMIT_REACHED` refuses the whole
+/// sale, points included: to apply the points and the stamps that fit, and learn how many were
+/// refused, call `rtn_outcome_apply_within_daily_limit`.
 ///
 /// # Safety
 /// `outcome`, `card` and `account` must be NULL or valid; `card_out` and `account_out` NULL or
@@ -124,6 +127,59 @@ pub unsafe extern "C" fn rtn_outcome_apply(
         settle(card, account, card_out, account_out, |card, account| {
             Ok(outcome.apply(card, account, today)?)
         })
+        .map(|_| ())
+    })
+}
+
+/// As `rtn_outcome_apply`, except that a card whose daily stamp limit cannot take all of the
+/// sale's stamps for its program gets the stamps it still takes today, and the number refused
+/// is written to `*refused_stamps_out`, instead of the whole sale being refused
+/// (`RTN_CARD_DAILY_LIMIT_REACHED`): the account still earns every point. Four coffees with a
+/// daily limit of 3 (none yet today): 3 stamps, all the points, `*refused_stamps_out` = 1. With
+/// every stamp accepted, or no card, `*refused_stamps_out` is 0. A card that takes no more
+/// stamps today is written back unchanged with every stamp refused; it does not remember the
+/// sale, so apply a sale once, on its own day (a repeat the same day changes nothing).
+/// Outputs, aliasing and all-or-nothing for every other error as `rtn_outcome_apply`.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`outcome` or `refused_stamps_out` NULL, or an
+/// output missing for a given input); the other statuses of `rtn_outcome_apply` except
+/// `RTN_CARD_DAILY_LIMIT_REACHED`. On error nothing is written.
+///
+/// # Safety
+/// As `rtn_outcome_apply`; `refused_stamps_out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_outcome_apply_within_daily_limit(
+    outcome: *const rtn_outcome,
+    card: *const rtn_card,
+    account: *const rtn_account,
+    now: i64,
+    utc_offset_minutes: i16,
+    card_out: *mut rtn_card,
+    account_out: *mut rtn_account,
+    refused_stamps_out: *mut u16,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the pointers are as the `# Safety` section above promises; each output may
+        // alias its input, which `settle` reads to the end before it writes.
+        let (outcome, card, account, card_out, account_out, refused_out) = unsafe {
+            (
+                In::new(outcome),
+                In::new(card),
+                In::new(account),
+                Out::new(card_out),
+                Out::new(account_out),
+                Out::new(refused_stamps_out),
+            )
+        };
+        let refused_out = refused_out.required()?;
+        let outcome = outcome.value()?;
+        let used_for = TimeUse::settle(!card.is_null());
+        let today = local_day(now, utc_offset_minutes, Some(used_for))?;
+        let refused = settle(card, account, card_out, account_out, |card, account| {
+            Ok(outcome.apply_within_daily_limit(card, account, today)?)
+        })?;
+        refused_out.write(refused);
+        Ok(())
     })
 }
 
@@ -200,6 +256,7 @@ pub unsafe extern "C" fn rtn_clawback_apply(
         settle(card, account, card_out, account_out, |card, account| {
             Ok(clawback.apply(refund, card, account, today)?)
         })
+        .map(|_| ())
     })
 }
 

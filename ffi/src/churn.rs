@@ -5,11 +5,13 @@
 use core::mem::MaybeUninit;
 
 use retention_core::churn::model::{
-    ChurnModel, MODEL_MAX_LEN, PurchaseModel, PurchaseModelKind, Score,
+    ChurnModel, MODEL_HASH_LEN, MODEL_MAX_LEN, MODEL_TAGGED_MAX_LEN, PurchaseModel,
+    PurchaseModelKind, Score,
 };
 use retention_core::churn::risk::RiskBand;
 use retention_core::churn::summary::{ChurnSummary, Grain, TimeUnit};
 use retention_core::churn::{Observation, TransactionModel};
+use retention_core::envelope::Seal;
 use retention_core::money::Money;
 
 use crate::boundary;
@@ -23,6 +25,10 @@ use crate::terminal::local_day;
 
 /// The longest churn model blob, in bytes.
 pub const RTN_CHURN_MODEL_MAX_LEN: usize = 196;
+/// The longest tagged churn model blob (`rtn_churn_model_load_tagged`), in bytes: 16 more.
+pub const RTN_CHURN_MODEL_TAGGED_MAX_LEN: usize = 212;
+/// Bytes of a churn model's hash (`rtn_churn_model_hash`), the pin a rule set names.
+pub const RTN_CHURN_MODEL_HASH_LEN: usize = 32;
 /// Words of `rtn_churn_model` storage.
 pub const RTN_CHURN_MODEL_STORAGE_WORDS: usize = 40;
 /// Words of `rtn_churn_summary` storage.
@@ -61,6 +67,10 @@ pub const RTN_CHURN_BAND_CRITICAL: u8 = 3;
 // cbindgen copies literals; these asserts keep them equal to the core's values and codes.
 const _: () = {
     assert!(RTN_CHURN_MODEL_MAX_LEN == MODEL_MAX_LEN);
+    assert!(RTN_CHURN_MODEL_TAGGED_MAX_LEN == MODEL_TAGGED_MAX_LEN);
+    assert!(RTN_CHURN_MODEL_HASH_LEN == MODEL_HASH_LEN);
+    #[cfg(feature = "rules")]
+    assert!(RTN_CHURN_MODEL_HASH_LEN == crate::rules::RTN_RULE_SET_HASH_LEN);
     assert!(RTN_CHURN_MAX_RISK == retention_core::churn::risk::MAX_RISK);
     assert!(RTN_CHURN_GRAIN_DAY == Grain::Day.code());
     assert!(RTN_CHURN_GRAIN_WEEK == Grain::Week.code());
@@ -192,11 +202,19 @@ pub unsafe extern "C" fn rtn_churn_model_describe(
     })
 }
 
-/// Reads a churn model blob into `*model_out`, checking the envelope and every value.
+/// Reads an untagged churn model blob (`RTN_KIND_MODEL`) into `*model_out`, checking the
+/// envelope and every value.
+///
+/// **Integrity against accidents only:** the CRC-32 catches a torn write or a bad read, not an
+/// edit — anyone can change a parameter and recompute the CRC, and the till then scores every
+/// customer with another model. In production, tag models with the operator's key and load
+/// them with `rtn_churn_model_load_tagged`, and pin the model in the rule set (`churn_model`
+/// in the rule document; `rtn_churn_model_hash`).
 ///
 /// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob` or `model_out` NULL); `RTN_INVALID_ARGUMENT` (a
 /// length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`); the decode errors `RTN_DECODE_TRUNCATED`,
-/// `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND`,
+/// `RTN_DECODE_BAD_MAGIC`, `RTN_DECODE_UNKNOWN_KIND`, `RTN_DECODE_WRONG_KIND` (another kind,
+/// a tagged model among them: load it with `rtn_churn_model_load_tagged`),
 /// `RTN_DECODE_UNSUPPORTED_VERSION`, `RTN_DECODE_LENGTH_MISMATCH`, `RTN_DECODE_BAD_CHECKSUM`,
 /// `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OUT_OF_RANGE` (a parameter out of its domain, thresholds not
 /// increasing, ...). On error `*model_out` is unchanged.
@@ -214,6 +232,79 @@ pub unsafe extern "C" fn rtn_churn_model_load(
         let (blob, model_out) = unsafe { (InSlice::new(blob, blob_len), Out::new(model_out)) };
         let model_out = model_out.required()?;
         model_out.init(ChurnModel::decode(blob.get()?)?);
+        Ok(())
+    })
+}
+
+/// Reads a tagged churn model blob (`RTN_KIND_MODEL_TAGGED`, at most
+/// `RTN_CHURN_MODEL_TAGGED_MAX_LEN` bytes) into `*model_out`: the checks of
+/// `rtn_churn_model_load`, plus its HMAC-SHA256 tag under the operator's `key` (`key_len` ≥
+/// `RTN_KEY_MIN_LEN` bytes; the tag's context is empty). Any edit of the blob, even with its
+/// CRC recomputed, is `RTN_DECODE_BAD_TAG`; an untagged model is `RTN_DECODE_WRONG_KIND`, so a
+/// till holding the key takes tagged models only.
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER` (`blob`, `key` or `model_out` NULL);
+/// `RTN_INVALID_ARGUMENT` (a length beyond `PTRDIFF_MAX`, such as `SIZE_MAX`);
+/// `RTN_KEY_TOO_SHORT`; `RTN_DECODE_TRUNCATED`; `RTN_DECODE_BAD_MAGIC`;
+/// `RTN_DECODE_UNKNOWN_KIND`; `RTN_DECODE_WRONG_KIND` (untagged, or another kind);
+/// `RTN_DECODE_UNSUPPORTED_VERSION`; `RTN_DECODE_LENGTH_MISMATCH`; `RTN_DECODE_BAD_CHECKSUM`;
+/// `RTN_DECODE_BAD_TAG` (another key, an edited blob, or damage inside the tag);
+/// `RTN_DECODE_PAYLOAD`; `RTN_DECODE_OUT_OF_RANGE`. On error `*model_out` is unchanged.
+///
+/// # Safety
+/// `blob` must hold `blob_len` readable bytes and `key` `key_len`; a non-NULL `model_out` must
+/// be valid for writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_model_load_tagged(
+    blob: *const u8,
+    blob_len: usize,
+    key: *const u8,
+    key_len: usize,
+    model_out: *mut rtn_churn_model,
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (blob, key, model_out) = unsafe {
+            (
+                InSlice::new(blob, blob_len),
+                InSlice::new(key, key_len),
+                Out::new(model_out),
+            )
+        };
+        let model_out = model_out.required()?;
+        let (blob, key) = (blob.get()?, key.get()?);
+        Seal::new(key, &[])?;
+        model_out.init(ChurnModel::decode_tagged(blob, key)?);
+        Ok(())
+    })
+}
+
+/// Writes the hash of the loaded model `*model` to `hash_out` (`RTN_CHURN_MODEL_HASH_LEN`
+/// bytes): the SHA-256 of its payload as the SDK writes it (the bytes between the blob's
+/// 6-byte header and its CRC; the same for the tagged and the untagged blob). It is the pin a
+/// rule set names (`churn_model` in the rule document): copy it into
+/// `rtn_rules_context.churn_model_hash` with every risk this model gives, since a pinned
+/// rule set refuses a risk without its model's hash (`RTN_RULES_CHURN_MODEL_NOT_PINNED`).
+///
+/// Returns `RTN_OK`; `RTN_NULL_PARAMETER`; `RTN_UNINITIALIZED` (`*model` not loaded). On error
+/// `hash_out` is not written.
+///
+/// # Safety
+/// `model` must be NULL or valid; `hash_out` NULL or valid for writes of
+/// `RTN_CHURN_MODEL_HASH_LEN` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rtn_churn_model_hash(
+    model: *const rtn_churn_model,
+    hash_out: *mut [u8; RTN_CHURN_MODEL_HASH_LEN],
+) -> rtn_status {
+    boundary::catch(|| {
+        // SAFETY: the pointers are as the `# Safety` section above promises.
+        let (model, hash_out) = unsafe { (In::new(model), Out::new(hash_out)) };
+        let hash_out = hash_out.required()?;
+        let model = model.value()?;
+        // A loaded model was decoded, so it encodes: an error here is a bug.
+        let hash = model.hash().map_err(|_| rtn_status::RTN_INTERNAL)?;
+        hash_out.write(hash);
         Ok(())
     })
 }

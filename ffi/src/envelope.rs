@@ -34,6 +34,8 @@ pub const RTN_KIND_CARD: u8 = 0x20;
 pub const RTN_KIND_ACCOUNT: u8 = 0x21;
 /// Kind byte: a churn model.
 pub const RTN_KIND_MODEL: u8 = 0x30;
+/// Kind byte: a churn model tagged with the operator's key (16-byte tag, empty context).
+pub const RTN_KIND_MODEL_TAGGED: u8 = 0x31;
 
 // cbindgen copies literals; these asserts keep them equal to the core's values.
 const _: () = {
@@ -50,6 +52,7 @@ const _: () = {
     assert!(RTN_KIND_CARD == Kind::Card.byte());
     assert!(RTN_KIND_ACCOUNT == Kind::Account.byte());
     assert!(RTN_KIND_MODEL == Kind::Model.byte());
+    assert!(RTN_KIND_MODEL_TAGGED == Kind::ModelTagged.byte());
 };
 
 /// The key and context that tag a blob and verify it. `key` must point to at least

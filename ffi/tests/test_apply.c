@@ -153,8 +153,84 @@ static void bad_input_writes_nothing(void) {
     CHECK(strcmp(rtn_status_str(RTN_APPLY_TOO_MANY_STAMPS), "RTN_APPLY_TOO_MANY_STAMPS") == 0);
 }
 
+/* Scenario 04's sale with rtn_outcome_apply_within_daily_limit: the card took 2 stamps this
+ * morning (limit 3), the sale brings 2 more and 7 points (2 coffees at 3.50). The card takes the
+ * 1 stamp that fits (3 in all, write counter 2), 1 is refused, and the account gets its 7 points
+ * (pending: 14 pending days). Then 4 coffees on fresh storage, limit 3: 3 stamps, all 14 points,
+ * 1 refused. */
+static void within_the_daily_limit_the_stamps_that_fit_and_all_points(void) {
+    const apply_scenario *s = &APPLY_SCENARIOS[3];
+    rtn_line four;
+    rtn_card_summary cs;
+    rtn_account_summary as;
+    rtn_outcome_summary summary;
+    uint16_t refused = 99;
+    CHECK(strcmp(s->name, "daily-limit-refuses-both") == 0);
+    CHECK_STATUS(rtn_rule_set_load(s->blob, s->blob_len, 0, NULL, &rule_set), RTN_OK);
+    CHECK_STATUS(rtn_customer_init(&customer), RTN_OK);
+    CHECK_STATUS(rtn_rules_evaluate(&rule_set, s->lines, s->line_count, &customer, &s->context,
+                                    &outcome),
+                 RTN_OK);
+    CHECK_STATUS(rtn_card_init(&s->card_program, &card), RTN_OK);
+    play(s->card_events, s->card_event_count, &card, NULL, s->card_program.program);
+    CHECK_STATUS(rtn_account_init(&s->account_program, &account), RTN_OK);
+    play(s->account_events, s->account_event_count, NULL, &account, 0);
+    memcpy(&card_before, &card, sizeof card);
+    memcpy(&account_before, &account, sizeof account);
+    /* Checked before anything is written. */
+    CHECK_STATUS(rtn_outcome_apply_within_daily_limit(&outcome, &card, &account, s->context.now, 0,
+                                                      &card, &account, NULL),
+                 RTN_NULL_PARAMETER);
+    CHECK_STATUS(rtn_outcome_apply_within_daily_limit(NULL, &card, &account, s->context.now, 0,
+                                                      &card, &account, &refused),
+                 RTN_NULL_PARAMETER);
+    CHECK(refused == 99);
+    CHECK(memcmp(&card_before, &card, sizeof card) == 0);
+    CHECK_STATUS(rtn_outcome_apply(&outcome, &card, &account, s->context.now, 0, &card, &account),
+                 RTN_CARD_DAILY_LIMIT_REACHED);
+    CHECK_STATUS(rtn_outcome_apply_within_daily_limit(&outcome, &card, &account, s->context.now, 0,
+                                                      &card, &account, &refused),
+                 RTN_OK);
+    CHECK(refused == 1);
+    CHECK_STATUS(rtn_card_summarize(&card, &cs), RTN_OK);
+    CHECK(cs.stamps == 3 && cs.write_counter == 2);
+    CHECK_STATUS(rtn_account_summarize(&account, s->context.now, 0, &as), RTN_OK);
+    CHECK(as.available == 40 && as.pending == 7 && as.debt == 0);
+    /* The same sale again changes nothing and refuses nothing more. */
+    CHECK_STATUS(rtn_outcome_apply_within_daily_limit(&outcome, &card, &account, s->context.now, 0,
+                                                      &card, &account, &refused),
+                 RTN_OK);
+    CHECK(refused == 0);
+    CHECK_STATUS(rtn_card_summarize(&card, &cs), RTN_OK);
+    CHECK(cs.stamps == 3 && cs.write_counter == 2);
+
+    four = s->lines[0];
+    four.quantity = 4;
+    CHECK_STATUS(rtn_rules_evaluate(&rule_set, &four, 1, &customer, &s->context, &outcome),
+                 RTN_OK);
+    CHECK_STATUS(rtn_outcome_summarize(&outcome, &summary), RTN_OK);
+    CHECK(summary.points == 14);
+    CHECK_STATUS(rtn_card_init(&s->card_program, &card), RTN_OK);
+    CHECK_STATUS(rtn_account_init(&s->account_program, &account), RTN_OK);
+    CHECK_STATUS(rtn_outcome_apply_within_daily_limit(&outcome, &card, &account, s->context.now, 0,
+                                                      &card, &account, &refused),
+                 RTN_OK);
+    CHECK(refused == 1);
+    CHECK_STATUS(rtn_card_summarize(&card, &cs), RTN_OK);
+    CHECK(cs.stamps == 3);
+    CHECK_STATUS(rtn_account_summarize(&account, s->context.now, 0, &as), RTN_OK);
+    CHECK(as.available == 0 && as.pending == 14);
+    /* No card: every point, nothing refused. */
+    CHECK_STATUS(rtn_account_init(&s->account_program, &account), RTN_OK);
+    CHECK_STATUS(rtn_outcome_apply_within_daily_limit(&outcome, NULL, &account, s->context.now, 0,
+                                                      NULL, &account, &refused),
+                 RTN_OK);
+    CHECK(refused == 0);
+}
+
 int main(void) {
     RUN(every_shared_scenario);
     RUN(bad_input_writes_nothing);
+    RUN(within_the_daily_limit_the_stamps_that_fit_and_all_points);
     return HARNESS_SUMMARY();
 }

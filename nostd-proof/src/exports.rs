@@ -3,7 +3,7 @@
 
 /// Function addresses; `#[used]` keeps them in the binary. Nothing reads them.
 #[allow(dead_code)]
-pub struct Exports(pub [*const (); 67]);
+pub struct Exports(pub [*const (); 70]);
 
 // SAFETY: the table is immutable and holds only function addresses.
 unsafe impl Sync for Exports {}
@@ -12,6 +12,7 @@ unsafe impl Sync for Exports {}
 #[used]
 pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_outcome_apply as *const (),
+    retention_ffi::rtn_outcome_apply_within_daily_limit as *const (),
     retention_ffi::rtn_clawback_apply as *const (),
     retention_ffi::rtn_card_init as *const (),
     retention_ffi::rtn_card_stamp as *const (),
@@ -26,6 +27,8 @@ pub static EXPORTS: Exports = Exports([
     retention_ffi::rtn_card_decode as *const (),
     retention_ffi::rtn_churn_model_describe as *const (),
     retention_ffi::rtn_churn_model_load as *const (),
+    retention_ffi::rtn_churn_model_load_tagged as *const (),
+    retention_ffi::rtn_churn_model_hash as *const (),
     retention_ffi::rtn_churn_summary_init as *const (),
     retention_ffi::rtn_churn_summary_record_purchase as *const (),
     retention_ffi::rtn_churn_score as *const (),

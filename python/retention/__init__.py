@@ -59,6 +59,7 @@ from .fitters import (
     ShiftedBetaGeoFitter,
 )
 from .model import MODEL_MAX_LEN as CHURN_MODEL_MAX_LEN
+from .model import MODEL_TAGGED_MAX_LEN as CHURN_MODEL_TAGGED_MAX_LEN
 from .model import ChurnModel
 from .transactions import calibration_and_holdout_data, summary_data_from_transaction_data
 
@@ -83,6 +84,7 @@ __all__ = [
     "ShiftedBetaGeoFitter",
     "ChurnModel",
     "CHURN_MODEL_MAX_LEN",
+    "CHURN_MODEL_TAGGED_MAX_LEN",
     "summary_data_from_transaction_data",
     "calibration_and_holdout_data",
     "feedback",

@@ -75,6 +75,7 @@ __all__ = [
     "CHURN_MODEL_BG_BB",
     "CHURN_MODEL_BG_NBD",
     "CHURN_MODEL_MAX_LEN",
+    "CHURN_MODEL_TAGGED_MAX_LEN",
     "CHURN_MODEL_MBG_NBD",
     "CHURN_MODEL_PARETO_NBD",
     "CHURN_RISK_BANDS",
@@ -518,6 +519,16 @@ class Outcome:
         """Puts this sale's points on the account and its stamps for the card's own program on
         the card; both or neither. Raises StateError, ValidationError, CapacityError,
         AmountOverflowError."""
+    def apply_within_daily_limit(
+        self,
+        card: Optional[PunchCard] = None,
+        account: Optional[PointsAccount] = None,
+        *,
+        today: date,
+    ) -> tuple[Optional[PunchCard], Optional[PointsAccount], int]:
+        """As ``apply``, but a card over its daily stamp limit gets the stamps that fit and the
+        account every point; returns ``(card, account, refused_stamps)``. Raises as ``apply``,
+        never for the daily limit."""
 
 @final
 class RuleSet:
@@ -535,6 +546,8 @@ class RuleSet:
     def public_key_of(signing_key: bytes) -> bytes: ...
     @property
     def hash(self) -> bytes: ...
+    @property
+    def model_pin(self) -> Optional[bytes]: ...
     @property
     def serial(self) -> int: ...
     @property
@@ -616,6 +629,7 @@ def _backtest(
     feedback_channel: Optional[npt.NDArray[np.uint8]] = None,
 ) -> dict[str, Any]: ...
 CHURN_MODEL_MAX_LEN: int
+CHURN_MODEL_TAGGED_MAX_LEN: int
 CHURN_MAX_CLV_MONTHS: int
 CHURN_MAX_SERIES_TERMS: int
 #: The largest frequency, recency or age a customer row may have (1e7 periods).
@@ -824,8 +838,10 @@ class _ChurnModel:
         rfm: Optional[_CutsIn] = None,
     ) -> _ChurnModel: ...
     @staticmethod
-    def from_bytes(blob: bytes) -> _ChurnModel: ...
-    def to_bytes(self) -> bytes: ...
+    def from_bytes(blob: bytes, key: Optional[bytes] = None) -> _ChurnModel: ...
+    def to_bytes(self, key: Optional[bytes] = None) -> bytes: ...
+    @property
+    def hash(self) -> bytes: ...
     @property
     def model(self) -> str: ...
     @property

@@ -30,6 +30,7 @@ class Kind(IntEnum):
     CARD = 0x20
     ACCOUNT = 0x21
     MODEL = 0x30
+    MODEL_TAGGED = 0x31
 
 class Header(NamedTuple):
     """A blob's header fields, read without verifying the blob."""

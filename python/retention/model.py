@@ -19,7 +19,7 @@ from . import _retention
 from .exceptions import ValidationError
 from ._columns import float_argument, float_columns, html_table, index_of, int_argument
 
-__all__ = ["ChurnModel", "MODEL_MAX_LEN", "BANDS", "SEGMENTS"]
+__all__ = ["ChurnModel", "MODEL_MAX_LEN", "MODEL_TAGGED_MAX_LEN", "BANDS", "SEGMENTS"]
 
 
 def _sequence(values: Any, name: str, length: int) -> list[Any]:
@@ -43,6 +43,9 @@ def _floats(values: Any, name: str) -> list[float]:
 
 #: The longest model blob, in bytes (``RTN_CHURN_MODEL_MAX_LEN`` in C).
 MODEL_MAX_LEN: int = _retention.CHURN_MODEL_MAX_LEN
+#: The longest tagged model blob (``to_bytes(key=...)``), in bytes: 16 more
+#: (``RTN_CHURN_MODEL_TAGGED_MAX_LEN`` in C).
+MODEL_TAGGED_MAX_LEN: int = _retention.CHURN_MODEL_TAGGED_MAX_LEN
 
 #: Risk band names by code (``RTN_CHURN_BAND_*`` in C).
 BANDS: tuple[str, ...] = _retention.CHURN_RISK_BANDS
@@ -112,18 +115,31 @@ class ChurnModel:
         )
 
     @classmethod
-    def from_bytes(cls, blob: Union[bytes, bytearray, memoryview]) -> ChurnModel:
+    def from_bytes(
+        cls, blob: Union[bytes, bytearray, memoryview], key: Optional[bytes] = None
+    ) -> ChurnModel:
         """Reads a model blob (``bytes``, ``bytearray`` or ``memoryview``), checking the
-        envelope and every value.
+        envelope and every value. With ``key`` (the operator's key, at least 16 bytes), the blob
+        must be tagged with it (:meth:`to_bytes` with ``key``), as ``rtn_churn_model_load_tagged``
+        reads it on a till.
+
+        Without a key, the CRC-32 guards against accidents only (a torn write, a bad read):
+        anyone can edit a parameter and recompute it. Tag models in production.
 
         Raises :class:`~retention.DecodeError` for a blob that is truncated, not a model blob,
-        of an unsupported version, corrupt (checksum), or holds a value out of range;
+        of an unsupported version, corrupt (checksum), holds a value out of range, or is tagged
+        while no key was given or untagged while one was (``RTN_DECODE_WRONG_KIND``);
+        :class:`~retention.AuthenticationError` for a tag that does not verify (another key, an
+        edited blob); :class:`~retention.ValidationError` for a key shorter than 16 bytes
+        (``RTN_KEY_TOO_SHORT``);
         ``TypeError`` for anything but bytes, bytearray or memoryview.
         """
         if not isinstance(blob, (bytes, bytearray, memoryview)):
             raise TypeError(f"blob must be bytes, bytearray or memoryview, not {type(blob).__name__}")
         model = cls.__new__(cls)
-        model._native = _retention._ChurnModel.from_bytes(bytes(blob))
+        model._native = _retention._ChurnModel.from_bytes(
+            bytes(blob), None if key is None else bytes(key)
+        )
         return model
 
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
@@ -144,9 +160,24 @@ class ChurnModel:
         ]
         return html_table("ChurnModel", rows)
 
-    def to_bytes(self) -> bytes:
-        """The model blob: at most :data:`MODEL_MAX_LEN` bytes, format in ``docs/formats.md``."""
-        return self._native.to_bytes()
+    def to_bytes(self, key: Optional[bytes] = None) -> bytes:
+        """The model blob: at most :data:`MODEL_MAX_LEN` bytes, format in ``docs/formats.md``.
+
+        With ``key`` (the operator's key, at least 16 bytes; 32 random bytes recommended), the
+        blob is tagged (kind 0x31, at most :data:`MODEL_TAGGED_MAX_LEN` bytes) with
+        HMAC-SHA256, as cards and accounts are: a till reads it with
+        ``rtn_churn_model_load_tagged`` and the same key, and refuses any edit of it. Raises
+        :class:`~retention.ValidationError` for a key shorter than 16 bytes.
+        """
+        return self._native.to_bytes(None if key is None else bytes(key))
+
+    @property
+    def hash(self) -> str:
+        """The model's identity, as 64 hexadecimal digits: the SHA-256 of its payload (the bytes
+        between the blob's 6-byte header and its CRC; the same tagged or not). Put it in a rule
+        document's ``churn_model`` field to pin the rule set to this model: a till then refuses
+        a churn risk from any other model (``RTN_RULES_CHURN_MODEL_NOT_PINNED``)."""
+        return bytes(self._native.hash).hex()
 
     @property
     def model(self) -> str:

@@ -136,3 +136,35 @@ def test_refund_of_an_unseen_sale_is_a_state_error() -> None:
     with pytest.raises(retention.StateError):
         outcome.refund([1]).apply((1, 2), None, account, today=dt.date(2024, 3, 5))
     assert outcome.apply(None, None, today=dt.date(2024, 3, 5)) == (None, None)
+
+
+def test_apply_within_daily_limit_gives_the_stamps_that_fit_and_every_point() -> None:
+    """Four coffees at 3.50 (a point per 1.00: 14 points, 4 stamps), a card limited to 3 stamps a
+    day with none yet today: ``apply`` refuses the sale; ``apply_within_daily_limit`` gives 3
+    stamps, all 14 points, and reports 1 refused. A second sale the same day (2 coffees, 7
+    points) finds the card full: no stamp, 2 refused, the points earned."""
+    rules = RuleSet.from_json(
+        json.dumps({"name": "coffee", "serial": 1, "programs": [{"id": 1, "stamps_needed": 10, "reward_value": 350}],
+                    "rules": [
+            {"id": 1, "name": "1 point per 1.00", "effect": {"points_per_amount": {"points": 1, "per": 100}}},
+            {"id": 2, "name": "a stamp per coffee", "effect": {"stamps": {"program": 1, "items": {"categories": [1]}}}},
+        ]})
+    )
+    today = dt.date(2024, 3, 5)
+    four = rules.evaluate([(1, 1, 4, 350)], at=1709640000, event=(1, 1))
+    assert four.points == 14
+    card, account = PunchCard(1, 10, 3, 0), PointsAccount(12, 0)
+    with pytest.raises(retention.StateError) as error:
+        four.apply(card, account, today=today)
+    assert error.value.code_name == "RTN_CARD_DAILY_LIMIT_REACHED"
+    card_1, account_1, refused = four.apply_within_daily_limit(card, account, today=today)
+    assert refused == 1
+    assert card_1 is not None and account_1 is not None
+    assert card_1.summary().stamps == 3
+    assert account_1.summary(today).available == 14
+    assert four.apply_within_daily_limit(card_1, account_1, today=today) == (card_1, account_1, 0)
+    two = rules.evaluate([(1, 1, 2, 350)], at=1709643600, event=(1, 2))
+    card_2, account_2, refused = two.apply_within_daily_limit(card_1, account_1, today=today)
+    assert refused == 2 and card_2 == card_1
+    assert account_2 is not None and account_2.summary(today).available == 21
+    assert four.apply_within_daily_limit(None, None, today=today) == (None, None, 0)

@@ -55,6 +55,8 @@ def test_kinds_are_the_format_bytes() -> None:
     assert int(Kind.CARD) == 0x20
     assert int(Kind.ACCOUNT) == 0x21
     assert int(Kind.MODEL) == 0x30
+    assert int(Kind.MODEL_TAGGED) == 0x31
+    assert envelope.tag_len(Kind.MODEL_TAGGED) == 16
     assert envelope.tag_len(Kind.CARD) == 8
     assert envelope.tag_len(Kind.ACCOUNT) == 16
     assert envelope.tag_len(Kind.OPAQUE) == 0

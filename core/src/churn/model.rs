@@ -29,6 +29,7 @@
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::bg_bb::{BetaGeoBetaBinom, MAX_BG_BB_PERIODS};
 use super::bg_nbd::BgNbd;
@@ -40,12 +41,21 @@ use super::rfm::{RfmCuts, RfmScore, Segment};
 use super::risk::{RiskBand, RiskThresholds, churn_risk};
 use super::summary::{ChurnSummary, Grain, ObserveError, Periods, TimeUnit};
 use super::{ChurnError, Observation, TransactionModel};
-use crate::envelope::{self, DecodeError, EncodeError, Kind};
+use crate::envelope::{self, DecodeError, EncodeError, Kind, Seal};
 use crate::money::Money;
 use crate::time::Day;
 
 /// The longest model blob, envelope included, in bytes.
 pub const MODEL_MAX_LEN: usize = 196;
+
+/// The longest tagged model blob ([`Kind::ModelTagged`]), envelope and tag included, in bytes.
+pub const MODEL_TAGGED_MAX_LEN: usize = MODEL_MAX_LEN + envelope::LONG_TAG_LEN;
+
+/// Bytes of a model's hash ([`ChurnModel::hash`]), the pin a rule set names.
+pub const MODEL_HASH_LEN: usize = 32;
+
+/// The longest model payload (the postcard bytes between the envelope's header and CRC).
+const MODEL_MAX_PAYLOAD_LEN: usize = MODEL_MAX_LEN - envelope::OVERHEAD_LEN;
 
 /// The default horizon of [`Score::expected_purchases`] in days: a year of 52 weeks
 /// ([`TimeUnit::year`](super::summary::TimeUnit::year): 364 days, 52 weeks or 12 months).
@@ -639,9 +649,76 @@ impl ChurnModel {
     /// points finite and non-decreasing; for BG/BB, periods measured in the grain, a whole
     /// horizon, a spend model only with daily periods. A value out of range is
     /// `DecodeError::OutOfRange`.
+    ///
+    /// A tagged blob ([`Kind::ModelTagged`]) is [`DecodeError::WrongKind`] here: read it with
+    /// [`ChurnModel::decode_tagged`] and the key.
     pub fn decode(blob: &[u8]) -> Result<ChurnModel, DecodeError> {
         let wire: Wire = envelope::decode(blob, Kind::Model, None)?;
         ChurnModel::try_from(wire).map_err(|_| DecodeError::OutOfRange)
+    }
+
+    /// Writes the model as a [`Kind::ModelTagged`] blob into `out` (at most
+    /// [`MODEL_TAGGED_MAX_LEN`] bytes): the payload of [`ChurnModel::encode`], then the
+    /// envelope's HMAC-SHA256 tag under the operator's `key` (at least
+    /// [`MIN_KEY_LEN`](envelope::MIN_KEY_LEN) bytes) with an empty context, as cards and
+    /// accounts are tagged. Returns the length used.
+    ///
+    /// Errors: those of [`ChurnModel::encode`]; [`EncodeError::SealRequired`] for a key shorter
+    /// than [`MIN_KEY_LEN`](envelope::MIN_KEY_LEN).
+    pub fn encode_tagged(&self, key: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
+        self.check_discrete().map_err(|_| EncodeError::Serialize)?;
+        let seal = Seal::new(key, &[]).map_err(|_| EncodeError::SealRequired)?;
+        envelope::encode(Kind::ModelTagged, &Wire::from(*self), Some(seal), out)
+    }
+
+    /// Reads a tagged model blob ([`Kind::ModelTagged`]) written with `key`: the checks of
+    /// [`ChurnModel::decode`] plus the tag, so any edit of the blob (even with its CRC
+    /// recomputed) or another key is [`DecodeError::BadTag`]. An untagged blob
+    /// ([`Kind::Model`]) is [`DecodeError::WrongKind`]: a till holding a key accepts only
+    /// tagged models.
+    ///
+    /// Errors: those of [`ChurnModel::decode`]; [`DecodeError::BadTag`]; [`DecodeError::SealRequired`]
+    /// for a key shorter than [`MIN_KEY_LEN`](envelope::MIN_KEY_LEN).
+    ///
+    /// ```
+    /// use retention_core::churn::model::{ChurnModel, PurchaseModel, MODEL_TAGGED_MAX_LEN};
+    /// use retention_core::churn::pareto_nbd::ParetoNbd;
+    /// use retention_core::churn::summary::Periods;
+    /// use retention_core::envelope::DecodeError;
+    /// let model = ChurnModel::new(
+    ///     PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690)?),
+    ///     Periods::DAYS_IN_WEEKS,
+    /// );
+    /// let key = [0x42u8; 32];
+    /// let mut blob = [0u8; MODEL_TAGGED_MAX_LEN];
+    /// let used = model.encode_tagged(&key, &mut blob)?;
+    /// assert_eq!(ChurnModel::decode_tagged(&blob[..used], &key)?, model);
+    /// assert_eq!(
+    ///     ChurnModel::decode_tagged(&blob[..used], &[0x43u8; 32]),
+    ///     Err(DecodeError::BadTag)
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_tagged(blob: &[u8], key: &[u8]) -> Result<ChurnModel, DecodeError> {
+        let seal = Seal::new(key, &[]).map_err(|_| DecodeError::SealRequired)?;
+        let wire: Wire = envelope::decode(blob, Kind::ModelTagged, Some(seal))?;
+        ChurnModel::try_from(wire).map_err(|_| DecodeError::OutOfRange)
+    }
+
+    /// The model's identity, the pin a rule set names (`RuleSet::model_pin`): the SHA-256 of
+    /// its payload as [`ChurnModel::encode`] writes it — the postcard bytes between the
+    /// envelope's 6-byte header and its CRC, the same in the tagged and the untagged blob
+    /// (header, CRC and tag excluded). A decoded model hashes its re-encoded payload, so the
+    /// hash names the model's values, never a blob's spelling of them.
+    ///
+    /// Errors: [`EncodeError::Serialize`] for a model [`ChurnModel::encode`] refuses (a BG/BB
+    /// model whose periods do not measure in its grain); a decoded model always has a hash.
+    pub fn hash(&self) -> Result<[u8; MODEL_HASH_LEN], EncodeError> {
+        self.check_discrete().map_err(|_| EncodeError::Serialize)?;
+        let mut payload = [0u8; MODEL_MAX_PAYLOAD_LEN];
+        let written = postcard::to_slice(&Wire::from(*self), &mut payload)
+            .map_err(|_| EncodeError::Serialize)?;
+        Ok(Sha256::digest(written).into())
     }
 }
 
@@ -836,6 +913,123 @@ mod tests {
         assert_eq!(&buf[..6], &[0x52, 0x54, 0x01, 0x30, 52, 0x00]);
         assert_eq!(&buf[6..6 + 52], &payload);
         assert_eq!(ChurnModel::decode(&buf[..used]).unwrap(), model);
+    }
+
+    /// The smallest model of `pinned_bytes`, tagged: the same 52-byte payload in a
+    /// `ModelTagged` (0x31) envelope, its CRC-32 and its HMAC-SHA256 tag (key 0, 1, ..., 31,
+    /// empty context: the context-length byte 0) worked out independently with Python's zlib
+    /// and hmac; its hash is the SHA-256 of the payload (hashlib), the same as untagged.
+    #[test]
+    fn tagged_bytes_and_hash() {
+        let model = ChurnModel::new(
+            PurchaseModel::BgNbd(BgNbd::new(0.25, 4.0, 0.75, 2.5).unwrap()),
+            Periods::DAYS_IN_WEEKS,
+        );
+        let key: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let mut plain = [0u8; MODEL_MAX_LEN];
+        let plain_len = model.encode(&mut plain).unwrap();
+        let mut buf = [0u8; MODEL_TAGGED_MAX_LEN];
+        let used = model.encode_tagged(&key, &mut buf).unwrap();
+        assert_eq!(used, 6 + 52 + 4 + 16);
+        assert_eq!(&buf[..6], &[0x52, 0x54, 0x01, 0x31, 52, 0x00]);
+        assert_eq!(&buf[6..58], &plain[6..58]);
+        assert_eq!(&buf[58..62], &[0xc8, 0x0f, 0xdd, 0xb7]);
+        assert_eq!(
+            &buf[62..78],
+            &[
+                0x71, 0xfa, 0xbb, 0x4e, 0x3d, 0xf2, 0x24, 0x28, 0x5d, 0x00, 0x95, 0xb3, 0xc3, 0x79,
+                0x82, 0x69
+            ]
+        );
+        let hash: [u8; 32] = [
+            0xce, 0xc2, 0x44, 0x6c, 0x87, 0xd9, 0x14, 0xd4, 0x7c, 0xd0, 0xd7, 0xaa, 0x07, 0x4b,
+            0xeb, 0xbf, 0x81, 0x5a, 0xe0, 0xee, 0x09, 0x92, 0xb3, 0x91, 0xf5, 0xc6, 0x52, 0xbc,
+            0xd4, 0x3b, 0x17, 0x7c,
+        ];
+        assert_eq!(model.hash().unwrap(), hash);
+        let tagged = ChurnModel::decode_tagged(&buf[..used], &key).unwrap();
+        assert_eq!(tagged, model);
+        assert_eq!(tagged.hash().unwrap(), hash);
+        // Each reader refuses the other kind; a short key is refused before any check.
+        assert_eq!(
+            ChurnModel::decode(&buf[..used]),
+            Err(DecodeError::WrongKind {
+                expected: Kind::Model,
+                found: Kind::ModelTagged
+            })
+        );
+        assert_eq!(
+            ChurnModel::decode_tagged(&plain[..plain_len], &key),
+            Err(DecodeError::WrongKind {
+                expected: Kind::ModelTagged,
+                found: Kind::Model
+            })
+        );
+        assert_eq!(
+            ChurnModel::decode_tagged(&buf[..used], &key[..15]),
+            Err(DecodeError::SealRequired)
+        );
+        assert_eq!(
+            model.encode_tagged(&key[..15], &mut buf),
+            Err(EncodeError::SealRequired)
+        );
+        let mut other_key = key;
+        other_key[31] ^= 1;
+        assert_eq!(
+            ChurnModel::decode_tagged(&buf[..used], &other_key),
+            Err(DecodeError::BadTag)
+        );
+        assert_eq!(
+            model.encode_tagged(&key, &mut buf[..used - 1]),
+            Err(EncodeError::BufferTooSmall { needed: used })
+        );
+    }
+
+    /// Flips bit `bit` of `blob` and, when the bit is before the CRC, recomputes the CRC, as
+    /// anyone can.
+    fn flip_with_crc(blob: &[u8], bit: usize) -> Vec<u8> {
+        const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+        let mut edited = blob.to_vec();
+        edited[bit / 8] ^= 1 << (bit % 8);
+        let crc_at = blob.len() - envelope::LONG_TAG_LEN - envelope::CHECKSUM_LEN;
+        if bit / 8 < crc_at {
+            let crc = CRC32.checksum(&edited[..crc_at]).to_le_bytes();
+            edited[crc_at..crc_at + 4].copy_from_slice(&crc);
+        }
+        edited
+    }
+
+    /// Every single-bit edit of a tagged model, CRC recomputed, is refused; the untagged blob
+    /// of the same model, edited the same way, is accepted for some bits (the CRC guards
+    /// against accidents only, which is why the tag exists).
+    #[test]
+    fn every_bit_of_a_tagged_model_is_guarded() {
+        let model = ChurnModel::new(
+            PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap()),
+            Periods::DAYS_IN_WEEKS,
+        );
+        let key = [0x5au8; 32];
+        let mut buf = [0u8; MODEL_TAGGED_MAX_LEN];
+        let used = model.encode_tagged(&key, &mut buf).unwrap();
+        for bit in 0..used * 8 {
+            let edited = flip_with_crc(&buf[..used], bit);
+            assert!(
+                ChurnModel::decode_tagged(&edited, &key).is_err(),
+                "bit {bit} accepted"
+            );
+        }
+        // Untagged: the low mantissa bit of r (payload byte 1) changes the model, and with the
+        // CRC recomputed the blob still reads.
+        let mut plain = [0u8; MODEL_MAX_LEN];
+        let plain_len = model.encode(&mut plain).unwrap();
+        let mut edited = plain[..plain_len].to_vec();
+        edited[6 + 1] ^= 1;
+        let crc_at = plain_len - 4;
+        let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&edited[..crc_at]);
+        edited[crc_at..].copy_from_slice(&crc.to_le_bytes());
+        let swapped = ChurnModel::decode(&edited).unwrap();
+        assert_ne!(swapped, model);
+        assert_ne!(swapped.hash().unwrap(), model.hash().unwrap());
     }
 
     /// A BG/BB model: its variant is the fourth (3); the older three keep their numbers, so
@@ -1111,6 +1305,31 @@ mod tests {
                 other => panic!("{other:?}"),
             };
             assert_eq!(name, case["error"].as_str().unwrap());
+        }
+    }
+
+    proptest! {
+        // About 1,600 HMACs per case.
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// Tagged models round-trip; every single-bit edit (all bits), CRC recomputed, is
+        /// refused; the hash is the same tagged or not, and another model's differs.
+        #[test]
+        #[cfg_attr(miri, ignore)] // an HMAC per bit
+        fn tagged_models_refuse_every_bit_edit(model in any_model(), other in any_model()) {
+            let key = [0x3cu8; 32];
+            let mut buf = [0u8; MODEL_TAGGED_MAX_LEN];
+            let used = model.encode_tagged(&key, &mut buf).unwrap();
+            let decoded = ChurnModel::decode_tagged(&buf[..used], &key).unwrap();
+            prop_assert_eq!(decoded, model);
+            prop_assert_eq!(decoded.hash().unwrap(), model.hash().unwrap());
+            if model != other {
+                prop_assert_ne!(model.hash().unwrap(), other.hash().unwrap());
+            }
+            for bit in 0..used * 8 {
+                let edited = flip_with_crc(&buf[..used], bit);
+                prop_assert!(ChurnModel::decode_tagged(&edited, &key).is_err(), "bit {}", bit);
+            }
         }
     }
 

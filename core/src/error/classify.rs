@@ -279,6 +279,7 @@ impl Coded for EvalError {
             EvalError::ZeroQuantity { .. } => Code::RULES_ZERO_QUANTITY,
             EvalError::Overflow => Code::OVERFLOW,
             EvalError::ChurnRiskOutOfRange => Code::RULES_CHURN_RISK_OUT_OF_RANGE,
+            EvalError::ChurnModelNotPinned => Code::RULES_CHURN_MODEL_NOT_PINNED,
             EvalError::ChannelOutOfRange => Code::RULES_CHANNEL_OUT_OF_RANGE,
             EvalError::InvalidEventId => Code::RULES_INVALID_EVENT_ID,
             EvalError::Time(TimeError::InvalidOffset) => Code::INVALID_ARGUMENT,

@@ -274,6 +274,10 @@ codes! {
     FEEDBACK_INVALID_DAY = 243, Validation;
     /// A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
     FEEDBACK_INVALID_CHANNEL = 244, Validation;
+    /// The rule set pins a churn model (`model_pin`) and the sale's churn risk comes from
+    /// another model, or names none: load the pinned model (its hash is the pin) and pass its
+    /// hash with the risk. Nothing was evaluated.
+    RULES_CHURN_MODEL_NOT_PINNED = 250, Authentication;
 
     // 300–399: punch cards.
 
@@ -620,6 +624,11 @@ mod tests {
                 244,
                 "RTN_FEEDBACK_INVALID_CHANNEL",
             ),
+            (
+                Code::RULES_CHURN_MODEL_NOT_PINNED,
+                250,
+                "RTN_RULES_CHURN_MODEL_NOT_PINNED",
+            ),
             // The first host-only codes.
             (
                 Code::COLUMNS_LENGTH_MISMATCH,
@@ -631,8 +640,8 @@ mod tests {
         for (code, number, name) in pinned {
             assert_eq!((code.number(), code.name()), (number, name));
         }
-        // The C statuses of today: 92 codes (RTN_OK, 0, is not an error code), none host-only.
-        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 92);
+        // The C statuses of today: 93 codes (RTN_OK, 0, is not an error code), none host-only.
+        assert_eq!(Code::ALL.iter().filter(|c| !c.is_host_only()).count(), 93);
         assert!(
             Code::ALL
                 .iter()

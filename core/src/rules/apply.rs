@@ -63,6 +63,10 @@ pub struct Applied {
     /// Stamps for programs other than the card's (every program's when no card was given),
     /// untouched: apply them to the customer's other cards.
     pub other_programs: heapless::Vec<StampAward, MAX_PROGRAMS>,
+    /// Stamps for the card's program that its daily limit refused
+    /// ([`Outcome::apply_within_daily_limit`]); always 0 from [`Outcome::apply`] and
+    /// [`Clawback::apply`], which refuse the whole sale instead.
+    pub refused_stamps: u16,
 }
 
 /// Why an outcome or a clawback was not applied. Neither the card nor the account changed.
@@ -102,6 +106,9 @@ impl core::error::Error for ApplyError {}
 struct Events<S, A> {
     stamp: S,
     account: A,
+    /// Stamp only what the card's daily limit still allows, and report the rest, instead of
+    /// refusing the whole sale.
+    within_daily_limit: bool,
 }
 
 /// The shared body of both `apply`s: split the stamps by program, work out the card, then the
@@ -136,6 +143,7 @@ where
                 .map_err(|_| ApplyError::Card(CardError::Internal))?;
         }
     }
+    let mut refused_stamps = 0u16;
     let card = match card {
         None => None,
         Some(card) if for_card == 0 => Some(card.clone()),
@@ -145,10 +153,25 @@ where
                 program,
                 stamps: for_card,
             })?;
-            Some(
-                card.apply(&(events.stamp)(program, stamps), today)
-                    .map_err(ApplyError::Card)?,
-            )
+            match card.apply(&(events.stamp)(program, stamps), today) {
+                Ok(next) => Some(next),
+                Err(CardError::DailyLimitReached { remaining }) if events.within_daily_limit => {
+                    // The card refuses only more than `remaining`, so remaining < stamps.
+                    let allowed = u16::from(remaining);
+                    refused_stamps = stamps
+                        .checked_sub(allowed)
+                        .ok_or(ApplyError::Card(CardError::Internal))?;
+                    if allowed == 0 {
+                        Some(card.clone())
+                    } else {
+                        Some(
+                            card.apply(&(events.stamp)(program, allowed), today)
+                                .map_err(ApplyError::Card)?,
+                        )
+                    }
+                }
+                Err(error) => return Err(ApplyError::Card(error)),
+            }
         }
     };
     let account = match account {
@@ -164,6 +187,7 @@ where
         card,
         account,
         other_programs,
+        refused_stamps,
     })
 }
 
@@ -183,6 +207,62 @@ impl Outcome {
         account: Option<&Account>,
         today: Day,
     ) -> Result<Applied, ApplyError> {
+        self.settle_sale(card, account, today, false)
+    }
+
+    /// As [`Outcome::apply`], except that a card whose daily stamp limit
+    /// ([`CardProgram::daily_limit`](crate::card::CardProgram::daily_limit)) cannot take all of
+    /// the sale's stamps gets the stamps it still takes today, and the rest are reported in
+    /// [`Applied::refused_stamps`] instead of refusing the whole sale: the account still earns
+    /// every point. Four coffees with a limit of 3 stamps a day (none yet today): 3 stamps, all
+    /// the points, 1 stamp refused. Every other error is [`Outcome::apply`]'s, all or nothing.
+    ///
+    /// A card that takes no more stamps today is returned unchanged with every stamp refused;
+    /// it then does not remember the sale, so apply a sale once, on its own day (applying it
+    /// again the same day changes nothing, as the account remembers its earning and the card
+    /// still takes none).
+    ///
+    /// ```
+    /// use retention_core::card::{Card, CardProgram, ProgramId};
+    /// use retention_core::points::{Account, AccountProgram, Points};
+    /// use retention_core::rules::{Outcome, StampAward};
+    /// use retention_core::terminal::EventId;
+    /// use retention_core::time::Date;
+    ///
+    /// let card = Card::new(CardProgram { program: ProgramId(7), stamps_per_reward: 10,
+    ///     daily_limit: 3, lapse_after_days: 0, expires_on: None })?;
+    /// let account = Account::new(AccountProgram { expiry_months: 12, pending_days: 0 })?;
+    /// let mut outcome = Outcome::new();
+    /// outcome.event = EventId::new(1, 41);
+    /// outcome.points = Points(14); // four coffees at 3.50, a point per euro
+    /// outcome.stamps.push(StampAward { program: ProgramId(7), stamps: 4 }).unwrap();
+    /// let today = Date::new(2024, 3, 5)?.to_day();
+    /// assert!(outcome.apply(Some(&card), Some(&account), today).is_err());
+    /// let applied = outcome.apply_within_daily_limit(Some(&card), Some(&account), today)?;
+    /// assert_eq!(applied.card.unwrap().summary().stamps, 3);
+    /// assert_eq!(applied.account.unwrap().summary(today)?.available, Points(14));
+    /// assert_eq!(applied.refused_stamps, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Errors: as [`Outcome::apply`], without [`CardError::DailyLimitReached`].
+    pub fn apply_within_daily_limit(
+        &self,
+        card: Option<&Card>,
+        account: Option<&Account>,
+        today: Day,
+    ) -> Result<Applied, ApplyError> {
+        self.settle_sale(card, account, today, true)
+    }
+
+    /// The body of both: one instance of `settle` for sales (firmware flash).
+    fn settle_sale(
+        &self,
+        card: Option<&Card>,
+        account: Option<&Account>,
+        today: Day,
+        within_daily_limit: bool,
+    ) -> Result<Applied, ApplyError> {
         let id = self.event;
         settle(
             &self.stamps,
@@ -197,6 +277,7 @@ impl Outcome {
                     stamps,
                 },
                 account: |points| AccountEvent::Earn { id, points },
+                within_daily_limit,
             },
         )
     }
@@ -240,6 +321,7 @@ impl Clawback {
                     original,
                     points,
                 },
+                within_daily_limit: false,
             },
         )
     }
@@ -543,6 +625,66 @@ mod tests {
         assert_eq!(
             ApplyError::Card(CardError::ZeroStamps).to_string(),
             "punch card: zero stamps"
+        );
+    }
+
+    /// Four coffees, a daily limit of 3: `apply` refuses the sale, `apply_within_daily_limit`
+    /// gives the 3 stamps the card still takes, all 50 points, and reports 1 refused. A second
+    /// sale the same day (2 coffees, 20 points) finds the card full: no stamp, 2 refused, the
+    /// points earned. The next day the card takes stamps again. Repeats change nothing.
+    #[test]
+    fn within_the_daily_limit_the_stamps_that_fit_and_all_points() {
+        let today = day(2024, 3, 5);
+        let (card, account) = (card(3), account(0));
+        let four = sale(EventId::new(1, 1), 4, 50, &[(COFFEE, 4), (TEA, 2)]);
+        assert!(four.apply(Some(&card), Some(&account), today).is_err());
+        let applied = four
+            .apply_within_daily_limit(Some(&card), Some(&account), today)
+            .unwrap();
+        assert_eq!(applied.refused_stamps, 1);
+        assert_eq!(
+            applied.other_programs.as_slice(),
+            &[StampAward {
+                program: TEA,
+                stamps: 2
+            }]
+        );
+        let (card_1, account_1) = (applied.card.unwrap(), applied.account.unwrap());
+        assert_eq!(card_1.summary().stamps, 3);
+        assert!(card_1.has_applied(EventId::new(1, 1)));
+        assert_eq!(account_1.summary(today).unwrap().available, Points(50));
+        // The same sale again: nothing changes, nothing more is refused.
+        let again = four
+            .apply_within_daily_limit(Some(&card_1), Some(&account_1), today)
+            .unwrap();
+        assert_eq!(again.card.as_ref(), Some(&card_1));
+        assert_eq!(again.account.as_ref(), Some(&account_1));
+        assert_eq!(again.refused_stamps, 0);
+        // A second sale the same day: the card takes no more stamps; the points still count.
+        let two = sale(EventId::new(1, 2), 2, 20, &[(COFFEE, 2)]);
+        let applied = two
+            .apply_within_daily_limit(Some(&card_1), Some(&account_1), today)
+            .unwrap();
+        assert_eq!(applied.refused_stamps, 2);
+        assert_eq!(applied.card.as_ref(), Some(&card_1));
+        assert_eq!(
+            applied.account.unwrap().summary(today).unwrap().available,
+            Points(70)
+        );
+        // The next day: 2 stamps fit (5 in all), none refused.
+        let tomorrow = day(2024, 3, 6);
+        let applied = two
+            .apply_within_daily_limit(Some(&card_1), None, tomorrow)
+            .unwrap();
+        assert_eq!(applied.refused_stamps, 0);
+        assert_eq!(applied.card.unwrap().summary().stamps, 5);
+        // Other errors are `apply`'s: an expired card refuses the whole sale.
+        let mut expiring = *card.program();
+        expiring.expires_on = Some(day(2024, 3, 1));
+        let expired = Card::new(expiring).unwrap();
+        assert_eq!(
+            four.apply_within_daily_limit(Some(&expired), Some(&account), today),
+            Err(ApplyError::Card(CardError::CardExpired))
         );
     }
 

@@ -75,12 +75,15 @@ pub struct History<'a> {
     /// A coupon presented with the row (0: none); a basket presents its rows' coupons.
     pub coupon: &'a [u32],
     /// The churn risk 0..=1000 at the time of the basket (negative: unknown; first row).
-    /// Ignored when `churn_model` is set.
+    /// Ignored when `churn_model` is set. A rule set that pins a model
+    /// ([`RuleSet::model_pin`]) takes this column as computed with its pinned model.
     pub churn_risk: &'a [i32],
     /// When set, each basket's churn risk is computed as the till computes it: from the
     /// customer's carried record (its churn summary, updated by every earlier basket) with this
     /// model on the basket's local day ([`ChurnModel::risk_of`]; no history: unknown). Records
-    /// whose summary is empty take the model's grain first.
+    /// whose summary is empty take the model's grain first. A rule set that pins a model
+    /// ([`RuleSet::model_pin`]) refuses every basket with a known risk when this is another
+    /// model ([`EvalError::ChurnModelNotPinned`]).
     pub churn_model: Option<ChurnModel>,
     /// The terminals' UTC offset: local days, weekdays and times of day follow it.
     pub offset: UtcOffset,
@@ -426,6 +429,12 @@ fn run(
         Vec::new()
     };
     let total = u64::try_from(baskets.len()).unwrap_or(u64::MAX);
+    // The hash the model's risks carry (a model `encode` refuses has none: its risks then
+    // carry no hash, and a pinned rule set refuses them).
+    let model_hash = history
+        .churn_model
+        .as_ref()
+        .and_then(|model| model.hash().ok());
     let mut outcome = Box::new(Outcome::new());
     let mut lines = [Line::default(); MAX_LINES];
     for (done, &(time, first, start, end)) in baskets.iter().enumerate() {
@@ -442,6 +451,10 @@ fn run(
             store: at(history.store, first, 0),
             channel: at(history.channel, first, 0),
             churn_risk: u16::try_from(at(history.churn_risk, first, -1)).ok(),
+            churn_model: match &history.churn_model {
+                Some(_) => model_hash,
+                None => rule_set.model_pin().copied(),
+            },
             // Each basket its own sale: terminal 0, numbered from 1 in time order.
             event: EventId::new(0, u32::try_from(done.saturating_add(1)).unwrap_or(u32::MAX)),
             ..Context::default()

@@ -5,13 +5,15 @@
 //!
 //! ```text
 //! offset  size  field
-//! 0       1     signature flag: 0x00 unsigned, 0x01 signed
+//! 0       1     flags: bit 0 signed, bit 1 pins a churn model (0x00..=0x03; others refused)
 //! 1       64    Ed25519 signature over the rule-set bytes (signed blobs only)
-//! 1|65    rest  the rule-set bytes: the compiled rule set, postcard
+//! 1|65    rest  the rule-set bytes: the compiled rule set, postcard, then (pinned blobs
+//!               only) the 32-byte model pin, the SHA-256 of the churn model's payload
 //! ```
 //!
-//! The rule-set bytes hold the `serial`, so a signature covers it. The rule set's identity is
-//! the SHA-256 of the rule-set bytes: signing does not change it.
+//! The rule-set bytes hold the `serial` and the pin, so a signature covers both. The rule
+//! set's identity is the SHA-256 of the rule-set bytes: signing does not change it. A set
+//! without a pin has the bytes (and the hash) it had before pins existed.
 
 use core::fmt;
 
@@ -27,16 +29,24 @@ pub const SIGNATURE_LEN: usize = 64;
 /// Bytes of an Ed25519 public (verifying) key.
 pub const PUBLIC_KEY_LEN: usize = 32;
 
-/// The longest rule-set blob, envelope and signature included: 13 119 bytes (the C header will
-/// mirror it as `RTN_RULE_SET_MAX_LEN`). Worked out field by field in `docs/formats.md` and
-/// checked by a test that encodes a rule set with every pool full of the largest values.
-pub const RULE_SET_MAX_LEN: usize = OVERHEAD_LEN + 1 + SIGNATURE_LEN + RULE_SET_MAX_BYTES;
+/// The longest rule-set blob, envelope, signature and model pin included: 13 151 bytes (the C
+/// header mirrors it as `RTN_RULE_SET_MAX_LEN`). Worked out field by field in
+/// `docs/formats.md` and checked by a test that encodes a rule set with every pool full of the
+/// largest values.
+pub const RULE_SET_MAX_LEN: usize =
+    OVERHEAD_LEN + 1 + SIGNATURE_LEN + RULE_SET_MAX_BYTES + MODEL_PIN_LEN;
+
+/// Bytes of a rule set's model pin (the SHA-256 of a churn model's payload).
+pub const MODEL_PIN_LEN: usize = 32;
 
 /// The longest rule-set bytes (the postcard part).
 pub(crate) const RULE_SET_MAX_BYTES: usize = 13_044;
 
 const UNSIGNED: u8 = 0x00;
+/// Flag bit: the payload carries a signature.
 const SIGNED: u8 = 0x01;
+/// Flag bit: the rule-set bytes end with a model pin.
+const PINNED: u8 = 0x02;
 
 /// How a rule set is loaded: the oldest acceptable serial, and the operator's public key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -142,18 +152,38 @@ impl postcard::ser_flavors::Flavor for HashFlavor {
     }
 }
 
-/// The SHA-256 of the rule-set bytes of `data`, computed while serializing.
-pub(crate) fn content_hash(data: &RuleSetData) -> Result<[u8; 32], EncodeError> {
-    postcard::serialize_with_flavor(data, HashFlavor(Sha256::new()))
+/// The SHA-256 of the rule-set bytes of `data` and `pin`, computed while serializing.
+pub(crate) fn content_hash(
+    data: &RuleSetData,
+    pin: Option<&[u8; 32]>,
+) -> Result<[u8; 32], EncodeError> {
+    postcard::serialize_with_flavor(&Body(data, pin), HashFlavor(Sha256::new()))
         .map_err(|_| EncodeError::Serialize)
 }
 
+/// The rule-set bytes: the compiled set, then the model pin if there is one (32 raw bytes).
+struct Body<'a>(&'a RuleSetData, Option<&'a [u8; 32]>);
+
+impl Serialize for Body<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.1 {
+            None => self.0.serialize(serializer),
+            Some(pin) => (self.0, pin).serialize(serializer),
+        }
+    }
+}
+
+/// The flag byte of an unsigned blob of a set with or without a pin.
+const fn unsigned_flag(pin: Option<&[u8; 32]>) -> u8 {
+    if pin.is_some() { PINNED } else { UNSIGNED }
+}
+
 /// The payload of an unsigned blob, serialized in place: flag, then the rule-set bytes.
-struct Unsigned<'a>(&'a RuleSetData);
+struct Unsigned<'a>(&'a RuleSetData, Option<&'a [u8; 32]>);
 
 impl Serialize for Unsigned<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (UNSIGNED, self.0).serialize(serializer)
+        (unsigned_flag(self.1), Body(self.0, self.1)).serialize(serializer)
     }
 }
 
@@ -162,14 +192,29 @@ impl RuleSet {
     #[cfg(any(feature = "std", test))]
     pub(crate) fn from_data(data: RuleSetData) -> Result<RuleSet, Inconsistent> {
         data.check()?;
-        let hash = content_hash(&data).map_err(|_| Inconsistent::OutOfRange)?;
-        Ok(RuleSet { data, hash })
+        let hash = content_hash(&data, None).map_err(|_| Inconsistent::OutOfRange)?;
+        Ok(RuleSet {
+            data,
+            hash,
+            model_pin: None,
+        })
+    }
+
+    /// This rule set pinned to the churn model whose hash is `pin`
+    /// ([`ChurnModel::hash`](crate::churn::model::ChurnModel::hash)), or unpinned (`None`):
+    /// the pin becomes part of the rule-set bytes, so the set's hash changes with it and a
+    /// signature covers it. Host only.
+    #[cfg(feature = "std")]
+    pub fn with_model_pin(mut self, pin: Option<[u8; 32]>) -> Result<RuleSet, EncodeError> {
+        self.hash = content_hash(&self.data, pin.as_ref())?;
+        self.model_pin = pin;
+        Ok(self)
     }
 
     /// Length of the unsigned blob ([`RuleSet::encode`]); a signed one is 64 bytes longer.
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
         let payload = postcard::serialize_with_flavor::<_, _, usize>(
-            &Unsigned(&self.data),
+            &Unsigned(&self.data, self.model_pin.as_ref()),
             postcard::ser_flavors::Size::default(),
         )
         .map_err(|_| EncodeError::Serialize)?;
@@ -179,7 +224,12 @@ impl RuleSet {
     /// Writes the rule set as an unsigned [`Kind::RuleSet`] blob into `out` (at most
     /// [`RULE_SET_MAX_LEN`] bytes); returns the length used.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
-        envelope::encode(Kind::RuleSet, &Unsigned(&self.data), None, out)
+        envelope::encode(
+            Kind::RuleSet,
+            &Unsigned(&self.data, self.model_pin.as_ref()),
+            None,
+            out,
+        )
     }
 
     /// Loads a rule-set blob: the envelope's checks, then (with a public key) the signature,
@@ -231,15 +281,16 @@ impl RuleSet {
             .into());
         }
         let (flag, rest) = opened.payload.split_first().ok_or(DecodeError::Payload)?;
-        let (signature, body) = match *flag {
-            UNSIGNED => (None, rest),
-            SIGNED => {
-                let (signature, body) = rest
-                    .split_first_chunk::<SIGNATURE_LEN>()
-                    .ok_or(DecodeError::Payload)?;
-                (Some(signature), body)
-            }
-            _ => return Err(DecodeError::Payload.into()),
+        if *flag & !(SIGNED | PINNED) != 0 {
+            return Err(DecodeError::Payload.into());
+        }
+        let (signature, body) = if *flag & SIGNED == 0 {
+            (None, rest)
+        } else {
+            let (signature, body) = rest
+                .split_first_chunk::<SIGNATURE_LEN>()
+                .ok_or(DecodeError::Payload)?;
+            (Some(signature), body)
         };
         verify(options, signature, body)?;
         // The serial is the payload's second field: an older set is refused before `out` is
@@ -252,14 +303,16 @@ impl RuleSet {
                 min_serial: options.min_serial,
             });
         }
-        match decode_in_place(body, &mut out.data) {
-            Ok(hash) => {
+        match decode_in_place(body, *flag & PINNED != 0, &mut out.data) {
+            Ok((hash, pin)) => {
                 out.hash = hash;
+                out.model_pin = pin;
                 Ok(())
             }
             Err(error) => {
                 out.data.clear();
                 out.hash = [0; 32];
+                out.model_pin = None;
                 Err(error.into())
             }
         }
@@ -275,26 +328,32 @@ struct Head {
 
 /// Decodes the rule-set bytes `body` into `data` in place and checks them: decodable,
 /// consumed exactly, consistent, and canonical (they re-encode to exactly `body`, so one rule
-/// set has one identity). Gives the set's hash. Never inlined, like [`verify`]: the decoder's
-/// frame (about 1.5 KiB on Cortex-M) then never lies under the signature check's.
+/// set has one identity). With `pinned`, the bytes end with the 32-byte model pin. Gives the
+/// set's hash and pin. Never inlined, like [`verify`]: the decoder's frame (about 1.5 KiB on
+/// Cortex-M) then never lies under the signature check's.
 #[inline(never)]
-fn decode_in_place(body: &[u8], data: &mut RuleSetData) -> Result<[u8; 32], DecodeError> {
+fn decode_in_place(
+    body: &[u8],
+    pinned: bool,
+    data: &mut RuleSetData,
+) -> Result<([u8; 32], Option<[u8; 32]>), DecodeError> {
     use serde::Deserialize as _;
     let mut deserializer = postcard::Deserializer::from_bytes(body);
     RuleSetData::deserialize_in_place(&mut deserializer, data).map_err(|_| DecodeError::Payload)?;
-    match deserializer.finalize() {
-        Ok([]) => {}
+    let pin = match (deserializer.finalize(), pinned) {
+        (Ok([]), false) => None,
+        (Ok(rest), true) => Some(*<&[u8; 32]>::try_from(rest).map_err(|_| DecodeError::Payload)?),
         _ => return Err(DecodeError::Payload),
-    }
+    };
     data.check().map_err(|error| match error {
         Inconsistent::OverCapacity => DecodeError::OverCapacity,
         Inconsistent::OutOfRange => DecodeError::OutOfRange,
     })?;
     let hash: [u8; 32] = Sha256::digest(body).into();
-    if content_hash(data).map_err(|_| DecodeError::Payload)? != hash {
+    if content_hash(data, pin.as_ref()).map_err(|_| DecodeError::Payload)? != hash {
         return Err(DecodeError::Payload);
     }
-    Ok(hash)
+    Ok((hash, pin))
 }
 
 /// Never inlined: its ~7 KiB of curve arithmetic on the stack then stay out of `load_into`'s
@@ -344,11 +403,12 @@ impl RuleSet {
         out: &mut [u8],
     ) -> Result<usize, EncodeError> {
         use ed25519_dalek::Signer;
-        let body = postcard::to_allocvec(&self.data).map_err(|_| EncodeError::Serialize)?;
+        let body = postcard::to_allocvec(&Body(&self.data, self.model_pin.as_ref()))
+            .map_err(|_| EncodeError::Serialize)?;
         let key = ed25519_dalek::SigningKey::from_bytes(secret_key);
         let signature = key.sign(&body).to_bytes();
         let mut payload = Vec::with_capacity(body.len().saturating_add(1 + SIGNATURE_LEN));
-        payload.push(SIGNED);
+        payload.push(SIGNED | unsigned_flag(self.model_pin.as_ref()));
         payload.extend_from_slice(&signature);
         payload.extend_from_slice(&body);
         envelope::encode_raw(Kind::RuleSet, &payload, None, out)
@@ -438,6 +498,92 @@ mod tests {
         assert_eq!(loaded, rules);
         assert_eq!(loaded.serial(), 2);
         assert_eq!(loaded.name(), "p");
+    }
+
+    /// The hash of the smallest churn model (`churn::model` tests, `tagged_bytes_and_hash`).
+    const MODEL_PIN: &str = "cec2446c87d914d47cd0d7aa074bebbf815ae0ee0992b391f5c652bcd43b177c";
+
+    /// `SMALL` pinned to a model: flag 0x02, the rule-set bytes followed by the 32-byte pin;
+    /// blob and hash (SHA-256 of body ‖ pin) computed independently with Python's zlib and
+    /// hashlib.
+    #[test]
+    fn pinned_model_bytes_and_hash() {
+        let doc = SMALL.replacen(
+            r#""serial": 2,"#,
+            &format!(r#""serial": 2, "churn_model": "{MODEL_PIN}","#),
+            1,
+        );
+        let rules = RuleSet::from_json(&doc).unwrap();
+        assert_eq!(rules.model_pin().unwrap().to_vec(), unhex(MODEL_PIN));
+        let mut buf = [0u8; 160];
+        let used = rules.encode(&mut buf).unwrap();
+        let expected = unhex(concat!(
+            "525401104e0002000102000000000000000000000000010100000000000000000001010101",
+            "640000000000000200050000027062cec2446c87d914d47cd0d7aa074bebbf815ae0ee0992",
+            "b391f5c652bcd43b177cd8e0d431"
+        ));
+        assert_eq!(&buf[..used], &expected[..]);
+        assert_eq!(used, rules.encoded_len().unwrap());
+        assert_eq!(
+            rules.hash().to_vec(),
+            unhex("c54fb7c125ca14714bd3bdda8f1300a9b6ccd4c4f2b3e192fd3894c94ff0ccdf")
+        );
+        let loaded = RuleSet::load(&expected, &LoadOptions::new()).unwrap();
+        assert_eq!(loaded, rules);
+        assert_eq!(loaded.model_pin(), rules.model_pin());
+        // Without the pin the set is `SMALL`, with its old bytes and hash.
+        assert_eq!(rules.clone().with_model_pin(None).unwrap(), small());
+        // A pin flag without the pin, a pin without its flag, a short pin, an unknown flag bit.
+        let body = unhex(SMALL_BODY);
+        let mut with_pin = body.clone();
+        with_pin.extend_from_slice(&unhex(MODEL_PIN));
+        let framed = |flag: u8, bytes: &[u8]| {
+            let mut payload = vec![flag];
+            payload.extend_from_slice(bytes);
+            let mut out = vec![0u8; payload.len() + 16];
+            let n = envelope::encode_raw(Kind::RuleSet, &payload, None, &mut out).unwrap();
+            out.truncate(n);
+            out
+        };
+        assert_eq!(
+            RuleSet::load(&framed(PINNED, &with_pin), &LoadOptions::new()).unwrap(),
+            rules
+        );
+        for (flag, bytes) in [
+            (PINNED, &body[..]),
+            (UNSIGNED, &with_pin[..]),
+            (PINNED, &with_pin[..with_pin.len() - 1]),
+            (0x04, &body[..]),
+            (0x06, &with_pin[..]),
+        ] {
+            assert_eq!(
+                RuleSet::load(&framed(flag, bytes), &LoadOptions::new()),
+                Err(LoadError::Decode(DecodeError::Payload)),
+                "flag {flag:#04x}, {} bytes",
+                bytes.len()
+            );
+        }
+        // Without a public key, the CRC is all that guards the pin: an edited pin with its CRC
+        // recomputed loads, naming another model (integrity against accidents only).
+        let mut edited = with_pin.clone();
+        *edited.last_mut().unwrap() ^= 1;
+        let swapped = RuleSet::load(&framed(PINNED, &edited), &LoadOptions::new()).unwrap();
+        assert_ne!(swapped.model_pin(), rules.model_pin());
+        // Not hexadecimal, or not 32 bytes: refused when authored.
+        for pin in [
+            "",
+            "00",
+            &MODEL_PIN[..63],
+            &format!("{}+", &MODEL_PIN[..63]),
+        ] {
+            let doc = SMALL.replacen(
+                r#""serial": 2,"#,
+                &format!(r#""serial": 2, "churn_model": "{pin}","#),
+                1,
+            );
+            let error = RuleSet::from_json(&doc).unwrap_err();
+            assert!(error.to_string().contains("churn_model"), "{error}");
+        }
     }
 
     #[test]
@@ -614,6 +760,22 @@ mod tests {
             RuleSet::load(&tampered[..n], &with_key),
             Err(LoadError::BadSignature)
         );
+        // A signed, pinned set: the signature covers the pin, so an edited pin with its CRC
+        // recomputed is refused with the key.
+        let pinned = rules.clone().with_model_pin(Some([0xab; 32])).unwrap();
+        let n = pinned.encode_signed(&secret, &mut tampered).unwrap();
+        assert_eq!(tampered[6], SIGNED | PINNED);
+        let loaded = RuleSet::load(&tampered[..n], &with_key).unwrap();
+        assert_eq!(loaded.model_pin(), Some(&[0xab; 32]));
+        assert_eq!(loaded.hash(), pinned.hash());
+        let mut payload = tampered[6..n - 4].to_vec();
+        *payload.last_mut().unwrap() ^= 1;
+        let mut edited = [0u8; 256];
+        let m = envelope::encode_raw(Kind::RuleSet, &payload, None, &mut edited).unwrap();
+        assert_eq!(
+            RuleSet::load(&edited[..m], &with_key),
+            Err(LoadError::BadSignature)
+        );
         // An unsigned set when a signature is required.
         let n = rules.encode(&mut tampered).unwrap();
         assert_eq!(
@@ -748,6 +910,25 @@ mod tests {
     fn largest_rule_set_fits_the_published_length() {
         let bytes = postcard::to_allocvec(&largest()).unwrap();
         assert_eq!(bytes.len(), RULE_SET_MAX_BYTES);
-        assert_eq!(RULE_SET_MAX_LEN, 13_119);
+        assert_eq!(RULE_SET_MAX_LEN, 13_151);
+        // Signed and pinned, the largest set (its bytes, not consistent enough to load) needs
+        // exactly that.
+        let secret = [7u8; 32];
+        let largest = RuleSet {
+            data: largest(),
+            hash: [0; 32],
+            model_pin: Some([0xff; 32]),
+        };
+        let mut out = std::vec![0u8; RULE_SET_MAX_LEN];
+        #[cfg(feature = "signing")]
+        assert_eq!(
+            largest.encode_signed(&secret, &mut out),
+            Ok(RULE_SET_MAX_LEN)
+        );
+        let _ = secret;
+        assert_eq!(
+            largest.encode(&mut out),
+            Ok(RULE_SET_MAX_LEN - SIGNATURE_LEN)
+        );
     }
 }

@@ -78,7 +78,9 @@ pub mod tiers;
 pub use apply::{Applied, ApplyError};
 #[cfg(feature = "std")]
 pub use authoring::{AuthoringError, AuthoringErrorKind, RuleRef, RuleSetDoc};
-pub use blob::{LoadError, LoadOptions, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN};
+pub use blob::{
+    LoadError, LoadOptions, MODEL_PIN_LEN, PUBLIC_KEY_LEN, RULE_SET_MAX_LEN, SIGNATURE_LEN,
+};
 pub use condition::{Condition, ConditionKind, MAX_CHURN_RISK};
 pub use effect::{Effect, EffectKind, MAX_PERMILLE};
 pub use evaluate::{Context, EvalError, Line, MAX_CHANNEL, OutcomeCapacity, evaluate};

@@ -201,6 +201,7 @@ fn context() -> impl Strategy<Value = Context> {
             },
             event: EventId::new(1, 9),
             churn_risk: churn,
+            churn_model: None,
         })
 }
 

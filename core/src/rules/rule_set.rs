@@ -143,6 +143,8 @@ pub(crate) struct RuleSetData {
 pub struct RuleSet {
     pub(crate) data: RuleSetData,
     pub(crate) hash: [u8; 32],
+    /// The hash of the churn model the set's churn conditions were written for, if pinned.
+    pub(crate) model_pin: Option<[u8; 32]>,
 }
 
 impl RuleSet {
@@ -172,6 +174,7 @@ impl RuleSet {
                 text: Bounded::new(),
             },
             hash: [0; 32],
+            model_pin: None,
         }
     }
 
@@ -179,6 +182,15 @@ impl RuleSet {
     #[must_use]
     pub const fn hash(&self) -> &[u8; 32] {
         &self.hash
+    }
+
+    /// The hash ([`ChurnModel::hash`](crate::churn::model::ChurnModel::hash)) of the churn
+    /// model this set's churn conditions were written for, if the set pins one (the rule
+    /// document's `churn_model`). Evaluating a pinned set refuses a churn risk that does not
+    /// come with this hash ([`EvalError::ChurnModelNotPinned`](super::EvalError::ChurnModelNotPinned)).
+    #[must_use]
+    pub const fn model_pin(&self) -> Option<&[u8; 32]> {
+        self.model_pin.as_ref()
     }
 
     /// The program's version number.

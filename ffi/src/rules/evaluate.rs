@@ -8,8 +8,8 @@ use retention_core::time::{Timestamp, UtcOffset};
 
 use super::load::load_into;
 use super::{
-    RTN_RULES_CHURN_RISK_UNKNOWN, RTN_RULES_MAX_COUPONS, RTN_RULES_MAX_LINES, rtn_outcome,
-    rtn_rule_set,
+    RTN_RULE_SET_HASH_LEN, RTN_RULES_CHURN_RISK_UNKNOWN, RTN_RULES_MAX_COUPONS,
+    RTN_RULES_MAX_LINES, rtn_outcome, rtn_rule_set,
 };
 use crate::boundary;
 use crate::customer::rtn_customer;
@@ -53,6 +53,11 @@ pub struct rtn_rules_context {
     pub coupon_count: u8,
     /// Coupons the customer presented (the first `coupon_count`).
     pub coupons: [u32; RTN_RULES_MAX_COUPONS],
+    /// The hash of the churn model that gave `churn_risk` (`rtn_churn_model_hash`), or all
+    /// zero for none (`RTN_RULE_SET_HASH_LEN` = `RTN_CHURN_MODEL_HASH_LEN` bytes). A rule set
+    /// that pins a model refuses a known risk unless this is its pin
+    /// (`RTN_RULES_CHURN_MODEL_NOT_PINNED`); other rule sets ignore it.
+    pub churn_model_hash: [u8; RTN_RULE_SET_HASH_LEN],
 }
 
 /// The core's context from C's.
@@ -75,6 +80,7 @@ fn context_of(context: &rtn_rules_context) -> Result<Context, rtn_status> {
             .map_err(|_| rtn_status::RTN_RULES_TOO_MANY_COUPONS)?,
         event: EventId::from(context.event),
         churn_risk,
+        churn_model: Some(context.churn_model_hash).filter(|hash| *hash != [0; 32]),
     })
 }
 
@@ -131,6 +137,8 @@ fn evaluate_into(
 /// `RTN_UNINITIALIZED`; `RTN_INVALID_ARGUMENT` (UTC offset beyond ±18:00);
 /// `RTN_RULES_TOO_MANY_COUPONS`; `RTN_RULES_TOO_MANY_LINES`; `RTN_RULES_NEGATIVE_PRICE`;
 /// `RTN_RULES_ZERO_QUANTITY`; `RTN_RULES_CHURN_RISK_OUT_OF_RANGE`;
+/// `RTN_RULES_CHURN_MODEL_NOT_PINNED` (the rule set pins a churn model and
+/// `context->churn_model_hash` is not its pin while `context->churn_risk` is known);
 /// `RTN_RULES_CHANNEL_OUT_OF_RANGE`; `RTN_RULES_INVALID_EVENT_ID` (`context->event.sequence`
 /// 0: sales are numbered from 1, and `rtn_outcome_apply` would refuse it);
 /// `RTN_RULES_TIME_OUT_OF_RANGE`; `RTN_RULES_INVALID_CUSTOMER`; `RTN_RULES_OUTCOME_FULL`;

@@ -24,6 +24,11 @@ pub struct rtn_rule_set_info {
     pub serial: u32,
     /// Rules in the set.
     pub rule_count: u8,
+    /// True when the set pins a churn model (`model_pin` holds its hash).
+    pub has_model_pin: bool,
+    /// The hash of the churn model the set's churn conditions were written for
+    /// (`rtn_churn_model_hash`), or all zero when `has_model_pin` is false.
+    pub model_pin: [u8; RTN_RULE_SET_HASH_LEN],
 }
 
 /// An operator's Ed25519 public key, as `rtn_rule_set_load` reads it.
@@ -147,6 +152,8 @@ pub unsafe extern "C" fn rtn_rule_set_describe(
             serial: rule_set.serial(),
             rule_count: u8::try_from(rule_set.rules().len())
                 .map_err(|_| rtn_status::RTN_INTERNAL)?,
+            has_model_pin: rule_set.model_pin().is_some(),
+            model_pin: rule_set.model_pin().copied().unwrap_or([0; 32]),
         });
         Ok(())
     })

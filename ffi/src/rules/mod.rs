@@ -31,7 +31,7 @@ pub use outcome::*;
 pub use refund::*;
 
 /// The largest rule-set blob in bytes (envelope and signature included).
-pub const RTN_RULE_SET_MAX_LEN: usize = 13_119;
+pub const RTN_RULE_SET_MAX_LEN: usize = 13_151;
 /// Bytes of an operator's Ed25519 public key (`rtn_rule_set_load`).
 pub const RTN_RULE_SET_PUBLIC_KEY_LEN: usize = 32;
 /// Bytes of a rule set's identity, the SHA-256 of its compiled content.

@@ -134,6 +134,10 @@ pub enum rtn_status {
     RTN_FEEDBACK_INVALID_DAY = 243,
     /// A feedback's channel code is not one of `RTN_FEEDBACK_CHANNEL_*`. The record is unchanged.
     RTN_FEEDBACK_INVALID_CHANNEL = 244,
+    /// The rule set pins a churn model (`model_pin`) and the sale's churn risk comes from
+    /// another model, or names none: load the pinned model (its hash is the pin) and pass its
+    /// hash with the risk. Nothing was evaluated.
+    RTN_RULES_CHURN_MODEL_NOT_PINNED = 250,
 
     /// A card program is invalid: 0 stamps per reward, a daily limit of 0, or an expiry day
     /// outside 1..=65535.
@@ -236,7 +240,7 @@ impl rtn_status {
     /// Every status, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [rtn_status; 93] = [
+    pub const ALL: [rtn_status; 94] = [
         rtn_status::RTN_OK,
         rtn_status::RTN_NULL_PARAMETER,
         rtn_status::RTN_BUFFER_TOO_SMALL,
@@ -289,6 +293,7 @@ impl rtn_status {
         rtn_status::RTN_FEEDBACK_IN_FUTURE,
         rtn_status::RTN_FEEDBACK_INVALID_DAY,
         rtn_status::RTN_FEEDBACK_INVALID_CHANNEL,
+        rtn_status::RTN_RULES_CHURN_MODEL_NOT_PINNED,
         rtn_status::RTN_CARD_INVALID_PROGRAM,
         rtn_status::RTN_CARD_WRONG_PROGRAM,
         rtn_status::RTN_CARD_INVALID_EVENT_ID,
@@ -390,6 +395,7 @@ impl rtn_status {
             rtn_status::RTN_FEEDBACK_IN_FUTURE => c"RTN_FEEDBACK_IN_FUTURE",
             rtn_status::RTN_FEEDBACK_INVALID_DAY => c"RTN_FEEDBACK_INVALID_DAY",
             rtn_status::RTN_FEEDBACK_INVALID_CHANNEL => c"RTN_FEEDBACK_INVALID_CHANNEL",
+            rtn_status::RTN_RULES_CHURN_MODEL_NOT_PINNED => c"RTN_RULES_CHURN_MODEL_NOT_PINNED",
             rtn_status::RTN_CARD_INVALID_PROGRAM => c"RTN_CARD_INVALID_PROGRAM",
             rtn_status::RTN_CARD_WRONG_PROGRAM => c"RTN_CARD_WRONG_PROGRAM",
             rtn_status::RTN_CARD_INVALID_EVENT_ID => c"RTN_CARD_INVALID_EVENT_ID",
@@ -500,6 +506,9 @@ impl rtn_status {
             rtn_status::RTN_FEEDBACK_IN_FUTURE => Some(Code::FEEDBACK_IN_FUTURE),
             rtn_status::RTN_FEEDBACK_INVALID_DAY => Some(Code::FEEDBACK_INVALID_DAY),
             rtn_status::RTN_FEEDBACK_INVALID_CHANNEL => Some(Code::FEEDBACK_INVALID_CHANNEL),
+            rtn_status::RTN_RULES_CHURN_MODEL_NOT_PINNED => {
+                Some(Code::RULES_CHURN_MODEL_NOT_PINNED)
+            }
             rtn_status::RTN_CARD_INVALID_PROGRAM => Some(Code::CARD_INVALID_PROGRAM),
             rtn_status::RTN_CARD_WRONG_PROGRAM => Some(Code::CARD_WRONG_PROGRAM),
             rtn_status::RTN_CARD_INVALID_EVENT_ID => Some(Code::CARD_INVALID_EVENT_ID),
@@ -614,6 +623,7 @@ impl rtn_status {
             Code::FEEDBACK_IN_FUTURE => rtn_status::RTN_FEEDBACK_IN_FUTURE,
             Code::FEEDBACK_INVALID_DAY => rtn_status::RTN_FEEDBACK_INVALID_DAY,
             Code::FEEDBACK_INVALID_CHANNEL => rtn_status::RTN_FEEDBACK_INVALID_CHANNEL,
+            Code::RULES_CHURN_MODEL_NOT_PINNED => rtn_status::RTN_RULES_CHURN_MODEL_NOT_PINNED,
             Code::CARD_INVALID_PROGRAM => rtn_status::RTN_CARD_INVALID_PROGRAM,
             Code::CARD_WRONG_PROGRAM => rtn_status::RTN_CARD_WRONG_PROGRAM,
             Code::CARD_INVALID_EVENT_ID => rtn_status::RTN_CARD_INVALID_EVENT_ID,

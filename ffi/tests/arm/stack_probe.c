@@ -265,6 +265,12 @@ static void apply(void) {
             play(s->account_events, s->account_event_count, NULL, a, 0);
         }
         PROBE(rtn_outcome_apply, s->error, &outcome, c, a, s->context.now, 0, c, a);
+        if (s->error == RTN_CARD_DAILY_LIMIT_REACHED) {
+            /* The same sale with the stamps that fit: nothing refused as a whole. */
+            uint16_t refused;
+            PROBE(rtn_outcome_apply_within_daily_limit, RTN_OK, &outcome, c, a, s->context.now, 0,
+                  c, a, &refused);
+        }
         if (s->error != RTN_OK) continue;
         play(s->between_card, s->between_card_count, c, NULL, s->card_program.program);
         play(s->between_account, s->between_account_count, NULL, a, 0);
@@ -332,6 +338,23 @@ static void churn(void) {
         const churn_score_vector *v = &CHURN_SCORES[i];
         const churn_model_vector *m = &CHURN_MODELS[v->model];
         PROBE(rtn_churn_model_load, RTN_OK, m->blob, m->blob_len, &model);
+        {
+            /* The same model tagged with an operator's key (empty context), and its hash. */
+            static const uint8_t model_key[16] = {1, 2, 3, 4, 5, 6, 7, 8,
+                                                  9, 10, 11, 12, 13, 14, 15, 16};
+            rtn_seal model_seal = {model_key, sizeof model_key, NULL, 0};
+            uint8_t hash[RTN_CHURN_MODEL_HASH_LEN];
+            size_t tagged_len = 0;
+            PROBE(rtn_churn_model_hash, RTN_OK, &model, &hash);
+            if (rtn_envelope_encode(RTN_KIND_MODEL_TAGGED, m->blob + 6, m->blob_len - 10,
+                                    &model_seal, blob_out, sizeof blob_out,
+                                    &tagged_len) != RTN_OK) {
+                printf("FAIL tagging churn model %s\n", m->name);
+                failures++;
+            }
+            PROBE(rtn_churn_model_load_tagged, RTN_OK, blob_out, tagged_len, model_key,
+                  sizeof model_key, &model);
+        }
         PROBE(rtn_churn_summary_init, RTN_OK, RTN_CHURN_GRAIN_DAY, &summary);
         for (j = 0; j < v->purchase_count; j++) {
             PROBE(rtn_churn_summary_record_purchase, RTN_OK, &summary,

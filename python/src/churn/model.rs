@@ -7,11 +7,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 use retention_core::churn::gamma_gamma::GammaGamma;
 use retention_core::churn::model::{
-    ChurnModel, MODEL_MAX_LEN, PurchaseModel, PurchaseModelKind, Score, ScoreError, SpendModel,
+    ChurnModel, MODEL_MAX_LEN, MODEL_TAGGED_MAX_LEN, PurchaseModel, PurchaseModelKind, Score,
+    ScoreError, SpendModel,
 };
 use retention_core::churn::rfm::RfmCuts;
 use retention_core::churn::risk::{RiskBand, RiskThresholds};
 use retention_core::churn::{BatchError, Observation};
+use retention_core::envelope::Seal;
 use retention_core::error::{Code, Coded};
 use retention_core::money::Money;
 
@@ -100,22 +102,47 @@ impl PyChurnModel {
         Ok(PyChurnModel { inner })
     }
 
-    /// Reads a model blob, checking the envelope and every value.
+    /// Reads a model blob, checking the envelope and every value; with `key`, a tagged blob
+    /// and its tag (an untagged one is then refused).
     #[staticmethod]
-    fn from_bytes(blob: &[u8]) -> PyResult<PyChurnModel> {
-        ChurnModel::decode(blob)
+    #[pyo3(signature = (blob, key=None))]
+    fn from_bytes(blob: &[u8], key: Option<&[u8]>) -> PyResult<PyChurnModel> {
+        let decoded = match key {
+            None => ChurnModel::decode(blob),
+            Some(key) => {
+                Seal::new(key, &[]).map_err(ToPyErr::to_py)?;
+                ChurnModel::decode_tagged(blob, key)
+            }
+        };
+        decoded
             .map(|inner| PyChurnModel { inner })
             .map_err(ToPyErr::to_py)
     }
 
-    /// The model blob (at most `MODEL_MAX_LEN` bytes).
-    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut buffer = [0u8; MODEL_MAX_LEN];
-        let used = self.inner.encode(&mut buffer).map_err(ToPyErr::to_py)?;
+    /// The model blob (at most `MODEL_MAX_LEN` bytes); with `key`, tagged (at most
+    /// `MODEL_TAGGED_MAX_LEN`).
+    #[pyo3(signature = (key=None))]
+    fn to_bytes<'py>(&self, py: Python<'py>, key: Option<&[u8]>) -> PyResult<Bound<'py, PyBytes>> {
+        let mut buffer = [0u8; MODEL_TAGGED_MAX_LEN];
+        let used = match key {
+            None => self.inner.encode(&mut buffer),
+            Some(key) => {
+                Seal::new(key, &[]).map_err(ToPyErr::to_py)?;
+                self.inner.encode_tagged(key, &mut buffer)
+            }
+        }
+        .map_err(ToPyErr::to_py)?;
         let blob = buffer
             .get(..used)
             .ok_or_else(|| raise(Code::INTERNAL, "encoded length beyond the buffer"))?;
         Ok(PyBytes::new(py, blob))
+    }
+
+    /// The model's identity (32 bytes): the SHA-256 of its payload, the pin a rule set names.
+    #[getter]
+    fn hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let hash = self.inner.hash().map_err(ToPyErr::to_py)?;
+        Ok(PyBytes::new(py, &hash))
     }
 
     /// `"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"` or `"bg_bb"`.
@@ -328,6 +355,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyChurnModel>()?;
     m.add("CHURN_MODEL_MAX_LEN", MODEL_MAX_LEN)?;
+    m.add("CHURN_MODEL_TAGGED_MAX_LEN", MODEL_TAGGED_MAX_LEN)?;
     let models = PyDict::new(py);
     for kind in PurchaseModelKind::ALL {
         models.set_item(kind.name(), PyTuple::new(py, kind.param_names())?)?;

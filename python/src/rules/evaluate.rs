@@ -153,8 +153,8 @@ impl Evaluation<'_, '_> {
         let (now, offset) = instant(at, self.utc_offset_minutes)?;
         let new_customer = CustomerRecord::new();
         let record = self.customer.map_or(&new_customer, |c| &c.record);
-        let churn_risk = match (self.churn_model, self.churn_risk) {
-            (None, risk) => risk,
+        let (churn_risk, churn_model) = match (self.churn_model, self.churn_risk) {
+            (None, risk) => (risk, None),
             (Some(_), Some(_)) => {
                 return Err(raise(
                     Code::INVALID_ARGUMENT,
@@ -166,9 +166,11 @@ impl Evaluation<'_, '_> {
                     .local(offset)
                     .map(|local| local.day())
                     .map_err(ToPyErr::to_py)?;
-                model_of(model)?
+                let model = model_of(model)?;
+                let risk = model
                     .risk_of(&record.churn, today)
-                    .map_err(ToPyErr::to_py)?
+                    .map_err(ToPyErr::to_py)?;
+                (risk, Some(model.hash().map_err(ToPyErr::to_py)?))
             }
         };
         let context = Context {
@@ -184,6 +186,7 @@ impl Evaluation<'_, '_> {
             })?,
             event: event_id(self.event),
             churn_risk,
+            churn_model,
         };
         let mut outcome = Box::new(Outcome::new());
         rules::evaluate(rule_set, &lines, record, &context, &mut outcome)

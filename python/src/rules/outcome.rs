@@ -327,6 +327,33 @@ impl PyOutcome {
         Ok(settled(applied))
     }
 
+    /// As `apply`, except that a card whose daily stamp limit cannot take all of the sale's
+    /// stamps for its program gets the stamps it still takes today, and the account every point,
+    /// instead of the whole sale being refused. Returns `(card, account, refused_stamps)`:
+    /// four coffees with a limit of 3 (none yet today) give 3 stamps, all the points and
+    /// `refused_stamps` 1. A card that takes no stamp today comes back unchanged and does not
+    /// remember the sale: apply a sale once, on its day. Raises as `apply`, but never for the
+    /// daily limit.
+    #[pyo3(signature = (card=None, account=None, *, today))]
+    fn apply_within_daily_limit(
+        &self,
+        card: Option<PyRef<'_, PyPunchCard>>,
+        account: Option<PyRef<'_, PyPointsAccount>>,
+        today: &Bound<'_, PyAny>,
+    ) -> PyResult<(Option<PyPunchCard>, Option<PyPointsAccount>, u16)> {
+        let applied = self
+            .outcome
+            .apply_within_daily_limit(
+                card.as_deref().map(|c| &c.card),
+                account.as_deref().map(|a| &a.account),
+                day(today, "today")?,
+            )
+            .map_err(ToPyErr::to_py)?;
+        let refused = applied.refused_stamps;
+        let (card, account) = settled(applied);
+        Ok((card, account, refused))
+    }
+
     /// What returning units claws back, from the attribution (no re-evaluation; thresholds
     /// are not re-tested). `returned[l]`: units of line `l` returned **in total** once this
     /// return is done; `before`: the `returned` of the previous refund (default: nothing

@@ -88,7 +88,7 @@ impl PyRuleSet {
         Ok((slf.get_type().getattr("from_bytes")?, (blob,)))
     }
 
-    /// The compiled blob (at most `RULE_SET_MAX_LEN`, 13 119 bytes), signed with the 32-byte
+    /// The compiled blob (at most `RULE_SET_MAX_LEN`, 13 151 bytes), signed with the 32-byte
     /// Ed25519 secret key `signing_key` if given (the hash does not change). Raises
     /// `ValidationError` for a key that is not 32 bytes.
     #[pyo3(signature = (signing_key=None))]
@@ -122,6 +122,14 @@ impl PyRuleSet {
         PyBytes::new(py, self.rules.hash())
     }
 
+    /// The hash of the churn model the set's churn conditions were written for (the rule
+    /// document's `churn_model`, 32 bytes; `ChurnModel.hash` in hex), or None when the set pins
+    /// no model.
+    #[getter]
+    fn model_pin<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.rules.model_pin().map(|pin| PyBytes::new(py, pin))
+    }
+
     /// The program's version number.
     #[getter]
     fn serial(&self) -> u32 {
@@ -152,7 +160,10 @@ impl PyRuleSet {
     /// `coupons`: up to 8 coupon ids; `event` (required): the sale's `(terminal, sequence)`,
     /// sequences numbered from 1 (0 is a `ValidationError`, `RTN_RULES_INVALID_EVENT_ID`); `churn_risk`:
     /// 0..=1000 or None; or `churn_model`: a `ChurnModel` that scores the customer's churn
-    /// summary on the sale's local day, as a till does (no purchases yet: unknown). The sale is
+    /// summary on the sale's local day, as a till does (no purchases yet: unknown). A rule set
+    /// that pins a model (`model_pin`) takes a known risk only from `churn_model` with that hash:
+    /// another model, or a bare `churn_risk`, is an `AuthenticationError`
+    /// (`RTN_RULES_CHURN_MODEL_NOT_PINNED`). The sale is
     /// counted into the updated record's churn summary once per `event`. Raises
     /// `ValidationError` (a negative price, quantity 0, a naive datetime, a value out of range,
     /// both `churn_risk` and `churn_model`, a summary of another grain than the model's),

@@ -172,6 +172,7 @@ fn rule_and_customer_errors() {
         EvalError::ZeroQuantity { line: 0 } => RULES_ZERO_QUANTITY, Validation;
         EvalError::Overflow => OVERFLOW, Overflows;
         EvalError::ChurnRiskOutOfRange => RULES_CHURN_RISK_OUT_OF_RANGE, Validation;
+        EvalError::ChurnModelNotPinned => RULES_CHURN_MODEL_NOT_PINNED, Authentication;
         EvalError::ChannelOutOfRange => RULES_CHANNEL_OUT_OF_RANGE, Validation;
         EvalError::InvalidEventId => RULES_INVALID_EVENT_ID, Validation;
         EvalError::Time(TimeError::InvalidOffset) => INVALID_ARGUMENT, Validation;

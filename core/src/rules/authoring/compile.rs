@@ -328,7 +328,19 @@ impl Compiler {
             text: Bounded::from_slice(self.text.as_bytes())
                 .ok_or_else(|| self.invalid("", "names too long"))?,
         };
-        RuleSet::from_data(data).map_err(|error| {
+        let pin = doc
+            .churn_model
+            .as_deref()
+            .map(|hex| {
+                model_pin_of(hex).ok_or_else(|| {
+                    self.invalid(
+                        "churn_model",
+                        "the churn model's hash is 64 hexadecimal digits (ChurnModel.hash)",
+                    )
+                })
+            })
+            .transpose()?;
+        let rule_set = RuleSet::from_data(data).map_err(|error| {
             self.invalid(
                 "",
                 match error {
@@ -337,6 +349,12 @@ impl Compiler {
                         "the compiled rule set is inconsistent (a bug in the SDK)"
                     }
                 },
+            )
+        })?;
+        rule_set.with_model_pin(pin).map_err(|_| {
+            self.invalid(
+                "",
+                "the compiled rule set is inconsistent (a bug in the SDK)",
             )
         })
     }
@@ -536,4 +554,18 @@ impl Compiler {
         }
         Ok(())
     }
+}
+
+/// The 32 bytes of a model hash written as 64 hexadecimal digits (either case).
+fn model_pin_of(hex: &str) -> Option<[u8; 32]> {
+    let digits = hex.as_bytes();
+    if digits.len() != 64 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut pin = [0u8; 32];
+    for (byte, pair) in pin.iter_mut().zip(digits.chunks_exact(2)) {
+        let text = core::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(text, 16).ok()?;
+    }
+    Some(pin)
 }

@@ -373,6 +373,11 @@ pub struct RuleSetDoc {
     /// Exclusive groups.
     #[serde(default)]
     pub groups: Vec<GroupDoc>,
+    /// The churn model the churn conditions were written for: its hash
+    /// (`ChurnModel::hash`, Python `ChurnModel.hash`) as 64 hexadecimal digits. A till then
+    /// refuses a churn risk from any other model. Omitted: no pin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn_model: Option<String>,
     /// The rules.
     pub rules: Vec<RuleDoc>,
 }

@@ -44,6 +44,10 @@ pub enum EvalError {
     Overflow,
     /// The churn risk is above 1000.
     ChurnRiskOutOfRange,
+    /// The rule set pins a churn model ([`RuleSet::model_pin`](crate::rules::RuleSet::model_pin))
+    /// and the context's churn risk comes from another model
+    /// ([`Context::churn_model`](super::Context::churn_model)), or names none.
+    ChurnModelNotPinned,
     /// The channel is above [`MAX_CHANNEL`].
     ChannelOutOfRange,
     /// The context's event has sequence number 0, which terminals never issue (they number
@@ -68,6 +72,9 @@ impl fmt::Display for EvalError {
             EvalError::Overflow => f.write_str("arithmetic overflow"),
             EvalError::ChurnRiskOutOfRange => {
                 write!(f, "churn risk above {MAX_CHURN_RISK}")
+            }
+            EvalError::ChurnModelNotPinned => {
+                f.write_str("churn risk not from the model the rule set pins")
             }
             EvalError::ChannelOutOfRange => write!(f, "channel above {MAX_CHANNEL}"),
             EvalError::InvalidEventId => f.write_str("event sequence number 0 is never issued"),

@@ -74,6 +74,11 @@ pub struct Context {
     pub event: EventId,
     /// The churn scorer's risk for the customer, 0..=1000, if known.
     pub churn_risk: Option<u16>,
+    /// The hash ([`ChurnModel::hash`](crate::churn::model::ChurnModel::hash)) of the model that
+    /// gave `churn_risk`. A rule set that pins a model ([`RuleSet::model_pin`]) refuses a
+    /// known risk unless this is its pin ([`EvalError::ChurnModelNotPinned`]); other rule sets
+    /// ignore it.
+    pub churn_model: Option<[u8; 32]>,
 }
 
 /// Evaluates `basket` for `customer` in `context` against `rule_set`, writing the outcome into
@@ -335,6 +340,12 @@ impl<'a> Engine<'a> {
         }
         if context.churn_risk.is_some_and(|risk| risk > MAX_CHURN_RISK) {
             return Err(EvalError::ChurnRiskOutOfRange);
+        }
+        // A pinned rule set takes a risk only from its model: the check cannot be skipped by
+        // a caller that forgot it, since a risk without the pinned model's hash is refused.
+        let pin = self.rules.model_pin();
+        if pin.is_some() && context.churn_risk.is_some() && context.churn_model.as_ref() != pin {
+            return Err(EvalError::ChurnModelNotPinned);
         }
         if context.channel > MAX_CHANNEL {
             return Err(EvalError::ChannelOutOfRange);
@@ -707,6 +718,68 @@ mod tests {
         )
         .unwrap();
         (risk, out)
+    }
+
+    /// A rule set pinned to the default model takes the lapsed buyer's risk 767 only with the
+    /// default model's hash; another model's hash, or none, is refused and the outcome left
+    /// empty; an unknown risk needs no hash; an unpinned set ignores the hash.
+    #[test]
+    fn a_pinned_rule_set_takes_a_risk_only_from_its_model() {
+        let pin = default_model().hash().unwrap();
+        let hex: String = pin.iter().map(|byte| format!("{byte:02x}")).collect();
+        let pinned = RuleSet::from_json(&format!(
+            r#"{{"name": "win-back", "serial": 1, "churn_model": "{hex}", "rules": [
+              {{"id": 2, "name": "Win-back", "when": [{{"churn_risk_at_least": 700}}],
+               "effect": {{"bonus_points": {{"points": 300}}}}}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(pinned.model_pin(), Some(&pin));
+        // The same parameters on another grain: another model, another hash.
+        let other = ChurnModel::new(
+            PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6690).unwrap()),
+            Periods::WEEKS,
+        )
+        .hash()
+        .unwrap();
+        assert_ne!(other, pin);
+        let mut lapsed = CustomerRecord::new();
+        lapsed
+            .record_sale(EventId::new(1, 1), day(2023, 3, 2), Money::from_minor(1200))
+            .unwrap();
+        let today = day(2024, 2, 29);
+        let context = |risk: Option<u16>, model: Option<[u8; 32]>| Context {
+            now: Timestamp::from_unix(i64::from(today.number()) * 86_400 + 43_200),
+            event: EventId::new(1, 2),
+            churn_risk: risk,
+            churn_model: model,
+            ..Context::default()
+        };
+        let basket = [Line::new(1, 1, 1, 2500)];
+        let mut out = Box::new(Outcome::new());
+        let run = |rules: &RuleSet, context: &Context, out: &mut Outcome| {
+            evaluate(rules, &basket, &lapsed, context, out)
+        };
+        // The lapsed buyer's risk under the default model is 767 (worked out below).
+        assert_eq!(
+            run(&pinned, &context(Some(767), Some(pin)), &mut out),
+            Ok(())
+        );
+        assert_eq!(out.points, Points(300));
+        for model in [Some(other), None] {
+            assert_eq!(
+                run(&pinned, &context(Some(767), model), &mut out),
+                Err(EvalError::ChurnModelNotPinned)
+            );
+            assert_eq!(out.points, Points(0));
+            assert!(out.trace.is_empty());
+        }
+        assert_eq!(run(&pinned, &context(None, None), &mut out), Ok(()));
+        assert_eq!(out.points, Points(0));
+        assert_eq!(
+            run(&win_back(), &context(Some(767), Some(other)), &mut out),
+            Ok(())
+        );
+        assert_eq!(out.points, Points(300));
     }
 
     #[test]
