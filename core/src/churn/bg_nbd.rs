@@ -17,6 +17,8 @@
 //! ```
 
 use super::math;
+#[cfg(feature = "std")]
+use super::special::{LANES, sum_series_lanes};
 use super::special::{
     SignedLog, exprel, hyp2f1_unit_complement, interpolate, interpolation_nodes, ln_add_exp,
     ln_gamma_ratio, logistic_neg, sum_series,
@@ -122,6 +124,34 @@ impl TransactionModel for BgNbd {
     fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
         self.forward(frequency, age, check_horizon(t)?).map(Some)
     }
+
+    #[cfg(feature = "std")]
+    fn alive_forwards(
+        &self,
+        frequency: f64,
+        age: &[f64; LANES],
+        t: &[f64; LANES],
+        active: &[bool; LANES],
+        out: &mut [Result<f64, ChurnError>; LANES],
+    ) -> bool {
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = frequency;
+        // As alive_forward: the horizon checked first, then forward's expectation.
+        let mut series = [false; LANES];
+        for (((series, out), &active), &t) in
+            series.iter_mut().zip(out.iter_mut()).zip(active).zip(t)
+        {
+            if active {
+                match check_horizon(t) {
+                    Ok(_) => *series = true,
+                    Err(error) => *out = Err(error),
+                }
+            }
+        }
+        let alphas = age.map(|age| alpha + age);
+        beta_geometric_expectations(r + x, a, a + b + x - 1.0, &alphas, t, &series, out);
+        true
+    }
 }
 
 /// `c/(a − 1) · [1 − (1 − z)^r F(r, c − a + 1; c; z)]` with `z = t/(α + t)`: the expected
@@ -170,6 +200,130 @@ pub(crate) fn beta_geometric_expectation(
         // connection formula there.
         Err(ChurnError::NoConvergence) => via_hypergeometric(r, z, one_minus_z, a, c),
         other => other,
+    }
+}
+
+/// [`beta_geometric_expectation`] of lanes that share `r`, `a` and `c` and differ in `alpha`
+/// and `t` (one customer's CLV months; customers of one frequency): the lanes' series run
+/// together ([`sum_series_lanes`]), each ratio's division done once for all. Every active
+/// lane gets the value or error of [`beta_geometric_expectation`] with its `alpha` and `t`,
+/// bit for bit (the same operations on the same numbers; where the lockstep form would leave
+/// them, in the rarer branches, the lane is computed by [`beta_geometric_expectation`]
+/// itself). Inactive lanes of `out` are left as they are.
+#[cfg(feature = "std")]
+pub(crate) fn beta_geometric_expectations(
+    r: f64,
+    a: f64,
+    c: f64,
+    alpha: &[f64; LANES],
+    t: &[f64; LANES],
+    active: &[bool; LANES],
+    out: &mut [Result<f64, ChurnError>; LANES],
+) {
+    let mut z = [0.0; LANES];
+    let mut ln_w = [0.0; LANES];
+    let mut euler = [false; LANES];
+    let mut mixture = [false; LANES];
+    let mut alone = [false; LANES];
+    let lanes = (z.iter_mut().zip(&mut ln_w))
+        .zip(euler.iter_mut().zip(&mut mixture).zip(&mut alone))
+        .zip(alpha.iter().zip(t).zip(active))
+        .zip(out.iter_mut());
+    for ((((z, ln_w), ((euler, mixture), alone)), ((&alpha, &t), &active)), out) in lanes {
+        if !active {
+            continue;
+        }
+        if t == 0.0 {
+            *out = Ok(0.0);
+            continue;
+        }
+        // As beta_geometric_expectation chooses.
+        let ln_one_minus_z = -math::ln_1p(t / alpha);
+        *z = t / (alpha + t);
+        let one_minus_z = alpha / (alpha + t);
+        let mixture_fits = r * -ln_one_minus_z < 600.0;
+        *ln_w = ln_one_minus_z;
+        if c > 2.0 * r && mixture_fits {
+            *mixture = true;
+        } else if c < r && mixture_fits && r * *z < 30_000.0 * one_minus_z {
+            *alone = true;
+        } else {
+            *euler = true;
+        }
+    }
+    let mut done = [None; LANES];
+    if euler.contains(&true) {
+        // euler_series, lane by lane.
+        let eps = a - 1.0;
+        let q = c - r;
+        let steady = 0.0_f64.max(-q - 1.0).max(-c - 1.0) + 1.0;
+        let first = z.map(|z| q * z);
+        let series = sum_series_lanes(
+            &first,
+            |n, rho| {
+                let shared = (a + n) * (q + n + 1.0) / ((c + n + 1.0) * (n + 2.0));
+                for (rho, &z) in rho.iter_mut().zip(&z) {
+                    *rho = shared * z;
+                }
+            },
+            steady,
+            &z,
+            &euler,
+        );
+        for (((done, series), &l), &euler) in done.iter_mut().zip(series).zip(&ln_w).zip(&euler) {
+            if let (true, Some(series)) = (euler, series) {
+                let head = c * -l * exprel(eps * l);
+                let correction = series.scale(eps * l).value();
+                let expected = head - correction;
+                if expected.is_finite() {
+                    *done = Some(expected.max(0.0));
+                }
+            }
+        }
+    }
+    if mixture.contains(&true) {
+        // negative_binomial_mixture, lane by lane.
+        let b_param = c - a + 1.0;
+        let mut e = 1.0;
+        let mut rho_e = b_param;
+        let first = z.map(|z| r * z);
+        let series = sum_series_lanes(
+            &first,
+            |n, rho| {
+                let k = n + 1.0;
+                let next = e + rho_e / (c + k);
+                let shared = (r + k) / (k + 1.0);
+                let growth = next / e;
+                for (rho, &z) in rho.iter_mut().zip(&z) {
+                    *rho = shared * z * growth;
+                }
+                rho_e *= (b_param + k) / (c + k);
+                e = next;
+            },
+            0.0_f64.max(1.0 - r),
+            &z,
+            &mixture,
+        );
+        let lanes = done.iter_mut().zip(series).zip(&ln_w).zip(&mixture);
+        for (((done, series), &l), &mixture) in lanes {
+            if let (true, Some(series)) = (mixture, series) {
+                let value = series.scale(r * l).value();
+                if value.is_finite() {
+                    *done = Some(value);
+                }
+            }
+        }
+    }
+    let lanes = (out.iter_mut().zip(done))
+        .zip(euler.iter().zip(&mixture).zip(&alone))
+        .zip(alpha.iter().zip(t));
+    for (((out, done), ((&euler, &mixture), &alone)), (&alpha, &t)) in lanes {
+        if euler || mixture || alone {
+            *out = match done {
+                Some(value) => Ok(value),
+                None => beta_geometric_expectation(r, alpha, a, c, t),
+            };
+        }
     }
 }
 
@@ -372,6 +526,36 @@ mod tests {
     }
 
     proptest! {
+        /// The lanes give each lane's scalar value or error, bit for bit: random parameters
+        /// (both series forms, and `c < r` where the scalar may switch forms), ages, and
+        /// horizons from 0 to far beyond α (z near 1: the ₂F₁ fallback).
+        #[test]
+        #[cfg(feature = "std")]
+        #[cfg_attr(miri, ignore)] // twelve series per case
+        fn lanes_equal_the_scalar_expectation(
+            model in params(),
+            x in 0u32..400,
+            ages in proptest::array::uniform12(0.0f64..3000.0),
+            horizons in proptest::array::uniform12(prop_oneof![Just(0.0), 0.0f64..100.0, 0.0f64..1e6]),
+            active in proptest::array::uniform12(proptest::bool::weighted(0.9)),
+            bg in proptest::bool::ANY,
+        ) {
+            let [r, alpha, a, b] = model.params();
+            let x = f64::from(x);
+            let c = if bg { a + b + x - 1.0 } else { a + b + x };
+            let alphas = ages.map(|age| alpha + age);
+            let mut out = [Err(ChurnError::InvalidArgument); LANES];
+            beta_geometric_expectations(r + x, a, c, &alphas, &horizons, &active, &mut out);
+            for lane in 0..LANES {
+                if active[lane] {
+                    let want = beta_geometric_expectation(r + x, alphas[lane], a, c, horizons[lane]);
+                    prop_assert_eq!(out[lane].map(f64::to_bits), want.map(f64::to_bits));
+                } else {
+                    prop_assert_eq!(out[lane], Err(ChurnError::InvalidArgument));
+                }
+            }
+        }
+
         #[test]
         fn p_alive_is_a_probability(model in params(), customer in customers()) {
             let p = model.p_alive(&customer).unwrap();

@@ -17,7 +17,11 @@
 //! ```
 
 use super::bg_nbd::beta_geometric_expectation;
+#[cfg(feature = "std")]
+use super::bg_nbd::beta_geometric_expectations;
 use super::math;
+#[cfg(feature = "std")]
+use super::special::LANES;
 use super::special::{ln_add_exp, ln_gamma_ratio, logistic_neg};
 use super::{ChurnError, Observation, TransactionModel, check_horizon, check_positive, finite};
 
@@ -117,6 +121,34 @@ impl TransactionModel for ModifiedBgNbd {
 
     fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
         self.forward(frequency, age, check_horizon(t)?).map(Some)
+    }
+
+    #[cfg(feature = "std")]
+    fn alive_forwards(
+        &self,
+        frequency: f64,
+        age: &[f64; LANES],
+        t: &[f64; LANES],
+        active: &[bool; LANES],
+        out: &mut [Result<f64, ChurnError>; LANES],
+    ) -> bool {
+        let ModifiedBgNbd { r, alpha, a, b } = *self;
+        let x = frequency;
+        // As alive_forward: the horizon checked first, then forward's expectation.
+        let mut series = [false; LANES];
+        for (((series, out), &active), &t) in
+            series.iter_mut().zip(out.iter_mut()).zip(active).zip(t)
+        {
+            if active {
+                match check_horizon(t) {
+                    Ok(_) => *series = true,
+                    Err(error) => *out = Err(error),
+                }
+            }
+        }
+        let alphas = age.map(|age| alpha + age);
+        beta_geometric_expectations(r + x, a, a + b + x, &alphas, t, &series, out);
+        true
     }
 }
 

@@ -261,6 +261,24 @@ pub trait TransactionModel {
         Ok(None)
     }
 
+    /// [`TransactionModel::alive_forward`] of lanes with one `frequency` and their own `age`
+    /// and horizon `t`, computed together (their series share each step's division), into
+    /// the active lanes of `out`: bit for bit each lane's `alive_forward` value or error
+    /// (`Ok(None)` is never written). `false`, with `out` untouched, for models without the
+    /// forward form. Inputs are a valid observation's frequency and ages.
+    #[cfg(feature = "std")]
+    fn alive_forwards(
+        &self,
+        frequency: f64,
+        age: &[f64; special::LANES],
+        t: &[f64; special::LANES],
+        active: &[bool; special::LANES],
+        out: &mut [Result<f64, ChurnError>; special::LANES],
+    ) -> bool {
+        let _ = (frequency, age, t, active, out);
+        false
+    }
+
     /// [`TransactionModel::p_alive`] of every row into `out` (equal lengths), by a loop that
     /// vectorises, for models whose P(alive) is a closed form: `Some(true)` when every row was
     /// valid and finite (the values are bit for bit those of `p_alive`), `Some(false)` when a
@@ -492,6 +510,117 @@ fn batch_expected_memoized<M: TransactionModel + ?Sized>(
     ))
 }
 
+/// Rows whose `(x, T)` [`batch_expected_lanes`] counts to tell repeated data (where
+/// [`batch_expected_memoized`]'s memo saves series) from mostly distinct data.
+#[cfg(feature = "std")]
+const REPEAT_SAMPLE: usize = 4_096;
+
+/// Frequencies below which [`batch_expected_lanes`] orders the rows by a counting sort.
+#[cfg(feature = "std")]
+const COUNTING_SORT_BELOW: f64 = 65_536.0;
+
+/// [`batch`] of expected purchases for a model with [`TransactionModel::alive_forwards`], on
+/// mostly distinct rows (fewer than two rows per `(x, T)` among the first
+/// [`REPEAT_SAMPLE`]): P(alive) of every row by the vectorised loop, then the forward
+/// expectations of rows with one frequency [`special::LANES`] at a time, their series run
+/// together, times each row's P(alive) — the operations of
+/// [`TransactionModel::expected_purchases`], so its bits. `None` (the caller takes another
+/// path) for other models, an invalid horizon, repeated data, a row that is not strictly
+/// valid or whose P(alive) is not finite, or frequencies from [`COUNTING_SORT_BELOW`] up.
+#[cfg(feature = "std")]
+fn batch_expected_lanes<M: TransactionModel + ?Sized>(
+    model: &M,
+    t: f64,
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    out: &mut [f64],
+) -> Option<Result<(), BatchError>> {
+    use special::LANES;
+    let t = check_horizon(t).ok()?;
+    let mut forward = [Ok(0.0); LANES];
+    let horizons = [t; LANES];
+    if !model.alive_forwards(0.0, &horizons, &horizons, &[false; LANES], &mut forward) {
+        return None;
+    }
+    let sample = frequency.len().min(REPEAT_SAMPLE);
+    let keys: std::collections::HashSet<(u64, u64), FoldHash> = frequency
+        .iter()
+        .zip(age)
+        .take(sample)
+        .map(|(x, big_t)| (x.to_bits(), big_t.to_bits()))
+        .collect();
+    if keys.len().saturating_mul(2) < sample {
+        return None;
+    }
+    let top = frequency.iter().fold(0.0_f64, |top, &x| top.max(x));
+    if top >= COUNTING_SORT_BELOW
+        || model.p_alive_columns(frequency, recency, age, out) != Some(true)
+    {
+        return None;
+    }
+    // Valid rows: whole frequencies in [0, COUNTING_SORT_BELOW).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a whole number in [0, 65536)"
+    )]
+    let bucket = |x: f64| x as usize;
+    // Row numbers ordered by frequency (a counting sort): starts[b] is where bucket b begins.
+    let mut starts = vec![0_usize; bucket(top).saturating_add(2)];
+    for &x in frequency {
+        if let Some(count) = starts.get_mut(bucket(x).saturating_add(1)) {
+            *count = count.saturating_add(1);
+        }
+    }
+    let mut total = 0_usize;
+    for start in &mut starts {
+        total = total.saturating_add(*start);
+        *start = total;
+    }
+    let mut order = vec![0_usize; frequency.len()];
+    for (row, &x) in frequency.iter().enumerate() {
+        if let Some(start) = starts.get_mut(bucket(x)) {
+            if let Some(slot) = order.get_mut(*start) {
+                *slot = row;
+            }
+            *start = start.saturating_add(1);
+        }
+    }
+    let at = |column: &[f64], row: usize| column.get(row).copied().unwrap_or(f64::NAN);
+    let mut failed: Option<(usize, ChurnError)> = None;
+    for rows in order.chunk_by(|&i, &j| at(frequency, i) == at(frequency, j)) {
+        let x = rows.first().map_or(0.0, |&row| at(frequency, row));
+        for lanes in rows.chunks(LANES) {
+            let mut ages = [0.0; LANES];
+            let mut active = [false; LANES];
+            for ((big_t, active), &row) in ages.iter_mut().zip(&mut active).zip(lanes) {
+                *big_t = at(age, row);
+                *active = true;
+            }
+            model.alive_forwards(x, &ages, &horizons, &active, &mut forward);
+            for (&row, forward) in lanes.iter().zip(&forward) {
+                let Some(slot) = out.get_mut(row) else {
+                    continue;
+                };
+                // finite(P(alive) · forward), as expected_purchases.
+                match forward.and_then(|forward| finite(*slot * forward)) {
+                    Ok(value) => *slot = value,
+                    Err(error) => {
+                        if failed.is_none_or(|(first, _)| row < first) {
+                            failed = Some((row, error));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Some(match failed {
+        None => Ok(()),
+        Some((index, error)) => Err(BatchError::Row { index, error }),
+    })
+}
+
 /// A fast hash for keys made of `f64` bits (multiply-rotate, as rustc's FxHash, with each
 /// word's halves folded: the doubles of small whole numbers have all-zero low bits). The keys
 /// (customers' observations) are not attacker-chosen in a way that matters: a bad distribution
@@ -558,7 +687,8 @@ pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let one_thread = |x: &[f64], t_x: &[f64], big_t: &[f64], out: &mut [f64]| match quantity {
         BatchQuantity::ExpectedPurchases { t } => {
-            batch_expected_memoized(model, t, validation, x, t_x, big_t, out)
+            batch_expected_lanes(model, t, x, t_x, big_t, out)
+                .or_else(|| batch_expected_memoized(model, t, validation, x, t_x, big_t, out))
                 .unwrap_or_else(|| batch(model, quantity, validation, x, t_x, big_t, out))
         }
         _ => batch(model, quantity, validation, x, t_x, big_t, out),
@@ -716,6 +846,58 @@ pub(crate) mod reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Expected purchases of distinct rows (the lanes path) equal each row's
+    /// `expected_purchases`, bit for bit, on one thread and on many; a bad row among them is
+    /// still reported as the lowest failing row.
+    #[test]
+    #[cfg(feature = "std")]
+    #[cfg_attr(miri, ignore)] // 20,000 series
+    fn lane_batches_equal_the_row_formula() {
+        let mut random = simulate::SplitMix64::new(7);
+        let n = 10_000;
+        let mut rows = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let age = 30.0 + 335.0 * random.uniform();
+            let x = libm::floor(20.0 * random.uniform() * random.uniform());
+            let t_x = if x == 0.0 {
+                0.0
+            } else {
+                age * random.uniform()
+            };
+            rows.0.push(x);
+            rows.1.push(t_x);
+            rows.2.push(age);
+        }
+        let (x, t_x, age) = rows;
+        let bg = bg_nbd::BgNbd::new(0.243, 30.9, 0.793, 2.426).unwrap();
+        let mbg = mbg_nbd::ModifiedBgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+        let mut out = vec![0.0; n];
+        for model in [&bg as &(dyn TransactionModel + Sync), &mbg] {
+            for t in [0.0, 52.0, 360.0] {
+                let quantity = BatchQuantity::ExpectedPurchases { t };
+                batch_parallel(
+                    model,
+                    quantity,
+                    Validation::Lenient,
+                    &x,
+                    &t_x,
+                    &age,
+                    &mut out,
+                )
+                .unwrap();
+                for row in 0..n {
+                    let customer = Observation::new(x[row], t_x[row], age[row]).unwrap();
+                    let want = model.expected_purchases(&customer, t).unwrap();
+                    assert_eq!(out[row].to_bits(), want.to_bits(), "row {row}, t = {t}");
+                }
+                let mut one = vec![0.0; n];
+                let lanes = batch_expected_lanes(model, t, &x, &t_x, &age, &mut one);
+                assert_eq!(lanes, Some(Ok(())));
+                assert_eq!(one, out);
+            }
+        }
+    }
 
     #[test]
     #[cfg(feature = "std")]

@@ -39,6 +39,8 @@ use super::mbg_nbd::ModifiedBgNbd;
 use super::pareto_nbd::ParetoNbd;
 use super::rfm::{RfmCuts, RfmScore, Segment};
 use super::risk::{RiskBand, RiskThresholds, churn_risk};
+#[cfg(feature = "std")]
+use super::special::LANES;
 use super::summary::{ChurnSummary, Grain, ObserveError, Periods, TimeUnit};
 use super::{ChurnError, Observation, TransactionModel};
 use crate::envelope::{self, DecodeError, EncodeError, Kind, Seal};
@@ -270,6 +272,20 @@ impl TransactionModel for PurchaseModel {
     }
     fn unconditional_expected_purchases(&self, t: f64) -> Result<f64, ChurnError> {
         each_model!(self, m => m.unconditional_expected_purchases(t))
+    }
+    fn alive_forward(&self, frequency: f64, age: f64, t: f64) -> Result<Option<f64>, ChurnError> {
+        each_model!(self, m => m.alive_forward(frequency, age, t))
+    }
+    #[cfg(feature = "std")]
+    fn alive_forwards(
+        &self,
+        frequency: f64,
+        age: &[f64; LANES],
+        t: &[f64; LANES],
+        active: &[bool; LANES],
+        out: &mut [Result<f64, ChurnError>; LANES],
+    ) -> bool {
+        each_model!(self, m => m.alive_forwards(frequency, age, t, active, out))
     }
 }
 

@@ -294,6 +294,102 @@ pub(crate) fn sum_series_budget<R: FnMut(f64) -> f64>(
     Err(SpecialError::NoConvergence)
 }
 
+/// Lanes of one series run together: [`LANES`] series that share every ratio's costly part
+/// (the Pochhammer quotient, a division) and differ only in a per-lane factor such as `z`.
+/// `ratios(n, out)` writes each lane's `tₙ₊₁/tₙ` for the `n`-th step (one call per step, in
+/// order, however many lanes are still running, so stateful ratios advance as
+/// [`sum_series`]'s do). Each lane performs exactly [`sum_series`]'s operations on its terms,
+/// so a lane's value has the same bits as [`sum_series`] with that lane's `first`, ratios and
+/// `limit[lane]`. A lane is `None` where [`sum_series`] would rescale, fail or run out of
+/// terms, and for lanes not `active`: the caller takes [`sum_series`]'s own path there.
+#[cfg(feature = "std")]
+pub(crate) fn sum_series_lanes<R: FnMut(f64, &mut [f64; LANES])>(
+    first: &[f64; LANES],
+    mut ratios: R,
+    steady_from: f64,
+    limit: &[f64; LANES],
+    active: &[bool; LANES],
+) -> [Option<SignedLog>; LANES] {
+    const RESCALE_ABOVE: f64 = 1e200;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Lane {
+        Running,
+        Done,
+        Elsewhere,
+    }
+    let mut state = [Lane::Elsewhere; LANES];
+    let mut sum = *first;
+    let mut term = *first;
+    let mut running = 0_usize;
+    for ((state, &first), &active) in state.iter_mut().zip(first).zip(active) {
+        *state = if !active || !first.is_finite() {
+            Lane::Elsewhere
+        } else if first == 0.0 {
+            Lane::Done
+        } else {
+            running = running.saturating_add(1);
+            Lane::Running
+        };
+    }
+    let mut rho = [0.0; LANES];
+    let mut n = 0.0_f64;
+    for _ in 0..MAX_SERIES_TERMS {
+        if running == 0 {
+            break;
+        }
+        ratios(n, &mut rho);
+        let next_n = n + 1.0;
+        let steady = next_n > steady_from;
+        let lanes = state
+            .iter_mut()
+            .zip(&mut term)
+            .zip(&mut sum)
+            .zip(&rho)
+            .zip(limit);
+        for ((((state, term), sum), &r), &limit) in lanes {
+            if *state != Lane::Running {
+                continue;
+            }
+            let t = *term * r;
+            *term = t;
+            let s = *sum + t;
+            let rescale = s.abs() > RESCALE_ABOVE || t.abs() > RESCALE_ABOVE;
+            let ended = if !r.is_finite() || (t != 0.0 && rescale) {
+                Lane::Elsewhere
+            } else if t == 0.0 {
+                Lane::Done
+            } else {
+                *sum = s;
+                let bound = r.abs().max(limit);
+                if steady
+                    && bound < 1.0
+                    && t.abs() * bound <= SERIES_TOLERANCE * s.abs() * (1.0 - bound)
+                {
+                    Lane::Done
+                } else {
+                    Lane::Running
+                }
+            };
+            if ended != Lane::Running {
+                *state = ended;
+                running = running.saturating_sub(1);
+            }
+        }
+        n = next_n;
+    }
+    let mut out = [None; LANES];
+    for ((out, state), sum) in out.iter_mut().zip(state).zip(sum) {
+        if state == Lane::Done {
+            *out = finish(sum, 0.0).ok();
+        }
+    }
+    out
+}
+
+/// Lanes of [`sum_series_lanes`]: the twelve months of a year's CLV, or twelve customers.
+#[cfg(feature = "std")]
+pub(crate) const LANES: usize = 12;
+
 fn finish(sum: f64, ln_scale: f64) -> Result<SignedLog, SpecialError> {
     if !sum.is_finite() {
         return Err(SpecialError::NoConvergence);
