@@ -9,12 +9,13 @@ totals add up exactly because tasks hold disjoint customers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple, Optional
 
 import numpy as np
 import pandas as pd
 
-from . import _retention
+from . import _retention, _time
 from .exceptions import CapacityError, ValidationError
 from .model import BANDS, SEGMENTS, ChurnModel
 from .rules import BacktestResult, backtest
@@ -176,15 +177,25 @@ BACKTEST_METRICS: tuple[str, ...] = (
 #: Columns of :func:`backtest_partial`'s long table besides the metrics.
 BACKTEST_KEYS: tuple[str, ...] = ("table", "rule", "name", "segment")
 
+#: Columns of :func:`backtest_partial`'s long table that are not summed: a customer's record
+#: after the history (``table`` "customer": ``customer_id``, ``tier``, ``visits``) and a task's
+#: first skipped basket (``table`` "first_skipped": its time in Unix seconds ``skip_time``, its
+#: first row's input position ``skip_seq`` and the core's ``reason``). Null elsewhere.
+BACKTEST_RECORDS: tuple[str, ...] = ("customer_id", "tier", "visits", "skip_time", "skip_seq", "reason")
+
+#: Of :data:`BACKTEST_RECORDS`, the integer ones (nullable ``Int64`` in the long table).
+BACKTEST_RECORD_INTEGERS: tuple[str, ...] = ("tier", "visits", "skip_time", "skip_seq")
+
 
 CUSTOMER_PREFIX = "__retention_customer_"
 
 
-def joined_customers(frame: pd.DataFrame, columns: list[str]) -> Optional[pd.DataFrame]:
+def joined_customers(frame: pd.DataFrame, columns: Optional[list[str]]) -> Optional[pd.DataFrame]:
     """The customers table of a task's rows that carry their customer's ``columns`` (prefixed
     with :data:`CUSTOMER_PREFIX`, joined on by the engine): one row per customer, segment
-    labels as strings with ``None`` for none (also for buyers missing from the customers)."""
-    if not columns:
+    labels as strings with ``None`` for none (also for buyers missing from the customers).
+    ``columns`` None: no customers table was given."""
+    if columns is None:
         return None
     prefixed = [CUSTOMER_PREFIX + c for c in columns]
     customers = frame[["customer_id", *prefixed]].drop_duplicates("customer_id")
@@ -208,21 +219,35 @@ def backtest_partial(
     transactions: pd.DataFrame,
     customers: Optional[pd.DataFrame],
     options: dict[str, Any],
+    sequence: Optional[np.ndarray[Any, Any]] = None,
 ) -> pd.DataFrame:
     """:func:`retention.rules.backtest` of whole customers, as a long table: one row per rule
-    (``table`` "rule"), segment ("segment"), rule and segment ("rule_segment") and one of
-    totals ("total"), with :data:`BACKTEST_METRICS` (0 where a table has no such column).
-    Segment labels are strings (missing: ``None``)."""
+    (``table`` "rule"), segment ("segment"), rule and segment ("rule_segment"), one of
+    totals ("total"), one per customer ("customer", every customer of ``customers`` too) and
+    one for the first skipped basket ("first_skipped"), with :data:`BACKTEST_METRICS` (0 where
+    a table has no such column) and :data:`BACKTEST_RECORDS`. Segment labels are strings
+    (missing: ``None``).
+
+    ``transactions`` must be in input order (a subsequence of the engine's input), and
+    ``sequence`` each row's input position (ascending; default: the row number), so that the
+    first skipped basket here is the earliest by the single-machine order (time, then input
+    row) and tasks' first skipped baskets compare by ``(skip_time, skip_seq)``."""
     keys: dict[str, list[Any]] = {k: [] for k in BACKTEST_KEYS}
     metrics: dict[str, list[int]] = {m: [] for m in BACKTEST_METRICS}
+    records: dict[str, list[Any]] = {r: [] for r in BACKTEST_RECORDS}
 
-    def add(table: str, rule: int, name: Optional[str], segment: Optional[str], values: dict[str, Any]) -> None:
+    def add(
+        table: str, rule: int, name: Optional[str], segment: Optional[str], values: dict[str, Any],
+        record: tuple[Any, ...] = (None,) * len(BACKTEST_RECORDS),
+    ) -> None:
         for key, value in zip(BACKTEST_KEYS, (table, rule, name, segment)):
             keys[key].append(value)
         for metric in BACKTEST_METRICS:
             metrics[metric].append(int(values.get(metric, 0)))
+        for column, value in zip(BACKTEST_RECORDS, record):
+            records[column].append(value)
 
-    if len(transactions):
+    if len(transactions) or (customers is not None and len(customers)):
         result = backtest(rule_set, transactions, customers, progress=False, **options)
         for row in result.by_rule.to_dict("records"):
             add("rule", row["rule"], row["name"], None, row)
@@ -231,24 +256,53 @@ def backtest_partial(
         for row in result.by_rule_segment.to_dict("records"):
             add("rule_segment", row["rule"], row["name"], label(row["segment"]), row)
         add("total", -1, None, None, {"baskets": result.baskets, "skipped": result.skipped})
-    frame = pd.DataFrame({**keys, **metrics})
+        people = result.customers
+        for customer, tier, visits in zip(people["customer_id"], people["tier"], people["visits"]):
+            add("customer", -1, None, None, {}, (customer, int(tier), int(visits), None, None, None))
+        if result.first_skipped is not None:
+            row, reason = result.first_skipped
+            seq = int(row if sequence is None else sequence[row])
+            time = int(
+                _time.unix_seconds(
+                    transactions["timestamp"].iloc[row : row + 1], "timestamp",
+                    int(options.get("utc_offset_minutes", 0)),
+                )[0]
+            )
+            add("first_skipped", -1, None, None, {}, (None, None, None, time, seq, reason))
+    frame = pd.DataFrame({**keys, **metrics, **{r: pd.Series(v, dtype=object) for r, v in records.items()}})
     frame["rule"] = frame["rule"].astype(np.int64)
     for metric in BACKTEST_METRICS:
         frame[metric] = frame[metric].astype(np.int64)
+    for column in BACKTEST_RECORD_INTEGERS:
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 
 def backtest_result(
-    rule_set: _retention.RuleSet, partials: pd.DataFrame, segments: Optional[list[Optional[str]]]
+    rule_set: _retention.RuleSet,
+    partials: pd.DataFrame,
+    segments: Optional[dict[Optional[str], Any]],
+    row_of: Callable[[int], int],
 ) -> BacktestResult:
-    """The single-machine :class:`~retention.rules.BacktestResult` from the summed long table:
-    rules in evaluation order, segments as :func:`retention.rules.backtest` orders them
-    (labels sorted, ``None`` last; ``segments`` the full list when known, so that segments
-    without baskets keep their zero row)."""
-    partials = partials.assign(segment=pd.Series([label(v) for v in partials["segment"]], dtype=object, index=partials.index))
+    """The single-machine :class:`~retention.rules.BacktestResult` from the tasks' long tables
+    (:func:`backtest_partial`, concatenated): totals summed; rules in evaluation order;
+    segments as :func:`retention.rules.backtest` orders and types them (``segments`` maps
+    each string label the tasks report to the customers' own label, ``None`` to ``None``;
+    sorted by ``str`` of the label, ``None`` last; segments without baskets keep their zero
+    row); ``customers`` sorted by id as the single machine does (each customer is one task's);
+    ``first_skipped`` the earliest of the tasks' by (time, input position), its row given by
+    ``row_of(input position)``."""
+    partials = partials.reset_index(drop=True)
+    partials["segment"] = pd.Series([label(v) for v in partials["segment"]], dtype=object)
+    summed_tables = partials[~partials["table"].isin(["customer", "first_skipped"])]
+    summed_tables = summed_tables[[*BACKTEST_KEYS, *BACKTEST_METRICS]]
+    summed = summed_tables.groupby(list(BACKTEST_KEYS), dropna=False, sort=False).sum().reset_index()
+    summed["segment"] = pd.Series([label(v) for v in summed["segment"]], dtype=object, index=summed.index)
+    segments = dict(segments or {})
+    original = {key: value for key, value in segments.items()}
 
     def table(name: str, columns: list[str]) -> pd.DataFrame:
-        part = partials[partials["table"] == name]
+        part = summed[summed["table"] == name]
         return part[columns].reset_index(drop=True)
 
     rule_columns = ["applied", "customers", "points", "discount", "stamps", "rewards"]
@@ -262,38 +316,73 @@ def backtest_result(
     for column in rule_columns:
         by_rule[column] = by_rule[column].astype(np.int64)
 
-    def segment_key(label: Optional[str]) -> tuple[int, str]:
-        return (1, "") if label is None else (0, label)
+    def segment_key(key: Optional[str]) -> tuple[int, str]:
+        return (1, "") if key is None else (0, str(original.get(key, key)))
 
     found_segments = {
         row["segment"]: row for row in table("segment", ["segment", *segment_columns]).to_dict("records")
     }
-    labels = sorted(set(found_segments) | set(segments or []), key=segment_key)
+    keys = sorted(set(found_segments) | set(segments), key=segment_key)
     by_segment = pd.DataFrame(
         {
-            "segment": labels,
+            "segment": [original.get(key, key) for key in keys],
             **{
-                column: np.array([int(found_segments.get(label, {}).get(column, 0)) for label in labels], dtype=np.int64)
+                column: np.array([int(found_segments.get(key, {}).get(column, 0)) for key in keys], dtype=np.int64)
                 for column in segment_columns
             },
         }
     )
 
     cells = table("rule_segment", ["rule", "segment", *rule_columns])
-    cells = cells.iloc[
-        sorted(range(len(cells)), key=lambda i: (order.get(int(cells["rule"].iloc[i]), 0), segment_key(cells["segment"].iloc[i])))
-    ].reset_index(drop=True)
-    cells.insert(1, "name", [names[int(r)] for r in cells["rule"]])
+    ranked = sorted(
+        range(len(cells)),
+        key=lambda i: (order.get(int(cells["rule"].iloc[i]), 0), segment_key(cells["segment"].iloc[i])),
+    )
+    cells = cells.iloc[ranked].reset_index(drop=True)
+    # Built from lists, as the single-machine back-test builds its frames (same inferred dtypes).
+    by_rule_segment = pd.DataFrame(
+        {
+            "rule": cells["rule"].to_numpy(dtype=np.int64),
+            "name": [names[int(r)] for r in cells["rule"]],
+            "segment": [original.get(key, key) for key in cells["segment"]],
+            **{column: cells[column].to_numpy(dtype=np.int64) for column in rule_columns},
+        }
+    )
 
-    totals = partials[partials["table"] == "total"]
+    people = partials[partials["table"] == "customer"]
+    column = people["customer_id"]
+    if pd.api.types.is_numeric_dtype(column.dtype):  # integer ids (float from a nullable column)
+        ids = column.to_numpy(dtype=np.int64)
+    else:
+        values = column.to_numpy(dtype=object)
+        integral = len(values) > 0 and all(isinstance(v, (int, np.integer)) for v in values)
+        ids = values.astype(np.int64) if integral else values.astype(str)
+    ranks = np.argsort(ids, kind="stable")
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids[ranks].tolist(),
+            "tier": people["tier"].to_numpy(dtype=np.int64)[ranks],
+            "visits": people["visits"].to_numpy(dtype=np.int64)[ranks],
+        }
+    )
+
+    skips = partials[partials["table"] == "first_skipped"]
+    first_skipped: Optional[tuple[int, str]] = None
+    if len(skips):
+        earliest = min(
+            zip(skips["skip_time"].astype(np.int64), skips["skip_seq"].astype(np.int64), skips["reason"])
+        )
+        first_skipped = (int(row_of(int(earliest[1]))), str(earliest[2]))
+
+    totals = summed[summed["table"] == "total"]
     return BacktestResult(
         baskets=int(totals["baskets"].sum()),
         skipped=int(totals["skipped"].sum()),
-        first_skipped=None,
+        first_skipped=first_skipped,
         by_rule=by_rule,
         by_segment=by_segment,
-        by_rule_segment=cells,
-        customers=None,
+        by_rule_segment=by_rule_segment,
+        customers=customers,
     )
 
 

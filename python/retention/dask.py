@@ -40,6 +40,9 @@ from .transactions import periods, summary_data_from_transaction_data
 __all__ = ["COMPRESS_MAX_ROWS", "Compressed", "summary", "compress", "score", "backtest"]
 
 _SEQ = "__retention_seq"
+#: Bits of a row's position within its partition in the input-order key (`_SEQ`); the
+#: partition number above them.
+_SEQ_SHIFT = 40
 _CUSTOMER_PREFIX = _scale.CUSTOMER_PREFIX
 _CUSTOMER_COLUMNS = ("tier", "segments", "birthday", "segment")
 _BACKTEST_OPTIONAL = ("quantity", "sku", "category", "basket_id", "store", "channel", "coupon", "churn_risk")
@@ -62,7 +65,7 @@ def _with_sequence(frame: pd.DataFrame, partition_info: Optional[dict[str, Any]]
     """``frame`` with its rows' global input order (partition number, then row)."""
     number = 0 if partition_info is None else int(partition_info["number"])
     out = frame.copy()
-    out[_SEQ] = np.arange(len(frame), dtype=np.int64) + (number << 40)
+    out[_SEQ] = np.arange(len(frame), dtype=np.int64) + (number << _SEQ_SHIFT)
     return out
 
 
@@ -210,11 +213,14 @@ def backtest(
     npartitions: Optional[int] = None,
 ) -> BacktestResult:
     """:meth:`RuleSet.backtest <retention.RuleSet.backtest>` of Dask DataFrames (pandas
-    partitions), with totals equal to the single-machine back-test; see
-    :func:`retention.spark.backtest` for what is returned (``first_skipped`` and
-    ``customers`` are ``None``; segment labels are strings). Plan: customers merged onto their
-    transactions, a shuffle by ``customer_id``, ``map_partitions`` into the single-machine
-    back-test (rows in input order), partial totals summed with ``groupby().sum()``.
+    partitions), equal attribute by attribute to the single-machine back-test of the same rows
+    (``first_skipped``'s row counted over the partitions in order; ``customers`` collected to
+    the client: 24 bytes a customer in the result, a few hundred while assembled); see :func:`retention.spark.backtest`. Plan:
+    customers merged onto their transactions (an outer merge, so customers without a purchase
+    keep their record), a shuffle by ``customer_id``, ``map_partitions`` into the
+    single-machine back-test (rows in input order), the partial totals, customer records and
+    first skipped baskets computed to the client, where the totals are summed and the earliest
+    skipped basket is picked by (time, input position).
 
     Raises :class:`~retention.ValidationError` on the client for a missing column,
     :class:`~retention.DecodeError` for corrupt bytes; a value the back-test refuses raises
@@ -226,45 +232,59 @@ def backtest(
     optional = [c for c in _BACKTEST_OPTIONAL if c in transactions_ddf.columns]
     transaction_columns = ["customer_id", "timestamp", "unit_price", *optional]
     rows = transactions_ddf[transaction_columns]
+    dtypes = dict(rows._meta.dtypes)
     rows = rows.map_partitions(_with_sequence, meta=_with_sequence(rows._meta))
-    customer_columns: list[str] = []
-    segments: Optional[list[Optional[str]]] = ["all"]
+    customer_columns: Optional[list[str]] = None
+    segments: dict[Optional[str], Any] = {"all": "all"}
     if customers_ddf is not None:
         _require(customers_ddf, ["customer_id"], "backtest customers")
         customer_columns = [c for c in _CUSTOMER_COLUMNS if c in customers_ddf.columns]
         customers = customers_ddf[["customer_id", *customer_columns]].rename(
             columns={c: _CUSTOMER_PREFIX + c for c in customer_columns}
         )
-        rows = rows.merge(customers, on="customer_id", how="left")
+        rows = rows.merge(customers, on="customer_id", how="outer")
         if "segment" in customer_columns:
             segments = _segment_labels(rows, customers)
     options = {"utc_offset_minutes": int(utc_offset_minutes), "skip_invalid": bool(skip_invalid)}
     meta = _scale.backtest_partial(RuleSet.from_bytes(rules_blob), pd.DataFrame(), None, options)
     partials = rows.shuffle(on="customer_id", npartitions=npartitions).map_partitions(
-        _backtest_task, rules_blob, model_blob, options, transaction_columns, customer_columns, meta=meta
+        _backtest_task, rules_blob, model_blob, options, dtypes, customer_columns, meta=meta
     )
-    keys = list(_scale.BACKTEST_KEYS)
-    summed = partials.groupby(keys, dropna=False).sum().compute().reset_index()
-    summed["segment"] = summed["segment"].astype(object).where(summed["segment"].notna(), None)
-    return _scale.backtest_result(RuleSet.from_bytes(rules_blob), summed, segments)
+    frame = partials.compute()
+
+    def row_of(seq: int) -> int:
+        lengths = transactions_ddf.map_partitions(len).compute()
+        number, row = seq >> _SEQ_SHIFT, seq & ((1 << _SEQ_SHIFT) - 1)
+        return int(sum(int(n) for n in list(lengths)[:number])) + row
+
+    return _scale.backtest_result(RuleSet.from_bytes(rules_blob), frame, segments, row_of)
 
 
-def _segment_labels(rows: Any, customers: Any) -> list[Optional[str]]:
+def _segment_labels(rows: Any, customers: Any) -> dict[Optional[str], Any]:
+    """The reporting segments: each label as the tasks report it (``str``) mapped to the
+    customers' own value, and ``None`` when a customer has none or a buyer is not among the
+    customers."""
     column = _CUSTOMER_PREFIX + "segment"
-    labels, unlabelled = dask.compute(customers[column].dropna().astype(str).unique(), rows[column].isna().sum())
-    found: list[Optional[str]] = sorted(set(labels))
-    if unlabelled or int(customers[column].isna().sum().compute()):
-        found.append(None)
+    labels, unlabelled, missing = dask.compute(
+        customers[column].dropna().unique(), rows[column].isna().sum(), customers[column].isna().sum()
+    )
+    found: dict[Optional[str], Any] = {str(label): label for label in labels}
+    if int(unlabelled) or int(missing):
+        found[None] = None
     return found
 
 
 def _backtest_task(
     frame: pd.DataFrame, rules_blob: bytes, model_blob: Optional[bytes], options: dict[str, Any],
-    transaction_columns: list[str], customer_columns: list[str],
+    dtypes: dict[str, Any], customer_columns: Optional[list[str]],
 ) -> pd.DataFrame:
-    frame = _in_input_order(frame)
     rule_set = RuleSet.from_bytes(rules_blob)
     if model_blob is not None:
         options = {**options, "churn_model": ChurnModel.from_bytes(model_blob)}
     customers = _scale.joined_customers(frame, customer_columns)
-    return _scale.backtest_partial(rule_set, frame[transaction_columns], customers, options)
+    # The rows of purchases (a customer without any has one row of NaN from the outer merge,
+    # which also turned integer columns into floats), in input order.
+    bought = frame[frame[_SEQ].notna()].sort_values(_SEQ, kind="stable")
+    sequence = bought[_SEQ].to_numpy(dtype=np.int64)
+    transactions = bought[list(dtypes)].astype(dtypes).reset_index(drop=True)
+    return _scale.backtest_partial(rule_set, transactions, customers, options, sequence)

@@ -164,6 +164,15 @@ def _channel_codes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     return out
 
 
+def _missing(value: Any) -> bool:
+    """Whether a label is missing: None, a float NaN, or pandas' ``NA``/``NaT``."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Any]:
     """Unique values (sorted) and each value's index among them."""
     if values.dtype == object:
@@ -319,7 +328,8 @@ def backtest(
             birthday_month[index] = months
             birthday_day[index] = days
         if _has(customers, "segment"):
-            given = list(_values(customers, "segment"))
+            # A missing label (None; NaN or NA as pandas and Arrow show it) is no segment.
+            given = [None if _missing(label) else label for label in _values(customers, "segment")]
             labels = sorted({label for label in given if label is not None}, key=str)
             position = {label: i for i, label in enumerate(labels)}
             if len(index) < count or any(label is None for label in given):

@@ -34,6 +34,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -336,17 +337,24 @@ def backtest(
     partitions: Optional[int] = None,
 ) -> BacktestResult:
     """:meth:`RuleSet.backtest <retention.RuleSet.backtest>` of Spark DataFrames (the columns
-    of :mod:`retention.rules`), with totals equal to the single-machine back-test of the same
-    rows: ``by_rule``, ``by_segment``, ``by_rule_segment`` (pandas), ``baskets``,
-    ``skipped``. ``first_skipped`` and ``customers`` (every customer's tier and visits) are
-    ``None``: they are per row and per customer, and are not collected.
+    of :mod:`retention.rules`), equal attribute by attribute to the single-machine back-test
+    of the same rows (as pandas): ``baskets``, ``skipped``, ``first_skipped`` (``(row,
+    reason)``: the row's position in ``transactions_df``'s order), ``by_rule``, ``by_segment``
+    and ``by_rule_segment`` (pandas; segment labels the customers' own values, ``None`` for
+    none), and ``customers`` (a pandas frame of every customer's ``customer_id``, ``tier`` and
+    ``visits``, sorted by id). ``customers`` is collected to the driver: 24 bytes a customer
+    in the result, a few hundred while assembled (an estimate, not measured).
 
-    Plan: customers (if given) are joined to their transactions; rows are shuffled by
-    ``customer_id`` and sorted within partitions in input order; ``mapInArrow`` runs the
-    single-machine back-test on whole customers batch by batch (a customer's baskets in time
-    order in one task, their record carried as the till would) and emits per-rule and
-    per-segment partial totals, which a Spark ``groupBy().sum()`` adds up before the small
-    result is collected. Segment labels come back as strings.
+    Plan: customers (if given) are joined to their transactions (a full join, so customers
+    without a purchase keep their record); rows are shuffled by ``customer_id`` and sorted
+    within partitions; ``mapInArrow`` runs the single-machine back-test on whole customers
+    batch by batch (a customer's baskets in time order in one task, their rows in input order)
+    and emits per-rule and per-segment partial totals, each customer's record once and the
+    task's first skipped basket with its time and input position; the driver collects these,
+    sums the totals and picks the earliest skipped basket by (time, input position), the order
+    the single-machine back-test uses. Finding that basket's row takes one more count job,
+    only when a basket was skipped (``transactions_df`` must read its rows in the same order
+    again, as files and in-memory data do).
 
     ``rule_set``: a :class:`~retention.RuleSet` or its bytes; ``churn_model``: a
     :class:`~retention.ChurnModel` or its bytes; the other options as the single-machine
@@ -364,8 +372,8 @@ def backtest(
     rows = transactions_df.select(
         "customer_id", "timestamp", "unit_price", *optional, F.monotonically_increasing_id().alias(_SEQ)
     )
-    customer_columns: list[str] = []
-    segments: Optional[list[Optional[str]]] = None
+    customer_columns: Optional[list[str]] = None
+    segments: dict[Optional[str], Any] = {"all": "all"}
     if customers_df is not None:
         _expect(customers_df, "customer_id", (*_INTEGER, T.StringType), "integers or strings", "backtest customers")
         customer_columns = [c for c in _CUSTOMER_COLUMNS if c in customers_df.columns]
@@ -374,11 +382,10 @@ def backtest(
             for c in customer_columns
         ]
         customers = customers_df.select(*renamed)
-        rows = rows.join(customers, on="customer_id", how="left")
+        rows = rows.join(customers, on="customer_id", how="full")
         if "segment" in customer_columns:
-            segments = _segment_labels(rows, customers)
-    if "segment" not in customer_columns:
-        segments = ["all"]
+            segments = _segment_labels(rows, customers_df)
+    integral_ids = not isinstance(rows.schema["customer_id"].dataType, T.StringType)
     partial_schema = T.StructType(
         [
             T.StructField("table", T.StringType()),
@@ -387,6 +394,9 @@ def backtest(
             T.StructField("segment", T.StringType()),
         ]
         + [T.StructField(m, T.LongType()) for m in _scale.BACKTEST_METRICS]
+        + [T.StructField("customer_id", T.LongType() if integral_ids else T.StringType())]
+        + [T.StructField(r, T.LongType()) for r in _scale.BACKTEST_RECORD_INTEGERS]
+        + [T.StructField("reason", T.StringType())]
     )
     options = {"utc_offset_minutes": int(utc_offset_minutes), "skip_invalid": bool(skip_invalid)}
     task = functools.partial(
@@ -396,29 +406,30 @@ def backtest(
     )
     shuffled = rows.repartition(_partitions(transactions_df, partitions), "customer_id")
     partials = shuffled.sortWithinPartitions("customer_id", _SEQ).mapInArrow(task, partial_schema)
-    keys = ["table", "rule", "name", "segment"]
-    summed = partials.groupBy(*keys).agg(*[F.sum(m).alias(m) for m in _scale.BACKTEST_METRICS])
-    frame = summed.toPandas()
-    frame = frame.astype({m: np.int64 for m in _scale.BACKTEST_METRICS} | {"rule": np.int64})
-    frame["segment"] = frame["segment"].astype(object).where(frame["segment"].notna(), None)
-    return _scale.backtest_result(RuleSet.from_bytes(rules_blob), frame, segments)
+    frame = partials.toPandas()
+
+    def row_of(seq: int) -> int:
+        positions = transactions_df.select(F.monotonically_increasing_id().alias(_SEQ))
+        return int(positions.where(F.col(_SEQ) < F.lit(seq)).count())
+
+    return _scale.backtest_result(RuleSet.from_bytes(rules_blob), frame, segments, row_of)
 
 
-def _segment_labels(rows: DataFrame, customers: DataFrame) -> list[Optional[str]]:
-    """Every reporting segment the single-machine back-test lists: the customers' labels and
-    ``None`` when a customer has none or a buyer is not among the customers."""
-    column = _CUSTOMER_PREFIX + "segment"
-    labels = [r[0] for r in customers.select(column).distinct().collect()]
-    unlabelled = rows.where(F.col(column).isNull()).limit(1).count() > 0
-    found: list[Optional[str]] = sorted({label for label in labels if label is not None})
-    if unlabelled or None in labels:
-        found.append(None)
+def _segment_labels(rows: DataFrame, customers_df: DataFrame) -> dict[Optional[str], Any]:
+    """Every reporting segment the single-machine back-test lists, as the tasks see it (the
+    label cast to a string) mapped to the customers' own value; ``None`` when a customer has
+    none or a buyer is not among the customers."""
+    pairs = customers_df.select(F.col("segment"), F.col("segment").cast("string")).distinct().collect()
+    found: dict[Optional[str], Any] = {key: value for value, key in pairs if key is not None}
+    unlabelled = rows.where(F.col(_CUSTOMER_PREFIX + "segment").isNull()).limit(1).count() > 0
+    if unlabelled or any(key is None for _, key in pairs):
+        found[None] = None
     return found
 
 
 def _backtest_task(
     batches: Iterator[pa.RecordBatch], *, rules_blob: bytes, model_blob: Optional[bytes],
-    options: dict[str, Any], transaction_columns: list[str], customer_columns: list[str],
+    options: dict[str, Any], transaction_columns: list[str], customer_columns: Optional[list[str]],
     schema: T.StructType,
 ) -> Iterator[pa.RecordBatch]:
     rule_set = RuleSet.from_bytes(rules_blob)
@@ -426,13 +437,27 @@ def _backtest_task(
         options = {**options, "churn_model": ChurnModel.from_bytes(model_blob)}
     parts = []
     for table in _by_customer(batches, "customer_id"):
-        frame = table.to_pandas()
-        customers = _scale.joined_customers(frame, customer_columns)
-        parts.append(_scale.backtest_partial(rule_set, frame[transaction_columns], customers, options))
+        customers = None if customer_columns is None else _scale.joined_customers(table.to_pandas(), customer_columns)
+        # The rows of purchases (a customer without any has one row of nulls from the full
+        # join), in input order.
+        bought = table.filter(pc.is_valid(table.column(_SEQ))).sort_by(_SEQ)
+        frame = bought.to_pandas()
+        sequence = frame[_SEQ].to_numpy(dtype=np.int64)
+        parts.append(
+            _scale.backtest_partial(rule_set, frame[transaction_columns], customers, options, sequence)
+        )
     if parts:
-        summed = pd.concat(parts, ignore_index=True)
-        summed = summed.groupby(["table", "rule", "name", "segment"], dropna=False, sort=False).sum().reset_index()
-        yield pa.RecordBatch.from_pandas(summed, schema=pa.schema([(f.name, _arrow_of(f.dataType)) for f in schema.fields]), preserve_index=False)
+        every = pd.concat(parts, ignore_index=True)
+        records = every["table"].isin(["customer", "first_skipped"])
+        keys = list(_scale.BACKTEST_KEYS)
+        summed = every[~records][[*keys, *_scale.BACKTEST_METRICS]]
+        summed = summed.groupby(keys, dropna=False, sort=False).sum().reset_index()
+        out = pd.concat([summed, every[records]], ignore_index=True)
+        for column in _scale.BACKTEST_RECORD_INTEGERS:
+            out[column] = out[column].astype("Int64")
+        arrow = pa.schema([(f.name, _arrow_of(f.dataType)) for f in schema.fields])
+        table = pa.Table.from_pandas(out[[f.name for f in schema.fields]], schema=arrow, preserve_index=False)
+        yield from table.combine_chunks().to_batches()
 
 
 def _arrow_of(kind: T.DataType) -> pa.DataType:

@@ -15,6 +15,8 @@ import retention
 from scale_data import (
     PARTITIONS,
     assert_backtests_equal,
+    first_refused_row,
+    grocery_refusals,
     generated_transactions,
     grocery,
     grocery_history,
@@ -139,6 +141,22 @@ def test_backtest_totals_are_the_single_machine_totals(scheduler: str, partition
         assert _split_customers(df, "customer_id") > 0
     got = rd.backtest(df, rules, dd.from_pandas(people, npartitions=2), npartitions=3)
     assert_backtests_equal(got, single)
+
+
+@pytest.mark.parametrize("partitions", PARTITIONS)
+def test_backtest_skipping_refused_baskets(partitions: int, scheduler: str) -> None:
+    history, people = grocery_refusals()
+    rules = grocery()
+    single = rules.backtest(history, people, skip_invalid=True, progress=False)
+    assert single.skipped > 10
+    assert single.first_skipped is not None and single.first_skipped[0] == first_refused_row(history)
+    df = _dask_frame(history, partitions)
+    if partitions > 1:
+        assert _split_customers(df, "customer_id") > 0
+    got = rd.backtest(df, rules, dd.from_pandas(people, npartitions=2), skip_invalid=True, npartitions=3)
+    assert_backtests_equal(got, single)
+    # Customers without a purchase keep their record too.
+    assert len(got.customers) == len(people)
 
 
 def test_backtest_without_customers() -> None:

@@ -19,6 +19,8 @@ import retention
 from scale_data import (
     PARTITIONS,
     assert_backtests_equal,
+    first_refused_row,
+    grocery_refusals,
     generated_transactions,
     grocery,
     grocery_history,
@@ -238,6 +240,22 @@ def test_backtest_totals_are_the_single_machine_totals(spark: SparkSession, part
     got = rs.backtest(df, rules, spark.createDataFrame(people), partitions=4)
     assert_backtests_equal(got, single)
     assert got.baskets > 30_000
+
+
+@pytest.mark.parametrize("partitions", PARTITIONS)
+def test_backtest_skipping_refused_baskets(partitions: int, spark: SparkSession) -> None:
+    history, people = grocery_refusals()
+    rules = grocery()
+    single = rules.backtest(history, people, skip_invalid=True, progress=False)
+    assert single.skipped > 10
+    assert single.first_skipped is not None and single.first_skipped[0] == first_refused_row(history)
+    df = _spark_frame(spark, history, partitions)
+    if partitions > 1:
+        assert _split_customers(df, "customer_id") > 0
+    got = rs.backtest(df, rules, spark.createDataFrame(people), skip_invalid=True, partitions=4)
+    assert_backtests_equal(got, single)
+    # Customers without a purchase keep their record too.
+    assert len(got.customers) == len(people)
 
 
 def test_backtest_without_customers_and_with_datetimes(spark: SparkSession) -> None:
