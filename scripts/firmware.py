@@ -53,7 +53,9 @@ BUDGETS = {"signing": 96 * KIB, "no-signing": 64 * KIB}
 # Raised by 1 KiB each when main's one-pass share-out (issue 13 item 8) added about 1.1 KB, and
 # by 3 KiB each when main's BG/BB model (issue 10) added about 3.3 KB.
 # Lowered to 116/102 KiB after the panic-free sort and insertions (117,981 B / 103,915 B).
-CEILINGS = {"signing": 116 * KIB, "no-signing": 102 * KIB}
+# Raised to 119/105 KiB when churn-model tags and pins, apply-within-daily-limit and the
+# feedback and milestone conditions added about 3 KB (121,006 B / 106,924 B).
+CEILINGS = {"signing": 119 * KIB, "no-signing": 105 * KIB}
 
 # The firmware staticlib's features for each build (scripts/setup.sh builds them the same way).
 CAPABILITY_FEATURES = "rules,cards,churn"
