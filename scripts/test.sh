@@ -186,7 +186,7 @@ miri() {
     local toolchain
     toolchain="$(miri_toolchain)" || { echo "miri: $MIRI_NIGHTLY is not installed"; return 1; }
     echo "ci-info: Miri on $(rustc "+$toolchain" -V)"
-    PROPTEST_CASES=8 MIRIFLAGS="-Zmiri-disable-isolation" timeout 900 \
+    PROPTEST_CASES=4 MIRIFLAGS="-Zmiri-disable-isolation" timeout 900 \
         cargo "+$toolchain" miri test --locked -p retention-core -p retention-ffi --lib
 }
 

@@ -1019,6 +1019,7 @@ mod tests {
     /// of the same model, edited the same way, is accepted for some bits (the CRC guards
     /// against accidents only, which is why the tag exists).
     #[test]
+    #[cfg_attr(miri, ignore)] // An HMAC per bit: minutes under Miri, nothing unsafe.
     fn every_bit_of_a_tagged_model_is_guarded() {
         let model = ChurnModel::new(
             PurchaseModel::ParetoNbd(ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.669).unwrap()),
@@ -1128,6 +1129,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // A decode per bit: slow under Miri, nothing unsafe.
     fn every_single_bit_flip_is_rejected() {
         let mut buf = [0u8; MODEL_MAX_LEN];
         let used = full().encode(&mut buf).unwrap();

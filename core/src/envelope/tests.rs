@@ -103,6 +103,7 @@ fn typed_round_trip() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // An HMAC per bit: minutes under Miri, nothing unsafe.
 fn every_single_bit_flip_is_rejected() {
     let mut buf = [0u8; 64];
     let used = encode_raw(

@@ -547,6 +547,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
+    #[cfg_attr(miri, ignore)] // 400 brute-force cases: slow under Miri, nothing unsafe.
     fn plans_against_brute_force(instance in instance()) {
         let names = ["o0", "o1", "o2"];
         let offers: Vec<PlanOffer<'_>> = (0..instance.costs.len())
