@@ -136,20 +136,7 @@ impl TransactionModel for BgNbd {
     ) -> bool {
         let BgNbd { r, alpha, a, b } = *self;
         let x = frequency;
-        // As alive_forward: the horizon checked first, then forward's expectation.
-        let mut series = [false; LANES];
-        for (((series, out), &active), &t) in
-            series.iter_mut().zip(out.iter_mut()).zip(active).zip(t)
-        {
-            if active {
-                match check_horizon(t) {
-                    Ok(_) => *series = true,
-                    Err(error) => *out = Err(error),
-                }
-            }
-        }
-        let alphas = age.map(|age| alpha + age);
-        beta_geometric_expectations(r + x, a, a + b + x - 1.0, &alphas, t, &series, out);
+        forward_expectations(r + x, alpha, a, a + b + x - 1.0, age, t, active, out);
         true
     }
 }
@@ -201,6 +188,34 @@ pub(crate) fn beta_geometric_expectation(
         Err(ChurnError::NoConvergence) => via_hypergeometric(r, z, one_minus_z, a, c),
         other => other,
     }
+}
+
+/// The lanes of a beta-geometric model's `alive_forwards` (BG/NBD and MBG/NBD differ only in
+/// `c`): as `alive_forward`, each active lane's horizon checked first (its error in `out`),
+/// then [`beta_geometric_expectations`] with `alpha + age` for the lanes that passed.
+#[cfg(feature = "std")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn forward_expectations(
+    r: f64,
+    alpha: f64,
+    a: f64,
+    c: f64,
+    age: &[f64; LANES],
+    t: &[f64; LANES],
+    active: &[bool; LANES],
+    out: &mut [Result<f64, ChurnError>; LANES],
+) {
+    let mut series = [false; LANES];
+    for (((series, out), &active), &t) in series.iter_mut().zip(out.iter_mut()).zip(active).zip(t) {
+        if active {
+            match check_horizon(t) {
+                Ok(_) => *series = true,
+                Err(error) => *out = Err(error),
+            }
+        }
+    }
+    let alphas = age.map(|age| alpha + age);
+    beta_geometric_expectations(r, a, c, &alphas, t, &series, out);
 }
 
 /// [`beta_geometric_expectation`] of lanes that share `r`, `a` and `c` and differ in `alpha`

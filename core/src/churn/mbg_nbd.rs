@@ -18,7 +18,7 @@
 
 use super::bg_nbd::beta_geometric_expectation;
 #[cfg(feature = "std")]
-use super::bg_nbd::beta_geometric_expectations;
+use super::bg_nbd::forward_expectations;
 use super::math;
 #[cfg(feature = "std")]
 use super::special::LANES;
@@ -134,20 +134,7 @@ impl TransactionModel for ModifiedBgNbd {
     ) -> bool {
         let ModifiedBgNbd { r, alpha, a, b } = *self;
         let x = frequency;
-        // As alive_forward: the horizon checked first, then forward's expectation.
-        let mut series = [false; LANES];
-        for (((series, out), &active), &t) in
-            series.iter_mut().zip(out.iter_mut()).zip(active).zip(t)
-        {
-            if active {
-                match check_horizon(t) {
-                    Ok(_) => *series = true,
-                    Err(error) => *out = Err(error),
-                }
-            }
-        }
-        let alphas = age.map(|age| alpha + age);
-        beta_geometric_expectations(r + x, a, a + b + x, &alphas, t, &series, out);
+        forward_expectations(r + x, alpha, a, a + b + x, age, t, active, out);
         true
     }
 }
