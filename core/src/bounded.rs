@@ -36,6 +36,14 @@ impl<T, const N: usize> Bounded<T, N> {
         self.items.push(item)
     }
 
+    /// Appends `item`, or drops it and marks the vector overflowed when it holds `N` items
+    /// already: what decoding a sequence does with each item.
+    pub(crate) fn push_or_overflow(&mut self, item: T) {
+        if self.items.push(item).is_err() {
+            self.overflowed = true;
+        }
+    }
+
     /// Removes every item.
     pub fn clear(&mut self) {
         self.items.clear();
@@ -163,9 +171,7 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Bounded<T, N
                 // Every item takes at least one byte of input, so this loop is bounded by the
                 // input's length.
                 while let Some(item) = seq.next_element::<T>()? {
-                    if value.items.push(item).is_err() {
-                        value.overflowed = true;
-                    }
+                    value.push_or_overflow(item);
                 }
                 Ok(value)
             }
@@ -192,9 +198,7 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Bounded<T, N
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
                 self.0.clear();
                 while let Some(item) = seq.next_element::<T>()? {
-                    if self.0.items.push(item).is_err() {
-                        self.0.overflowed = true;
-                    }
+                    self.0.push_or_overflow(item);
                 }
                 Ok(())
             }
