@@ -694,12 +694,19 @@ mod tests {
 
     /// Storage holding another set, as a till's static does when a new one is loaded.
     fn storage() -> Box<RuleSetData> {
-        let previous = RuleSet::from_json(
-            r#"{"name": "previous", "serial": 1, "rules": [{"id": 9, "name": "b",
-                "effect": {"bonus_points": {"points": 5}}}]}"#,
+        static PREVIOUS: std::sync::OnceLock<RuleSetData> = std::sync::OnceLock::new();
+        Box::new(
+            PREVIOUS
+                .get_or_init(|| {
+                    RuleSet::from_json(
+                        r#"{"name": "previous", "serial": 1, "rules": [{"id": 9, "name": "b",
+                            "effect": {"bonus_points": {"points": 5}}}]}"#,
+                    )
+                    .unwrap()
+                    .data
+                })
+                .clone(),
         )
-        .unwrap();
-        Box::new(previous.data)
     }
 
     /// The reader and the oracle on `body`: the same decision at both levels, the same value.
@@ -789,7 +796,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
         #[test]
         fn arbitrary_sets_decode_as_serde_does(data in data(), pin in proptest::option::of(any::<[u8; 32]>())) {
