@@ -36,6 +36,14 @@ impl<T, const N: usize> Bounded<T, N> {
         self.items.push(item)
     }
 
+    /// Appends `item`, or drops it and marks the vector overflowed when it holds `N` items
+    /// already: what decoding a sequence does with each item.
+    pub(crate) fn push_or_overflow(&mut self, item: T) {
+        if self.items.push(item).is_err() {
+            self.overflowed = true;
+        }
+    }
+
     /// Removes every item.
     pub fn clear(&mut self) {
         self.items.clear();
@@ -92,6 +100,24 @@ pub(crate) fn insert<T, const N: usize>(
         rest = tail;
     }
     Ok(())
+}
+
+/// Removes the first item of `vec`, shifting the rest one place down; `None` when `vec` is
+/// empty.
+///
+/// `heapless::Vec::remove` shifts with `ptr::copy`, which keeps `memmove` (1.6 KB of
+/// `compiler_builtins`) in the firmware image for this one call; swapping the item up to the
+/// end and popping it does the same with the `memcpy` every image has.
+pub(crate) fn remove_first<T, const N: usize>(vec: &mut heapless::Vec<T, N>) -> Option<T> {
+    let mut rest = vec.as_mut_slice();
+    while let [first, second, ..] = rest {
+        core::mem::swap(first, second);
+        let [_, tail @ ..] = core::mem::take(&mut rest) else {
+            break;
+        };
+        rest = tail;
+    }
+    vec.pop()
 }
 
 /// Sorts `items` by `key`, stably, by insertion: for the short vectors of outcomes (a sorted
@@ -163,9 +189,7 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Bounded<T, N
                 // Every item takes at least one byte of input, so this loop is bounded by the
                 // input's length.
                 while let Some(item) = seq.next_element::<T>()? {
-                    if value.items.push(item).is_err() {
-                        value.overflowed = true;
-                    }
+                    value.push_or_overflow(item);
                 }
                 Ok(value)
             }
@@ -192,9 +216,7 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for Bounded<T, N
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
                 self.0.clear();
                 while let Some(item) = seq.next_element::<T>()? {
-                    if self.0.items.push(item).is_err() {
-                        self.0.overflowed = true;
-                    }
+                    self.0.push_or_overflow(item);
                 }
                 Ok(())
             }
@@ -241,6 +263,17 @@ mod tests {
     }
 
     #[test]
+    fn remove_first_shifts_the_rest_down() {
+        let mut vec: heapless::Vec<u8, 4> = heapless::Vec::from_slice(&[1, 2, 3]).unwrap();
+        assert_eq!(remove_first(&mut vec), Some(1));
+        assert_eq!(vec, [2, 3]);
+        assert_eq!(remove_first(&mut vec), Some(2));
+        assert_eq!(remove_first(&mut vec), Some(3));
+        assert_eq!(remove_first(&mut vec), None);
+        assert!(vec.is_empty());
+    }
+
+    #[test]
     fn sort_by_key_is_stable() {
         let mut items = [(3, 'a'), (1, 'b'), (3, 'c'), (0, 'd'), (1, 'e')];
         sort_by_key(&mut items, |item| item.0);
@@ -255,6 +288,16 @@ mod tests {
             let mut oracle = ours.clone();
             let expected = if at > oracle.len() { Err(item) } else { oracle.insert(at, item) };
             proptest::prop_assert_eq!(insert(&mut ours, at, item), expected);
+            proptest::prop_assert_eq!(ours, oracle);
+        }
+
+        /// As heapless' `remove(0)` (the oracle).
+        #[test]
+        fn remove_first_as_heapless(items in proptest::collection::vec(0u8..255, 0..=6)) {
+            let mut ours: heapless::Vec<u8, 6> = heapless::Vec::from_slice(&items).unwrap();
+            let mut oracle = ours.clone();
+            let expected = if oracle.is_empty() { None } else { Some(oracle.remove(0)) };
+            proptest::prop_assert_eq!(remove_first(&mut ours), expected);
             proptest::prop_assert_eq!(ours, oracle);
         }
 

@@ -286,7 +286,7 @@ impl Ledger {
                 .max(second.pending_until)
                 .max(Some(earliest));
         }
-        self.lots.remove(0);
+        bounded::remove_first(&mut self.lots);
         Ok(())
     }
 

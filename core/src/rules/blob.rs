@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::envelope::{self, DecodeError, EncodeError, Kind, OVERHEAD_LEN};
 
+use super::decode::Reader;
 use super::rule_set::{Inconsistent, RuleSet, RuleSetData};
 
 /// Bytes of an Ed25519 signature.
@@ -132,8 +133,10 @@ impl From<DecodeError> for LoadError {
 }
 
 /// A postcard flavor that hashes what is written, so a hash needs no buffer.
+#[cfg(any(feature = "std", test))]
 struct HashFlavor(Sha256);
 
+#[cfg(any(feature = "std", test))]
 impl postcard::ser_flavors::Flavor for HashFlavor {
     type Output = [u8; 32];
 
@@ -153,6 +156,7 @@ impl postcard::ser_flavors::Flavor for HashFlavor {
 }
 
 /// The SHA-256 of the rule-set bytes of `data` and `pin`, computed while serializing.
+#[cfg(any(feature = "std", test))]
 pub(crate) fn content_hash(
     data: &RuleSetData,
     pin: Option<&[u8; 32]>,
@@ -295,11 +299,10 @@ impl RuleSet {
         verify(options, signature, body)?;
         // The serial is the payload's second field: an older set is refused before `out` is
         // touched.
-        let (head, _) =
-            postcard::take_from_bytes::<Head>(body).map_err(|_| DecodeError::Payload)?;
-        if head.serial < options.min_serial {
+        let (_, serial) = Reader::new(body).head().map_err(|_| DecodeError::Payload)?;
+        if serial < options.min_serial {
             return Err(LoadError::SerialTooOld {
-                serial: head.serial,
+                serial,
                 min_serial: options.min_serial,
             });
         }
@@ -319,41 +322,35 @@ impl RuleSet {
     }
 }
 
-/// The first fields of the rule-set bytes, read before the rest.
-#[derive(serde::Deserialize)]
-struct Head {
-    _name: super::span::Span,
-    serial: u32,
-}
-
 /// Decodes the rule-set bytes `body` into `data` in place and checks them: decodable,
-/// consumed exactly, consistent, and canonical (they re-encode to exactly `body`, so one rule
-/// set has one identity). With `pinned`, the bytes end with the 32-byte model pin. Gives the
-/// set's hash and pin. Never inlined, like [`verify`]: the decoder's frame (about 1.5 KiB on
-/// Cortex-M) then never lies under the signature check's.
+/// consumed exactly, consistent, and canonical (every varint in its shortest form, so they
+/// re-encode to exactly `body` and one rule set has one identity). With `pinned`, the bytes end
+/// with the 32-byte model pin. Gives the set's hash (the SHA-256 of `body`) and pin. The errors
+/// come in the order of the serde decoder this replaced (`tests::serde_decode_in_place`, the
+/// differential tests' oracle): bytes that do not decode, then `check`, then canonical form.
+/// Never inlined, like [`verify`]: the decoder's frame then never lies under the signature
+/// check's.
 #[inline(never)]
-fn decode_in_place(
+pub(super) fn decode_in_place(
     body: &[u8],
     pinned: bool,
     data: &mut RuleSetData,
 ) -> Result<([u8; 32], Option<[u8; 32]>), DecodeError> {
-    use serde::Deserialize as _;
-    let mut deserializer = postcard::Deserializer::from_bytes(body);
-    RuleSetData::deserialize_in_place(&mut deserializer, data).map_err(|_| DecodeError::Payload)?;
-    let pin = match (deserializer.finalize(), pinned) {
-        (Ok([]), false) => None,
-        (Ok(rest), true) => Some(*<&[u8; 32]>::try_from(rest).map_err(|_| DecodeError::Payload)?),
+    let mut reader = Reader::new(body);
+    reader.rule_set(data).map_err(|_| DecodeError::Payload)?;
+    let pin = match (reader.rest(), pinned) {
+        ([], false) => None,
+        (rest, true) => Some(*<&[u8; 32]>::try_from(rest).map_err(|_| DecodeError::Payload)?),
         _ => return Err(DecodeError::Payload),
     };
     data.check().map_err(|error| match error {
         Inconsistent::OverCapacity => DecodeError::OverCapacity,
         Inconsistent::OutOfRange => DecodeError::OutOfRange,
     })?;
-    let hash: [u8; 32] = Sha256::digest(body).into();
-    if content_hash(data, pin.as_ref()).map_err(|_| DecodeError::Payload)? != hash {
+    if reader.loose {
         return Err(DecodeError::Payload);
     }
-    Ok((hash, pin))
+    Ok((Sha256::digest(body).into(), pin))
 }
 
 /// Never inlined: its ~7 KiB of curve arithmetic on the stack then stay out of `load_into`'s
@@ -424,7 +421,7 @@ impl RuleSet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::bounded::Bounded;
     use crate::card::ProgramId;
@@ -465,6 +462,44 @@ mod tests {
 
     fn small() -> RuleSet {
         RuleSet::from_json(SMALL).unwrap()
+    }
+
+    /// The first fields of the rule-set bytes, as the serde loader read them before the rest.
+    #[derive(serde::Deserialize)]
+    pub(in crate::rules) struct Head {
+        _name: Span,
+        pub(in crate::rules) serial: u32,
+    }
+
+    /// The serde decoder [`decode_in_place`] replaced, kept as the differential tests' oracle
+    /// (`rules::decode::tests`): serde's in-place derive through postcard, then the consumed
+    /// length and pin, `check`, and canonical form by re-encoding (the SHA-256 of the
+    /// re-encoded set and pin must be that of `body`).
+    pub(in crate::rules) fn serde_decode_in_place(
+        body: &[u8],
+        pinned: bool,
+        data: &mut RuleSetData,
+    ) -> Result<([u8; 32], Option<[u8; 32]>), DecodeError> {
+        use serde::Deserialize as _;
+        let mut deserializer = postcard::Deserializer::from_bytes(body);
+        RuleSetData::deserialize_in_place(&mut deserializer, data)
+            .map_err(|_| DecodeError::Payload)?;
+        let pin = match (deserializer.finalize(), pinned) {
+            (Ok([]), false) => None,
+            (Ok(rest), true) => {
+                Some(*<&[u8; 32]>::try_from(rest).map_err(|_| DecodeError::Payload)?)
+            }
+            _ => return Err(DecodeError::Payload),
+        };
+        data.check().map_err(|error| match error {
+            Inconsistent::OverCapacity => DecodeError::OverCapacity,
+            Inconsistent::OutOfRange => DecodeError::OutOfRange,
+        })?;
+        let hash: [u8; 32] = Sha256::digest(body).into();
+        if content_hash(data, pin.as_ref()).map_err(|_| DecodeError::Payload)? != hash {
+            return Err(DecodeError::Payload);
+        }
+        Ok((hash, pin))
     }
 
     /// A blob around `body` with the unsigned flag, CRC recomputed.

@@ -58,6 +58,7 @@ pub mod authoring;
 pub mod backtest;
 pub mod blob;
 pub mod condition;
+mod decode;
 pub mod effect;
 pub mod evaluate;
 #[cfg(feature = "std")]

@@ -136,7 +136,7 @@ fn rule_set_json() -> impl Strategy<Value = String> {
         })
 }
 
-fn rule_set() -> impl Strategy<Value = RuleSet> {
+pub(super) fn rule_set() -> impl Strategy<Value = RuleSet> {
     rule_set_json().prop_filter_map("document breaks a whole-set rule", |json| {
         RuleSet::from_json(&json).ok()
     })
