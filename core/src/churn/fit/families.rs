@@ -11,7 +11,7 @@ use crate::churn::pareto_nbd::{self, ParetoNbd};
 use crate::churn::special::{digamma, ln_gamma, ln_gamma_ratio, trigamma};
 
 use super::data::Data;
-use super::threads::{lane_sums, map_parallel, sum_chunks};
+use super::threads::{Row, lane_sums, map_parallel, sum_chunks};
 
 /// A model family: its log-likelihood (and gradient in the natural parameters) over the data.
 /// The fit skeleton (`fit::fit_family`) needs nothing else; a new model implements this over
@@ -125,6 +125,66 @@ fn softplus_logistic(d: f64) -> (f64, f64) {
     )
 }
 
+/// A row of [`beta_geometric`] with the dropout bracket: `[LL, ∂r, ∂α, σ, 1]` (the last three
+/// before the per-frequency parts). A [`Row`] of its own, always inlined, rather than a
+/// closure: LLVM would call a closure this size out of line, once per row.
+#[derive(Clone, Copy)]
+struct Bracket {
+    alpha: f64,
+    rx: f64,
+    ln_odds: f64,
+}
+
+impl Row<5> for Bracket {
+    #[inline(always)]
+    fn row(&self, t_x: f64, big_t: f64) -> [f64; 5] {
+        let Bracket { alpha, rx, ln_odds } = *self;
+        let (at, atx) = (alpha + big_t, alpha + t_x);
+        let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
+        let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
+        let (softplus, sigma) = softplus_logistic(ln_odds + rx * (ln_t - ln_tx));
+        [
+            softplus - rx * ln_t,
+            sigma * (ln_t - ln_tx) - ln_t,
+            rx * (sigma * (inv_t - inv_tx) - inv_t),
+            sigma,
+            1.0,
+        ]
+    }
+}
+
+/// A row of [`beta_geometric_hessian`] with the dropout bracket (its sums' order); always
+/// inlined, as [`Bracket`].
+struct BracketHessian(Bracket);
+
+impl Row<9> for BracketHessian {
+    #[inline(always)]
+    fn row(&self, t_x: f64, big_t: f64) -> [f64; 9] {
+        let Bracket { alpha, rx, ln_odds } = self.0;
+        let (at, atx) = (alpha + big_t, alpha + t_x);
+        let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
+        let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
+        let d = ln_odds + rx * (ln_t - ln_tx);
+        let e = exp_inline(-d.abs());
+        let q = 1.0 / (1.0 + e);
+        let (softplus, sigma) = softplus_logistic(d);
+        let sigma1 = e * q * q;
+        let (d_r, d_alpha) = (ln_t - ln_tx, rx * (inv_t - inv_tx));
+        let inv_t2 = inv_t * inv_t;
+        [
+            softplus - rx * ln_t,
+            1.0,
+            sigma,
+            sigma1 * d_r * d_r,
+            sigma1 * d_r * d_alpha + sigma * (inv_t - inv_tx) - inv_t,
+            sigma1 * d_alpha * d_alpha + sigma * rx * (inv_tx * inv_tx - inv_t2) + rx * inv_t2,
+            sigma1 * d_r,
+            sigma1 * d_alpha,
+            sigma1,
+        ]
+    }
+}
+
 /// BG/NBD (`k` = 0) and MBG/NBD (`k` = 1): per row
 /// `LL = head + a₃ + [softplus(ln odds + (r+x)(ln(α+T) − ln(α+tₓ)))]`, `a₃ = −(r+x) ln(α+T)`,
 /// the bracket absent for BG/NBD's x = 0 (a customer without repeats cannot have dropped out).
@@ -164,19 +224,7 @@ fn beta_geometric(
                 });
             } else {
                 let ln_odds = f.ln_odds;
-                lane_sums(t_x, big_t, w, &mut sums, |t_x, big_t| {
-                    let (at, atx) = (alpha + big_t, alpha + t_x);
-                    let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
-                    let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
-                    let (softplus, sigma) = softplus_logistic(ln_odds + rx * (ln_t - ln_tx));
-                    [
-                        softplus - rx * ln_t,
-                        sigma * (ln_t - ln_tx) - ln_t,
-                        rx * (sigma * (inv_t - inv_tx) - inv_t),
-                        sigma,
-                        1.0,
-                    ]
-                });
+                lane_sums(t_x, big_t, w, &mut sums, Bracket { alpha, rx, ln_odds });
             }
             let [ll, gr, galpha, sigma, weight] = sums;
             let [h0, h1, h2, h3] = f.head_grad;
@@ -270,31 +318,13 @@ fn beta_geometric_hessian(data: &Data, p: &[f64], k: f64) -> Result<LlHessian, C
                 // [Σ w LL, Σ w, Σ w σ, Σ w σ′D_r², Σ w (σ′D_r D_α + σ D_rα − 1/(α+T)),
                 //  Σ w (σ′D_α² + σ D_αα + (r+x)/(α+T)²), Σ w σ′D_r, Σ w σ′D_α, Σ w σ′]
                 let mut sums = [0.0; 9];
-                lane_sums(t_x, big_t, w, &mut sums, |t_x, big_t| {
-                    let (at, atx) = (alpha + big_t, alpha + t_x);
-                    let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
-                    let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
-                    let d = ln_odds + rx * (ln_t - ln_tx);
-                    let e = exp_inline(-d.abs());
-                    let q = 1.0 / (1.0 + e);
-                    let (softplus, sigma) = softplus_logistic(d);
-                    let sigma1 = e * q * q;
-                    let (d_r, d_alpha) = (ln_t - ln_tx, rx * (inv_t - inv_tx));
-                    let inv_t2 = inv_t * inv_t;
-                    [
-                        softplus - rx * ln_t,
-                        1.0,
-                        sigma,
-                        sigma1 * d_r * d_r,
-                        sigma1 * d_r * d_alpha + sigma * (inv_t - inv_tx) - inv_t,
-                        sigma1 * d_alpha * d_alpha
-                            + sigma * rx * (inv_tx * inv_tx - inv_t2)
-                            + rx * inv_t2,
-                        sigma1 * d_r,
-                        sigma1 * d_alpha,
-                        sigma1,
-                    ]
-                });
+                lane_sums(
+                    t_x,
+                    big_t,
+                    w,
+                    &mut sums,
+                    BracketHessian(Bracket { alpha, rx, ln_odds }),
+                );
                 let [ll, weight, sigma, h_rr, h_ra, h_aa, s_r, s_alpha, s1] = sums;
                 let inv_a = 1.0 / a;
                 let inv_d = f.inv_d;
@@ -443,6 +473,32 @@ impl Family for ParetoFamily {
     }
 }
 
+/// A Gamma-Gamma row: `[−px ln(1 + v/xz̄) − ln z̄ − q ln(xz̄ + v), ln z̄, ln(xz̄ + v), 1/(xz̄ + v),
+/// 1]`, of `(z̄, ln z̄)`; always inlined, as [`Bracket`].
+#[derive(Clone, Copy)]
+struct GammaGammaRow {
+    x: f64,
+    px: f64,
+    q: f64,
+    v: f64,
+}
+
+impl Row<5> for GammaGammaRow {
+    #[inline(always)]
+    fn row(&self, m: f64, ln_m: f64) -> [f64; 5] {
+        let GammaGammaRow { x, px, q, v } = *self;
+        let total = x * m;
+        let ln_total_v = ln_inline(total + v);
+        [
+            -px * ln_1p_inline(v / total) - ln_m - q * ln_total_v,
+            ln_m,
+            ln_total_v,
+            1.0 / (total + v),
+            1.0,
+        ]
+    }
+}
+
 /// Gamma-Gamma rows: `x` is the frequency, `t_x` the mean spend z̄, `big_t` its log (data).
 pub(crate) struct GammaGammaFamily;
 
@@ -492,17 +548,7 @@ impl Family for GammaGammaFamily {
                 // [Σ w (−px ln(1 + v/xz̄) − ln z̄ − q ln(xz̄ + v)), Σ w ln z̄, Σ w ln(xz̄ + v),
                 //  Σ w/(xz̄ + v), Σ w]
                 let mut sums = [0.0; 5];
-                lane_sums(m, ln_m, w, &mut sums, |m, ln_m| {
-                    let total = x * m;
-                    let ln_total_v = ln_inline(total + v);
-                    [
-                        -px * ln_1p_inline(v / total) - ln_m - q * ln_total_v,
-                        ln_m,
-                        ln_total_v,
-                        1.0 / (total + v),
-                        1.0,
-                    ]
-                });
+                lane_sums(m, ln_m, w, &mut sums, GammaGammaRow { x, px, q, v });
                 let [ll, sum_ln_m, sum_ln_total, sum_inv, weight] = sums;
                 total += ll + (ln_ratio - ln_gamma_q + q * ln_v) * weight;
                 for (out, value) in g.iter_mut().zip([
@@ -557,16 +603,10 @@ fn gamma_gamma_hessian(data: &Data, p: &[f64]) -> Result<LlHessian, ChurnError> 
             let px = p_shape * x;
             // [Σ w LL (as ll_grad's), Σ w, Σ w u, Σ w u²]
             let mut sums = [0.0; 4];
+            let gg = GammaGammaRow { x, px, q, v };
             lane_sums(m, ln_m, w, &mut sums, |m, ln_m| {
-                let total = x * m;
-                let ln_total_v = ln_inline(total + v);
-                let u = 1.0 / (total + v);
-                [
-                    -px * ln_1p_inline(v / total) - ln_m - q * ln_total_v,
-                    1.0,
-                    u,
-                    u * u,
-                ]
+                let [ll, _, _, u, one] = gg.row(m, ln_m);
+                [ll, one, u, u * u]
             });
             let [ll, weight, sum_u, sum_u2] = sums;
             total += ll + (ln_ratio - ln_gamma_q + q * ln_v) * weight;
