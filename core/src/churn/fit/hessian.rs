@@ -15,12 +15,14 @@ pub(super) fn nudge(values: &[f64], i: usize, delta: f64) -> Vec<f64> {
         .collect()
 }
 
-/// The covariance matrix of the estimates (rows of `F::N` values): the inverse of the Hessian of
-/// `−Σ wᵢ LLᵢ` (the summed, weighted log-likelihood, without the penalty) in the natural
-/// parameters, the Hessian by central differences of the analytic gradient (`2N`
-/// gradients, after a forward-difference one for the degeneracy test), or by second differences of the likelihood (`1 + 2N + 2N(N − 1)` values) for a
-/// family without one. `None` when that Hessian is not positive definite (the likelihood has
-/// no strict interior maximum there) or a likelihood value fails.
+/// The covariance matrix of the estimates (rows of `F::N` values) of a family without an
+/// analytic Hessian (`Family::ll_hessian`; with one, [`covariance_from_hessian`]): the inverse
+/// of the Hessian of `−Σ wᵢ LLᵢ` (the summed, weighted log-likelihood, without the penalty) in
+/// the natural parameters, the Hessian by central differences of the exact gradient (`2N`
+/// gradients, after a forward-difference one for the degeneracy test), or by second differences
+/// of the likelihood (`1 + 2N + 2N(N − 1)` values) for a family without one. `None` when that
+/// Hessian is not positive definite (the likelihood has no strict interior maximum there) or a
+/// likelihood value fails.
 pub(super) fn covariance<F: Family>(
     family: &F,
     data: &Data,
