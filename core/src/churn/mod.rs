@@ -7,7 +7,7 @@
 //! | module | what |
 //! | --- | --- |
 //! | [`math`] | the models' own `exp`, `ln`, `ln_1p`, `exp_m1`: the same bits on every target, vectorisable |
-//! | [`special`] | log-gamma, log-beta, digamma, the hypergeometric ₂F₁ with its sign tracked |
+//! | [`special`] | log-gamma, log-beta, digamma, trigamma, the hypergeometric ₂F₁ with its sign tracked |
 //! | [`summary`] | the online customer summary: frequency, recency, age, mean spend, O(1) per purchase |
 //! | [`bg_nbd`], [`mbg_nbd`], [`pareto_nbd`] | the purchase-and-dropout models: likelihood, P(alive), expected purchases |
 //! | [`bg_bb`] | the same in discrete time (purchase opportunities), BG/BB |

@@ -8,10 +8,10 @@
 use crate::churn::ChurnError;
 use crate::churn::math::{exp_inline, ln_1p_inline, ln_inline};
 use crate::churn::pareto_nbd::{self, ParetoNbd};
-use crate::churn::special::{digamma, ln_gamma, ln_gamma_ratio};
+use crate::churn::special::{digamma, ln_gamma, ln_gamma_ratio, trigamma};
 
 use super::data::Data;
-use super::threads::{lane_sums, map_parallel, sum_chunks};
+use super::threads::{Row, lane_sums, map_parallel, sum_chunks};
 
 /// A model family: its log-likelihood (and gradient in the natural parameters) over the data.
 /// The fit skeleton (`fit::fit_family`) needs nothing else; a new model implements this over
@@ -31,6 +31,43 @@ pub(crate) trait Family: Sync {
         params: &[f64],
         grad: Option<&mut [f64]>,
     ) -> Result<f64, ChurnError>;
+    /// `Σ wᵢ LLᵢ` (the same bits as [`Family::ll_grad`]'s) and its Hessian w.r.t. the natural
+    /// parameters (`N` rows of `N`, symmetric), in one pass over the data; `None` for a family
+    /// without an analytic Hessian (the fit skeleton then differentiates the gradient or the
+    /// likelihood, `hessian.rs`).
+    fn ll_hessian(&self, _data: &Data, _params: &[f64]) -> Option<Result<LlHessian, ChurnError>> {
+        None
+    }
+}
+
+/// `Σ wᵢ LLᵢ` and its Hessian (rows).
+pub(crate) type LlHessian = (f64, Vec<Vec<f64>>);
+
+/// The symmetric `n × n` matrix of an upper triangle stored row by row (`(0,0), (0,1), …,
+/// (1,1), …`).
+fn symmetric(n: usize, upper: &[f64]) -> Vec<Vec<f64>> {
+    let mut rows = vec![vec![0.0; n]; n];
+    let mut cells = upper.iter();
+    for i in 0..n {
+        for j in i..n {
+            let v = cells.next().copied().unwrap_or(f64::NAN);
+            if let Some(cell) = rows.get_mut(i).and_then(|r| r.get_mut(j)) {
+                *cell = v;
+            }
+            if let Some(cell) = rows.get_mut(j).and_then(|r| r.get_mut(i)) {
+                *cell = v;
+            }
+        }
+    }
+    rows
+}
+
+/// A finite total and Hessian (upper triangle of `n`), or [`ChurnError::NotFinite`].
+fn checked_hessian(n: usize, total: f64, upper: &[f64]) -> Result<LlHessian, ChurnError> {
+    if !total.is_finite() || upper.iter().any(|v| !v.is_finite()) {
+        return Err(ChurnError::NotFinite);
+    }
+    Ok((total, symmetric(n, upper)))
 }
 
 /// A finite total and gradient, or [`ChurnError::NotFinite`].
@@ -88,6 +125,66 @@ fn softplus_logistic(d: f64) -> (f64, f64) {
     )
 }
 
+/// A row of [`beta_geometric`] with the dropout bracket: `[LL, ∂r, ∂α, σ, 1]` (the last three
+/// before the per-frequency parts). A [`Row`] of its own, always inlined, rather than a
+/// closure: LLVM would call a closure this size out of line, once per row.
+#[derive(Clone, Copy)]
+struct Bracket {
+    alpha: f64,
+    rx: f64,
+    ln_odds: f64,
+}
+
+impl Row<5> for Bracket {
+    #[inline(always)]
+    fn row(&self, t_x: f64, big_t: f64) -> [f64; 5] {
+        let Bracket { alpha, rx, ln_odds } = *self;
+        let (at, atx) = (alpha + big_t, alpha + t_x);
+        let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
+        let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
+        let (softplus, sigma) = softplus_logistic(ln_odds + rx * (ln_t - ln_tx));
+        [
+            softplus - rx * ln_t,
+            sigma * (ln_t - ln_tx) - ln_t,
+            rx * (sigma * (inv_t - inv_tx) - inv_t),
+            sigma,
+            1.0,
+        ]
+    }
+}
+
+/// A row of [`beta_geometric_hessian`] with the dropout bracket (its sums' order); always
+/// inlined, as [`Bracket`].
+struct BracketHessian(Bracket);
+
+impl Row<9> for BracketHessian {
+    #[inline(always)]
+    fn row(&self, t_x: f64, big_t: f64) -> [f64; 9] {
+        let Bracket { alpha, rx, ln_odds } = self.0;
+        let (at, atx) = (alpha + big_t, alpha + t_x);
+        let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
+        let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
+        let d = ln_odds + rx * (ln_t - ln_tx);
+        let e = exp_inline(-d.abs());
+        let q = 1.0 / (1.0 + e);
+        let (softplus, sigma) = softplus_logistic(d);
+        let sigma1 = e * q * q;
+        let (d_r, d_alpha) = (ln_t - ln_tx, rx * (inv_t - inv_tx));
+        let inv_t2 = inv_t * inv_t;
+        [
+            softplus - rx * ln_t,
+            1.0,
+            sigma,
+            sigma1 * d_r * d_r,
+            sigma1 * d_r * d_alpha + sigma * (inv_t - inv_tx) - inv_t,
+            sigma1 * d_alpha * d_alpha + sigma * rx * (inv_tx * inv_tx - inv_t2) + rx * inv_t2,
+            sigma1 * d_r,
+            sigma1 * d_alpha,
+            sigma1,
+        ]
+    }
+}
+
 /// BG/NBD (`k` = 0) and MBG/NBD (`k` = 1): per row
 /// `LL = head + a₃ + [softplus(ln odds + (r+x)(ln(α+T) − ln(α+tₓ)))]`, `a₃ = −(r+x) ln(α+T)`,
 /// the bracket absent for BG/NBD's x = 0 (a customer without repeats cannot have dropped out).
@@ -127,19 +224,7 @@ fn beta_geometric(
                 });
             } else {
                 let ln_odds = f.ln_odds;
-                lane_sums(t_x, big_t, w, &mut sums, |t_x, big_t| {
-                    let (at, atx) = (alpha + big_t, alpha + t_x);
-                    let (ln_t, ln_tx) = (ln_inline(at), ln_inline(atx));
-                    let (inv_t, inv_tx) = (1.0 / at, 1.0 / atx);
-                    let (softplus, sigma) = softplus_logistic(ln_odds + rx * (ln_t - ln_tx));
-                    [
-                        softplus - rx * ln_t,
-                        sigma * (ln_t - ln_tx) - ln_t,
-                        rx * (sigma * (inv_t - inv_tx) - inv_t),
-                        sigma,
-                        1.0,
-                    ]
-                });
+                lane_sums(t_x, big_t, w, &mut sums, Bracket { alpha, rx, ln_odds });
             }
             let [ll, gr, galpha, sigma, weight] = sums;
             let [h0, h1, h2, h3] = f.head_grad;
@@ -165,6 +250,112 @@ fn beta_geometric(
     checked(total, &g, grad)
 }
 
+/// The beta-geometric families' per-frequency Hessian of the head (upper triangle, the order
+/// of [`symmetric`]): `ψ′(r+x) − ψ′(r)`, `1/α`, `−r/α²` and the trigamma terms of
+/// `ln[B(a, b+x+k)/B(a,b)]`.
+fn head_hessian(x: f64, [r, alpha, a, b]: [f64; 4], k: f64) -> Result<[f64; 10], ChurnError> {
+    let xk = x + k;
+    let psi1_ab = trigamma(a + b)?;
+    let psi1_abx = trigamma(a + b + xk)?;
+    let shared = psi1_ab - psi1_abx;
+    Ok([
+        trigamma(r + x)? - trigamma(r)?,
+        1.0 / alpha,
+        0.0,
+        0.0,
+        -r / (alpha * alpha),
+        0.0,
+        0.0,
+        shared,
+        shared,
+        shared + trigamma(b + xk)? - trigamma(b)?,
+    ])
+}
+
+/// [`beta_geometric`]'s log-likelihood (the same bits) and its Hessian: per row, with
+/// `D = ln odds + (r+x)(ln(α+T) − ln(α+tₓ))`, `σ` its logistic and `σ′ = σ(1 − σ)`,
+/// `∇²LL = ∇²head + σ′ ∇D ∇Dᵀ + σ ∇²D − ∇²[(r+x) ln(α+T)]`, where `∇D = (ln(α+T) − ln(α+tₓ),
+/// (r+x)(1/(α+T) − 1/(α+tₓ)), 1/a, −1/d)`, `d = b + x − 1 + k`.
+fn beta_geometric_hessian(data: &Data, p: &[f64], k: f64) -> Result<LlHessian, ChurnError> {
+    let params = params4(p)?;
+    let [r, alpha, a, _] = params;
+    let by_x: Vec<(Frequency, [f64; 10])> = data
+        .frequencies
+        .iter()
+        .map(|&x| Ok((frequency_terms(x, params, k)?, head_hessian(x, params, k)?)))
+        .collect::<Result<_, ChurnError>>()?;
+    let (total, h) = sum_chunks(data.len(), data.threads, 10, |rows, h| {
+        let mut total = 0.0;
+        for (group, run) in data.runs(rows) {
+            let (Some((f, head)), Some(&x), Some(t_x), Some(big_t), Some(w)) = (
+                by_x.get(group),
+                data.frequencies.get(group),
+                data.t_x.get(run.clone()),
+                data.big_t.get(run.clone()),
+                data.weight.get(run),
+            ) else {
+                return f64::NAN;
+            };
+            let rx = r + x;
+            let (ll, weight) = if k == 0.0 && x == 0.0 {
+                // [Σ w LL, Σ w, Σ w ∂²/∂r∂α, Σ w ∂²/∂α²]
+                let mut sums = [0.0; 4];
+                lane_sums(t_x, big_t, w, &mut sums, |_, big_t| {
+                    let at = alpha + big_t;
+                    let ln_t = ln_inline(at);
+                    let inv_t = 1.0 / at;
+                    [-r * ln_t, 1.0, -inv_t, r * inv_t * inv_t]
+                });
+                let [ll, weight, h_ra, h_aa] = sums;
+                for (i, v) in [(1, h_ra), (4, h_aa)] {
+                    if let Some(cell) = h.get_mut(i) {
+                        *cell += v;
+                    }
+                }
+                (ll, weight)
+            } else {
+                let ln_odds = f.ln_odds;
+                // [Σ w LL, Σ w, Σ w σ, Σ w σ′D_r², Σ w (σ′D_r D_α + σ D_rα − 1/(α+T)),
+                //  Σ w (σ′D_α² + σ D_αα + (r+x)/(α+T)²), Σ w σ′D_r, Σ w σ′D_α, Σ w σ′]
+                let mut sums = [0.0; 9];
+                lane_sums(
+                    t_x,
+                    big_t,
+                    w,
+                    &mut sums,
+                    BracketHessian(Bracket { alpha, rx, ln_odds }),
+                );
+                let [ll, weight, sigma, h_rr, h_ra, h_aa, s_r, s_alpha, s1] = sums;
+                let inv_a = 1.0 / a;
+                let inv_d = f.inv_d;
+                for (i, v) in [
+                    (0, h_rr),
+                    (1, h_ra),
+                    (2, s_r * inv_a),
+                    (3, -s_r * inv_d),
+                    (4, h_aa),
+                    (5, s_alpha * inv_a),
+                    (6, -s_alpha * inv_d),
+                    (7, (s1 - sigma) * inv_a * inv_a),
+                    (8, -s1 * inv_a * inv_d),
+                    (9, (s1 + sigma) * inv_d * inv_d),
+                ] {
+                    if let Some(cell) = h.get_mut(i) {
+                        *cell += v;
+                    }
+                }
+                (ll, weight)
+            };
+            total += ll + f.head * weight;
+            for (out, v) in h.iter_mut().zip(head) {
+                *out += v * weight;
+            }
+        }
+        total
+    });
+    checked_hessian(4, total, &h)
+}
+
 pub(crate) struct BgFamily;
 
 impl Family for BgFamily {
@@ -172,6 +363,9 @@ impl Family for BgFamily {
     const TIME_PARAMS: &'static [usize] = &[1];
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
         beta_geometric(data, p, 0.0, grad)
+    }
+    fn ll_hessian(&self, data: &Data, p: &[f64]) -> Option<Result<LlHessian, ChurnError>> {
+        Some(beta_geometric_hessian(data, p, 0.0))
     }
 }
 
@@ -182,6 +376,9 @@ impl Family for MbgFamily {
     const TIME_PARAMS: &'static [usize] = &[1];
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
         beta_geometric(data, p, 1.0, grad)
+    }
+    fn ll_hessian(&self, data: &Data, p: &[f64]) -> Option<Result<LlHessian, ChurnError>> {
+        Some(beta_geometric_hessian(data, p, 1.0))
     }
 }
 
@@ -276,6 +473,32 @@ impl Family for ParetoFamily {
     }
 }
 
+/// A Gamma-Gamma row: `[−px ln(1 + v/xz̄) − ln z̄ − q ln(xz̄ + v), ln z̄, ln(xz̄ + v), 1/(xz̄ + v),
+/// 1]`, of `(z̄, ln z̄)`; always inlined, as [`Bracket`].
+#[derive(Clone, Copy)]
+struct GammaGammaRow {
+    x: f64,
+    px: f64,
+    q: f64,
+    v: f64,
+}
+
+impl Row<5> for GammaGammaRow {
+    #[inline(always)]
+    fn row(&self, m: f64, ln_m: f64) -> [f64; 5] {
+        let GammaGammaRow { x, px, q, v } = *self;
+        let total = x * m;
+        let ln_total_v = ln_inline(total + v);
+        [
+            -px * ln_1p_inline(v / total) - ln_m - q * ln_total_v,
+            ln_m,
+            ln_total_v,
+            1.0 / (total + v),
+            1.0,
+        ]
+    }
+}
+
 /// Gamma-Gamma rows: `x` is the frequency, `t_x` the mean spend z̄, `big_t` its log (data).
 pub(crate) struct GammaGammaFamily;
 
@@ -325,17 +548,7 @@ impl Family for GammaGammaFamily {
                 // [Σ w (−px ln(1 + v/xz̄) − ln z̄ − q ln(xz̄ + v)), Σ w ln z̄, Σ w ln(xz̄ + v),
                 //  Σ w/(xz̄ + v), Σ w]
                 let mut sums = [0.0; 5];
-                lane_sums(m, ln_m, w, &mut sums, |m, ln_m| {
-                    let total = x * m;
-                    let ln_total_v = ln_inline(total + v);
-                    [
-                        -px * ln_1p_inline(v / total) - ln_m - q * ln_total_v,
-                        ln_m,
-                        ln_total_v,
-                        1.0 / (total + v),
-                        1.0,
-                    ]
-                });
+                lane_sums(m, ln_m, w, &mut sums, GammaGammaRow { x, px, q, v });
                 let [ll, sum_ln_m, sum_ln_total, sum_inv, weight] = sums;
                 total += ll + (ln_ratio - ln_gamma_q + q * ln_v) * weight;
                 for (out, value) in g.iter_mut().zip([
@@ -350,6 +563,67 @@ impl Family for GammaGammaFamily {
         });
         checked(total, &g, grad)
     }
+
+    /// Per row, with `u = 1/(xz̄ + v)`: `∂²/∂p² = x²(ψ′(px+q) − ψ′(px))`, `∂²/∂p∂q = x ψ′(px+q)`,
+    /// `∂²/∂p∂v = −x u`, `∂²/∂q² = ψ′(px+q) − ψ′(q)`, `∂²/∂q∂v = 1/v − u`,
+    /// `∂²/∂v² = −q/v² + (px+q) u²`.
+    fn ll_hessian(&self, data: &Data, p: &[f64]) -> Option<Result<LlHessian, ChurnError>> {
+        Some(gamma_gamma_hessian(data, p))
+    }
+}
+
+/// [`GammaGammaFamily`]'s log-likelihood (the same bits as its `ll_grad`) and Hessian.
+fn gamma_gamma_hessian(data: &Data, p: &[f64]) -> Result<LlHessian, ChurnError> {
+    let [p_shape, q, v] = match p {
+        &[p_shape, q, v] if p.iter().all(|v| v.is_finite() && *v > 0.0) => [p_shape, q, v],
+        _ => return Err(ChurnError::ParameterOutOfDomain),
+    };
+    let (ln_v, ln_gamma_q, psi1_q) = (ln_inline(v), ln_gamma(q)?, trigamma(q)?);
+    // Per frequency: ln Γ(px+q) − ln Γ(px), ψ′(px+q), ψ′(px).
+    let by_x = data
+        .frequencies
+        .iter()
+        .map(|&x| {
+            let px = p_shape * x;
+            Ok([ln_gamma_ratio(px, q)?, trigamma(px + q)?, trigamma(px)?])
+        })
+        .collect::<Result<Vec<[f64; 3]>, ChurnError>>()?;
+    let (total, h) = sum_chunks(data.len(), data.threads, 6, |rows, h| {
+        let mut total = 0.0;
+        for (group, run) in data.runs(rows) {
+            let (Some(&[ln_ratio, psi1_pxq, psi1_px]), Some(&x), Some(m), Some(ln_m), Some(w)) = (
+                by_x.get(group),
+                data.frequencies.get(group),
+                data.t_x.get(run.clone()),
+                data.big_t.get(run.clone()),
+                data.weight.get(run),
+            ) else {
+                return f64::NAN;
+            };
+            let px = p_shape * x;
+            // [Σ w LL (as ll_grad's), Σ w, Σ w u, Σ w u²]
+            let mut sums = [0.0; 4];
+            let gg = GammaGammaRow { x, px, q, v };
+            lane_sums(m, ln_m, w, &mut sums, |m, ln_m| {
+                let [ll, _, _, u, one] = gg.row(m, ln_m);
+                [ll, one, u, u * u]
+            });
+            let [ll, weight, sum_u, sum_u2] = sums;
+            total += ll + (ln_ratio - ln_gamma_q + q * ln_v) * weight;
+            for (out, value) in h.iter_mut().zip([
+                x * x * (psi1_pxq - psi1_px) * weight,
+                x * psi1_pxq * weight,
+                -x * sum_u,
+                (psi1_pxq - psi1_q) * weight,
+                weight / v - sum_u,
+                -q / (v * v) * weight + (px + q) * sum_u2,
+            ]) {
+                *out += value;
+            }
+        }
+        total
+    });
+    checked_hessian(3, total, &h)
 }
 
 pub(crate) fn params4(p: &[f64]) -> Result<[f64; 4], ChurnError> {

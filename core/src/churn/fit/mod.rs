@@ -24,7 +24,9 @@
 //!   parameters) and can stop the fit ([`FitError::Interrupted`]); the Python layer prints
 //!   `verbose` lines, calls `progress=` and checks for Ctrl-C through it.
 //! - **Covariance** of the estimates: the inverse Hessian of `−Σ wᵢ LLᵢ` in the natural
-//!   parameters (Cholesky, so a Hessian that is not positive definite is detected); the
+//!   parameters (Cholesky, so a Hessian that is not positive definite is detected), the
+//!   Hessian analytic (trigamma) for BG/NBD, MBG/NBD and Gamma-Gamma, computed in the same
+//!   pass as the final log-likelihood, by differences for the others; the
 //!   standard errors are the square roots of its diagonal.
 //! - **Convergence** is checked: a fit whose gradient is not small is
 //!   [`FitError::NoConvergence`], with the best parameters reached; never a silently wrong answer.
@@ -51,7 +53,7 @@ pub use sbg::{CohortFitError, fit_sbg, fit_sbg_cohorts};
 
 use data::{Data, Merger, thread_count};
 use families::{BgFamily, Family, GammaGammaFamily, MbgFamily, ParetoFamily, params4};
-use hessian::{covariance, standard_errors};
+use hessian::{covariance, covariance_from_hessian, standard_errors};
 pub use optimizer::MAX_LINE_SEARCH_STEPS;
 use optimizer::{LOG_PARAM_LIMIT, Objective, Step, Stopped, minimize};
 pub use threads::CHUNK_ROWS;
@@ -470,10 +472,17 @@ fn fit_family<F: Family>(
         }
     }
     let original = data.unscaled();
-    let log_likelihood = family
-        .ll_grad(&original, &params, None)
-        .map_err(FitError::Numeric)?;
-    let covariance = covariance(family, &original, &params);
+    // One pass for the log-likelihood and the analytic Hessian where the family has one; else
+    // the likelihood, then the Hessian by differences.
+    let (log_likelihood, covariance) = match family.ll_hessian(&original, &params) {
+        Some(Ok((log_likelihood, hessian))) => (log_likelihood, covariance_from_hessian(&hessian)),
+        _ => (
+            family
+                .ll_grad(&original, &params, None)
+                .map_err(FitError::Numeric)?,
+            covariance(family, &original, &params),
+        ),
+    };
     if covariance.is_none() && options.penalizer == 0.0 {
         return Err(FitError::Degenerate);
     }
