@@ -519,6 +519,16 @@ const REPEAT_SAMPLE: usize = 4_096;
 #[cfg(feature = "std")]
 const COUNTING_SORT_BELOW: f64 = 65_536.0;
 
+/// Age bins within a frequency by which [`batch_expected_lanes`] orders the rows, for
+/// frequencies below [`AGE_BINS_BELOW`] (so that the counting sort's table stays as small as
+/// by frequency alone: at most 65,538 entries).
+#[cfg(feature = "std")]
+const AGE_BINS: usize = 32;
+
+/// See [`AGE_BINS`].
+#[cfg(feature = "std")]
+const AGE_BINS_BELOW: f64 = 65_536.0 / 32.0;
+
 /// [`batch`] of expected purchases for a model with [`TransactionModel::alive_forwards`], on
 /// mostly distinct rows (fewer than two rows per `(x, T)` among the first
 /// [`REPEAT_SAMPLE`]): P(alive) of every row by the vectorised loop, then the forward
@@ -559,17 +569,38 @@ fn batch_expected_lanes<M: TransactionModel + ?Sized>(
     {
         return None;
     }
-    // Valid rows: whole frequencies in [0, COUNTING_SORT_BELOW).
+    // Valid rows: whole frequencies in [0, COUNTING_SORT_BELOW), finite ages.
     #[allow(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         reason = "a whole number in [0, 65536)"
     )]
     let bucket = |x: f64| x as usize;
-    // Row numbers ordered by frequency (a counting sort): starts[b] is where bucket b begins.
-    let mut starts = vec![0_usize; bucket(top).saturating_add(2)];
-    for &x in frequency {
-        if let Some(count) = starts.get_mut(bucket(x).saturating_add(1)) {
+    // Within a frequency, rows of similar age side by side: a lane block's series then end at
+    // about the same term (z = t/(α + T + t) falls with T), and fewer steps run for the block's
+    // longest lane alone. The order changes no value (each lane's operations are its own).
+    let bins = if top < AGE_BINS_BELOW { AGE_BINS } else { 1 };
+    let (youngest, oldest) = age.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), &t| {
+        (lo.min(t), hi.max(t))
+    });
+    let per_bin = (oldest - youngest) / bins as f64;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a non-negative number clamped below `bins`"
+    )]
+    let key = |x: f64, big_t: f64| {
+        let bin = if per_bin > 0.0 {
+            (((big_t - youngest) / per_bin) as usize).min(bins.saturating_sub(1))
+        } else {
+            0
+        };
+        bucket(x).saturating_mul(bins).saturating_add(bin)
+    };
+    // Row numbers ordered by that key (a counting sort): starts[k] is where key k begins.
+    let mut starts = vec![0_usize; key(top, oldest).saturating_add(2)];
+    for (&x, &big_t) in frequency.iter().zip(age) {
+        if let Some(count) = starts.get_mut(key(x, big_t).saturating_add(1)) {
             *count = count.saturating_add(1);
         }
     }
@@ -579,8 +610,8 @@ fn batch_expected_lanes<M: TransactionModel + ?Sized>(
         *start = total;
     }
     let mut order = vec![0_usize; frequency.len()];
-    for (row, &x) in frequency.iter().enumerate() {
-        if let Some(start) = starts.get_mut(bucket(x)) {
+    for (row, (&x, &big_t)) in frequency.iter().zip(age).enumerate() {
+        if let Some(start) = starts.get_mut(key(x, big_t)) {
             if let Some(slot) = order.get_mut(*start) {
                 *slot = row;
             }
@@ -680,36 +711,60 @@ pub fn batch_parallel<M: TransactionModel + Sync + ?Sized>(
     age: &[f64],
     out: &mut [f64],
 ) -> Result<(), BatchError> {
+    rows_in_parallel(
+        [frequency, recency, age],
+        out,
+        |[x, t_x, big_t], out| match quantity {
+            BatchQuantity::ExpectedPurchases { t } => {
+                batch_expected_lanes(model, t, x, t_x, big_t, out)
+                    .or_else(|| batch_expected_memoized(model, t, validation, x, t_x, big_t, out))
+                    .unwrap_or_else(|| batch(model, quantity, validation, x, t_x, big_t, out))
+            }
+            _ => batch(model, quantity, validation, x, t_x, big_t, out),
+        },
+    )
+}
+
+/// `one(columns, out)` on every available core (`std`): the rows (every column and `out`, of
+/// one length) are split into one contiguous chunk per thread, each chunk's row numbers turned
+/// back into the whole's in a [`BatchError::Row`]; below [`PARALLEL_BATCH_FROM`] rows, or on
+/// one core, `one` runs once on the calling thread. The chunks are independent, so the values
+/// are those of one call on all the rows.
+///
+/// Errors: [`BatchError::LengthMismatch`]; the error of the lowest chunk that failed (so the
+/// lowest failing row, when `one` reports its first one).
+#[cfg(feature = "std")]
+pub(crate) fn rows_in_parallel<const K: usize, F>(
+    columns: [&[f64]; K],
+    out: &mut [f64],
+    one: F,
+) -> Result<(), BatchError>
+where
+    F: Fn([&[f64]; K], &mut [f64]) -> Result<(), BatchError> + Sync,
+{
     let n = out.len();
-    if frequency.len() != n || recency.len() != n || age.len() != n {
+    if columns.iter().any(|column| column.len() != n) {
         return Err(BatchError::LengthMismatch);
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let one_thread = |x: &[f64], t_x: &[f64], big_t: &[f64], out: &mut [f64]| match quantity {
-        BatchQuantity::ExpectedPurchases { t } => {
-            batch_expected_lanes(model, t, x, t_x, big_t, out)
-                .or_else(|| batch_expected_memoized(model, t, validation, x, t_x, big_t, out))
-                .unwrap_or_else(|| batch(model, quantity, validation, x, t_x, big_t, out))
-        }
-        _ => batch(model, quantity, validation, x, t_x, big_t, out),
-    };
     if n < PARALLEL_BATCH_FROM || threads < 2 {
-        return one_thread(frequency, recency, age, out);
+        return one(columns, out);
     }
-    let one_thread = &one_thread;
+    let one = &one;
     let chunk = n.div_ceil(threads);
     let results: Vec<Result<(), BatchError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = out
             .chunks_mut(chunk)
-            .zip(frequency.chunks(chunk))
-            .zip(recency.chunks(chunk).zip(age.chunks(chunk)))
             .enumerate()
-            .map(|(part, ((out, x), (t_x, big_t)))| {
+            .map(|(part, out)| {
+                let start = part.saturating_mul(chunk);
+                let end = start.saturating_add(out.len());
+                let rows = columns.map(|column| column.get(start..end).unwrap_or(&[]));
                 scope.spawn(move || {
-                    one_thread(x, t_x, big_t, out).map_err(|error| match error {
+                    one(rows, out).map_err(|error| match error {
                         // Row numbers within the chunk become row numbers of the whole.
                         BatchError::Row { index, error } => BatchError::Row {
-                            index: index.saturating_add(part.saturating_mul(chunk)),
+                            index: index.saturating_add(start),
                             error,
                         },
                         other => other,

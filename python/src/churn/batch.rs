@@ -156,26 +156,30 @@ fn churn_clv<'py>(
         column(&age),
         column(&monetary_value),
     );
-    if t_x.len() != x.len() || big_t.len() != x.len() || m.len() != x.len() {
-        return Err(BatchError::LengthMismatch.to_py());
-    }
     let spend = SpendModel {
         gamma_gamma: spend,
         clv_months: months,
         monthly_discount_rate: discount_rate,
     };
-    let out = py.detach(|| {
-        (0..x.len())
-            .map(|index| {
-                let at = |c: &[f64]| c.get(index).copied().unwrap_or(f64::NAN);
-                let customer = LENIENT.observe(at(&x), at(&t_x), at(&big_t))?;
-                spend.customer_value(&model, &customer, at(&m), unit)
-            })
-            .enumerate()
-            .map(|(index, value)| value.map_err(|error| BatchError::Row { index, error }))
-            .collect::<Result<Vec<f64>, BatchError>>()
-    });
-    Ok(f64_array(py, out.map_err(ToPyErr::to_py)?))
+    let out = py
+        .detach(|| {
+            let mut out = vec![0.0; x.len()];
+            // The concrete model, so that the per-row calls inline.
+            let (x, t_x, big_t, m) = (&*x, &*t_x, &*big_t, &*m);
+            match model {
+                PurchaseModel::BgNbd(model) => spend
+                    .customer_values_parallel(&model, LENIENT, unit, x, t_x, big_t, m, &mut out),
+                PurchaseModel::ModifiedBgNbd(model) => spend
+                    .customer_values_parallel(&model, LENIENT, unit, x, t_x, big_t, m, &mut out),
+                PurchaseModel::ParetoNbd(model) => spend
+                    .customer_values_parallel(&model, LENIENT, unit, x, t_x, big_t, m, &mut out),
+                PurchaseModel::BetaGeoBetaBinom(model) => spend
+                    .customer_values_parallel(&model, LENIENT, unit, x, t_x, big_t, m, &mut out),
+            }
+            .map(|()| out)
+        })
+        .map_err(ToPyErr::to_py)?;
+    Ok(f64_array(py, out))
 }
 
 /// `P(X(t) = n)`: the probability that a new customer makes `n` repeat purchases in their
