@@ -329,7 +329,7 @@ struct Head {
 /// Decodes the rule-set bytes `body` into `data` in place and checks them: decodable,
 /// consumed exactly, consistent, and canonical (they re-encode to exactly `body`, so one rule
 /// set has one identity). With `pinned`, the bytes end with the 32-byte model pin. Gives the
-/// set's hash and pin. Never inlined, like [`verify`]: the decoder's frame (about 1.5 KiB on
+/// set's hash and pin. Never inlined, like the signature check: the decoder's frame (about 1.5 KiB on
 /// Cortex-M) then never lies under the signature check's.
 #[inline(never)]
 fn decode_in_place(
@@ -356,11 +356,9 @@ fn decode_in_place(
     Ok((hash, pin))
 }
 
-/// Never inlined: its ~7 KiB of curve arithmetic on the stack then stay out of `load_into`'s
-/// own frame, so an unsigned load does not pay for them, and a signed one needs the larger of
-/// the signature check and the decoder, not their sum (the C API's 8 KiB stack ceiling).
+/// With a public key in `options`, the signature must be there and verify over the rule-set
+/// bytes `body` ([`super::signature::verify`]: strict, and kept out of the loader's frame).
 #[cfg(feature = "signing")]
-#[inline(never)]
 fn verify(
     options: &LoadOptions,
     signature: Option<&[u8; SIGNATURE_LEN]>,
@@ -370,18 +368,7 @@ fn verify(
         return Ok(());
     };
     let signature = signature.ok_or(LoadError::Unsigned)?;
-    let key = verifying_key(&key)?;
-    let signature = ed25519_dalek::Signature::from_bytes(signature);
-    key.verify_strict(body, &signature)
-        .map_err(|_| LoadError::BadSignature)
-}
-
-/// The public key as a curve point. Never inlined, for the same reason as [`verify`]: the
-/// point decompression's frame then comes and goes before the signature check's.
-#[cfg(feature = "signing")]
-#[inline(never)]
-fn verifying_key(key: &[u8; PUBLIC_KEY_LEN]) -> Result<ed25519_dalek::VerifyingKey, LoadError> {
-    ed25519_dalek::VerifyingKey::from_bytes(key).map_err(|_| LoadError::BadPublicKey)
+    super::signature::verify(&key, signature, body)
 }
 
 #[cfg(not(feature = "signing"))]
@@ -402,11 +389,9 @@ impl RuleSet {
         secret_key: &[u8; 32],
         out: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        use ed25519_dalek::Signer;
         let body = postcard::to_allocvec(&Body(&self.data, self.model_pin.as_ref()))
             .map_err(|_| EncodeError::Serialize)?;
-        let key = ed25519_dalek::SigningKey::from_bytes(secret_key);
-        let signature = key.sign(&body).to_bytes();
+        let signature = super::signature::sign(secret_key, &body);
         let mut payload = Vec::with_capacity(body.len().saturating_add(1 + SIGNATURE_LEN));
         payload.push(SIGNED | unsigned_flag(self.model_pin.as_ref()));
         payload.extend_from_slice(&signature);
@@ -417,9 +402,7 @@ impl RuleSet {
     /// The Ed25519 public key of the secret key `secret_key`, for [`LoadOptions::public_key`].
     #[must_use]
     pub fn public_key_of(secret_key: &[u8; 32]) -> [u8; PUBLIC_KEY_LEN] {
-        ed25519_dalek::SigningKey::from_bytes(secret_key)
-            .verifying_key()
-            .to_bytes()
+        super::signature::public_key_of(secret_key)
     }
 }
 
