@@ -55,7 +55,8 @@ BUDGETS = {"signing": 96 * KIB, "no-signing": 64 * KIB}
 # Lowered to 116/102 KiB after the panic-free sort and insertions (117,981 B / 103,915 B).
 # Raised to 119/105 KiB when churn-model tags and pins, apply-within-daily-limit and the
 # feedback and milestone conditions added about 3 KB (121,006 B / 106,924 B).
-CEILINGS = {"signing": 119 * KIB, "no-signing": 105 * KIB}
+# `signing` lowered to 114 KiB when salty with strict checks replaced ed25519-dalek (116,144 B).
+CEILINGS = {"signing": 114 * KIB, "no-signing": 105 * KIB}
 
 # The firmware staticlib's features for each build (scripts/setup.sh builds them the same way).
 CAPABILITY_FEATURES = "rules,cards,churn"
