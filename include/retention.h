@@ -25,72 +25,76 @@
  * c-qemu step, which fails above 8192 B), with and without `signing`. Generated from
  * docs/figures/firmware.json by `cargo xtask gen`.
  *
- *   function                                  M3   M3 -sign        M4F  M4F -sign
- *   rtn_rule_set_load                       1972       1892       1972       1892
- *   rtn_rule_set_describe                    204        204        204        204
- *   rtn_customer_decode                     4812       4820       4812       4820
- *   rtn_rules_evaluate_blob                 4364       4364       4364       4364
- *   rtn_rules_evaluate                      4372       4372       4372       4372
- *   rtn_outcome_summarize                    100        100        100        100
- *   rtn_outcome_lines                         32         32         32         32
- *   rtn_outcome_attribution                   32         32         32         32
- *   rtn_outcome_trace                        120        120        120        120
- *   rtn_outcome_hints                         32         32         32         32
- *   rtn_outcome_stamps                        32         32         32         32
- *   rtn_outcome_rewards                       32         32         32         32
- *   rtn_outcome_free_items                    32         32         32         32
- *   rtn_outcome_customer                     964        964        964        964
- *   rtn_returns_init                         764        764        764        764
- *   rtn_rules_refund                        7188       7188       7188       7188
- *   rtn_customer_get_profile                  32         32         32         32
- *   rtn_customer_set_profile                  72         72         72         72
- *   rtn_customer_usage                        32         32         32         32
- *   rtn_customer_get_churn                   456        456        456        456
- *   rtn_customer_set_churn                   196        196        196        196
- *   rtn_customer_encode                     1452       1460       1452       1460
- *   rtn_churn_model_load                    2536       2536       2576       2576
- *   rtn_churn_risk_of_customer               928        928       1040       1040
- *   rtn_customer_init                         12         12         12         12
- *   rtn_rule_set_load/signed                8360          -       8388          -
- *   rtn_card_init                            100        100        100        100
- *   rtn_card_stamp                           836        836        836        836
- *   rtn_account_init                          40         40         40         40
- *   rtn_account_earn                        3548       3548       3548       3548
- *   rtn_outcome_apply                       4884       4884       4884       4884
- *   rtn_clawback_apply                      6124       6124       6124       6124
- *   rtn_card_redeem                          836        836        836        836
- *   rtn_account_redeem                      3548       3548       3548       3548
- *   rtn_card_decode                         2172       2180       2172       2180
- *   rtn_card_void                            844        844        844        844
- *   rtn_card_merge                           588        588        588        588
- *   rtn_card_expire                          740        740        740        740
- *   rtn_card_has_applied                      48         48         48         48
- *   rtn_card_summarize                       160        160        160        160
- *   rtn_card_encode                         1612       1620       1612       1620
- *   rtn_card_compact                         732        732        732        732
- *   rtn_account_decode                      3652       3660       3652       3660
- *   rtn_account_clawback                    3556       3556       3556       3556
- *   rtn_account_merge                       2884       2884       2884       2884
- *   rtn_account_expire                      2476       2476       2476       2476
- *   rtn_account_has_applied                   56         56         56         56
- *   rtn_account_summarize                   1988       1988       1988       1988
- *   rtn_account_expiring_within             1956       1956       1956       1956
- *   rtn_account_qualifying_points           1948       1948       1948       1948
- *   rtn_account_encode                      1836       1844       1836       1844
- *   rtn_churn_summary_init                    36         36         36         36
- *   rtn_churn_summary_record_purchase        192        192        192        192
- *   rtn_churn_score                         1312       1312       1376       1376
- *   rtn_churn_score_blob                    2568       2568       2608       2608
- *   rtn_churn_score_observation             1256       1256       1344       1344
- *   rtn_churn_expected_purchases            1072       1072       1168       1168
- *   rtn_envelope_encoded_len                  48         48         48         48
- *   rtn_envelope_encode                     1484       1492       1484       1492
- *   rtn_envelope_decode                     1716       1724       1716       1724
- *   rtn_status_str                           396        396        396        396
- *   rtn_version                               12         12         12         12
- *   rtn_version_number                        12         12         12         12
+ *   function                                     M3   M3 -sign        M4F  M4F -sign
+ *   rtn_rule_set_load                          1972       1932       1972       1932
+ *   rtn_rule_set_describe                       352        352        356        356
+ *   rtn_customer_decode                        4884       4884       4876       4876
+ *   rtn_rules_evaluate_blob                    4540       4540       4540       4540
+ *   rtn_rules_evaluate                         4548       4548       4548       4548
+ *   rtn_outcome_summarize                       100        100        100        100
+ *   rtn_outcome_lines                            32         32         32         32
+ *   rtn_outcome_attribution                      32         32         32         32
+ *   rtn_outcome_trace                           120        120        120        120
+ *   rtn_outcome_hints                            32         32         32         32
+ *   rtn_outcome_stamps                           32         32         32         32
+ *   rtn_outcome_rewards                          32         32         32         32
+ *   rtn_outcome_free_items                       32         32         32         32
+ *   rtn_outcome_customer                       1452       1452       1452       1452
+ *   rtn_returns_init                            764        764        764        764
+ *   rtn_rules_refund                           7172       7172       7172       7172
+ *   rtn_customer_get_profile                     32         32         32         32
+ *   rtn_customer_set_profile                     72         72         72         72
+ *   rtn_customer_usage                           32         32         32         32
+ *   rtn_customer_get_churn                      456        456        456        456
+ *   rtn_customer_set_churn                      196        196        196        196
+ *   rtn_customer_encode                        1452       1452       1452       1452
+ *   rtn_churn_model_load                       2368       2368       2368       2368
+ *   rtn_churn_risk_of_customer                  936        936       1040       1040
+ *   rtn_customer_init                            12         12         12         12
+ *   rtn_rule_set_load/signed                   7284          -       2036          -
+ *   rtn_card_init                               108        108        108        108
+ *   rtn_card_stamp                              836        836        836        836
+ *   rtn_account_init                             40         40         40         40
+ *   rtn_account_earn                           3548       3548       3548       3548
+ *   rtn_outcome_apply                          6340       6340       6340       6340
+ *   rtn_clawback_apply                         6148       6148       6148       6148
+ *   rtn_card_redeem                             836        836        836        836
+ *   rtn_account_redeem                         3548       3548       3548       3548
+ *   rtn_outcome_apply_within_daily_limit       7020       7020       7020       7020
+ *   rtn_card_decode                            2180       2180       2180       2180
+ *   rtn_card_void                               844        844        844        844
+ *   rtn_card_merge                              588        588        588        588
+ *   rtn_card_expire                             740        740        740        740
+ *   rtn_card_has_applied                         48         48         48         48
+ *   rtn_card_summarize                          160        160        160        160
+ *   rtn_card_encode                            1620       1620       1620       1620
+ *   rtn_card_compact                            732        732        732        732
+ *   rtn_account_decode                         3660       3660       3660       3660
+ *   rtn_account_clawback                       3556       3556       3556       3556
+ *   rtn_account_merge                          2868       2868       2868       2868
+ *   rtn_account_expire                         2476       2476       2476       2476
+ *   rtn_account_has_applied                      56         56         56         56
+ *   rtn_account_summarize                      1988       1988       1988       1988
+ *   rtn_account_expiring_within                1956       1956       1956       1956
+ *   rtn_account_qualifying_points              1948       1948       1948       1948
+ *   rtn_account_encode                         1844       1844       1844       1844
+ *   rtn_churn_model_hash                       1372       1372       1412       1412
+ *   rtn_churn_model_load_tagged                3044       3044       3044       3044
+ *   rtn_churn_summary_init                       36         36         36         36
+ *   rtn_churn_summary_record_purchase           192        192        192        192
+ *   rtn_churn_score                            1424       1424       1528       1528
+ *   rtn_churn_bg_bb_p_alive                     152        152        152        152
+ *   rtn_churn_score_blob                       2400       2400       2400       2400
+ *   rtn_churn_score_observation                1368       1368       1496       1496
+ *   rtn_churn_expected_purchases               1184       1184       1320       1320
+ *   rtn_envelope_encoded_len                     48         48         48         48
+ *   rtn_envelope_encode                        1492       1492       1492       1492
+ *   rtn_envelope_decode                        1724       1724       1724       1724
+ *   rtn_status_str                              436        436        436        436
+ *   rtn_version                                  12         12         12         12
+ *   rtn_version_number                           12         12         12         12
  *
- * Measured on 2026-12-03 at commit 0e2bc11.
+ * Measured on 2026-12-03 at commit 8560eaa.
  */
 
 /**
@@ -3086,7 +3090,7 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * older set cannot be replayed onto the terminal). `public_key`: NULL, or the operator's
  * Ed25519 public key (`RTN_RULE_SET_PUBLIC_KEY_LEN` bytes): then only sets signed with its
  * secret key load. Signature checks need the library built with the `signing` feature
- * (host builds have it; firmware adds `--features signing`, about 20 KiB of flash); without
+ * (host builds have it; firmware adds `--features signing`, its flash in the README); without
  * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`. With a NULL `public_key` the
  * load guarantees integrity against accidents only (the CRC-32, which anyone who edits the
  * blob can recompute); production tills should pass the operator's key.
@@ -3098,13 +3102,15 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * `RTN_DECODE_OUT_OF_RANGE`; `RTN_RULES_UNSIGNED`; `RTN_RULES_BAD_SIGNATURE`;
  * `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`.
  *
- * The blob is decoded straight into `*rule_set_out` (loading needs well under 1 KiB of
- * stack, not a second 16 KiB copy). Every check that does not need the decoded content comes
- * first, so on error `*rule_set_out` keeps the rule set it held — a terminal offered an older,
- * forged or corrupt set keeps its current one — except after `RTN_DECODE_PAYLOAD`,
- * `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` raised by a rule-set body that passed
- * the checksum, signature and serial checks but does not decode: then it holds no rule set
- * (`RTN_UNINITIALIZED`). A malformed signature flag or serial keeps the set it held.
+ * The blob is decoded straight into `*rule_set_out`, not through a second 16 KiB copy on the
+ * stack (its stack: `rtn_rule_set_load` and, checking a signature, `rtn_rule_set_load/signed`
+ * in the table at the top of this header). Every check that does not need the decoded
+ * content comes first, so on error `*rule_set_out` keeps the rule set it held — a terminal
+ * offered an older, forged or corrupt set keeps its current one — except after
+ * `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` raised by a
+ * rule-set body that passed the checksum, signature and serial checks but does not decode:
+ * then it holds no rule set (`RTN_UNINITIALIZED`). A malformed signature flag or serial keeps
+ * the set it held.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for
