@@ -3090,7 +3090,7 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * older set cannot be replayed onto the terminal). `public_key`: NULL, or the operator's
  * Ed25519 public key (`RTN_RULE_SET_PUBLIC_KEY_LEN` bytes): then only sets signed with its
  * secret key load. Signature checks need the library built with the `signing` feature
- * (host builds have it; firmware adds `--features signing`, about 20 KiB of flash); without
+ * (host builds have it; firmware adds `--features signing`, its flash in the README); without
  * it a non-NULL `public_key` is `RTN_RULES_SIGNING_NOT_BUILT`. With a NULL `public_key` the
  * load guarantees integrity against accidents only (the CRC-32, which anyone who edits the
  * blob can recompute); production tills should pass the operator's key.
@@ -3102,13 +3102,15 @@ rtn_status rtn_account_decode(const uint8_t *blob,
  * `RTN_DECODE_OUT_OF_RANGE`; `RTN_RULES_UNSIGNED`; `RTN_RULES_BAD_SIGNATURE`;
  * `RTN_RULES_BAD_PUBLIC_KEY`; `RTN_RULES_SERIAL_TOO_OLD`; `RTN_RULES_SIGNING_NOT_BUILT`.
  *
- * The blob is decoded straight into `*rule_set_out` (loading needs well under 1 KiB of
- * stack, not a second 16 KiB copy). Every check that does not need the decoded content comes
- * first, so on error `*rule_set_out` keeps the rule set it held — a terminal offered an older,
- * forged or corrupt set keeps its current one — except after `RTN_DECODE_PAYLOAD`,
- * `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` raised by a rule-set body that passed
- * the checksum, signature and serial checks but does not decode: then it holds no rule set
- * (`RTN_UNINITIALIZED`). A malformed signature flag or serial keeps the set it held.
+ * The blob is decoded straight into `*rule_set_out`, not through a second 16 KiB copy on the
+ * stack (its stack: `rtn_rule_set_load` and, checking a signature, `rtn_rule_set_load/signed`
+ * in the table at the top of this header). Every check that does not need the decoded
+ * content comes first, so on error `*rule_set_out` keeps the rule set it held — a terminal
+ * offered an older, forged or corrupt set keeps its current one — except after
+ * `RTN_DECODE_PAYLOAD`, `RTN_DECODE_OVER_CAPACITY` and `RTN_DECODE_OUT_OF_RANGE` raised by a
+ * rule-set body that passed the checksum, signature and serial checks but does not decode:
+ * then it holds no rule set (`RTN_UNINITIALIZED`). A malformed signature flag or serial keeps
+ * the set it held.
  *
  * # Safety
  * `blob` must be valid for `blob_len` bytes; `public_key` NULL or valid for

@@ -328,8 +328,8 @@ impl RuleSet {
 /// with the 32-byte model pin. Gives the set's hash (the SHA-256 of `body`) and pin. The errors
 /// come in the order of the serde decoder this replaced (`tests::serde_decode_in_place`, the
 /// differential tests' oracle): bytes that do not decode, then `check`, then canonical form.
-/// Never inlined, like [`verify`]: the decoder's frame then never lies under the signature
-/// check's.
+/// Never inlined, like the signature check: the decoder's frame then never lies under the
+/// signature check's.
 #[inline(never)]
 pub(super) fn decode_in_place(
     body: &[u8],
@@ -353,11 +353,9 @@ pub(super) fn decode_in_place(
     Ok((Sha256::digest(body).into(), pin))
 }
 
-/// Never inlined: its ~7 KiB of curve arithmetic on the stack then stay out of `load_into`'s
-/// own frame, so an unsigned load does not pay for them, and a signed one needs the larger of
-/// the signature check and the decoder, not their sum (the C API's 8 KiB stack ceiling).
+/// With a public key in `options`, the signature must be there and verify over the rule-set
+/// bytes `body` ([`super::signature::verify`]: strict, and kept out of the loader's frame).
 #[cfg(feature = "signing")]
-#[inline(never)]
 fn verify(
     options: &LoadOptions,
     signature: Option<&[u8; SIGNATURE_LEN]>,
@@ -367,18 +365,7 @@ fn verify(
         return Ok(());
     };
     let signature = signature.ok_or(LoadError::Unsigned)?;
-    let key = verifying_key(&key)?;
-    let signature = ed25519_dalek::Signature::from_bytes(signature);
-    key.verify_strict(body, &signature)
-        .map_err(|_| LoadError::BadSignature)
-}
-
-/// The public key as a curve point. Never inlined, for the same reason as [`verify`]: the
-/// point decompression's frame then comes and goes before the signature check's.
-#[cfg(feature = "signing")]
-#[inline(never)]
-fn verifying_key(key: &[u8; PUBLIC_KEY_LEN]) -> Result<ed25519_dalek::VerifyingKey, LoadError> {
-    ed25519_dalek::VerifyingKey::from_bytes(key).map_err(|_| LoadError::BadPublicKey)
+    super::signature::verify(&key, signature, body)
 }
 
 #[cfg(not(feature = "signing"))]
@@ -399,11 +386,9 @@ impl RuleSet {
         secret_key: &[u8; 32],
         out: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        use ed25519_dalek::Signer;
         let body = postcard::to_allocvec(&Body(&self.data, self.model_pin.as_ref()))
             .map_err(|_| EncodeError::Serialize)?;
-        let key = ed25519_dalek::SigningKey::from_bytes(secret_key);
-        let signature = key.sign(&body).to_bytes();
+        let signature = super::signature::sign(secret_key, &body);
         let mut payload = Vec::with_capacity(body.len().saturating_add(1 + SIGNATURE_LEN));
         payload.push(SIGNED | unsigned_flag(self.model_pin.as_ref()));
         payload.extend_from_slice(&signature);
@@ -414,9 +399,7 @@ impl RuleSet {
     /// The Ed25519 public key of the secret key `secret_key`, for [`LoadOptions::public_key`].
     #[must_use]
     pub fn public_key_of(secret_key: &[u8; 32]) -> [u8; PUBLIC_KEY_LEN] {
-        ed25519_dalek::SigningKey::from_bytes(secret_key)
-            .verifying_key()
-            .to_bytes()
+        super::signature::public_key_of(secret_key)
     }
 }
 

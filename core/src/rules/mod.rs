@@ -73,6 +73,8 @@ pub mod redemption;
 pub mod refund;
 pub mod rule_set;
 pub mod selector;
+#[cfg(feature = "signing")]
+mod signature;
 pub mod span;
 pub mod tiers;
 
