@@ -26,9 +26,9 @@
  * docs/figures/firmware.json by `cargo xtask gen`.
  *
  *   function                                     M3   M3 -sign        M4F  M4F -sign
- *   rtn_rule_set_load                          1820       1740       1820       1740
+ *   rtn_rule_set_load                          1780       1740       1780       1740
  *   rtn_rule_set_describe                       352        352        356        356
- *   rtn_customer_decode                        4876       4884       4868       4876
+ *   rtn_customer_decode                        4884       4884       4876       4876
  *   rtn_rules_evaluate_blob                    4540       4540       4540       4540
  *   rtn_rules_evaluate                         4548       4548       4548       4548
  *   rtn_outcome_summarize                       180        180        180        180
@@ -47,11 +47,11 @@
  *   rtn_customer_usage                           32         32         32         32
  *   rtn_customer_get_churn                      456        456        456        456
  *   rtn_customer_set_churn                      196        196        196        196
- *   rtn_customer_encode                        1444       1452       1444       1452
+ *   rtn_customer_encode                        1452       1452       1452       1452
  *   rtn_churn_model_load                       2368       2368       2368       2368
  *   rtn_churn_risk_of_customer                  936        936       1040       1040
  *   rtn_customer_init                            12         12         12         12
- *   rtn_rule_set_load/signed                   8384          -       8412          -
+ *   rtn_rule_set_load/signed                   7276          -       2028          -
  *   rtn_card_init                               108        108        108        108
  *   rtn_card_stamp                              836        836        836        836
  *   rtn_account_init                             40         40         40         40
@@ -61,15 +61,15 @@
  *   rtn_card_redeem                             836        836        836        836
  *   rtn_account_redeem                         3548       3548       3548       3548
  *   rtn_outcome_apply_within_daily_limit       7020       7020       7020       7020
- *   rtn_card_decode                            2172       2180       2172       2180
+ *   rtn_card_decode                            2180       2180       2180       2180
  *   rtn_card_void                               844        844        844        844
  *   rtn_card_merge                              588        588        588        588
  *   rtn_card_expire                             740        740        740        740
  *   rtn_card_has_applied                         48         48         48         48
  *   rtn_card_summarize                          160        160        160        160
- *   rtn_card_encode                            1612       1620       1612       1620
+ *   rtn_card_encode                            1620       1620       1620       1620
  *   rtn_card_compact                            732        732        732        732
- *   rtn_account_decode                         3652       3660       3652       3660
+ *   rtn_account_decode                         3660       3660       3660       3660
  *   rtn_account_clawback                       3556       3556       3556       3556
  *   rtn_account_merge                          2860       2860       2860       2860
  *   rtn_account_expire                         2476       2476       2476       2476
@@ -77,9 +77,9 @@
  *   rtn_account_summarize                      1988       1988       1988       1988
  *   rtn_account_expiring_within                1956       1956       1956       1956
  *   rtn_account_qualifying_points              1948       1948       1948       1948
- *   rtn_account_encode                         1836       1844       1836       1844
+ *   rtn_account_encode                         1844       1844       1844       1844
  *   rtn_churn_model_hash                       1372       1372       1412       1412
- *   rtn_churn_model_load_tagged                3036       3044       3036       3044
+ *   rtn_churn_model_load_tagged                3044       3044       3044       3044
  *   rtn_churn_summary_init                       36         36         36         36
  *   rtn_churn_summary_record_purchase           192        192        192        192
  *   rtn_churn_score                            1424       1424       1528       1528
@@ -88,13 +88,13 @@
  *   rtn_churn_score_observation                1368       1368       1496       1496
  *   rtn_churn_expected_purchases               1184       1184       1320       1320
  *   rtn_envelope_encoded_len                     48         48         48         48
- *   rtn_envelope_encode                        1484       1492       1484       1492
- *   rtn_envelope_decode                        1716       1724       1716       1724
+ *   rtn_envelope_encode                        1492       1492       1492       1492
+ *   rtn_envelope_decode                        1724       1724       1724       1724
  *   rtn_status_str                              444        444        444        444
  *   rtn_version                                  12         12         12         12
  *   rtn_version_number                           12         12         12         12
  *
- * Measured on 2026-12-03 at commit eaaaddd.
+ * Measured on 2026-12-03 at commit 04a406d.
  */
 
 /**
