@@ -15,8 +15,8 @@ applies:
   recency above 0 cannot come from a transaction history: :meth:`fit` refuses it, the other
   methods evaluate it as lifetimes does (the formulas as written; BG/NBD's ignore the recency). A fit that does not converge raises
   :class:`~retention.ConvergenceError`; no method returns NaN.
-- The optimizer is L-BFGS on the log-parameters with analytic gradients (numerical for
-  Pareto/NBD), on the rows deduplicated into weights; a fit has converged when the gradient of
+- The optimizer is L-BFGS on the log-parameters with exact analytic gradients (Pareto/NBD's
+  through its hypergeometric series), on the rows deduplicated into weights; a fit has converged when the gradient of
   the mean log-likelihood is below 1e-6. ``tol``, ``fit_method`` and other scipy options are
   accepted for compatibility and not used; ``maxiter`` / ``max_iterations`` bound the iterations.
 - ``initial_params`` are the natural parameters in the data's time unit (lifetimes: the

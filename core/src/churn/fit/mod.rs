@@ -9,8 +9,8 @@
 //! - **Log-parameterised, time-rescaled**: the optimizer works on `ln(params)`, with times
 //!   multiplied by `10 / max(T)` (lifetimes: `1 / max(T)`) so that α and β are of order 1; scaled
 //!   back afterwards.
-//! - **Gradients**: exact (digamma) for BG/NBD, MBG/NBD and Gamma-Gamma; central differences
-//!   for Pareto/NBD.
+//! - **Gradients**: exact: digamma for BG/NBD, MBG/NBD and Gamma-Gamma; for Pareto/NBD its
+//!   hypergeometric series differentiated term by term (`ParetoNbd::ln_p_with_gradient`).
 //! - **Optimizer**: BFGS with a bounded backtracking line search (`optimizer`): at most
 //!   `max_iterations` iterations of at most [`MAX_LINE_SEARCH_STEPS`] trial points each, so no
 //!   input makes a fit run without end.
