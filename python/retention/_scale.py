@@ -214,51 +214,69 @@ def label(value: Any) -> Optional[str]:
     return None if value is None or pd.isna(value) else str(value)
 
 
+def _long_table(rows: int, table: str, columns: dict[str, Any]) -> pd.DataFrame:
+    """``rows`` rows of :func:`backtest_partial`'s long table, all ``table``: the ``columns``
+    given, the others at their defaults (rule -1, metrics 0, the rest null), in the long
+    table's column order and dtypes."""
+    def objects(values: Any) -> np.ndarray[Any, Any]:
+        return np.full(rows, None, dtype=object) if values is None else np.asarray(values, dtype=object)
+
+    segments = columns.get("segment")
+    out: dict[str, Any] = {
+        "table": np.full(rows, table, dtype=object),
+        "rule": np.asarray(columns.get("rule", np.full(rows, -1)), dtype=np.int64),
+        "name": objects(columns.get("name")),
+        "segment": objects(None if segments is None else [label(v) for v in segments]),
+    }
+    for metric in BACKTEST_METRICS:
+        out[metric] = np.asarray(columns.get(metric, np.zeros(rows)), dtype=np.int64)
+    for record in BACKTEST_RECORDS:
+        given = columns.get(record)
+        if record in BACKTEST_RECORD_INTEGERS:
+            values = np.zeros(rows, dtype=np.int64) if given is None else np.asarray(given, dtype=np.int64)
+            out[record] = pd.arrays.IntegerArray(values, np.full(rows, given is None))
+        else:
+            out[record] = objects(given)
+    return pd.DataFrame(out)
+
+
 def backtest_partial(
     rule_set: _retention.RuleSet,
     transactions: pd.DataFrame,
     customers: Optional[pd.DataFrame],
     options: dict[str, Any],
     sequence: Optional[np.ndarray[Any, Any]] = None,
+    feedback: Optional[pd.DataFrame] = None,
 ) -> pd.DataFrame:
     """:func:`retention.rules.backtest` of whole customers, as a long table: one row per rule
     (``table`` "rule"), segment ("segment"), rule and segment ("rule_segment"), one of
-    totals ("total"), one per customer ("customer", every customer of ``customers`` too) and
-    one for the first skipped basket ("first_skipped"), with :data:`BACKTEST_METRICS` (0 where
-    a table has no such column) and :data:`BACKTEST_RECORDS`. Segment labels are strings
-    (missing: ``None``).
+    totals ("total"), one per customer ("customer", every customer of ``customers`` and of
+    ``feedback`` too) and one for the first skipped basket ("first_skipped"), with
+    :data:`BACKTEST_METRICS` (0 where a table has no such column) and
+    :data:`BACKTEST_RECORDS`. Segment labels are strings (missing: ``None``).
 
     ``transactions`` must be in input order (a subsequence of the engine's input), and
     ``sequence`` each row's input position (ascending; default: the row number), so that the
     first skipped basket here is the earliest by the single-machine order (time, then input
-    row) and tasks' first skipped baskets compare by ``(skip_time, skip_seq)``."""
-    keys: dict[str, list[Any]] = {k: [] for k in BACKTEST_KEYS}
-    metrics: dict[str, list[int]] = {m: [] for m in BACKTEST_METRICS}
-    records: dict[str, list[Any]] = {r: [] for r in BACKTEST_RECORDS}
-
-    def add(
-        table: str, rule: int, name: Optional[str], segment: Optional[str], values: dict[str, Any],
-        record: tuple[Any, ...] = (None,) * len(BACKTEST_RECORDS),
-    ) -> None:
-        for key, value in zip(BACKTEST_KEYS, (table, rule, name, segment)):
-            keys[key].append(value)
-        for metric in BACKTEST_METRICS:
-            metrics[metric].append(int(values.get(metric, 0)))
-        for column, value in zip(BACKTEST_RECORDS, record):
-            records[column].append(value)
-
-    if len(transactions) or (customers is not None and len(customers)):
-        result = backtest(rule_set, transactions, customers, progress=False, **options)
-        for row in result.by_rule.to_dict("records"):
-            add("rule", row["rule"], row["name"], None, row)
-        for row in result.by_segment.to_dict("records"):
-            add("segment", -1, None, label(row["segment"]), row)
-        for row in result.by_rule_segment.to_dict("records"):
-            add("rule_segment", row["rule"], row["name"], label(row["segment"]), row)
-        add("total", -1, None, None, {"baskets": result.baskets, "skipped": result.skipped})
+    row) and tasks' first skipped baskets compare by ``(skip_time, skip_seq)``. ``feedback``:
+    the NPS answers of these customers, in input order (``feedback=`` of the back-test).
+    Built column by column (no Python loop over customers)."""
+    pieces = [_long_table(0, "total", {})]
+    some = len(transactions) or any(t is not None and len(t) for t in (customers, feedback))
+    if some:
+        result = backtest(rule_set, transactions, customers, progress=False, feedback=feedback, **options)
+        for table, frame in (
+            ("rule", result.by_rule), ("segment", result.by_segment), ("rule_segment", result.by_rule_segment)
+        ):
+            pieces.append(_long_table(len(frame), table, {c: frame[c].to_numpy() for c in frame.columns}))
+        pieces.append(_long_table(1, "total", {"baskets": [result.baskets], "skipped": [result.skipped]}))
         people = result.customers
-        for customer, tier, visits in zip(people["customer_id"], people["tier"], people["visits"]):
-            add("customer", -1, None, None, {}, (customer, int(tier), int(visits), None, None, None))
+        pieces.append(
+            _long_table(
+                len(people), "customer",
+                {"customer_id": people["customer_id"], "tier": people["tier"], "visits": people["visits"]},
+            )
+        )
         if result.first_skipped is not None:
             row, reason = result.first_skipped
             seq = int(row if sequence is None else sequence[row])
@@ -268,14 +286,10 @@ def backtest_partial(
                     int(options.get("utc_offset_minutes", 0)),
                 )[0]
             )
-            add("first_skipped", -1, None, None, {}, (None, None, None, time, seq, reason))
-    frame = pd.DataFrame({**keys, **metrics, **{r: pd.Series(v, dtype=object) for r, v in records.items()}})
-    frame["rule"] = frame["rule"].astype(np.int64)
-    for metric in BACKTEST_METRICS:
-        frame[metric] = frame[metric].astype(np.int64)
-    for column in BACKTEST_RECORD_INTEGERS:
-        frame[column] = frame[column].astype("Int64")
-    return frame
+            pieces.append(
+                _long_table(1, "first_skipped", {"skip_time": [time], "skip_seq": [seq], "reason": [reason]})
+            )
+    return pd.concat(pieces, ignore_index=True)
 
 
 def backtest_result(

@@ -35,7 +35,8 @@ from ._scale import COMPRESS_MAX_ROWS, Compressed
 from .exceptions import ValidationError
 from .model import ChurnModel
 from .rules import BacktestResult
-from .transactions import periods, summary_data_from_transaction_data
+from ._columns import float_column
+from .transactions import _frame, periods
 
 __all__ = ["COMPRESS_MAX_ROWS", "Compressed", "summary", "compress", "score", "backtest"]
 
@@ -61,21 +62,14 @@ def _numeric(ddf: Any, columns: list[str], where: str) -> None:
             raise ValidationError(f"{where}: column `{column}` is {dtype}, expected numbers")
 
 
-def _with_sequence(frame: pd.DataFrame, partition_info: Optional[dict[str, Any]] = None) -> pd.DataFrame:
-    """``frame`` with its rows' global input order (partition number, then row)."""
+def _with_sequence(
+    frame: pd.DataFrame, partition_info: Optional[dict[str, Any]] = None, column: str = _SEQ
+) -> pd.DataFrame:
+    """``frame`` with its rows' global input order (partition number, then row) in ``column``."""
     number = 0 if partition_info is None else int(partition_info["number"])
     out = frame.copy()
-    out[_SEQ] = np.arange(len(frame), dtype=np.int64) + (number << _SEQ_SHIFT)
+    out[column] = np.arange(len(frame), dtype=np.int64) + (number << _SEQ_SHIFT)
     return out
-
-
-def _in_input_order(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.sort_values(_SEQ, kind="stable").drop(columns=[_SEQ])
-
-
-def _last_day(frame: pd.DataFrame, column: str, datetime_format: Optional[str]) -> pd.Series:
-    days = _time.day_numbers(frame[column], datetime_format, column)
-    return pd.Series([days.max() if len(days) else np.iinfo(np.int64).min], dtype=np.int64)
 
 
 def summary(
@@ -93,44 +87,81 @@ def summary(
     transactions, as a lazy Dask DataFrame indexed by customer id (partitions in no order:
     sort to compare), equal row for row to the single-machine summary of the same rows.
 
-    Plan: one checking pass (missing ids; every date read as the single-machine function
-    reads it; the last date when ``observation_period_end`` is not given), then a shuffle by
-    customer and ``map_partitions`` into the single-machine function, rows in input order.
-    ``npartitions``: of the shuffle (default: the input's).
+    Plan: each partition's dates become day numbers as the single-machine function reads them
+    (one ``map_partitions``; amounts as floats, the rows' input positions); one checking
+    pass (missing ids, and the last date when ``observation_period_end`` is not given); then
+    a shuffle of these numeric columns by customer and ``map_partitions`` into the core's
+    summary, rows in input order. ``npartitions``: of the shuffle (default: the input's).
 
-    Raises :class:`~retention.ValidationError` as the single-machine function (a missing
-    column on the client; missing ids or dates, unreadable dates from the checking pass).
+    Raises :class:`~retention.ValidationError` as the single-machine function: a missing
+    column on the client; missing ids (and, without ``observation_period_end``, unreadable
+    dates) from the checking pass; otherwise unreadable dates or bad amounts when computed.
     """
-    periods(freq, freq_multiplier)
+    grain, unit = periods(freq, freq_multiplier)
     columns = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col else [])
     _require(ddf, columns, "summary")
     if monetary_value_col:
         _numeric(ddf, [monetary_value_col], "summary")
     rows = ddf[columns]
+    settings = dict(
+        customer_id_col=customer_id_col, datetime_col=datetime_col, monetary_value_col=monetary_value_col,
+        datetime_format=datetime_format,
+    )
+    numeric = rows.map_partitions(_day_rows, **settings, meta=_day_rows(rows._meta, **settings))
     missing_ids = rows[customer_id_col].isna().sum()
-    last = rows.map_partitions(_last_day, datetime_col, datetime_format, meta=pd.Series([], dtype=np.int64)).max()
-    missing, last_day = dask.compute(missing_ids, last)
+    if observation_period_end is None:
+        last = numeric[_DAY].max()
+        missing, last_day = dask.compute(missing_ids, last)
+        if not missing and pd.isna(last_day):
+            raise ValidationError("summary: no transactions")
+    else:
+        missing = missing_ids.compute()
     if missing:
         raise ValidationError(f"summary: column `{customer_id_col}` has {missing} missing ids")
     if observation_period_end is None:
-        if last_day == np.iinfo(np.int64).min:
-            raise ValidationError("summary: no transactions")
-        observation_period_end = _time.day_timestamp(int(last_day))
-        datetime_format = None if rows[datetime_col].dtype.kind == "M" else datetime_format
-    settings = dict(
-        customer_id_col=customer_id_col, datetime_col=datetime_col, monetary_value_col=monetary_value_col,
-        datetime_format=datetime_format, observation_period_end=observation_period_end, freq=freq,
-        freq_multiplier=freq_multiplier,
+        end = int(last_day)
+    else:
+        end = _time.day_number(observation_period_end, datetime_format, "observation_period_end")
+    task = dict(
+        customer_id_col=customer_id_col, end=end, grain=grain, unit=unit, has_amounts=monetary_value_col is not None
     )
-    meta = _summary_task(_with_sequence(rows._meta), **settings)
-    shuffled = rows.map_partitions(_with_sequence, meta=_with_sequence(rows._meta)).shuffle(
-        on=customer_id_col, npartitions=npartitions
-    )
-    return shuffled.map_partitions(_summary_task, meta=meta, **settings)
+    meta = _summary_task(numeric._meta, **task)
+    shuffled = numeric.shuffle(on=customer_id_col, npartitions=npartitions)
+    return shuffled.map_partitions(_summary_task, meta=meta, **task)
 
 
-def _summary_task(frame: pd.DataFrame, **settings: Any) -> pd.DataFrame:
-    return summary_data_from_transaction_data(_in_input_order(frame), **settings)
+_DAY, _AMOUNT = "__retention_day", "__retention_amount"
+
+
+def _day_rows(
+    frame: pd.DataFrame, customer_id_col: str, datetime_col: str, monetary_value_col: Optional[str],
+    datetime_format: Optional[str], partition_info: Optional[dict[str, Any]] = None,
+) -> pd.DataFrame:
+    """A partition's transactions as the core reads them: ids, day numbers (the single-machine
+    time rule), amounts as floats, and each row's input position (:func:`_with_sequence`)."""
+    out = {
+        customer_id_col: frame[customer_id_col].to_numpy(),
+        _DAY: _time.day_numbers(frame[datetime_col], datetime_format, datetime_col),
+    }
+    if monetary_value_col is not None:
+        out[_AMOUNT] = float_column(frame[monetary_value_col], monetary_value_col)
+    number = 0 if partition_info is None else int(partition_info["number"])
+    out[_SEQ] = np.arange(len(frame), dtype=np.int64) + (number << _SEQ_SHIFT)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _summary_task(
+    frame: pd.DataFrame, customer_id_col: str, end: int, grain: str, unit: str, has_amounts: bool
+) -> pd.DataFrame:
+    order = np.argsort(frame[_SEQ].to_numpy(), kind="stable")
+    amounts = frame[_AMOUNT].to_numpy(dtype=np.float64)[order] if has_amounts else None
+    ids, frequency, recency, age, monetary = _scale.summary_arrays(
+        frame[customer_id_col].to_numpy()[order], frame[_DAY].to_numpy(dtype=np.int64)[order], amounts, end, grain, unit
+    )
+    return _frame(
+        ids, {"frequency": frequency, "recency": recency, "T": age, "monetary_value": monetary},
+        customer_id_col, has_amounts,
+    )
 
 
 def compress(summary_ddf: Any, max_rows: int = COMPRESS_MAX_ROWS) -> Compressed:
@@ -210,17 +241,20 @@ def backtest(
     utc_offset_minutes: int = 0,
     skip_invalid: bool = False,
     churn_model: Any = None,
+    feedback: Any = None,
     npartitions: Optional[int] = None,
 ) -> BacktestResult:
     """:meth:`RuleSet.backtest <retention.RuleSet.backtest>` of Dask DataFrames (pandas
     partitions), equal attribute by attribute to the single-machine back-test of the same rows
     (``first_skipped``'s row counted over the partitions in order; ``customers`` collected to
     the client: 24 bytes a customer in the result, a few hundred while assembled); see :func:`retention.spark.backtest`. Plan:
-    customers merged onto their transactions (an outer merge, so customers without a purchase
-    keep their record), a shuffle by ``customer_id``, ``map_partitions`` into the
-    single-machine back-test (rows in input order), the partial totals, customer records and
-    first skipped baskets computed to the client, where the totals are summed and the earliest
-    skipped basket is picked by (time, input position).
+    feedback answers (``feedback``: a Dask DataFrame of NPS answers, as the single-machine
+    ``feedback=``) added to the transactions' rows, customers merged onto them (an outer
+    merge, so customers without a purchase keep their record), a shuffle by ``customer_id``,
+    ``map_partitions`` into the single-machine back-test (rows and answers in input order),
+    the partial totals, customer records and first skipped baskets computed to the client,
+    where the totals are summed and the earliest skipped basket is picked by (time, input
+    position).
 
     Raises :class:`~retention.ValidationError` on the client for a missing column,
     :class:`~retention.DecodeError` for corrupt bytes; a value the back-test refuses raises
@@ -234,6 +268,14 @@ def backtest(
     rows = transactions_ddf[transaction_columns]
     dtypes = dict(rows._meta.dtypes)
     rows = rows.map_partitions(_with_sequence, meta=_with_sequence(rows._meta))
+    feedback_dtypes: Optional[dict[str, Any]] = None
+    if feedback is not None:
+        _require(feedback, ["customer_id", "timestamp", "score"], "backtest feedback")
+        kept = ["customer_id", "timestamp", "score"] + (["channel"] if "channel" in feedback.columns else [])
+        answers = feedback[kept].rename(columns={c: _FB + c for c in kept[1:]})
+        feedback_dtypes = dict(feedback[kept]._meta.dtypes)
+        answers = answers.map_partitions(_with_sequence, column=_FSEQ, meta=_with_sequence(answers._meta, None, _FSEQ))
+        rows = dd.concat([rows, answers], join="outer", interleave_partitions=True)
     customer_columns: Optional[list[str]] = None
     segments: dict[Optional[str], Any] = {"all": "all"}
     if customers_ddf is not None:
@@ -248,7 +290,7 @@ def backtest(
     options = {"utc_offset_minutes": int(utc_offset_minutes), "skip_invalid": bool(skip_invalid)}
     meta = _scale.backtest_partial(RuleSet.from_bytes(rules_blob), pd.DataFrame(), None, options)
     partials = rows.shuffle(on="customer_id", npartitions=npartitions).map_partitions(
-        _backtest_task, rules_blob, model_blob, options, dtypes, customer_columns, meta=meta
+        _backtest_task, rules_blob, model_blob, options, dtypes, customer_columns, feedback_dtypes, meta=meta
     )
     frame = partials.compute()
 
@@ -258,6 +300,9 @@ def backtest(
         return int(sum(int(n) for n in list(lengths)[:number])) + row
 
     return _scale.backtest_result(RuleSet.from_bytes(rules_blob), frame, segments, row_of)
+
+
+_FSEQ, _FB = "__retention_feedback_seq", "__retention_feedback_"
 
 
 def _segment_labels(rows: Any, customers: Any) -> dict[Optional[str], Any]:
@@ -276,15 +321,22 @@ def _segment_labels(rows: Any, customers: Any) -> dict[Optional[str], Any]:
 
 def _backtest_task(
     frame: pd.DataFrame, rules_blob: bytes, model_blob: Optional[bytes], options: dict[str, Any],
-    dtypes: dict[str, Any], customer_columns: Optional[list[str]],
+    dtypes: dict[str, Any], customer_columns: Optional[list[str]], feedback_dtypes: Optional[dict[str, Any]],
 ) -> pd.DataFrame:
     rule_set = RuleSet.from_bytes(rules_blob)
     if model_blob is not None:
         options = {**options, "churn_model": ChurnModel.from_bytes(model_blob)}
     customers = _scale.joined_customers(frame, customer_columns)
+    answers = None
+    if feedback_dtypes is not None:
+        given = frame[frame[_FSEQ].notna()].sort_values(_FSEQ, kind="stable")
+        given = given[["customer_id", *[_FB + c for c in list(feedback_dtypes)[1:]]]]
+        given.columns = list(feedback_dtypes)
+        answers = given.astype(feedback_dtypes).reset_index(drop=True)
     # The rows of purchases (a customer without any has one row of NaN from the outer merge,
-    # which also turned integer columns into floats), in input order.
+    # which also turned integer columns into floats; an answer, one without a purchase), in
+    # input order.
     bought = frame[frame[_SEQ].notna()].sort_values(_SEQ, kind="stable")
     sequence = bought[_SEQ].to_numpy(dtype=np.int64)
     transactions = bought[list(dtypes)].astype(dtypes).reset_index(drop=True)
-    return _scale.backtest_partial(rule_set, transactions, customers, options, sequence)
+    return _scale.backtest_partial(rule_set, transactions, customers, options, sequence, answers)

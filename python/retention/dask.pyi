@@ -51,10 +51,12 @@ def backtest(
     utc_offset_minutes: int = 0,
     skip_invalid: bool = False,
     churn_model: ChurnModel | bytes | None = None,
+    feedback: Any = None,
     npartitions: Optional[int] = None,
 ) -> BacktestResult:
     """RuleSet.backtest of Dask
-    DataFrames, equal attribute by attribute to the single-machine back-test:
+    DataFrames (feedback: NPS answers, as the single-machine feedback=), equal attribute by
+    attribute to the single-machine back-test:
     baskets, skipped, first_skipped (row in the input's order, reason), by_rule, by_segment,
     by_rule_segment (segment labels the customers' own values, None for none) and customers
     (every customer's record, sorted by id, collected: a few hundred bytes a customer while assembled)."""

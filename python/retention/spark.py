@@ -2,13 +2,15 @@
 back-testing of DataFrames too large for one machine. ``import retention.spark`` needs pyspark
 and pyarrow (the ``spark`` extra); ``import retention`` never imports them.
 
-Every function translates between Spark and the single-machine functions and adds no domain
-logic: rows are shuffled by customer (``repartition`` on the customer column, then
-``sortWithinPartitions`` so that a customer's rows arrive together and in input order) and each
-task hands Arrow batches to the same core functions :func:`retention.summary_data_from_transaction_data`,
+:func:`score` and :func:`backtest` translate between Spark and the single-machine functions
+and add no domain logic: each task hands Arrow batches to the same core functions
 :meth:`retention.ChurnModel.score` and :func:`retention.rules.backtest` use, through
-``mapInArrow``. Results equal the single-machine ones: summaries and back-test totals exactly,
-scores to the last bit. Models travel to the workers as their bytes (``ChurnModel.to_bytes``,
+``mapInArrow`` (for the back-test after a shuffle by customer, ``repartition`` on the customer
+column then ``sortWithinPartitions``, so that a customer's rows arrive together and in input
+order). :func:`summary` is Spark SQL aggregations (``groupBy``), no Python on the workers: it
+restates the core's period rule and spans as column expressions (with the core's constants
+``WEEK_ORIGIN_DAY`` and ``CHURN_TIME_UNITS``), tested against the core at every grain. Results
+equal the single-machine ones: summaries and back-test totals exactly, scores to the last bit. Models travel to the workers as their bytes (``ChurnModel.to_bytes``,
 ``RuleSet.to_bytes``), read once per task.
 
 Dates (:func:`summary`): ``DATE`` columns as they are; ``TIMESTAMP`` at its local date in the
@@ -39,7 +41,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from . import _scale, _time
+from . import _retention, _scale, _time
 from ._retention import RuleSet
 from ._scale import COMPRESS_MAX_ROWS, Compressed
 from .exceptions import ValidationError
@@ -50,6 +52,7 @@ from .transactions import periods
 __all__ = ["COMPRESS_MAX_ROWS", "Compressed", "summary", "compress", "score", "backtest"]
 
 _ID, _DAY, _AMOUNT, _SEQ = "__retention_id", "__retention_day", "__retention_amount", "__retention_seq"
+_PERIOD, _SPEND = "__retention_period", "__retention_spend"
 
 _NUMERIC = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.FloatType, T.DoubleType, T.DecimalType)
 _INTEGER = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
@@ -92,25 +95,30 @@ def _partitions(df: DataFrame, partitions: Optional[int]) -> int:
     return int(df.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
 
 
-def _by_customer(batches: Iterator[pa.RecordBatch], column: str) -> Iterator[pa.Table]:
-    """Tables of whole customers from batches sorted by ``column``: each batch up to its last
-    customer, whose rows are carried into the next (a customer's rows can span batches)."""
-    carried: Optional[pa.Table] = None
+def _by_customer(batches: Iterator[pa.RecordBatch], column: str, min_rows: int = 1) -> Iterator[pa.Table]:
+    """Tables of whole customers, each of at least ``min_rows`` rows but the last, from
+    batches sorted by ``column``: batches are gathered until they hold ``min_rows`` rows, then
+    cut after their last complete customer, whose successor's rows are carried into the next
+    table (a customer's rows can span batches)."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
     for batch in batches:
-        table = pa.Table.from_batches([batch])
-        if carried is not None:
-            table = pa.concat_tables([carried, table])
-        if table.num_rows == 0:
-            carried = table
+        if batch.num_rows == 0:
             continue
-        ids = table.column(column).to_numpy(zero_copy_only=False)
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows < min_rows:
+            continue
+        table = pa.Table.from_batches(pending)
+        ids = _numpy(table.column(column))
         starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
         cut = int(starts[-1]) if len(starts) else 0
         if cut:
             yield table.slice(0, cut)
-        carried = table.slice(cut)
-    if carried is not None and carried.num_rows:
-        yield carried
+            pending = table.slice(cut).to_batches()
+            rows = table.num_rows - cut
+    if rows:
+        yield pa.Table.from_batches(pending)
 
 
 def _numpy(column: Any) -> np.ndarray[Any, Any]:
@@ -140,33 +148,40 @@ def summary(
     ``monetary_value_col``: numeric. ``observation_period_end``: as the single-machine
     function (a date, datetime or ISO string; default the last transaction's date, found by
     the checking pass). ``partitions``: of the shuffle by customer (default
-    ``spark.sql.shuffle.partitions``).
+    ``spark.sql.shuffle.partitions``, which adaptive query execution coalesces).
 
-    Plan: one aggregation on the driver (missing values, the last date), then a shuffle of
-    (id, day, amount, sequence) rows by customer, sorted within partitions, and
-    ``mapInArrow`` into the core, whole customers at a time (a task holds one Arrow batch and
-    one customer's rows at once).
+    Plan, all in Spark SQL (no Python on the workers): one checking aggregation on the driver
+    (missing values, the date range, the last date); then one shuffle of (id, period[,
+    amount, input position]) rows by customer and two aggregations that reuse it:
+    ``groupBy(customer, period)`` sums each period's amounts in input order (an ordered fold,
+    so the sums are bit-equal to the core's), and ``groupBy(customer)`` counts the periods,
+    takes the first and last and averages the repeat periods' sums in period order. Periods
+    and times are the core's: the day, the ISO week from the core's week origin
+    (``WEEK_ORIGIN_DAY``) or the calendar month; spans in the unit of ``CHURN_TIME_UNITS``.
 
     Raises :class:`~retention.ValidationError` on the driver: a missing column, a column of the
-    wrong type, missing ids or dates, a missing, NaN or infinite amount (naming the column), an
-    unsupported ``freq``, or no transactions without ``observation_period_end``.
+    wrong type, missing ids or dates, a date outside 1900–9999, a missing, negative, NaN or
+    infinite amount (naming the column), an unsupported ``freq``, or no transactions without
+    ``observation_period_end``.
     """
     grain, unit = periods(freq, freq_multiplier)
-    id_field = _expect(df, customer_id_col, (*_INTEGER, T.StringType), "integers or strings", "summary")
+    _expect(df, customer_id_col, (*_INTEGER, T.StringType), "integers or strings", "summary")
     columns = [F.col(customer_id_col).alias(_ID), _day_expression(df, datetime_col).alias(_DAY)]
+    has_amounts = monetary_value_col is not None
     if monetary_value_col is not None:
         _expect(df, monetary_value_col, _NUMERIC, "numbers", "summary")
-        columns.append(F.col(monetary_value_col).cast("double").alias(_AMOUNT))
-    rows = df.select(*columns, F.monotonically_increasing_id().alias(_SEQ))
+        columns += [F.col(monetary_value_col).cast("double").alias(_AMOUNT), F.monotonically_increasing_id().alias(_SEQ)]
+    rows = df.select(*columns)
 
     checks = [
+        F.min(_DAY).alias("first"),
         F.max(_DAY).alias("last"),
         F.count_if(F.col(_ID).isNull()).alias(customer_id_col),
         F.count_if(F.col(_DAY).isNull()).alias(datetime_col),
     ]
     if monetary_value_col is not None:
         amount = F.col(_AMOUNT)
-        bad = amount.isNull() | F.isnan(amount) | (F.abs(amount) == float("inf"))
+        bad = amount.isNull() | F.isnan(amount) | (F.abs(amount) == float("inf")) | (amount < 0)
         checks.append(F.count_if(bad).alias(monetary_value_col))
     found = rows.agg(*checks).collect()[0].asDict()
     for column, what in ((customer_id_col, "ids"), (datetime_col, "dates")):
@@ -174,9 +189,14 @@ def summary(
             raise ValidationError(f"summary: column `{column}` has {found[column]} missing {what}")
     if monetary_value_col is not None and found[monetary_value_col]:
         raise ValidationError(
-            f"summary: column `{monetary_value_col}` has {found[monetary_value_col]} missing, NaN "
-            "or infinite amounts"
+            f"summary: column `{monetary_value_col}` has {found[monetary_value_col]} missing, "
+            "negative, NaN or infinite amounts (amounts are spend: net returns out of the table first)"
         )
+    if found["first"] is not None:
+        try:  # The core's date range (1900-9999), checked on the earliest and the latest date.
+            _days_in_range(int(found["first"]), int(found["last"]))
+        except ValidationError as error:
+            raise ValidationError(f"summary: column `{datetime_col}`: {error}") from None
     if observation_period_end is None:
         if found["last"] is None:
             raise ValidationError("summary: no transactions")
@@ -184,33 +204,71 @@ def summary(
     else:
         end = _time.day_number(observation_period_end, None, "observation_period_end")
 
-    has_amounts = monetary_value_col is not None
-    is_string = isinstance(id_field.dataType, T.StringType)
-    schema = T.StructType(
-        [T.StructField(customer_id_col, T.StringType() if is_string else T.LongType(), False)]
-        + [T.StructField(c, T.DoubleType(), False) for c in _scale.SUMMARY_COLUMNS[: 4 if has_amounts else 3]]
-    )
-    arrow_id = pa.string() if is_string else pa.int64()
-    task = functools.partial(
-        _summary_task, end=end, grain=grain, unit=unit, has_amounts=has_amounts,
-        names=schema.fieldNames(), id_type=arrow_id,
-    )
-    shuffled = rows.repartition(_partitions(df, partitions), _ID).sortWithinPartitions(_ID, _SEQ)
-    result = shuffled.mapInArrow(task, schema)
-    return result.withColumn(customer_id_col, F.col(customer_id_col).cast(id_field.dataType))
-
-
-def _summary_task(
-    batches: Iterator[pa.RecordBatch], *, end: int, grain: str, unit: str, has_amounts: bool,
-    names: list[str], id_type: pa.DataType,
-) -> Iterator[pa.RecordBatch]:
-    for table in _by_customer(batches, _ID):
-        amounts = np.ascontiguousarray(_numpy(table.column(_AMOUNT)), dtype=np.float64) if has_amounts else None
-        ids, *values = _scale.summary_arrays(
-            _numpy(table.column(_ID)), _numpy(table.column(_DAY)), amounts, end, grain, unit
+    period = _period(F.col(_DAY), grain)
+    kept = rows.withColumn(_PERIOD, period).where(F.col(_PERIOD) <= _period(F.lit(end), grain))
+    count = _partitions(df, partitions) if partitions is not None else None
+    # One shuffle: both aggregations group by the customer (and period), which this
+    # partitioning satisfies, so Spark plans no second exchange.
+    shuffled = kept.repartition(count, _ID) if count is not None else kept.repartition(_ID)
+    if has_amounts:
+        in_order = F.array_sort(F.collect_list(F.struct(_SEQ, _AMOUNT)))
+        by_period = shuffled.groupBy(_ID, _PERIOD).agg(
+            F.aggregate(in_order, F.lit(0.0), lambda total, row: total + row[_AMOUNT]).alias(_SPEND)
         )
-        arrays = [pa.array(ids, type=id_type)] + [pa.array(v) for v in values[: len(names) - 1]]
-        yield pa.RecordBatch.from_arrays(arrays, names=names)
+    else:
+        by_period = shuffled.select(_ID, _PERIOD).distinct()
+    found_periods = [
+        F.count(F.lit(1)).alias("__n"), F.min(_PERIOD).alias("__first"), F.max(_PERIOD).alias("__last")
+    ]
+    if has_amounts:
+        found_periods.append(F.array_sort(F.collect_list(F.struct(_PERIOD, _SPEND))).alias("__spends"))
+    customers = by_period.groupBy(_ID).agg(*found_periods)
+    repeats = F.col("__n") - 1
+    out = [
+        F.col(_ID).alias(customer_id_col),
+        repeats.cast("double").alias("frequency"),
+        _span(F.col("__first"), F.col("__last"), grain, unit).alias("recency"),
+        _span(F.col("__first"), _period(F.lit(end), grain), grain, unit).alias("T"),
+    ]
+    if has_amounts:
+        repeat_spend = F.aggregate(
+            F.slice("__spends", 2, repeats), F.lit(0.0), lambda total, row: total + row[_SPEND]
+        )
+        out.append(
+            F.when(repeats > 0, repeat_spend / repeats.cast("double")).otherwise(F.lit(0.0)).alias("monetary_value")
+        )
+    return customers.select(*out)
+
+
+def _days_in_range(first: int, last: int) -> None:
+    """Raises the core's :class:`~retention.ValidationError` unless both day numbers are in
+    its date range (the summary of two one-row customers on those days)."""
+    _scale.summary_arrays(np.array([0, 1], dtype=np.int64), np.array([first, last]), None, last, "D", "D")
+
+
+def _period(day: Any, grain: str) -> Any:
+    """The core's period index (``Grain::period_index``) of a day-number column: the day; the
+    ISO week counted from the core's week origin, a Monday (``WEEK_ORIGIN_DAY``); or the month
+    as year · 12 + month − 1."""
+    if grain == "D":
+        return day
+    if grain == "W":
+        return F.floor((day - F.lit(_retention.WEEK_ORIGIN_DAY)) / F.lit(7)).cast("long")
+    date = F.date_from_unix_date(day)
+    return F.year(date) * 12 + F.month(date) - 1
+
+
+def _span(first: Any, last: Any, grain: str, unit: str) -> Any:
+    """The core's ``Periods::span``: from the start of period ``first`` to the start of
+    ``last`` in ``unit``; whole months between month periods, else days over the unit's
+    length in days (``CHURN_TIME_UNITS``)."""
+    if grain == "M" and unit == "M":
+        return last.cast("double") - first.cast("double")
+    week = grain == "W"
+    start_first = first.cast("long") * 7 if week else first.cast("long")
+    start_last = last.cast("long") * 7 if week else last.cast("long")
+    # The week origin cancels in the difference.
+    return (start_last - start_first).cast("double") / F.lit(float(_retention.CHURN_TIME_UNITS[unit]))
 
 
 def _collect(df: DataFrame, table: str, limit: int) -> pd.DataFrame:
@@ -326,6 +384,15 @@ _CUSTOMER_COLUMNS = ("tier", "segments", "birthday", "segment")
 _CUSTOMER_PREFIX = _scale.CUSTOMER_PREFIX
 
 
+#: Rows of the Arrow batches a back-test task gathers (whole customers, in input order) before
+#: one run of the single-machine back-test: fewer, larger runs amortise its per-call cost;
+#: about 64 MB of basket lines at 250 bytes a row in Arrow and pandas together.
+BACKTEST_CHUNK_ROWS = 262_144
+
+_FEEDBACK_NEEDED = {"customer_id": (*_INTEGER, T.StringType), "timestamp": (*_INTEGER, T.TimestampType, T.TimestampNTZType), "score": _INTEGER}
+_FSEQ, _FB = "__retention_feedback_seq", "__retention_feedback_"
+
+
 def backtest(
     transactions_df: DataFrame,
     rule_set: Any,
@@ -334,6 +401,7 @@ def backtest(
     utc_offset_minutes: int = 0,
     skip_invalid: bool = False,
     churn_model: Any = None,
+    feedback: Optional[DataFrame] = None,
     partitions: Optional[int] = None,
 ) -> BacktestResult:
     """:meth:`RuleSet.backtest <retention.RuleSet.backtest>` of Spark DataFrames (the columns
@@ -345,22 +413,28 @@ def backtest(
     ``visits``, sorted by id). ``customers`` is collected to the driver: 24 bytes a customer
     in the result, a few hundred while assembled (an estimate, not measured).
 
-    Plan: customers (if given) are joined to their transactions (a full join, so customers
-    without a purchase keep their record); rows are shuffled by ``customer_id`` and sorted
-    within partitions; ``mapInArrow`` runs the single-machine back-test on whole customers
-    batch by batch (a customer's baskets in time order in one task, their rows in input order)
-    and emits per-rule and per-segment partial totals, each customer's record once and the
-    task's first skipped basket with its time and input position; the driver collects these,
-    sums the totals and picks the earliest skipped basket by (time, input position), the order
-    the single-machine back-test uses. Finding that basket's row takes one more count job,
-    only when a basket was skipped (``transactions_df`` must read its rows in the same order
-    again, as files and in-memory data do).
+    Plan: feedback answers (if given) are added to the transactions' rows, and customers (if
+    given) joined to them (a full join, so customers without a purchase keep their record);
+    rows are shuffled by ``customer_id`` and sorted within partitions; ``mapInArrow`` gathers
+    whole customers into chunks of about :data:`BACKTEST_CHUNK_ROWS` rows and runs the
+    single-machine back-test on each (a customer's baskets and answers in one task, their rows
+    in input order), emitting per-rule and per-segment partial totals summed per task, each
+    customer's record once and the task's first skipped basket with its time and input
+    position; the driver collects these, sums the totals and picks the earliest skipped
+    basket by (time, input position), the order the single-machine back-test uses. Finding
+    that basket's row takes one more count job, only when a basket was skipped
+    (``transactions_df`` must read its rows in the same order again, as files and in-memory
+    data do).
 
     ``rule_set``: a :class:`~retention.RuleSet` or its bytes; ``churn_model``: a
-    :class:`~retention.ChurnModel` or its bytes; the other options as the single-machine
-    back-test. Raises on the driver :class:`~retention.ValidationError` (a missing column or
-    one of the wrong type, naming it), :class:`~retention.DecodeError` (corrupt bytes); a
-    refused basket without ``skip_invalid`` fails the job with the core's message.
+    :class:`~retention.ChurnModel` or its bytes; ``feedback``: a Spark DataFrame of NPS
+    answers (``customer_id`` of the transactions' kind, ``timestamp`` as the transactions',
+    ``score``, optional ``channel``), as the single-machine ``feedback=``; the other options
+    as the single-machine back-test. ``partitions``: of the shuffle by customer (default
+    ``spark.sql.shuffle.partitions``, which adaptive query execution coalesces). Raises on the
+    driver :class:`~retention.ValidationError` (a missing column or one of the wrong type,
+    naming it), :class:`~retention.DecodeError` (corrupt bytes); a refused basket without
+    ``skip_invalid`` fails the job with the core's message.
     """
     rules_blob = _scale.rule_set_from(rule_set)
     model_blob = None if churn_model is None else _scale.model_from(churn_model)[1]
@@ -372,6 +446,24 @@ def backtest(
     rows = transactions_df.select(
         "customer_id", "timestamp", "unit_price", *optional, F.monotonically_increasing_id().alias(_SEQ)
     )
+    id_type = rows.schema["customer_id"].dataType
+    feedback_columns: Optional[list[str]] = None
+    if feedback is not None:
+        for column, kinds in _FEEDBACK_NEEDED.items():
+            _expect(feedback, column, kinds, " or ".join(k.__name__ for k in kinds), "backtest feedback")
+        if isinstance(feedback.schema["customer_id"].dataType, T.StringType) != isinstance(id_type, T.StringType):
+            raise ValidationError(
+                "backtest feedback: column `customer_id` is "
+                f"{feedback.schema['customer_id'].dataType.simpleString()}, expected the transactions' "
+                f"{id_type.simpleString()}"
+            )
+        feedback_columns = ["timestamp", "score"] + (["channel"] if "channel" in feedback.columns else [])
+        answers = feedback.select(
+            F.col("customer_id").cast(id_type),
+            *[F.col(c).alias(_FB + c) for c in feedback_columns],
+            F.monotonically_increasing_id().alias(_FSEQ),
+        )
+        rows = rows.unionByName(answers, allowMissingColumns=True)
     customer_columns: Optional[list[str]] = None
     segments: dict[Optional[str], Any] = {"all": "all"}
     if customers_df is not None:
@@ -402,9 +494,12 @@ def backtest(
     task = functools.partial(
         _backtest_task, rules_blob=rules_blob, model_blob=model_blob, options=options,
         transaction_columns=["customer_id", "timestamp", "unit_price", *optional],
-        customer_columns=customer_columns, schema=partial_schema,
+        customer_columns=customer_columns, feedback_columns=feedback_columns, schema=partial_schema,
     )
-    shuffled = rows.repartition(_partitions(transactions_df, partitions), "customer_id")
+    if partitions is not None:
+        shuffled = rows.repartition(_partitions(transactions_df, partitions), "customer_id")
+    else:
+        shuffled = rows.repartition("customer_id")
     partials = shuffled.sortWithinPartitions("customer_id", _SEQ).mapInArrow(task, partial_schema)
     frame = partials.toPandas()
 
@@ -430,21 +525,28 @@ def _segment_labels(rows: DataFrame, customers_df: DataFrame) -> dict[Optional[s
 def _backtest_task(
     batches: Iterator[pa.RecordBatch], *, rules_blob: bytes, model_blob: Optional[bytes],
     options: dict[str, Any], transaction_columns: list[str], customer_columns: Optional[list[str]],
-    schema: T.StructType,
+    feedback_columns: Optional[list[str]], schema: T.StructType,
 ) -> Iterator[pa.RecordBatch]:
     rule_set = RuleSet.from_bytes(rules_blob)
     if model_blob is not None:
         options = {**options, "churn_model": ChurnModel.from_bytes(model_blob)}
     parts = []
-    for table in _by_customer(batches, "customer_id"):
-        customers = None if customer_columns is None else _scale.joined_customers(table.to_pandas(), customer_columns)
+    for table in _by_customer(batches, "customer_id", BACKTEST_CHUNK_ROWS):
+        customers = None
+        if customer_columns is not None:
+            prefixed = ["customer_id", *[_CUSTOMER_PREFIX + c for c in customer_columns]]
+            customers = _scale.joined_customers(table.select(prefixed).to_pandas(), customer_columns)
+        answers = None
+        if feedback_columns is not None:
+            given = table.select(["customer_id", *[_FB + c for c in feedback_columns]]).take(_in_order(table, _FSEQ))
+            answers = given.rename_columns(["customer_id", *feedback_columns]).to_pandas()
         # The rows of purchases (a customer without any has one row of nulls from the full
-        # join), in input order.
-        bought = table.filter(pc.is_valid(table.column(_SEQ))).sort_by(_SEQ)
-        frame = bought.to_pandas()
-        sequence = frame[_SEQ].to_numpy(dtype=np.int64)
+        # join; an answer, one without a purchase), in input order.
+        order = _in_order(table, _SEQ)
+        frame = table.select(transaction_columns).take(order).to_pandas()
+        sequence = _numpy(table.column(_SEQ).take(order)).astype(np.int64)
         parts.append(
-            _scale.backtest_partial(rule_set, frame[transaction_columns], customers, options, sequence)
+            _scale.backtest_partial(rule_set, frame, customers, options, sequence, answers)
         )
     if parts:
         every = pd.concat(parts, ignore_index=True)
@@ -458,6 +560,15 @@ def _backtest_task(
         arrow = pa.schema([(f.name, _arrow_of(f.dataType)) for f in schema.fields])
         table = pa.Table.from_pandas(out[[f.name for f in schema.fields]], schema=arrow, preserve_index=False)
         yield from table.combine_chunks().to_batches()
+
+
+def _in_order(table: pa.Table, column: str) -> np.ndarray[Any, Any]:
+    """The rows of ``table`` where ``column`` (a non-negative input position) is not null, in
+    its order: the indices to take."""
+    seq = _numpy(pc.fill_null(table.column(column), -1)).astype(np.int64, copy=False)
+    rows = np.flatnonzero(seq >= 0)
+    order: np.ndarray[Any, Any] = rows[np.argsort(seq[rows], kind="stable")]
+    return order
 
 
 def _arrow_of(kind: T.DataType) -> pa.DataType:

@@ -124,3 +124,36 @@ def first_refused_row(history: pd.DataFrame) -> int:
     first = refused.reset_index().sort_values(["timestamp", "index"], kind="stable").iloc[0]
     basket = history[(history["customer_id"] == first["customer_id"]) & (history["basket_id"] == first["basket_id"])]
     return int(basket.index.min())
+
+
+def listening() -> Any:
+    """examples/programs/feedback.json: service recovery for recent detractors, anniversaries
+    and visit milestones."""
+    from retention import RuleSet
+
+    return RuleSet.from_json((PROGRAMS / "feedback.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=2)
+def feedback_history(rows: int = 20_000, customers: int = 500, seed: int = 9) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(Cached: do not modify the frames.) :func:`grocery_history` with NPS answers: about one
+    per three customers a quarter over the history's years, scores 0-10 (a third detractors),
+    channels by name, in time order, some at the very second of a basket, and a few from
+    customers who neither bought nor are among the customers."""
+    history, people = grocery_history(rows, customers)
+    rng = np.random.default_rng(seed)
+    answers = rows // 10
+    who = rng.integers(0, customers + 60, answers)  # ids past customers + 50: answers only
+    when = rng.integers(int(history["timestamp"].min()), int(history["timestamp"].max()), answers)
+    same = rng.random(answers) < 0.1
+    when[same] = history["timestamp"].to_numpy()[rng.integers(0, len(history), int(same.sum()))]
+    order = np.argsort(when, kind="stable")
+    feedback = pd.DataFrame(
+        {
+            "customer_id": who[order],
+            "timestamp": when[order],
+            "score": rng.integers(0, 11, answers)[order],
+            "channel": np.array(["till", "web", "app", "email"], dtype=object)[rng.integers(0, 4, answers)][order],
+        }
+    )
+    return history, people, feedback

@@ -15,12 +15,14 @@ import retention
 from scale_data import (
     PARTITIONS,
     assert_backtests_equal,
+    feedback_history,
     first_refused_row,
     grocery_refusals,
     generated_transactions,
     grocery,
     grocery_history,
     grocery_single,
+    listening,
     slices,
 )
 
@@ -157,6 +159,24 @@ def test_backtest_skipping_refused_baskets(partitions: int, scheduler: str) -> N
     assert_backtests_equal(got, single)
     # Customers without a purchase keep their record too.
     assert len(got.customers) == len(people)
+
+
+@pytest.mark.parametrize("partitions", (7,))
+def test_backtest_with_feedback(scheduler: str, partitions: int) -> None:
+    """NPS answers travel with their customer's baskets: the service-recovery rule fires as
+    in-process, and customers who only answered keep their record."""
+    history, people, answers = feedback_history()
+    rules = listening()
+    single = rules.backtest(history, people, feedback=answers, progress=False)
+    assert single.by_rule.set_index("rule").loc[1, "applied"] > 0
+    assert set(single.customers["customer_id"]) > set(people["customer_id"])
+    got = rd.backtest(
+        _dask_frame(history, partitions), rules, dd.from_pandas(people, npartitions=2),
+        feedback=_dask_frame(answers, partitions), npartitions=3,
+    )
+    assert_backtests_equal(got, single)
+    with pytest.raises(retention.ValidationError, match="`score`"):
+        rd.backtest(_dask_frame(history, 1), rules, feedback=_dask_frame(answers.drop(columns="score"), 1))
 
 
 def test_backtest_without_customers() -> None:

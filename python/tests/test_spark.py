@@ -19,12 +19,14 @@ import retention
 from scale_data import (
     PARTITIONS,
     assert_backtests_equal,
+    feedback_history,
     first_refused_row,
     grocery_refusals,
     generated_transactions,
     grocery,
     grocery_history,
     grocery_single,
+    listening,
     slices,
 )
 
@@ -117,7 +119,7 @@ def test_cdnow_summary_is_the_single_machine_summary(
 def test_generated_summary_default_end_and_weeks(spark: SparkSession, partitions: int) -> None:
     transactions = generated_transactions()
     df = _spark_frame(spark, transactions, partitions)
-    for freq in ("D", "W") if partitions == 7 else ("D",):
+    for freq in ("D", "W", "M") if partitions == 7 else ("D",):
         single = retention.summary_data_from_transaction_data(transactions, "id", "date", "amount", freq=freq)
         got = _summary_frame(rs.summary(df, "id", "date", "amount", freq=freq, partitions=2), "id")
         pd.testing.assert_frame_equal(got, single, check_exact=True, check_index_type=False)
@@ -256,6 +258,25 @@ def test_backtest_skipping_refused_baskets(partitions: int, spark: SparkSession)
     assert_backtests_equal(got, single)
     # Customers without a purchase keep their record too.
     assert len(got.customers) == len(people)
+
+
+@pytest.mark.parametrize("partitions", (7,))
+def test_backtest_with_feedback(spark: SparkSession, partitions: int) -> None:
+    """NPS answers travel with their customer's baskets: the service-recovery rule fires as
+    in-process, and customers who only answered keep their record."""
+    history, people, answers = feedback_history()
+    rules = listening()
+    single = rules.backtest(history, people, feedback=answers, progress=False)
+    recovery = single.by_rule.set_index("rule").loc[1]
+    assert recovery["applied"] > 0
+    assert set(single.customers["customer_id"]) > set(people["customer_id"])
+    df = _spark_frame(spark, history, partitions)
+    got = rs.backtest(
+        df, rules, spark.createDataFrame(people), feedback=_spark_frame(spark, answers, partitions), partitions=3
+    )
+    assert_backtests_equal(got, single)
+    with pytest.raises(retention.ValidationError, match="`score`"):
+        rs.backtest(df, rules, feedback=spark.createDataFrame(answers.drop(columns="score")))
 
 
 def test_backtest_without_customers_and_with_datetimes(spark: SparkSession) -> None:
