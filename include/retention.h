@@ -94,7 +94,7 @@
  *   rtn_version                                  12         12         12         12
  *   rtn_version_number                           12         12         12         12
  *
- * Measured on 2026-12-03 at commit 04a406d.
+ * Measured on 2026-12-03 at commit 38a1e05.
  */
 
 /**
