@@ -493,10 +493,7 @@ impl Family for GammaGammaFamily {
     const N: usize = 3;
     const TIME_PARAMS: &'static [usize] = &[];
     fn ll_grad(&self, data: &Data, p: &[f64], grad: Option<&mut [f64]>) -> Result<f64, ChurnError> {
-        let [p_shape, q, v] = match p {
-            &[p_shape, q, v] if p.iter().all(|v| v.is_finite() && *v > 0.0) => [p_shape, q, v],
-            _ => return Err(ChurnError::ParameterOutOfDomain),
-        };
+        let [p_shape, q, v] = params3(p)?;
         let (ln_v, psi_q, ln_gamma_q) = (ln_inline(v), digamma(q)?, ln_gamma(q)?);
         // Per frequency: ln Γ(px+q) − ln Γ(px), ψ(px+q), ψ(px), ln x.
         let by_x = data
@@ -561,10 +558,7 @@ impl Family for GammaGammaFamily {
 
 /// [`GammaGammaFamily`]'s log-likelihood (the same bits as its `ll_grad`) and Hessian.
 fn gamma_gamma_hessian(data: &Data, p: &[f64]) -> Result<LlHessian, ChurnError> {
-    let [p_shape, q, v] = match p {
-        &[p_shape, q, v] if p.iter().all(|v| v.is_finite() && *v > 0.0) => [p_shape, q, v],
-        _ => return Err(ChurnError::ParameterOutOfDomain),
-    };
+    let [p_shape, q, v] = params3(p)?;
     let (ln_v, ln_gamma_q, psi1_q) = (ln_inline(v), ln_gamma(q)?, trigamma(q)?);
     // Per frequency: ln Γ(px+q) − ln Γ(px), ψ′(px+q), ψ′(px).
     let by_x = data
@@ -611,6 +605,14 @@ fn gamma_gamma_hessian(data: &Data, p: &[f64]) -> Result<LlHessian, ChurnError> 
         total
     });
     checked_hessian(3, total, &h)
+}
+
+/// Gamma-Gamma's `[p, q, v]`, each finite and positive, else `ParameterOutOfDomain`.
+fn params3(p: &[f64]) -> Result<[f64; 3], ChurnError> {
+    match p {
+        &[a, b, c] if p.iter().all(|v| v.is_finite() && *v > 0.0) => Ok([a, b, c]),
+        _ => Err(ChurnError::ParameterOutOfDomain),
+    }
 }
 
 pub(crate) fn params4(p: &[f64]) -> Result<[f64; 4], ChurnError> {
