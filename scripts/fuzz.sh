@@ -9,6 +9,7 @@
 #   ./scripts/fuzz.sh 30                    # every target, 30 s each
 #   ./scripts/fuzz.sh 1800 rule_set_load    # one target (the campaign: docs/firmware.md)
 #   JOBS=1 ./scripts/fuzz.sh 60             # one at a time
+#   RUNS=10000000 ./scripts/fuzz.sh 1800    # the campaign: 10M executions or 30 minutes
 #
 # Needs the nightly toolchain and cargo-fuzz (`cargo install --locked cargo-fuzz`).
 set -uo pipefail
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 jobs=${JOBS:-2}
+runs=${RUNS:--1}
 if [ $# -gt 0 ]; then
     targets=("$@")
 else
@@ -30,7 +32,7 @@ run_one() {
     local name=$1 log="$logs/$1.log"
     mkdir -p "fuzz/corpus/$name" "fuzz/artifacts/$name"
     cargo +nightly fuzz run -O "$name" "fuzz/corpus/$name" "fuzz/seeds/$name" -- \
-        -max_total_time="$seconds" -print_final_stats=1 \
+        -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 \
         -artifact_prefix="fuzz/artifacts/$name/" >"$log" 2>&1
     echo $? >"$log.rc"
 }
